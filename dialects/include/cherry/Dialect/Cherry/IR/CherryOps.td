@@ -1,0 +1,536 @@
+//===- CherryOps.td - cherry operations ---------------------*- tablegen -*-===//
+
+#ifndef CHERRY_OPS_TD
+#define CHERRY_OPS_TD
+
+include "cherry/Dialect/Cherry/IR/CherryDialect.td"
+include "cherry/Dialect/Cherry/IR/CherryAttrs.td"
+include "cherry/Dialect/Cherry/IR/CherryInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Common definitions
+//===----------------------------------------------------------------------===//
+
+/// Rejects attributes the op does not know (a misspelt `epsilon` for `eps`
+/// would otherwise be kept as a discardable attribute and silently ignored).
+/// Attributes with a dialect prefix (`foo.bar`) are left alone.
+def Cherry_StrictAttributes : NativeOpTrait<"StrictAttributes"> {
+  let cppNamespace = "::mlir::cherry::OpTrait";
+}
+
+class Cherry_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Cherry_Dialect, mnemonic, !listconcat(traits, [Cherry_StrictAttributes])>;
+
+def Cherry_Cost : DeclareOpInterfaceMethods<Cherry_CostOpInterface>;
+def Cherry_CostWithBackward
+    : DeclareOpInterfaceMethods<Cherry_CostOpInterface, ["getBackwardFlops"]>;
+
+def Cherry_FloatTensor : StaticShapeTensorOf<[AnyFloat]>;
+def Cherry_IndexTensor : StaticShapeTensorOf<[AnySignlessInteger]>;
+def Cherry_Loss : 0DTensorOf<[F32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
+}
+
+def Cherry_LayerRegion : Region<CPred<"::llvm::hasSingleElement($_self)">,
+                                "region with one block">;
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Cherry_ParamOp : Cherry_Op<"param", [
+    Symbol, HasParent<"::mlir::ModuleOp">,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    DeclareOpInterfaceMethods<Cherry_CostOpInterface, ["getParameterCount"]>]> {
+  let summary = "A model parameter (weight) declared at module level";
+  let description = [{
+    Declares one weight tensor. The symbol name is how functions refer to it
+    (`cherry.param_ref`) and the key it is saved under; `checkpoint` names the
+    safetensors tensor it is loaded from (Hugging Face names); `init` says how
+    it is made when there is no checkpoint value (training from scratch, new
+    per-step parameters, merged layers). At least one of them is required.
+    Parameters are trainable unless `trainable = false`.
+
+    Example:
+
+    ```mlir
+    cherry.param @model.norm.weight : tensor<64xf32>
+        init(#cherry.constant<1.0>) checkpoint("model.norm.weight")
+    cherry.param @sgt.token_scores : tensor<256xf32>
+        init(#cherry.constant<0.0>) {trainable = false}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<Cherry_FloatTensor>:$type,
+                       OptionalAttr<Cherry_InitializerAttr>:$init,
+                       OptionalAttr<StrAttr>:$checkpoint,
+                       DefaultValuedAttr<BoolAttr, "true">:$trainable);
+  let assemblyFormat = [{
+    $sym_name `:` $type (`init` `(` $init^ `)`)?
+    (`checkpoint` `(` $checkpoint^ `)`)? attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
+def Cherry_ParamRefOp : Cherry_Op<"param_ref", [
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>, Cherry_Cost]> {
+  let summary = "Reads a module-level parameter";
+  let description = [{
+    Produces the current value of a `cherry.param`. The result type must
+    equal the parameter's type.
+
+    ```mlir
+    %w = cherry.param_ref @model.layers.0.mlp.up_proj.weight : tensor<172x64xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = "$param attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Transformer building blocks
+//===----------------------------------------------------------------------===//
+
+def Cherry_EmbeddingOp : Cherry_Op<"embedding", [Pure, Cherry_CostWithBackward]> {
+  let summary = "Looks up rows of an embedding table";
+  let description = [{
+    `result[..., :] = table[ids[...], :]`. The table is `[vocab, hidden]`
+    (Hugging Face layout); the result appends the hidden dimension to the
+    shape of `ids`. Ids outside `[0, vocab)` are a runtime error.
+
+    ```mlir
+    %h = cherry.embedding %ids, %table
+        : tensor<2x16xi32>, tensor<256x64xf32> -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_IndexTensor:$ids, Cherry_FloatTensor:$table);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_RMSNormOp : Cherry_Op<"rms_norm", [
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost]> {
+  let summary = "Root-mean-square normalisation over the last dimension";
+  let description = [{
+    `result = input / sqrt(mean(input^2, -1) + eps) * weight`, with `weight`
+    of the size of the last dimension.
+
+    ```mlir
+    %y = cherry.rms_norm %x, %g {eps = 1.0e-05 : f64}
+        : tensor<2x16x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$eps);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_LinearOp : Cherry_Op<"linear", [Pure, Cherry_Cost]> {
+  let summary = "Affine map x·Wᵀ (+ b) over the last dimension";
+  let description = [{
+    The weight is `[out_features, in_features]`, the layout of Hugging Face
+    and PyTorch `nn.Linear`, so checkpoints load without transposes. The
+    result replaces the input's last dimension by `out_features`.
+
+    ```mlir
+    %q = cherry.linear %x, %wq
+        : tensor<2x16x64xf32>, tensor<64x64xf32> -> tensor<2x16x64xf32>
+    %y = cherry.linear %x, %w, %b
+        : tensor<2x16x64xf32>, tensor<32x64xf32>, tensor<32xf32> -> tensor<2x16x32xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       Optional<Cherry_FloatTensor>:$bias);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_RopeOp : Cherry_Op<"rope", [
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost]> {
+  let summary = "Rotary position embedding on packed heads";
+  let description = [{
+    Rotates each head of `input` (`[batch, seq, heads * head_dim]`) by the
+    angle `pos * theta^(-2i/head_dim)`, pairing element `i` with
+    `i + head_dim/2` (the Llama / Hugging Face "rotate half" convention).
+    Positions are `0 .. seq-1`.
+
+    ```mlir
+    %qr = cherry.rope %q {head_dim = 16 : i64, theta = 1.0e+04 : f64}
+        : tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, I64Attr:$head_dim,
+                       DefaultValuedAttr<F64Attr, "10000.0">:$theta);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Cherry_AttentionOp : Cherry_Op<"attention", [
+    Pure, AllTypesMatch<["query", "result"]>, AllTypesMatch<["key", "value"]>,
+    Cherry_Cost]> {
+  let summary = "Scaled dot-product attention, grouped-query, causal";
+  let description = [{
+    `query` is `[batch, seq, num_heads * head_dim]`, `key` and `value` are
+    `[batch, seq, num_kv_heads * head_dim]`; each group of
+    `num_heads / num_kv_heads` query heads shares one key/value head.
+    Scores are scaled by `1/sqrt(head_dim)`; with `causal` (the default)
+    position `t` attends to positions `<= t`.
+
+    ```mlir
+    %o = cherry.attention %q, %k, %v {num_heads = 4 : i64, num_kv_heads = 2 : i64}
+        : tensor<2x16x64xf32>, tensor<2x16x32xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$query, Cherry_FloatTensor:$key,
+                       Cherry_FloatTensor:$value, I64Attr:$num_heads,
+                       I64Attr:$num_kv_heads,
+                       DefaultValuedAttr<BoolAttr, "true">:$causal);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value attr-dict `:` type($query) `,` type($key)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Features per head (query features / num_heads).
+    int64_t getHeadDim();
+    /// Number of (query, key) pairs scored per batch row and head.
+    int64_t getScoredPairs();
+  }];
+}
+
+def Cherry_SwiGLUOp : Cherry_Op<"swiglu", [
+    Pure, AllTypesMatch<["gate", "up", "result"]>, Cherry_Cost]> {
+  let summary = "SwiGLU activation: silu(gate) * up";
+  let description = [{
+    The gated activation of the Llama MLP, `gate * sigmoid(gate) * up`.
+
+    ```mlir
+    %a = cherry.swiglu %g, %u : tensor<2x16x172xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$gate, Cherry_FloatTensor:$up);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
+}
+
+class Cherry_ElementwiseBinaryOp<string mnemonic, string formula,
+                                 list<Trait> traits = []>
+    : Cherry_Op<mnemonic, !listconcat(traits, [
+          Pure, AllTypesMatch<["lhs", "rhs", "result"]>, Cherry_Cost])> {
+  let summary = "Element-wise " # formula;
+  let description = [{
+    Operands and result have one type; there is no implicit broadcasting.
+
+    ```mlir
+    %y = cherry.}] # mnemonic # [{ %a, %b : tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$lhs, Cherry_FloatTensor:$rhs);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Cherry_AddOp : Cherry_ElementwiseBinaryOp<"add", "lhs + rhs", [Commutative]>;
+def Cherry_SubOp : Cherry_ElementwiseBinaryOp<"sub", "lhs - rhs">;
+def Cherry_MulOp : Cherry_ElementwiseBinaryOp<"mul", "lhs * rhs", [Commutative]>;
+
+def Cherry_CrossEntropyOp : Cherry_Op<"cross_entropy", [Pure, Cherry_Cost]> {
+  let summary = "Mean softmax cross-entropy over all non-ignored positions";
+  let description = [{
+    `logits` is `[..., vocab]` and `targets` has the shape of `logits`
+    without its last dimension. Positions whose target equals
+    `ignore_index` do not count. The result is an f32 scalar.
+
+    ```mlir
+    %loss = cherry.cross_entropy %logits, %targets
+        : tensor<2x16x256xf32>, tensor<2x16xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$logits, Cherry_IndexTensor:$targets,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Cherry_Loss:$loss);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Selective ground-truth token training
+//===----------------------------------------------------------------------===//
+
+def Cherry_SgtSelectOp : Cherry_Op<"sgt_select", [Pure, Cherry_CostWithBackward]> {
+  let summary = "Chooses the supervised target positions of each sequence";
+  let description = [{
+    Returns, for each row of `targets` (`[batch, seq]`), the `k` positions
+    that carry a loss, in increasing order; `k` is the result's second
+    dimension (the `cherry-sgt` pass sets it from a ratio, e.g. 15%).
+    Policies:
+    - `score`: the `k` positions whose target token has the highest score in
+      the per-vocabulary `scores` table (e.g. negative log-frequency, so rare
+      and content tokens win); ties go to the earlier position.
+    - `random`: `k` positions drawn without replacement, seeded by `seed`
+      and the step.
+    - `uniform`: evenly spaced positions (a baseline).
+
+    ```mlir
+    %pos = cherry.sgt_select %targets scores(%s : tensor<256xf32>) policy(score)
+        : tensor<2x16xi32> -> tensor<2x3xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_IndexTensor:$targets,
+                       Optional<Cherry_FloatTensor>:$scores,
+                       Cherry_SgtPolicy:$policy,
+                       DefaultValuedAttr<I64Attr, "0">:$seed);
+  let results = (outs Cherry_IndexTensor:$positions);
+  let assemblyFormat = [{
+    $targets (`scores` `(` $scores^ `:` type($scores) `)`)? `policy` `(`
+    $policy `)` attr-dict `:` type($targets) `->` type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_GatherOp : Cherry_Op<"gather", [Pure, Cherry_CostWithBackward]> {
+  let summary = "Gathers positions along the sequence dimension";
+  let description = [{
+    `result[b, j, ...] = input[b, positions[b, j], ...]`. This is how
+    `cherry-sgt-sparsify` moves the LM head behind the selection: the head
+    then runs on `k` rows per sequence instead of `seq`.
+
+    ```mlir
+    %hs = cherry.gather %h, %pos
+        : tensor<2x16x64xf32>, tensor<2x3xi32> -> tensor<2x3x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input, Cherry_IndexTensor:$positions);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $positions attr-dict `:` type($input) `,` type($positions) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_SelectiveCrossEntropyOp
+    : Cherry_Op<"selective_cross_entropy", [Pure, Cherry_Cost]> {
+  let summary = "Mean cross-entropy over the selected positions only";
+  let description = [{
+    Like `cherry.cross_entropy` on `[batch, seq, vocab]` logits, but only the
+    positions listed in `positions` (`[batch, k]`, from `cherry.sgt_select`)
+    count. `cherry-sgt-sparsify` rewrites it into `gather` + head +
+    `cross_entropy` so that the head never runs on unselected positions.
+
+    ```mlir
+    %loss = cherry.selective_cross_entropy %logits, %targets, %pos
+        : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<2x3xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$logits, Cherry_IndexTensor:$targets,
+                       Cherry_IndexTensor:$positions);
+  let results = (outs Cherry_Loss:$loss);
+  let assemblyFormat = [{
+    $logits `,` $targets `,` $positions attr-dict `:` type($logits) `,`
+    type($targets) `,` type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Structure: layers, recurrence, mixtures, multi-token prediction
+//===----------------------------------------------------------------------===//
+
+def Cherry_DecoderLayerOp : Cherry_Op<"decoder_layer", [
+    IsolatedFromAbove, RecursiveMemoryEffects,
+    AllTypesMatch<["input", "result"]>, Cherry_CostWithBackward]> {
+  let summary = "One transformer block and the parameters it reads";
+  let description = [{
+    Groups the ops of one decoder block: the body maps the residual stream
+    (the block argument) to the new residual stream (yielded). The body reads
+    its weights with `cherry.param_ref`, so a layer's parameters are exactly
+    the symbols referenced inside it. `index` is the layer's position in the
+    source model (the `N` of `model.layers.N.*`). This is the unit that
+    `cherry-layer-average` merges and `cherry-recurrent` shares.
+
+    ```mlir
+    %h1 = cherry.decoder_layer %h0 {index = 0 : i64} : tensor<2x16x64xf32> {
+    ^bb0(%x: tensor<2x16x64xf32>):
+      ...
+      cherry.yield %out : tensor<2x16x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, I64Attr:$index);
+  let results = (outs Cherry_FloatTensor:$result);
+  let regions = (region Cherry_LayerRegion:$body);
+  let assemblyFormat = "$input attr-dict `:` type($input) $body";
+  let hasVerifier = 1;
+}
+
+def Cherry_RecurrentOp : Cherry_Op<"recurrent", [
+    IsolatedFromAbove, RecursiveMemoryEffects,
+    AllTypesMatch<["input", "result"]>, Cherry_CostWithBackward]> {
+  let summary = "Shared-weight layers run on a schedule of effective steps";
+  let description = [{
+    Holds `L` shared layers, one region each, and runs them on the schedule
+    `schedule` (one entry per effective step, naming the region that runs
+    then): six shared layers can restore the depth of 34. Each
+    `step_params` operand is `[steps, ...]`; step `s` passes slice `s` of
+    every one of them to its region after the residual stream, which is how
+    iterations of one shared layer differ (learned per-step gains, say).
+    A region's arguments are therefore `(residual, step slices...)` and it
+    yields the new residual. Gradients of shared weights accumulate over all
+    their steps. `cherry-recurrent-unroll` expands the schedule in place.
+
+    ```mlir
+    %y = cherry.recurrent %x step_params(%g : tensor<4x64xf32>)
+        schedule [0, 1, 0, 1] : tensor<2x16x64xf32> {
+    ^bb0(%h: tensor<2x16x64xf32>, %gs: tensor<64xf32>):
+      ...
+      cherry.yield %h0 : tensor<2x16x64xf32>
+    }, {
+    ^bb0(%h: tensor<2x16x64xf32>, %gs: tensor<64xf32>):
+      ...
+      cherry.yield %h1 : tensor<2x16x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input,
+                       Variadic<Cherry_FloatTensor>:$step_params,
+                       DenseI64ArrayAttr:$schedule);
+  let results = (outs Cherry_FloatTensor:$result);
+  let regions = (region VariadicRegion<Cherry_LayerRegion>:$layers);
+  let assemblyFormat = [{
+    $input (`step_params` `(` $step_params^ `:` type($step_params) `)`)?
+    `schedule` $schedule attr-dict `:` type($input) $layers
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// How many times each shared layer runs.
+    ::llvm::SmallVector<int64_t> getRunsPerLayer();
+  }];
+}
+
+def Cherry_MoEEOp : Cherry_Op<"moee", [
+    IsolatedFromAbove, RecursiveMemoryEffects, Cherry_CostWithBackward]> {
+  let summary = "Mixture of efficient experts with a learned top-k router";
+  let description = [{
+    Each region is one expert (typically a compressed model's layer stack
+    and head) mapping `input` (`[batch, seq, hidden]`) to a result of the
+    op's result type. `router` (`[experts, hidden]`) scores experts per token
+    (`routing = token`) or per sequence from the mean hidden state
+    (`routing = sequence`); the `top_k` best experts run and their outputs
+    are summed, weighted by their renormalised softmax gate. `aux_loss` is
+    the load-balancing loss `experts * sum_e f_e * p_e` (fraction routed
+    times mean gate probability).
+
+    ```mlir
+    %y, %aux = cherry.moee %h, %wr {top_k = 1 : i64}
+        : tensor<2x16x64xf32>, tensor<2x64xf32> -> tensor<2x16x256xf32> {
+    ^bb0(%x: tensor<2x16x64xf32>):
+      ...
+      cherry.yield %logits0 : tensor<2x16x256xf32>
+    }, {
+    ^bb0(%x: tensor<2x16x64xf32>):
+      ...
+      cherry.yield %logits1 : tensor<2x16x256xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$router,
+                       I64Attr:$top_k,
+                       DefaultValuedAttr<Cherry_Routing,
+                                         "::mlir::cherry::Routing::token">:$routing);
+  let results = (outs Cherry_FloatTensor:$result, Cherry_Loss:$aux_loss);
+  let regions = (region VariadicRegion<Cherry_LayerRegion>:$experts);
+  let assemblyFormat = [{
+    $input `,` $router (`routing` `(` $routing^ `)`)? attr-dict `:`
+    type($input) `,` type($router) `->` type($result) $experts
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MTPHeadOp : Cherry_Op<"mtp_head", [
+    IsolatedFromAbove, RecursiveMemoryEffects, Cherry_CostWithBackward]> {
+  let summary = "A multi-token-prediction head predicting token t + offset";
+  let description = [{
+    The body maps hidden states `[batch, seq, hidden]` to logits
+    `[batch, seq, vocab]` for the token `offset` positions ahead
+    (`offset = 1` is the ordinary next-token head). Its loss pairs these
+    logits with `cherry.shift_targets` by `offset - 1`.
+
+    ```mlir
+    %l2 = cherry.mtp_head %h {offset = 2 : i64}
+        : tensor<2x16x64xf32> -> tensor<2x16x256xf32> {
+    ^bb0(%x: tensor<2x16x64xf32>):
+      ...
+      cherry.yield %logits : tensor<2x16x256xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, I64Attr:$offset);
+  let results = (outs Cherry_FloatTensor:$result);
+  let regions = (region Cherry_LayerRegion:$body);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result) $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_ShiftTargetsOp : Cherry_Op<"shift_targets", [
+    Pure, AllTypesMatch<["targets", "result"]>, Cherry_Cost]> {
+  let summary = "Shifts targets left along the sequence, filling the tail";
+  let description = [{
+    `result[b, t] = targets[b, t + shift]` for `t + shift < seq`, else
+    `fill` (by default the `ignore_index` of `cherry.cross_entropy`). Used by
+    multi-token-prediction losses.
+
+    ```mlir
+    %t2 = cherry.shift_targets %t {shift = 1 : i64} : tensor<2x16xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_IndexTensor:$targets, I64Attr:$shift,
+                       DefaultValuedAttr<I64Attr, "-100">:$fill);
+  let results = (outs Cherry_IndexTensor:$result);
+  let assemblyFormat = "$targets attr-dict `:` type($targets)";
+  let hasVerifier = 1;
+}
+
+def Cherry_YieldOp : Cherry_Op<"yield", [
+    Pure, ReturnLike, Terminator, Cherry_Cost,
+    ParentOneOf<["DecoderLayerOp", "RecurrentOp", "MoEEOp", "MTPHeadOp"]>]> {
+  let summary = "Returns values from a cherry region";
+  let description = [{
+    Terminates the body of `decoder_layer`, `recurrent`, `moee` and
+    `mtp_head`; the parent checks the yielded types.
+
+    ```mlir
+    cherry.yield %h : tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+#endif // CHERRY_OPS_TD

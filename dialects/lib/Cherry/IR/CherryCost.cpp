@@ -1,0 +1,142 @@
+//===- CherryCost.cpp - CostOpInterface for every cherry op ---------------===//
+//
+// FLOP conventions (also in docs/CostModel.md): a multiply-add is 2 FLOPs;
+// element-wise work counts the arithmetic per element listed at each op.
+// Backward defaults to twice the forward (input and weight gradients).
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryCost.h"
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+static int64_t numel(Value v) {
+  return cast<RankedTensorType>(v.getType()).getNumElements();
+}
+
+FlopCount mlir::cherry::getBlockFlops(Block &block) {
+  FlopCount total;
+  for (Operation &op : block)
+    if (auto cost = dyn_cast<CostOpInterface>(op))
+      total += {cost.getForwardFlops(), cost.getBackwardFlops()};
+  return total;
+}
+
+static FlopCount getRegionFlops(Region &region) {
+  return getBlockFlops(region.front());
+}
+
+// Parameters: no arithmetic.
+int64_t ParamOp::getForwardFlops() { return 0; }
+int64_t ParamOp::getParameterCount() { return getTensorType().getNumElements(); }
+int64_t ParamRefOp::getForwardFlops() { return 0; }
+int64_t YieldOp::getForwardFlops() { return 0; }
+int64_t ShiftTargetsOp::getForwardFlops() { return 0; }
+
+// A table lookup; its gradient scatter-adds one row per id.
+int64_t EmbeddingOp::getForwardFlops() { return 0; }
+int64_t EmbeddingOp::getBackwardFlops() { return numel(getResult()); }
+
+// square, accumulate, scale by rsqrt, multiply by the gain: 4 per element.
+int64_t RMSNormOp::getForwardFlops() { return 4 * numel(getInput()); }
+
+int64_t LinearOp::getForwardFlops() {
+  auto weight = cast<RankedTensorType>(getWeight().getType());
+  int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
+  int64_t rows = numel(getInput()) / in;
+  return 2 * rows * in * out + (getBias() ? rows * out : 0);
+}
+
+// x*cos + rotate_half(x)*sin: 3 per element.
+int64_t RopeOp::getForwardFlops() { return 3 * numel(getInput()); }
+
+// Per scored (query, key) pair and head: 2*head_dim for q·k, 2*head_dim for
+// the weighted sum of values, and 5 for scale, max, exp, sum and normalise.
+int64_t AttentionOp::getForwardFlops() {
+  int64_t batch = cast<RankedTensorType>(getQuery().getType()).getDimSize(0);
+  return batch * getNumHeads() * getScoredPairs() * (4 * getHeadDim() + 5);
+}
+
+// sigmoid (exp, add, divide) then two multiplies: 5 per element.
+int64_t SwiGLUOp::getForwardFlops() { return 5 * numel(getResult()); }
+
+int64_t AddOp::getForwardFlops() { return numel(getResult()); }
+int64_t SubOp::getForwardFlops() { return numel(getResult()); }
+int64_t MulOp::getForwardFlops() { return numel(getResult()); }
+
+// max, subtract-and-exp, sum, and the target pick: 4 per logit.
+int64_t CrossEntropyOp::getForwardFlops() { return 4 * numel(getLogits()); }
+
+int64_t SelectiveCrossEntropyOp::getForwardFlops() {
+  auto logits = cast<RankedTensorType>(getLogits().getType());
+  int64_t selected = numel(getPositions());
+  return 4 * selected * logits.getDimSize(2);
+}
+
+// One score comparison per position; selection carries no gradient.
+int64_t SgtSelectOp::getForwardFlops() { return numel(getTargets()); }
+int64_t SgtSelectOp::getBackwardFlops() { return 0; }
+
+// A copy forward; the gradient scatter-adds the gathered elements back.
+int64_t GatherOp::getForwardFlops() { return 0; }
+int64_t GatherOp::getBackwardFlops() {
+  return isa<FloatType>(getElementTypeOrSelf(getResult().getType()))
+             ? numel(getResult())
+             : 0;
+}
+
+int64_t DecoderLayerOp::getForwardFlops() {
+  return getRegionFlops(getBody()).forward;
+}
+int64_t DecoderLayerOp::getBackwardFlops() {
+  return getRegionFlops(getBody()).backward;
+}
+
+static FlopCount getRecurrentFlops(RecurrentOp op) {
+  SmallVector<FlopCount> perLayer;
+  for (Region &region : op.getLayers())
+    perLayer.push_back(getRegionFlops(region));
+  FlopCount total;
+  for (int64_t layer : op.getSchedule())
+    total += perLayer[layer];
+  return total;
+}
+int64_t RecurrentOp::getForwardFlops() {
+  return getRecurrentFlops(*this).forward;
+}
+int64_t RecurrentOp::getBackwardFlops() {
+  return getRecurrentFlops(*this).backward;
+}
+
+// Router scores (a [tokens, hidden] x [hidden, experts] product and a
+// softmax of 4 per score, or mean pooling first for sequence routing), top_k
+// experts per token at the experts' mean cost, and a weighted sum of top_k
+// outputs (2 per element each).
+static FlopCount getMoEEFlops(MoEEOp op) {
+  auto input = cast<RankedTensorType>(op.getInput().getType());
+  int64_t batch = input.getDimSize(0), seq = input.getDimSize(1),
+          hidden = input.getDimSize(2);
+  int64_t experts = op.getExperts().size(), topK = op.getTopK();
+  int64_t routed = op.getRouting() == Routing::token ? batch * seq : batch;
+  int64_t pooling = op.getRouting() == Routing::token ? 0 : batch * seq * hidden;
+  int64_t router = pooling + 2 * routed * hidden * experts + 4 * routed * experts;
+  FlopCount expertSum;
+  for (Region &region : op.getExperts())
+    expertSum += getRegionFlops(region);
+  int64_t combine = 2 * topK * numel(op.getResult());
+  return {router + topK * expertSum.forward / experts + combine,
+          2 * router + topK * expertSum.backward / experts + 2 * combine};
+}
+int64_t MoEEOp::getForwardFlops() { return getMoEEFlops(*this).forward; }
+int64_t MoEEOp::getBackwardFlops() { return getMoEEFlops(*this).backward; }
+
+int64_t MTPHeadOp::getForwardFlops() {
+  return getRegionFlops(getBody()).forward;
+}
+int64_t MTPHeadOp::getBackwardFlops() {
+  return getRegionFlops(getBody()).backward;
+}

@@ -1,0 +1,463 @@
+//===- CherryOps.cpp - cherry operations and verifiers --------------------===//
+//
+// Verifiers name the operand, what was expected and what was found, so a
+// user reading one line knows which tensor of which op to fix.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+namespace {
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Checks a single-block region: its arguments have `argTypes` and its
+/// `cherry.yield` yields `yieldTypes`. `what` names the region in errors.
+LogicalResult verifyRegionSignature(Operation *op, Region &region,
+                                    const Twine &what, TypeRange argTypes,
+                                    TypeRange yieldTypes) {
+  Block &block = region.front();
+  if (block.getNumArguments() != argTypes.size())
+    return op->emitOpError() << what << " must take " << argTypes.size()
+                             << " argument(s), found "
+                             << block.getNumArguments();
+  for (auto [i, pair] :
+       llvm::enumerate(llvm::zip(block.getArgumentTypes(), argTypes)))
+    if (std::get<0>(pair) != std::get<1>(pair))
+      return op->emitOpError()
+             << what << " argument #" << i << " must be "
+             << std::get<1>(pair) << ", found " << std::get<0>(pair);
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return op->emitOpError() << what << " must end with cherry.yield";
+  if (yield.getValues().size() != yieldTypes.size())
+    return op->emitOpError() << what << " must yield " << yieldTypes.size()
+                             << " value(s), found "
+                             << yield.getValues().size();
+  for (auto [i, pair] :
+       llvm::enumerate(llvm::zip(yield.getValues().getTypes(), yieldTypes)))
+    if (std::get<0>(pair) != std::get<1>(pair))
+      return op->emitOpError()
+             << what << " yields " << std::get<0>(pair) << " as value #" << i
+             << ", expected " << std::get<1>(pair);
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ParamOp / ParamRefOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  if (!getInit() && !getCheckpoint())
+    return emitOpError() << "parameter @" << getSymName()
+                         << " needs an init(...) or a checkpoint(...) to get "
+                            "its value from";
+  if (getCheckpoint() && getCheckpoint()->empty())
+    return emitOpError() << "parameter @" << getSymName()
+                         << " has an empty checkpoint name";
+  for (int64_t d : getTensorType().getShape())
+    if (d <= 0)
+      return emitOpError() << "parameter @" << getSymName()
+                           << " has a zero-sized dimension in " << getType();
+  return success();
+}
+
+LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto mean = dyn_cast_if_present<MeanOfInitAttr>(getInitAttr());
+  if (!mean)
+    return success();
+  for (Attribute source : mean.getSources()) {
+    auto ref = cast<FlatSymbolRefAttr>(source);
+    auto other = symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, ref);
+    if (!other)
+      return emitOpError() << "init of @" << getSymName()
+                           << " averages undefined parameter " << ref;
+    if (other == *this)
+      return emitOpError() << "init of @" << getSymName()
+                           << " averages itself";
+    if (other.getType() != getType())
+      return emitOpError() << "init of @" << getSymName() << " averages "
+                           << ref << " of type " << other.getType()
+                           << ", expected " << getType();
+  }
+  return success();
+}
+
+LogicalResult
+ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(*this,
+                                                            getParamAttr());
+  if (!param)
+    return emitOpError() << "references undefined parameter " << getParamAttr();
+  if (param.getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " does not match parameter " << getParamAttr()
+                         << " of type " << param.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  RankedTensorType table = tensorType(getTable());
+  RankedTensorType ids = tensorType(getIds());
+  RankedTensorType result = tensorType(getResult());
+  if (table.getRank() != 2)
+    return emitOpError() << "table must be [vocab, hidden], found "
+                         << table;
+  SmallVector<int64_t> expected(ids.getShape());
+  expected.push_back(table.getDimSize(1));
+  if (result.getShape() != ArrayRef<int64_t>(expected) ||
+      result.getElementType() != table.getElementType())
+    return emitOpError() << "result must be "
+                         << RankedTensorType::get(expected,
+                                                  table.getElementType())
+                         << " (ids shape + hidden), found " << result;
+  return success();
+}
+
+LogicalResult RMSNormOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType weight = tensorType(getWeight());
+  if (input.getRank() < 1)
+    return emitOpError() << "input must have rank >= 1, found " << input;
+  int64_t features = input.getShape().back();
+  if (weight.getRank() != 1 || weight.getDimSize(0) != features)
+    return emitOpError() << "weight must be [" << features
+                         << "] (the input's last dimension), found " << weight;
+  if (weight.getElementType() != input.getElementType())
+    return emitOpError() << "weight element type " << weight.getElementType()
+                         << " differs from input element type "
+                         << input.getElementType();
+  if (!(getEps().convertToDouble() > 0.0))
+    return emitOpError() << "eps must be positive, found "
+                         << getEps().convertToDouble();
+  return success();
+}
+
+LogicalResult LinearOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType weight = tensorType(getWeight());
+  RankedTensorType result = tensorType(getResult());
+  if (weight.getRank() != 2)
+    return emitOpError() << "weight must be [out_features, in_features], "
+                            "found "
+                         << weight;
+  if (input.getRank() < 1)
+    return emitOpError() << "input must have rank >= 1, found " << input;
+  int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
+  if (input.getShape().back() != in)
+    return emitOpError() << "input features " << input.getShape().back()
+                         << " do not match weight in_features " << in
+                         << " (weight " << weight
+                         << " is [out_features, in_features])";
+  if (weight.getElementType() != input.getElementType())
+    return emitOpError() << "weight element type " << weight.getElementType()
+                         << " differs from input element type "
+                         << input.getElementType();
+  if (Value bias = getBias()) {
+    RankedTensorType b = tensorType(bias);
+    if (b.getRank() != 1 || b.getDimSize(0) != out)
+      return emitOpError() << "bias must be [" << out
+                           << "] (out_features), found " << b;
+    if (b.getElementType() != input.getElementType())
+      return emitOpError() << "bias element type " << b.getElementType()
+                           << " differs from input element type "
+                           << input.getElementType();
+  }
+  SmallVector<int64_t> expected(input.getShape());
+  expected.back() = out;
+  if (result.getShape() != ArrayRef<int64_t>(expected) ||
+      result.getElementType() != input.getElementType())
+    return emitOpError() << "result must be "
+                         << RankedTensorType::get(expected,
+                                                  input.getElementType())
+                         << ", found " << result;
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  if (input.getRank() != 3)
+    return emitOpError() << "input must be [batch, seq, heads * head_dim], "
+                            "found "
+                         << input;
+  int64_t headDim = getHeadDim();
+  if (headDim <= 0 || headDim % 2 != 0)
+    return emitOpError() << "head_dim must be positive and even, found "
+                         << headDim;
+  if (input.getDimSize(2) % headDim != 0)
+    return emitOpError() << "input features " << input.getDimSize(2)
+                         << " are not a multiple of head_dim " << headDim;
+  if (!(getTheta().convertToDouble() > 0.0))
+    return emitOpError() << "theta must be positive, found "
+                         << getTheta().convertToDouble();
+  return success();
+}
+
+int64_t AttentionOp::getHeadDim() {
+  return tensorType(getQuery()).getDimSize(2) / getNumHeads();
+}
+
+int64_t AttentionOp::getScoredPairs() {
+  int64_t tq = tensorType(getQuery()).getDimSize(1);
+  int64_t tk = tensorType(getKey()).getDimSize(1);
+  // Causal with equal lengths: query t sees keys 0..t.
+  if (getCausal())
+    return tq * (tq + 1) / 2;
+  return tq * tk;
+}
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType q = tensorType(getQuery());
+  RankedTensorType k = tensorType(getKey());
+  if (q.getRank() != 3)
+    return emitOpError() << "query must be [batch, seq, num_heads * head_dim], "
+                            "found "
+                         << q;
+  if (k.getRank() != 3)
+    return emitOpError()
+           << "key must be [batch, seq, num_kv_heads * head_dim], found " << k;
+  if (k.getElementType() != q.getElementType())
+    return emitOpError() << "key element type " << k.getElementType()
+                         << " differs from query element type "
+                         << q.getElementType();
+  if (k.getDimSize(0) != q.getDimSize(0))
+    return emitOpError() << "key batch " << k.getDimSize(0)
+                         << " differs from query batch " << q.getDimSize(0);
+  if (getCausal() && k.getDimSize(1) != q.getDimSize(1))
+    return emitOpError() << "causal attention needs key length "
+                         << k.getDimSize(1) << " equal to query length "
+                         << q.getDimSize(1);
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
+  if (heads <= 0 || kvHeads <= 0)
+    return emitOpError() << "num_heads (" << heads << ") and num_kv_heads ("
+                         << kvHeads << ") must be positive";
+  if (heads % kvHeads != 0)
+    return emitOpError() << "num_heads " << heads
+                         << " is not a multiple of num_kv_heads " << kvHeads;
+  if (q.getDimSize(2) % heads != 0)
+    return emitOpError() << "query features " << q.getDimSize(2)
+                         << " are not divisible by num_heads " << heads;
+  int64_t headDim = q.getDimSize(2) / heads;
+  if (k.getDimSize(2) != kvHeads * headDim)
+    return emitOpError() << "key features " << k.getDimSize(2)
+                         << " must be num_kv_heads (" << kvHeads
+                         << ") x head_dim (" << headDim
+                         << ") = " << kvHeads * headDim;
+  return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  RankedTensorType logits = tensorType(getLogits());
+  RankedTensorType targets = tensorType(getTargets());
+  if (logits.getRank() < 2)
+    return emitOpError() << "logits must be [..., vocab] with rank >= 2, "
+                            "found "
+                         << logits;
+  if (targets.getShape() != logits.getShape().drop_back())
+    return emitOpError() << "targets " << targets
+                         << " must have the logits' shape without vocab ["
+                         << logits.getShape().drop_back() << "]";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SGT
+//===----------------------------------------------------------------------===//
+
+LogicalResult SgtSelectOp::verify() {
+  RankedTensorType targets = tensorType(getTargets());
+  RankedTensorType positions = tensorType(getPositions());
+  if (targets.getRank() != 2)
+    return emitOpError() << "targets must be [batch, seq], found " << targets;
+  if (positions.getRank() != 2 ||
+      positions.getDimSize(0) != targets.getDimSize(0))
+    return emitOpError() << "positions must be [" << targets.getDimSize(0)
+                         << ", k], found " << positions;
+  int64_t k = positions.getDimSize(1), seq = targets.getDimSize(1);
+  if (k < 1 || k > seq)
+    return emitOpError() << "selects k = " << k
+                         << " positions per row, expected 1 <= k <= seq ("
+                         << seq << ")";
+  bool hasScores = static_cast<bool>(getScores());
+  if ((getPolicy() == SgtPolicy::score) != hasScores)
+    return emitOpError() << "policy '" << stringifySgtPolicy(getPolicy())
+                         << "' "
+                         << (hasScores ? "takes no scores operand"
+                                       : "needs a scores(...) operand");
+  if (hasScores && tensorType(getScores()).getRank() != 1)
+    return emitOpError() << "scores must be a [vocab] table, found "
+                         << tensorType(getScores());
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType positions = tensorType(getPositions());
+  RankedTensorType result = tensorType(getResult());
+  if (input.getRank() < 2)
+    return emitOpError() << "input must be [batch, seq, ...], found " << input;
+  if (positions.getRank() != 2 ||
+      positions.getDimSize(0) != input.getDimSize(0))
+    return emitOpError() << "positions must be [" << input.getDimSize(0)
+                         << ", k], found " << positions;
+  SmallVector<int64_t> expected(input.getShape());
+  expected[1] = positions.getDimSize(1);
+  if (result.getShape() != ArrayRef<int64_t>(expected) ||
+      result.getElementType() != input.getElementType())
+    return emitOpError() << "result must be "
+                         << RankedTensorType::get(expected,
+                                                  input.getElementType())
+                         << ", found " << result;
+  return success();
+}
+
+LogicalResult SelectiveCrossEntropyOp::verify() {
+  RankedTensorType logits = tensorType(getLogits());
+  RankedTensorType targets = tensorType(getTargets());
+  RankedTensorType positions = tensorType(getPositions());
+  if (logits.getRank() != 3)
+    return emitOpError() << "logits must be [batch, seq, vocab], found "
+                         << logits;
+  if (targets.getShape() != logits.getShape().drop_back())
+    return emitOpError() << "targets " << targets << " must be ["
+                         << logits.getShape().drop_back()
+                         << "] (logits without vocab)";
+  if (positions.getRank() != 2 ||
+      positions.getDimSize(0) != logits.getDimSize(0) ||
+      positions.getDimSize(1) > logits.getDimSize(1))
+    return emitOpError() << "positions must be [" << logits.getDimSize(0)
+                         << ", k] with k <= " << logits.getDimSize(1)
+                         << ", found " << positions;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Region ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult DecoderLayerOp::verify() {
+  if (getIndex() < 0)
+    return emitOpError() << "index must be >= 0, found " << getIndex();
+  Type t = getInput().getType();
+  return verifyRegionSignature(*this, getBody(), "body", t, t);
+}
+
+SmallVector<int64_t> RecurrentOp::getRunsPerLayer() {
+  SmallVector<int64_t> runs(getLayers().size(), 0);
+  for (int64_t layer : getSchedule())
+    if (layer >= 0 && layer < static_cast<int64_t>(runs.size()))
+      ++runs[layer];
+  return runs;
+}
+
+LogicalResult RecurrentOp::verify() {
+  ArrayRef<int64_t> schedule = getSchedule();
+  int64_t numLayers = getLayers().size();
+  if (numLayers == 0)
+    return emitOpError() << "needs at least one shared layer region";
+  if (schedule.empty())
+    return emitOpError() << "schedule must have at least one step";
+  for (auto [step, layer] : llvm::enumerate(schedule))
+    if (layer < 0 || layer >= numLayers)
+      return emitOpError() << "schedule step " << step << " names layer "
+                           << layer << ", but there are " << numLayers
+                           << " shared layers";
+  for (auto [layer, runs] : llvm::enumerate(getRunsPerLayer()))
+    if (runs == 0)
+      return emitOpError() << "shared layer " << layer
+                           << " never runs in the schedule";
+  SmallVector<Type> argTypes{getInput().getType()};
+  for (auto [i, param] : llvm::enumerate(getStepParams())) {
+    RankedTensorType t = tensorType(param);
+    if (t.getRank() < 1 ||
+        t.getDimSize(0) != static_cast<int64_t>(schedule.size()))
+      return emitOpError() << "step_params #" << i << " " << t
+                           << " must have a leading dimension of "
+                           << schedule.size() << " (one slice per step)";
+    argTypes.push_back(
+        RankedTensorType::get(t.getShape().drop_front(), t.getElementType()));
+  }
+  for (auto [i, region] : llvm::enumerate(getLayers()))
+    if (failed(verifyRegionSignature(*this, region,
+                                     "shared layer " + Twine(i), argTypes,
+                                     getInput().getType())))
+      return failure();
+  return success();
+}
+
+LogicalResult MoEEOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType router = tensorType(getRouter());
+  RankedTensorType result = tensorType(getResult());
+  int64_t experts = getExperts().size();
+  if (input.getRank() != 3)
+    return emitOpError() << "input must be [batch, seq, hidden], found "
+                         << input;
+  if (experts < 1)
+    return emitOpError() << "needs at least one expert region";
+  if (router.getRank() != 2 || router.getDimSize(0) != experts ||
+      router.getDimSize(1) != input.getDimSize(2))
+    return emitOpError() << "router must be [" << experts << ", "
+                         << input.getDimSize(2)
+                         << "] (experts, hidden), found " << router;
+  if (getTopK() < 1 || getTopK() > experts)
+    return emitOpError() << "top_k must be in [1, " << experts
+                         << "], found " << getTopK();
+  if (result.getRank() < 2 || result.getDimSize(0) != input.getDimSize(0) ||
+      result.getDimSize(1) != input.getDimSize(1))
+    return emitOpError() << "result " << result
+                         << " must keep the input's [batch, seq] = ["
+                         << input.getDimSize(0) << ", " << input.getDimSize(1)
+                         << "]";
+  for (auto [i, region] : llvm::enumerate(getExperts()))
+    if (failed(verifyRegionSignature(*this, region, "expert " + Twine(i),
+                                     TypeRange(input), TypeRange(result))))
+      return failure();
+  return success();
+}
+
+LogicalResult MTPHeadOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType result = tensorType(getResult());
+  if (getOffset() < 1)
+    return emitOpError() << "offset must be >= 1 (1 is the next token), "
+                            "found "
+                         << getOffset();
+  if (input.getRank() != 3)
+    return emitOpError() << "input must be [batch, seq, hidden], found "
+                         << input;
+  if (result.getRank() != 3 || result.getDimSize(0) != input.getDimSize(0) ||
+      result.getDimSize(1) != input.getDimSize(1))
+    return emitOpError() << "result must be [" << input.getDimSize(0) << ", "
+                         << input.getDimSize(1) << ", vocab], found "
+                         << result;
+  return verifyRegionSignature(*this, getBody(), "body", TypeRange(input),
+                               TypeRange(result));
+}
+
+LogicalResult ShiftTargetsOp::verify() {
+  RankedTensorType targets = tensorType(getTargets());
+  if (targets.getRank() != 2)
+    return emitOpError() << "targets must be [batch, seq], found " << targets;
+  if (getShift() < 1 || getShift() >= targets.getDimSize(1))
+    return emitOpError() << "shift must be in [1, " << targets.getDimSize(1)
+                         << "), found " << getShift();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "cherry/Dialect/Cherry/IR/CherryOps.cpp.inc"

@@ -1,0 +1,30 @@
+//===- Passes.h - cherry passes ---------------------------------*- C++ -*-===//
+
+#ifndef CHERRY_TRANSFORMS_PASSES_H
+#define CHERRY_TRANSFORMS_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::cherry {
+
+enum class CostReportFormat { Text, Json };
+
+#define GEN_PASS_DECL
+#include "cherry/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "cherry/Transforms/Passes.h.inc"
+
+/// Registers the named pipelines (`--cherry-report`, ...).
+void registerCherryPipelines();
+
+/// Registers every cherry pass and pipeline with the global registry.
+inline void registerAllCherryPasses() {
+  registerCherryPasses();
+  registerCherryPipelines();
+}
+
+} // namespace mlir::cherry
+
+#endif // CHERRY_TRANSFORMS_PASSES_H

@@ -1,0 +1,268 @@
+//===- CostReport.cpp - cherry-cost-report --------------------------------===//
+//
+// Prints parameters and FLOPs per token for each function, split into the
+// structural units CHERRY rewrites (decoder layers, recurrent blocks, MoEE,
+// MTP heads) and everything else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryCost.h"
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::cherry {
+#define GEN_PASS_DEF_CHERRYCOSTREPORTPASS
+#include "cherry/Transforms/Passes.h.inc"
+} // namespace mlir::cherry
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+namespace {
+
+using ParamSet = llvm::SetVector<ParamOp>;
+
+struct Scope {
+  std::string name;
+  std::string kind;
+  int depth = 0; // 1 for rows nested in a recurrent block
+  int64_t params = 0;
+  FlopCount flops;
+};
+
+struct FunctionReport {
+  std::string name;
+  int64_t tokens = 0; // 0: unknown
+  std::string tokenSource;
+  SmallVector<Scope> scopes;
+  Scope total;
+};
+
+class CostReporter {
+public:
+  CostReporter(ModuleOp module) : symbols(module) {}
+
+  FunctionReport run(FunctionOpInterface fn);
+
+private:
+  ParamOp lookup(ParamRefOp ref) {
+    return symbols.lookup<ParamOp>(ref.getParamAttr().getValue());
+  }
+  /// Params read inside `op` (any depth) and, for region ops, the params that
+  /// feed its operands directly (per-step parameters, router weights).
+  void collectParams(Operation *op, ParamSet &params);
+  static int64_t count(const ParamSet &params) {
+    int64_t n = 0;
+    for (ParamOp p : params)
+      n += cast<CostOpInterface>(p.getOperation()).getParameterCount();
+    return n;
+  }
+  void warnUncosted(Operation *root);
+
+  SymbolTable symbols;
+  llvm::StringSet<> warned;
+};
+
+void CostReporter::collectParams(Operation *op, ParamSet &params) {
+  for (Value operand : op->getOperands())
+    if (auto ref = operand.getDefiningOp<ParamRefOp>())
+      if (ParamOp p = lookup(ref))
+        params.insert(p);
+  op->walk([&](ParamRefOp ref) {
+    if (ParamOp p = lookup(ref))
+      params.insert(p);
+  });
+}
+
+void CostReporter::warnUncosted(Operation *root) {
+  root->walk([&](Operation *op) {
+    if (op == root || isa<CostOpInterface>(op) ||
+        op->hasTrait<mlir::OpTrait::IsTerminator>())
+      return;
+    if (warned.insert(op->getName().getStringRef()).second)
+      op->emitWarning() << "'" << op->getName()
+                        << "' has no cost model; counted as 0 FLOPs";
+  });
+}
+
+FunctionReport CostReporter::run(FunctionOpInterface fn) {
+  FunctionReport report;
+  report.name = fn.getName().str();
+  for (auto [i, type] : llvm::enumerate(fn.getArgumentTypes())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (tensor && tensor.hasStaticShape() &&
+        isa<IntegerType>(tensor.getElementType())) {
+      report.tokens = tensor.getNumElements();
+      llvm::raw_string_ostream os(report.tokenSource);
+      os << "argument " << i << ": " << type;
+      break;
+    }
+  }
+  if (fn.isExternal())
+    return report;
+  warnUncosted(fn);
+
+  Scope outside{"outside layers", "other"};
+  ParamSet outsideParams, allParams;
+  for (Operation &op : fn.getFunctionBody().front()) {
+    auto cost = dyn_cast<CostOpInterface>(op);
+    FlopCount flops;
+    if (cost)
+      flops = {cost.getForwardFlops(), cost.getBackwardFlops()};
+    ParamSet params;
+    collectParams(&op, params);
+    allParams.insert(params.begin(), params.end());
+    report.total.flops += flops;
+
+    std::string name;
+    llvm::raw_string_ostream os(name);
+    if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
+      os << "decoder_layer " << layer.getIndex();
+      report.scopes.push_back({name, "decoder_layer", 0, count(params), flops});
+    } else if (auto rec = dyn_cast<RecurrentOp>(op)) {
+      os << "recurrent (" << rec.getLayers().size() << " shared, "
+         << rec.getSchedule().size() << " steps)";
+      report.scopes.push_back({name, "recurrent", 0, count(params), flops});
+      for (auto [i, runs] : llvm::enumerate(rec.getRunsPerLayer())) {
+        Region &region = rec.getLayers()[i];
+        ParamSet layerParams;
+        region.walk([&](ParamRefOp ref) {
+          if (ParamOp p = lookup(ref))
+            layerParams.insert(p);
+        });
+        FlopCount once = getBlockFlops(region.front());
+        std::string sub;
+        llvm::raw_string_ostream subOs(sub);
+        subOs << "shared layer " << i << " x" << runs;
+        report.scopes.push_back(
+            {sub, "shared_layer", 1, count(layerParams),
+             {once.forward * runs, once.backward * runs}});
+      }
+    } else if (auto moee = dyn_cast<MoEEOp>(op)) {
+      os << "moee (" << moee.getExperts().size() << " experts, top-"
+         << moee.getTopK() << ")";
+      report.scopes.push_back({name, "moee", 0, count(params), flops});
+    } else if (auto mtp = dyn_cast<MTPHeadOp>(op)) {
+      os << "mtp_head (offset " << mtp.getOffset() << ")";
+      report.scopes.push_back({name, "mtp_head", 0, count(params), flops});
+    } else {
+      if (!isa<ParamRefOp>(op))
+        outsideParams.insert(params.begin(), params.end());
+      outside.flops += flops;
+    }
+  }
+  outside.params = count(outsideParams);
+  report.scopes.push_back(outside);
+  report.total.name = "total";
+  report.total.kind = "total";
+  report.total.params = count(allParams);
+  return report;
+}
+
+double perToken(int64_t flops, int64_t tokens) {
+  return tokens ? static_cast<double>(flops) / static_cast<double>(tokens)
+                : 0.0;
+}
+
+void printText(const FunctionReport &r, raw_ostream &os) {
+  os << "cost report for @" << r.name << ": ";
+  if (r.tokens)
+    os << r.tokens << " tokens per call (" << r.tokenSource << ")\n";
+  else
+    os << "tokens per call unknown (no integer tensor argument); FLOPs are "
+          "per call\n";
+  const char *unit = r.tokens ? "/token" : "/call";
+  os << llvm::format("  %-36s %14s %20s %20s\n", "scope", "params",
+                     (std::string("fwd FLOPs") + unit).c_str(),
+                     (std::string("fwd+bwd FLOPs") + unit).c_str());
+  auto row = [&](const Scope &s) {
+    std::string name = std::string(2 * s.depth, ' ') + s.name;
+    int64_t train = s.flops.forward + s.flops.backward;
+    double fwd = r.tokens ? perToken(s.flops.forward, r.tokens)
+                          : static_cast<double>(s.flops.forward);
+    double both = r.tokens ? perToken(train, r.tokens)
+                           : static_cast<double>(train);
+    os << llvm::format("  %-36s %14lld %20.1f %20.1f\n", name.c_str(),
+                       static_cast<long long>(s.params), fwd, both);
+  };
+  for (const Scope &s : r.scopes)
+    row(s);
+  row(r.total);
+}
+
+llvm::json::Object toJson(const Scope &s, int64_t tokens) {
+  llvm::json::Object o{{"name", s.name},
+                       {"kind", s.kind},
+                       {"params", s.params},
+                       {"forward_flops", s.flops.forward},
+                       {"backward_flops", s.flops.backward}};
+  if (tokens) {
+    o["forward_flops_per_token"] = perToken(s.flops.forward, tokens);
+    o["train_flops_per_token"] =
+        perToken(s.flops.forward + s.flops.backward, tokens);
+  }
+  if (s.depth)
+    o["nested"] = true;
+  return o;
+}
+
+struct CherryCostReportPass
+    : public mlir::cherry::impl::CherryCostReportPassBase<CherryCostReportPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    CostReporter reporter(module);
+    std::vector<FunctionReport> reports;
+    module.walk([&](FunctionOpInterface fn) {
+      if (!fn.isExternal())
+        reports.push_back(reporter.run(fn));
+    });
+
+    int64_t declared = 0, elements = 0, trainable = 0;
+    for (ParamOp p : module.getOps<ParamOp>()) {
+      int64_t n = cast<CostOpInterface>(p.getOperation()).getParameterCount();
+      ++declared;
+      elements += n;
+      if (p.getTrainable())
+        trainable += n;
+    }
+
+    raw_ostream &os = llvm::outs();
+    if (format == CostReportFormat::Json) {
+      llvm::json::Array fns;
+      for (const FunctionReport &r : reports) {
+        llvm::json::Array scopes;
+        for (const Scope &s : r.scopes)
+          scopes.push_back(toJson(s, r.tokens));
+        fns.push_back(llvm::json::Object{{"function", r.name},
+                                         {"tokens_per_call", r.tokens},
+                                         {"scopes", std::move(scopes)},
+                                         {"total", toJson(r.total, r.tokens)}});
+      }
+      llvm::json::Object doc{
+          {"functions", std::move(fns)},
+          {"module", llvm::json::Object{{"parameters", declared},
+                                        {"parameter_elements", elements},
+                                        {"trainable_elements", trainable}}}};
+      os << llvm::formatv("{0:2}", llvm::json::Value(std::move(doc))) << "\n";
+    } else {
+      for (const FunctionReport &r : reports)
+        printText(r, os);
+      os << "module: " << declared << " parameters, " << elements
+         << " elements (" << trainable << " trainable)\n";
+    }
+    os.flush();
+    markAllAnalysesPreserved();
+  }
+};
+
+} // namespace

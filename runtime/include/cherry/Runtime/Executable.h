@@ -1,0 +1,48 @@
+//===- Executable.h - Load, check and save Executables ----------*- C++ -*-===//
+//
+// The runtime side of the Executable schema (runtime/proto/executable.proto):
+// reading it from disk, checking that it is consistent before anything runs,
+// and writing it atomically.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_RUNTIME_EXECUTABLE_H
+#define CHERRY_RUNTIME_EXECUTABLE_H
+
+#include "cherry/Runtime/proto/executable.pb.h"
+
+#include <string>
+
+namespace cherry::runtime {
+
+/// The schema version this runtime reads and writes.
+inline constexpr unsigned kExecutableVersion = 1;
+
+/// Outcome of a runtime call: empty message on success, otherwise a one-line
+/// diagnostic naming what was wrong.
+struct Status {
+  std::string message;
+  bool ok() const { return message.empty(); }
+  static Status success() { return {}; }
+  static Status error(std::string msg) { return {std::move(msg)}; }
+};
+
+/// Checks the invariants the loader relies on: version, buffer ids unique and
+/// referenced ids defined, slices inside their buffers, buffers inside the
+/// arena and aligned, parameter shapes positive.
+Status verifyExecutable(const executable::Executable &exe);
+
+/// Reads `path` into `exe` and verifies it. Errors name the file.
+Status loadExecutable(const std::string &path, executable::Executable &exe);
+
+/// Writes `exe` to `path` atomically: a temporary file in the same directory,
+/// fsync, then rename, so a crash never leaves a torn file behind.
+Status saveExecutable(const executable::Executable &exe,
+                      const std::string &path);
+
+/// Size in bytes of one element of `dtype`; 0 for DTYPE_UNSPECIFIED.
+unsigned dtypeSize(executable::DType dtype);
+
+} // namespace cherry::runtime
+
+#endif // CHERRY_RUNTIME_EXECUTABLE_H

@@ -1,0 +1,189 @@
+//===- Executable.cpp - Load, check and save Executables ------------------===//
+
+#include "cherry/Runtime/Executable.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace cherry::runtime {
+namespace ex = executable;
+
+unsigned dtypeSize(ex::DType dtype) {
+  switch (dtype) {
+  case ex::F32:
+  case ex::I32:
+    return 4;
+  case ex::BF16:
+  case ex::F16:
+  case ex::U16:
+    return 2;
+  case ex::I64:
+    return 8;
+  case ex::I1:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static std::string str(uint64_t v) { return std::to_string(v); }
+
+static Status checkSlices(
+    const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
+    const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
+    const std::string &where) {
+  for (int i = 0; i < slices.size(); ++i) {
+    const ex::BufferSlice &s = slices[i];
+    auto it = buffers.find(s.buffer());
+    if (it == buffers.end())
+      return Status::error(where + " operand " + std::to_string(i) +
+                           " names undefined buffer " + str(s.buffer()));
+    uint64_t size = it->second->size_bytes();
+    if (s.offset_bytes() > size || s.size_bytes() > size - s.offset_bytes())
+      return Status::error(where + " operand " + std::to_string(i) +
+                           " slice [" + str(s.offset_bytes()) + ", +" +
+                           str(s.size_bytes()) + ") exceeds buffer " +
+                           str(s.buffer()) + " of " + str(size) + " bytes");
+  }
+  return Status::success();
+}
+
+Status verifyExecutable(const ex::Executable &exe) {
+  if (exe.version() != kExecutableVersion)
+    return Status::error("executable version " + str(exe.version()) +
+                         " is not supported (this runtime reads version " +
+                         str(kExecutableVersion) + ")");
+  std::unordered_map<uint32_t, const ex::Buffer *> buffers;
+  for (const ex::Buffer &b : exe.buffers()) {
+    std::string name = "buffer " + str(b.id());
+    if (!buffers.emplace(b.id(), &b).second)
+      return Status::error(name + " is defined twice");
+    if (b.alignment() == 0 || (b.alignment() & (b.alignment() - 1)) != 0)
+      return Status::error(name + " has alignment " + str(b.alignment()) +
+                           ", expected a power of two");
+    if (b.arena_offset() % b.alignment() != 0)
+      return Status::error(name + " at arena offset " + str(b.arena_offset()) +
+                           " is not aligned to " + str(b.alignment()));
+    if (b.arena_offset() > exe.arena_size_bytes() ||
+        b.size_bytes() > exe.arena_size_bytes() - b.arena_offset())
+      return Status::error(name + " [" + str(b.arena_offset()) + ", +" +
+                           str(b.size_bytes()) + ") exceeds the arena of " +
+                           str(exe.arena_size_bytes()) + " bytes");
+    if (b.shape_size() > 0 && b.dtype() != ex::DTYPE_UNSPECIFIED) {
+      uint64_t elems = 1;
+      for (int64_t d : b.shape()) {
+        if (d <= 0)
+          return Status::error(name + " has non-positive dimension " +
+                               std::to_string(d));
+        elems *= static_cast<uint64_t>(d);
+      }
+      if (elems * dtypeSize(b.dtype()) > b.size_bytes())
+        return Status::error(name + " holds " + str(elems) +
+                             " elements but has only " + str(b.size_bytes()) +
+                             " bytes");
+    }
+  }
+  std::unordered_map<std::string, int> paramNames;
+  for (const ex::Parameter &p : exe.parameters()) {
+    std::string name = "parameter '" + p.name() + "'";
+    if (p.name().empty())
+      return Status::error("a parameter has an empty name");
+    if (!paramNames.emplace(p.name(), 0).second)
+      return Status::error(name + " is defined twice");
+    for (int64_t d : p.shape())
+      if (d <= 0)
+        return Status::error(name + " has non-positive dimension " +
+                             std::to_string(d));
+    auto it = buffers.find(p.buffer());
+    if (it == buffers.end())
+      return Status::error(name + " names undefined buffer " +
+                           str(p.buffer()));
+    uint64_t bytes = dtypeSize(p.dtype());
+    if (bytes == 0)
+      return Status::error(name + " has no dtype");
+    for (int64_t d : p.shape())
+      bytes *= static_cast<uint64_t>(d);
+    if (bytes > it->second->size_bytes())
+      return Status::error(name + " needs " + str(bytes) + " bytes but buffer " +
+                           str(p.buffer()) + " has " +
+                           str(it->second->size_bytes()));
+  }
+  std::unordered_map<std::string, int> fnNames;
+  for (const ex::Function &f : exe.functions()) {
+    if (!fnNames.emplace(f.name(), 0).second)
+      return Status::error("function '" + f.name() + "' is defined twice");
+    for (int i = 0; i < f.instructions_size(); ++i) {
+      const ex::Instruction &inst = f.instructions(i);
+      std::string where = "function '" + f.name() + "' instruction " +
+                          std::to_string(i) + " (" + inst.kernel() + ")";
+      if (inst.kernel().empty())
+        return Status::error("function '" + f.name() + "' instruction " +
+                             std::to_string(i) + " has no kernel name");
+      if (Status s = checkSlices(inst.inputs(), buffers, where + " input");
+          !s.ok())
+        return s;
+      if (Status s = checkSlices(inst.outputs(), buffers, where + " output");
+          !s.ok())
+        return s;
+    }
+  }
+  return Status::success();
+}
+
+Status loadExecutable(const std::string &path, ex::Executable &exe) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Status::error(path + ": cannot open: " + std::strerror(errno));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  if (!exe.ParseFromString(buf.str()))
+    return Status::error(path + ": not a CHERRY executable (protobuf parse "
+                                "failed; truncated or wrong file?)");
+  if (Status s = verifyExecutable(exe); !s.ok())
+    return Status::error(path + ": " + s.message);
+  return Status::success();
+}
+
+Status saveExecutable(const ex::Executable &exe, const std::string &path) {
+  std::string bytes;
+  if (!exe.SerializeToString(&bytes))
+    return Status::error(path + ": cannot serialize executable");
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Status::error(tmp + ": cannot create: " + std::strerror(errno));
+  const char *p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      std::string err = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::error(tmp + ": write failed: " + err);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return Status::error(tmp + ": fsync/close failed: " + err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return Status::error(path + ": rename failed: " + err);
+  }
+  return Status::success();
+}
+
+} // namespace cherry::runtime

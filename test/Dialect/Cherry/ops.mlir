@@ -1,0 +1,140 @@
+// Every cherry op round-trips through the custom and the generic form.
+// RUN: cherry-opt %s | cherry-opt | FileCheck %s
+// RUN: cherry-opt %s --mlir-print-op-generic | cherry-opt | FileCheck %s
+
+// CHECK-LABEL: module
+module {
+  // CHECK: cherry.param @model.embed_tokens.weight : tensor<32x8xf32> init(#cherry.normal<std = 2.000000e-02>) checkpoint("model.embed_tokens.weight")
+  cherry.param @model.embed_tokens.weight : tensor<32x8xf32> init(#cherry.normal<std = 0.02>) checkpoint("model.embed_tokens.weight")
+  // CHECK: cherry.param @norm : tensor<8xf32> init(#cherry.constant<1.000000e+00>)
+  cherry.param @norm : tensor<8xf32> init(#cherry.constant<1.0>)
+  // CHECK: cherry.param @wq : tensor<8x8xf32> init(#cherry.uniform<bound = 1.250000e-01>)
+  cherry.param @wq : tensor<8x8xf32> init(#cherry.uniform<bound = 0.125>)
+  // CHECK: cherry.param @wk : tensor<4x8xf32> checkpoint("model.layers.0.self_attn.k_proj.weight")
+  cherry.param @wk : tensor<4x8xf32> checkpoint("model.layers.0.self_attn.k_proj.weight")
+  cherry.param @wk1 : tensor<4x8xf32> checkpoint("model.layers.1.self_attn.k_proj.weight")
+  // CHECK: cherry.param @wk.avg : tensor<4x8xf32> init(#cherry.mean_of<[@wk, @wk1]>)
+  cherry.param @wk.avg : tensor<4x8xf32> init(#cherry.mean_of<[@wk, @wk1]>)
+  // CHECK: cherry.param @scores : tensor<32xf32> init(#cherry.constant<0.000000e+00>) {trainable = false}
+  cherry.param @scores : tensor<32xf32> init(#cherry.constant<0.0>) {trainable = false}
+  cherry.param @b : tensor<4xf32> init(#cherry.constant<0.0>)
+  cherry.param @gains : tensor<3x8xf32> init(#cherry.constant<1.0>)
+  cherry.param @router : tensor<2x8xf32> init(#cherry.normal<std = 0.02>)
+
+  // CHECK-LABEL: func.func @blocks
+  func.func @blocks(%ids: tensor<2x4xi32>) -> tensor<2x4x8xf32> {
+    // CHECK: %[[T:.*]] = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
+    %table = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
+    // CHECK: %[[H:.*]] = cherry.embedding %{{.*}}, %[[T]] : tensor<2x4xi32>, tensor<32x8xf32> -> tensor<2x4x8xf32>
+    %h = cherry.embedding %ids, %table : tensor<2x4xi32>, tensor<32x8xf32> -> tensor<2x4x8xf32>
+    %g = cherry.param_ref @norm : tensor<8xf32>
+    // CHECK: cherry.rms_norm %[[H]], %{{.*}} : tensor<2x4x8xf32>, tensor<8xf32>
+    %n = cherry.rms_norm %h, %g : tensor<2x4x8xf32>, tensor<8xf32>
+    // CHECK: cherry.rms_norm %[[H]], %{{.*}} {eps = 9.9999999999999995E-7 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+    %n2 = cherry.rms_norm %h, %g {eps = 1.0e-06 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+    %wq = cherry.param_ref @wq : tensor<8x8xf32>
+    %wk = cherry.param_ref @wk : tensor<4x8xf32>
+    %bias = cherry.param_ref @b : tensor<4xf32>
+    // CHECK: %[[Q:.*]] = cherry.linear %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<8x8xf32> -> tensor<2x4x8xf32>
+    %q = cherry.linear %n, %wq : tensor<2x4x8xf32>, tensor<8x8xf32> -> tensor<2x4x8xf32>
+    // CHECK: %[[K:.*]] = cherry.linear %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<4x8xf32>, tensor<4xf32> -> tensor<2x4x4xf32>
+    %k = cherry.linear %n, %wk, %bias : tensor<2x4x8xf32>, tensor<4x8xf32>, tensor<4xf32> -> tensor<2x4x4xf32>
+    // CHECK: %[[QR:.*]] = cherry.rope %[[Q]] {head_dim = 4 : i64} : tensor<2x4x8xf32>
+    %qr = cherry.rope %q {head_dim = 4 : i64} : tensor<2x4x8xf32>
+    // CHECK: cherry.rope %[[K]] {head_dim = 4 : i64, theta = 5.000000e+05 : f64} : tensor<2x4x4xf32>
+    %kr = cherry.rope %k {head_dim = 4 : i64, theta = 500000.0 : f64} : tensor<2x4x4xf32>
+    // CHECK: cherry.attention %[[QR]], %{{.*}}, %[[K]] {num_heads = 2 : i64, num_kv_heads = 1 : i64} : tensor<2x4x8xf32>, tensor<2x4x4xf32>
+    %o = cherry.attention %qr, %kr, %k {num_heads = 2 : i64, num_kv_heads = 1 : i64} : tensor<2x4x8xf32>, tensor<2x4x4xf32>
+    // CHECK: cherry.attention %{{.*}} {causal = false, num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+    %o2 = cherry.attention %qr, %q, %q {causal = false, num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+    // CHECK: cherry.swiglu %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
+    %s = cherry.swiglu %o, %o2 : tensor<2x4x8xf32>
+    // CHECK: cherry.add %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
+    %a = cherry.add %s, %h : tensor<2x4x8xf32>
+    // CHECK: cherry.sub %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
+    %b = cherry.sub %a, %n2 : tensor<2x4x8xf32>
+    // CHECK: cherry.mul %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
+    %c = cherry.mul %b, %a : tensor<2x4x8xf32>
+    return %c : tensor<2x4x8xf32>
+  }
+
+  // CHECK-LABEL: func.func @losses
+  func.func @losses(%h: tensor<2x4x8xf32>, %targets: tensor<2x4xi32>) -> (tensor<f32>, tensor<f32>, tensor<f32>) {
+    %w = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
+    %logits = cherry.linear %h, %w : tensor<2x4x8xf32>, tensor<32x8xf32> -> tensor<2x4x32xf32>
+    // CHECK: cherry.cross_entropy %{{.*}}, %{{.*}} : tensor<2x4x32xf32>, tensor<2x4xi32>
+    %l = cherry.cross_entropy %logits, %targets : tensor<2x4x32xf32>, tensor<2x4xi32>
+    %scores = cherry.param_ref @scores : tensor<32xf32>
+    // CHECK: %[[P:.*]] = cherry.sgt_select %{{.*}} scores(%{{.*}} : tensor<32xf32>) policy(score) : tensor<2x4xi32> -> tensor<2x1xi32>
+    %pos = cherry.sgt_select %targets scores(%scores : tensor<32xf32>) policy(score) : tensor<2x4xi32> -> tensor<2x1xi32>
+    // CHECK: cherry.sgt_select %{{.*}} policy(random) {seed = 7 : i64} : tensor<2x4xi32> -> tensor<2x2xi32>
+    %pos2 = cherry.sgt_select %targets policy(random) {seed = 7 : i64} : tensor<2x4xi32> -> tensor<2x2xi32>
+    // CHECK: cherry.sgt_select %{{.*}} policy(uniform) : tensor<2x4xi32> -> tensor<2x2xi32>
+    %pos3 = cherry.sgt_select %targets policy(uniform) : tensor<2x4xi32> -> tensor<2x2xi32>
+    // CHECK: cherry.selective_cross_entropy %{{.*}}, %{{.*}}, %[[P]] : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>
+    %sl = cherry.selective_cross_entropy %logits, %targets, %pos : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>
+    // CHECK: cherry.gather %{{.*}}, %[[P]] : tensor<2x4x8xf32>, tensor<2x1xi32> -> tensor<2x1x8xf32>
+    %hs = cherry.gather %h, %pos : tensor<2x4x8xf32>, tensor<2x1xi32> -> tensor<2x1x8xf32>
+    // CHECK: cherry.gather %{{.*}}, %[[P]] : tensor<2x4xi32>, tensor<2x1xi32> -> tensor<2x1xi32>
+    %ts = cherry.gather %targets, %pos : tensor<2x4xi32>, tensor<2x1xi32> -> tensor<2x1xi32>
+    %ls = cherry.linear %hs, %w : tensor<2x1x8xf32>, tensor<32x8xf32> -> tensor<2x1x32xf32>
+    // CHECK: cherry.cross_entropy %{{.*}}, %{{.*}} {ignore_index = -1 : i64} : tensor<2x1x32xf32>, tensor<2x1xi32>
+    %l2 = cherry.cross_entropy %ls, %ts {ignore_index = -1 : i64} : tensor<2x1x32xf32>, tensor<2x1xi32>
+    // CHECK: cherry.shift_targets %{{.*}} {shift = 1 : i64} : tensor<2x4xi32>
+    %t2 = cherry.shift_targets %targets {shift = 1 : i64} : tensor<2x4xi32>
+    // CHECK: cherry.shift_targets %{{.*}} {fill = -1 : i64, shift = 2 : i64} : tensor<2x4xi32>
+    %t3 = cherry.shift_targets %targets {fill = -1 : i64, shift = 2 : i64} : tensor<2x4xi32>
+    return %l, %sl, %l2 : tensor<f32>, tensor<f32>, tensor<f32>
+  }
+
+  // CHECK-LABEL: func.func @structure
+  func.func @structure(%h0: tensor<2x4x8xf32>) -> (tensor<2x4x32xf32>, tensor<f32>, tensor<2x4x32xf32>) {
+    // CHECK: cherry.decoder_layer %{{.*}} {index = 3 : i64} : tensor<2x4x8xf32> {
+    // CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<2x4x8xf32>):
+    // CHECK: cherry.yield %{{.*}} : tensor<2x4x8xf32>
+    %h1 = cherry.decoder_layer %h0 {index = 3 : i64} : tensor<2x4x8xf32> {
+    ^bb0(%x: tensor<2x4x8xf32>):
+      %g = cherry.param_ref @norm : tensor<8xf32>
+      %n = cherry.rms_norm %x, %g : tensor<2x4x8xf32>, tensor<8xf32>
+      %r = cherry.add %x, %n : tensor<2x4x8xf32>
+      cherry.yield %r : tensor<2x4x8xf32>
+    }
+    %gains = cherry.param_ref @gains : tensor<3x8xf32>
+    // CHECK: cherry.recurrent %{{.*}} step_params(%{{.*}} : tensor<3x8xf32>) schedule [0, 1, 0] : tensor<2x4x8xf32> {
+    // CHECK: ^bb0(%{{.*}}: tensor<2x4x8xf32>, %{{.*}}: tensor<8xf32>):
+    // CHECK: }, {
+    %h2 = cherry.recurrent %h1 step_params(%gains : tensor<3x8xf32>) schedule [0, 1, 0] : tensor<2x4x8xf32> {
+    ^bb0(%x: tensor<2x4x8xf32>, %s: tensor<8xf32>):
+      %n = cherry.rms_norm %x, %s : tensor<2x4x8xf32>, tensor<8xf32>
+      cherry.yield %n : tensor<2x4x8xf32>
+    }, {
+    ^bb0(%x: tensor<2x4x8xf32>, %s: tensor<8xf32>):
+      %y = cherry.decoder_layer %x {index = 1 : i64} : tensor<2x4x8xf32> {
+      ^bb0(%z: tensor<2x4x8xf32>):
+        cherry.yield %z : tensor<2x4x8xf32>
+      }
+      cherry.yield %y : tensor<2x4x8xf32>
+    }
+    %wr = cherry.param_ref @router : tensor<2x8xf32>
+    // CHECK: cherry.moee %{{.*}}, %{{.*}} routing(sequence) {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<2x8xf32> -> tensor<2x4x32xf32> {
+    %y, %aux = cherry.moee %h2, %wr routing(sequence) {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<2x8xf32> -> tensor<2x4x32xf32> {
+    ^bb0(%x: tensor<2x4x8xf32>):
+      %w = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
+      %l = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<32x8xf32> -> tensor<2x4x32xf32>
+      cherry.yield %l : tensor<2x4x32xf32>
+    }, {
+    ^bb0(%x: tensor<2x4x8xf32>):
+      %w = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
+      %l = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<32x8xf32> -> tensor<2x4x32xf32>
+      cherry.yield %l : tensor<2x4x32xf32>
+    }
+    // CHECK: cherry.mtp_head %{{.*}} {offset = 2 : i64} : tensor<2x4x8xf32> -> tensor<2x4x32xf32> {
+    %m = cherry.mtp_head %h2 {offset = 2 : i64} : tensor<2x4x8xf32> -> tensor<2x4x32xf32> {
+    ^bb0(%x: tensor<2x4x8xf32>):
+      %w = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
+      %l = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<32x8xf32> -> tensor<2x4x32xf32>
+      cherry.yield %l : tensor<2x4x32xf32>
+    }
+    return %y, %aux, %m : tensor<2x4x32xf32>, tensor<f32>, tensor<2x4x32xf32>
+  }
+}

@@ -1,0 +1,170 @@
+//===- ExecutableTest.cpp - Executable load/verify/save -------------------===//
+
+#include "cherry/Runtime/Executable.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using namespace cherry::runtime;
+namespace ex = cherry::executable;
+
+namespace {
+
+/// A well-formed executable: two f32 buffers in a 1 KiB arena, one parameter,
+/// one function with one matmul.
+ex::Executable makeValid() {
+  ex::Executable exe;
+  exe.set_version(kExecutableVersion);
+  exe.set_arena_size_bytes(1024);
+  exe.set_producer("test");
+  auto *a = exe.add_buffers();
+  a->set_id(0);
+  a->set_size_bytes(4 * 8 * 4);
+  a->set_alignment(64);
+  a->set_arena_offset(0);
+  a->set_dtype(ex::F32);
+  a->add_shape(8);
+  a->add_shape(4);
+  auto *b = exe.add_buffers();
+  b->set_id(1);
+  b->set_size_bytes(256);
+  b->set_alignment(64);
+  b->set_arena_offset(512);
+  auto *p = exe.add_parameters();
+  p->set_name("model.norm.weight");
+  p->add_shape(8);
+  p->add_shape(4);
+  p->set_dtype(ex::F32);
+  p->set_checkpoint_key("model.norm.weight");
+  p->set_buffer(0);
+  auto *fn = exe.add_functions();
+  fn->set_name("train_step");
+  auto *inst = fn->add_instructions();
+  inst->set_kernel("matmul");
+  auto *in = inst->add_inputs();
+  in->set_buffer(0);
+  in->set_size_bytes(128);
+  auto *out = inst->add_outputs();
+  out->set_buffer(1);
+  out->set_offset_bytes(128);
+  out->set_size_bytes(128);
+  return exe;
+}
+
+std::string tempPath(const char *name) {
+  return (std::filesystem::temp_directory_path() /
+          (std::string("cherry_") + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+TEST(Executable, DTypeSizes) {
+  EXPECT_EQ(dtypeSize(ex::F32), 4u);
+  EXPECT_EQ(dtypeSize(ex::BF16), 2u);
+  EXPECT_EQ(dtypeSize(ex::U16), 2u);
+  EXPECT_EQ(dtypeSize(ex::I64), 8u);
+  EXPECT_EQ(dtypeSize(ex::DTYPE_UNSPECIFIED), 0u);
+}
+
+TEST(Executable, ValidOneVerifies) {
+  Status s = verifyExecutable(makeValid());
+  EXPECT_TRUE(s.ok()) << s.message;
+}
+
+TEST(Executable, RejectsOtherVersion) {
+  ex::Executable exe = makeValid();
+  exe.set_version(kExecutableVersion + 1);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "executable version 2 is not supported (this runtime reads "
+            "version 1)");
+}
+
+TEST(Executable, RejectsBufferOutsideArena) {
+  ex::Executable exe = makeValid();
+  exe.mutable_buffers(1)->set_arena_offset(832); // 832 + 256 > 1024
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "buffer 1 [832, +256) exceeds the arena of 1024 bytes");
+}
+
+TEST(Executable, RejectsMisalignedBuffer) {
+  ex::Executable exe = makeValid();
+  exe.mutable_buffers(1)->set_arena_offset(500);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "buffer 1 at arena offset 500 is not aligned to 64");
+}
+
+TEST(Executable, RejectsSliceOutsideBuffer) {
+  ex::Executable exe = makeValid();
+  // 128 + 129 > 256 bytes of buffer 1.
+  exe.mutable_functions(0)->mutable_instructions(0)->mutable_outputs(0)
+      ->set_size_bytes(129);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' instruction 0 (matmul) output operand 0 "
+            "slice [128, +129) exceeds buffer 1 of 256 bytes");
+}
+
+TEST(Executable, RejectsParameterLargerThanItsBuffer) {
+  ex::Executable exe = makeValid();
+  exe.mutable_parameters(0)->set_dtype(ex::I64); // 32 * 8 = 256 > 128
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "parameter 'model.norm.weight' needs 256 bytes but buffer 0 has "
+            "128");
+}
+
+TEST(Executable, RejectsUndefinedBufferAndDuplicates) {
+  ex::Executable exe = makeValid();
+  exe.mutable_parameters(0)->set_buffer(7);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "parameter 'model.norm.weight' names undefined buffer 7");
+  exe = makeValid();
+  *exe.add_functions() = exe.functions(0);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' is defined twice");
+}
+
+TEST(Executable, SaveLoadRoundTripIsExact) {
+  ex::Executable exe = makeValid();
+  std::string path = tempPath("roundtrip.cherry");
+  ASSERT_TRUE(saveExecutable(exe, path).ok());
+  ex::Executable loaded;
+  Status s = loadExecutable(path, loaded);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(loaded.SerializeAsString(), exe.SerializeAsString());
+  // No temporary file is left next to the output.
+  for (const auto &entry : std::filesystem::directory_iterator(
+           std::filesystem::path(path).parent_path()))
+    EXPECT_EQ(entry.path().string().find(path + ".tmp"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(Executable, TruncatedFileIsRejectedWithItsName) {
+  std::string path = tempPath("truncated.cherry");
+  std::string bytes = makeValid().SerializeAsString();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
+  }
+  ex::Executable loaded;
+  Status s = loadExecutable(path, loaded);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.message.rfind(path + ": ", 0), 0u) << s.message;
+  std::remove(path.c_str());
+}
+
+TEST(Executable, MissingFileNamesThePath) {
+  ex::Executable loaded;
+  Status s = loadExecutable("/nonexistent/dir/model.cherry", loaded);
+  EXPECT_EQ(s.message,
+            "/nonexistent/dir/model.cherry: cannot open: No such file or "
+            "directory");
+}
+
+TEST(Executable, SaveIntoMissingDirectoryFailsCleanly) {
+  Status s = saveExecutable(makeValid(), "/nonexistent/dir/model.cherry");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message.find("cannot create"), std::string::npos) << s.message;
+}
+
+} // namespace

@@ -1,0 +1,35 @@
+//===- cherry-opt.cpp - The cherry optimizer driver -----------------------===//
+//
+// mlir-opt with the cherry dialect, passes and named pipelines added.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryDialect.h"
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+int main(int argc, char **argv) {
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "cherry-opt " CHERRY_VERSION_STRING " (MLIR " LLVM_VERSION_STRING
+          ")\n";
+  });
+
+  mlir::registerAllPasses();
+  mlir::cherry::registerAllCherryPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::cherry::CherryDialect>();
+
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "CHERRY optimizer driver\n", registry));
+}
