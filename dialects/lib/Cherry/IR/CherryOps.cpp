@@ -36,7 +36,8 @@ LogicalResult verifyRegionSignature(Operation *op, Region &region,
       return op->emitOpError()
              << what << " argument #" << i << " must be "
              << std::get<1>(pair) << ", found " << std::get<0>(pair);
-  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  // The block may be empty or lack a terminator: look, don't assume.
+  auto yield = block.empty() ? YieldOp() : dyn_cast<YieldOp>(block.back());
   if (!yield)
     return op->emitOpError() << what << " must end with cherry.yield";
   if (yield.getValues().size() != yieldTypes.size())
@@ -350,8 +351,9 @@ LogicalResult SelectiveCrossEntropyOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult DecoderLayerOp::verify() {
-  if (getIndex() < 0)
-    return emitOpError() << "index must be >= 0, found " << getIndex();
+  int64_t index = getIndex();
+  if (index < 0)
+    return emitOpError() << "index must be >= 0, found " << index;
   Type t = getInput().getType();
   return verifyRegionSignature(*this, getBody(), "body", t, t);
 }
@@ -414,9 +416,10 @@ LogicalResult MoEEOp::verify() {
     return emitOpError() << "router must be [" << experts << ", "
                          << input.getDimSize(2)
                          << "] (experts, hidden), found " << router;
-  if (getTopK() < 1 || getTopK() > experts)
+  int64_t topK = getTopK();
+  if (topK < 1 || topK > experts)
     return emitOpError() << "top_k must be in [1, " << experts
-                         << "], found " << getTopK();
+                         << "], found " << topK;
   if (result.getRank() < 2 || result.getDimSize(0) != input.getDimSize(0) ||
       result.getDimSize(1) != input.getDimSize(1))
     return emitOpError() << "result " << result
@@ -433,10 +436,11 @@ LogicalResult MoEEOp::verify() {
 LogicalResult MTPHeadOp::verify() {
   RankedTensorType input = tensorType(getInput());
   RankedTensorType result = tensorType(getResult());
-  if (getOffset() < 1)
+  int64_t offset = getOffset();
+  if (offset < 1)
     return emitOpError() << "offset must be >= 1 (1 is the next token), "
                             "found "
-                         << getOffset();
+                         << offset;
   if (input.getRank() != 3)
     return emitOpError() << "input must be [batch, seq, hidden], found "
                          << input;
@@ -453,9 +457,10 @@ LogicalResult ShiftTargetsOp::verify() {
   RankedTensorType targets = tensorType(getTargets());
   if (targets.getRank() != 2)
     return emitOpError() << "targets must be [batch, seq], found " << targets;
-  if (getShift() < 1 || getShift() >= targets.getDimSize(1))
+  int64_t shift = getShift();
+  if (shift < 1 || shift >= targets.getDimSize(1))
     return emitOpError() << "shift must be in [1, " << targets.getDimSize(1)
-                         << "), found " << getShift();
+                         << "), found " << shift;
   return success();
 }
 

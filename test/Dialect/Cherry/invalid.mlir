@@ -1,0 +1,820 @@
+// One expected-error per verifier rule of the cherry dialect.
+// RUN: cherry-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{parameter @p needs an init(...) or a checkpoint(...)}}
+cherry.param @p : tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{parameter @p has an empty checkpoint name}}
+cherry.param @p : tensor<4xf32> checkpoint("")
+
+// -----
+
+// expected-error @+1 {{parameter @p has a zero-sized dimension in 'tensor<0x4xf32>'}}
+cherry.param @p : tensor<0x4xf32> init(#cherry.constant<0.0>)
+
+// -----
+
+// expected-error @+1 {{type attribute of statically shaped tensor of floating-point values}}
+cherry.param @p : tensor<4xi32> init(#cherry.constant<0.0>)
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{expects parent op 'builtin.module'}}
+  cherry.param @p : tensor<4xf32> init(#cherry.constant<0.0>)
+  return
+}
+
+// -----
+
+// expected-error @+1 {{#cherry.normal: std must be positive, got -1}}
+cherry.param @p : tensor<4xf32> init(#cherry.normal<std = -1.0>)
+
+// -----
+
+// expected-error @+1 {{#cherry.uniform: bound must be positive, got 0}}
+cherry.param @p : tensor<4xf32> init(#cherry.uniform<bound = 0.0>)
+
+// -----
+
+// expected-error @+1 {{#cherry.mean_of: needs at least one source}}
+cherry.param @p : tensor<4xf32> init(#cherry.mean_of<[]>)
+
+// -----
+
+// expected-error @+1 {{#cherry.mean_of: source #0 must be a parameter symbol (@name), got 3 : i64}}
+cherry.param @p : tensor<4xf32> init(#cherry.mean_of<[3]>)
+
+// -----
+
+// expected-error @+1 {{init of @p averages undefined parameter @q}}
+cherry.param @p : tensor<4xf32> init(#cherry.mean_of<[@q]>)
+
+// -----
+
+// expected-error @+1 {{init of @p averages itself}}
+cherry.param @p : tensor<4xf32> init(#cherry.mean_of<[@p]>)
+
+// -----
+
+cherry.param @q : tensor<8xf32> checkpoint("q")
+// expected-error @+1 {{init of @p averages @q of type 'tensor<8xf32>', expected 'tensor<4xf32>'}}
+cherry.param @p : tensor<4xf32> init(#cherry.mean_of<[@q]>)
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{references undefined parameter @nope}}
+  %0 = cherry.param_ref @nope : tensor<4xf32>
+  return
+}
+
+// -----
+
+cherry.param @p : tensor<4xf32> checkpoint("p")
+func.func @f() {
+  // expected-error @+1 {{result type 'tensor<8xf32>' does not match parameter @p of type 'tensor<4xf32>'}}
+  %0 = cherry.param_ref @p : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'cherry.rms_norm' op has unknown attribute 'epsilon' (expected one of: eps)}}
+  %0 = cherry.rms_norm %x, %w {epsilon = 1.0e-6 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{'cherry.add' op has unknown attribute 'fast' (it takes no attributes)}}
+  %0 = cherry.add %x, %x {fast} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<2x4xi32>, %t: tensor<32x8x1xf32>) {
+  // expected-error @+1 {{table must be [vocab, hidden], found 'tensor<32x8x1xf32>'}}
+  %0 = cherry.embedding %ids, %t : tensor<2x4xi32>, tensor<32x8x1xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<2x4xi32>, %t: tensor<32x8xf32>) {
+  // expected-error @+1 {{result must be 'tensor<2x4x8xf32>' (ids shape + hidden), found 'tensor<2x4x16xf32>'}}
+  %0 = cherry.embedding %ids, %t : tensor<2x4xi32>, tensor<32x8xf32> -> tensor<2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<2x4xf32>, %t: tensor<32x8xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of signless integer values}}
+  %0 = cherry.embedding %ids, %t : tensor<2x4xf32>, tensor<32x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<?x4xi32>, %t: tensor<32x8xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of signless integer values, but got 'tensor<?x4xi32>'}}
+  %0 = cherry.embedding %ids, %t : tensor<?x4xi32>, tensor<32x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<4xf32>) {
+  // expected-error @+1 {{weight must be [8] (the input's last dimension), found 'tensor<4xf32>'}}
+  %0 = cherry.rms_norm %x, %w : tensor<2x4x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8xf16>) {
+  // expected-error @+1 {{weight element type 'f16' differs from input element type 'f32'}}
+  %0 = cherry.rms_norm %x, %w : tensor<2x4x8xf32>, tensor<8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{eps must be positive, found 0}}
+  %0 = cherry.rms_norm %x, %w {eps = 0.0 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<f32>, %w: tensor<1xf32>) {
+  // expected-error @+1 {{input must have rank >= 1, found 'tensor<f32>'}}
+  %0 = cherry.rms_norm %x, %w : tensor<f32>, tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{weight must be [out_features, in_features], found 'tensor<8xf32>'}}
+  %0 = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8x16xf32>) {
+  // expected-error @+1 {{input features 8 do not match weight in_features 16 (weight 'tensor<8x16xf32>' is [out_features, in_features])}}
+  %0 = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<8x16xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<16x8xbf16>) {
+  // expected-error @+1 {{weight element type 'bf16' differs from input element type 'f32'}}
+  %0 = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<16x8xbf16> -> tensor<2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<16x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{bias must be [16] (out_features), found 'tensor<8xf32>'}}
+  %0 = cherry.linear %x, %w, %b : tensor<2x4x8xf32>, tensor<16x8xf32>, tensor<8xf32> -> tensor<2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<16x8xf32>, %b: tensor<16xf16>) {
+  // expected-error @+1 {{bias element type 'f16' differs from input element type 'f32'}}
+  %0 = cherry.linear %x, %w, %b : tensor<2x4x8xf32>, tensor<16x8xf32>, tensor<16xf16> -> tensor<2x4x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<16x8xf32>) {
+  // expected-error @+1 {{result must be 'tensor<2x4x16xf32>', found 'tensor<2x4x8xf32>'}}
+  %0 = cherry.linear %x, %w : tensor<2x4x8xf32>, tensor<16x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<f32>, %w: tensor<1x1xf32>) {
+  // expected-error @+1 {{input must have rank >= 1, found 'tensor<f32>'}}
+  %0 = cherry.linear %x, %w : tensor<f32>, tensor<1x1xf32> -> tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{input must be [batch, seq, heads * head_dim], found 'tensor<4x8xf32>'}}
+  %0 = cherry.rope %x {head_dim = 4 : i64} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{head_dim must be positive and even, found 3}}
+  %0 = cherry.rope %x {head_dim = 3 : i64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{input features 8 are not a multiple of head_dim 6}}
+  %0 = cherry.rope %x {head_dim = 6 : i64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{theta must be positive, found -1}}
+  %0 = cherry.rope %x {head_dim = 4 : i64, theta = -1.0 : f64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{requires attribute 'head_dim'}}
+  %0 = cherry.rope %x : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x8xf32>, %k: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{query must be [batch, seq, num_heads * head_dim], found 'tensor<4x8xf32>'}}
+  %0 = cherry.attention %q, %k, %k {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<4x8xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<4x8xf32>) {
+  // expected-error @+1 {{key must be [batch, seq, num_kv_heads * head_dim], found 'tensor<4x8xf32>'}}
+  %0 = cherry.attention %q, %k, %k {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf16>) {
+  // expected-error @+1 {{key element type 'f16' differs from query element type 'f32'}}
+  %0 = cherry.attention %q, %k, %k {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<3x4x8xf32>) {
+  // expected-error @+1 {{key batch 3 differs from query batch 2}}
+  %0 = cherry.attention %q, %k, %k {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<3x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x5x8xf32>) {
+  // expected-error @+1 {{causal attention needs key length 5 equal to query length 4}}
+  %0 = cherry.attention %q, %k, %k {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{num_heads (0) and num_kv_heads (2) must be positive}}
+  %0 = cherry.attention %q, %q, %q {num_heads = 0 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{num_heads 4 is not a multiple of num_kv_heads 3}}
+  %0 = cherry.attention %q, %q, %q {num_heads = 4 : i64, num_kv_heads = 3 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{query features 8 are not divisible by num_heads 3}}
+  %0 = cherry.attention %q, %q, %q {num_heads = 3 : i64, num_kv_heads = 3 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x4x6xf32>) {
+  // expected-error @+1 {{key features 6 must be num_kv_heads (2) x head_dim (2) = 4}}
+  %0 = cherry.attention %q, %k, %k {num_heads = 4 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x6xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<32xf32>, %t: tensor<1xi32>) {
+  // expected-error @+1 {{logits must be [..., vocab] with rank >= 2, found 'tensor<32xf32>'}}
+  %0 = cherry.cross_entropy %l, %t : tensor<32xf32>, tensor<1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{targets 'tensor<2x5xi32>' must have the logits' shape without vocab [2, 4]}}
+  %0 = cherry.cross_entropy %l, %t : tensor<2x4x32xf32>, tensor<2x5xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<8xi32>) {
+  // expected-error @+1 {{targets must be [batch, seq], found 'tensor<8xi32>'}}
+  %0 = cherry.sgt_select %t policy(uniform) : tensor<8xi32> -> tensor<1x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>) {
+  // expected-error @+1 {{positions must be [2, k], found 'tensor<3x2xi32>'}}
+  %0 = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<3x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>) {
+  // expected-error @+1 {{selects k = 9 positions per row, expected 1 <= k <= seq (8)}}
+  %0 = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<2x9xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>) {
+  // expected-error @+1 {{policy 'score' needs a scores(...) operand}}
+  %0 = cherry.sgt_select %t policy(score) : tensor<2x8xi32> -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>, %s: tensor<32xf32>) {
+  // expected-error @+1 {{policy 'random' takes no scores operand}}
+  %0 = cherry.sgt_select %t scores(%s : tensor<32xf32>) policy(random) : tensor<2x8xi32> -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>, %s: tensor<4x8xf32>) {
+  // expected-error @+1 {{scores must be a [vocab] table, found 'tensor<4x8xf32>'}}
+  %0 = cherry.sgt_select %t scores(%s : tensor<4x8xf32>) policy(score) : tensor<2x8xi32> -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'policy' [score, random, uniform]}}
+  %0 = cherry.sgt_select %t policy(frequent) : tensor<2x8xi32> -> tensor<2x2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8xf32>, %p: tensor<1x2xi32>) {
+  // expected-error @+1 {{input must be [batch, seq, ...], found 'tensor<8xf32>'}}
+  %0 = cherry.gather %x, %p : tensor<8xf32>, tensor<1x2xi32> -> tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %p: tensor<3x2xi32>) {
+  // expected-error @+1 {{positions must be [2, k], found 'tensor<3x2xi32>'}}
+  %0 = cherry.gather %x, %p : tensor<2x4x8xf32>, tensor<3x2xi32> -> tensor<2x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %p: tensor<2x2xi32>) {
+  // expected-error @+1 {{result must be 'tensor<2x2x8xf32>', found 'tensor<2x2x8xf16>'}}
+  %0 = cherry.gather %x, %p : tensor<2x4x8xf32>, tensor<2x2xi32> -> tensor<2x2x8xf16>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<8x32xf32>, %t: tensor<8xi32>, %p: tensor<8x1xi32>) {
+  // expected-error @+1 {{logits must be [batch, seq, vocab], found 'tensor<8x32xf32>'}}
+  %0 = cherry.selective_cross_entropy %l, %t, %p : tensor<8x32xf32>, tensor<8xi32>, tensor<8x1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x3xi32>, %p: tensor<2x1xi32>) {
+  // expected-error @+1 {{targets 'tensor<2x3xi32>' must be [2, 4] (logits without vocab)}}
+  %0 = cherry.selective_cross_entropy %l, %t, %p : tensor<2x4x32xf32>, tensor<2x3xi32>, tensor<2x1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x4xi32>, %p: tensor<2x5xi32>) {
+  // expected-error @+1 {{positions must be [2, k] with k <= 4, found 'tensor<2x5xi32>'}}
+  %0 = cherry.selective_cross_entropy %l, %t, %p : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x5xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<8xi32>) {
+  // expected-error @+1 {{targets must be [batch, seq], found 'tensor<8xi32>'}}
+  %0 = cherry.shift_targets %t {shift = 1 : i64} : tensor<8xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x4xi32>) {
+  // expected-error @+1 {{shift must be in [1, 4), found 4}}
+  %0 = cherry.shift_targets %t {shift = 4 : i64} : tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{index must be >= 0, found -1}}
+  %0 = cherry.decoder_layer %x {index = -1 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{body must take 1 argument(s), found 2}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>, %b: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{body argument #0 must be 'tensor<2x4x8xf32>', found 'tensor<2x4x8xf16>'}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf16>):
+    cherry.yield %x : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{body must yield 1 value(s), found 0}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<16x8xf32>) {
+  // expected-error @+1 {{body yields 'tensor<2x4x16xf32>' as value #0, expected 'tensor<2x4x8xf32>'}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    %w2 = cherry.param_ref @w : tensor<16x8xf32>
+    %y = cherry.linear %a, %w2 : tensor<2x4x8xf32>, tensor<16x8xf32> -> tensor<2x4x16xf32>
+    cherry.yield %y : tensor<2x4x16xf32>
+  }
+  return
+}
+cherry.param @w : tensor<16x8xf32> checkpoint("w")
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    // expected-error @+1 {{using value defined outside the region}}
+    cherry.yield %x : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{'cherry.yield' op expects parent op to be one of}}
+  cherry.yield %x : tensor<2x4x8xf32>
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs at least one shared layer region}}
+  %0 = cherry.recurrent %x schedule [0] : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{schedule must have at least one step}}
+  %0 = cherry.recurrent %x schedule [] : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{schedule step 1 names layer 1, but there are 1 shared layers}}
+  %0 = cherry.recurrent %x schedule [0, 1] : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{shared layer 1 never runs in the schedule}}
+  %0 = cherry.recurrent %x schedule [0, 0] : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }, {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %g: tensor<3x8xf32>) {
+  // expected-error @+1 {{step_params #0 'tensor<3x8xf32>' must have a leading dimension of 2 (one slice per step)}}
+  %0 = cherry.recurrent %x step_params(%g : tensor<3x8xf32>) schedule [0, 0] : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>, %s: tensor<8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %g: tensor<2x8xf32>) {
+  // expected-error @+1 {{shared layer 0 must take 2 argument(s), found 1}}
+  %0 = cherry.recurrent %x step_params(%g : tensor<2x8xf32>) schedule [0, 0] : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x8xf32>, %r: tensor<1x8xf32>) {
+  // expected-error @+1 {{input must be [batch, seq, hidden], found 'tensor<8x8xf32>'}}
+  %0, %1 = cherry.moee %x, %r {top_k = 1 : i64} : tensor<8x8xf32>, tensor<1x8xf32> -> tensor<8x8xf32> {
+  ^bb0(%a: tensor<8x8xf32>):
+    cherry.yield %a : tensor<8x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<1x8xf32>) {
+  // expected-error @+1 {{needs at least one expert region}}
+  %0, %1 = cherry.moee %x, %r {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<1x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<3x8xf32>) {
+  // expected-error @+1 {{router must be [2, 8] (experts, hidden), found 'tensor<3x8xf32>'}}
+  %0, %1 = cherry.moee %x, %r {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<3x8xf32> -> tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }, {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<2x8xf32>) {
+  // expected-error @+1 {{top_k must be in [1, 2], found 3}}
+  %0, %1 = cherry.moee %x, %r {top_k = 3 : i64} : tensor<2x4x8xf32>, tensor<2x8xf32> -> tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }, {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<1x8xf32>) {
+  // expected-error @+1 {{result 'tensor<2x5x8xf32>' must keep the input's [batch, seq] = [2, 4]}}
+  %0, %1 = cherry.moee %x, %r {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<1x8xf32> -> tensor<2x5x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<1x8xf32>) {
+  // expected-error @+1 {{expert 0 yields 'tensor<2x4x8xf32>' as value #0, expected 'tensor<2x4x32xf32>'}}
+  %0, %1 = cherry.moee %x, %r {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<1x8xf32> -> tensor<2x4x32xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{offset must be >= 1 (1 is the next token), found 0}}
+  %0 = cherry.mtp_head %x {offset = 0 : i64} : tensor<2x4x8xf32> -> tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x8xf32>) {
+  // expected-error @+1 {{input must be [batch, seq, hidden], found 'tensor<8x8xf32>'}}
+  %0 = cherry.mtp_head %x {offset = 1 : i64} : tensor<8x8xf32> -> tensor<8x8xf32> {
+  ^bb0(%a: tensor<8x8xf32>):
+    cherry.yield %a : tensor<8x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{result must be [2, 4, vocab], found 'tensor<2x3x8xf32>'}}
+  %0 = cherry.mtp_head %x {offset = 1 : i64} : tensor<2x4x8xf32> -> tensor<2x3x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{body yields 'tensor<2x4x8xf32>' as value #0, expected 'tensor<2x4x32xf32>'}}
+  %0 = cherry.mtp_head %x {offset = 1 : i64} : tensor<2x4x8xf32> -> tensor<2x4x32xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<2x8xf32>) {
+  // expected-error @+1 {{top_k must be in [1, 2], found -1}}
+  %0, %1 = cherry.moee %x, %r {top_k = -1 : i64} : tensor<2x4x8xf32>, tensor<2x8xf32> -> tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }, {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{offset must be >= 1 (1 is the next token), found -2}}
+  %0 = cherry.mtp_head %x {offset = -2 : i64} : tensor<2x4x8xf32> -> tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    cherry.yield %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x4xi32>) {
+  // expected-error @+1 {{shift must be in [1, 4), found -1}}
+  %0 = cherry.shift_targets %t {shift = -1 : i64} : tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{head_dim must be positive and even, found -4}}
+  %0 = cherry.rope %x {head_dim = -4 : i64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{num_heads (2) and num_kv_heads (-2) must be positive}}
+  %0 = cherry.attention %q, %q, %q {num_heads = 2 : i64, num_kv_heads = -2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{region #0 ('body') failed to verify constraint: region with one block}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {}
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{body must end with cherry.yield}}
+  %0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{shared layer 0 must end with cherry.yield}}
+  %0 = cherry.recurrent %x schedule [0] : tensor<2x4x8xf32> {
+  ^bb0(%a: tensor<2x4x8xf32>):
+    %1 = cherry.add %a, %a : tensor<2x4x8xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<*xf32>) {
+  // expected-error @+1 {{invalid kind of type specified: expected builtin.tensor, but found 'tensor<*xf32>'}}
+  %0 = cherry.add %x, %x : tensor<*xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{duplicate or unknown struct parameter name: sigma}}
+cherry.param @p : tensor<4xf32> init(#cherry.normal<sigma = 1.0>)
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{attribute 'num_heads' failed to satisfy constraint: 64-bit signless integer attribute}}
+  %0 = cherry.attention %q, %q, %q {num_heads = "four", num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
+  return
+}
