@@ -34,10 +34,10 @@ unsigned dtypeSize(ex::DType dtype) {
 
 static std::string str(uint64_t v) { return std::to_string(v); }
 
-static Status checkSlices(
-    const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
-    const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
-    const std::string &where) {
+static Status
+checkSlices(const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
+            const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
+            const std::string &where) {
   for (int i = 0; i < slices.size(); ++i) {
     const ex::BufferSlice &s = slices[i];
     auto it = buffers.find(s.buffer());
@@ -102,16 +102,15 @@ Status verifyExecutable(const ex::Executable &exe) {
                              std::to_string(d));
     auto it = buffers.find(p.buffer());
     if (it == buffers.end())
-      return Status::error(name + " names undefined buffer " +
-                           str(p.buffer()));
+      return Status::error(name + " names undefined buffer " + str(p.buffer()));
     uint64_t bytes = dtypeSize(p.dtype());
     if (bytes == 0)
       return Status::error(name + " has no dtype");
     for (int64_t d : p.shape())
       bytes *= static_cast<uint64_t>(d);
     if (bytes > it->second->size_bytes())
-      return Status::error(name + " needs " + str(bytes) + " bytes but buffer " +
-                           str(p.buffer()) + " has " +
+      return Status::error(name + " needs " + str(bytes) +
+                           " bytes but buffer " + str(p.buffer()) + " has " +
                            str(it->second->size_bytes()));
   }
   std::unordered_map<std::string, int> fnNames;

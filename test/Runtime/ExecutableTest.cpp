@@ -98,7 +98,9 @@ TEST(Executable, RejectsMisalignedBuffer) {
 TEST(Executable, RejectsSliceOutsideBuffer) {
   ex::Executable exe = makeValid();
   // 128 + 129 > 256 bytes of buffer 1.
-  exe.mutable_functions(0)->mutable_instructions(0)->mutable_outputs(0)
+  exe.mutable_functions(0)
+      ->mutable_instructions(0)
+      ->mutable_outputs(0)
       ->set_size_bytes(129);
   EXPECT_EQ(verifyExecutable(exe).message,
             "function 'train_step' instruction 0 (matmul) output operand 0 "

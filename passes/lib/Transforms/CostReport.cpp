@@ -142,9 +142,11 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
         std::string sub;
         llvm::raw_string_ostream subOs(sub);
         subOs << "shared layer " << i << " x" << runs;
-        report.scopes.push_back(
-            {sub, "shared_layer", 1, count(layerParams),
-             {once.forward * runs, once.backward * runs}});
+        report.scopes.push_back({sub,
+                                 "shared_layer",
+                                 1,
+                                 count(layerParams),
+                                 {once.forward * runs, once.backward * runs}});
       }
     } else if (auto moee = dyn_cast<MoEEOp>(op)) {
       os << "moee (" << moee.getExperts().size() << " experts, top-"
@@ -188,8 +190,8 @@ void printText(const FunctionReport &r, raw_ostream &os) {
     int64_t train = s.flops.forward + s.flops.backward;
     double fwd = r.tokens ? perToken(s.flops.forward, r.tokens)
                           : static_cast<double>(s.flops.forward);
-    double both = r.tokens ? perToken(train, r.tokens)
-                           : static_cast<double>(train);
+    double both =
+        r.tokens ? perToken(train, r.tokens) : static_cast<double>(train);
     os << llvm::format("  %-36s %14lld %20.1f %20.1f\n", name.c_str(),
                        static_cast<long long>(s.params), fwd, both);
   };
@@ -215,7 +217,8 @@ llvm::json::Object toJson(const Scope &s, int64_t tokens) {
 }
 
 struct CherryCostReportPass
-    : public mlir::cherry::impl::CherryCostReportPassBase<CherryCostReportPass> {
+    : public mlir::cherry::impl::CherryCostReportPassBase<
+          CherryCostReportPass> {
   using Base::Base;
 
   void runOnOperation() override {

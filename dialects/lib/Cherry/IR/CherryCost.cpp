@@ -32,7 +32,9 @@ static FlopCount getRegionFlops(Region &region) {
 
 // Parameters: no arithmetic.
 int64_t ParamOp::getForwardFlops() { return 0; }
-int64_t ParamOp::getParameterCount() { return getTensorType().getNumElements(); }
+int64_t ParamOp::getParameterCount() {
+  return getTensorType().getNumElements();
+}
 int64_t ParamRefOp::getForwardFlops() { return 0; }
 int64_t YieldOp::getForwardFlops() { return 0; }
 int64_t ShiftTargetsOp::getForwardFlops() { return 0; }
@@ -122,8 +124,10 @@ static FlopCount getMoEEFlops(MoEEOp op) {
           hidden = input.getDimSize(2);
   int64_t experts = op.getExperts().size(), topK = op.getTopK();
   int64_t routed = op.getRouting() == Routing::token ? batch * seq : batch;
-  int64_t pooling = op.getRouting() == Routing::token ? 0 : batch * seq * hidden;
-  int64_t router = pooling + 2 * routed * hidden * experts + 4 * routed * experts;
+  int64_t pooling =
+      op.getRouting() == Routing::token ? 0 : batch * seq * hidden;
+  int64_t router =
+      pooling + 2 * routed * hidden * experts + 4 * routed * experts;
   FlopCount expertSum;
   for (Region &region : op.getExperts())
     expertSum += getRegionFlops(region);

@@ -27,23 +27,22 @@ LogicalResult verifyRegionSignature(Operation *op, Region &region,
                                     TypeRange yieldTypes) {
   Block &block = region.front();
   if (block.getNumArguments() != argTypes.size())
-    return op->emitOpError() << what << " must take " << argTypes.size()
-                             << " argument(s), found "
-                             << block.getNumArguments();
+    return op->emitOpError()
+           << what << " must take " << argTypes.size() << " argument(s), found "
+           << block.getNumArguments();
   for (auto [i, pair] :
        llvm::enumerate(llvm::zip(block.getArgumentTypes(), argTypes)))
     if (std::get<0>(pair) != std::get<1>(pair))
       return op->emitOpError()
-             << what << " argument #" << i << " must be "
-             << std::get<1>(pair) << ", found " << std::get<0>(pair);
+             << what << " argument #" << i << " must be " << std::get<1>(pair)
+             << ", found " << std::get<0>(pair);
   // The block may be empty or lack a terminator: look, don't assume.
   auto yield = block.empty() ? YieldOp() : dyn_cast<YieldOp>(block.back());
   if (!yield)
     return op->emitOpError() << what << " must end with cherry.yield";
   if (yield.getValues().size() != yieldTypes.size())
     return op->emitOpError() << what << " must yield " << yieldTypes.size()
-                             << " value(s), found "
-                             << yield.getValues().size();
+                             << " value(s), found " << yield.getValues().size();
   for (auto [i, pair] :
        llvm::enumerate(llvm::zip(yield.getValues().getTypes(), yieldTypes)))
     if (std::get<0>(pair) != std::get<1>(pair))
@@ -84,20 +83,18 @@ LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       return emitOpError() << "init of @" << getSymName()
                            << " averages undefined parameter " << ref;
     if (other == *this)
-      return emitOpError() << "init of @" << getSymName()
-                           << " averages itself";
+      return emitOpError() << "init of @" << getSymName() << " averages itself";
     if (other.getType() != getType())
-      return emitOpError() << "init of @" << getSymName() << " averages "
-                           << ref << " of type " << other.getType()
-                           << ", expected " << getType();
+      return emitOpError() << "init of @" << getSymName() << " averages " << ref
+                           << " of type " << other.getType() << ", expected "
+                           << getType();
   }
   return success();
 }
 
-LogicalResult
-ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(*this,
-                                                            getParamAttr());
+LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto param =
+      symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getParamAttr());
   if (!param)
     return emitOpError() << "references undefined parameter " << getParamAttr();
   if (param.getType() != getType())
@@ -116,8 +113,7 @@ LogicalResult EmbeddingOp::verify() {
   RankedTensorType ids = tensorType(getIds());
   RankedTensorType result = tensorType(getResult());
   if (table.getRank() != 2)
-    return emitOpError() << "table must be [vocab, hidden], found "
-                         << table;
+    return emitOpError() << "table must be [vocab, hidden], found " << table;
   SmallVector<int64_t> expected(ids.getShape());
   expected.push_back(table.getDimSize(1));
   if (result.getShape() != ArrayRef<int64_t>(expected) ||
@@ -394,9 +390,8 @@ LogicalResult RecurrentOp::verify() {
         RankedTensorType::get(t.getShape().drop_front(), t.getElementType()));
   }
   for (auto [i, region] : llvm::enumerate(getLayers()))
-    if (failed(verifyRegionSignature(*this, region,
-                                     "shared layer " + Twine(i), argTypes,
-                                     getInput().getType())))
+    if (failed(verifyRegionSignature(*this, region, "shared layer " + Twine(i),
+                                     argTypes, getInput().getType())))
       return failure();
   return success();
 }
@@ -414,12 +409,12 @@ LogicalResult MoEEOp::verify() {
   if (router.getRank() != 2 || router.getDimSize(0) != experts ||
       router.getDimSize(1) != input.getDimSize(2))
     return emitOpError() << "router must be [" << experts << ", "
-                         << input.getDimSize(2)
-                         << "] (experts, hidden), found " << router;
+                         << input.getDimSize(2) << "] (experts, hidden), found "
+                         << router;
   int64_t topK = getTopK();
   if (topK < 1 || topK > experts)
-    return emitOpError() << "top_k must be in [1, " << experts
-                         << "], found " << topK;
+    return emitOpError() << "top_k must be in [1, " << experts << "], found "
+                         << topK;
   if (result.getRank() < 2 || result.getDimSize(0) != input.getDimSize(0) ||
       result.getDimSize(1) != input.getDimSize(1))
     return emitOpError() << "result " << result
@@ -447,8 +442,7 @@ LogicalResult MTPHeadOp::verify() {
   if (result.getRank() != 3 || result.getDimSize(0) != input.getDimSize(0) ||
       result.getDimSize(1) != input.getDimSize(1))
     return emitOpError() << "result must be [" << input.getDimSize(0) << ", "
-                         << input.getDimSize(1) << ", vocab], found "
-                         << result;
+                         << input.getDimSize(1) << ", vocab], found " << result;
   return verifyRegionSignature(*this, getBody(), "body", TypeRange(input),
                                TypeRange(result));
 }

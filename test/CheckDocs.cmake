@@ -1,0 +1,16 @@
+# Compares generated reference docs (GENERATED) with the committed copies.
+foreach(doc Dialect/CherryDialect.md Dialect/CherryInterfaces.md
+            Transforms/CherryPasses.md)
+  get_filename_component(name ${doc} NAME)
+  file(READ ${GENERATED}/${doc} generated)
+  if(NOT EXISTS ${COMMITTED}/${name})
+    message(FATAL_ERROR "docs/reference/${name} is missing: run "
+                        "'cmake --build build --target cherry-doc'")
+  endif()
+  file(READ ${COMMITTED}/${name} committed)
+  if(NOT generated STREQUAL committed)
+    message(FATAL_ERROR "docs/reference/${name} is stale (the ODS changed): "
+                        "run 'cmake --build build --target cherry-doc'")
+  endif()
+endforeach()
+message(STATUS "docs/reference matches the ODS")
