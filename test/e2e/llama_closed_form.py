@@ -7,7 +7,7 @@ Usage:
     cherry-opt models/tiny/model.mlir --cherry-cost-report=format=json -o /dev/null \
         | python3 test/e2e/llama_closed_form.py models/presets/tiny.json
 
-This is deliberately independent of models/gen_llama_ir.py and of the IR: it
+This is deliberately independent of frontend/gen_llama_ir.py and of the IR: it
 reads only the Hugging Face config and redoes the arithmetic by hand, so a bug
 in the generator, in an op's cost model or in the report shows up as a
 mismatch. Exits 1 with one line per mismatch; prints a summary otherwise.
