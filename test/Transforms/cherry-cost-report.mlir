@@ -163,3 +163,18 @@ module {
     return %y : tensor<4x8xf32>
   }
 }
+
+// -----
+
+// Ops in every block of a function count, not only the entry block's.
+// CHECK-LABEL: cost report for @blocks: 8 tokens per call
+// CHECK: total{{ +}}0{{ +}}4.0{{ +}}12.0
+module {
+  func.func @blocks(%ids: tensor<2x4xi32>, %x: tensor<2x4x2xf32>) -> tensor<2x4x2xf32> {
+    %a = cherry.add %x, %x : tensor<2x4x2xf32>
+    cf.br ^next(%a : tensor<2x4x2xf32>)
+  ^next(%y: tensor<2x4x2xf32>):
+    %b = cherry.mul %y, %y : tensor<2x4x2xf32>
+    return %b : tensor<2x4x2xf32>
+  }
+}

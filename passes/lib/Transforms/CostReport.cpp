@@ -112,7 +112,9 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
 
   Scope outside{"outside layers", "other"};
   ParamSet outsideParams, allParams;
-  for (Operation &op : fn.getFunctionBody().front()) {
+  // Every block counts once: a function lowered to several blocks (cf) must
+  // not lose the ops outside its entry block.
+  for (Operation &op : fn.getFunctionBody().getOps()) {
     auto cost = dyn_cast<CostOpInterface>(op);
     FlopCount flops;
     if (cost)
