@@ -51,6 +51,33 @@ LogicalResult verifyRegionSignature(Operation *op, Region &region,
              << ", expected " << std::get<1>(pair);
   return success();
 }
+
+/// `what` (e.g. "weight") must have the element type of `ref` (named
+/// `refName`, e.g. "input").
+LogicalResult verifySameElementType(Operation *op, StringRef what,
+                                    RankedTensorType type, StringRef refName,
+                                    RankedTensorType ref) {
+  if (type.getElementType() == ref.getElementType())
+    return success();
+  return op->emitOpError() << what << " element type " << type.getElementType()
+                           << " differs from " << refName << " element type "
+                           << ref.getElementType();
+}
+
+/// The result must be exactly `shape` x `elementType`; `why` explains the
+/// expected shape in the message (may be empty).
+LogicalResult verifyResultType(Operation *op, RankedTensorType result,
+                               ArrayRef<int64_t> shape, Type elementType,
+                               StringRef why) {
+  if (result.getShape() == shape && result.getElementType() == elementType)
+    return success();
+  InFlightDiagnostic diag = op->emitOpError()
+                            << "result must be "
+                            << RankedTensorType::get(shape, elementType);
+  if (!why.empty())
+    diag << " (" << why << ")";
+  return diag << ", found " << result;
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -116,13 +143,8 @@ LogicalResult EmbeddingOp::verify() {
     return emitOpError() << "table must be [vocab, hidden], found " << table;
   SmallVector<int64_t> expected(ids.getShape());
   expected.push_back(table.getDimSize(1));
-  if (result.getShape() != ArrayRef<int64_t>(expected) ||
-      result.getElementType() != table.getElementType())
-    return emitOpError() << "result must be "
-                         << RankedTensorType::get(expected,
-                                                  table.getElementType())
-                         << " (ids shape + hidden), found " << result;
-  return success();
+  return verifyResultType(*this, result, expected, table.getElementType(),
+                          "ids shape + hidden");
 }
 
 LogicalResult RMSNormOp::verify() {
@@ -134,10 +156,8 @@ LogicalResult RMSNormOp::verify() {
   if (weight.getRank() != 1 || weight.getDimSize(0) != features)
     return emitOpError() << "weight must be [" << features
                          << "] (the input's last dimension), found " << weight;
-  if (weight.getElementType() != input.getElementType())
-    return emitOpError() << "weight element type " << weight.getElementType()
-                         << " differs from input element type "
-                         << input.getElementType();
+  if (failed(verifySameElementType(*this, "weight", weight, "input", input)))
+    return failure();
   if (!(getEps().convertToDouble() > 0.0))
     return emitOpError() << "eps must be positive, found "
                          << getEps().convertToDouble();
@@ -160,29 +180,19 @@ LogicalResult LinearOp::verify() {
                          << " do not match weight in_features " << in
                          << " (weight " << weight
                          << " is [out_features, in_features])";
-  if (weight.getElementType() != input.getElementType())
-    return emitOpError() << "weight element type " << weight.getElementType()
-                         << " differs from input element type "
-                         << input.getElementType();
+  if (failed(verifySameElementType(*this, "weight", weight, "input", input)))
+    return failure();
   if (Value bias = getBias()) {
     RankedTensorType b = tensorType(bias);
     if (b.getRank() != 1 || b.getDimSize(0) != out)
       return emitOpError() << "bias must be [" << out
                            << "] (out_features), found " << b;
-    if (b.getElementType() != input.getElementType())
-      return emitOpError() << "bias element type " << b.getElementType()
-                           << " differs from input element type "
-                           << input.getElementType();
+    if (failed(verifySameElementType(*this, "bias", b, "input", input)))
+      return failure();
   }
   SmallVector<int64_t> expected(input.getShape());
   expected.back() = out;
-  if (result.getShape() != ArrayRef<int64_t>(expected) ||
-      result.getElementType() != input.getElementType())
-    return emitOpError() << "result must be "
-                         << RankedTensorType::get(expected,
-                                                  input.getElementType())
-                         << ", found " << result;
-  return success();
+  return verifyResultType(*this, result, expected, input.getElementType(), "");
 }
 
 LogicalResult RopeOp::verify() {
@@ -227,10 +237,8 @@ LogicalResult AttentionOp::verify() {
   if (k.getRank() != 3)
     return emitOpError()
            << "key must be [batch, seq, num_kv_heads * head_dim], found " << k;
-  if (k.getElementType() != q.getElementType())
-    return emitOpError() << "key element type " << k.getElementType()
-                         << " differs from query element type "
-                         << q.getElementType();
+  if (failed(verifySameElementType(*this, "key", k, "query", q)))
+    return failure();
   if (k.getDimSize(0) != q.getDimSize(0))
     return emitOpError() << "key batch " << k.getDimSize(0)
                          << " differs from query batch " << q.getDimSize(0);
@@ -313,13 +321,7 @@ LogicalResult GatherOp::verify() {
                          << ", k], found " << positions;
   SmallVector<int64_t> expected(input.getShape());
   expected[1] = positions.getDimSize(1);
-  if (result.getShape() != ArrayRef<int64_t>(expected) ||
-      result.getElementType() != input.getElementType())
-    return emitOpError() << "result must be "
-                         << RankedTensorType::get(expected,
-                                                  input.getElementType())
-                         << ", found " << result;
-  return success();
+  return verifyResultType(*this, result, expected, input.getElementType(), "");
 }
 
 LogicalResult SelectiveCrossEntropyOp::verify() {
