@@ -9,6 +9,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -307,6 +308,36 @@ LogicalResult SgtSelectOp::verify() {
     return emitOpError() << "scores must be a [vocab] table, found "
                          << tensorType(getScores());
   return success();
+}
+
+bool SgtSelectOp::selectsAll() {
+  return tensorType(getPositions()).getDimSize(1) ==
+         tensorType(getTargets()).getDimSize(1);
+}
+
+/// Selecting all `seq` positions gives 0..seq-1 under every policy, so the
+/// policy, seed and score table are irrelevant: make it `uniform` and drop the
+/// dependency on the scores.
+LogicalResult SgtSelectOp::canonicalize(SgtSelectOp op,
+                                        PatternRewriter &rewriter) {
+  if (!op.selectsAll() ||
+      (op.getPolicy() == SgtPolicy::uniform && op.getSeed() == 0))
+    return failure();
+  rewriter.modifyOpInPlace(op, [&] {
+    op.setPolicy(SgtPolicy::uniform);
+    op.setSeed(0);
+    op.getScoresMutable().clear();
+  });
+  return success();
+}
+
+/// Gathering every position in order is the identity.
+OpFoldResult GatherOp::fold(FoldAdaptor) {
+  auto select = getPositions().getDefiningOp<SgtSelectOp>();
+  if (select && select.selectsAll() &&
+      getInput().getType() == getResult().getType())
+    return getInput();
+  return {};
 }
 
 LogicalResult GatherOp::verify() {

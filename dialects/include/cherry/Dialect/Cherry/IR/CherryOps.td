@@ -305,6 +305,12 @@ def Cherry_SgtSelectOp : Cherry_Op<"sgt_select", [Pure, Cherry_CostWithBackward]
                        Cherry_SgtPolicy:$policy,
                        DefaultValuedAttr<I64Attr, "0">:$seed);
   let results = (outs Cherry_IndexTensor:$positions);
+  let hasCanonicalizeMethod = 1;
+  let extraClassDeclaration = [{
+    /// True when every position of each row is selected (k == seq): the
+    /// result is then 0, 1, ..., seq-1 whatever the policy.
+    bool selectsAll();
+  }];
   let assemblyFormat = [{
     $targets (`scores` `(` $scores^ `:` type($scores) `)`)? `policy` `(`
     $policy `)` attr-dict `:` type($targets) `->` type($positions)
@@ -326,6 +332,7 @@ def Cherry_GatherOp : Cherry_Op<"gather", [Pure, Cherry_CostWithBackward]> {
   }];
   let arguments = (ins AnyStaticShapeTensor:$input, Cherry_IndexTensor:$positions);
   let results = (outs AnyStaticShapeTensor:$result);
+  let hasFolder = 1;
   let assemblyFormat = [{
     $input `,` $positions attr-dict `:` type($input) `,` type($positions) `->`
     type($result)
