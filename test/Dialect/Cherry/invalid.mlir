@@ -818,3 +818,9 @@ func.func @f(%q: tensor<2x4x8xf32>) {
   %0 = cherry.attention %q, %q, %q {num_heads = "four", num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{init of @a depends on itself through @b}}
+cherry.param @a : tensor<4xf32> init(#cherry.mean_of<[@b]>)
+cherry.param @b : tensor<4xf32> init(#cherry.mean_of<[@a]>)

@@ -11,6 +11,7 @@
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -116,6 +117,25 @@ LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
       return emitOpError() << "init of @" << getSymName() << " averages " << ref
                            << " of type " << other.getType() << ", expected "
                            << getType();
+  }
+  // The init function computes means in dependency order; a cycle has none.
+  SmallVector<ParamOp> stack{*this};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!stack.empty()) {
+    ParamOp current = stack.pop_back_val();
+    auto init = dyn_cast_if_present<MeanOfInitAttr>(current.getInitAttr());
+    if (!init || !seen.insert(current).second)
+      continue;
+    for (Attribute source : init.getSources()) {
+      auto next = symbolTable.lookupNearestSymbolFrom<ParamOp>(
+          current, cast<FlatSymbolRefAttr>(source));
+      if (next == *this)
+        return emitOpError()
+               << "init of @" << getSymName() << " depends on itself through @"
+               << current.getSymName();
+      if (next)
+        stack.push_back(next);
+    }
   }
   return success();
 }
