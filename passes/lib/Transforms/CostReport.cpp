@@ -59,6 +59,13 @@ private:
   /// Params read inside `op` (any depth) and, for region ops, the params that
   /// feed its operands directly (per-step parameters, router weights).
   void collectParams(Operation *op, ParamSet &params);
+  /// Params read by `cherry.param_ref`s anywhere inside `root`.
+  template <typename RootT> void collectReads(RootT *root, ParamSet &params) {
+    root->walk([&](ParamRefOp ref) {
+      if (ParamOp p = lookup(ref))
+        params.insert(p);
+    });
+  }
   static int64_t count(const ParamSet &params) {
     int64_t n = 0;
     for (ParamOp p : params)
@@ -76,10 +83,7 @@ void CostReporter::collectParams(Operation *op, ParamSet &params) {
     if (auto ref = operand.getDefiningOp<ParamRefOp>())
       if (ParamOp p = lookup(ref))
         params.insert(p);
-  op->walk([&](ParamRefOp ref) {
-    if (ParamOp p = lookup(ref))
-      params.insert(p);
-  });
+  collectReads(op, params);
 }
 
 void CostReporter::warnUncosted(Operation *root) {
@@ -136,10 +140,7 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
       for (auto [i, runs] : llvm::enumerate(rec.getRunsPerLayer())) {
         Region &region = rec.getLayers()[i];
         ParamSet layerParams;
-        region.walk([&](ParamRefOp ref) {
-          if (ParamOp p = lookup(ref))
-            layerParams.insert(p);
-        });
+        collectReads(&region, layerParams);
         FlopCount once = getBlockFlops(region.front());
         std::string sub;
         llvm::raw_string_ostream subOs(sub);
