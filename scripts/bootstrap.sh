@@ -21,6 +21,8 @@ packages=(
   # runtime and frontend libraries
   libprotobuf-dev protobuf-compiler libopenblas-dev nlohmann-json3-dev
   libsentencepiece-dev libopenmpi-dev openmpi-bin
+  # the default demo corpus (text under /usr/share/games/fortunes)
+  fortunes
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -18,4 +18,5 @@ config.substitutions.append(("%python", config.python_executable))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.cherry_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["cherry-opt"], [config.cherry_tools_dir])
+llvm_config.add_tool_substitutions(
+    ["cherry-opt", "cherry-translate", "cherry-data"], [config.cherry_tools_dir])

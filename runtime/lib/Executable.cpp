@@ -2,13 +2,13 @@
 
 #include "cherry/Runtime/Executable.h"
 
+#include "AtomicFile.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 #include <unordered_map>
 
 namespace cherry::runtime {
@@ -153,36 +153,7 @@ Status saveExecutable(const ex::Executable &exe, const std::string &path) {
   std::string bytes;
   if (!exe.SerializeToString(&bytes))
     return Status::error(path + ": cannot serialize executable");
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::error(tmp + ": cannot create: " + std::strerror(errno));
-  const char *p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      std::string err = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::error(tmp + ": write failed: " + err);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Status::error(tmp + ": fsync/close failed: " + err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string err = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Status::error(path + ": rename failed: " + err);
-  }
-  return Status::success();
+  return detail::writeFileAtomically(path, {{bytes.data(), bytes.size()}});
 }
 
 } // namespace cherry::runtime

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Checks a `--cherry-cost-report=format=json` report of a generated Llama
-model against closed-form parameter and FLOP counts computed from the preset
+model against closed-form parameter and FLOP counts computed from config.json
 alone.
 
 Usage:
     cherry-opt models/tiny/model.mlir --cherry-cost-report=format=json -o /dev/null \
-        | python3 test/e2e/llama_closed_form.py models/presets/tiny.json
+        | python3 test/e2e/llama_closed_form.py models/tiny/config.json
 
-This is deliberately independent of frontend/gen_llama_ir.py and of the IR: it
+This is deliberately independent of the importer (cherry-translate
+--import-hf) and of the IR: it
 reads only the Hugging Face config and redoes the arithmetic by hand, so a bug
 in the generator, in an op's cost model or in the report shows up as a
 mismatch. Exits 1 with one line per mismatch; prints a summary otherwise.
@@ -130,7 +131,7 @@ def check(expected, report):
 def main(argv):
     if len(argv) != 2:
         print(f"usage: cherry-opt MODEL --cherry-cost-report=format=json -o /dev/null"
-              f" | {argv[0]} PRESET.json", file=sys.stderr)
+              f" | {argv[0]} CONFIG.json", file=sys.stderr)
         return 1
     preset = argv[1]
     try:
@@ -138,7 +139,7 @@ def main(argv):
             cfg = json.load(f)
         expected = closed_form(cfg)
     except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"error: cannot read preset {preset}: {e!r}", file=sys.stderr)
+        print(f"error: cannot read config {preset}: {e!r}", file=sys.stderr)
         return 1
     text = sys.stdin.read()
     try:

@@ -152,6 +152,16 @@ LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+void ParamRefOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
+  // Name the value after the module owning the weight: `q_proj` for
+  // `model.layers.0.self_attn.q_proj.weight`, `norm` for `model.norm.weight`.
+  StringRef name = getParam();
+  if (name.ends_with(".weight") || name.ends_with(".bias"))
+    name = name.rsplit('.').first;
+  name = name.rsplit('.').second.empty() ? name : name.rsplit('.').second;
+  setNameFn(getResult(), name);
+}
+
 //===----------------------------------------------------------------------===//
 // Building blocks
 //===----------------------------------------------------------------------===//

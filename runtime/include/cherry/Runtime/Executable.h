@@ -9,6 +9,7 @@
 #ifndef CHERRY_RUNTIME_EXECUTABLE_H
 #define CHERRY_RUNTIME_EXECUTABLE_H
 
+#include "cherry/Runtime/Status.h"
 #include "cherry/Runtime/proto/executable.pb.h"
 
 #include <string>
@@ -17,15 +18,6 @@ namespace cherry::runtime {
 
 /// The schema version this runtime reads and writes.
 inline constexpr unsigned kExecutableVersion = 1;
-
-/// Outcome of a runtime call: empty message on success, otherwise a one-line
-/// diagnostic naming what was wrong.
-struct Status {
-  std::string message;
-  bool ok() const { return message.empty(); }
-  static Status success() { return {}; }
-  static Status error(std::string msg) { return {std::move(msg)}; }
-};
 
 /// Checks the invariants the loader relies on: version, buffer ids unique and
 /// referenced ids defined, slices inside their buffers, buffers inside the

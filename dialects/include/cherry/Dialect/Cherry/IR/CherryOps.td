@@ -6,6 +6,7 @@
 include "cherry/Dialect/Cherry/IR/CherryDialect.td"
 include "cherry/Dialect/Cherry/IR/CherryAttrs.td"
 include "cherry/Dialect/Cherry/IR/CherryInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
@@ -82,11 +83,13 @@ def Cherry_ParamOp : Cherry_Op<"param", [
 }
 
 def Cherry_ParamRefOp : Cherry_Op<"param_ref", [
-    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>, Cherry_Cost]> {
+    Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>, Cherry_Cost,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "Reads a module-level parameter";
   let description = [{
     Produces the current value of a `cherry.param`. The result type must
-    equal the parameter's type.
+    equal the parameter's type. The printer names the result after the
+    parameter's module (`%q_proj` for `@model.layers.0.self_attn.q_proj.weight`).
 
     ```mlir
     %w = cherry.param_ref @model.layers.0.mlp.up_proj.weight : tensor<172x64xf32>

@@ -1,0 +1,73 @@
+//===- LlamaConfig.h - Hugging Face Llama config.json -----------*- C++ -*-===//
+//
+// The subset of a Hugging Face `LlamaForCausalLM` config.json that decides
+// the graph, read with Hugging Face's defaults for absent keys, and the list
+// of weights (names and shapes) such a model has.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_FRONTEND_LLAMACONFIG_H
+#define CHERRY_FRONTEND_LLAMACONFIG_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace mlir::cherry {
+
+struct LlamaConfig {
+  int64_t vocabSize = 32000;
+  int64_t hiddenSize = 4096;
+  int64_t intermediateSize = 11008;
+  int64_t numLayers = 32;
+  int64_t numHeads = 32;
+  int64_t numKVHeads = 32;
+  int64_t headDim = 128;
+  int64_t maxPositions = 2048;
+  double rmsNormEps = 1e-6;
+  double ropeTheta = 10000.0;
+  double initializerRange = 0.02;
+  bool tieWordEmbeddings = false;
+  /// "float32", "bfloat16" or "float16" when the config names the dtype of
+  /// its checkpoint (`torch_dtype`, or `dtype` in newer configs).
+  std::optional<std::string> dtype;
+  /// The compiled training shape from the optional `"cherry": {"batch": B,
+  /// "seq": T}` section; 0 when absent.
+  int64_t batch = 0;
+  int64_t seq = 0;
+};
+
+/// Reports an error about the config; `key` is the offending field (possibly
+/// dotted, like "cherry.seq"), empty when the file as a whole is at fault.
+using ConfigErrorFn =
+    std::function<void(llvm::StringRef key, const llvm::Twine &message)>;
+
+/// Parses config.json text. Unsupported architectures and features
+/// (`rope_scaling`, attention or MLP bias, activations other than silu,
+/// heads not dividing the hidden size, ...) are errors naming the field.
+std::optional<LlamaConfig> parseLlamaConfig(llvm::StringRef text,
+                                            const ConfigErrorFn &emitError);
+
+/// One weight of a Llama model: its Hugging Face name and [out, in] shape.
+struct LlamaWeight {
+  std::string name;
+  llvm::SmallVector<int64_t, 2> shape;
+  bool isNorm = false;
+};
+
+/// The weights of `config` in Hugging Face state_dict order: embeddings,
+/// then each layer's attention, MLP and norms, the final norm, and
+/// `lm_head.weight` unless the embeddings are tied.
+llvm::SmallVector<LlamaWeight> llamaWeights(const LlamaConfig &config);
+
+/// The weight names of one decoder layer, relative to `model.layers.<i>.`.
+llvm::SmallVector<LlamaWeight> llamaLayerWeights(const LlamaConfig &config);
+
+} // namespace mlir::cherry
+
+#endif // CHERRY_FRONTEND_LLAMACONFIG_H

@@ -1,0 +1,933 @@
+//===- Corpus.cpp - Text corpora to token files ---------------------------===//
+//
+// Reading and splitting corpora, seeded shuffles, the SentencePiece
+// tokenizer, token files and the `prepare` pipeline. See docs/Data.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Data/Corpus.h"
+
+#include <nlohmann/json.hpp>
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <dirent.h>
+#include <fcntl.h>
+#include <filesystem>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace cherry::data {
+
+namespace {
+
+std::string errnoText(int err) { return std::strerror(err); }
+
+/// ASCII whitespace other than "\n" (lines never contain it): what Python's
+/// bytes.split() and bytes.strip() use, so the test checkers agree.
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+bool isBlank(std::string_view line) {
+  return std::all_of(line.begin(), line.end(), isSpace);
+}
+
+std::string joinLines(const std::vector<std::string_view> &lines, size_t begin,
+                      size_t end) {
+  size_t size = 0;
+  for (size_t i = begin; i < end; ++i)
+    size += lines[i].size() + 1;
+  std::string text;
+  text.reserve(size);
+  for (size_t i = begin; i < end; ++i) {
+    if (i != begin)
+      text += '\n';
+    text += lines[i];
+  }
+  return text;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Documents
+//===----------------------------------------------------------------------===//
+
+std::optional<CorpusFormat> parseCorpusFormat(std::string_view name) {
+  if (name == "text")
+    return CorpusFormat::Text;
+  if (name == "fortune")
+    return CorpusFormat::Fortune;
+  return std::nullopt;
+}
+
+const char *corpusFormatName(CorpusFormat format) {
+  return format == CorpusFormat::Text ? "text" : "fortune";
+}
+
+std::string_view documentSeparator(CorpusFormat format) {
+  return format == CorpusFormat::Text ? "\n\n" : "\n%\n";
+}
+
+std::vector<std::string> splitDocuments(std::string_view text,
+                                        CorpusFormat format) {
+  std::vector<std::string> documents;
+  std::vector<std::string_view> lines;
+  auto flush = [&] {
+    size_t begin = 0, end = lines.size();
+    while (begin < end && isBlank(lines[begin]))
+      ++begin;
+    while (end > begin && isBlank(lines[end - 1]))
+      --end;
+    if (begin < end)
+      documents.push_back(joinLines(lines, begin, end));
+    lines.clear();
+  };
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t newline = text.find('\n', pos);
+    size_t end = newline == std::string_view::npos ? text.size() : newline;
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    bool separator =
+        format == CorpusFormat::Text ? isBlank(line) : line == "%";
+    if (separator)
+      flush();
+    else
+      lines.push_back(line);
+  }
+  flush();
+  return documents;
+}
+
+std::string joinDocuments(const std::vector<std::string> &documents,
+                          CorpusFormat format) {
+  std::string_view separator = documentSeparator(format);
+  std::string text;
+  for (const std::string &document : documents) {
+    text += document;
+    text += separator;
+  }
+  return text;
+}
+
+size_t sanitizeUtf8(std::string &text) {
+  // Well-formed sequences after Unicode 15, table 3-7: the lead byte fixes
+  // the length and the range of the second byte.
+  auto wellFormedPrefix = [&](size_t i, size_t &length) -> size_t {
+    unsigned char lead = text[i];
+    unsigned char low = 0x80, high = 0xBF;
+    if (lead < 0x80) {
+      length = 1;
+      return 1;
+    }
+    if (lead >= 0xC2 && lead <= 0xDF)
+      length = 2;
+    else if (lead == 0xE0)
+      length = 3, low = 0xA0;
+    else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF)
+      length = 3;
+    else if (lead == 0xED)
+      length = 3, high = 0x9F;
+    else if (lead == 0xF0)
+      length = 4, low = 0x90;
+    else if (lead >= 0xF1 && lead <= 0xF3)
+      length = 4;
+    else if (lead == 0xF4)
+      length = 4, high = 0x8F;
+    else {
+      length = 1;
+      return 0;
+    }
+    size_t k = 1;
+    for (; k < length && i + k < text.size(); ++k) {
+      unsigned char byte = text[i + k];
+      if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF))
+        break;
+    }
+    return k;
+  };
+
+  size_t replaced = 0;
+  std::string out;
+  size_t copiedUpTo = 0;
+  for (size_t i = 0; i < text.size();) {
+    size_t length = 0;
+    size_t valid = wellFormedPrefix(i, length);
+    if (valid == length) {
+      i += length;
+      continue;
+    }
+    // The maximal subpart (at least one byte) becomes one U+FFFD.
+    if (replaced++ == 0)
+      out.reserve(text.size() + 16);
+    out.append(text, copiedUpTo, i - copiedUpTo);
+    out += "\xEF\xBF\xBD";
+    i += std::max<size_t>(valid, 1);
+    copiedUpTo = i;
+  }
+  if (replaced) {
+    out.append(text, copiedUpTo, std::string::npos);
+    text = std::move(out);
+  }
+  return replaced;
+}
+
+std::vector<std::string> expandInput(const std::string &path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) {
+    int err = errno;
+    if (err == ENOENT)
+      throw DataError("--input " + path + ": no such file or directory");
+    throw DataError("--input " + path + ": " + errnoText(err));
+  }
+  if (S_ISREG(info.st_mode))
+    return {path};
+  if (!S_ISDIR(info.st_mode))
+    throw DataError("--input " + path + ": not a regular file or directory");
+
+  DIR *dir = ::opendir(path.c_str());
+  if (!dir)
+    throw DataError("--input " + path +
+                    ": cannot read directory: " + errnoText(errno));
+  std::string prefix = path.back() == '/' ? path : path + "/";
+  std::vector<std::string> names;
+  while (const dirent *entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..")
+      continue;
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".dat") == 0)
+      continue;
+    struct stat entryInfo;
+    if (::lstat((prefix + name).c_str(), &entryInfo) == 0 &&
+        S_ISREG(entryInfo.st_mode))
+      names.push_back(name);
+  }
+  ::closedir(dir);
+  if (names.empty())
+    throw DataError("--input " + path +
+                    ": directory has no input files (regular, non-symlink, "
+                    "not *.dat)");
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> files;
+  for (const std::string &name : names)
+    files.push_back(prefix + name);
+  return files;
+}
+
+namespace {
+
+/// Reads a whole regular file; `label` names it in errors.
+std::string readWholeFile(const std::string &path, const std::string &label) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw DataError(label + ": cannot read: " + errnoText(errno));
+  struct stat info;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw DataError(label + ": not a regular file");
+  }
+  std::string contents;
+  contents.reserve(info.st_size);
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      throw DataError(label + ": cannot read: " + errnoText(err));
+    }
+    if (n == 0)
+      break;
+    contents.append(buffer, n);
+  }
+  ::close(fd);
+  return contents;
+}
+
+} // namespace
+
+std::string readFile(const std::string &path) {
+  return readWholeFile(path, path);
+}
+
+Corpus readCorpus(const std::vector<std::string> &inputs, CorpusFormat format,
+                  std::ostream *warnings) {
+  if (inputs.empty())
+    throw DataError("no --input given");
+  // Check every input exists before reading any of them.
+  std::vector<std::string> paths;
+  for (const std::string &input : inputs)
+    for (std::string &file : expandInput(input))
+      paths.push_back(std::move(file));
+
+  Corpus corpus;
+  for (const std::string &path : paths) {
+    std::string text = readFile(path);
+    InputFile file;
+    file.path = path;
+    file.bytes = text.size();
+    file.invalidUtf8 = sanitizeUtf8(text);
+    if (file.invalidUtf8 && warnings)
+      *warnings << "cherry-data: warning: " << path << ": "
+                << file.invalidUtf8
+                << " invalid UTF-8 sequence(s) replaced with U+FFFD\n";
+    std::vector<std::string> documents = splitDocuments(text, format);
+    file.documents = documents.size();
+    for (std::string &document : documents)
+      corpus.documents.push_back(std::move(document));
+    corpus.files.push_back(std::move(file));
+  }
+  if (corpus.documents.empty())
+    throw DataError("empty corpus: the --input files hold no documents "
+                    "(format '" +
+                    std::string(corpusFormatName(format)) + "')");
+  return corpus;
+}
+
+//===----------------------------------------------------------------------===//
+// Seeded shuffles
+//===----------------------------------------------------------------------===//
+
+uint64_t Rng::next() {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+uint64_t Rng::below(uint64_t bound) {
+  // Lemire's multiply-and-reject: unbiased and the same everywhere.
+  unsigned __int128 product = static_cast<unsigned __int128>(next()) * bound;
+  uint64_t low = static_cast<uint64_t>(product);
+  if (low < bound) {
+    uint64_t threshold = (0 - bound) % bound;
+    while (low < threshold) {
+      product = static_cast<unsigned __int128>(next()) * bound;
+      low = static_cast<uint64_t>(product);
+    }
+  }
+  return static_cast<uint64_t>(product >> 64);
+}
+
+Rng makeRng(uint64_t seed, RngStream stream) {
+  Rng mixer(seed ^ (static_cast<uint64_t>(stream) * 0xD1B54A32D192ED03ull));
+  return Rng(mixer.next());
+}
+
+std::vector<size_t> permutation(size_t n, Rng &rng) {
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i)
+    order[i] = i;
+  for (size_t i = n; i > 1; --i)
+    std::swap(order[i - 1], order[rng.below(i)]);
+  return order;
+}
+
+namespace {
+
+/// Permutes the words of one line in place of each other.
+void shuffleLine(std::string_view line, Rng &rng, std::string &out) {
+  std::vector<std::pair<size_t, size_t>> words; // (begin, length)
+  for (size_t i = 0; i < line.size();) {
+    if (isSpace(line[i])) {
+      ++i;
+      continue;
+    }
+    size_t begin = i;
+    while (i < line.size() && !isSpace(line[i]))
+      ++i;
+    words.push_back({begin, i - begin});
+  }
+  if (words.size() < 2) {
+    out += line;
+    return;
+  }
+  std::vector<size_t> order = permutation(words.size(), rng);
+  size_t pos = 0;
+  for (size_t slot = 0; slot < words.size(); ++slot) {
+    out += line.substr(pos, words[slot].first - pos); // whitespace before
+    auto [begin, length] = words[order[slot]];
+    out += line.substr(begin, length);
+    pos = words[slot].first + words[slot].second;
+  }
+  out += line.substr(pos);
+}
+
+} // namespace
+
+void shuffleWords(std::vector<std::string> &documents, uint64_t seed) {
+  Rng rng = makeRng(seed, RngStream::Words);
+  for (std::string &document : documents) {
+    std::string shuffled;
+    shuffled.reserve(document.size());
+    std::string_view text = document;
+    size_t pos = 0;
+    while (true) {
+      size_t newline = text.find('\n', pos);
+      size_t end = newline == std::string_view::npos ? text.size() : newline;
+      shuffleLine(text.substr(pos, end - pos), rng, shuffled);
+      if (newline == std::string_view::npos)
+        break;
+      shuffled += '\n';
+      pos = newline + 1;
+    }
+    document = std::move(shuffled);
+  }
+}
+
+size_t validationCount(size_t numDocuments, double valFraction) {
+  if (numDocuments < 2 || !(valFraction > 0))
+    return 0;
+  double exact = valFraction * static_cast<double>(numDocuments);
+  double nearest = std::round(exact);
+  // 0.07 * 100 is 7.000000000000001 in binary: that is 7, not 8.
+  if (std::fabs(exact - nearest) <= 1e-9 * std::max(1.0, exact))
+    exact = nearest;
+  size_t count = static_cast<size_t>(std::ceil(exact));
+  return std::min(count, numDocuments - 1);
+}
+
+//===----------------------------------------------------------------------===//
+// Tokenizer
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Longest training "sentence" handed to SentencePiece; longer documents are
+/// cut at line ends (and overlong lines at character boundaries).
+constexpr size_t kMaxTrainingSentence = 1 << 14;
+/// Fixed so that training gives the same model on every machine.
+constexpr int kTrainerThreads = 8;
+constexpr unsigned kTrainerSeed = 0x43485259; // "CHRY"
+
+/// Feeds documents to the trainer without a temporary file.
+class DocumentIterator : public sentencepiece::SentenceIterator {
+public:
+  explicit DocumentIterator(const std::vector<std::string> &documents) {
+    for (const std::string &document : documents) {
+      if (document.size() <= kMaxTrainingSentence) {
+        sentences.push_back(&document);
+        continue;
+      }
+      for (std::string_view piece : chunks(document)) {
+        owned.emplace_back(piece);
+        sentences.push_back(&owned.back());
+      }
+    }
+  }
+
+  bool done() const override { return index >= sentences.size(); }
+  void Next() override { ++index; }
+  const std::string &value() const override { return *sentences[index]; }
+  sentencepiece::util::Status status() const override {
+    return sentencepiece::util::OkStatus();
+  }
+
+private:
+  static std::vector<std::string_view> chunks(std::string_view text) {
+    std::vector<std::string_view> result;
+    size_t begin = 0;
+    while (begin < text.size()) {
+      size_t end = std::min(text.size(), begin + kMaxTrainingSentence);
+      if (end < text.size()) {
+        size_t newline = text.rfind('\n', end - 1);
+        if (newline != std::string_view::npos && newline > begin) {
+          end = newline; // the newline itself is dropped
+        } else {
+          // Never cut inside a UTF-8 sequence.
+          while (end > begin + 1 &&
+                 (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+            --end;
+        }
+      }
+      result.push_back(text.substr(begin, end - begin));
+      begin = end < text.size() && text[end] == '\n' ? end + 1 : end;
+    }
+    return result;
+  }
+
+  std::vector<const std::string *> sentences;
+  std::deque<std::string> owned;
+  size_t index = 0;
+};
+
+} // namespace
+
+Tokenizer::Tokenizer(std::string modelBytes, const std::string &label)
+    : processor(std::make_unique<sentencepiece::SentencePieceProcessor>()),
+      bytes(std::move(modelBytes)) {
+  auto status = processor->LoadFromSerializedProto(bytes);
+  if (!status.ok())
+    throw DataError(label + ": not a SentencePiece model (" +
+                    status.ToString() + ")");
+  size_t pieces = processor->GetPieceSize();
+  if (pieces > kMaxVocabSize)
+    throw DataError(label + ": tokenizer has " + std::to_string(pieces) +
+                    " pieces, but token files hold uint16 ids (at most " +
+                    std::to_string(kMaxVocabSize) + ")");
+  if (processor->eos_id() < 0)
+    throw DataError(label + ": tokenizer has no end-of-sequence piece "
+                            "(eos_id), which separates documents");
+}
+
+Tokenizer::Tokenizer(Tokenizer &&) = default;
+Tokenizer &Tokenizer::operator=(Tokenizer &&) = default;
+Tokenizer::~Tokenizer() = default;
+
+Tokenizer Tokenizer::load(const std::string &path, std::string label) {
+  if (label.empty())
+    label = path;
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0)
+    throw DataError(label + ": " + errnoText(errno));
+  return Tokenizer(readWholeFile(path, label), label);
+}
+
+Tokenizer Tokenizer::train(const std::vector<std::string> &documents,
+                           const TrainOptions &options) {
+  if (options.modelType != "bpe" && options.modelType != "unigram")
+    throw DataError("--model-type " + options.modelType +
+                    ": expected 'bpe' or 'unigram'");
+  std::unordered_map<std::string, std::string> args = {
+      {"model_type", options.modelType},
+      {"vocab_size", std::to_string(options.vocabSize)},
+      // Every character is a piece or falls back to bytes: no <unk> ever.
+      {"byte_fallback", "true"},
+      {"character_coverage", "1.0"},
+      // Decode(Encode(text)) == text: no NFKC, spaces kept as they are.
+      {"normalization_rule_name", "identity"},
+      {"remove_extra_whitespaces", "false"},
+      {"add_dummy_prefix", "true"},
+      {"allow_whitespace_only_pieces", "true"},
+      {"split_digits", "true"},
+      {"unk_id", "0"},
+      {"bos_id", "1"},
+      {"eos_id", "2"},
+      {"pad_id", "-1"},
+      {"num_threads", std::to_string(kTrainerThreads)},
+      {"max_sentence_length", std::to_string(kMaxTrainingSentence)},
+      {"input_sentence_size", "0"},
+      {"shuffle_input_sentence", "false"},
+      {"minloglevel", options.verbose ? "0" : "2"},
+  };
+  sentencepiece::SetRandomGeneratorSeed(kTrainerSeed);
+  DocumentIterator iterator(documents);
+  std::string model;
+  auto status =
+      sentencepiece::SentencePieceTrainer::Train(args, &iterator, &model);
+  if (!status.ok())
+    throw DataError("tokenizer training (--vocab-size " +
+                    std::to_string(options.vocabSize) + ", --model-type " +
+                    options.modelType + ") failed: " + status.ToString());
+  return Tokenizer(std::move(model), "trained tokenizer");
+}
+
+size_t Tokenizer::vocabSize() const { return processor->GetPieceSize(); }
+int Tokenizer::unkId() const { return processor->unk_id(); }
+int Tokenizer::bosId() const { return processor->bos_id(); }
+int Tokenizer::eosId() const { return processor->eos_id(); }
+int Tokenizer::padId() const { return processor->pad_id(); }
+
+std::string Tokenizer::piece(int id) const {
+  return processor->IdToPiece(id);
+}
+
+std::vector<uint16_t> Tokenizer::encode(const std::vector<std::string> &docs,
+                                        unsigned threads) const {
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = std::max<size_t>(1, std::min<size_t>(threads, docs.size()));
+
+  // Contiguous ranges of about equal bytes keep the output order trivial.
+  uint64_t totalBytes = 0;
+  for (const std::string &doc : docs)
+    totalBytes += doc.size() + 1;
+  std::vector<size_t> bounds = {0};
+  uint64_t seen = 0;
+  for (size_t i = 0; i < docs.size() && bounds.size() < threads; ++i) {
+    seen += docs[i].size() + 1;
+    if (seen * threads >= totalBytes * bounds.size())
+      bounds.push_back(i + 1);
+  }
+  if (bounds.back() != docs.size())
+    bounds.push_back(docs.size());
+
+  size_t parts = bounds.size() - 1;
+  std::vector<std::vector<uint16_t>> tokens(parts);
+  std::vector<std::string> errors(parts);
+  uint16_t eos = static_cast<uint16_t>(eosId());
+  auto work = [&](size_t part) {
+    std::vector<int> ids;
+    for (size_t i = bounds[part]; i < bounds[part + 1]; ++i) {
+      ids.clear();
+      auto status = processor->Encode(docs[i], &ids);
+      if (!status.ok()) {
+        errors[part] = "cannot encode document " + std::to_string(i) + ": " +
+                       status.ToString();
+        return;
+      }
+      for (int id : ids)
+        tokens[part].push_back(static_cast<uint16_t>(id));
+      tokens[part].push_back(eos);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t part = 1; part < parts; ++part)
+    workers.emplace_back(work, part);
+  if (parts > 0)
+    work(0);
+  for (std::thread &worker : workers)
+    worker.join();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      throw DataError(error);
+
+  std::vector<uint16_t> result;
+  size_t total = 0;
+  for (const auto &part : tokens)
+    total += part.size();
+  result.reserve(total);
+  for (const auto &part : tokens)
+    result.insert(result.end(), part.begin(), part.end());
+  return result;
+}
+
+std::string Tokenizer::decode(const uint16_t *ids, size_t count,
+                              std::string_view separator) const {
+  std::string text;
+  std::vector<int> segment;
+  auto flush = [&] {
+    std::string piece;
+    auto status = processor->Decode(segment, &piece);
+    if (!status.ok())
+      throw DataError("cannot decode: " + status.ToString());
+    text += piece;
+    segment.clear();
+  };
+  int eos = eosId();
+  for (size_t i = 0; i < count; ++i) {
+    if (ids[i] == eos) {
+      flush();
+      text += separator;
+    } else {
+      segment.push_back(ids[i]);
+    }
+  }
+  flush();
+  return text;
+}
+
+//===----------------------------------------------------------------------===//
+// Files
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string parentDir(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos)
+    return ".";
+  if (slash == 0)
+    return "/";
+  return path.substr(0, slash);
+}
+
+bool writeAll(int fd, const char *data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return false;
+    data += n;
+    size -= n;
+  }
+  return true;
+}
+
+} // namespace
+
+void writeFileAtomically(const std::string &path, std::string_view contents) {
+  static std::atomic<unsigned> counter{0};
+  std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter.fetch_add(1));
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  0644);
+  if (fd < 0)
+    throw DataError(path + ": cannot write: " + errnoText(errno));
+  bool ok = writeAll(fd, contents.data(), contents.size());
+  int err = errno;
+  if (ok && ::fsync(fd) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && ::rename(temporary.c_str(), path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(temporary.c_str());
+    throw DataError(path + ": cannot write: " + errnoText(err));
+  }
+  // Make the rename itself durable.
+  int dirFd = ::open(parentDir(path).c_str(), O_RDONLY | O_DIRECTORY);
+  if (dirFd >= 0) {
+    ::fsync(dirFd);
+    ::close(dirFd);
+  }
+}
+
+std::vector<uint16_t> readTokenFile(const std::string &path) {
+  std::string bytes = readFile(path);
+  if (bytes.size() % 2 != 0)
+    throw DataError(path + ": odd length (" + std::to_string(bytes.size()) +
+                    " bytes); a token file is uint16 ids");
+  std::vector<uint16_t> tokens(bytes.size() / 2);
+  const auto *data = reinterpret_cast<const unsigned char *>(bytes.data());
+  for (size_t i = 0; i < tokens.size(); ++i)
+    tokens[i] = static_cast<uint16_t>(data[2 * i] | (data[2 * i + 1] << 8));
+  return tokens;
+}
+
+std::string tokenFileBytes(const std::vector<uint16_t> &tokens) {
+  std::string bytes(tokens.size() * 2, '\0');
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    bytes[2 * i] = static_cast<char>(tokens[i] & 0xFF);
+    bytes[2 * i + 1] = static_cast<char>(tokens[i] >> 8);
+  }
+  return bytes;
+}
+
+std::vector<uint64_t> countTokens(const std::vector<uint16_t> &tokens,
+                                  size_t vocabSize) {
+  std::vector<uint64_t> counts(vocabSize, 0);
+  for (uint16_t id : tokens) {
+    if (id >= vocabSize)
+      throw DataError("token id " + std::to_string(id) +
+                      " is outside the vocabulary (" +
+                      std::to_string(vocabSize) + ")");
+    ++counts[id];
+  }
+  return counts;
+}
+
+//===----------------------------------------------------------------------===//
+// prepare
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+class Timer {
+public:
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  }
+
+private:
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
+};
+
+std::string fixed(double value, int digits) {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(digits);
+  os << value;
+  return os.str();
+}
+
+/// Creates `dir` when needed and checks that files can be created in it,
+/// before any expensive work.
+void prepareOutDir(const std::string &dir) {
+  if (dir.empty())
+    throw DataError("--out is empty");
+  struct stat info;
+  if (::stat(dir.c_str(), &info) != 0) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error)
+      throw DataError("--out " + dir +
+                      ": cannot create directory: " + error.message());
+  } else if (!S_ISDIR(info.st_mode)) {
+    throw DataError("--out " + dir + ": exists and is not a directory");
+  }
+  std::string probe = dir + "/.cherry-data-probe." + std::to_string(::getpid());
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw DataError("--out " + dir + ": not writable: " + errnoText(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+std::string tokenCountsJson(const std::vector<uint64_t> &counts,
+                            uint64_t tokens) {
+  std::string json = "{\n";
+  json += "  \"format\": \"cherry-token-counts\",\n";
+  json += "  \"version\": 1,\n";
+  json += "  \"vocab_size\": " + std::to_string(counts.size()) + ",\n";
+  json += "  \"split\": \"train\",\n";
+  json += "  \"tokens\": " + std::to_string(tokens) + ",\n";
+  json += "  \"counts\": [";
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (i)
+      json += ", ";
+    json += std::to_string(counts[i]);
+  }
+  json += "]\n}\n";
+  return json;
+}
+
+} // namespace
+
+PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
+  Timer total;
+  bool training = options.tokenizerPath.empty();
+  if (training && (options.vocabSize < kMinVocabSize ||
+                   options.vocabSize > kMaxVocabSize))
+    throw DataError("--vocab-size " + std::to_string(options.vocabSize) +
+                    " is out of range: expected " +
+                    std::to_string(kMinVocabSize) + " to " +
+                    std::to_string(kMaxVocabSize));
+  if (!(options.valFraction >= 0 && options.valFraction < 1))
+    throw DataError("--val-fraction " + std::to_string(options.valFraction) +
+                    " is out of range: expected 0 <= F < 1");
+
+  prepareOutDir(options.outDir);
+  std::optional<Tokenizer> tokenizer;
+  if (!training)
+    tokenizer.emplace(
+        Tokenizer::load(options.tokenizerPath, "--tokenizer " +
+                                                   options.tokenizerPath));
+
+  Timer phase;
+  Corpus corpus = readCorpus(options.inputs, options.format, &log);
+  size_t numDocuments = corpus.documents.size();
+  if (options.verbose)
+    log << "cherry-data: read " << numDocuments << " documents from "
+        << corpus.files.size() << " file(s) in " << fixed(phase.seconds(), 2)
+        << " s\n";
+  if (options.shuffleWords)
+    shuffleWords(corpus.documents, options.seed);
+
+  Rng rng = makeRng(options.seed, RngStream::Documents);
+  std::vector<size_t> order = permutation(numDocuments, rng);
+  size_t numVal = validationCount(numDocuments, options.valFraction);
+  std::vector<std::string> valDocs, trainDocs;
+  valDocs.reserve(numVal);
+  trainDocs.reserve(numDocuments - numVal);
+  for (size_t i = 0; i < numDocuments; ++i)
+    (i < numVal ? valDocs : trainDocs)
+        .push_back(std::move(corpus.documents[order[i]]));
+  corpus.documents.clear();
+
+  if (training) {
+    phase = Timer();
+    tokenizer.emplace(Tokenizer::train(
+        trainDocs, {options.vocabSize, options.modelType, options.verbose}));
+    if (options.verbose)
+      log << "cherry-data: trained a " << options.modelType
+          << " tokenizer with " << tokenizer->vocabSize() << " pieces in "
+          << fixed(phase.seconds(), 2) << " s\n";
+  }
+
+  phase = Timer();
+  std::vector<uint16_t> trainTokens =
+      tokenizer->encode(trainDocs, options.threads);
+  std::vector<uint16_t> valTokens = tokenizer->encode(valDocs, options.threads);
+  if (options.verbose)
+    log << "cherry-data: encoded " << trainTokens.size() + valTokens.size()
+        << " tokens in " << fixed(phase.seconds(), 2) << " s\n";
+  size_t vocabSize = tokenizer->vocabSize();
+  std::vector<uint64_t> counts = countTokens(trainTokens, vocabSize);
+
+  nlohmann::ordered_json data;
+  data["format"] = "cherry-data";
+  data["version"] = 1;
+  data["tool_version"] = options.toolVersion;
+  data["inputs"] = options.inputs;
+  data["input_format"] = corpusFormatName(options.format);
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const InputFile &file : corpus.files)
+    files.push_back({{"path", file.path},
+                     {"bytes", file.bytes},
+                     {"documents", file.documents},
+                     {"invalid_utf8", file.invalidUtf8}});
+  data["files"] = files;
+  data["seed"] = options.seed;
+  data["val_fraction"] = options.valFraction;
+  data["shuffle_words"] = options.shuffleWords;
+  nlohmann::ordered_json tokenizerInfo;
+  tokenizerInfo["file"] = "tokenizer.model";
+  if (training) {
+    tokenizerInfo["source"] = "trained";
+    tokenizerInfo["model_type"] = options.modelType;
+    tokenizerInfo["requested_vocab_size"] = options.vocabSize;
+  } else {
+    tokenizerInfo["source"] = options.tokenizerPath;
+  }
+  tokenizerInfo["vocab_size"] = vocabSize;
+  tokenizerInfo["unk_id"] = tokenizer->unkId();
+  tokenizerInfo["bos_id"] = tokenizer->bosId();
+  tokenizerInfo["eos_id"] = tokenizer->eosId();
+  tokenizerInfo["pad_id"] = tokenizer->padId();
+  data["tokenizer"] = tokenizerInfo;
+  data["dtype"] = "uint16";
+  data["byte_order"] = "little";
+  data["documents"] = numDocuments;
+  data["splits"] = {{"train",
+                     {{"file", "train.bin"},
+                      {"documents", trainDocs.size()},
+                      {"tokens", trainTokens.size()}}},
+                    {"val",
+                     {{"file", "val.bin"},
+                      {"documents", valDocs.size()},
+                      {"tokens", valTokens.size()}}}};
+  data["token_counts"] = "token_counts.json";
+
+  // data.json last: once it is there, the other files are complete.
+  const std::string &dir = options.outDir;
+  writeFileAtomically(dir + "/tokenizer.model", tokenizer->modelBytes());
+  writeFileAtomically(dir + "/train.bin", tokenFileBytes(trainTokens));
+  writeFileAtomically(dir + "/val.bin", tokenFileBytes(valTokens));
+  writeFileAtomically(dir + "/token_counts.json",
+                      tokenCountsJson(counts, trainTokens.size()));
+  writeFileAtomically(
+      dir + "/data.json",
+      data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+          "\n");
+  if (options.verbose)
+    log << "cherry-data: done in " << fixed(total.seconds(), 2) << " s\n";
+
+  PrepareSummary summary;
+  summary.files = corpus.files.size();
+  summary.documents = numDocuments;
+  summary.train = {trainDocs.size(), trainTokens.size()};
+  summary.val = {valDocs.size(), valTokens.size()};
+  summary.vocabSize = vocabSize;
+  summary.trainedTokenizer = training;
+  return summary;
+}
+
+} // namespace cherry::data

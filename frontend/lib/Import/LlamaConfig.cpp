@@ -1,0 +1,290 @@
+//===- LlamaConfig.cpp - Hugging Face Llama config.json -------------------===//
+
+#include "cherry/Frontend/LlamaConfig.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::cherry;
+namespace json = llvm::json;
+
+namespace {
+
+/// Reads typed fields of one JSON object, reporting the first problem.
+class FieldReader {
+public:
+  FieldReader(const json::Object &object, StringRef prefix,
+              const ConfigErrorFn &emitError)
+      : object(object), prefix(prefix), emitError(emitError) {}
+
+  bool failed() const { return hasFailed; }
+
+  std::string path(StringRef key) const {
+    return prefix.empty() ? key.str() : (prefix + "." + key).str();
+  }
+
+  void fail(StringRef key, const Twine &message) {
+    if (hasFailed)
+      return;
+    hasFailed = true;
+    emitError(path(key), "'" + path(key) + "' " + message);
+  }
+
+  /// A positive integer; `value` is left alone when the key is absent.
+  void positiveInt(StringRef key, int64_t &value) {
+    const json::Value *field = object.get(key);
+    if (!field || field->kind() == json::Value::Null)
+      return;
+    std::optional<int64_t> number = field->getAsInteger();
+    if (!number || field->kind() == json::Value::Boolean)
+      return fail(key, "must be an integer");
+    if (*number <= 0)
+      return fail(key, "must be positive, found " + Twine(*number));
+    value = *number;
+  }
+
+  void positiveNumber(StringRef key, double &value) {
+    const json::Value *field = object.get(key);
+    if (!field || field->kind() == json::Value::Null)
+      return;
+    std::optional<double> number = field->getAsNumber();
+    if (!number)
+      return fail(key, "must be a number");
+    if (!std::isfinite(*number) || *number <= 0)
+      return fail(key, "must be a positive number, found " +
+                           llvm::formatv("{0}", *number).str());
+    value = *number;
+  }
+
+  void boolean(StringRef key, bool &value) {
+    const json::Value *field = object.get(key);
+    if (!field || field->kind() == json::Value::Null)
+      return;
+    std::optional<bool> flag = field->getAsBoolean();
+    if (!flag)
+      return fail(key, "must be true or false");
+    value = *flag;
+  }
+
+  /// The string value of `key`, or nullopt when absent (or not a string,
+  /// which is reported).
+  std::optional<StringRef> string(StringRef key) {
+    const json::Value *field = object.get(key);
+    if (!field || field->kind() == json::Value::Null)
+      return std::nullopt;
+    std::optional<StringRef> text = field->getAsString();
+    if (!text)
+      fail(key, "must be a string");
+    return text;
+  }
+
+  /// Rejects a feature the graph does not have: `key` must be absent, null
+  /// or equal to its neutral value.
+  void unsupportedUnless(StringRef key, bool isNeutral, const Twine &what) {
+    if (object.get(key) && !isNeutral)
+      fail(key, "is not supported: " + what);
+  }
+
+private:
+  const json::Object &object;
+  std::string prefix;
+  const ConfigErrorFn &emitError;
+  bool hasFailed = false;
+};
+
+bool isNullOr(const json::Object &object, StringRef key,
+              function_ref<bool(const json::Value &)> neutral) {
+  const json::Value *field = object.get(key);
+  return !field || field->kind() == json::Value::Null || neutral(*field);
+}
+
+} // namespace
+
+std::optional<LlamaConfig>
+mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed) {
+    emitError("", "not valid JSON: " + llvm::toString(parsed.takeError()));
+    return std::nullopt;
+  }
+  const json::Object *object = parsed->getAsObject();
+  if (!object) {
+    emitError("", "not a JSON object");
+    return std::nullopt;
+  }
+
+  FieldReader read(*object, "", emitError);
+  LlamaConfig config;
+
+  // Architecture.
+  std::optional<StringRef> modelType = read.string("model_type");
+  if (!modelType && !read.failed())
+    read.fail("model_type", "is missing (expected \"llama\")");
+  else if (modelType && *modelType != "llama")
+    read.fail("model_type", "must be \"llama\", found \"" + *modelType + "\"");
+  if (const json::Value *archs = object->get("architectures")) {
+    const json::Array *list = archs->getAsArray();
+    bool ok = list && list->size() == 1 &&
+              (*list)[0].getAsString() == StringRef("LlamaForCausalLM");
+    if (!ok)
+      read.fail("architectures", "must be [\"LlamaForCausalLM\"]");
+  }
+
+  // Sizes, with Hugging Face LlamaConfig defaults for absent keys.
+  read.positiveInt("vocab_size", config.vocabSize);
+  read.positiveInt("hidden_size", config.hiddenSize);
+  read.positiveInt("intermediate_size", config.intermediateSize);
+  read.positiveInt("num_hidden_layers", config.numLayers);
+  read.positiveInt("num_attention_heads", config.numHeads);
+  config.numKVHeads = config.numHeads;
+  read.positiveInt("num_key_value_heads", config.numKVHeads);
+  read.positiveInt("max_position_embeddings", config.maxPositions);
+  read.positiveNumber("rms_norm_eps", config.rmsNormEps);
+  read.positiveNumber("initializer_range", config.initializerRange);
+  read.boolean("tie_word_embeddings", config.tieWordEmbeddings);
+
+  // RoPE: `rope_theta`, or the newer `rope_parameters` object.
+  read.positiveNumber("rope_theta", config.ropeTheta);
+  if (const json::Value *rope = object->get("rope_parameters");
+      rope && rope->kind() != json::Value::Null) {
+    const json::Object *params = rope->getAsObject();
+    if (!params) {
+      read.fail("rope_parameters", "must be an object");
+    } else {
+      FieldReader ropeRead(*params, "rope_parameters", emitError);
+      std::optional<StringRef> type = ropeRead.string("rope_type");
+      if (type && *type != "default")
+        ropeRead.fail("rope_type", "\"" + *type +
+                                       "\" is not supported (only "
+                                       "\"default\" rotary embeddings)");
+      ropeRead.positiveNumber("rope_theta", config.ropeTheta);
+      if (ropeRead.failed())
+        return std::nullopt;
+    }
+  }
+
+  // Features the graph does not have.
+  read.unsupportedUnless("rope_scaling", isNullOr(*object, "rope_scaling",
+                                                  [](const json::Value &) {
+                                                    return false;
+                                                  }),
+                         "only unscaled rotary embeddings");
+  auto isFalse = [](const json::Value &v) {
+    return v.getAsBoolean() == std::optional<bool>(false);
+  };
+  read.unsupportedUnless("attention_bias",
+                         isNullOr(*object, "attention_bias", isFalse),
+                         "attention projections have no bias");
+  read.unsupportedUnless("mlp_bias", isNullOr(*object, "mlp_bias", isFalse),
+                         "MLP projections have no bias");
+  read.unsupportedUnless(
+      "attention_dropout",
+      isNullOr(*object, "attention_dropout",
+               [](const json::Value &v) { return v.getAsNumber() == 0.0; }),
+      "attention dropout must be 0");
+  if (std::optional<StringRef> act = read.string("hidden_act");
+      act && *act != "silu")
+    read.fail("hidden_act", "must be \"silu\", found \"" + *act + "\"");
+
+  for (StringRef key : {"torch_dtype", "dtype"}) {
+    std::optional<StringRef> dtype = read.string(key);
+    if (!dtype)
+      continue;
+    if (*dtype != "float32" && *dtype != "bfloat16" && *dtype != "float16")
+      read.fail(key, "must be float32, bfloat16 or float16, found \"" +
+                         *dtype + "\"");
+    config.dtype = dtype->str();
+  }
+  if (read.failed())
+    return std::nullopt;
+
+  // Head geometry.
+  if (config.hiddenSize % config.numHeads) {
+    read.fail("num_attention_heads",
+              "(" + Twine(config.numHeads) + ") does not divide hidden_size (" +
+                  Twine(config.hiddenSize) + ")");
+    return std::nullopt;
+  }
+  if (config.numHeads % config.numKVHeads) {
+    read.fail("num_key_value_heads",
+              "(" + Twine(config.numKVHeads) +
+                  ") does not divide num_attention_heads (" +
+                  Twine(config.numHeads) + ")");
+    return std::nullopt;
+  }
+  config.headDim = config.hiddenSize / config.numHeads;
+  int64_t headDim = config.headDim;
+  read.positiveInt("head_dim", headDim);
+  if (read.failed())
+    return std::nullopt;
+  if (headDim != config.headDim) {
+    read.fail("head_dim", "(" + Twine(headDim) +
+                              ") differs from hidden_size / "
+                              "num_attention_heads (" +
+                              Twine(config.headDim) + "); not supported");
+    return std::nullopt;
+  }
+  if (config.headDim % 2) {
+    read.fail("hidden_size", "gives an odd head_dim (" +
+                                 Twine(config.headDim) +
+                                 "); rotary embeddings need an even one");
+    return std::nullopt;
+  }
+
+  // The compiled training shape (our own section; Hugging Face ignores it).
+  if (const json::Value *shape = object->get("cherry")) {
+    const json::Object *section = shape->getAsObject();
+    if (!section) {
+      read.fail("cherry", "must be an object {\"batch\": B, \"seq\": T}");
+      return std::nullopt;
+    }
+    FieldReader shapeRead(*section, "cherry", emitError);
+    shapeRead.positiveInt("batch", config.batch);
+    shapeRead.positiveInt("seq", config.seq);
+    for (const auto &entry : *section)
+      if (entry.first != "batch" && entry.first != "seq")
+        shapeRead.fail(entry.first, "is not a known field (batch, seq)");
+    if (shapeRead.failed())
+      return std::nullopt;
+  }
+  return config;
+}
+
+SmallVector<LlamaWeight>
+mlir::cherry::llamaLayerWeights(const LlamaConfig &config) {
+  int64_t d = config.hiddenSize, f = config.intermediateSize;
+  int64_t q = config.numHeads * config.headDim;
+  int64_t kv = config.numKVHeads * config.headDim;
+  return {
+      {"self_attn.q_proj.weight", {q, d}},
+      {"self_attn.k_proj.weight", {kv, d}},
+      {"self_attn.v_proj.weight", {kv, d}},
+      {"self_attn.o_proj.weight", {d, q}},
+      {"mlp.gate_proj.weight", {f, d}},
+      {"mlp.up_proj.weight", {f, d}},
+      {"mlp.down_proj.weight", {d, f}},
+      {"input_layernorm.weight", {d}, /*isNorm=*/true},
+      {"post_attention_layernorm.weight", {d}, /*isNorm=*/true},
+  };
+}
+
+SmallVector<LlamaWeight> mlir::cherry::llamaWeights(const LlamaConfig &config) {
+  int64_t v = config.vocabSize, d = config.hiddenSize;
+  SmallVector<LlamaWeight> weights;
+  weights.push_back({"model.embed_tokens.weight", {v, d}});
+  SmallVector<LlamaWeight> layer = llamaLayerWeights(config);
+  for (int64_t i = 0; i < config.numLayers; ++i)
+    for (const LlamaWeight &w : layer)
+      weights.push_back(
+          {"model.layers." + std::to_string(i) + "." + w.name, w.shape,
+           w.isNorm});
+  weights.push_back({"model.norm.weight", {d}, /*isNorm=*/true});
+  if (!config.tieWordEmbeddings)
+    weights.push_back({"lm_head.weight", {v, d}});
+  return weights;
+}
