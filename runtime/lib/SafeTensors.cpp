@@ -45,20 +45,40 @@ constexpr const char *kMetadataKey = "__metadata__";
 // Messages
 //===----------------------------------------------------------------------===//
 
-/// Errors must stay on one line even when a file or tensor name holds control
-/// characters (JSON strings may contain "\n").
+/// Length of the well-formed UTF-8 sequence at `p`, or 0 if it is not one.
+size_t utf8SequenceLength(const unsigned char *p, size_t left) {
+  size_t n = p[0] < 0x80           ? 1
+             : (p[0] >> 5) == 0x6  ? 2
+             : (p[0] >> 4) == 0xe  ? 3
+             : (p[0] >> 3) == 0x1e ? 4
+                                   : 0;
+  if (n == 0 || n > left)
+    return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+/// Errors must stay on one printable line even when a file or tensor name
+/// holds control characters (JSON strings may contain "\n") or bytes that are
+/// not UTF-8 (names handed to the writer, nlohmann's "last read" excerpt).
 std::string oneLine(const std::string &text) {
   static const char *hex = "0123456789abcdef";
+  auto bytes = reinterpret_cast<const unsigned char *>(text.data());
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = bytes[i];
+    size_t n = utf8SequenceLength(bytes + i, text.size() - i);
+    if (c < 0x20 || c == 0x7f || n == 0) {
       out += "\\x";
-      out += hex[u >> 4];
-      out += hex[u & 0xf];
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+      ++i;
     } else {
-      out += c;
+      out.append(text, i, n);
+      i += n;
     }
   }
   return out;
@@ -84,10 +104,18 @@ std::string rangeText(uint64_t begin, uint64_t end) {
   return "[" + std::to_string(begin) + ", " + std::to_string(end) + "]";
 }
 
+/// At most `limit` bytes of `text`, so a hostile header cannot produce a
+/// megabyte-long message.
+std::string clipped(const std::string &text, size_t limit = 64) {
+  if (text.size() <= limit)
+    return text;
+  return text.substr(0, limit) + "...";
+}
+
 /// Names the JSON value for a message without dumping a large subtree.
 std::string jsonText(const json &value) {
   if (value.is_primitive())
-    return value.dump();
+    return clipped(value.dump());
   return std::string("an ") + value.type_name();
 }
 
@@ -186,8 +214,10 @@ public:
   std::string map(const std::string &path) {
     // O_NONBLOCK: a FIFO given by mistake must not hang the open.
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-      return std::string("cannot open: ") + std::strerror(errno);
+    if (fd < 0) {
+      openErrno_ = errno;
+      return std::string("cannot open: ") + std::strerror(openErrno_);
+    }
     struct stat st;
     if (::fstat(fd, &st) != 0) {
       int err = errno;
@@ -216,8 +246,11 @@ public:
 
   const std::byte *data() const { return static_cast<std::byte *>(addr_); }
   size_t size() const { return size_; }
+  /// errno of a failed open(), else 0.
+  int openErrno() const { return openErrno_; }
 
 private:
+  int openErrno_ = 0;
   void *addr_ = nullptr;
   size_t size_ = 0;
 };
@@ -271,6 +304,15 @@ bool parseJson(const char *begin, const char *end, json &out, DuplicateKey &dup,
     }
     return true;
   };
+  if (!begin)
+    begin = end = ""; // an empty file has no mapping
+  // nlohmann stops at a NUL byte as if the input ended there, which would
+  // accept arbitrary bytes after it.
+  if (const void *nul = std::memchr(begin, '\0', end - begin)) {
+    error = "NUL byte at offset " +
+            std::to_string(static_cast<const char *>(nul) - begin);
+    return false;
+  }
   try {
     out = json::parse(begin, end, callback);
   } catch (const json::exception &e) {
@@ -336,7 +378,8 @@ Status parseEntry(const std::string &path, const std::string &name,
                        "dtype must be a string, found " + jsonText(dtype));
   if (!parseTensorDType(dtype.get<std::string>(), entry.view.dtype))
     return tensorError(path, name,
-                       "unsupported dtype '" + dtype.get<std::string>() +
+                       "unsupported dtype '" +
+                           clipped(dtype.get<std::string>()) +
                            "' (supported: F32, BF16, F16)");
 
   const json &shape = value["shape"];
@@ -369,7 +412,7 @@ Status parseEntry(const std::string &path, const std::string &name,
         path, name,
         "data_offsets must be [begin, end] with non-negative "
         "integers, found " +
-            (offsets.is_array() ? offsets.dump() : jsonText(offsets)));
+            (offsets.is_array() ? clipped(offsets.dump()) : jsonText(offsets)));
   entry.begin = offsets[0].get<uint64_t>();
   entry.end = offsets[1].get<uint64_t>();
   if (entry.begin > entry.end)
@@ -438,8 +481,8 @@ Status checkCoverage(const std::string &path, std::vector<Entry> &entries,
   return Status::success();
 }
 
-/// Validates the header of the mapped `file` and appends its tensors (in name
-/// order) to `tensors`.
+/// Validates the header of the mapped `file` and appends its tensors, in name
+/// order, to `tensors`.
 Status parseSafeTensors(const std::string &path, const MappedFile &file,
                         std::vector<TensorView> &tensors,
                         std::map<std::string, std::string> &metadata) {
@@ -498,6 +541,10 @@ Status parseSafeTensors(const std::string &path, const MappedFile &file,
   }
   if (Status s = checkCoverage(path, entries, dataSize); !s.ok())
     return s;
+  // checkCoverage left the entries in offset order; hand them out by name.
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    return a.view.name < b.view.name;
+  });
   for (Entry &e : entries) {
     e.view.data = file.data() ? file.data() + dataStart + e.begin : nullptr;
     tensors.push_back(std::move(e.view));
@@ -604,11 +651,10 @@ Status loadIndex(const std::string &path, Loaded &out) {
   for (auto &[name, shard] : shards) {
     auto file = std::make_unique<MappedFile>();
     if (std::string err = file->map(shard.path); !err.empty())
-      return tensorError(path, shard.firstTensor,
-                         "its shard " + shard.path + " " +
-                             (endsWith(err, "No such file or directory")
-                                  ? "does not exist"
-                                  : err));
+      return tensorError(
+          path, shard.firstTensor,
+          "its shard " + shard.path + " " +
+              (file->openErrno() == ENOENT ? "does not exist" : err));
     if (Status s =
             parseSafeTensors(shard.path, *file, shard.tensors, shard.metadata);
         !s.ok())

@@ -370,6 +370,11 @@ TEST_F(SafeTensorsTest, WriterRejectsDuplicatesAndNegativeDims) {
                 "[2, -1]");
   s = writeSafeTensors(p, {{"nodata", TensorDType::F32, {2}, nullptr}});
   EXPECT_EQ(s.message, p + ": tensor 'nodata': has no data");
+  s = writeSafeTensors(p, {{"bad\xff", TensorDType::F32, {1}, x}});
+  EXPECT_EQ(s.message, p + ": tensor 'bad\\xff': name is not valid UTF-8");
+  s = writeSafeTensors(p, {{"__metadata__", TensorDType::F32, {1}, x}});
+  EXPECT_EQ(s.message,
+            p + ": tensor '__metadata__': name is reserved for metadata");
   EXPECT_TRUE(listDir(dir).empty());
 }
 
@@ -469,7 +474,7 @@ TEST_F(SafeTensorsTest, HeaderMustBeAJsonObject) {
                   {"header must be a JSON object, found an array"});
   expectOpenError("nul.safetensors",
                   safetensorsBytes(std::string("{}\0", 3), ""),
-                  {"header is not valid JSON"});
+                  {"header is not valid JSON: NUL byte at offset 2"});
 }
 
 TEST_F(SafeTensorsTest, DuplicateTensorNameIsRejected) {
@@ -750,6 +755,8 @@ TEST_F(ShardedTest, SameTensorInTwoShards) {
 TEST_F(ShardedTest, BadIndexFiles) {
   writeShards();
   std::string idx = path("model.safetensors.index.json");
+  writeAll(idx, "");
+  expectOpenErrorAt(idx, idx, {"index is not valid JSON"});
   writeAll(idx, "{\"weight_map\": ");
   expectOpenErrorAt(idx, idx, {"index is not valid JSON"});
   writeAll(idx, R"({"metadata":{}})");

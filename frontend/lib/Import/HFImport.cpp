@@ -140,7 +140,8 @@ OwningOpRef<ModuleOp> LlamaBuilder::build(bool withInitializers) {
   // Parameters, in Hugging Face state_dict order.
   Attribute normalInit = NormalInitAttr::get(
       b.getContext(), llvm::APFloat(config.initializerRange));
-  Attribute onesInit = ConstantInitAttr::get(b.getContext(), llvm::APFloat(1.0));
+  Attribute onesInit =
+      ConstantInitAttr::get(b.getContext(), llvm::APFloat(1.0));
   for (const LlamaWeight &w : llamaWeights(config)) {
     Attribute init;
     if (withInitializers)
@@ -162,8 +163,8 @@ OwningOpRef<ModuleOp> LlamaBuilder::build(bool withInitializers) {
 
   Location embedLoc = at("model.embed_tokens");
   Value table = param("model.embed_tokens.weight", {v, d}, embedLoc);
-  Value h = EmbeddingOp::create(b, embedLoc, act(d), entry->getArgument(0),
-                                table);
+  Value h =
+      EmbeddingOp::create(b, embedLoc, act(d), entry->getArgument(0), table);
   for (int64_t i = 0; i < config.numLayers; ++i)
     h = decoderLayer(h, i);
   h = rmsNorm(h, "model.norm.weight", at("model.norm"));
@@ -175,9 +176,9 @@ OwningOpRef<ModuleOp> LlamaBuilder::build(bool withInitializers) {
                          : param("lm_head.weight", {v, d}, headLoc);
   Value logits =
       LinearOp::create(b, headLoc, act(v), h, headWeight, Value()).getResult();
-  Value mean = CrossEntropyOp::create(b, headLoc, loss, logits,
-                                      entry->getArgument(1),
-                                      b.getI64IntegerAttr(-100));
+  Value mean =
+      CrossEntropyOp::create(b, headLoc, loss, logits, entry->getArgument(1),
+                             b.getI64IntegerAttr(-100));
   func::ReturnOp::create(b, loc, ValueRange{mean});
   return module;
 }
@@ -198,7 +199,8 @@ OwningOpRef<ModuleOp> mlir::cherry::buildLlamaModule(MLIRContext *context,
 /// The 1-based line and column of the first `"key"` in `text` (the top-level
 /// key of a dotted path), or 1:1.
 static std::pair<unsigned, unsigned> locateKey(StringRef text, StringRef key) {
-  StringRef leaf = key.rsplit('.').second.empty() ? key : key.rsplit('.').second;
+  StringRef leaf =
+      key.rsplit('.').second.empty() ? key : key.rsplit('.').second;
   size_t pos = text.find(("\"" + leaf + "\"").str());
   if (key.empty() || pos == StringRef::npos)
     return {1, 1};
@@ -219,8 +221,8 @@ static StringRef torchDTypeToSafeTensors(StringRef dtype) {
 
 static std::string shapeString(ArrayRef<int64_t> shape) {
   return "[" +
-         llvm::join(llvm::map_range(shape,
-                                    [](int64_t d) { return std::to_string(d); }),
+         llvm::join(llvm::map_range(
+                        shape, [](int64_t d) { return std::to_string(d); }),
                     ", ") +
          "]";
 }
@@ -230,15 +232,19 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
 static LogicalResult checkWeights(StringRef dir, const LlamaConfig &config,
                                   MLIRContext *context, bool &found) {
   rt::SafeTensors weights;
-  rt::Status status =
-      rt::SafeTensors::openModelDir(dir.str(), weights, found);
+  rt::Status status = rt::SafeTensors::openModelDir(dir.str(), weights, found);
   auto fail = [&](StringRef file, const Twine &message) {
     emitError(FileLineColLoc::get(context, file, 0, 0)) << message;
     return failure();
   };
   if (!status.ok()) {
-    // The message names the file and tensor already.
-    emitError(UnknownLoc::get(context)) << status.message;
+    // The message is "<file>: <what>"; print it as a diagnostic on <file>.
+    StringRef message = status.message;
+    if (message.starts_with(dir)) {
+      auto [file, what] = message.split(": ");
+      return fail(file, what);
+    }
+    emitError(UnknownLoc::get(context)) << message;
     return failure();
   }
   if (!found)
@@ -270,8 +276,8 @@ static LogicalResult checkWeights(StringRef dir, const LlamaConfig &config,
     if (t.name == "lm_head.weight" && config.tieWordEmbeddings)
       return fail(t.file, "tensor 'lm_head.weight' is present but "
                           "tie_word_embeddings is true");
-    return fail(t.file, "tensor '" + t.name +
-                            "' is not a weight of this Llama config");
+    return fail(t.file,
+                "tensor '" + t.name + "' is not a weight of this Llama config");
   }
   return success();
 }
@@ -297,12 +303,12 @@ mlir::cherry::importHuggingFaceModel(llvm::SourceMgr &sourceMgr,
     return nullptr;
 
   // The compiled shape: options, else the "cherry" section, else defaults.
-  int64_t batch = options.batch ? options.batch
+  int64_t batch = options.batch   ? options.batch
                   : config->batch ? config->batch
                                   : 1;
-  int64_t seq = options.seq     ? options.seq
-                : config->seq   ? config->seq
-                                : config->maxPositions;
+  int64_t seq = options.seq   ? options.seq
+                : config->seq ? config->seq
+                              : config->maxPositions;
   if (seq > config->maxPositions) {
     emitError(keyLoc(options.seq ? "max_position_embeddings" : "cherry.seq"))
         << "seq " << seq << " exceeds max_position_embeddings ("
@@ -375,8 +381,8 @@ void mlir::cherry::registerImportHFTranslation() {
       "model.safetensors) as cherry IR",
       [](llvm::SourceMgr &sourceMgr,
          MLIRContext *context) -> OwningOpRef<Operation *> {
-        for (auto [name, value] : {std::pair<StringRef, int64_t>{"batch", batch},
-                                   {"seq", seq}})
+        for (auto [name, value] :
+             {std::pair<StringRef, int64_t>{"batch", batch}, {"seq", seq}})
           if (value < 0) {
             emitError(UnknownLoc::get(context))
                 << "--" << name << " must be positive, found " << value;

@@ -169,10 +169,9 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
   }
 
   // Features the graph does not have.
-  read.unsupportedUnless("rope_scaling", isNullOr(*object, "rope_scaling",
-                                                  [](const json::Value &) {
-                                                    return false;
-                                                  }),
+  read.unsupportedUnless("rope_scaling",
+                         isNullOr(*object, "rope_scaling",
+                                  [](const json::Value &) { return false; }),
                          "only unscaled rotary embeddings");
   auto isFalse = [](const json::Value &v) {
     return v.getAsBoolean() == std::optional<bool>(false);
@@ -196,8 +195,8 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
     if (!dtype)
       continue;
     if (*dtype != "float32" && *dtype != "bfloat16" && *dtype != "float16")
-      read.fail(key, "must be float32, bfloat16 or float16, found \"" +
-                         *dtype + "\"");
+      read.fail(key, "must be float32, bfloat16 or float16, found \"" + *dtype +
+                         "\"");
     config.dtype = dtype->str();
   }
   if (read.failed())
@@ -205,9 +204,9 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
 
   // Head geometry.
   if (config.hiddenSize % config.numHeads) {
-    read.fail("num_attention_heads",
-              "(" + Twine(config.numHeads) + ") does not divide hidden_size (" +
-                  Twine(config.hiddenSize) + ")");
+    read.fail("num_attention_heads", "(" + Twine(config.numHeads) +
+                                         ") does not divide hidden_size (" +
+                                         Twine(config.hiddenSize) + ")");
     return std::nullopt;
   }
   if (config.numHeads % config.numKVHeads) {
@@ -230,8 +229,7 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
     return std::nullopt;
   }
   if (config.headDim % 2) {
-    read.fail("hidden_size", "gives an odd head_dim (" +
-                                 Twine(config.headDim) +
+    read.fail("hidden_size", "gives an odd head_dim (" + Twine(config.headDim) +
                                  "); rotary embeddings need an even one");
     return std::nullopt;
   }
@@ -280,9 +278,8 @@ SmallVector<LlamaWeight> mlir::cherry::llamaWeights(const LlamaConfig &config) {
   SmallVector<LlamaWeight> layer = llamaLayerWeights(config);
   for (int64_t i = 0; i < config.numLayers; ++i)
     for (const LlamaWeight &w : layer)
-      weights.push_back(
-          {"model.layers." + std::to_string(i) + "." + w.name, w.shape,
-           w.isNorm});
+      weights.push_back({"model.layers." + std::to_string(i) + "." + w.name,
+                         w.shape, w.isNorm});
   weights.push_back({"model.norm.weight", {d}, /*isNorm=*/true});
   if (!config.tieWordEmbeddings)
     weights.push_back({"lm_head.weight", {v, d}});

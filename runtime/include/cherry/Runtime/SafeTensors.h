@@ -63,10 +63,11 @@ public:
   SafeTensors(const SafeTensors &) = delete;
   SafeTensors &operator=(const SafeTensors &) = delete;
 
-  /// Opens `path`: a `.safetensors` file, or a `*.index.json` whose
-  /// "weight_map" names the shard of every tensor (shards are resolved
-  /// relative to the index). Errors are one line naming the file and, where
-  /// one is at fault, the tensor.
+  /// Opens `path`: a `.safetensors` file, or (any name ending in `.json`) a
+  /// `*.index.json` whose "weight_map" names the shard of every tensor
+  /// (shards are resolved relative to the index; every tensor of every shard
+  /// must be listed, for that shard). Errors are one line naming the file
+  /// and, where one is at fault, the tensor. On error `out` is left as it was.
   static Status open(const std::string &path, SafeTensors &out);
 
   /// Opens the weights of a Hugging Face style model directory:
@@ -79,7 +80,8 @@ public:
   const std::vector<TensorView> &tensors() const { return tensors_; }
   /// The tensor called `name`, or null.
   const TensorView *find(const std::string &name) const;
-  /// "__metadata__" of the file (of the first shard for an index).
+  /// "__metadata__" of the file (for an index, of the shard whose file name
+  /// sorts first).
   const std::map<std::string, std::string> &metadata() const {
     return metadata_;
   }
@@ -101,13 +103,16 @@ struct TensorToWrite {
 };
 
 /// Writes a safetensors file atomically (temporary file in the same
-/// directory, fsync, rename). Tensors are laid out in name order; the header
-/// is padded with spaces to a multiple of 8 bytes. Fails (naming the tensor)
-/// on duplicate names or a negative dimension.
-Status writeSafeTensors(const std::string &path,
-                        const std::vector<TensorToWrite> &tensors,
-                        const std::map<std::string, std::string> &metadata =
-                            {});
+/// directory, fsync, rename, fsync of the directory); on failure `path` is
+/// left as it was. Tensors are laid out contiguously in name order; the
+/// header has "__metadata__" only when `metadata` is non-empty and is padded
+/// with spaces to a multiple of 8 bytes. Fails (naming the tensor) on
+/// duplicate, empty or reserved ("__metadata__") names, a negative dimension
+/// or null data for a non-empty tensor.
+Status
+writeSafeTensors(const std::string &path,
+                 const std::vector<TensorToWrite> &tensors,
+                 const std::map<std::string, std::string> &metadata = {});
 
 } // namespace cherry::runtime
 
