@@ -13,9 +13,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <dirent.h>
@@ -31,7 +34,12 @@ namespace cherry::data {
 
 namespace {
 
-std::string errnoText(int err) { return std::strerror(err); }
+std::string errnoText(int err) {
+  // Lower case like the rest of our messages.
+  if (err == ENOENT)
+    return "no such file or directory";
+  return std::strerror(err);
+}
 
 /// ASCII whitespace other than "\n" (lines never contain it): what Python's
 /// bytes.split() and bytes.strip() use, so the test checkers agree.
@@ -102,8 +110,7 @@ std::vector<std::string> splitDocuments(std::string_view text,
     pos = end + 1;
     if (!line.empty() && line.back() == '\r')
       line.remove_suffix(1);
-    bool separator =
-        format == CorpusFormat::Text ? isBlank(line) : line == "%";
+    bool separator = format == CorpusFormat::Text ? isBlank(line) : line == "%";
     if (separator)
       flush();
     else
@@ -190,8 +197,6 @@ std::vector<std::string> expandInput(const std::string &path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) {
     int err = errno;
-    if (err == ENOENT)
-      throw DataError("--input " + path + ": no such file or directory");
     throw DataError("--input " + path + ": " + errnoText(err));
   }
   if (S_ISREG(info.st_mode))
@@ -232,6 +237,12 @@ namespace {
 
 /// Reads a whole regular file; `label` names it in errors.
 std::string readWholeFile(const std::string &path, const std::string &label) {
+  // Checked before open(), which would block on a FIFO.
+  struct stat before;
+  if (::stat(path.c_str(), &before) != 0)
+    throw DataError(label + ": " + errnoText(errno));
+  if (!S_ISREG(before.st_mode))
+    throw DataError(label + ": not a regular file");
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     throw DataError(label + ": cannot read: " + errnoText(errno));
@@ -284,8 +295,7 @@ Corpus readCorpus(const std::vector<std::string> &inputs, CorpusFormat format,
     file.bytes = text.size();
     file.invalidUtf8 = sanitizeUtf8(text);
     if (file.invalidUtf8 && warnings)
-      *warnings << "cherry-data: warning: " << path << ": "
-                << file.invalidUtf8
+      *warnings << "cherry-data: warning: " << path << ": " << file.invalidUtf8
                 << " invalid UTF-8 sequence(s) replaced with U+FFFD\n";
     std::vector<std::string> documents = splitDocuments(text, format);
     file.documents = documents.size();
@@ -436,7 +446,7 @@ public:
   void Next() override { ++index; }
   const std::string &value() const override { return *sentences[index]; }
   sentencepiece::util::Status status() const override {
-    return sentencepiece::util::OkStatus();
+    return sentencepiece::util::Status();
   }
 
 private:
@@ -467,15 +477,32 @@ private:
   size_t index = 0;
 };
 
+/// SentencePiece's message without the "./src/x.cc(12) [condition]" prefix
+/// of its checks.
+std::string statusMessage(const sentencepiece::util::Status &status) {
+  std::string message = status.error_message();
+  if (message.rfind("./src/", 0) == 0) {
+    size_t bracket = message.find("] ");
+    message = bracket == std::string::npos ? "" : message.substr(bracket + 2);
+  }
+  while (!message.empty() &&
+         std::isspace(static_cast<unsigned char>(message.back())))
+    message.pop_back();
+  return message;
+}
+
 } // namespace
 
 Tokenizer::Tokenizer(std::string modelBytes, const std::string &label)
     : processor(std::make_unique<sentencepiece::SentencePieceProcessor>()),
       bytes(std::move(modelBytes)) {
   auto status = processor->LoadFromSerializedProto(bytes);
-  if (!status.ok())
+  if (!status.ok()) {
+    std::string message = statusMessage(status);
     throw DataError(label + ": not a SentencePiece model (" +
-                    status.ToString() + ")");
+                    (message.empty() ? "it does not parse as one" : message) +
+                    ")");
+  }
   size_t pieces = processor->GetPieceSize();
   if (pieces > kMaxVocabSize)
     throw DataError(label + ": tokenizer has " + std::to_string(pieces) +
@@ -493,9 +520,6 @@ Tokenizer::~Tokenizer() = default;
 Tokenizer Tokenizer::load(const std::string &path, std::string label) {
   if (label.empty())
     label = path;
-  struct stat info;
-  if (::stat(path.c_str(), &info) != 0)
-    throw DataError(label + ": " + errnoText(errno));
   return Tokenizer(readWholeFile(path, label), label);
 }
 
@@ -531,10 +555,27 @@ Tokenizer Tokenizer::train(const std::vector<std::string> &documents,
   std::string model;
   auto status =
       sentencepiece::SentencePieceTrainer::Train(args, &iterator, &model);
-  if (!status.ok())
-    throw DataError("tokenizer training (--vocab-size " +
-                    std::to_string(options.vocabSize) + ", --model-type " +
-                    options.modelType + ") failed: " + status.ToString());
+  if (!status.ok()) {
+    std::string message = statusMessage(status);
+    std::string vocab = "--vocab-size " + std::to_string(options.vocabSize);
+    unsigned long have = 0, need = 0;
+    if (message.find("smaller than required_chars") != std::string::npos &&
+        std::sscanf(message.c_str() + message.find("required_chars.") + 15,
+                    " %lu vs %lu", &have, &need) == 2)
+      throw DataError(vocab + " is too small for the train documents: their " +
+                      std::to_string(need - 259) +
+                      " distinct characters plus 259 special and byte "
+                      "pieces need at least " +
+                      std::to_string(need));
+    size_t atMost = message.find("a value <= ");
+    if (atMost != std::string::npos)
+      throw DataError(vocab + " is too large for this corpus with " +
+                      "--model-type " + options.modelType + ": at most " +
+                      std::to_string(std::strtoul(message.c_str() + atMost + 11,
+                                                  nullptr, 10)));
+    throw DataError("tokenizer training failed (" + vocab + ", --model-type " +
+                    options.modelType + "): " + message);
+  }
   return Tokenizer(std::move(model), "trained tokenizer");
 }
 
@@ -544,9 +585,7 @@ int Tokenizer::bosId() const { return processor->bos_id(); }
 int Tokenizer::eosId() const { return processor->eos_id(); }
 int Tokenizer::padId() const { return processor->pad_id(); }
 
-std::string Tokenizer::piece(int id) const {
-  return processor->IdToPiece(id);
-}
+std::string Tokenizer::piece(int id) const { return processor->IdToPiece(id); }
 
 std::vector<uint16_t> Tokenizer::encode(const std::vector<std::string> &docs,
                                         unsigned threads) const {
@@ -667,8 +706,8 @@ void writeFileAtomically(const std::string &path, std::string_view contents) {
   static std::atomic<unsigned> counter{0};
   std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." +
                           std::to_string(counter.fetch_add(1));
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                  0644);
+  int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     throw DataError(path + ": cannot write: " + errnoText(errno));
   bool ok = writeAll(fd, contents.data(), contents.size());
@@ -758,27 +797,40 @@ std::string fixed(double value, int digits) {
   return os.str();
 }
 
-/// Creates `dir` when needed and checks that files can be created in it,
-/// before any expensive work.
-void prepareOutDir(const std::string &dir) {
+/// Checks, before any expensive work and without creating anything, that
+/// `dir` is a writable directory or can be created: a failed run leaves no
+/// empty output directory behind.
+void checkOutDir(const std::string &dir) {
   if (dir.empty())
     throw DataError("--out is empty");
   struct stat info;
-  if (::stat(dir.c_str(), &info) != 0) {
-    std::error_code error;
-    std::filesystem::create_directories(dir, error);
-    if (error)
-      throw DataError("--out " + dir +
-                      ": cannot create directory: " + error.message());
-  } else if (!S_ISDIR(info.st_mode)) {
-    throw DataError("--out " + dir + ": exists and is not a directory");
+  if (::stat(dir.c_str(), &info) == 0) {
+    if (!S_ISDIR(info.st_mode))
+      throw DataError("--out " + dir + ": exists and is not a directory");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+      throw DataError("--out " + dir + ": not writable: " + errnoText(errno));
+    return;
   }
-  std::string probe = dir + "/.cherry-data-probe." + std::to_string(::getpid());
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw DataError("--out " + dir + ": not writable: " + errnoText(errno));
-  ::close(fd);
-  ::unlink(probe.c_str());
+  if (errno != ENOENT)
+    throw DataError("--out " + dir +
+                    ": cannot create directory: " + errnoText(errno));
+  // The nearest existing ancestor must be a writable directory.
+  std::filesystem::path ancestor = std::filesystem::absolute(dir);
+  do {
+    ancestor = ancestor.parent_path();
+  } while (::stat(ancestor.c_str(), &info) != 0 && errno == ENOENT &&
+           ancestor != ancestor.root_path());
+  if (::access(ancestor.c_str(), W_OK | X_OK) != 0)
+    throw DataError("--out " + dir + ": cannot create directory in " +
+                    ancestor.string() + ": " + errnoText(errno));
+}
+
+void createOutDir(const std::string &dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error)
+    throw DataError("--out " + dir +
+                    ": cannot create directory: " + error.message());
 }
 
 std::string tokenCountsJson(const std::vector<uint64_t> &counts,
@@ -804,8 +856,8 @@ std::string tokenCountsJson(const std::vector<uint64_t> &counts,
 PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
   Timer total;
   bool training = options.tokenizerPath.empty();
-  if (training && (options.vocabSize < kMinVocabSize ||
-                   options.vocabSize > kMaxVocabSize))
+  if (training &&
+      (options.vocabSize < kMinVocabSize || options.vocabSize > kMaxVocabSize))
     throw DataError("--vocab-size " + std::to_string(options.vocabSize) +
                     " is out of range: expected " +
                     std::to_string(kMinVocabSize) + " to " +
@@ -814,12 +866,11 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
     throw DataError("--val-fraction " + std::to_string(options.valFraction) +
                     " is out of range: expected 0 <= F < 1");
 
-  prepareOutDir(options.outDir);
+  checkOutDir(options.outDir);
   std::optional<Tokenizer> tokenizer;
   if (!training)
-    tokenizer.emplace(
-        Tokenizer::load(options.tokenizerPath, "--tokenizer " +
-                                                   options.tokenizerPath));
+    tokenizer.emplace(Tokenizer::load(options.tokenizerPath,
+                                      "--tokenizer " + options.tokenizerPath));
 
   Timer phase;
   Corpus corpus = readCorpus(options.inputs, options.format, &log);
@@ -908,6 +959,7 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
 
   // data.json last: once it is there, the other files are complete.
   const std::string &dir = options.outDir;
+  createOutDir(dir);
   writeFileAtomically(dir + "/tokenizer.model", tokenizer->modelBytes());
   writeFileAtomically(dir + "/train.bin", tokenFileBytes(trainTokens));
   writeFileAtomically(dir + "/val.bin", tokenFileBytes(valTokens));

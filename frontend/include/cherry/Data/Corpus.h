@@ -1,4 +1,4 @@
-//===- Corpus.h - Text corpora to token files --------------------*- C++ -*-===//
+//===- Corpus.h - Text corpora to token files -------------------*- C++ -*-===//
 //
 // Turns text into training data: reads corpora (plain text or the fortune
 // format), splits them into documents, shuffles and splits them into train

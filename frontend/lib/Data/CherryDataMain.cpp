@@ -1,0 +1,478 @@
+//===- CherryDataMain.cpp - The cherry-data command line ------------------===//
+//
+// Option parsing and the three commands (prepare, shuffle-words, decode) of
+// the cherry-data tool. Every user error is one line on stderr and exit
+// code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Data/Corpus.h"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+namespace cherry::data {
+
+namespace {
+
+const char *const kMainUsage = R"(usage: cherry-data <command> [options]
+
+Turns text into training data: a SentencePiece tokenizer and flat
+little-endian uint16 token files (see docs/Data.md).
+
+commands:
+  prepare        split a corpus into train/val documents, train or load a
+                 tokenizer, write DIR/{tokenizer.model, train.bin, val.bin,
+                 token_counts.json, data.json}
+  shuffle-words  write the word-shuffled control corpus as text
+  decode         print the text of the tokens of a .bin file
+
+options:
+  -h, --help     show this help ('cherry-data <command> --help' for a command)
+  --version      show the version
+)";
+
+const char *const kPrepareUsage =
+    R"(usage: cherry-data prepare --input PATH [--input PATH ...] --out DIR
+                           (--tokenizer FILE.model | --vocab-size N) [options]
+
+  --input PATH          a file, or a directory: its regular, non-symlink files
+                        sorted by name, except *.dat (repeatable)
+  --format text|fortune documents are paragraphs separated by blank lines
+                        (text, default) or records separated by '%' lines
+                        (fortune)
+  --out DIR             output directory, created if needed
+  --tokenizer FILE      use this SentencePiece model (copied to the output)
+  --vocab-size N        train a tokenizer of N pieces (260 to 65536) on the
+                        train documents
+  --model-type bpe|unigram
+                        tokenizer model when training (default bpe)
+  --val-fraction F      fraction of documents held out for validation,
+                        0 <= F < 1 (default 0.05)
+  --seed S              seed of the document shuffle and of --shuffle-words
+                        (default 0)
+  --shuffle-words       permute the words of every line (control corpus)
+  --threads N           encoding threads (default: all cores)
+  -v, --verbose         timings and SentencePiece's log on stderr
+  -h, --help            show this help
+)";
+
+const char *const kShuffleUsage =
+    R"(usage: cherry-data shuffle-words --input PATH [--input PATH ...]
+                                 [--format text|fortune] [--seed S] [-o OUT]
+
+Writes the corpus with the words of every line permuted (whitespace stays in
+place), documents separated as in --format. The same permutation as
+'prepare --shuffle-words --seed S'.
+
+  --input PATH          a file or a directory, as for prepare (repeatable)
+  --format text|fortune input and output format (default text)
+  --seed S              seed (default 0)
+  -o, --output OUT      output file, written atomically (default: stdout)
+  -h, --help            show this help
+)";
+
+const char *const kDecodeUsage =
+    R"(usage: cherry-data decode --tokenizer FILE.model FILE.bin
+                          [--offset I] [--count N] [--format text|fortune]
+                          [--pieces]
+
+Prints the text of tokens [I, I+N) of a uint16 token file.
+
+  --tokenizer FILE      the SentencePiece model the file was written with
+  --offset I            first token (default 0)
+  --count N             number of tokens (default: up to the end)
+  --format text|fortune how an end-of-document token is shown: a blank line
+                        (text, default) or a '%' line (fortune), so that
+                        decoding a whole file gives a corpus of that format
+  --pieces              one token per line instead: position, id, piece
+  -h, --help            show this help
+)";
+
+struct FlagSpec {
+  const char *name;  // "--input"
+  const char *alias; // "-o", or nullptr
+  bool takesValue;
+  bool repeatable;
+};
+
+/// The options of one command, parsed against its FlagSpecs.
+class ParsedArgs {
+public:
+  ParsedArgs(const std::vector<std::string> &args,
+             const std::vector<FlagSpec> &specs, const std::string &command,
+             bool allowPositional) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string &arg = args[i];
+      if (arg == "-h" || arg == "--help") {
+        help = true;
+        continue;
+      }
+      if (arg.size() < 2 || arg[0] != '-') {
+        if (!allowPositional)
+          throw DataError("unexpected argument '" + arg + "' for '" + command +
+                          "' (see 'cherry-data " + command + " --help')");
+        positional.push_back(arg);
+        continue;
+      }
+      std::string name = arg;
+      std::optional<std::string> value;
+      size_t equals = arg.find('=');
+      if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+        name = arg.substr(0, equals);
+        value = arg.substr(equals + 1);
+      }
+      const FlagSpec *spec = nullptr;
+      for (const FlagSpec &candidate : specs)
+        if (name == candidate.name ||
+            (candidate.alias && name == candidate.alias))
+          spec = &candidate;
+      if (!spec)
+        throw DataError("unknown option '" + name + "' for '" + command +
+                        "' (see 'cherry-data " + command + " --help')");
+      name = spec->name;
+      if (!spec->takesValue) {
+        if (value)
+          throw DataError(name + " takes no value");
+        value = "";
+      } else if (!value) {
+        // A following option is a forgotten value, not the value.
+        if (i + 1 >= args.size() ||
+            (args[i + 1].size() > 1 && args[i + 1][0] == '-' &&
+             !std::isdigit(static_cast<unsigned char>(args[i + 1][1]))))
+          throw DataError(name + " needs a value");
+        value = args[++i];
+      }
+      std::vector<std::string> &slot = values[name];
+      if (!slot.empty() && !spec->repeatable)
+        throw DataError(name + " given more than once");
+      slot.push_back(*value);
+    }
+  }
+
+  bool has(const std::string &name) const { return values.count(name); }
+
+  std::optional<std::string> get(const std::string &name) const {
+    auto it = values.find(name);
+    if (it == values.end())
+      return std::nullopt;
+    return it->second.back();
+  }
+
+  std::vector<std::string> all(const std::string &name) const {
+    auto it = values.find(name);
+    return it == values.end() ? std::vector<std::string>{} : it->second;
+  }
+
+  std::string required(const std::string &name,
+                       const std::string &command) const {
+    std::optional<std::string> value = get(name);
+    if (!value)
+      throw DataError(command + " needs " + name + " (see 'cherry-data " +
+                      command + " --help')");
+    return *value;
+  }
+
+  bool help = false;
+  std::vector<std::string> positional;
+
+private:
+  std::map<std::string, std::vector<std::string>> values;
+};
+
+uint64_t parseUnsigned(const std::string &flag, const std::string &text,
+                       uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ptr != end || error == std::errc::invalid_argument)
+    throw DataError(flag + ": expected a non-negative integer, got '" + text +
+                    "'");
+  if (error == std::errc::result_out_of_range || value < min || value > max)
+    throw DataError(flag + " " + text + " is out of range: expected " +
+                    std::to_string(min) + " to " + std::to_string(max));
+  return value;
+}
+
+double parseFraction(const std::string &flag, const std::string &text) {
+  errno = 0;
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() ||
+      !std::isfinite(value) ||
+      std::isspace(static_cast<unsigned char>(text[0])))
+    throw DataError(flag + ": expected a number, got '" + text + "'");
+  if (!(value >= 0 && value < 1))
+    throw DataError(flag + " " + text +
+                    " is out of range: expected 0 <= F < 1");
+  return value;
+}
+
+CorpusFormat formatOption(const ParsedArgs &args) {
+  std::optional<std::string> name = args.get("--format");
+  if (!name)
+    return CorpusFormat::Text;
+  std::optional<CorpusFormat> format = parseCorpusFormat(*name);
+  if (!format)
+    throw DataError("--format " + *name + ": expected 'text' or 'fortune'");
+  return *format;
+}
+
+void writeStdout(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
+      std::fflush(stdout) != 0)
+    throw DataError("cannot write to stdout: " +
+                    std::string(std::strerror(errno)));
+}
+
+int runPrepare(const std::vector<std::string> &argv, const char *version) {
+  const std::string command = "prepare";
+  ParsedArgs args(argv,
+                  {{"--input", nullptr, true, true},
+                   {"--format", nullptr, true, false},
+                   {"--out", nullptr, true, false},
+                   {"--tokenizer", nullptr, true, false},
+                   {"--vocab-size", nullptr, true, false},
+                   {"--model-type", nullptr, true, false},
+                   {"--val-fraction", nullptr, true, false},
+                   {"--seed", nullptr, true, false},
+                   {"--shuffle-words", nullptr, false, false},
+                   {"--threads", nullptr, true, false},
+                   {"--verbose", "-v", false, false}},
+                  command, /*allowPositional=*/false);
+  if (args.help) {
+    writeStdout(kPrepareUsage);
+    return 0;
+  }
+  PrepareOptions options;
+  options.inputs = args.all("--input");
+  if (options.inputs.empty())
+    throw DataError("prepare needs at least one --input (see 'cherry-data "
+                    "prepare --help')");
+  options.format = formatOption(args);
+  options.outDir = args.required("--out", command);
+  bool hasTokenizer = args.has("--tokenizer");
+  bool hasVocab = args.has("--vocab-size");
+  if (hasTokenizer == hasVocab)
+    throw DataError(hasTokenizer
+                        ? "--tokenizer and --vocab-size exclude each other: "
+                          "use a tokenizer or train one"
+                        : "prepare needs --tokenizer FILE.model (use a "
+                          "tokenizer) or --vocab-size N (train one)");
+  if (hasTokenizer) {
+    options.tokenizerPath = *args.get("--tokenizer");
+    if (args.has("--model-type"))
+      throw DataError("--model-type applies only when training a tokenizer "
+                      "(--vocab-size)");
+  } else {
+    options.vocabSize = parseUnsigned("--vocab-size", *args.get("--vocab-size"),
+                                      kMinVocabSize, kMaxVocabSize);
+    options.modelType = args.get("--model-type").value_or("bpe");
+    if (options.modelType != "bpe" && options.modelType != "unigram")
+      throw DataError("--model-type " + options.modelType +
+                      ": expected 'bpe' or 'unigram'");
+  }
+  if (auto fraction = args.get("--val-fraction"))
+    options.valFraction = parseFraction("--val-fraction", *fraction);
+  if (auto seed = args.get("--seed"))
+    options.seed = parseUnsigned("--seed", *seed, 0, UINT64_MAX);
+  if (auto threads = args.get("--threads"))
+    options.threads = parseUnsigned("--threads", *threads, 1, 1024);
+  options.shuffleWords = args.has("--shuffle-words");
+  options.verbose = args.has("--verbose");
+  options.toolVersion = version;
+
+  PrepareSummary summary = prepare(options, std::cerr);
+  std::string out;
+  out += "documents: " + std::to_string(summary.documents) + " from " +
+         std::to_string(summary.files) +
+         (summary.files == 1 ? " file" : " files") + " (train " +
+         std::to_string(summary.train.documents) + ", val " +
+         std::to_string(summary.val.documents) + ")\n";
+  out +=
+      "tokenizer: " +
+      std::string(summary.trainedTokenizer ? "trained " + options.modelType
+                                           : "from " + options.tokenizerPath) +
+      ", vocab " + std::to_string(summary.vocabSize) + "\n";
+  out += "train: " + std::to_string(summary.train.tokens) + " tokens\n";
+  out += "val: " + std::to_string(summary.val.tokens) + " tokens\n";
+  out += "wrote " + options.outDir +
+         "/{tokenizer.model, train.bin, val.bin, token_counts.json, "
+         "data.json}\n";
+  writeStdout(out);
+  return 0;
+}
+
+int runShuffleWords(const std::vector<std::string> &argv) {
+  const std::string command = "shuffle-words";
+  ParsedArgs args(argv,
+                  {{"--input", nullptr, true, true},
+                   {"--format", nullptr, true, false},
+                   {"--seed", nullptr, true, false},
+                   {"--output", "-o", true, false}},
+                  command, /*allowPositional=*/false);
+  if (args.help) {
+    writeStdout(kShuffleUsage);
+    return 0;
+  }
+  std::vector<std::string> inputs = args.all("--input");
+  if (inputs.empty())
+    throw DataError("shuffle-words needs at least one --input (see "
+                    "'cherry-data shuffle-words --help')");
+  CorpusFormat format = formatOption(args);
+  uint64_t seed = 0;
+  if (auto text = args.get("--seed"))
+    seed = parseUnsigned("--seed", *text, 0, UINT64_MAX);
+  std::string output = args.get("--output").value_or("-");
+  if (output.empty())
+    throw DataError("--output is empty");
+
+  Corpus corpus = readCorpus(inputs, format, &std::cerr);
+  shuffleWords(corpus.documents, seed);
+  std::string text = joinDocuments(corpus.documents, format);
+  if (output == "-") {
+    writeStdout(text);
+    return 0;
+  }
+  try {
+    writeFileAtomically(output, text);
+  } catch (const DataError &error) {
+    throw DataError(std::string("--output ") + error.what());
+  }
+  return 0;
+}
+
+std::string escapePiece(const std::string &piece) {
+  std::string out;
+  for (char c : piece) {
+    unsigned char byte = c;
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (byte < 0x20 || byte == 0x7F) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof(buffer), "\\x%02X", byte);
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+int runDecode(const std::vector<std::string> &argv) {
+  const std::string command = "decode";
+  ParsedArgs args(argv,
+                  {{"--tokenizer", nullptr, true, false},
+                   {"--offset", nullptr, true, false},
+                   {"--count", nullptr, true, false},
+                   {"--format", nullptr, true, false},
+                   {"--pieces", nullptr, false, false}},
+                  command, /*allowPositional=*/true);
+  if (args.help) {
+    writeStdout(kDecodeUsage);
+    return 0;
+  }
+  std::string tokenizerPath = args.required("--tokenizer", command);
+  if (args.positional.size() != 1)
+    throw DataError("decode needs exactly one token file, got " +
+                    std::to_string(args.positional.size()) +
+                    " (see 'cherry-data decode --help')");
+  const std::string &binPath = args.positional[0];
+  CorpusFormat format = formatOption(args);
+  uint64_t offset = 0;
+  if (auto text = args.get("--offset"))
+    offset = parseUnsigned("--offset", *text, 0, UINT64_MAX);
+  std::optional<uint64_t> count;
+  if (auto text = args.get("--count"))
+    count = parseUnsigned("--count", *text, 0, UINT64_MAX);
+
+  Tokenizer tokenizer =
+      Tokenizer::load(tokenizerPath, "--tokenizer " + tokenizerPath);
+  std::vector<uint16_t> tokens = readTokenFile(binPath);
+  if (offset > tokens.size())
+    throw DataError("--offset " + std::to_string(offset) +
+                    " is past the end of " + binPath + " (" +
+                    std::to_string(tokens.size()) + " tokens)");
+  uint64_t available = tokens.size() - offset;
+  if (count && *count > available)
+    throw DataError("--count " + std::to_string(*count) +
+                    " goes past the end of " + binPath + " (" +
+                    std::to_string(available) + " tokens from offset " +
+                    std::to_string(offset) + ")");
+  uint64_t n = count.value_or(available);
+  const uint16_t *ids = tokens.data() + offset;
+  size_t vocab = tokenizer.vocabSize();
+  for (uint64_t i = 0; i < n; ++i)
+    if (ids[i] >= vocab)
+      throw DataError(binPath + ": token " + std::to_string(ids[i]) +
+                      " at position " + std::to_string(offset + i) +
+                      " is not below the tokenizer's vocab size " +
+                      std::to_string(vocab));
+
+  std::string out;
+  if (args.has("--pieces")) {
+    for (uint64_t i = 0; i < n; ++i)
+      out += std::to_string(offset + i) + "\t" + std::to_string(ids[i]) + "\t" +
+             escapePiece(tokenizer.piece(ids[i])) + "\n";
+  } else {
+    out = tokenizer.decode(ids, n, documentSeparator(format));
+    // A range that stops inside a document still ends its last line.
+    if (n > 0 && ids[n - 1] != tokenizer.eosId() && !out.empty() &&
+        out.back() != '\n')
+      out += '\n';
+  }
+  writeStdout(out);
+  return 0;
+}
+
+int run(int argc, char **argv, const char *version) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    throw DataError("missing command: prepare, shuffle-words or decode (see "
+                    "'cherry-data --help')");
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help" || command == "help") {
+    writeStdout(kMainUsage);
+    return 0;
+  }
+  if (command == "--version") {
+    writeStdout(std::string("cherry-data version ") + version + "\n");
+    return 0;
+  }
+  if (command == "prepare")
+    return runPrepare(rest, version);
+  if (command == "shuffle-words")
+    return runShuffleWords(rest);
+  if (command == "decode")
+    return runDecode(rest);
+  if (!command.empty() && command[0] == '-')
+    throw DataError("unknown option '" + command +
+                    "' (see 'cherry-data --help')");
+  throw DataError("unknown command '" + command +
+                  "': expected prepare, shuffle-words or decode");
+}
+
+} // namespace
+
+int cherryDataMain(int argc, char **argv, const char *version) {
+  try {
+    return run(argc, argv, version);
+  } catch (const DataError &error) {
+    std::cerr << "cherry-data: " << error.what() << "\n";
+  } catch (const std::bad_alloc &) {
+    std::cerr << "cherry-data: out of memory\n";
+  } catch (const std::exception &error) {
+    std::cerr << "cherry-data: internal error: " << error.what() << "\n";
+  }
+  return 1;
+}
+
+} // namespace cherry::data
