@@ -28,7 +28,8 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<mlir::cherry::CherryDialect>();
+  registry.insert<mlir::cherry::CherryDialect,
+                  mlir::cherry::kernel::CherryKernelDialect>();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "CHERRY optimizer driver\n", registry));

@@ -523,3 +523,50 @@ LogicalResult ShiftTargetsOp::verify() {
 
 #define GET_OP_CLASSES
 #include "cherry/Dialect/Cherry/IR/CherryOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shape inference
+//===----------------------------------------------------------------------===//
+
+/// The ranked tensor type of `v`, or null (the verifier reports it).
+static RankedTensorType rankedOrNull(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+
+LogicalResult EmbeddingOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType ids = rankedOrNull(getIds());
+  RankedTensorType table = rankedOrNull(getTable());
+  if (!ids || !table || table.getRank() != 2)
+    return failure();
+  SmallVector<int64_t> shape(ids.getShape());
+  shape.push_back(table.getDimSize(1));
+  types.push_back(RankedTensorType::get(shape, table.getElementType()));
+  return success();
+}
+
+LogicalResult LinearOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType input = rankedOrNull(getInput());
+  RankedTensorType weight = rankedOrNull(getWeight());
+  if (!input || !weight || input.getRank() < 1 || weight.getRank() != 2)
+    return failure();
+  SmallVector<int64_t> shape(input.getShape());
+  shape.back() = weight.getDimSize(0);
+  types.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult CrossEntropyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  // The loss is a scalar whatever the shapes.
+  types.push_back(getLoss().getType());
+  return success();
+}
+
+void DecoderLayerOp::refineRegionArgumentTypes() {
+  getBody().front().getArgument(0).setType(getInput().getType());
+}
+
+void RecurrentOp::refineRegionArgumentTypes() {
+  // Every shared layer maps the hidden state to the hidden state.
+  for (Region &layer : getLayers())
+    layer.front().getArgument(0).setType(getInput().getType());
+}

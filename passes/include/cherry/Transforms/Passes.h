@@ -3,6 +3,9 @@
 #ifndef CHERRY_TRANSFORMS_PASSES_H
 #define CHERRY_TRANSFORMS_PASSES_H
 
+#include "cherry/Dialect/Kernel/IR/KernelDialect.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

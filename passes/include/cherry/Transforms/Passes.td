@@ -32,4 +32,54 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherrySpecializeShapesPass
+    : Pass<"cherry-specialize-shapes", "::mlir::ModuleOp"> {
+  let summary = "Recompile a function for another batch size and sequence length";
+  let description = [{
+    Gives the token arguments of `function` (its rank-2 integer tensor
+    arguments, `[batch, seq]`) the shape `[batch, seq]` and re-infers the type
+    of every value in the function, in order, through
+    `ShapeInferenceOpInterface`; region ops retype their block arguments
+    first. Results are retyped to what the body returns. An op without the
+    interface whose operands changed is an error naming it, as is a sequence
+    length some op cannot take (the verifier runs afterwards).
+
+    Example: `cherry-opt model.mlir --cherry-specialize-shapes="batch=4 seq=256"`
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"0",
+           "Batch size (0: keep the current one)">,
+    Option<"seq", "seq", "int64_t", /*default=*/"0",
+           "Sequence length (0: keep the current one)">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function to specialize">,
+  ];
+}
+
+def CherryLowerToKernelsPass
+    : Pass<"cherry-lower-to-kernels", "::mlir::ModuleOp"> {
+  let summary = "Bufferize a forward function into a flat schedule of kernel launches";
+  let description = [{
+    Turns `function` (`(ids, targets) -> loss` over tensors) into `name`, a
+    function over buffers: `(%ids, %targets, %loss)` memref arguments named
+    by `cherry_kernel.binding` (the loss is an output), a body of
+    `cherry_kernel.launch`es of the runtime kernels in
+    `runtime/include/cherry/Runtime/Kernels.def`, parameters read with
+    `cherry_kernel.param` and every intermediate value in a
+    `cherry_kernel.buffer`. Decoder layers are inlined. A `cross_entropy` of a
+    `linear` lowers to one fused `head_cross_entropy` launch, so the logits
+    are never materialized. Ops without a kernel are errors naming the op.
+  }];
+  let dependentDialects = ["::mlir::cherry::kernel::CherryKernelDialect",
+                           "::mlir::memref::MemRefDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Tensor-level function to lower">,
+    Option<"name", "name", "std::string", /*default=*/"\"eval_step\"",
+           "Name of the kernel-level function">,
+    Option<"keepSource", "keep-source", "bool", /*default=*/"false",
+           "Keep the tensor-level function">,
+  ];
+}
+
 #endif // CHERRY_TRANSFORMS_PASSES_TD

@@ -50,4 +50,31 @@ def Cherry_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> 
   ];
 }
 
+def Cherry_ShapeInferenceOpInterface
+    : OpInterface<"ShapeInferenceOpInterface"> {
+  let cppNamespace = "::mlir::cherry";
+  let description = [{
+    Computes an op's result types from its operand types. Shape
+    specialization (`cherry-specialize-shapes`) changes a function's argument
+    shapes and re-infers every op in order through this interface; region
+    ops also retype their entry-block arguments from their operands before
+    their bodies are visited. Unlike `InferTypeOpInterface`, nothing is
+    checked against the declared types here: the op verifiers do that, with
+    their own diagnostics.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Appends the result types implied by the current operand types (and, "
+      "for region ops, by their terminators). The default gives the single "
+      "result the type of operand 0.",
+      "::llvm::LogicalResult", "inferResultTypes",
+      (ins "::llvm::SmallVectorImpl<::mlir::Type> &":$types), "",
+      "types.push_back($_op->getOperand(0).getType()); return ::mlir::success();">,
+    InterfaceMethod<
+      "Gives region entry-block arguments the types the operands imply "
+      "(region ops only).",
+      "void", "refineRegionArgumentTypes", (ins), "", "return;">,
+  ];
+}
+
 #endif // CHERRY_INTERFACES_TD

@@ -27,6 +27,10 @@ class Cherry_Op<string mnemonic, list<Trait> traits = []>
     : Op<Cherry_Dialect, mnemonic, !listconcat(traits, [Cherry_StrictAttributes])>;
 
 def Cherry_Cost : DeclareOpInterfaceMethods<Cherry_CostOpInterface>;
+def Cherry_Shape : DeclareOpInterfaceMethods<Cherry_ShapeInferenceOpInterface>;
+def Cherry_ShapeInferred
+    : DeclareOpInterfaceMethods<Cherry_ShapeInferenceOpInterface,
+                                ["inferResultTypes"]>;
 def Cherry_CostWithBackward
     : DeclareOpInterfaceMethods<Cherry_CostOpInterface, ["getBackwardFlops"]>;
 
@@ -104,7 +108,8 @@ def Cherry_ParamRefOp : Cherry_Op<"param_ref", [
 // Transformer building blocks
 //===----------------------------------------------------------------------===//
 
-def Cherry_EmbeddingOp : Cherry_Op<"embedding", [Pure, Cherry_CostWithBackward]> {
+def Cherry_EmbeddingOp : Cherry_Op<"embedding", [
+    Pure, Cherry_CostWithBackward, Cherry_ShapeInferred]> {
   let summary = "Looks up rows of an embedding table";
   let description = [{
     `result[..., :] = table[ids[...], :]`. The table is `[vocab, hidden]`
@@ -125,7 +130,7 @@ def Cherry_EmbeddingOp : Cherry_Op<"embedding", [Pure, Cherry_CostWithBackward]>
 }
 
 def Cherry_RMSNormOp : Cherry_Op<"rms_norm", [
-    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost]> {
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape]> {
   let summary = "Root-mean-square normalisation over the last dimension";
   let description = [{
     `result = input / sqrt(mean(input^2, -1) + eps) * weight`, with `weight`
@@ -145,7 +150,8 @@ def Cherry_RMSNormOp : Cherry_Op<"rms_norm", [
   let hasVerifier = 1;
 }
 
-def Cherry_LinearOp : Cherry_Op<"linear", [Pure, Cherry_Cost]> {
+def Cherry_LinearOp : Cherry_Op<"linear", [
+    Pure, Cherry_Cost, Cherry_ShapeInferred]> {
   let summary = "Affine map x·Wᵀ (+ b) over the last dimension";
   let description = [{
     The weight is `[out_features, in_features]`, the layout of Hugging Face
@@ -170,7 +176,7 @@ def Cherry_LinearOp : Cherry_Op<"linear", [Pure, Cherry_Cost]> {
 }
 
 def Cherry_RopeOp : Cherry_Op<"rope", [
-    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost]> {
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape]> {
   let summary = "Rotary position embedding on packed heads";
   let description = [{
     Rotates each head of `input` (`[batch, seq, heads * head_dim]`) by the
@@ -192,7 +198,7 @@ def Cherry_RopeOp : Cherry_Op<"rope", [
 
 def Cherry_AttentionOp : Cherry_Op<"attention", [
     Pure, AllTypesMatch<["query", "result"]>, AllTypesMatch<["key", "value"]>,
-    Cherry_Cost]> {
+    Cherry_Cost, Cherry_Shape]> {
   let summary = "Scaled dot-product attention, grouped-query, causal";
   let description = [{
     `query` is `[batch, seq, num_heads * head_dim]`, `key` and `value` are
@@ -224,7 +230,7 @@ def Cherry_AttentionOp : Cherry_Op<"attention", [
 }
 
 def Cherry_SwiGLUOp : Cherry_Op<"swiglu", [
-    Pure, AllTypesMatch<["gate", "up", "result"]>, Cherry_Cost]> {
+    Pure, AllTypesMatch<["gate", "up", "result"]>, Cherry_Cost, Cherry_Shape]> {
   let summary = "SwiGLU activation: silu(gate) * up";
   let description = [{
     The gated activation of the Llama MLP, `gate * sigmoid(gate) * up`.
@@ -241,7 +247,8 @@ def Cherry_SwiGLUOp : Cherry_Op<"swiglu", [
 class Cherry_ElementwiseBinaryOp<string mnemonic, string formula,
                                  list<Trait> traits = []>
     : Cherry_Op<mnemonic, !listconcat(traits, [
-          Pure, AllTypesMatch<["lhs", "rhs", "result"]>, Cherry_Cost])> {
+          Pure, AllTypesMatch<["lhs", "rhs", "result"]>, Cherry_Cost,
+          Cherry_Shape])> {
   let summary = "Element-wise " # formula;
   let description = [{
     Operands and result have one type; there is no implicit broadcasting.
@@ -259,7 +266,8 @@ def Cherry_AddOp : Cherry_ElementwiseBinaryOp<"add", "lhs + rhs", [Commutative]>
 def Cherry_SubOp : Cherry_ElementwiseBinaryOp<"sub", "lhs - rhs">;
 def Cherry_MulOp : Cherry_ElementwiseBinaryOp<"mul", "lhs * rhs", [Commutative]>;
 
-def Cherry_CrossEntropyOp : Cherry_Op<"cross_entropy", [Pure, Cherry_Cost]> {
+def Cherry_CrossEntropyOp : Cherry_Op<"cross_entropy", [
+    Pure, Cherry_Cost, Cherry_ShapeInferred]> {
   let summary = "Mean softmax cross-entropy over all non-ignored positions";
   let description = [{
     `logits` is `[..., vocab]` and `targets` has the shape of `logits`
@@ -373,7 +381,9 @@ def Cherry_SelectiveCrossEntropyOp
 
 def Cherry_DecoderLayerOp : Cherry_Op<"decoder_layer", [
     IsolatedFromAbove, RecursiveMemoryEffects,
-    AllTypesMatch<["input", "result"]>, Cherry_CostWithBackward]> {
+    AllTypesMatch<["input", "result"]>, Cherry_CostWithBackward,
+    DeclareOpInterfaceMethods<Cherry_ShapeInferenceOpInterface,
+                              ["refineRegionArgumentTypes"]>]> {
   let summary = "One transformer block and the parameters it reads";
   let description = [{
     Groups the ops of one decoder block: the body maps the residual stream
@@ -400,7 +410,9 @@ def Cherry_DecoderLayerOp : Cherry_Op<"decoder_layer", [
 
 def Cherry_RecurrentOp : Cherry_Op<"recurrent", [
     IsolatedFromAbove, RecursiveMemoryEffects,
-    AllTypesMatch<["input", "result"]>, Cherry_CostWithBackward]> {
+    AllTypesMatch<["input", "result"]>, Cherry_CostWithBackward,
+    DeclareOpInterfaceMethods<Cherry_ShapeInferenceOpInterface,
+                              ["refineRegionArgumentTypes"]>]> {
   let summary = "Shared-weight layers run on a schedule of effective steps";
   let description = [{
     Holds `L` shared layers, one region each, and runs them on the schedule
@@ -509,7 +521,7 @@ def Cherry_MTPHeadOp : Cherry_Op<"mtp_head", [
 }
 
 def Cherry_ShiftTargetsOp : Cherry_Op<"shift_targets", [
-    Pure, AllTypesMatch<["targets", "result"]>, Cherry_Cost]> {
+    Pure, AllTypesMatch<["targets", "result"]>, Cherry_Cost, Cherry_Shape]> {
   let summary = "Shifts targets left along the sequence, filling the tail";
   let description = [{
     `result[b, t] = targets[b, t + shift]` for `t + shift < seq`, else

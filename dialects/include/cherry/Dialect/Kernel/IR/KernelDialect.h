@@ -1,0 +1,46 @@
+//===- KernelDialect.h - The cherry_kernel dialect --------------*- C++ -*-===//
+
+#ifndef CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H
+#define CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "cherry/Dialect/Kernel/IR/KernelDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "cherry/Dialect/Kernel/IR/KernelOps.h.inc"
+
+namespace mlir::cherry::kernel {
+
+/// One kernel of the runtime's ABI (runtime/include/cherry/Runtime/
+/// Kernels.def).
+struct KernelSignature {
+  llvm::StringRef name;
+  unsigned numInputs;
+  unsigned numOutputs;
+  llvm::SmallVector<llvm::StringRef> intAttrs;
+  llvm::SmallVector<llvm::StringRef> floatAttrs;
+};
+
+/// The signature of kernel `name`, or null when the runtime has no such
+/// kernel.
+const KernelSignature *lookupKernel(llvm::StringRef name);
+
+/// Argument attribute naming a function input or output (`"ids"`).
+inline constexpr llvm::StringLiteral kBindingAttr = "cherry_kernel.binding";
+/// Unit argument attribute marking an output.
+inline constexpr llvm::StringLiteral kOutputAttr = "cherry_kernel.output";
+/// Function attribute: bytes of scratch arena the function needs.
+inline constexpr llvm::StringLiteral kScratchSizeAttr =
+    "cherry_kernel.scratch_size";
+
+} // namespace mlir::cherry::kernel
+
+#endif // CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H

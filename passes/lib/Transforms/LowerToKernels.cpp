@@ -1,0 +1,284 @@
+//===- LowerToKernels.cpp - cherry tensors -> cherry_kernel launches ------===//
+//
+// Bufferizes a forward function and lowers it to a flat schedule of kernel
+// launches: every tensor value becomes a buffer (a function argument, a
+// parameter buffer or a `cherry_kernel.buffer` temporary), every op one
+// launch of a runtime kernel, and region ops (decoder layers) are inlined in
+// place. The head and the loss lower together: `cross_entropy` of a `linear`
+// becomes one `head_cross_entropy` launch that never materializes the
+// logits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Dialect/Kernel/IR/KernelDialect.h"
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::cherry {
+#define GEN_PASS_DEF_CHERRYLOWERTOKERNELSPASS
+#include "cherry/Transforms/Passes.h.inc"
+} // namespace mlir::cherry
+
+using namespace mlir;
+using namespace mlir::cherry;
+namespace ck = mlir::cherry::kernel;
+
+namespace {
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+RankedTensorType tensorOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+MemRefType memrefFor(Value tensor) {
+  RankedTensorType t = tensorOf(tensor);
+  return MemRefType::get(t.getShape(), t.getElementType());
+}
+
+class Lowering {
+public:
+  Lowering(func::FuncOp source, func::FuncOp target)
+      : source(source), b(target.getContext()) {
+    b.setInsertionPointToEnd(&target.getBody().front());
+  }
+
+  LogicalResult lowerBlock(Block &block);
+
+  IRMapping buffers;
+
+private:
+  Value buffer(Value tensor) { return buffers.lookup(tensor); }
+
+  /// A fresh temporary for `result`.
+  Value temporary(Value result) {
+    Value t = ck::BufferOp::create(b, result.getLoc(), memrefFor(result),
+                                   IntegerAttr());
+    buffers.map(result, t);
+    return t;
+  }
+
+  ck::LaunchOp launch(Operation *op, StringRef kernel, ValueRange inputs,
+                      ValueRange outputs,
+                      ArrayRef<std::pair<StringRef, int64_t>> ints,
+                      ArrayRef<std::pair<StringRef, double>> floats = {}) {
+    auto launchOp = ck::LaunchOp::create(b, op->getLoc(), kernel, inputs,
+                                         outputs);
+    for (auto [name, value] : ints)
+      launchOp->setAttr(name, b.getI64IntegerAttr(value));
+    for (auto [name, value] : floats)
+      launchOp->setAttr(name, b.getF64FloatAttr(value));
+    return launchOp;
+  }
+
+  LogicalResult lower(Operation *op);
+
+  func::FuncOp source;
+  OpBuilder b;
+};
+
+LogicalResult Lowering::lowerBlock(Block &block) {
+  for (Operation &op : block)
+    if (failed(lower(&op)))
+      return failure();
+  return success();
+}
+
+LogicalResult Lowering::lower(Operation *op) {
+  if (auto ref = dyn_cast<ParamRefOp>(op)) {
+    buffers.map(ref.getResult(),
+                ck::ParamOp::create(b, op->getLoc(), memrefFor(ref.getResult()),
+                                    ref.getParamAttr()));
+    return success();
+  }
+  if (auto emb = dyn_cast<EmbeddingOp>(op)) {
+    RankedTensorType table = tensorOf(emb.getTable());
+    Value y = temporary(emb.getResult());
+    launch(op, "embedding", {buffer(emb.getIds()), buffer(emb.getTable())}, y,
+           {{"n", product(tensorOf(emb.getIds()).getShape())},
+            {"vocab", table.getDimSize(0)},
+            {"dim", table.getDimSize(1)}});
+    return success();
+  }
+  if (auto norm = dyn_cast<RMSNormOp>(op)) {
+    RankedTensorType x = tensorOf(norm.getInput());
+    Value y = temporary(norm.getResult());
+    launch(op, "rms_norm", {buffer(norm.getInput()), buffer(norm.getWeight())},
+           y,
+           {{"rows", product(x.getShape().drop_back())},
+            {"dim", x.getShape().back()}},
+           {{"eps", norm.getEps().convertToDouble()}});
+    return success();
+  }
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    if (linear.getBias())
+      return op->emitOpError() << "with a bias cannot be lowered to kernels "
+                                  "yet (no biased linear kernel)";
+    // The head feeding a cross-entropy lowers with it (below).
+    if (linear->hasOneUse() && isa<CrossEntropyOp>(*linear->user_begin()))
+      return success();
+    RankedTensorType x = tensorOf(linear.getInput());
+    RankedTensorType w = tensorOf(linear.getWeight());
+    Value y = temporary(linear.getResult());
+    launch(op, "linear", {buffer(linear.getInput()), buffer(linear.getWeight())},
+           y,
+           {{"m", product(x.getShape().drop_back())},
+            {"n", w.getDimSize(0)},
+            {"k", w.getDimSize(1)}});
+    return success();
+  }
+  if (auto ce = dyn_cast<CrossEntropyOp>(op)) {
+    auto head = ce.getLogits().getDefiningOp<LinearOp>();
+    if (!head || !head->hasOneUse() || head.getBias())
+      return op->emitOpError()
+             << "needs its logits to come straight from a bias-free "
+                "cherry.linear used only here (lowered together as the fused "
+                "head_cross_entropy kernel)";
+    RankedTensorType h = tensorOf(head.getInput());
+    RankedTensorType w = tensorOf(head.getWeight());
+    Value loss = temporary(ce.getLoss());
+    launch(op, "head_cross_entropy",
+           {buffer(head.getInput()), buffer(head.getWeight()),
+            buffer(ce.getTargets())},
+           loss,
+           {{"rows", product(h.getShape().drop_back())},
+            {"vocab", w.getDimSize(0)},
+            {"dim", w.getDimSize(1)},
+            {"ignore_index", int64_t(ce.getIgnoreIndex())}});
+    return success();
+  }
+  if (auto rope = dyn_cast<RopeOp>(op)) {
+    RankedTensorType x = tensorOf(rope.getInput());
+    int64_t headDim = rope.getHeadDim();
+    Value y = temporary(rope.getResult());
+    launch(op, "rope", {buffer(rope.getInput())}, y,
+           {{"batch", x.getDimSize(0)},
+            {"seq", x.getDimSize(1)},
+            {"heads", x.getDimSize(2) / headDim},
+            {"head_dim", headDim},
+            {"position_offset", 0}},
+           {{"theta", rope.getTheta().convertToDouble()}});
+    return success();
+  }
+  if (auto attn = dyn_cast<AttentionOp>(op)) {
+    RankedTensorType q = tensorOf(attn.getQuery());
+    int64_t heads = attn.getNumHeads();
+    int64_t seq = q.getDimSize(1);
+    Value y = temporary(attn.getResult());
+    launch(op, "attention",
+           {buffer(attn.getQuery()), buffer(attn.getKey()),
+            buffer(attn.getValue())},
+           y,
+           {{"batch", q.getDimSize(0)},
+            {"q_len", seq},
+            {"kv_len", seq},
+            {"kv_batch_stride", seq},
+            {"heads", heads},
+            {"kv_heads", int64_t(attn.getNumKvHeads())},
+            {"head_dim", q.getDimSize(2) / heads},
+            {"q_position_offset", 0},
+            {"causal", attn.getCausal() ? 1 : 0}});
+    return success();
+  }
+  if (auto swiglu = dyn_cast<SwiGLUOp>(op)) {
+    Value y = temporary(swiglu.getResult());
+    launch(op, "swiglu", {buffer(swiglu.getGate()), buffer(swiglu.getUp())}, y,
+           {{"n", product(tensorOf(swiglu.getResult()).getShape())}});
+    return success();
+  }
+  if (auto add = dyn_cast<AddOp>(op)) {
+    Value y = temporary(add.getResult());
+    launch(op, "add", {buffer(add.getLhs()), buffer(add.getRhs())}, y,
+           {{"n", product(tensorOf(add.getResult()).getShape())}});
+    return success();
+  }
+  if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
+    // Inline the block: its argument is the layer input, its yield the
+    // layer result.
+    Block &body = layer.getBody().front();
+    buffers.map(body.getArgument(0), buffer(layer.getInput()));
+    for (Operation &inner : body.without_terminator())
+      if (failed(lower(&inner)))
+        return failure();
+    buffers.map(layer.getResult(),
+                buffer(body.getTerminator()->getOperand(0)));
+    return success();
+  }
+  if (isa<func::ReturnOp>(op))
+    return success();
+  return op->emitOpError() << "cannot be lowered to kernels yet";
+}
+
+struct LowerToKernelsPass
+    : public mlir::cherry::impl::CherryLowerToKernelsPassBase<
+          LowerToKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto source = module.lookupSymbol<func::FuncOp>(function);
+    if (!source) {
+      module.emitError() << "cherry-lower-to-kernels: no function @"
+                         << function;
+      return signalPassFailure();
+    }
+    FunctionType type = source.getFunctionType();
+    if (type.getNumInputs() != 2 || type.getNumResults() != 1 ||
+        !isa<RankedTensorType>(type.getResult(0))) {
+      source.emitError() << "cherry-lower-to-kernels: @" << function
+                         << " must be (ids, targets) -> loss";
+      return signalPassFailure();
+    }
+
+    // @<name>(%ids, %targets, %loss) with named bindings, no results.
+    OpBuilder b(source);
+    SmallVector<Type> argTypes;
+    for (Type t : type.getInputs()) {
+      auto tensor = cast<RankedTensorType>(t);
+      argTypes.push_back(
+          MemRefType::get(tensor.getShape(), tensor.getElementType()));
+    }
+    auto loss = cast<RankedTensorType>(type.getResult(0));
+    argTypes.push_back(MemRefType::get(loss.getShape(), loss.getElementType()));
+    auto target = func::FuncOp::create(b, source.getLoc(), name,
+                                       b.getFunctionType(argTypes, {}));
+    Block *entry = target.addEntryBlock();
+    StringRef names[] = {"ids", "targets", "loss"};
+    for (unsigned i = 0; i < 3; ++i)
+      target.setArgAttr(i, ck::kBindingAttr, b.getStringAttr(names[i]));
+    target.setArgAttr(2, ck::kOutputAttr, b.getUnitAttr());
+
+    Lowering lowering(source, target);
+    Block &body = source.getBody().front();
+    lowering.buffers.map(body.getArgument(0), entry->getArgument(0));
+    lowering.buffers.map(body.getArgument(1), entry->getArgument(1));
+    if (failed(lowering.lowerBlock(body))) {
+      target.erase();
+      return signalPassFailure();
+    }
+
+    // The returned value is written straight into the output argument.
+    Value result = lowering.buffers.lookup(body.getTerminator()->getOperand(0));
+    auto temp = result.getDefiningOp<ck::BufferOp>();
+    if (!temp) {
+      source.emitError() << "cherry-lower-to-kernels: the loss is not "
+                            "computed by a kernel";
+      target.erase();
+      return signalPassFailure();
+    }
+    result.replaceAllUsesWith(entry->getArgument(2));
+    temp.erase();
+    OpBuilder::atBlockEnd(entry).create<func::ReturnOp>(source.getLoc());
+    if (!keepSource)
+      source.erase();
+  }
+};
+
+} // namespace
