@@ -2,6 +2,7 @@
 //
 // mlir-translate with CHERRY's translations:
 //   --import-hf DIR      Hugging Face Llama model directory -> cherry IR
+//   --emit-executable    planned kernel IR -> protobuf Executable (cherry-run)
 //
 // A translation whose input is a model directory reads DIR/config.json (and
 // finds the weights beside it), so a directory argument stands for its
@@ -9,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cherry/Dialect/Kernel/Target/EmitExecutable.h"
 #include "cherry/Frontend/HFImport.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -18,7 +20,9 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <fcntl.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 int main(int argc, char **argv) {
@@ -27,6 +31,7 @@ int main(int argc, char **argv) {
           " (MLIR " LLVM_VERSION_STRING ")\n";
   });
   mlir::cherry::registerImportHFTranslation();
+  mlir::cherry::kernel::registerEmitExecutableTranslation();
 
   // A positional argument naming a directory is the model directory: read
   // its config.json. (`-o DIR` is left alone and fails as an output.)
@@ -41,13 +46,54 @@ int main(int argc, char **argv) {
     llvm::sys::path::append(config, "config.json");
     storage[i] = std::string(config);
   }
+  // Write `-o FILE` atomically: into a temporary file beside it, renamed
+  // over FILE only when the translation succeeded, so a failed or
+  // interrupted run never leaves a torn or half-written output behind.
+  std::string output, temporary;
+  for (size_t i = 1; i < storage.size(); ++i) {
+    llvm::StringRef arg = storage[i];
+    if ((arg == "-o" || arg == "--o") && i + 1 < storage.size()) {
+      output = storage[i + 1];
+      if (output != "-") {
+        temporary = output + ".tmp." + std::to_string(::getpid());
+        storage[i + 1] = temporary;
+      }
+      break;
+    }
+    if (arg.consume_front("-o=") || arg.consume_front("--o=")) {
+      output = arg.str();
+      if (output != "-") {
+        temporary = output + ".tmp." + std::to_string(::getpid());
+        storage[i] = "-o=" + temporary;
+      }
+      break;
+    }
+  }
+
   std::vector<char *> args;
   for (std::string &s : storage)
     args.push_back(s.data());
   args.push_back(nullptr);
 
-  return mlir::failed(mlir::mlirTranslateMain(argc, args.data(),
-                                              "CHERRY translation driver\n"))
-             ? 1
-             : 0;
+  bool ok = mlir::succeeded(
+      mlir::mlirTranslateMain(static_cast<int>(args.size()) - 1, args.data(),
+                              "CHERRY translation driver\n"));
+  if (!temporary.empty()) {
+    if (!ok) {
+      llvm::sys::fs::remove(temporary);
+      return 1;
+    }
+    int fd = ::open(temporary.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    if (std::error_code ec = llvm::sys::fs::rename(temporary, output)) {
+      llvm::errs() << "cherry-translate: cannot write '" << output
+                   << "': " << ec.message() << "\n";
+      llvm::sys::fs::remove(temporary);
+      return 1;
+    }
+  }
+  return ok ? 0 : 1;
 }

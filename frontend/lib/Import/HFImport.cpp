@@ -10,6 +10,7 @@
 #include "cherry/Dialect/Cherry/IR/CherryDialect.h"
 #include "cherry/Dialect/Cherry/IR/CherryOps.h"
 #include "cherry/Runtime/SafeTensors.h"
+#include "cherry/Support/OneLineDiagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -334,28 +335,6 @@ mlir::cherry::importHuggingFaceModel(llvm::SourceMgr &sourceMgr,
   return module;
 }
 
-/// Prints `diag` as "file:line:col: error: message" (no line and column when
-/// unknown or 0; no file for an unknown location).
-static void printDiagnosticLine(Diagnostic &diag, llvm::raw_ostream &os) {
-  if (auto file = diag.getLocation()->findInstanceOf<FileLineColLoc>()) {
-    os << file.getFilename().getValue();
-    if (file.getLine())
-      os << ":" << file.getLine() << ":" << file.getColumn();
-    os << ": ";
-  }
-  switch (diag.getSeverity()) {
-  case DiagnosticSeverity::Error:
-    os << "error: ";
-    break;
-  case DiagnosticSeverity::Warning:
-    os << "warning: ";
-    break;
-  default:
-    break;
-  }
-  os << diag << "\n";
-}
-
 void mlir::cherry::registerImportHFTranslation() {
   static llvm::cl::OptionCategory category("import-hf options");
   static llvm::cl::opt<int64_t> batch(
@@ -390,10 +369,7 @@ void mlir::cherry::registerImportHFTranslation() {
           }
         // One line per error ("file:line:col: error: message"), without
         // the source excerpt the default handler adds.
-        ScopedDiagnosticHandler oneLine(context, [](Diagnostic &diag) {
-          printDiagnosticLine(diag, llvm::errs());
-          return success();
-        });
+        OneLineDiagnostics oneLine(context);
         HFImportOptions options;
         options.batch = batch;
         options.seq = seq;

@@ -36,7 +36,9 @@ int64_t product(ArrayRef<int64_t> dims) {
   return n;
 }
 
-RankedTensorType tensorOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+RankedTensorType tensorOf(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
 
 MemRefType memrefFor(Value tensor) {
   RankedTensorType t = tensorOf(tensor);
@@ -69,8 +71,8 @@ private:
                       ValueRange outputs,
                       ArrayRef<std::pair<StringRef, int64_t>> ints,
                       ArrayRef<std::pair<StringRef, double>> floats = {}) {
-    auto launchOp = ck::LaunchOp::create(b, op->getLoc(), kernel, inputs,
-                                         outputs);
+    auto launchOp =
+        ck::LaunchOp::create(b, op->getLoc(), kernel, inputs, outputs);
     for (auto [name, value] : ints)
       launchOp->setAttr(name, b.getI64IntegerAttr(value));
     for (auto [name, value] : floats)
@@ -127,8 +129,8 @@ LogicalResult Lowering::lower(Operation *op) {
     RankedTensorType x = tensorOf(linear.getInput());
     RankedTensorType w = tensorOf(linear.getWeight());
     Value y = temporary(linear.getResult());
-    launch(op, "linear", {buffer(linear.getInput()), buffer(linear.getWeight())},
-           y,
+    launch(op, "linear",
+           {buffer(linear.getInput()), buffer(linear.getWeight())}, y,
            {{"m", product(x.getShape().drop_back())},
             {"n", w.getDimSize(0)},
             {"k", w.getDimSize(1)}});
@@ -207,8 +209,7 @@ LogicalResult Lowering::lower(Operation *op) {
     for (Operation &inner : body.without_terminator())
       if (failed(lower(&inner)))
         return failure();
-    buffers.map(layer.getResult(),
-                buffer(body.getTerminator()->getOperand(0)));
+    buffers.map(layer.getResult(), buffer(body.getTerminator()->getOperand(0)));
     return success();
   }
   if (isa<func::ReturnOp>(op))

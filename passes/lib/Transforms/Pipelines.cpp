@@ -24,9 +24,39 @@ struct ReportPipelineOptions
           clEnumValN(CostReportFormat::Text, "text", "a table for people"),
           clEnumValN(CostReportFormat::Json, "json", "JSON for scripts"))};
 };
+
+struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
+  PassOptions::Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Batch size (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> seq{
+      *this, "seq", llvm::cl::desc("Sequence length (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> report{
+      *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
+      llvm::cl::init(true)};
+};
 } // namespace
 
 void mlir::cherry::registerCherryPipelines() {
+  PassPipelineRegistration<InferPipelineOptions>(
+      "cherry-infer",
+      "Compile the forward graph for evaluation: specialize shapes, clean "
+      "up, lower to kernel launches, fuse, plan memory (function "
+      "@eval_step)",
+      [](OpPassManager &pm, const InferPipelineOptions &options) {
+        CherrySpecializeShapesPassOptions shapes;
+        shapes.batch = options.batch;
+        shapes.seq = options.seq;
+        pm.addPass(createCherrySpecializeShapesPass(shapes));
+        pm.addPass(createCanonicalizerPass());
+        pm.addPass(createCSEPass());
+        pm.addPass(createCherryLowerToKernelsPass());
+        pm.addPass(createCherryFuseKernelsPass());
+        CherryPlanMemoryPassOptions plan;
+        plan.report = options.report;
+        pm.addPass(createCherryPlanMemoryPass(plan));
+      });
   PassPipelineRegistration<ReportPipelineOptions>(
       "cherry-report",
       "Clean up the model graph (canonicalize, CSE) and print its cost "

@@ -38,7 +38,7 @@ const KernelSignature *mlir::cherry::kernel::lookupKernel(StringRef name) {
   static const llvm::StringMap<KernelSignature> table = [] {
     llvm::StringMap<KernelSignature> kernels;
 #define CHERRY_KERNEL(NAME, INPUTS, OUTPUTS, INTS, FLOATS)                     \
-  kernels[#NAME] = KernelSignature{#NAME, INPUTS, OUTPUTS, splitNames(INTS),  \
+  kernels[#NAME] = KernelSignature{#NAME, INPUTS, OUTPUTS, splitNames(INTS),   \
                                    splitNames(FLOATS)};
 #include "cherry/Runtime/Kernels.def"
     return kernels;
@@ -106,12 +106,11 @@ LogicalResult LaunchOp::verify() {
     if (!llvm::is_contained(kernel->intAttrs, name) &&
         !llvm::is_contained(kernel->floatAttrs, name))
       return emitOpError() << "kernel '" << getKernel()
-                           << "' has no attribute '" << name
-                           << "' (expected: "
-                           << llvm::join(llvm::concat<const StringRef>(
-                                             kernel->intAttrs,
-                                             kernel->floatAttrs),
-                                         ", ")
+                           << "' has no attribute '" << name << "' (expected: "
+                           << llvm::join(
+                                  llvm::concat<const StringRef>(
+                                      kernel->intAttrs, kernel->floatAttrs),
+                                  ", ")
                            << ")";
   }
   return success();

@@ -82,4 +82,36 @@ def CherryLowerToKernelsPass
   ];
 }
 
+def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
+  let summary = "Fuse memory-bound kernel chains (residual add + RMSNorm)";
+  let description = [{
+    Replaces an `add` launch whose sum is next normalized by an `rms_norm`
+    launch (nothing reading the sum in between) with one `add_rms_norm`
+    launch writing both the sum and the normalized rows. Each Llama block has
+    two such pairs (the residual after attention feeding the MLP norm, and
+    the residual after the MLP feeding the next block's norm).
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused-add-rms-norm", "add + rms_norm pairs fused">,
+  ];
+}
+
+def CherryPlanMemoryPass : Pass<"cherry-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Place every temporary buffer in one scratch arena by liveness";
+  let description = [{
+    For each kernel-level function, gives every `cherry_kernel.buffer` an
+    `offset` in one scratch arena so that buffers live at the same time never
+    overlap: lifetimes run from the buffer's first to its last use in the
+    schedule; buffers are placed largest first at the lowest 64-byte-aligned
+    offset that fits (the greedy-by-size heap simulation XLA and TFLite use).
+    The function gets `cherry_kernel.scratch_size`, the arena's size in
+    bytes. With `report`, one line on stderr gives the size and the sum of
+    all temporaries' sizes for comparison.
+  }];
+  let options = [
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Print the scratch arena size on stderr">,
+  ];
+}
+
 #endif // CHERRY_TRANSFORMS_PASSES_TD

@@ -1,0 +1,279 @@
+//===- EmitExecutable.cpp - Kernel IR -> protobuf Executable --------------===//
+
+#include "cherry/Dialect/Kernel/Target/EmitExecutable.h"
+
+#include "cherry/Dialect/Cherry/IR/CherryAttrs.h"
+#include "cherry/Dialect/Cherry/IR/CherryDialect.h"
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Dialect/Kernel/IR/KernelDialect.h"
+#include "cherry/Runtime/Executable.h"
+#include "cherry/Support/OneLineDiagnostics.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::cherry;
+using namespace mlir::cherry::kernel;
+namespace ex = ::cherry::executable;
+
+static constexpr uint64_t kAlignment = 64;
+
+static FailureOr<ex::DType> dtypeOf(Type element, Location loc) {
+  if (element.isF32())
+    return ex::F32;
+  if (element.isBF16())
+    return ex::BF16;
+  if (element.isF16())
+    return ex::F16;
+  if (element.isSignlessInteger(32))
+    return ex::I32;
+  if (element.isSignlessInteger(64))
+    return ex::I64;
+  return emitError(loc) << "no Executable dtype for element type " << element;
+}
+
+namespace {
+
+class Emitter {
+public:
+  explicit Emitter(ModuleOp module) : module(module) {}
+
+  LogicalResult run(ex::Executable &exe);
+
+private:
+  /// Adds a buffer for `type` at the arena's current end.
+  FailureOr<uint32_t> addBuffer(ex::Executable &exe, MemRefType type,
+                                Location loc, uint64_t offset) {
+    FailureOr<ex::DType> dtype = dtypeOf(type.getElementType(), loc);
+    if (failed(dtype))
+      return failure();
+    ex::Buffer *buffer = exe.add_buffers();
+    buffer->set_id(exe.buffers_size() - 1);
+    buffer->set_size_bytes(type.getNumElements() *
+                           ::cherry::runtime::dtypeSize(*dtype));
+    buffer->set_alignment(kAlignment);
+    buffer->set_arena_offset(offset);
+    buffer->set_dtype(*dtype);
+    for (int64_t d : type.getShape())
+      buffer->add_shape(d);
+    return buffer->id();
+  }
+
+  uint64_t bump(uint64_t bytes) {
+    uint64_t offset = persistentEnd;
+    persistentEnd = llvm::alignTo(persistentEnd + bytes, kAlignment);
+    return offset;
+  }
+
+  LogicalResult emitParams(ex::Executable &exe);
+  LogicalResult emitFunction(
+      func::FuncOp func, ex::Executable &exe,
+      SmallVectorImpl<std::pair<ex::Function *, func::FuncOp>> &pending);
+
+  ModuleOp module;
+  uint64_t persistentEnd = 0;
+  llvm::StringMap<uint32_t> paramBuffers;
+};
+
+} // namespace
+
+LogicalResult Emitter::emitParams(ex::Executable &exe) {
+  for (auto param : module.getOps<mlir::cherry::ParamOp>()) {
+    RankedTensorType tensor = param.getTensorType();
+    auto type = MemRefType::get(tensor.getShape(), tensor.getElementType());
+    uint64_t bytes = type.getNumElements() *
+                     llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    FailureOr<uint32_t> id = addBuffer(exe, type, param.getLoc(), bump(bytes));
+    if (failed(id))
+      return failure();
+    paramBuffers[param.getSymName()] = *id;
+
+    ex::Parameter *p = exe.add_parameters();
+    p->set_name(param.getSymName().str());
+    for (int64_t d : tensor.getShape())
+      p->add_shape(d);
+    p->set_dtype(exe.buffers(*id).dtype());
+    if (std::optional<StringRef> key = param.getCheckpoint())
+      p->set_checkpoint_key(key->str());
+    p->set_trainable(param.getTrainable());
+    p->set_buffer(*id);
+    if (std::optional<Attribute> init = param.getInit()) {
+      ex::Initializer *i = p->mutable_init();
+      if (auto c = dyn_cast<ConstantInitAttr>(*init))
+        i->set_constant(c.getValue().convertToDouble());
+      else if (auto n = dyn_cast<NormalInitAttr>(*init))
+        i->set_normal_std(n.getStd().convertToDouble());
+      else if (auto u = dyn_cast<UniformInitAttr>(*init))
+        i->set_uniform_bound(u.getBound().convertToDouble());
+      else if (auto m = dyn_cast<MeanOfInitAttr>(*init))
+        for (Attribute source : m.getSources())
+          i->mutable_mean_of()->add_parameters(
+              cast<FlatSymbolRefAttr>(source).getValue().str());
+      else
+        return param.emitOpError()
+               << "initializer " << *init << " has no Executable form";
+    }
+  }
+  return success();
+}
+
+LogicalResult Emitter::emitFunction(
+    func::FuncOp func, ex::Executable &exe,
+    SmallVectorImpl<std::pair<ex::Function *, func::FuncOp>> &pending) {
+  if (func.getNumResults() != 0)
+    return func.emitError() << "function @" << func.getName()
+                            << " is not lowered to kernels (it returns "
+                               "values; run --cherry-infer first)";
+  ex::Function *fn = exe.add_functions();
+  fn->set_name(func.getName().str());
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    auto name =
+        func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kBindingAttr);
+    if (!type || !name)
+      return func.emitError()
+             << "argument " << arg.getArgNumber() << " of @" << func.getName()
+             << " is not a memref with a " << kBindingAttr << " name";
+    uint64_t bytes = type.getNumElements() *
+                     llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+    FailureOr<uint32_t> id = addBuffer(exe, type, func.getLoc(), bump(bytes));
+    if (failed(id))
+      return failure();
+    ex::Binding *binding = func.getArgAttr(arg.getArgNumber(), kOutputAttr)
+                               ? fn->add_outputs()
+                               : fn->add_inputs();
+    binding->set_name(name.str());
+    binding->set_buffer(*id);
+  }
+  pending.push_back({fn, func});
+  return success();
+}
+
+LogicalResult Emitter::run(ex::Executable &exe) {
+  exe.set_version(::cherry::runtime::kExecutableVersion);
+  exe.set_producer("cherry-translate " CHERRY_VERSION_STRING);
+  if (failed(emitParams(exe)))
+    return failure();
+
+  // Persistent buffers first (parameters, then every function's bindings),
+  // then one scratch region shared by all functions.
+  SmallVector<std::pair<ex::Function *, func::FuncOp>> pending;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (failed(emitFunction(func, exe, pending)))
+      return failure();
+  if (pending.empty())
+    return module.emitError() << "no kernel-level function to emit (run "
+                                 "--cherry-infer first)";
+  uint64_t scratchBase = persistentEnd;
+  uint64_t scratchSize = 0;
+
+  for (auto [fn, func] : pending) {
+    llvm::DenseMap<Value, uint32_t> buffers;
+    for (BlockArgument arg : func.getArguments()) {
+      const ex::Binding &b = [&]() -> const ex::Binding & {
+        StringRef name =
+            func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kBindingAttr)
+                .getValue();
+        for (const ex::Binding &in : fn->inputs())
+          if (in.name() == name)
+            return in;
+        for (const ex::Binding &out : fn->outputs())
+          if (out.name() == name)
+            return out;
+        llvm_unreachable("binding added above");
+      }();
+      buffers[arg] = b.buffer();
+    }
+    for (Operation &op : func.getBody().front()) {
+      if (auto param = dyn_cast<kernel::ParamOp>(op)) {
+        auto it = paramBuffers.find(param.getParam());
+        if (it == paramBuffers.end())
+          return param.emitOpError() << "names no cherry.param";
+        buffers[param.getBuffer()] = it->second;
+      } else if (auto buffer = dyn_cast<BufferOp>(op)) {
+        std::optional<uint64_t> offset = buffer.getOffset();
+        if (!offset)
+          return buffer.emitOpError()
+                 << "has no offset (run cherry-plan-memory first)";
+        FailureOr<uint32_t> id =
+            addBuffer(exe, buffer.getBuffer().getType(), buffer.getLoc(),
+                      scratchBase + *offset);
+        if (failed(id))
+          return failure();
+        buffers[buffer.getBuffer()] = *id;
+        scratchSize = std::max<uint64_t>(
+            scratchSize, *offset + exe.buffers(*id).size_bytes());
+      } else if (auto launch = dyn_cast<LaunchOp>(op)) {
+        ex::Instruction *inst = fn->add_instructions();
+        inst->set_kernel(launch.getKernel().str());
+        auto slices =
+            [&](ValueRange values,
+                google::protobuf::RepeatedPtrField<ex::BufferSlice> *out) {
+              for (Value v : values) {
+                ex::BufferSlice *s = out->Add();
+                s->set_buffer(buffers.lookup(v));
+                s->set_offset_bytes(0);
+                s->set_size_bytes(exe.buffers(buffers.lookup(v)).size_bytes());
+              }
+            };
+        slices(launch.getInputs(), inst->mutable_inputs());
+        slices(launch.getOutputs(), inst->mutable_outputs());
+        for (NamedAttribute attr : launch->getDiscardableAttrs()) {
+          ex::Attribute *a = inst->add_attributes();
+          a->set_name(attr.getName().str());
+          if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))
+            a->set_i(i.getInt());
+          else if (auto f = dyn_cast<FloatAttr>(attr.getValue()))
+            a->set_f(f.getValueAsDouble());
+          else
+            return launch.emitOpError()
+                   << "attribute '" << attr.getName()
+                   << "' is neither an integer nor a float";
+        }
+      } else if (!isa<func::ReturnOp>(op)) {
+        return op.emitOpError() << "has no Executable form (only "
+                                   "cherry_kernel ops may appear in a "
+                                   "kernel-level function)";
+      }
+    }
+  }
+  exe.set_arena_size_bytes(scratchBase +
+                           llvm::alignTo(scratchSize, kAlignment));
+
+  ::cherry::runtime::Status status = ::cherry::runtime::verifyExecutable(exe);
+  if (!status.ok())
+    return module.emitError() << "internal error: the emitted executable "
+                                 "does not verify: "
+                              << status.message;
+  return success();
+}
+
+LogicalResult mlir::cherry::kernel::emitExecutable(ModuleOp module,
+                                                   llvm::raw_ostream &os) {
+  ex::Executable exe;
+  if (failed(Emitter(module).run(exe)))
+    return failure();
+  std::string bytes;
+  if (!exe.SerializeToString(&bytes))
+    return module.emitError() << "could not serialize the executable";
+  os << bytes;
+  return success();
+}
+
+void mlir::cherry::kernel::registerEmitExecutableTranslation() {
+  static TranslateFromMLIRRegistration registration(
+      "emit-executable",
+      "Write a planned kernel-level module (--cherry-infer output) as a "
+      "protobuf Executable for cherry-run",
+      [](ModuleOp module, llvm::raw_ostream &os) {
+        OneLineDiagnostics oneLine(module.getContext());
+        return emitExecutable(module, os);
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<CherryDialect, CherryKernelDialect, func::FuncDialect,
+                        memref::MemRefDialect>();
+      });
+}
