@@ -19,6 +19,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYPLANMEMORYPASS
@@ -61,14 +62,17 @@ struct PlanMemoryPass
 
     SmallVector<Interval> intervals;
     for (auto buffer : func.getBody().front().getOps<ck::BufferOp>()) {
-      Interval interval{buffer,
-                        llvm::alignTo(buffer.getSizeInBytes(), kAlignment),
-                        position[buffer], position[buffer]};
+      // Live from the first to the last launch that touches it (not from
+      // where the buffer op happens to sit).
+      Interval interval{
+          buffer, int64_t(llvm::alignTo(buffer.getSizeInBytes(), kAlignment)),
+          std::numeric_limits<int64_t>::max(), -1};
       for (Operation *user : buffer->getUsers()) {
         if (user->getBlock() != buffer->getBlock())
           return user->emitOpError()
                  << "uses a buffer outside its block; the planner handles "
                     "flat schedules only";
+        interval.first = std::min(interval.first, position[user]);
         interval.last = std::max(interval.last, position[user]);
       }
       if (buffer->use_empty())

@@ -1,0 +1,56 @@
+// RUN: cherry-opt %s --split-input-file --verify-diagnostics
+
+func.func @unknown(%a: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.launch' op unknown kernel 'gelu' (not in runtime/include/cherry/Runtime/Kernels.def)}}
+  cherry_kernel.launch "gelu"(%a : memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  return
+}
+
+// -----
+
+func.func @operands(%a: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'add' takes 2 inputs and 1 outputs, found 1 and 1}}
+  cherry_kernel.launch "add"(%a : memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  return
+}
+
+// -----
+
+func.func @missing_attr(%a: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'rms_norm' needs float attribute 'eps'}}
+  cherry_kernel.launch "rms_norm"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {rows = 1 : i64, dim = 4 : i64}
+  return
+}
+
+// -----
+
+func.func @wrong_type(%a: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'add' needs integer attribute 'n'}}
+  cherry_kernel.launch "add"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4.0 : f64}
+  return
+}
+
+// -----
+
+func.func @extra_attr(%a: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'add' has no attribute 'alpha' (expected: n)}}
+  cherry_kernel.launch "add"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64, alpha = 1 : i64}
+  return
+}
+
+// -----
+
+func.func @misaligned() {
+  // expected-error @+1 {{'cherry_kernel.buffer' op offset 100 is not a multiple of 64 bytes}}
+  %b = cherry_kernel.buffer offset 100 : memref<4xf32>
+  return
+}
+
+// -----
+
+cherry.param @w : tensor<4xf32> init(#cherry.constant<1.0>)
+func.func @param_mismatch() {
+  // expected-error @+1 {{'cherry_kernel.param' op buffer 'memref<5xf32>' does not match parameter @w of type 'tensor<4xf32>'}}
+  %w = cherry_kernel.param @w : memref<5xf32>
+  return
+}
