@@ -1,0 +1,972 @@
+//===- ProgramTest.cpp - The Executable interpreter and the data loader ---===//
+//
+// Executables are built by hand with the protobuf API: a few numbers worked
+// out in comments, every check of the loader, parameters from safetensors
+// and from initializers, and the token file convention.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/Program.h"
+#include "cherry/Runtime/CpuKernels.h"
+#include "cherry/Runtime/DataLoader.h"
+#include "cherry/Runtime/Executable.h"
+#include "cherry/Runtime/SafeTensors.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+using namespace cherry::runtime;
+namespace ex = cherry::executable;
+
+#define EXPECT_CONTAINS(text, part)                                            \
+  EXPECT_NE(std::string(text).find(part), std::string::npos)                   \
+      << "'" << (text) << "' does not contain '" << (part) << "'"
+
+namespace {
+
+/// Builds executables: every buffer gets its own 64-byte aligned range of
+/// the arena, every slice covers its whole buffer.
+struct Builder {
+  ex::Executable exe;
+  uint64_t end = 0;
+
+  Builder() {
+    exe.set_version(kExecutableVersion);
+    exe.set_producer("ProgramTest");
+  }
+
+  uint32_t buffer(ex::DType dtype, std::vector<int64_t> shape) {
+    uint64_t elems = 1;
+    for (int64_t d : shape)
+      elems *= d;
+    auto *b = exe.add_buffers();
+    uint32_t id = exe.buffers_size() - 1;
+    b->set_id(id);
+    b->set_size_bytes(elems * 4);
+    b->set_alignment(64);
+    b->set_arena_offset(end);
+    b->set_dtype(dtype);
+    for (int64_t d : shape)
+      b->add_shape(d);
+    end = (end + elems * 4 + 63) / 64 * 64;
+    exe.set_arena_size_bytes(end);
+    return id;
+  }
+
+  ex::Function *function(const std::string &name) {
+    for (ex::Function &f : *exe.mutable_functions())
+      if (f.name() == name)
+        return &f;
+    auto *f = exe.add_functions();
+    f->set_name(name);
+    return f;
+  }
+
+  ex::Instruction *
+  inst(const std::string &fn, const std::string &kernel,
+       std::vector<uint32_t> ins, std::vector<uint32_t> outs,
+       std::vector<std::pair<std::string, int64_t>> ints,
+       std::vector<std::pair<std::string, double>> floats = {}) {
+    auto *i = function(fn)->add_instructions();
+    i->set_kernel(kernel);
+    for (uint32_t b : ins)
+      slice(i->add_inputs(), b);
+    for (uint32_t b : outs)
+      slice(i->add_outputs(), b);
+    for (auto &[name, v] : ints) {
+      auto *a = i->add_attributes();
+      a->set_name(name);
+      a->set_i(v);
+    }
+    for (auto &[name, v] : floats) {
+      auto *a = i->add_attributes();
+      a->set_name(name);
+      a->set_f(v);
+    }
+    return i;
+  }
+
+  void slice(ex::BufferSlice *s, uint32_t b) {
+    s->set_buffer(b);
+    s->set_offset_bytes(0);
+    s->set_size_bytes(exe.buffers(b).size_bytes());
+  }
+
+  void input(const std::string &fn, const std::string &name, uint32_t b) {
+    auto *bind = function(fn)->add_inputs();
+    bind->set_name(name);
+    bind->set_buffer(b);
+  }
+
+  void output(const std::string &fn, const std::string &name, uint32_t b) {
+    auto *bind = function(fn)->add_outputs();
+    bind->set_name(name);
+    bind->set_buffer(b);
+  }
+
+  /// A parameter in a new buffer, read from checkpoint tensor `key`.
+  ex::Parameter *param(const std::string &name, std::vector<int64_t> shape,
+                       const std::string &key = "") {
+    uint32_t b = buffer(ex::F32, shape);
+    auto *p = exe.add_parameters();
+    p->set_name(name);
+    for (int64_t d : shape)
+      p->add_shape(d);
+    p->set_dtype(ex::F32);
+    p->set_checkpoint_key(key.empty() ? name : key);
+    p->set_buffer(b);
+    return p;
+  }
+
+  Program build() {
+    Program program;
+    Status s = Program::create(exe, program);
+    EXPECT_TRUE(s.ok()) << s.message;
+    return program;
+  }
+
+  std::string error() {
+    Program program;
+    Status s = Program::create(exe, program);
+    EXPECT_FALSE(s.ok());
+    return s.message;
+  }
+};
+
+float *f32(Program &p, uint32_t b) {
+  return reinterpret_cast<float *>(p.bufferData(b));
+}
+int32_t *i32(Program &p, uint32_t b) {
+  return reinterpret_cast<int32_t *>(p.bufferData(b));
+}
+
+std::string tempPath(const std::string &name) {
+  return (std::filesystem::temp_directory_path() /
+          ("cherry_program_" + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+std::vector<float> randomFloats(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<float> out(n);
+  for (float &v : out)
+    v = static_cast<float>(rng() % 2001) / 1000.0f - 1.0f;
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+/// embedding -> rms_norm -> head_cross_entropy on a vocabulary of 5 and
+/// dim 2:
+///   table rows e0 = [1, 1], e1 = [2, 2], e2 = [3, -3], e3 = [-1, -1],
+///   e4 = [0.5, -0.5]; RMSNorm (eps 1e-6, negligible) scales each row to
+///   mean square 1: e0, e1 -> [1, 1], e2, e4 -> [1, -1], e3 -> [-1, -1];
+///   times the norm weight [2, 1]: [2, 1], [2, -1], [-2, -1].
+///   Head rows [1, 0], [0, 1], [0, 0], [-1, 0], [0, -1] give logits
+///   h=[2, 1]: [2, 1, 0, -2, -1]; h=[2, -1]: [2, -1, 0, -2, 1];
+///   h=[-2, -1]: [-2, -1, 0, 2, 1] -- always a permutation of
+///   {2, 1, 0, -1, -2}, so logsumexp = log(e^2 + e + 1 + e^-1 + e^-2)
+///   = log(11.6105527) = 2.4519144.
+///   ids [0, 2, 3, 1], targets [1, 4, 3, -100] (ignore_index -100):
+///   target logits 1 (row 0), 1 (row 1), 2 (row 2), row 3 ignored, so the
+///   loss is 2.4519144 - (1 + 1 + 2) / 3 = 1.1185811.
+TEST(ProgramRun, EmbeddingNormHeadLoss) {
+  Builder b;
+  uint32_t table = b.param("embed", {5, 2})->buffer();
+  uint32_t norm = b.param("norm", {2})->buffer();
+  uint32_t head = b.param("head", {5, 2})->buffer();
+  uint32_t ids = b.buffer(ex::I32, {1, 4});
+  uint32_t targets = b.buffer(ex::I32, {1, 4});
+  uint32_t x = b.buffer(ex::F32, {4, 2});
+  uint32_t h = b.buffer(ex::F32, {4, 2});
+  uint32_t loss = b.buffer(ex::F32, {});
+  b.inst("eval_step", "embedding", {ids, table}, {x},
+         {{"n", 4}, {"vocab", 5}, {"dim", 2}});
+  b.inst("eval_step", "rms_norm", {x, norm}, {h}, {{"rows", 4}, {"dim", 2}},
+         {{"eps", 1e-6}});
+  b.inst("eval_step", "head_cross_entropy", {h, head, targets}, {loss},
+         {{"rows", 4}, {"vocab", 5}, {"dim", 2}, {"ignore_index", -100}});
+  b.input("eval_step", "ids", ids);
+  b.input("eval_step", "targets", targets);
+  b.output("eval_step", "loss", loss);
+  Program p = b.build();
+
+  const float tableV[] = {1, 1, 2, 2, 3, -3, -1, -1, 0.5f, -0.5f};
+  const float normV[] = {2, 1};
+  const float headV[] = {1, 0, 0, 1, 0, 0, -1, 0, 0, -1};
+  std::memcpy(f32(p, table), tableV, sizeof(tableV));
+  std::memcpy(f32(p, norm), normV, sizeof(normV));
+  std::memcpy(f32(p, head), headV, sizeof(headV));
+  const int32_t idsV[] = {0, 2, 3, 1}, targetsV[] = {1, 4, 3, -100};
+  int fn = p.findFunction("eval_step");
+  ASSERT_EQ(fn, 0);
+  ASSERT_EQ(p.inputBuffer(fn, "ids")->id(), ids);
+  ASSERT_EQ(p.inputBuffer(fn, "targets")->id(), targets);
+  ASSERT_EQ(p.outputBuffer(fn, "loss")->id(), loss);
+  EXPECT_EQ(p.inputBuffer(fn, "loss"), nullptr);
+  std::memcpy(i32(p, ids), idsV, sizeof(idsV));
+  std::memcpy(i32(p, targets), targetsV, sizeof(targetsV));
+  Status s = p.run(fn);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_NEAR(*f32(p, loss), 1.1185811, 1e-5);
+  EXPECT_NEAR(*f32(p, loss),
+              std::log(std::exp(2.0) + std::exp(1.0) + 1 + std::exp(-1.0) +
+                       std::exp(-2.0)) -
+                  4.0 / 3.0,
+              1e-5);
+
+  // A kernel's error comes back naming the function and instruction.
+  i32(p, ids)[2] = 7;
+  s = p.run("eval_step");
+  EXPECT_CONTAINS(s.message,
+                  ("function 'eval_step' instruction 0: embedding: id 7 "
+                   "at position 2"));
+  i32(p, ids)[2] = 3;
+  i32(p, targets)[1] = 5;
+  s = p.run("eval_step");
+  EXPECT_CONTAINS(s.message, ("function 'eval_step' instruction 2: "));
+  EXPECT_CONTAINS(s.message, ("target 5"));
+  EXPECT_EQ(p.run("train_step").message,
+            "the executable has no function 'train_step'");
+}
+
+/// y = x w^T: x = [[1, 2, 3], [4, 5, 6]], w = [[1, 0, -1], [.5, .5, .5]]
+/// -> y = [[1 - 3, (1 + 2 + 3) / 2], [4 - 6, (4 + 5 + 6) / 2]]
+///      = [[-2, 3], [-2, 7.5]].
+TEST(ProgramRun, LinearKnownNumbers) {
+  Builder b;
+  uint32_t x = b.buffer(ex::F32, {2, 3});
+  uint32_t w = b.buffer(ex::F32, {2, 3});
+  uint32_t y = b.buffer(ex::F32, {2, 2});
+  b.inst("f", "linear", {x, w}, {y}, {{"m", 2}, {"n", 2}, {"k", 3}});
+  Program p = b.build();
+  const float xV[] = {1, 2, 3, 4, 5, 6}, wV[] = {1, 0, -1, .5f, .5f, .5f};
+  std::memcpy(f32(p, x), xV, sizeof(xV));
+  std::memcpy(f32(p, w), wV, sizeof(wV));
+  ASSERT_TRUE(p.run("f").ok());
+  EXPECT_FLOAT_EQ(f32(p, y)[0], -2);
+  EXPECT_FLOAT_EQ(f32(p, y)[1], 3);
+  EXPECT_FLOAT_EQ(f32(p, y)[2], -2);
+  EXPECT_FLOAT_EQ(f32(p, y)[3], 7.5);
+}
+
+TEST(ProgramRun, ArenaIsAlignedAndZeroed) {
+  Builder b;
+  uint32_t x = b.buffer(ex::F32, {3});
+  b.inst("f", "add", {x, x}, {x}, {{"n", 3}});
+  Program p = b.build();
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p.arena()) % 64, 0u);
+  EXPECT_EQ(p.arenaSize(), 64u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(f32(p, x)[i], 0.0f);
+  EXPECT_EQ(p.bufferData(99), nullptr);
+}
+
+/// add_rms_norm with separate input and output slices: residual
+/// [[1, 2], [3, 4]] + delta [[1, 0], [0, -4]] = [[2, 2], [3, 0]]; w = 1:
+/// y = [[1, 1], [3 / sqrt(4.5), 0]]. The residual input stays as it was.
+TEST(ProgramRun, AddRmsNormOutOfPlace) {
+  Builder b;
+  uint32_t res = b.buffer(ex::F32, {2, 2});
+  uint32_t delta = b.buffer(ex::F32, {2, 2});
+  uint32_t w = b.buffer(ex::F32, {2});
+  uint32_t sum = b.buffer(ex::F32, {2, 2});
+  uint32_t y = b.buffer(ex::F32, {2, 2});
+  b.inst("f", "add_rms_norm", {res, delta, w}, {sum, y},
+         {{"rows", 2}, {"dim", 2}}, {{"eps", 1e-6}});
+  Program p = b.build();
+  const float resV[] = {1, 2, 3, 4}, deltaV[] = {1, 0, 0, -4}, wV[] = {1, 1};
+  std::memcpy(f32(p, res), resV, sizeof(resV));
+  std::memcpy(f32(p, delta), deltaV, sizeof(deltaV));
+  std::memcpy(f32(p, w), wV, sizeof(wV));
+  ASSERT_TRUE(p.run("f").ok());
+  const float sumV[] = {2, 2, 3, 0};
+  const float yV[] = {1, 1, static_cast<float>(3 / std::sqrt(4.5)), 0};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(f32(p, res)[i], resV[i]);
+    EXPECT_EQ(f32(p, sum)[i], sumV[i]);
+    EXPECT_NEAR(f32(p, y)[i], yV[i], 1e-5);
+  }
+}
+
+TEST(ProgramRun, AddRmsNormInPlace) {
+  Builder b;
+  uint32_t res = b.buffer(ex::F32, {2, 2});
+  uint32_t delta = b.buffer(ex::F32, {2, 2});
+  uint32_t w = b.buffer(ex::F32, {2});
+  uint32_t y = b.buffer(ex::F32, {2, 2});
+  b.inst("f", "add_rms_norm", {res, delta, w}, {res, y},
+         {{"rows", 2}, {"dim", 2}}, {{"eps", 1e-6}});
+  Program p = b.build();
+  const float resV[] = {1, 2, 3, 4}, deltaV[] = {1, 0, 0, -4}, wV[] = {1, 1};
+  std::memcpy(f32(p, res), resV, sizeof(resV));
+  std::memcpy(f32(p, delta), deltaV, sizeof(deltaV));
+  std::memcpy(f32(p, w), wV, sizeof(wV));
+  ASSERT_TRUE(p.run("f").ok());
+  EXPECT_EQ(f32(p, res)[2], 3);
+  EXPECT_EQ(f32(p, res)[3], 0);
+  EXPECT_NEAR(f32(p, y)[0], 1, 1e-5);
+}
+
+TEST(ProgramRun, RopeOutOfPlaceLeavesInput) {
+  Builder b;
+  uint32_t x = b.buffer(ex::F32, {2, 3, 8});
+  uint32_t y = b.buffer(ex::F32, {2, 3, 8});
+  b.inst("f", "rope", {x}, {y},
+         {{"batch", 2},
+          {"seq", 3},
+          {"heads", 2},
+          {"head_dim", 4},
+          {"position_offset", 5}},
+         {{"theta", 100.0}});
+  Program p = b.build();
+  std::vector<float> xV = randomFloats(48, 1), want = xV;
+  std::memcpy(f32(p, x), xV.data(), 48 * 4);
+  cpu::rope(want.data(), 2, 3, 2, 4, 100.0, 5);
+  ASSERT_TRUE(p.run("f").ok());
+  for (int i = 0; i < 48; ++i) {
+    EXPECT_EQ(f32(p, x)[i], xV[i]);
+    EXPECT_EQ(f32(p, y)[i], want[i]) << i;
+  }
+}
+
+/// Every kernel through the program gives what the direct call gives: the
+/// attributes reach the kernel in the right order.
+TEST(ProgramRun, DispatchMatchesDirectCalls) {
+  // attention: distinct values everywhere so that a swap shows.
+  const int64_t B = 2, Q = 2, KV = 3, S = 4, H = 4, KH = 2, D = 4, OFF = 1;
+  Builder b;
+  uint32_t q = b.buffer(ex::F32, {B, Q, H * D});
+  uint32_t k = b.buffer(ex::F32, {B, S, KH * D});
+  uint32_t v = b.buffer(ex::F32, {B, S, KH * D});
+  uint32_t o = b.buffer(ex::F32, {B, Q, H * D});
+  b.inst("f", "attention", {q, k, v}, {o},
+         {{"batch", B},
+          {"q_len", Q},
+          {"kv_len", KV},
+          {"kv_batch_stride", S},
+          {"heads", H},
+          {"kv_heads", KH},
+          {"head_dim", D},
+          {"q_position_offset", OFF},
+          {"causal", 1}});
+  const int64_t N = 10;
+  uint32_t g = b.buffer(ex::F32, {N});
+  uint32_t u = b.buffer(ex::F32, {N});
+  uint32_t sw = b.buffer(ex::F32, {N});
+  uint32_t sum = b.buffer(ex::F32, {N});
+  b.inst("f", "swiglu", {g, u}, {sw}, {{"n", N}});
+  b.inst("f", "add", {g, sw}, {sum}, {{"n", N}});
+  uint32_t rx = b.buffer(ex::F32, {3, 5});
+  uint32_t rw = b.buffer(ex::F32, {5});
+  b.inst("f", "rms_norm", {rx, rw}, {rx}, {{"rows", 3}, {"dim", 5}},
+         {{"eps", 0.25}});
+  Program p = b.build();
+
+  std::vector<float> qV = randomFloats(B * Q * H * D, 2);
+  std::vector<float> kV = randomFloats(B * S * KH * D, 3);
+  std::vector<float> vV = randomFloats(B * S * KH * D, 4);
+  std::vector<float> gV = randomFloats(N, 5), uV = randomFloats(N, 6);
+  std::vector<float> rxV = randomFloats(15, 7), rwV = randomFloats(5, 8);
+  std::memcpy(f32(p, q), qV.data(), qV.size() * 4);
+  std::memcpy(f32(p, k), kV.data(), kV.size() * 4);
+  std::memcpy(f32(p, v), vV.data(), vV.size() * 4);
+  std::memcpy(f32(p, g), gV.data(), N * 4);
+  std::memcpy(f32(p, u), uV.data(), N * 4);
+  std::memcpy(f32(p, rx), rxV.data(), 15 * 4);
+  std::memcpy(f32(p, rw), rwV.data(), 5 * 4);
+  Status s = p.run("f");
+  ASSERT_TRUE(s.ok()) << s.message;
+
+  std::vector<float> oWant(B * Q * H * D);
+  cpu::attention(qV.data(), kV.data(), vV.data(), oWant.data(), B, Q, KV, S, H,
+                 KH, D, OFF, true);
+  for (size_t i = 0; i < oWant.size(); ++i)
+    EXPECT_EQ(f32(p, o)[i], oWant[i]) << i;
+  std::vector<float> swWant(N), sumWant(N);
+  cpu::swiglu(gV.data(), uV.data(), swWant.data(), N);
+  cpu::add(gV.data(), swWant.data(), sumWant.data(), N);
+  for (int i = 0; i < N; ++i) {
+    EXPECT_EQ(f32(p, sw)[i], swWant[i]);
+    EXPECT_EQ(f32(p, sum)[i], sumWant[i]);
+  }
+  std::vector<float> rWant(15);
+  cpu::rmsNorm(rxV.data(), rwV.data(), rWant.data(), 3, 5, 0.25f);
+  for (int i = 0; i < 15; ++i)
+    EXPECT_EQ(f32(p, rx)[i], rWant[i]);
+}
+
+//===----------------------------------------------------------------------===//
+// Checks before anything runs
+//===----------------------------------------------------------------------===//
+
+/// One linear instruction: x [2, 3], w [4, 3] -> y [2, 4].
+Builder linearProgram() {
+  Builder b;
+  uint32_t x = b.buffer(ex::F32, {2, 3});
+  uint32_t w = b.buffer(ex::F32, {4, 3});
+  uint32_t y = b.buffer(ex::F32, {2, 4});
+  b.inst("eval_step", "linear", {x, w}, {y}, {{"m", 2}, {"n", 4}, {"k", 3}});
+  return b;
+}
+
+ex::Instruction *firstInst(Builder &b) {
+  return b.exe.mutable_functions(0)->mutable_instructions(0);
+}
+
+TEST(ProgramCheck, ValidLinearPasses) {
+  Builder b = linearProgram();
+  EXPECT_TRUE(validateProgram(b.exe).ok());
+}
+
+TEST(ProgramCheck, UnknownKernel) {
+  Builder b = linearProgram();
+  for (int i = 0; i < 12; ++i)
+    b.inst("eval_step", "add", {2, 2}, {2}, {{"n", 8}});
+  b.exe.mutable_functions(0)->mutable_instructions(12)->set_kernel("foo");
+  EXPECT_EQ(b.error(), "function 'eval_step' instruction 12: unknown kernel "
+                       "'foo'");
+  EXPECT_EQ(validateProgram(b.exe).message,
+            "function 'eval_step' instruction 12: unknown kernel 'foo'");
+}
+
+TEST(ProgramCheck, OperandCounts) {
+  Builder b = linearProgram();
+  firstInst(b)->mutable_inputs()->RemoveLast();
+  EXPECT_EQ(b.error(),
+            "function 'eval_step' instruction 0 (linear): takes 2 inputs, got "
+            "1");
+  Builder c = linearProgram();
+  c.slice(firstInst(c)->add_outputs(), 2);
+  EXPECT_EQ(c.error(),
+            "function 'eval_step' instruction 0 (linear): takes 1 output, got "
+            "2");
+}
+
+TEST(ProgramCheck, Attributes) {
+  const std::string at = "function 'eval_step' instruction 0 (linear): ";
+  {
+    Builder b = linearProgram();
+    firstInst(b)->mutable_attributes()->RemoveLast();
+    EXPECT_EQ(b.error(), at + "missing attribute 'k'");
+  }
+  {
+    Builder b = linearProgram();
+    auto *a = firstInst(b)->add_attributes();
+    a->set_name("bias");
+    a->set_i(1);
+    EXPECT_EQ(b.error(),
+              at + "unknown attribute 'bias' (linear takes m, n, k)");
+  }
+  {
+    Builder b = linearProgram();
+    firstInst(b)->mutable_attributes(0)->set_f(2.0);
+    EXPECT_EQ(b.error(), at + "attribute 'm' must be an integer "
+                              "(Attribute.i), got a float (Attribute.f)");
+  }
+  {
+    Builder b = linearProgram();
+    auto *a = firstInst(b)->add_attributes();
+    a->set_name("m");
+    a->set_i(2);
+    EXPECT_EQ(b.error(), at + "attribute 'm' is given twice");
+  }
+  {
+    Builder b = linearProgram();
+    firstInst(b)->mutable_attributes(1)->set_i(0);
+    EXPECT_EQ(b.error(),
+              at + "attribute 'n' is 0, expected a positive integer");
+  }
+  {
+    // A float attribute given as an integer.
+    Builder b;
+    uint32_t x = b.buffer(ex::F32, {2, 4});
+    uint32_t w = b.buffer(ex::F32, {4});
+    b.inst("f", "rms_norm", {x, w}, {x}, {{"rows", 2}, {"dim", 4}, {"eps", 1}});
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (rms_norm): attribute "
+                         "'eps' must be a float (Attribute.f), got an integer "
+                         "(Attribute.i)");
+    b.exe.mutable_functions(0)
+        ->mutable_instructions(0)
+        ->mutable_attributes(2)
+        ->set_f(-1);
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (rms_norm): attribute "
+                         "'eps' is -1.000000, expected a positive number");
+    b.exe.mutable_functions(0)
+        ->mutable_instructions(0)
+        ->mutable_attributes()
+        ->RemoveLast();
+    EXPECT_EQ(b.error(),
+              "function 'f' instruction 0 (rms_norm): missing attribute 'eps'");
+  }
+}
+
+TEST(ProgramCheck, KernelSpecificValues) {
+  {
+    Builder b;
+    uint32_t x = b.buffer(ex::F32, {1, 2, 5});
+    b.inst("f", "rope", {x}, {x},
+           {{"batch", 1},
+            {"seq", 2},
+            {"heads", 1},
+            {"head_dim", 5},
+            {"position_offset", 0}},
+           {{"theta", 10000.0}});
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (rope): attribute "
+                         "'head_dim' is 5, expected an even number");
+  }
+  {
+    Builder b;
+    uint32_t q = b.buffer(ex::F32, {1, 2, 3 * 2});
+    uint32_t k = b.buffer(ex::F32, {1, 2, 2 * 2});
+    uint32_t o = b.buffer(ex::F32, {1, 2, 3 * 2});
+    b.inst("f", "attention", {q, k, k}, {o},
+           {{"batch", 1},
+            {"q_len", 2},
+            {"kv_len", 2},
+            {"kv_batch_stride", 2},
+            {"heads", 3},
+            {"kv_heads", 2},
+            {"head_dim", 2},
+            {"q_position_offset", 0},
+            {"causal", 2}});
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (attention): attribute "
+                         "'causal' is 2, expected 0 or 1");
+    b.exe.mutable_functions(0)
+        ->mutable_instructions(0)
+        ->mutable_attributes(8)
+        ->set_i(1);
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (attention): heads 3 is "
+                         "not a multiple of kv_heads 2");
+  }
+}
+
+TEST(ProgramCheck, SliceSizes) {
+  Builder b = linearProgram();
+  firstInst(b)->mutable_inputs(0)->set_size_bytes(20);
+  EXPECT_EQ(b.error(), "function 'eval_step' instruction 0 (linear): input 0 "
+                       "(x) is 20 bytes, expected 24 (m*k = 6 elements of 4 "
+                       "bytes)");
+  Builder c = linearProgram();
+  firstInst(c)->mutable_attributes(1)->set_i(3); // n = 3: w and y shrink
+  EXPECT_EQ(c.error(), "function 'eval_step' instruction 0 (linear): input 1 "
+                       "(w) is 48 bytes, expected 36 (n*k = 9 elements of 4 "
+                       "bytes)");
+  // Embedding ids: n * 4 bytes of I32; a scalar loss: 4 bytes.
+  Builder e;
+  uint32_t ids = e.buffer(ex::I32, {3});
+  uint32_t table = e.buffer(ex::F32, {5, 2});
+  uint32_t y = e.buffer(ex::F32, {4, 2});
+  e.inst("f", "embedding", {ids, table}, {y},
+         {{"n", 4}, {"vocab", 5}, {"dim", 2}});
+  EXPECT_EQ(e.error(), "function 'f' instruction 0 (embedding): input 0 (ids) "
+                       "is 12 bytes, expected 16 (n = 4 elements of 4 bytes)");
+}
+
+TEST(ProgramCheck, DTypesAlignmentOverlapDevice) {
+  {
+    Builder b;
+    uint32_t ids = b.buffer(ex::F32, {4});
+    uint32_t table = b.buffer(ex::F32, {5, 2});
+    uint32_t y = b.buffer(ex::F32, {4, 2});
+    b.inst("f", "embedding", {ids, table}, {y},
+           {{"n", 4}, {"vocab", 5}, {"dim", 2}});
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (embedding): input 0 "
+                         "(ids) is in buffer 0 of dtype F32, expected I32");
+  }
+  {
+    Builder b = linearProgram();
+    auto *big = b.exe.mutable_buffers(0);
+    big->set_size_bytes(64);
+    big->clear_shape();
+    firstInst(b)->mutable_inputs(0)->set_offset_bytes(2);
+    EXPECT_EQ(b.error(), "function 'eval_step' instruction 0 (linear): input 0 "
+                         "(x) at arena offset 2 is not 4-byte aligned");
+  }
+  {
+    // y [2, 4] written over w [4, 3]... made the same size: y = x w^T with
+    // y on top of x is not in-place safe.
+    Builder b;
+    uint32_t x = b.buffer(ex::F32, {2, 2});
+    uint32_t w = b.buffer(ex::F32, {2, 2});
+    b.inst("f", "linear", {x, w}, {x}, {{"m", 2}, {"n", 2}, {"k", 2}});
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (linear): output 0 (y) "
+                         "overlaps input 0 (x)");
+  }
+  {
+    // Elementwise kernels may run exactly in place, not half-overlapped.
+    Builder b;
+    uint32_t a = b.buffer(ex::F32, {32});
+    b.inst("f", "add", {a, a}, {a}, {{"n", 16}});
+    firstInst(b)->mutable_inputs(0)->set_size_bytes(64);
+    firstInst(b)->mutable_inputs(1)->set_size_bytes(64);
+    firstInst(b)->mutable_outputs(0)->set_size_bytes(64);
+    EXPECT_TRUE(validateProgram(b.exe).ok());
+    firstInst(b)->mutable_outputs(0)->set_offset_bytes(32);
+    EXPECT_EQ(b.error(), "function 'f' instruction 0 (add): output 0 (y) "
+                         "overlaps input 0 (a)");
+  }
+  {
+    Builder b = linearProgram();
+    firstInst(b)->set_device(ex::CUDA);
+    EXPECT_EQ(b.error(), "function 'eval_step' instruction 0 (linear): runs on "
+                         "device CUDA, but this runtime has only the CPU "
+                         "backend");
+  }
+}
+
+TEST(ProgramCheck, Bindings) {
+  {
+    Builder b = linearProgram();
+    b.input("eval_step", "x", 7);
+    EXPECT_EQ(verifyExecutable(b.exe).message,
+              "function 'eval_step' input 'x' names undefined buffer 7");
+    EXPECT_EQ(b.error(),
+              "function 'eval_step' input 'x' names undefined buffer 7");
+  }
+  {
+    Builder b = linearProgram();
+    b.output("eval_step", "y", 2);
+    b.output("eval_step", "y", 1);
+    EXPECT_EQ(b.error(), "function 'eval_step' output 'y' is bound twice");
+  }
+  {
+    // The same name as an input and an output is fine.
+    Builder b = linearProgram();
+    b.input("eval_step", "y", 2);
+    b.output("eval_step", "y", 2);
+    EXPECT_TRUE(validateProgram(b.exe).ok());
+  }
+  {
+    Builder b = linearProgram();
+    b.input("eval_step", "", 0);
+    EXPECT_EQ(b.error(),
+              "function 'eval_step' input binding on buffer 0 has no name");
+  }
+}
+
+TEST(ProgramCheck, Parameters) {
+  {
+    Builder b = linearProgram();
+    b.param("p", {2})->set_dtype(ex::BF16);
+    EXPECT_EQ(b.error(), "parameter 'p' has dtype BF16; the CPU runtime holds "
+                         "parameters in F32");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("p", {2})->clear_checkpoint_key();
+    EXPECT_EQ(b.error(),
+              "parameter 'p' has neither a checkpoint key nor an initializer");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("p", {2})->mutable_init()->mutable_mean_of()->add_parameters("q");
+    EXPECT_EQ(b.error(), "parameter 'p': mean_of names unknown parameter 'q'");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("p", {2})->mutable_init()->mutable_mean_of()->add_parameters("q");
+    b.param("q", {3})->mutable_init()->set_constant(1);
+    EXPECT_EQ(b.error(), "parameter 'p': mean_of parameter 'q' has shape [3], "
+                         "expected [2]");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("a", {2})->mutable_init()->mutable_mean_of()->add_parameters("b");
+    b.param("b", {2})->mutable_init()->mutable_mean_of()->add_parameters("a");
+    EXPECT_EQ(b.error(), "parameter 'a': mean_of cycle: a -> b -> a");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("p", {2})->mutable_init()->set_normal_std(-1);
+    EXPECT_EQ(
+        b.error(),
+        "parameter 'p': normal_std -1.000000 is not a non-negative number");
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+/// Two parameters: "w" [2, 3] and "n" [3].
+Builder twoParams() {
+  Builder b;
+  b.param("w", {2, 3}, "model.w");
+  b.param("n", {3}, "model.n");
+  return b;
+}
+
+TEST(ProgramParams, LoadsF32AndCountsUnused) {
+  std::string path = tempPath("f32.safetensors");
+  const float w[] = {1, 2, 3, 4, 5, 6}, n[] = {7, 8, 9}, extra[] = {0};
+  ASSERT_TRUE(writeSafeTensors(
+                  path, {{"model.w", TensorDType::F32, {2, 3}, w},
+                         {"model.n", TensorDType::F32, {3}, n},
+                         {"rotary.inv_freq", TensorDType::F32, {1}, extra}})
+                  .ok());
+  SafeTensors st;
+  ASSERT_TRUE(SafeTensors::open(path, st).ok());
+  Program p = twoParams().build();
+  Status s = p.loadParameters(&st, path, 0);
+  ASSERT_TRUE(s.ok()) << s.message;
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(f32(p, 0)[i], w[i]);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(f32(p, 1)[i], n[i]);
+  EXPECT_EQ(p.unusedTensorCount(), 1u);
+  EXPECT_EQ(p.parameterReport().unusedTensors,
+            std::vector<std::string>{"rotary.inv_freq"});
+  EXPECT_EQ(p.parameterReport().loaded, (std::vector<std::string>{"w", "n"}));
+  EXPECT_TRUE(p.parameterReport().initialized.empty());
+  std::filesystem::remove(path);
+}
+
+TEST(ProgramParams, BF16AndF16Converted) {
+  std::string path = tempPath("bf16.safetensors");
+  // bf16: the top half of the f32 bits. 1.5 = 0x3FC0, -2 = 0xC000,
+  // 0.25 = 0x3E80, 3 = 0x4040, -0.5 = 0xBF00, 10 = 0x4120.
+  const uint16_t w[] = {0x3FC0, 0xC000, 0x3E80, 0x4040, 0xBF00, 0x4120};
+  // f16: 1 = 0x3C00, -2 = 0xC000, 0.5 = 0x3800.
+  const uint16_t n[] = {0x3C00, 0xC000, 0x3800};
+  ASSERT_TRUE(writeSafeTensors(path, {{"model.w", TensorDType::BF16, {2, 3}, w},
+                                      {"model.n", TensorDType::F16, {3}, n}})
+                  .ok());
+  SafeTensors st;
+  ASSERT_TRUE(SafeTensors::open(path, st).ok());
+  Program p = twoParams().build();
+  Status s = p.loadParameters(&st, path, 0);
+  ASSERT_TRUE(s.ok()) << s.message;
+  const float wantW[] = {1.5f, -2, 0.25f, 3, -0.5f, 10}, wantN[] = {1, -2, .5f};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(f32(p, 0)[i], wantW[i]);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(f32(p, 1)[i], wantN[i]);
+  std::filesystem::remove(path);
+}
+
+TEST(ProgramParams, WrongShapeAndMissingTensor) {
+  std::string path = tempPath("shape.safetensors");
+  const float w[] = {1, 2, 3, 4, 5, 6};
+  ASSERT_TRUE(
+      writeSafeTensors(path, {{"model.w", TensorDType::F32, {3, 2}, w}}).ok());
+  SafeTensors st;
+  ASSERT_TRUE(SafeTensors::open(path, st).ok());
+  Program p = twoParams().build();
+  EXPECT_EQ(p.loadParameters(&st, path, 0).message,
+            path + ": tensor 'model.w' has shape [3, 2] but parameter 'w' has "
+                   "shape [2, 3]");
+  std::filesystem::remove(path);
+
+  ASSERT_TRUE(
+      writeSafeTensors(path, {{"model.w", TensorDType::F32, {2, 3}, w}}).ok());
+  ASSERT_TRUE(SafeTensors::open(path, st).ok());
+  EXPECT_EQ(p.loadParameters(&st, "weights.safetensors", 0).message,
+            "weights.safetensors: no tensor 'model.n' for parameter 'n', which "
+            "has no initializer");
+  EXPECT_EQ(p.loadParameters(nullptr, "", 0).message,
+            "parameter 'w' has no initializer and no weights were given (it "
+            "reads checkpoint tensor 'model.w')");
+
+  // With an initializer, a tensor the checkpoint lacks is initialized.
+  Builder b = twoParams();
+  b.exe.mutable_parameters(1)->mutable_init()->set_constant(0.5);
+  Program q = b.build();
+  Status s = q.loadParameters(&st, path, 0);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(f32(q, 0)[5], 6);
+  EXPECT_EQ(f32(q, 1)[2], 0.5f);
+  EXPECT_EQ(q.parameterReport().loaded, std::vector<std::string>{"w"});
+  EXPECT_EQ(q.parameterReport().initialized, std::vector<std::string>{"n"});
+  std::filesystem::remove(path);
+}
+
+/// Parameters "a" (normal 0.02) and "b" (uniform 0.1) of 10000 elements,
+/// declared in the given order.
+Program initProgram(bool aFirst) {
+  Builder b;
+  for (int i = 0; i < 2; ++i) {
+    bool isA = (i == 0) == aFirst;
+    auto *p = b.param(isA ? "a" : "b", {100, 100});
+    if (isA)
+      p->mutable_init()->set_normal_std(0.02);
+    else
+      p->mutable_init()->set_uniform_bound(0.1);
+  }
+  return b.build();
+}
+
+std::vector<float> paramValues(Program &p, const std::string &name) {
+  for (const ex::Parameter &param : p.executable().parameters())
+    if (param.name() == name)
+      return std::vector<float>(f32(p, param.buffer()),
+                                f32(p, param.buffer()) + 10000);
+  return {};
+}
+
+TEST(ProgramParams, InitReproducibleAndOrderIndependent) {
+  Program p1 = initProgram(true), p2 = initProgram(false),
+          p3 = initProgram(true);
+  ASSERT_TRUE(p1.loadParameters(nullptr, "", 42).ok());
+  ASSERT_TRUE(p2.loadParameters(nullptr, "", 42).ok());
+  ASSERT_TRUE(p3.loadParameters(nullptr, "", 43).ok());
+  std::vector<float> a1 = paramValues(p1, "a"), a2 = paramValues(p2, "a"),
+                     a3 = paramValues(p3, "a");
+  EXPECT_EQ(a1, a2);
+  EXPECT_EQ(paramValues(p1, "b"), paramValues(p2, "b"));
+  EXPECT_NE(a1, a3);
+  EXPECT_NE(a1, paramValues(p1, "b"));
+  EXPECT_EQ(p1.parameterReport().initialized,
+            (std::vector<std::string>{"a", "b"}));
+
+  // Normal(0, 0.02): sample mean and standard deviation of 10000 values.
+  double sum = 0, sq = 0;
+  for (float v : a1) {
+    sum += v;
+    sq += double(v) * v;
+  }
+  double mean = sum / 1e4, sd = std::sqrt(sq / 1e4 - mean * mean);
+  EXPECT_NEAR(mean, 0, 0.001);
+  EXPECT_NEAR(sd, 0.02, 0.001);
+  for (float v : paramValues(p1, "b")) {
+    EXPECT_LE(v, 0.1f);
+    EXPECT_GE(v, -0.1f);
+  }
+
+  // Pinned values: the generator is specified exactly (mt19937_64 seeded
+  // from (seed, name), Box-Muller written out, not std::normal_distribution),
+  // so they hold with any standard library (up to libm's last bit).
+  ex::Initializer init;
+  init.set_normal_std(1.0);
+  float normal[5];
+  initializeValues(init, "a", 42, normal, 5);
+  const float wantNormal[] = {1.41018939f, 0.587726295f, -0.329065621f,
+                              -0.226562515f, -1.11797822f};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NEAR(normal[i], wantNormal[i], 1e-6) << i;
+    EXPECT_NEAR(normal[i], a1[i] / 0.02, 1e-4) << i;
+  }
+  init.set_uniform_bound(1.0);
+  float uniform[3];
+  initializeValues(init, "a", 42, uniform, 3);
+  const float wantUniform[] = {0.377418697f, -0.874305725f, -0.846588373f};
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NEAR(uniform[i], wantUniform[i], 1e-6) << i;
+}
+}
+
+TEST(ProgramParams, ConstantAndMeanOf) {
+  Builder b;
+  // "avg" comes first but needs "x" (initialized) and "y" (loaded).
+  auto *avg = b.param("avg", {4});
+  avg->clear_checkpoint_key();
+  avg->mutable_init()->mutable_mean_of()->add_parameters("x");
+  avg->mutable_init()->mutable_mean_of()->add_parameters("y");
+  auto *avg2 = b.param("avg2", {4});
+  avg2->clear_checkpoint_key();
+  avg2->mutable_init()->mutable_mean_of()->add_parameters("avg");
+  avg2->mutable_init()->mutable_mean_of()->add_parameters("x");
+  b.param("x", {4})->mutable_init()->set_constant(1.0);
+  b.param("y", {4}, "model.y");
+  Program p = b.build();
+
+  std::string path = tempPath("meanof.safetensors");
+  const float y[] = {3, 5, 7, 9};
+  ASSERT_TRUE(
+      writeSafeTensors(path, {{"model.y", TensorDType::F32, {4}, y}}).ok());
+  SafeTensors st;
+  ASSERT_TRUE(SafeTensors::open(path, st).ok());
+  Status s = p.loadParameters(&st, path, 0);
+  ASSERT_TRUE(s.ok()) << s.message;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(f32(p, 2)[i], 1.0f);                        // x
+    EXPECT_EQ(f32(p, 0)[i], (1.0f + y[i]) / 2);           // avg
+    EXPECT_EQ(f32(p, 1)[i], ((1.0f + y[i]) / 2 + 1) / 2); // avg2
+  }
+  EXPECT_EQ(p.parameterReport().initialized,
+            (std::vector<std::string>{"x", "avg", "avg2"}));
+  std::filesystem::remove(path);
+}
+
+//===----------------------------------------------------------------------===//
+// Data loader
+//===----------------------------------------------------------------------===//
+
+std::string writeTokens(const std::string &name,
+                        const std::vector<uint16_t> &tokens) {
+  std::string path = tempPath(name);
+  std::ofstream out(path, std::ios::binary);
+  for (uint16_t t : tokens) {
+    char bytes[2] = {static_cast<char>(t & 0xFF), static_cast<char>(t >> 8)};
+    out.write(bytes, 2);
+  }
+  return path;
+}
+
+TEST(DataLoaderTest, BatchConvention) {
+  // 13 tokens 1000, 1001, ... (above 255: both bytes matter); B=2, T=3:
+  // batch k reads tokens [6k, 6k + 7).
+  std::vector<uint16_t> tokens;
+  for (int i = 0; i < 13; ++i)
+    tokens.push_back(static_cast<uint16_t>(1000 + i * 300));
+  std::string path = writeTokens("tokens.bin", tokens);
+  DataLoader loader;
+  Status s = DataLoader::open(path, 2, 3, 2, loader);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(loader.file().numTokens(), 13u);
+  EXPECT_EQ(loader.availableBatches(), 2);
+  for (int k = 0; k < 2; ++k) {
+    int32_t inputs[6], targets[6];
+    ASSERT_TRUE(loader.read(k, inputs, targets).ok());
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(inputs[i], tokens[6 * k + i]);
+      EXPECT_EQ(targets[i], tokens[6 * k + i + 1]);
+      if (i + 1 < 6)
+        EXPECT_EQ(targets[i], inputs[i + 1]);
+    }
+  }
+  int32_t inputs[6], targets[6];
+  EXPECT_EQ(loader.read(2, inputs, targets).message,
+            path + ": batch 2 is past the end (the file holds 2 batches of "
+                   "2x3 tokens)");
+  std::filesystem::remove(path);
+}
+
+TEST(DataLoaderTest, Errors) {
+  std::string path = writeTokens("short.bin", std::vector<uint16_t>(13, 1));
+  DataLoader loader;
+  EXPECT_EQ(DataLoader::open(path, 2, 3, 3, loader).message,
+            path + ": 13 tokens, too few for 3 batches of 2x3 tokens (needs "
+                   "19)");
+  EXPECT_EQ(DataLoader::open(path, 4, 4, 1, loader).message,
+            path + ": 13 tokens, too few for 1 batch of 4x4 tokens (needs 17)");
+  EXPECT_TRUE(DataLoader::open(path, 4, 3, 1, loader).ok()); // exactly 13
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out.put('x');
+  }
+  EXPECT_EQ(DataLoader::open(path, 2, 3, 1, loader).message,
+            path + ": 27 bytes is not a whole number of uint16 tokens");
+  std::filesystem::remove(path);
+  EXPECT_EQ(DataLoader::open(path, 2, 3, 1, loader).message,
+            path + ": cannot open: No such file or directory");
+
+  std::string empty = writeTokens("empty.bin", {});
+  ASSERT_TRUE(DataLoader::open(empty, 2, 3, 0, loader).ok());
+  EXPECT_EQ(loader.availableBatches(), 0);
+  EXPECT_EQ(DataLoader::open(empty, 2, 3, 1, loader).message,
+            empty + ": 0 tokens, too few for 1 batch of 2x3 tokens (needs 7)");
+  std::filesystem::remove(empty);
+}
+
+} // namespace

@@ -1,0 +1,259 @@
+//===- cpu_kernels_bench.cpp - Throughput of the CPU kernels --------------===//
+//
+// Each kernel on the shapes it runs at in the `tiny` model (batch 8 x seq 128
+// = 1024 rows, hidden 256, intermediate 688, 8 heads / 4 kv heads of 32,
+// vocab 2048) and in the benchmark configuration (batch 8 x seq 256 = 2048
+// rows, hidden 256, vocab 8192, same layer shapes). Counters:
+//   flops           FLOP/s of the kernel's arithmetic (GEMMs, attention)
+//   bytes_per_second  bytes read + written once (memory-bound kernels)
+//   items_per_second  rows (tokens) per second
+// Wall-clock time throughout: the kernels run on every core.
+//
+//   cherry-kernel-bench --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/CpuKernels.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+using namespace cherry::runtime::cpu;
+
+namespace {
+
+std::vector<float> filled(int64_t n, float scale = 1.0f) {
+  std::vector<float> v(n);
+  uint32_t s = 12345;
+  for (auto &x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = scale * (static_cast<float>(s >> 8) / 16777216.0f - 0.5f);
+  }
+  return v;
+}
+
+void setFlops(benchmark::State &state, double flopsPerIteration) {
+  state.counters["flops"] = benchmark::Counter(
+      flopsPerIteration, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void setTraffic(benchmark::State &state, int64_t rows, int64_t bytes) {
+  state.SetItemsProcessed(state.iterations() * rows);
+  state.SetBytesProcessed(state.iterations() * bytes);
+}
+
+// Arguments: m (rows), n (out features), k (in features).
+void BM_Linear(benchmark::State &state) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  auto x = filled(m * k), w = filled(n * k);
+  std::vector<float> y(m * n);
+  for (auto _ : state) {
+    linear(x.data(), w.data(), y.data(), m, n, k);
+    benchmark::DoNotOptimize(y.data());
+  }
+  setFlops(state, 2.0 * m * n * k);
+  setTraffic(state, m, 4 * (m * k + n * k + m * n));
+}
+
+// Arguments: n tokens, vocab, dim.
+void BM_Embedding(benchmark::State &state) {
+  const int64_t n = state.range(0), vocab = state.range(1),
+                dim = state.range(2);
+  auto table = filled(vocab * dim);
+  std::vector<int32_t> ids(n);
+  for (int64_t i = 0; i < n; ++i)
+    ids[i] = static_cast<int32_t>((i * 7919) % vocab);
+  std::vector<float> out(n * dim);
+  for (auto _ : state) {
+    auto st = embedding(ids.data(), n, table.data(), vocab, dim, out.data());
+    benchmark::DoNotOptimize(st);
+  }
+  setTraffic(state, n, 4 * n + 2 * 4 * n * dim);
+}
+
+// Arguments: rows, dim.
+void BM_RmsNorm(benchmark::State &state) {
+  const int64_t rows = state.range(0), dim = state.range(1);
+  auto x = filled(rows * dim), w = filled(dim);
+  std::vector<float> y(rows * dim);
+  for (auto _ : state) {
+    rmsNorm(x.data(), w.data(), y.data(), rows, dim, 1e-5f);
+    benchmark::DoNotOptimize(y.data());
+  }
+  setTraffic(state, rows, 2 * 4 * rows * dim);
+}
+
+// Arguments: rows, dim.
+void BM_AddRmsNorm(benchmark::State &state) {
+  const int64_t rows = state.range(0), dim = state.range(1);
+  auto residual = filled(rows * dim), delta = filled(rows * dim, 1e-3f),
+       w = filled(dim);
+  std::vector<float> y(rows * dim);
+  for (auto _ : state) {
+    addRmsNorm(residual.data(), delta.data(), w.data(), y.data(), rows, dim,
+               1e-5f);
+    benchmark::DoNotOptimize(y.data());
+  }
+  // residual read and written, delta read, y written.
+  setTraffic(state, rows, 4 * 4 * rows * dim);
+}
+
+// Arguments: batch, seq, heads, headDim.
+void BM_Rope(benchmark::State &state) {
+  const int64_t batch = state.range(0), seq = state.range(1),
+                heads = state.range(2), headDim = state.range(3);
+  auto x = filled(batch * seq * heads * headDim);
+  for (auto _ : state) {
+    rope(x.data(), batch, seq, heads, headDim, 10000.0);
+    benchmark::DoNotOptimize(x.data());
+  }
+  setTraffic(state, batch * seq, 2 * 4 * batch * seq * heads * headDim);
+}
+
+// Arguments: batch, seq, heads, kvHeads, headDim, causal.
+void BM_Attention(benchmark::State &state) {
+  const int64_t batch = state.range(0), seq = state.range(1),
+                heads = state.range(2), kvHeads = state.range(3),
+                headDim = state.range(4);
+  const bool causal = state.range(5) != 0;
+  auto q = filled(batch * seq * heads * headDim);
+  auto k = filled(batch * seq * kvHeads * headDim);
+  auto v = filled(batch * seq * kvHeads * headDim);
+  std::vector<float> out(q.size());
+  for (auto _ : state) {
+    attention(q.data(), k.data(), v.data(), out.data(), batch, seq, seq, seq,
+              heads, kvHeads, headDim, 0, causal);
+    benchmark::DoNotOptimize(out.data());
+  }
+  // QK^T and PV, 2 FLOPs per multiply-add, over the (query, key) pairs seen.
+  const double pairs = causal ? seq * (seq + 1) / 2.0 : double(seq) * seq;
+  setFlops(state, 4.0 * batch * heads * headDim * pairs);
+  setTraffic(state, batch * seq,
+             4 * batch * seq * headDim * (2 * heads + 2 * kvHeads));
+}
+
+// Arguments: n elements.
+void BM_Swiglu(benchmark::State &state) {
+  const int64_t n = state.range(0);
+  auto gate = filled(n, 8.0f), up = filled(n);
+  std::vector<float> out(n);
+  for (auto _ : state) {
+    swiglu(gate.data(), up.data(), out.data(), n);
+    benchmark::DoNotOptimize(out.data());
+  }
+  setTraffic(state, n, 3 * 4 * n);
+}
+
+// Arguments: n elements.
+void BM_Add(benchmark::State &state) {
+  const int64_t n = state.range(0);
+  auto a = filled(n), b = filled(n);
+  std::vector<float> out(n);
+  for (auto _ : state) {
+    add(a.data(), b.data(), out.data(), n);
+    benchmark::DoNotOptimize(out.data());
+  }
+  setTraffic(state, n, 3 * 4 * n);
+}
+
+// Arguments: rows, vocab, dim.
+void BM_HeadCrossEntropy(benchmark::State &state) {
+  const int64_t rows = state.range(0), vocab = state.range(1),
+                dim = state.range(2);
+  auto h = filled(rows * dim), w = filled(vocab * dim, 0.1f);
+  std::vector<int32_t> targets(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    targets[r] = static_cast<int32_t>((r * 7919) % vocab);
+  std::vector<float> rowLoss(rows);
+  for (auto _ : state) {
+    LossSum loss;
+    auto st = headCrossEntropy(h.data(), w.data(), targets.data(), rows, vocab,
+                               dim, -100, rowLoss.data(), loss);
+    benchmark::DoNotOptimize(st);
+    benchmark::DoNotOptimize(loss);
+  }
+  setFlops(state, 2.0 * rows * vocab * dim);
+  setTraffic(state, rows, 4 * (rows * dim + vocab * dim + rows));
+}
+
+// tiny: 1024 rows; benchmark config: 2048 rows. Hidden 256, inter 688.
+BENCHMARK(BM_Linear)
+    ->ArgNames({"m", "n", "k"})
+    ->Args({1024, 256, 256})  // q_proj, o_proj
+    ->Args({1024, 128, 256})  // k_proj, v_proj
+    ->Args({1024, 688, 256})  // gate_proj, up_proj
+    ->Args({1024, 256, 688})  // down_proj
+    ->Args({1024, 2048, 256}) // lm_head (tiny)
+    ->Args({2048, 256, 256})
+    ->Args({2048, 688, 256})
+    ->Args({2048, 256, 688})
+    ->Args({2048, 8192, 256}) // lm_head (benchmark config)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Embedding)
+    ->ArgNames({"n", "vocab", "dim"})
+    ->Args({1024, 2048, 256})
+    ->Args({2048, 8192, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RmsNorm)
+    ->ArgNames({"rows", "dim"})
+    ->Args({1024, 256})
+    ->Args({2048, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AddRmsNorm)
+    ->ArgNames({"rows", "dim"})
+    ->Args({1024, 256})
+    ->Args({2048, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Rope)
+    ->ArgNames({"batch", "seq", "heads", "hd"})
+    ->Args({8, 128, 8, 32}) // q, tiny
+    ->Args({8, 128, 4, 32}) // k, tiny
+    ->Args({8, 256, 8, 32}) // q, benchmark config
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Attention)
+    ->ArgNames({"batch", "seq", "heads", "kv", "hd", "causal"})
+    ->Args({8, 128, 8, 4, 32, 1})
+    ->Args({8, 256, 8, 4, 32, 1})
+    ->Args({8, 256, 8, 4, 32, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Swiglu)
+    ->ArgNames({"n"})
+    ->Arg(1024 * 688)
+    ->Arg(2048 * 688)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Add)
+    ->ArgNames({"n"})
+    ->Arg(1024 * 256)
+    ->Arg(2048 * 256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HeadCrossEntropy)
+    ->ArgNames({"rows", "vocab", "dim"})
+    ->Args({1024, 2048, 256})
+    ->Args({2048, 8192, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+} // namespace
+
+int main(int argc, char **argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  benchmark::AddCustomContext("cherry_threads", std::to_string(numThreads()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
