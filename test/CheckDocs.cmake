@@ -1,5 +1,6 @@
 # Compares generated reference docs (GENERATED) with the committed copies.
 foreach(doc Dialect/CherryDialect.md Dialect/CherryInterfaces.md
+            Dialect/CherryKernelDialect.md
             Transforms/CherryPasses.md)
   get_filename_component(name ${doc} NAME)
   file(READ ${GENERATED}/${doc} generated)
