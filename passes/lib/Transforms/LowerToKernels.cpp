@@ -48,7 +48,7 @@ MemRefType memrefFor(Value tensor) {
 class Lowering {
 public:
   Lowering(func::FuncOp source, func::FuncOp target)
-      : source(source), b(target.getContext()) {
+      : source(source), target(target), b(target.getContext()) {
     b.setInsertionPointToEnd(&target.getBody().front());
   }
 
@@ -56,7 +56,23 @@ public:
 
   IRMapping buffers;
 
+  /// Decoding: the i32[1] position buffer, the KV cache capacity and the
+  /// logits output; null position for an evaluation step.
+  Value position;
+  int64_t capacity = 0;
+  Value logits;
+
 private:
+  /// Appends a state argument (a KV cache) named `name` to the target.
+  Value addCache(MemRefType type, StringRef name, Location loc) {
+    unsigned index = target.getNumArguments();
+    NamedAttribute attrs[] = {
+        b.getNamedAttr(ck::kBindingAttr, b.getStringAttr(name)),
+        b.getNamedAttr(ck::kStateAttr, b.getUnitAttr())};
+    (void)target.insertArgument(index, type, b.getDictionaryAttr(attrs), loc);
+    return target.getArgument(index);
+  }
+
   Value buffer(Value tensor) { return buffers.lookup(tensor); }
 
   /// A fresh temporary for `result`.
@@ -83,7 +99,9 @@ private:
   LogicalResult lower(Operation *op);
 
   func::FuncOp source;
+  func::FuncOp target;
   OpBuilder b;
+  int64_t numCaches = 0;
 };
 
 LogicalResult Lowering::lowerBlock(Block &block) {
@@ -145,6 +163,16 @@ LogicalResult Lowering::lower(Operation *op) {
                 "head_cross_entropy kernel)";
     RankedTensorType h = tensorOf(head.getInput());
     RankedTensorType w = tensorOf(head.getWeight());
+    if (position) {
+      // Decoding: the logits are the output; no loss.
+      launch(op, "linear", {buffer(head.getInput()), buffer(head.getWeight())},
+             logits,
+             {{"m", product(h.getShape().drop_back())},
+              {"n", w.getDimSize(0)},
+              {"k", w.getDimSize(1)}});
+      buffers.map(ce.getLoss(), logits);
+      return success();
+    }
     Value loss = temporary(ce.getLoss());
     launch(op, "head_cross_entropy",
            {buffer(head.getInput()), buffer(head.getWeight()),
@@ -160,6 +188,15 @@ LogicalResult Lowering::lower(Operation *op) {
     RankedTensorType x = tensorOf(rope.getInput());
     int64_t headDim = rope.getHeadDim();
     Value y = temporary(rope.getResult());
+    if (position) {
+      launch(op, "rope_at", {buffer(rope.getInput()), position}, y,
+             {{"batch", x.getDimSize(0)},
+              {"seq", x.getDimSize(1)},
+              {"heads", x.getDimSize(2) / headDim},
+              {"head_dim", headDim}},
+             {{"theta", rope.getTheta().convertToDouble()}});
+      return success();
+    }
     launch(op, "rope", {buffer(rope.getInput())}, y,
            {{"batch", x.getDimSize(0)},
             {"seq", x.getDimSize(1)},
@@ -174,6 +211,33 @@ LogicalResult Lowering::lower(Operation *op) {
     int64_t heads = attn.getNumHeads();
     int64_t seq = q.getDimSize(1);
     Value y = temporary(attn.getResult());
+    if (position) {
+      // Append the new keys and values to this layer's caches, then attend
+      // over everything cached so far.
+      RankedTensorType kv = tensorOf(attn.getKey());
+      int64_t b0 = kv.getDimSize(0), width = kv.getDimSize(2);
+      auto cacheType =
+          MemRefType::get({b0, capacity, width}, kv.getElementType());
+      std::string prefix = "cache." + std::to_string(numCaches++);
+      Value kCache = addCache(cacheType, prefix + ".k", op->getLoc());
+      Value vCache = addCache(cacheType, prefix + ".v", op->getLoc());
+      for (auto [value, cache] : {std::pair{attn.getKey(), kCache},
+                                  std::pair{attn.getValue(), vCache}})
+        launch(op, "kv_append", {buffer(value), position}, cache,
+               {{"batch", b0},
+                {"seq", seq},
+                {"capacity", capacity},
+                {"width", width}});
+      launch(op, "attention_at",
+             {buffer(attn.getQuery()), kCache, vCache, position}, y,
+             {{"batch", q.getDimSize(0)},
+              {"seq", seq},
+              {"capacity", capacity},
+              {"heads", heads},
+              {"kv_heads", int64_t(attn.getNumKvHeads())},
+              {"head_dim", q.getDimSize(2) / heads}});
+      return success();
+    }
     launch(op, "attention",
            {buffer(attn.getQuery()), buffer(attn.getKey()),
             buffer(attn.getValue())},
@@ -238,20 +302,55 @@ struct LowerToKernelsPass
       return signalPassFailure();
     }
 
-    // @<name>(%ids, %targets, %loss) with named bindings, no results.
-    OpBuilder b(source);
-    SmallVector<Type> argTypes;
-    for (Type t : type.getInputs()) {
-      auto tensor = cast<RankedTensorType>(t);
-      argTypes.push_back(
-          MemRefType::get(tensor.getShape(), tensor.getElementType()));
+    bool decode = mode == "decode";
+    if (!decode && mode != "eval") {
+      source.emitError() << "cherry-lower-to-kernels: mode must be eval or "
+                            "decode, found '"
+                         << mode << "'";
+      return signalPassFailure();
     }
-    auto loss = cast<RankedTensorType>(type.getResult(0));
-    argTypes.push_back(MemRefType::get(loss.getShape(), loss.getElementType()));
+    auto ids = cast<RankedTensorType>(type.getInput(0));
+    if (decode && int64_t(capacity) < ids.getDimSize(1)) {
+      source.emitError() << "cherry-lower-to-kernels: capacity "
+                         << int64_t(capacity)
+                         << " is smaller than the step's sequence length "
+                         << ids.getDimSize(1);
+      return signalPassFailure();
+    }
+
+    // eval:   @<name>(%ids, %targets, %loss) with named bindings
+    // decode: @<name>(%ids, %position, %logits, KV caches...)
+    OpBuilder b(source);
+    auto memrefOf = [](Type t) {
+      auto tensor = cast<RankedTensorType>(t);
+      return MemRefType::get(tensor.getShape(), tensor.getElementType());
+    };
+    SmallVector<Type> argTypes;
+    SmallVector<StringRef> names;
+    argTypes.push_back(memrefOf(ids));
+    names.push_back("ids");
+    Operation *ret = source.getBody().front().getTerminator();
+    if (decode) {
+      auto ce = ret->getOperand(0).getDefiningOp<CrossEntropyOp>();
+      if (!ce) {
+        source.emitError() << "cherry-lower-to-kernels: decoding needs @"
+                           << function
+                           << " to return the cross_entropy of the head";
+        return signalPassFailure();
+      }
+      argTypes.push_back(MemRefType::get({1}, b.getI32Type()));
+      names.push_back("position");
+      argTypes.push_back(memrefOf(ce.getLogits().getType()));
+      names.push_back("logits");
+    } else {
+      argTypes.push_back(memrefOf(type.getInput(1)));
+      names.push_back("targets");
+      argTypes.push_back(memrefOf(type.getResult(0)));
+      names.push_back("loss");
+    }
     auto target = func::FuncOp::create(b, source.getLoc(), name,
                                        b.getFunctionType(argTypes, {}));
     Block *entry = target.addEntryBlock();
-    StringRef names[] = {"ids", "targets", "loss"};
     for (unsigned i = 0; i < 3; ++i)
       target.setArgAttr(i, ck::kBindingAttr, b.getStringAttr(names[i]));
     target.setArgAttr(2, ck::kOutputAttr, b.getUnitAttr());
@@ -259,23 +358,32 @@ struct LowerToKernelsPass
     Lowering lowering(source, target);
     Block &body = source.getBody().front();
     lowering.buffers.map(body.getArgument(0), entry->getArgument(0));
-    lowering.buffers.map(body.getArgument(1), entry->getArgument(1));
+    if (decode) {
+      lowering.position = entry->getArgument(1);
+      lowering.logits = entry->getArgument(2);
+      lowering.capacity = int64_t(capacity);
+    } else {
+      lowering.buffers.map(body.getArgument(1), entry->getArgument(1));
+    }
     if (failed(lowering.lowerBlock(body))) {
       target.erase();
       return signalPassFailure();
     }
 
-    // The returned value is written straight into the output argument.
-    Value result = lowering.buffers.lookup(body.getTerminator()->getOperand(0));
-    auto temp = result.getDefiningOp<ck::BufferOp>();
-    if (!temp) {
-      source.emitError() << "cherry-lower-to-kernels: the loss is not "
-                            "computed by a kernel";
-      target.erase();
-      return signalPassFailure();
+    if (!decode) {
+      // The returned value is written straight into the output argument.
+      Value result =
+          lowering.buffers.lookup(body.getTerminator()->getOperand(0));
+      auto temp = result.getDefiningOp<ck::BufferOp>();
+      if (!temp) {
+        source.emitError() << "cherry-lower-to-kernels: the loss is not "
+                              "computed by a kernel";
+        target.erase();
+        return signalPassFailure();
+      }
+      result.replaceAllUsesWith(entry->getArgument(2));
+      temp.erase();
     }
-    result.replaceAllUsesWith(entry->getArgument(2));
-    temp.erase();
     OpBuilder::atBlockEnd(entry).create<func::ReturnOp>(source.getLoc());
     if (!keepSource)
       source.erase();

@@ -36,9 +36,45 @@ struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
 };
+
+struct DecodePipelineOptions
+    : public PassPipelineOptions<DecodePipelineOptions> {
+  PassOptions::Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Sequences decoded at once"),
+      llvm::cl::init(1)};
+  PassOptions::Option<int64_t> capacity{
+      *this, "capacity",
+      llvm::cl::desc("KV cache rows: prompt plus generated tokens"),
+      llvm::cl::init(256)};
+  PassOptions::Option<bool> report{
+      *this, "report",
+      llvm::cl::desc("Print the scratch arena size on stderr"),
+      llvm::cl::init(true)};
+};
 } // namespace
 
 void mlir::cherry::registerCherryPipelines() {
+  PassPipelineRegistration<DecodePipelineOptions>(
+      "cherry-decode",
+      "Compile the forward graph for generation: one decoding step "
+      "(@decode_step) over per-layer KV caches",
+      [](OpPassManager &pm, const DecodePipelineOptions &options) {
+        CherrySpecializeShapesPassOptions shapes;
+        shapes.batch = options.batch;
+        shapes.seq = 1;
+        pm.addPass(createCherrySpecializeShapesPass(shapes));
+        pm.addPass(createCanonicalizerPass());
+        pm.addPass(createCSEPass());
+        CherryLowerToKernelsPassOptions lower;
+        lower.mode = "decode";
+        lower.name = "decode_step";
+        lower.capacity = options.capacity;
+        pm.addPass(createCherryLowerToKernelsPass(lower));
+        pm.addPass(createCherryFuseKernelsPass());
+        CherryPlanMemoryPassOptions plan;
+        plan.report = options.report;
+        pm.addPass(createCherryPlanMemoryPass(plan));
+      });
   PassPipelineRegistration<InferPipelineOptions>(
       "cherry-infer",
       "Compile the forward graph for evaluation: specialize shapes, clean "

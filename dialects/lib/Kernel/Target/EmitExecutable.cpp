@@ -142,9 +142,10 @@ LogicalResult Emitter::emitFunction(
     FailureOr<uint32_t> id = addBuffer(exe, type, func.getLoc(), bump(bytes));
     if (failed(id))
       return failure();
-    ex::Binding *binding = func.getArgAttr(arg.getArgNumber(), kOutputAttr)
-                               ? fn->add_outputs()
-                               : fn->add_inputs();
+    ex::Binding *binding =
+        func.getArgAttr(arg.getArgNumber(), kStateAttr)    ? fn->add_state()
+        : func.getArgAttr(arg.getArgNumber(), kOutputAttr) ? fn->add_outputs()
+                                                           : fn->add_inputs();
     binding->set_name(name.str());
     binding->set_buffer(*id);
   }
@@ -183,6 +184,9 @@ LogicalResult Emitter::run(ex::Executable &exe) {
         for (const ex::Binding &out : fn->outputs())
           if (out.name() == name)
             return out;
+        for (const ex::Binding &state : fn->state())
+          if (state.name() == name)
+            return state;
         llvm_unreachable("binding added above");
       }();
       buffers[arg] = b.buffer();

@@ -69,6 +69,13 @@ def CherryLowerToKernelsPass
     `cherry_kernel.buffer`. Decoder layers are inlined. A `cross_entropy` of a
     `linear` lowers to one fused `head_cross_entropy` launch, so the logits
     are never materialized. Ops without a kernel are errors naming the op.
+
+    With `mode=decode` the function is one decoding step instead:
+    `(%ids, %position, %logits)` plus two state arguments per attention
+    (`cache.<i>.k`, `cache.<i>.v`, `[batch, capacity, kv width]`, kept
+    across calls). RoPE and attention read the position from `%position`
+    (`rope_at`, `attention_at`), new keys and values are appended to the
+    caches (`kv_append`), and the head writes the logits instead of a loss.
   }];
   let dependentDialects = ["::mlir::cherry::kernel::CherryKernelDialect",
                            "::mlir::memref::MemRefDialect"];
@@ -79,6 +86,11 @@ def CherryLowerToKernelsPass
            "Name of the kernel-level function">,
     Option<"keepSource", "keep-source", "bool", /*default=*/"false",
            "Keep the tensor-level function">,
+    Option<"mode", "mode", "std::string", /*default=*/"\"eval\"",
+           "eval: (ids, targets) -> loss; decode: one decoding step over KV "
+           "caches, (ids, position) -> logits">,
+    Option<"capacity", "capacity", "int64_t", /*default=*/"0",
+           "Decode mode: KV cache rows (the longest sequence generated)">,
   ];
 }
 

@@ -37,6 +37,8 @@ const KernelSignature *lookupKernel(llvm::StringRef name);
 inline constexpr llvm::StringLiteral kBindingAttr = "cherry_kernel.binding";
 /// Unit argument attribute marking an output.
 inline constexpr llvm::StringLiteral kOutputAttr = "cherry_kernel.output";
+/// Unit argument attribute marking state kept across calls (KV caches).
+inline constexpr llvm::StringLiteral kStateAttr = "cherry_kernel.state";
 /// Function attribute: bytes of scratch arena the function needs.
 inline constexpr llvm::StringLiteral kScratchSizeAttr =
     "cherry_kernel.scratch_size";
