@@ -19,4 +19,5 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.cherry_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["cherry-opt", "cherry-translate", "cherry-data"], [config.cherry_tools_dir])
+    ["cherry-opt", "cherry-translate", "cherry-data", "cherry-run",
+     "cherry-reference-eval"], [config.cherry_tools_dir])

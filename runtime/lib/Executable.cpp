@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace cherry::runtime {
 namespace ex = executable;
@@ -50,6 +51,28 @@ checkSlices(const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
                            " slice [" + str(s.offset_bytes()) + ", +" +
                            str(s.size_bytes()) + ") exceeds buffer " +
                            str(s.buffer()) + " of " + str(size) + " bytes");
+  }
+  return Status::success();
+}
+
+/// A function's input, output or state bindings: named, each name once, each
+/// on a defined buffer.
+static Status
+checkBindings(const google::protobuf::RepeatedPtrField<ex::Binding> &bindings,
+              const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
+              const std::string &function, const char *direction) {
+  std::unordered_set<std::string> names;
+  for (const ex::Binding &b : bindings) {
+    std::string where = "function '" + function + "' " + direction;
+    if (b.name().empty())
+      return Status::error(where + " binding on buffer " + str(b.buffer()) +
+                           " has no name");
+    where += " '" + b.name() + "'";
+    if (!names.insert(b.name()).second)
+      return Status::error(where + " is bound twice");
+    if (!buffers.count(b.buffer()))
+      return Status::error(where + " names undefined buffer " +
+                           str(b.buffer()));
   }
   return Status::success();
 }
@@ -131,6 +154,15 @@ Status verifyExecutable(const ex::Executable &exe) {
           !s.ok())
         return s;
     }
+    if (Status s = checkBindings(f.inputs(), buffers, f.name(), "input");
+        !s.ok())
+      return s;
+    if (Status s = checkBindings(f.outputs(), buffers, f.name(), "output");
+        !s.ok())
+      return s;
+    if (Status s = checkBindings(f.state(), buffers, f.name(), "state");
+        !s.ok())
+      return s;
   }
   return Status::success();
 }

@@ -452,7 +452,7 @@ TEST(CpuKernels, AddMatchesReferenceInPlace) {
 //===----------------------------------------------------------------------===//
 
 void checkCrossEntropy(int64_t rows, int64_t vocab, int64_t dim, float scale,
-                       uint64_t seed) {
+                       uint64_t seed, std::vector<int32_t> firstTargets = {}) {
   const int64_t ignore = -100;
   auto h = randomVector(rows * dim, seed, -scale, scale);
   auto w = randomVector(vocab * dim, seed + 1);
@@ -460,6 +460,7 @@ void checkCrossEntropy(int64_t rows, int64_t vocab, int64_t dim, float scale,
   for (int64_t r = 0; r < rows; ++r)
     targets[r] = r % 5 == 3 ? ignore : int32_t((r * 37 + 11) % vocab);
   targets[0] = int32_t(vocab - 1);
+  std::copy(firstTargets.begin(), firstTargets.end(), targets.begin() + 1);
 
   std::vector<float> rowLoss(rows, std::nanf(""));
   LossSum loss;
@@ -494,6 +495,13 @@ TEST(CpuKernels, HeadCrossEntropyMatchesLogSoftmax) {
 
 TEST(CpuKernels, HeadCrossEntropyAcrossRowBlocks) {
   checkCrossEntropy(150, 101, 37, 1.0f, 122); // 64 + 64 + 22 rows
+}
+
+TEST(CpuKernels, HeadCrossEntropyAcrossVocabularyTiles) {
+  // Logits are computed in tiles of 1024 vocabulary entries: targets on
+  // both sides of each tile boundary, and more rows than a row tile (256).
+  checkCrossEntropy(300, 2100, 37, 1.0f, 126,
+                    {0, 1023, 1024, 1025, 2047, 2048, 2098, 2099});
 }
 
 TEST(CpuKernels, HeadCrossEntropyLargeLogitsStayFinite) {
@@ -568,7 +576,7 @@ TEST(CpuKernels, SetNumThreadsIsReported) {
 /// Outputs of every kernel on shapes big enough to run on several threads.
 std::vector<std::vector<float>> runAllKernels() {
   std::vector<std::vector<float>> outs;
-  const int64_t rows = 300, dim = 256, vocab = 1000, n = 300 * 256;
+  const int64_t rows = 300, dim = 256, vocab = 1500, n = 300 * 256;
   auto x = randomVector(rows * dim, 200), w = randomVector(vocab * dim, 201);
 
   std::vector<float> y(rows * vocab);

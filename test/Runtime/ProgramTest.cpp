@@ -406,6 +406,84 @@ TEST(ProgramRun, DispatchMatchesDirectCalls) {
     EXPECT_EQ(f32(p, rx)[i], rWant[i]);
 }
 
+/// The decoding kernels read the cache position from an i32[1] buffer:
+/// kv_append writes rows position .. position + seq - 1 of each batch,
+/// rope_at rotates at positions position + t, attention_at is causal
+/// attention over cache rows 0 .. position + seq - 1.
+TEST(ProgramRun, DecodeKernels) {
+  const int64_t B = 2, S = 2, C = 5, H = 4, KH = 2, D = 4;
+  Builder b;
+  uint32_t pos = b.buffer(ex::I32, {1});
+  uint32_t q = b.buffer(ex::F32, {B, S, H * D});
+  uint32_t qr = b.buffer(ex::F32, {B, S, H * D});
+  uint32_t k = b.buffer(ex::F32, {B, S, KH * D});
+  uint32_t v = b.buffer(ex::F32, {B, S, KH * D});
+  uint32_t kc = b.buffer(ex::F32, {B, C, KH * D});
+  uint32_t vc = b.buffer(ex::F32, {B, C, KH * D});
+  uint32_t o = b.buffer(ex::F32, {B, S, H * D});
+  b.inst("decode_step", "rope_at", {q, pos}, {qr},
+         {{"batch", B}, {"seq", S}, {"heads", H}, {"head_dim", D}},
+         {{"theta", 500.0}});
+  b.inst("decode_step", "kv_append", {k, pos}, {kc},
+         {{"batch", B}, {"seq", S}, {"capacity", C}, {"width", KH * D}});
+  b.inst("decode_step", "kv_append", {v, pos}, {vc},
+         {{"batch", B}, {"seq", S}, {"capacity", C}, {"width", KH * D}});
+  b.inst("decode_step", "attention_at", {qr, kc, vc, pos}, {o},
+         {{"batch", B},
+          {"seq", S},
+          {"capacity", C},
+          {"heads", H},
+          {"kv_heads", KH},
+          {"head_dim", D}});
+  Program p = b.build();
+
+  const int64_t W = KH * D;
+  std::vector<float> qV = randomFloats(B * S * H * D, 11);
+  std::vector<float> kV = randomFloats(B * S * W, 12);
+  std::vector<float> vV = randomFloats(B * S * W, 13);
+  std::vector<float> kcV = randomFloats(B * C * W, 14);
+  std::vector<float> vcV = randomFloats(B * C * W, 15);
+  std::memcpy(f32(p, q), qV.data(), qV.size() * 4);
+  std::memcpy(f32(p, k), kV.data(), kV.size() * 4);
+  std::memcpy(f32(p, v), vV.data(), vV.size() * 4);
+  std::memcpy(f32(p, kc), kcV.data(), kcV.size() * 4);
+  std::memcpy(f32(p, vc), vcV.data(), vcV.size() * 4);
+  *i32(p, pos) = 2;
+  Status s = p.run("decode_step");
+  ASSERT_TRUE(s.ok()) << s.message;
+
+  // Expected: the same through the kernels directly.
+  std::vector<float> qWant = qV;
+  cpu::rope(qWant.data(), B, S, H, D, 500.0, 2);
+  for (int64_t bb = 0; bb < B; ++bb)
+    for (int64_t t = 0; t < S; ++t)
+      for (int64_t j = 0; j < W; ++j) {
+        kcV[(bb * C + 2 + t) * W + j] = kV[(bb * S + t) * W + j];
+        vcV[(bb * C + 2 + t) * W + j] = vV[(bb * S + t) * W + j];
+      }
+  std::vector<float> oWant(B * S * H * D);
+  cpu::attention(qWant.data(), kcV.data(), vcV.data(), oWant.data(), B, S, 4, C,
+                 H, KH, D, 2, true);
+  for (size_t i = 0; i < qWant.size(); ++i)
+    EXPECT_EQ(f32(p, qr)[i], qWant[i]) << i;
+  for (size_t i = 0; i < kcV.size(); ++i) {
+    EXPECT_EQ(f32(p, kc)[i], kcV[i]) << i;
+    EXPECT_EQ(f32(p, vc)[i], vcV[i]) << i;
+  }
+  for (size_t i = 0; i < oWant.size(); ++i)
+    EXPECT_EQ(f32(p, o)[i], oWant[i]) << i;
+
+  // Position 4 + seq 2 does not fit in 5 rows.
+  *i32(p, pos) = 4;
+  EXPECT_EQ(p.run("decode_step").message,
+            "function 'decode_step' instruction 1: kv_append: position 4 + "
+            "seq 2 is outside the cache of 5 rows");
+  *i32(p, pos) = -1;
+  EXPECT_EQ(p.run("decode_step").message,
+            "function 'decode_step' instruction 0: rope_at: position -1 is "
+            "negative");
+}
+
 //===----------------------------------------------------------------------===//
 // Checks before anything runs
 //===----------------------------------------------------------------------===//
@@ -641,6 +719,18 @@ TEST(ProgramCheck, Bindings) {
     EXPECT_EQ(b.error(), "function 'eval_step' output 'y' is bound twice");
   }
   {
+    Builder b = linearProgram();
+    auto *state = b.function("eval_step")->add_state();
+    state->set_name("k_cache");
+    state->set_buffer(9);
+    EXPECT_EQ(b.error(),
+              "function 'eval_step' state 'k_cache' names undefined buffer 9");
+    state->set_buffer(2);
+    Program p = b.build();
+    EXPECT_EQ(p.stateBuffer(0, "k_cache")->id(), 2u);
+    EXPECT_EQ(p.stateBuffer(0, "v_cache"), nullptr);
+  }
+  {
     // The same name as an input and an output is fine.
     Builder b = linearProgram();
     b.input("eval_step", "y", 2);
@@ -863,7 +953,6 @@ TEST(ProgramParams, InitReproducibleAndOrderIndependent) {
   for (int i = 0; i < 3; ++i)
     EXPECT_NEAR(uniform[i], wantUniform[i], 1e-6) << i;
 }
-}
 
 TEST(ProgramParams, ConstantAndMeanOf) {
   Builder b;
@@ -931,8 +1020,9 @@ TEST(DataLoaderTest, BatchConvention) {
     for (int i = 0; i < 6; ++i) {
       EXPECT_EQ(inputs[i], tokens[6 * k + i]);
       EXPECT_EQ(targets[i], tokens[6 * k + i + 1]);
-      if (i + 1 < 6)
+      if (i + 1 < 6) {
         EXPECT_EQ(targets[i], inputs[i + 1]);
+      }
     }
   }
   int32_t inputs[6], targets[6];

@@ -102,6 +102,9 @@ def main():
     ap.add_argument("--truncate", type=int, metavar="BYTES")
     ap.add_argument("--overlap", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--std", type=float, default=0.02,
+                    help="standard deviation of the random weights (norm "
+                         "weights are 1 plus such noise)")
     args = ap.parse_args()
 
     cfg = {
@@ -151,7 +154,8 @@ def main():
         count = 1
         for dim in shape:
             count *= dim
-        values = [rng.gauss(0.0, 0.02) for _ in range(count)]
+        center = 1.0 if name.endswith("norm.weight") else 0.0
+        values = [center + rng.gauss(0.0, args.std) for _ in range(count)]
         tensors.append((name, dtype, shape, encode(values, dtype)))
 
     if args.shards == 1:

@@ -1,0 +1,128 @@
+//===- Program.h - A loaded, checked Executable ready to run ----*- C++ -*-===//
+//
+// The runtime's interpreter. A Program owns an Executable that has passed
+// verifyExecutable and the kernel checks below, and the one arena (64-byte
+// aligned, zero-filled, arena_size_bytes long) all its buffers live in.
+// Running a function runs its instructions in order, each calling the CPU
+// kernel of the same name (cherry/Runtime/CpuKernels.h) on pointers into the
+// arena.
+//
+// Everything is checked before anything runs: every instruction names a
+// kernel of Kernels.def with its operand counts, its attributes are exactly
+// the ones the kernel takes with the right types (ints as Attribute.i, floats
+// as Attribute.f) and sane values, every slice has the size the attributes
+// imply and is 4-byte aligned, outputs do not overlap inputs (except the
+// exact in-place aliasing of elementwise kernels), parameters are F32 and
+// their initializers well formed. Errors are one line naming the function,
+// instruction index, kernel and operand, or the parameter.
+//
+// Links no MLIR or LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_RUNTIME_PROGRAM_H
+#define CHERRY_RUNTIME_PROGRAM_H
+
+#include "cherry/Runtime/Status.h"
+#include "cherry/Runtime/proto/executable.pb.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cherry::runtime {
+
+class SafeTensors;
+
+/// Everything Program::create checks, without allocating: verifyExecutable,
+/// then kernel names, operand counts, attributes, slice sizes, alignment,
+/// overlap, parameter dtypes and initializers.
+Status validateProgram(const executable::Executable &exe);
+
+/// What Program::loadParameters did.
+struct ParameterReport {
+  /// Parameters read from the checkpoint, in executable order.
+  std::vector<std::string> loaded;
+  /// Parameters made by their initializer, in the order they were made.
+  std::vector<std::string> initialized;
+  /// Checkpoint tensors that no parameter names (ignored), sorted.
+  std::vector<std::string> unusedTensors;
+};
+
+class Program {
+public:
+  Program();
+  ~Program();
+  Program(Program &&) noexcept;
+  Program &operator=(Program &&) noexcept;
+  Program(const Program &) = delete;
+  Program &operator=(const Program &) = delete;
+
+  /// Verifies `exe` (verifyExecutable, then validateProgram), allocates its
+  /// zero-filled arena and prepares every function. On error `out` is left
+  /// as it was.
+  static Status create(executable::Executable exe, Program &out);
+
+  const executable::Executable &executable() const;
+
+  /// The arena: 64-byte aligned, arenaSize() bytes.
+  std::byte *arena();
+  uint64_t arenaSize() const;
+
+  /// Buffer `id`, or null when there is none.
+  const executable::Buffer *buffer(uint32_t id) const;
+  /// Start of buffer `id` in the arena, or null when there is none.
+  std::byte *bufferData(uint32_t id);
+
+  /// Index of the function called `name`, or -1.
+  int findFunction(const std::string &name) const;
+  /// The buffer bound to input (output) `name` of function `function`, or
+  /// null when the function has no such binding.
+  const executable::Buffer *inputBuffer(int function,
+                                        const std::string &name) const;
+  const executable::Buffer *outputBuffer(int function,
+                                         const std::string &name) const;
+  /// The buffer of state binding `name` (contents kept from one call to the
+  /// next, e.g. a KV cache; zero when the program is created), or null.
+  const executable::Buffer *stateBuffer(int function,
+                                        const std::string &name) const;
+
+  /// Runs the instructions of function `function` in order. A kernel's error
+  /// comes back as "function 'F' instruction I: <kernel's message>".
+  Status run(int function);
+  /// Runs the function called `name` (an error when there is none).
+  Status run(const std::string &name);
+
+  /// Fills every parameter's buffer. A parameter whose checkpoint_key names
+  /// a tensor of `weights` (may be null) is read from it (F32, BF16 or F16,
+  /// converted to f32; the shape must equal the parameter's); any other is
+  /// made by its initializer, seeded by (seed, parameter name) so that its
+  /// values do not depend on the order of the parameters; mean_of ones after
+  /// the parameters they average. A parameter neither provided nor
+  /// initializable is an error naming it. `weightsName` names the weights in
+  /// messages (e.g. the --weights path).
+  Status loadParameters(const SafeTensors *weights,
+                        const std::string &weightsName, uint64_t seed);
+  /// What the last successful loadParameters did.
+  const ParameterReport &parameterReport() const;
+  /// Number of checkpoint tensors the last loadParameters ignored.
+  size_t unusedTensorCount() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The values an initializer gives a parameter of `count` elements called
+/// `name` (mean_of is not handled here: it needs the other parameters).
+/// Exposed for tests. Normal values come from a Box-Muller transform of a
+/// std::mt19937_64 stream, so they are the same with any standard library.
+void initializeValues(const executable::Initializer &init,
+                      const std::string &name, uint64_t seed, float *out,
+                      size_t count);
+
+} // namespace cherry::runtime
+
+#endif // CHERRY_RUNTIME_PROGRAM_H

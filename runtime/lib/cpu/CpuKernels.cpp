@@ -1,0 +1,754 @@
+//===- CpuKernels.cpp - CPU kernels of the runtime ------------------------===//
+//
+// GEMMs go to OpenBLAS; everything else is our own loops. Each hot loop sits
+// in a function compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked
+// when the library loads (target_clones), and is written so that the
+// compiler vectorizes it: `omp simd` on reductions (a float sum may only be
+// reassociated with leave) and an exp with no calls or branches. OpenMP
+// parallel regions stay in plain driver functions that call the cloned ones,
+// because a region's outlined body does not inherit the clones' targets.
+//
+// One thread pool: OpenMP's. OpenBLAS is kept on one thread and called from
+// inside our parallel regions, each thread computing its own slice of a
+// GEMM. Letting OpenBLAS run its own pthread pool beside OpenMP's makes each
+// pool's idle threads spin while the other pool works (libgomp spins for
+// milliseconds by default): the fused cross-entropy, which alternates GEMMs
+// and softmax, ran about 5x slower that way on two cores.
+//
+// Work is split by rows (or (batch, head, query block) for attention), and a
+// row's result does not depend on which thread computed it, so results agree
+// across thread counts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/CpuKernels.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+// OpenBLAS's own cblas.h declares it; a netlib cblas.h does not.
+extern "C" void openblas_set_num_threads(int numThreads);
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
+    __GNUC__ >= 12
+// x86-64-v4: AVX-512 F/BW/CD/DQ/VL; x86-64-v3: AVX2, FMA, BMI. The default
+// clone is SSE2, which every x86-64 has.
+#define CHERRY_CPU_CLONES                                                      \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CHERRY_CPU_CLONES
+#endif
+
+namespace cherry::runtime::cpu {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Threads
+//===----------------------------------------------------------------------===//
+
+/// OpenMP's thread count before the first call here (all cores, or
+/// OMP_NUM_THREADS). Also where OpenBLAS is put on one thread, once, before
+/// any kernel runs (every entry point that parallelizes asks for this).
+int defaultThreads() {
+  static const int threads = [] {
+    openblas_set_num_threads(1);
+    return omp_get_max_threads();
+  }();
+  return threads;
+}
+
+/// Set by setNumThreads; 0 means the default. Kept here rather than only in
+/// OpenMP's per-thread ICV so that kernels called from any thread obey it.
+std::atomic<int> requestedThreads{0};
+
+/// Threads for `units` independent pieces of work when each thread should get
+/// at least `minUnitsPerThread` of them (small problems stay on one thread:
+/// waking the team costs more than the work).
+int threadsFor(int64_t units, int64_t minUnitsPerThread) {
+  int64_t useful = units / std::max<int64_t>(minUnitsPerThread, 1);
+  return static_cast<int>(
+      std::clamp<int64_t>(useful, 1, static_cast<int64_t>(numThreads())));
+}
+
+/// Elements per piece of an elementwise kernel: 64 KiB of each stream.
+constexpr int64_t kElementChunk = 16384;
+
+//===----------------------------------------------------------------------===//
+// Vectorizable math
+//===----------------------------------------------------------------------===//
+
+/// e^x in float32 with no calls and no branches, so loops over it vectorize
+/// (glibc's expf only vectorizes under -ffast-math). x = n ln2 + r with
+/// |r| <= ln2/2 (Cody-Waite), e^r by Cephes' expf polynomial, 2^n built from
+/// exponent bits in two factors so that n may reach 128 and -150. Within
+/// 1 ulp of e^x (checked against double exp over every float in [-110, 90],
+/// subnormal results included); 0 below ~-103.97, inf above ~88.72, NaN
+/// stays NaN.
+inline float expF32(float x) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2Hi = 0.693359375f; // few bits: n * kLn2Hi is exact
+  constexpr float kLn2Lo = -2.12194440e-4f;
+  constexpr float kRoundToInt = 0x1.8p23f; // adding it rounds to an integer
+  float xc = x >= -104.0f ? x : -104.0f;   // also maps NaN to -104
+  xc = xc <= 88.8f ? xc : 88.8f;
+  float n = (xc * kLog2e + kRoundToInt) - kRoundToInt;
+  float r = xc - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  int32_t ni = static_cast<int32_t>(n); // in [-150, 128]
+  int32_t n1 = ni >> 1;
+  int32_t n2 = ni - n1;
+  float s1 = __builtin_bit_cast(float, static_cast<uint32_t>(n1 + 127) << 23);
+  float s2 = __builtin_bit_cast(float, static_cast<uint32_t>(n2 + 127) << 23);
+  float y = p * s1 * s2;
+  return x == x ? y : x;
+}
+
+/// silu(g) * u, as PyTorch computes silu: g / (1 + e^-g).
+inline float swigluOne(float g, float u) { return g / (1.0f + expF32(-g)) * u; }
+
+//===----------------------------------------------------------------------===//
+// Elementwise kernels (cloned)
+//===----------------------------------------------------------------------===//
+
+CHERRY_CPU_CLONES void addSpan(const float *a, const float *b, float *out,
+                               int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = a[i] + b[i];
+}
+
+CHERRY_CPU_CLONES void swigluSpan(const float *gate, const float *up,
+                                  float *out, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = swigluOne(gate[i], up[i]);
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNorm (cloned)
+//===----------------------------------------------------------------------===//
+
+/// Hugging Face LlamaRMSNorm in float32: variance = mean(x^2), then
+/// w * (x * rsqrt(variance + eps)). y may alias x.
+inline void rmsNormRow(const float *x, const float *w, float *y, int64_t dim,
+                       float eps) {
+  float sumSq = 0.0f;
+#pragma omp simd reduction(+ : sumSq)
+  for (int64_t i = 0; i < dim; ++i)
+    sumSq += x[i] * x[i];
+  float inv = 1.0f / std::sqrt(sumSq / static_cast<float>(dim) + eps);
+#pragma omp simd
+  for (int64_t i = 0; i < dim; ++i)
+    y[i] = w[i] * (x[i] * inv);
+}
+
+CHERRY_CPU_CLONES void rmsNormRows(const float *x, const float *w, float *y,
+                                   int64_t rows, int64_t dim, float eps) {
+  for (int64_t r = 0; r < rows; ++r)
+    rmsNormRow(x + r * dim, w, y + r * dim, dim, eps);
+}
+
+/// The residual row is added in one pass and normalized by the same code as
+/// rmsNorm in a second (it is in L1 by then), so addRmsNorm gives bit for bit
+/// what add followed by rmsNorm gives.
+CHERRY_CPU_CLONES void addRmsNormRows(float *residual, const float *delta,
+                                      const float *w, float *y, int64_t rows,
+                                      int64_t dim, float eps) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *res = residual + r * dim;
+    const float *del = delta + r * dim;
+#pragma omp simd
+    for (int64_t i = 0; i < dim; ++i)
+      res[i] = res[i] + del[i];
+    rmsNormRow(res, w, y + r * dim, dim, eps);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// RoPE (cloned)
+//===----------------------------------------------------------------------===//
+
+/// Rows [r0, r1) of x = [batch * seq, heads * headDim]; cosT/sinT are
+/// [seq, headDim / 2].
+CHERRY_CPU_CLONES void ropeRows(float *x, int64_t r0, int64_t r1, int64_t seq,
+                                int64_t heads, int64_t headDim,
+                                const float *cosT, const float *sinT) {
+  const int64_t half = headDim / 2;
+  for (int64_t r = r0; r < r1; ++r) {
+    const float *c = cosT + (r % seq) * half;
+    const float *s = sinT + (r % seq) * half;
+    for (int64_t h = 0; h < heads; ++h) {
+      float *x1 = x + r * heads * headDim + h * headDim;
+      float *x2 = x1 + half;
+#pragma omp simd
+      for (int64_t i = 0; i < half; ++i) {
+        // x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1].
+        float a = x1[i], b = x2[i];
+        x1[i] = a * c[i] - b * s[i];
+        x2[i] = b * c[i] + a * s[i];
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Attention (cloned block kernel)
+//===----------------------------------------------------------------------===//
+
+/// Query rows one work item handles (the packed K^T of a key block is reused
+/// across them), and keys scored per step.
+constexpr int64_t kAttnQueryBlock = 64;
+constexpr int64_t kAttnKeyBlock = 64;
+/// Softmax loops run over a multiple of this many keys (masked past the last
+/// visible one) so that they have no scalar remainder on any vector width.
+constexpr int64_t kAttnLanes = 16;
+
+struct AttentionShape {
+  int64_t qLen, kvLen;
+  int64_t qRowStride, kvRowStride; // heads * headDim, kvHeads * headDim
+  int64_t headDim;
+  int64_t qPositionOffset;
+  bool causal;
+  float scale;
+};
+
+/// Floats of scratch one thread needs: K^T of a key block, the scores of a
+/// query block against it, and the query block's accumulators.
+int64_t attentionScratchFloats(int64_t headDim) {
+  return headDim * kAttnKeyBlock + kAttnQueryBlock * kAttnKeyBlock +
+         kAttnQueryBlock * headDim;
+}
+
+/// Query row t sees keys [0, visibleKeys(t)).
+inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
+  if (!s.causal)
+    return s.kvLen;
+  return std::clamp<int64_t>(s.qPositionOffset + t + 1, 0, s.kvLen);
+}
+
+inline int64_t roundUpToLanes(int64_t n) {
+  return (n + kAttnLanes - 1) / kAttnLanes * kAttnLanes;
+}
+
+/// sc0[j] (and sc1[j] when two rows) = q . k_j for the kAttnKeyBlock keys
+/// of K^T packed as kt[c * kAttnKeyBlock + j] (a fixed trip count: the
+/// compiler keeps the scores in registers): four head-dim columns per pass
+/// over the keys, each K^T load shared by both rows.
+template <bool TwoRows>
+inline void scoreRows(const float *q0, const float *q1, const float *kt,
+                      int64_t d, float *sc0, float *sc1) {
+  constexpr int64_t n = kAttnKeyBlock;
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    sc0[j] = 0.0f;
+    if (TwoRows)
+      sc1[j] = 0.0f;
+  }
+  int64_t c = 0;
+  for (; c + 4 <= d; c += 4) {
+    const float *k0 = kt + c * kAttnKeyBlock, *k1 = k0 + kAttnKeyBlock,
+                *k2 = k1 + kAttnKeyBlock, *k3 = k2 + kAttnKeyBlock;
+    const float a0 = q0[c], a1 = q0[c + 1], a2 = q0[c + 2], a3 = q0[c + 3];
+    const float b0 = TwoRows ? q1[c] : 0.0f, b1 = TwoRows ? q1[c + 1] : 0.0f,
+                b2 = TwoRows ? q1[c + 2] : 0.0f,
+                b3 = TwoRows ? q1[c + 3] : 0.0f;
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) {
+      sc0[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
+      if (TwoRows)
+        sc1[j] += b0 * k0[j] + b1 * k1[j] + b2 * k2[j] + b3 * k3[j];
+    }
+  }
+  for (; c < d; ++c) {
+    const float *kc = kt + c * kAttnKeyBlock;
+    const float a = q0[c], b = TwoRows ? q1[c] : 0.0f;
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) {
+      sc0[j] += a * kc[j];
+      if (TwoRows)
+        sc1[j] += b * kc[j];
+    }
+  }
+}
+
+/// a0[e] (and a1[e] when two rows) += sum over j in [j0, j1) of p[j] *
+/// v_j[e]: four keys per pass over the head dim, each V load shared by both
+/// rows.
+template <bool TwoRows>
+inline void accumulatePV(const float *p0, const float *p1, const float *v,
+                         int64_t stride, int64_t d, int64_t j0, int64_t j1,
+                         float *a0, float *a1) {
+  int64_t j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const float *v0 = v + j * stride, *v1 = v0 + stride, *v2 = v1 + stride,
+                *v3 = v2 + stride;
+    const float x0 = p0[j], x1 = p0[j + 1], x2 = p0[j + 2], x3 = p0[j + 3];
+    const float y0 = TwoRows ? p1[j] : 0.0f, y1 = TwoRows ? p1[j + 1] : 0.0f,
+                y2 = TwoRows ? p1[j + 2] : 0.0f,
+                y3 = TwoRows ? p1[j + 3] : 0.0f;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e) {
+      a0[e] += x0 * v0[e] + x1 * v1[e] + x2 * v2[e] + x3 * v3[e];
+      if (TwoRows)
+        a1[e] += y0 * v0[e] + y1 * v1[e] + y2 * v2[e] + y3 * v3[e];
+    }
+  }
+  for (; j < j1; ++j) {
+    const float *vj = v + j * stride;
+    const float x = p0[j], y = TwoRows ? p1[j] : 0.0f;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e) {
+      a0[e] += x * vj[e];
+      if (TwoRows)
+        a1[e] += y * vj[e];
+    }
+  }
+}
+
+/// Rows [t0, t0 + rows) of one (batch, head): q and out point at row t0 of
+/// that head, k and v at row 0 of its kv head. Flash-attention style: for
+/// each block of keys, the block's scores (against K^T packed so the inner
+/// loops run over contiguous keys), a running max m and sum l per row, the
+/// accumulator rescaled by e^(m_old - m_new) whenever the max grows.
+CHERRY_CPU_CLONES void attentionBlock(const AttentionShape &s, const float *q,
+                                      const float *k, const float *v,
+                                      float *out, int64_t t0, int64_t rows,
+                                      float *scratch) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const int64_t d = s.headDim;
+  float *kt = scratch;                    // [headDim][kAttnKeyBlock]
+  float *scores = kt + d * kAttnKeyBlock; // [rows][kAttnKeyBlock]
+  float *acc = scores + kAttnQueryBlock * kAttnKeyBlock; // [rows][headDim]
+  float rowMax[kAttnQueryBlock], rowSum[kAttnQueryBlock];
+  for (int64_t i = 0; i < rows; ++i) {
+    rowMax[i] = kNegInf;
+    rowSum[i] = 0.0f;
+    std::fill(acc + i * d, acc + (i + 1) * d, 0.0f);
+  }
+
+  const int64_t kvEnd = visibleKeys(s, t0 + rows - 1);
+  for (int64_t j0 = 0; j0 < kvEnd; j0 += kAttnKeyBlock) {
+    const int64_t nb = std::min(kAttnKeyBlock, kvEnd - j0);
+    for (int64_t j = 0; j < nb; ++j) {
+      const float *kr = k + (j0 + j) * s.kvRowStride;
+      for (int64_t c = 0; c < d; ++c)
+        kt[c * kAttnKeyBlock + j] = kr[c];
+    }
+    for (int64_t c = 0; c < d; ++c)
+      std::fill(kt + c * kAttnKeyBlock + nb, kt + (c + 1) * kAttnKeyBlock,
+                0.0f);
+
+    // Row i sees keys [j0, j0 + visible[i]) of this block; rows before
+    // `first` see none of them (causal, with a query offset).
+    int64_t visible[kAttnQueryBlock];
+    int64_t first = rows;
+    for (int64_t i = rows - 1; i >= 0; --i) {
+      visible[i] = std::clamp<int64_t>(visibleKeys(s, t0 + i) - j0, 0, nb);
+      if (visible[i] > 0)
+        first = i;
+    }
+
+    // Scores of the whole block (masked below), two rows at a time.
+    int64_t i = first;
+    for (; i + 2 <= rows; i += 2)
+      scoreRows<true>(q + i * s.qRowStride, q + (i + 1) * s.qRowStride, kt, d,
+                      scores + i * kAttnKeyBlock,
+                      scores + (i + 1) * kAttnKeyBlock);
+    if (i < rows)
+      scoreRows<false>(q + i * s.qRowStride, nullptr, kt, d,
+                       scores + i * kAttnKeyBlock, nullptr);
+
+    for (int64_t i = first; i < rows; ++i) {
+      const int64_t n = visible[i];
+      const int64_t nPadded = roundUpToLanes(n);
+      float *sc = scores + i * kAttnKeyBlock;
+
+      // Online softmax update; keys past the visible ones count as -inf.
+      float blockMax = rowMax[i];
+#pragma omp simd reduction(max : blockMax)
+      for (int64_t j = 0; j < nPadded; ++j) {
+        const float x = j < n ? sc[j] * s.scale : kNegInf;
+        sc[j] = x;
+        // This form (not std::max) is the one GCC turns into vmaxps.
+        blockMax = x > blockMax ? x : blockMax;
+      }
+      const float alpha = expF32(rowMax[i] - blockMax); // 0 on the first block
+      float blockSum = 0.0f;
+#pragma omp simd reduction(+ : blockSum)
+      for (int64_t j = 0; j < nPadded; ++j) {
+        const float p = expF32(sc[j] - blockMax);
+        sc[j] = p;
+        blockSum += p;
+      }
+      rowSum[i] = rowSum[i] * alpha + blockSum;
+      rowMax[i] = blockMax;
+      if (alpha != 1.0f) {
+        float *a = acc + i * d;
+#pragma omp simd
+        for (int64_t e = 0; e < d; ++e)
+          a[e] *= alpha;
+      }
+    }
+
+    // acc += P V; rows in pairs share the V loads over the keys both see.
+    const float *vb = v + j0 * s.kvRowStride;
+    for (i = first; i + 2 <= rows; i += 2) {
+      const int64_t both = std::min(visible[i], visible[i + 1]);
+      const float *sc0 = scores + i * kAttnKeyBlock, *sc1 = sc0 + kAttnKeyBlock;
+      float *a0 = acc + i * d, *a1 = a0 + d;
+      accumulatePV<true>(sc0, sc1, vb, s.kvRowStride, d, 0, both, a0, a1);
+      accumulatePV<false>(sc0, nullptr, vb, s.kvRowStride, d, both, visible[i],
+                          a0, nullptr);
+      accumulatePV<false>(sc1, nullptr, vb, s.kvRowStride, d, both,
+                          visible[i + 1], a1, nullptr);
+    }
+    if (i < rows)
+      accumulatePV<false>(scores + i * kAttnKeyBlock, nullptr, vb,
+                          s.kvRowStride, d, 0, visible[i], acc + i * d,
+                          nullptr);
+  }
+
+  for (int64_t i = 0; i < rows; ++i) {
+    // A row that sees no key (kvLen == 0) gets zeros.
+    const float inv = rowSum[i] > 0.0f ? 1.0f / rowSum[i] : 0.0f;
+    const float *a = acc + i * d;
+    float *o = out + i * s.qRowStride;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e)
+      o[e] = a[e] * inv;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Cross-entropy (cloned row kernel)
+//===----------------------------------------------------------------------===//
+
+/// Max of n logits and the sum of e^(x - max), in float32 as PyTorch's
+/// log_softmax computes them for float32 logits.
+CHERRY_CPU_CLONES void maxAndSumExp(const float *x, int64_t n, float &maxOut,
+                                    float &sumOut) {
+  float m = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : m)
+  for (int64_t i = 0; i < n; ++i)
+    m = x[i] > m ? x[i] : m;
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t i = 0; i < n; ++i)
+    sum += expF32(x[i] - m);
+  maxOut = m;
+  sumOut = sum;
+}
+
+/// headCrossEntropy computes logits a [rows, vocab] tile at a time. OpenBLAS
+/// repacks the weight slice on every call, once per kLossRows rows, so the
+/// row count sets the packing overhead (about 1 / (2 kLossRows) of the
+/// FLOPs); splitting the vocabulary bounds the tile (1 MiB here) whatever the
+/// vocabulary, and gives the threads more tiles to share.
+constexpr int64_t kLossRows = 256;
+constexpr int64_t kLossVocab = 1024;
+
+/// Multiply-adds a thread should get before a GEMM is split further.
+constexpr int64_t kGemmMinMacsPerThread = int64_t(1) << 18;
+
+/// y[m, n] = x w^T (+ y) on the calling thread.
+void sgemmSerial(const float *x, const float *w, float *y, int64_t m, int64_t n,
+                 int64_t k, int64_t ldy, bool accumulate) {
+  // BLAS takes int dimensions; no layer comes near 2^31 rows or features.
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, x,
+              static_cast<int>(k), w, static_cast<int>(k),
+              accumulate ? 1.0f : 0.0f, y, static_cast<int>(ldy));
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Public entry points
+//===----------------------------------------------------------------------===//
+
+void setNumThreads(int threads) {
+  const int defaults = defaultThreads(); // read before it is changed
+  requestedThreads.store(threads > 0 ? threads : 0);
+  omp_set_num_threads(threads > 0 ? threads : defaults);
+  // OpenBLAS stays on one thread: our OpenMP threads each run a slice of
+  // every GEMM (see the top of this file).
+  openblas_set_num_threads(1);
+}
+
+int numThreads() {
+  int requested = requestedThreads.load();
+  return requested > 0 ? requested : defaultThreads();
+}
+
+void linear(const float *x, const float *w, float *y, int64_t m, int64_t n,
+            int64_t k, bool accumulate) {
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0) { // BLAS would leave y alone; x * w^T is zero.
+    if (!accumulate)
+      std::fill(y, y + m * n, 0.0f);
+    return;
+  }
+  const int nt = threadsFor(m * n * k, kGemmMinMacsPerThread);
+  if (nt == 1) {
+    sgemmSerial(x, w, y, m, n, k, n, accumulate);
+    return;
+  }
+  // Each thread takes a contiguous slice of the rows of y, or of its columns
+  // (rows of w) when there are too few rows to go round (decoding).
+  constexpr int64_t kAlign = 16;
+  const bool splitRows = m >= nt * kAlign;
+#pragma omp parallel num_threads(nt)
+  {
+    const int64_t team = omp_get_num_threads(), tid = omp_get_thread_num();
+    const int64_t extent = splitRows ? m : n;
+    const int64_t per = (extent + team - 1) / team;
+    const int64_t slice = (per + kAlign - 1) / kAlign * kAlign;
+    const int64_t begin = std::min(extent, tid * slice);
+    const int64_t count = std::min(extent, begin + slice) - begin;
+    if (count > 0) {
+      if (splitRows)
+        sgemmSerial(x + begin * k, w, y + begin * n, count, n, k, n,
+                    accumulate);
+      else
+        sgemmSerial(x, w + begin * k, y + begin, m, count, k, n, accumulate);
+    }
+  }
+}
+
+Status embedding(const int32_t *ids, int64_t n, const float *table,
+                 int64_t vocab, int64_t dim, float *out) {
+  for (int64_t i = 0; i < n; ++i)
+    if (ids[i] < 0 || ids[i] >= vocab)
+      return Status::error("embedding: id " + std::to_string(ids[i]) +
+                           " at position " + std::to_string(i) +
+                           " is outside the vocabulary [0, " +
+                           std::to_string(vocab) + ")");
+  const int nt = threadsFor(n * dim, kElementChunk);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    std::memcpy(out + i * dim, table + static_cast<int64_t>(ids[i]) * dim,
+                static_cast<size_t>(dim) * sizeof(float));
+  return Status::success();
+}
+
+void rmsNorm(const float *x, const float *w, float *y, int64_t rows,
+             int64_t dim, float eps) {
+  const int64_t rowsPerChunk =
+      std::max<int64_t>(1, kElementChunk / std::max<int64_t>(dim, 1));
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * rowsPerChunk;
+    rmsNormRows(x + r0 * dim, w, y + r0 * dim,
+                std::min(rowsPerChunk, rows - r0), dim, eps);
+  }
+}
+
+void addRmsNorm(float *residual, const float *delta, const float *w, float *y,
+                int64_t rows, int64_t dim, float eps) {
+  const int64_t rowsPerChunk =
+      std::max<int64_t>(1, kElementChunk / std::max<int64_t>(dim, 1));
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * rowsPerChunk;
+    addRmsNormRows(residual + r0 * dim, delta + r0 * dim, w, y + r0 * dim,
+                   std::min(rowsPerChunk, rows - r0), dim, eps);
+  }
+}
+
+void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
+          double theta, int64_t positionOffset) {
+  const int64_t half = headDim / 2;
+  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
+    return;
+  // Hugging Face: inv_freq = 1.0 / (base ** (arange(0, dim, 2).float() /
+  // dim)), freqs = inv_freq * position, cos/sin of those, all float32.
+  std::vector<float> invFreq(half);
+  const float base = static_cast<float>(theta);
+  for (int64_t i = 0; i < half; ++i)
+    invFreq[i] = 1.0f / std::pow(base, static_cast<float>(2 * i) /
+                                           static_cast<float>(headDim));
+  std::vector<float> cosT(seq * half), sinT(seq * half);
+  const int ntTable = threadsFor(seq * half, 4096);
+#pragma omp parallel for num_threads(ntTable) if (ntTable > 1) schedule(static)
+  for (int64_t t = 0; t < seq; ++t) {
+    const float pos = static_cast<float>(positionOffset + t);
+    for (int64_t i = 0; i < half; ++i) {
+      const float angle = pos * invFreq[i];
+      cosT[t * half + i] = std::cos(angle);
+      sinT[t * half + i] = std::sin(angle);
+    }
+  }
+
+  const int64_t rows = batch * seq;
+  const int64_t rowsPerChunk = std::max<int64_t>(
+      1, kElementChunk / std::max<int64_t>(heads * headDim, 1));
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * rowsPerChunk;
+    ropeRows(x, r0, std::min(rows, r0 + rowsPerChunk), seq, heads, headDim,
+             cosT.data(), sinT.data());
+  }
+}
+
+void attention(const float *q, const float *k, const float *v, float *out,
+               int64_t batch, int64_t qLen, int64_t kvLen,
+               int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
+               int64_t headDim, int64_t qPositionOffset, bool causal) {
+  if (batch <= 0 || qLen <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return;
+  AttentionShape shape{
+      qLen, kvLen, heads * headDim, kvHeads * headDim, headDim, qPositionOffset,
+      causal,
+      // head_dim ** -0.5 in double, applied in float32.
+      static_cast<float>(std::pow(static_cast<double>(headDim), -0.5))};
+  // heads is a multiple of kvHeads; clamped so that bad shapes cannot divide
+  // by zero or read past the kv heads.
+  const int64_t group = std::max<int64_t>(1, heads / kvHeads);
+  const int64_t qBlocks = (qLen + kAttnQueryBlock - 1) / kAttnQueryBlock;
+  const int64_t perBlock = batch * heads;
+  const int64_t items = qBlocks * perBlock;
+  const int nt = threadsFor(items, 1);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    std::vector<float> scratch(attentionScratchFloats(headDim));
+    // Last query blocks first: under a causal mask they see the most keys.
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t qb = qBlocks - 1 - item / perBlock;
+      const int64_t b = (item % perBlock) / heads;
+      const int64_t h = item % heads;
+      const int64_t t0 = qb * kAttnQueryBlock;
+      const int64_t rows = std::min(kAttnQueryBlock, qLen - t0);
+      const int64_t qOffset = (b * qLen + t0) * shape.qRowStride + h * headDim;
+      const int64_t kvOffset = b * kvBatchStride * shape.kvRowStride +
+                               std::min(h / group, kvHeads - 1) * headDim;
+      attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+                     out + qOffset, t0, rows, scratch.data());
+    }
+  }
+}
+
+void swiglu(const float *gate, const float *up, float *out, int64_t n) {
+  const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t i0 = c * kElementChunk;
+    swigluSpan(gate + i0, up + i0, out + i0, std::min(kElementChunk, n - i0));
+  }
+}
+
+void add(const float *a, const float *b, float *out, int64_t n) {
+  const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t i0 = c * kElementChunk;
+    addSpan(a + i0, b + i0, out + i0, std::min(kElementChunk, n - i0));
+  }
+}
+
+Status headCrossEntropy(const float *h, const float *w, const int32_t *targets,
+                        int64_t rows, int64_t vocab, int64_t dim,
+                        int64_t ignoreIndex, float *rowLoss, LossSum &out) {
+  out = LossSum{};
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t t = targets[r];
+    if (t != ignoreIndex && (t < 0 || t >= vocab))
+      return Status::error("headCrossEntropy: row " + std::to_string(r) +
+                           " has target " + std::to_string(t) +
+                           ", outside the vocabulary [0, " +
+                           std::to_string(vocab) + ") and not the ignore " +
+                           "index " + std::to_string(ignoreIndex));
+  }
+  if (rows <= 0 || vocab <= 0)
+    return Status::success();
+
+  // Per (row, vocabulary tile): the tile's max logit and sum of e^(logit -
+  // max); per row: the target's logit. Merged per row afterwards, in tile
+  // order, so the result does not depend on which thread did which tile.
+  const int64_t rowTile = std::min(rows, kLossRows);
+  const int64_t vocabTile = std::min(vocab, kLossVocab);
+  const int64_t rowTiles = (rows + rowTile - 1) / rowTile;
+  const int64_t vocabTiles = (vocab + vocabTile - 1) / vocabTile;
+  std::vector<float> tileMax(rows * vocabTiles), tileSum(rows * vocabTiles);
+  std::vector<float> targetLogit(rows);
+
+  const int64_t tiles = rowTiles * vocabTiles;
+  const int nt = std::min<int64_t>(
+      threadsFor(rows * vocab * dim, kGemmMinMacsPerThread), tiles);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    // Kept per thread across calls: a fresh buffer would be page-faulted in
+    // every time.
+    thread_local std::vector<float> logitBuffer;
+    if (static_cast<int64_t>(logitBuffer.size()) < rowTile * vocabTile)
+      logitBuffer.resize(rowTile * vocabTile);
+    float *logits = logitBuffer.data();
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t tile = 0; tile < tiles; ++tile) {
+      const int64_t r0 = (tile / vocabTiles) * rowTile;
+      const int64_t v0 = (tile % vocabTiles) * vocabTile;
+      const int64_t nr = std::min(rowTile, rows - r0);
+      const int64_t nv = std::min(vocabTile, vocab - v0);
+      sgemmSerial(h + r0 * dim, w + v0 * dim, logits, nr, nv, dim, nv,
+                  /*accumulate=*/false);
+      for (int64_t i = 0; i < nr; ++i) {
+        const int64_t r = r0 + i, t = targets[r];
+        if (t == ignoreIndex)
+          continue;
+        const float *row = logits + i * nv;
+        const int64_t slot = r * vocabTiles + tile % vocabTiles;
+        maxAndSumExp(row, nv, tileMax[slot], tileSum[slot]);
+        if (t >= v0 && t < v0 + nv)
+          targetLogit[r] = row[t - v0];
+      }
+    }
+  }
+
+  double sum = 0.0;
+  int64_t count = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    float loss = 0.0f;
+    if (targets[r] != ignoreIndex) {
+      const float *m = tileMax.data() + r * vocabTiles;
+      const float *z = tileSum.data() + r * vocabTiles;
+      const float rowMax = *std::max_element(m, m + vocabTiles);
+      float total = 0.0f;
+      for (int64_t c = 0; c < vocabTiles; ++c)
+        total += z[c] * std::exp(m[c] - rowMax);
+      loss = rowMax + std::log(total) - targetLogit[r];
+      sum += loss;
+      ++count;
+    }
+    if (rowLoss)
+      rowLoss[r] = loss;
+  }
+  out.sum = sum;
+  out.count = count;
+  return Status::success();
+}
+
+} // namespace cherry::runtime::cpu

@@ -1,0 +1,416 @@
+//===- CherryRunMain.cpp - The cherry-run command line --------------------===//
+//
+// Option parsing and the commands of cherry-run. Every user error is one
+// line "cherry-run: ..." on stderr and exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CherryRunMain.h"
+
+#include "cherry/Runtime/CpuKernels.h"
+#include "cherry/Runtime/DataLoader.h"
+#include "cherry/Runtime/Executable.h"
+#include "cherry/Runtime/Program.h"
+#include "cherry/Runtime/SafeTensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cherry::run {
+
+namespace {
+
+namespace ex = cherry::executable;
+using namespace cherry::runtime;
+
+/// A user error: reported as one line, exit status 1.
+struct RunError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char *const kMainUsage = R"(usage: cherry-run <command> [options]
+
+Runs programs compiled by cherry-translate on the CHERRY runtime.
+
+commands:
+  eval           mean loss of a model on the first batches of a token file
+
+options:
+  -h, --help     show this help ('cherry-run <command> --help' for a command)
+  --version      show the version
+)";
+
+const char *const kEvalUsage =
+    R"(usage: cherry-run eval MODEL.cherry --data FILE.bin --batches K
+                      [--weights PATH] [--seed S] [--threads N] [--json]
+
+Runs the executable's eval_step on batches 0 .. K-1 of a uint16 token file
+(batch k reads tokens [k*B*T, k*B*T + B*T + 1), B and T from the shape of
+eval_step's 'ids' input) and prints the mean of the per-batch losses and
+the throughput (time measured around the K steps only).
+
+  --data FILE.bin       flat little-endian uint16 token file
+  --batches K           number of batches, K >= 1
+  --weights PATH        a .safetensors file, a *.index.json of shards, or a
+                        model directory (model.safetensors or
+                        model.safetensors.index.json); parameters it lacks are
+                        made by their initializers. Default: initialize all
+  --seed S              seed of the initializers (default 0)
+  --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
+  --json                print one JSON object {"loss", "batches", "tokens",
+                        "seconds", "tokens_per_s"} instead of a line of text
+  -h, --help            show this help
+)";
+
+struct FlagSpec {
+  const char *name;
+  bool takesValue;
+};
+
+/// The options of one command, parsed against its FlagSpecs.
+class ParsedArgs {
+public:
+  ParsedArgs(const std::vector<std::string> &args,
+             const std::vector<FlagSpec> &specs, const std::string &command) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string &arg = args[i];
+      if (arg == "-h" || arg == "--help") {
+        help = true;
+        continue;
+      }
+      if (arg.size() < 2 || arg[0] != '-') {
+        positional.push_back(arg);
+        continue;
+      }
+      std::string name = arg;
+      std::optional<std::string> value;
+      size_t equals = arg.find('=');
+      if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+        name = arg.substr(0, equals);
+        value = arg.substr(equals + 1);
+      }
+      const FlagSpec *spec = nullptr;
+      for (const FlagSpec &candidate : specs)
+        if (name == candidate.name)
+          spec = &candidate;
+      if (!spec)
+        throw RunError("unknown option '" + name + "' for '" + command +
+                       "' (see 'cherry-run " + command + " --help')");
+      if (!spec->takesValue) {
+        if (value)
+          throw RunError(name + " takes no value");
+        value = "";
+      } else if (!value) {
+        // A following option is a forgotten value, not the value.
+        if (i + 1 >= args.size() ||
+            (args[i + 1].size() > 1 && args[i + 1][0] == '-' &&
+             !std::isdigit(static_cast<unsigned char>(args[i + 1][1]))))
+          throw RunError(name + " needs a value");
+        value = args[++i];
+      }
+      if (values.count(name))
+        throw RunError(name + " given more than once");
+      values[name] = *value;
+    }
+  }
+
+  bool has(const std::string &name) const { return values.count(name); }
+
+  std::optional<std::string> get(const std::string &name) const {
+    auto it = values.find(name);
+    if (it == values.end())
+      return std::nullopt;
+    return it->second;
+  }
+
+  std::string required(const std::string &name,
+                       const std::string &command) const {
+    std::optional<std::string> value = get(name);
+    if (!value)
+      throw RunError(command + " needs " + name + " (see 'cherry-run " +
+                     command + " --help')");
+    return *value;
+  }
+
+  bool help = false;
+  std::vector<std::string> positional;
+
+private:
+  std::map<std::string, std::string> values;
+};
+
+/// A decimal integer in [min, max]; `what` describes the range in errors.
+int64_t parseInteger(const std::string &flag, const std::string &text,
+                     int64_t min, int64_t max, const std::string &what) {
+  int64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ptr != end || error == std::errc::invalid_argument)
+    throw RunError(flag + ": expected an integer, got '" + text + "'");
+  if (error == std::errc::result_out_of_range || value < min || value > max)
+    throw RunError(flag + " " + text + " is out of range: expected " + what);
+  return value;
+}
+
+uint64_t parseSeed(const std::string &text) {
+  uint64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ptr != end || error == std::errc::invalid_argument)
+    throw RunError("--seed: expected a non-negative integer, got '" + text +
+                   "'");
+  if (error == std::errc::result_out_of_range)
+    throw RunError("--seed " + text +
+                   " is out of range: expected 0 to 18446744073709551615");
+  return value;
+}
+
+void check(const Status &status, const std::string &prefix = "") {
+  if (!status.ok())
+    throw RunError(prefix + status.message);
+}
+
+std::string shapeString(const ex::Buffer &b) {
+  std::string out = ex::DType_Name(b.dtype()) + " [";
+  for (int i = 0; i < b.shape_size(); ++i)
+    out += (i ? ", " : "") + std::to_string(b.shape(i));
+  return out + "]";
+}
+
+void writeStdout(const std::string &text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
+      std::fflush(stdout) != 0)
+    throw RunError("cannot write to stdout: " +
+                   std::string(std::strerror(errno)));
+}
+
+/// The buffers of eval_step's bindings, checked.
+struct EvalBindings {
+  int function = -1;
+  const ex::Buffer *ids = nullptr;
+  const ex::Buffer *targets = nullptr;
+  const ex::Buffer *loss = nullptr;
+  int64_t batch = 0;
+  int64_t seq = 0;
+};
+
+EvalBindings findEval(const Program &program, const std::string &path) {
+  EvalBindings eval;
+  eval.function = program.findFunction("eval_step");
+  if (eval.function < 0) {
+    std::string names;
+    for (const ex::Function &f : program.executable().functions())
+      names += (names.empty() ? "" : ", ") + f.name();
+    throw RunError(path + ": no function 'eval_step' (the executable has: " +
+                   (names.empty() ? "none" : names) + ")");
+  }
+  const std::string fn = path + ": eval_step";
+  auto input = [&](const char *name) {
+    const ex::Buffer *b = program.inputBuffer(eval.function, name);
+    if (!b)
+      throw RunError(fn + " has no input '" + name + "'");
+    return b;
+  };
+  eval.ids = input("ids");
+  if (eval.ids->dtype() != ex::I32 || eval.ids->shape_size() != 2)
+    throw RunError(fn + " input 'ids' (buffer " +
+                   std::to_string(eval.ids->id()) + ") is " +
+                   shapeString(*eval.ids) + ", expected I32 [B, T]");
+  eval.batch = eval.ids->shape(0);
+  eval.seq = eval.ids->shape(1);
+  eval.targets = input("targets");
+  if (eval.targets->dtype() != ex::I32 || eval.targets->shape_size() != 2 ||
+      eval.targets->shape(0) != eval.batch ||
+      eval.targets->shape(1) != eval.seq)
+    throw RunError(fn + " input 'targets' (buffer " +
+                   std::to_string(eval.targets->id()) + ") is " +
+                   shapeString(*eval.targets) + ", expected " +
+                   shapeString(*eval.ids) + " like 'ids'");
+  eval.loss = program.outputBuffer(eval.function, "loss");
+  if (!eval.loss)
+    throw RunError(fn + " has no output 'loss'");
+  bool scalar = eval.loss->dtype() == ex::F32 && eval.loss->size_bytes() >= 4;
+  for (int64_t d : eval.loss->shape())
+    scalar = scalar && d == 1;
+  if (!scalar)
+    throw RunError(fn + " output 'loss' (buffer " +
+                   std::to_string(eval.loss->id()) + ") is " +
+                   shapeString(*eval.loss) + ", expected an F32 scalar");
+  return eval;
+}
+
+/// Fills the program's parameters from --weights, or from their
+/// initializers.
+void loadWeights(Program &program, const std::optional<std::string> &path,
+                 uint64_t seed) {
+  if (!path) {
+    Status s = program.loadParameters(nullptr, "", seed);
+    if (!s.ok())
+      throw RunError(s.message + "; pass --weights");
+    return;
+  }
+  SafeTensors weights;
+  std::error_code ec;
+  if (std::filesystem::is_directory(*path, ec)) {
+    bool found = false;
+    check(SafeTensors::openModelDir(*path, weights, found));
+    if (!found)
+      throw RunError("--weights " + *path +
+                     ": the directory has no model.safetensors or "
+                     "model.safetensors.index.json");
+  } else {
+    check(SafeTensors::open(*path, weights));
+  }
+  check(program.loadParameters(&weights, *path, seed));
+  const ParameterReport &report = program.parameterReport();
+  if (!report.unusedTensors.empty())
+    std::cerr << "cherry-run: warning: " << report.unusedTensors.size()
+              << " tensor" << (report.unusedTensors.size() == 1 ? "" : "s")
+              << " of " << *path << " not used by the executable (first: '"
+              << report.unusedTensors.front() << "')\n";
+  if (!report.initialized.empty())
+    std::cerr << "cherry-run: note: " << report.initialized.size()
+              << " parameter" << (report.initialized.size() == 1 ? "" : "s")
+              << " not in " << *path << " made by initializers (first: '"
+              << report.initialized.front() << "')\n";
+}
+
+int runEval(const std::vector<std::string> &argv) {
+  const std::string command = "eval";
+  ParsedArgs args(argv,
+                  {{"--weights", true},
+                   {"--seed", true},
+                   {"--data", true},
+                   {"--batches", true},
+                   {"--json", false},
+                   {"--threads", true}},
+                  command);
+  if (args.help) {
+    writeStdout(kEvalUsage);
+    return 0;
+  }
+  if (args.positional.empty())
+    throw RunError("eval needs an executable MODEL.cherry (see 'cherry-run "
+                   "eval --help')");
+  if (args.positional.size() > 1)
+    throw RunError("unexpected argument '" + args.positional[1] +
+                   "' for 'eval' (one executable only)");
+  const std::string exePath = args.positional[0];
+  std::string dataPath = args.required("--data", command);
+  int64_t batches =
+      parseInteger("--batches", args.required("--batches", command), 1,
+                   INT64_MAX, "a positive integer");
+  uint64_t seed = 0;
+  if (auto text = args.get("--seed"))
+    seed = parseSeed(*text);
+  int threads = 0;
+  if (auto text = args.get("--threads"))
+    threads = static_cast<int>(
+        parseInteger("--threads", *text, 1, 4096, "1 to 4096"));
+  std::optional<std::string> weightsPath = args.get("--weights");
+  if (weightsPath && weightsPath->empty())
+    throw RunError("--weights is empty");
+  bool json = args.has("--json");
+
+  ex::Executable exe;
+  check(loadExecutable(exePath, exe));
+  Program program;
+  check(Program::create(std::move(exe), program), exePath + ": ");
+  EvalBindings eval = findEval(program, exePath);
+  // The data before the weights: it is cheaper to find out it is short.
+  DataLoader loader;
+  check(DataLoader::open(dataPath, eval.batch, eval.seq, batches, loader));
+  if (threads > 0)
+    cpu::setNumThreads(threads);
+  loadWeights(program, weightsPath, seed);
+
+  auto *ids = reinterpret_cast<int32_t *>(program.bufferData(eval.ids->id()));
+  auto *targets =
+      reinterpret_cast<int32_t *>(program.bufferData(eval.targets->id()));
+  const auto *loss =
+      reinterpret_cast<const float *>(program.bufferData(eval.loss->id()));
+  double lossSum = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t k = 0; k < batches; ++k) {
+    check(loader.read(k, ids, targets), "batch " + std::to_string(k) + ": ");
+    check(program.run(eval.function), "batch " + std::to_string(k) + ": ");
+    lossSum += *loss;
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const double mean = lossSum / static_cast<double>(batches);
+  const int64_t tokens = batches * eval.batch * eval.seq;
+  const double tokensPerSecond =
+      static_cast<double>(tokens) / std::max(seconds, 1e-9);
+
+  if (json) {
+    nlohmann::ordered_json out;
+    out["loss"] = mean;
+    out["batches"] = batches;
+    out["tokens"] = tokens;
+    out["seconds"] = seconds;
+    out["tokens_per_s"] = tokensPerSecond;
+    writeStdout(out.dump() + "\n");
+    return 0;
+  }
+  char line[256];
+  std::snprintf(line, sizeof(line),
+                "eval: loss %.6f over %lld %s (%lld tokens), %.0f tokens/s\n",
+                mean, static_cast<long long>(batches),
+                batches == 1 ? "batch" : "batches",
+                static_cast<long long>(tokens), tokensPerSecond);
+  writeStdout(line);
+  return 0;
+}
+
+int run(int argc, char **argv, const char *version) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    throw RunError("missing command: eval (see 'cherry-run --help')");
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help" || command == "help") {
+    writeStdout(kMainUsage);
+    return 0;
+  }
+  if (command == "--version") {
+    writeStdout(std::string("cherry-run version ") + version + "\n");
+    return 0;
+  }
+  if (command == "eval")
+    return runEval(rest);
+  if (!command.empty() && command[0] == '-')
+    throw RunError("unknown option '" + command +
+                   "' (see 'cherry-run --help')");
+  throw RunError("unknown command '" + command + "': expected eval");
+}
+
+} // namespace
+
+int cherryRunMain(int argc, char **argv, const char *version) {
+  try {
+    return run(argc, argv, version);
+  } catch (const RunError &error) {
+    std::cerr << "cherry-run: " << error.what() << "\n";
+  } catch (const std::bad_alloc &) {
+    std::cerr << "cherry-run: out of memory\n";
+  } catch (const std::exception &error) {
+    std::cerr << "cherry-run: internal error: " << error.what() << "\n";
+  }
+  return 1;
+}
+
+} // namespace cherry::run
