@@ -2,6 +2,7 @@
 //
 // cherry-reference-eval --model DIR --data FILE.bin --batch B --seq T
 //                       --batches K [--threads N]
+// cherry-reference-eval --model DIR --prompt-ids 1,2,3 --generate N
 //
 // Evaluates the independent reference forward pass on the first K batches of
 // a flat little-endian uint16 token file, with the data loader's convention:
@@ -9,6 +10,10 @@
 // viewed as B rows of T, targets the same shifted by one. Prints the mean of
 // the per-batch mean losses (%.9g) on stdout; any error is one line on
 // stderr and exit status 1.
+//
+// With --generate, greedily continues the prompt by N tokens, each from a
+// full forward pass over everything so far (no KV cache), and prints the new
+// ids separated by spaces.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,7 +34,8 @@ namespace {
 
 const char *kUsage =
     "usage: cherry-reference-eval --model DIR --data FILE.bin --batch B "
-    "--seq T --batches K [--threads N]\n";
+    "--seq T --batches K [--threads N]\n"
+    "       cherry-reference-eval --model DIR --prompt-ids IDS --generate N\n";
 
 [[noreturn]] void fail(const std::string &message) {
   std::fprintf(stderr, "cherry-reference-eval: %s\n", message.c_str());
@@ -49,7 +55,8 @@ int64_t parsePositive(const std::string &flag, const std::string &text) {
 
 int main(int argc, char **argv) {
   std::string model, data;
-  int64_t batch = 0, seq = 0, batches = 0, threads = 0;
+  int64_t batch = 0, seq = 0, batches = 0, threads = 0, generate = 0;
+  std::vector<int64_t> prompt;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -71,11 +78,31 @@ int main(int argc, char **argv) {
       batches = parsePositive(flag, value);
     else if (flag == "--threads")
       threads = parsePositive(flag, value);
-    else
+    else if (flag == "--generate")
+      generate = parsePositive(flag, value);
+    else if (flag == "--prompt-ids") {
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t end = value.find(',', start);
+        if (end == std::string::npos)
+          end = value.size();
+        std::string item = value.substr(start, end - start);
+        char *stop = nullptr;
+        long long id = std::strtoll(item.c_str(), &stop, 10);
+        if (item.empty() || *stop != '\0' || id < 0)
+          fail("--prompt-ids must be comma-separated token ids, found \"" +
+               item + "\"");
+        prompt.push_back(id);
+        start = end + 1;
+      }
+    } else
       fail("unknown option " + flag);
   }
-  if (model.empty() || data.empty() || !batch || !seq || !batches)
-    fail("--model, --data, --batch, --seq and --batches are required");
+  if (generate ? (model.empty() || prompt.empty())
+               : (model.empty() || data.empty() || !batch || !seq || !batches))
+    fail(generate ? "--generate needs --model and --prompt-ids"
+                  : "--model, --data, --batch, --seq and --batches are "
+                    "required");
   setReferenceThreads(static_cast<int>(threads));
 
   ReferenceConfig cfg;
@@ -86,6 +113,19 @@ int main(int argc, char **argv) {
     fail(s.message);
   if (Status s = validateReferenceWeights(cfg, weights); !s.ok())
     fail(model + ": " + s.message);
+
+  if (generate) {
+    if (Status s = checkReferenceInputs(cfg, weights, prompt, nullptr, 1,
+                                        static_cast<int64_t>(prompt.size()));
+        !s.ok())
+      fail("--prompt-ids: " + s.message);
+    std::vector<int64_t> ids =
+        referenceGreedyGenerate(cfg, weights, prompt, generate);
+    for (size_t i = 0; i < ids.size(); ++i)
+      std::printf("%s%lld", i ? " " : "", static_cast<long long>(ids[i]));
+    std::printf("\n");
+    return 0;
+  }
 
   std::ifstream in(data, std::ios::binary);
   if (!in)

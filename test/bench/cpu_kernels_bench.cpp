@@ -4,10 +4,11 @@
 // = 1024 rows, hidden 256, intermediate 688, 8 heads / 4 kv heads of 32,
 // vocab 2048) and in the benchmark configuration (batch 8 x seq 256 = 2048
 // rows, hidden 256, vocab 8192, same layer shapes). Counters:
-//   flops           FLOP/s of the kernel's arithmetic (GEMMs, attention)
-//   bytes_per_second  bytes read + written once (memory-bound kernels)
-//   items_per_second  rows (tokens) per second
-// Wall-clock time throughout: the kernels run on every core.
+//   flops             FLOP/s of the arithmetic (GEMMs, attention, loss head)
+//   bytes_per_second  bytes each kernel must read and write, once
+//   items_per_second  rows (tokens) per second; elements for add and swiglu
+// Wall-clock time throughout: the kernels run on every core (OMP_NUM_THREADS
+// to change that; the context line `cherry_threads` says how many).
 //
 //   cherry-kernel-bench --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
@@ -19,8 +20,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
+#include <string>
 #include <vector>
 
 using namespace cherry::runtime::cpu;

@@ -67,6 +67,7 @@ def torch_worker(cfg_path, data_path, batch, seq, batches, threads, repeats):
     angles = torch.outer(torch.arange(seq).float(), inv_freq)
     cos = torch.cat([angles.cos(), angles.cos()], -1)
     sin = torch.cat([angles.sin(), angles.sin()], -1)
+    mask = torch.full((seq, seq), float("-inf")).triu(1)
 
     def rms(x, weight):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
@@ -85,7 +86,10 @@ def torch_worker(cfg_path, data_path, batch, seq, batches, threads, repeats):
             q, k = rope(q), rope(k)
             k = k.repeat_interleave(H // K, dim=1)
             v = v.repeat_interleave(H // K, dim=1)
-            a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            # Eager attention as Hugging Face's LlamaAttention computes it
+            # (torch 1.13 in Debian has no scaled_dot_product_attention).
+            scores = (q @ k.transpose(-1, -2)) * (d ** -0.5) + mask
+            a = torch.softmax(scores, dim=-1) @ v
             h = h + a.transpose(1, 2).reshape(batch, seq, D) @ p["o"].T
             n = rms(h, p["n2"])
             h = h + (F.silu(n @ p["gate"].T) * (n @ p["up"].T)) @ p["down"].T

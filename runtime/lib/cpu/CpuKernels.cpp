@@ -44,6 +44,7 @@ extern "C" void openblas_set_num_threads(int numThreads);
 #define CHERRY_CPU_CLONES                                                      \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
+// Other compilers and targets: one build, for the baseline instruction set.
 #define CHERRY_CPU_CLONES
 #endif
 
@@ -164,8 +165,8 @@ CHERRY_CPU_CLONES void rmsNormRows(const float *x, const float *w, float *y,
 }
 
 /// The residual row is added in one pass and normalized by the same code as
-/// rmsNorm in a second (it is in L1 by then), so addRmsNorm gives bit for bit
-/// what add followed by rmsNorm gives.
+/// rmsNorm in a second (it is in L1 by then): the same arithmetic, in the same
+/// order, as add followed by rmsNorm.
 CHERRY_CPU_CLONES void addRmsNormRows(float *residual, const float *delta,
                                       const float *w, float *y, int64_t rows,
                                       int64_t dim, float eps) {
@@ -456,9 +457,9 @@ CHERRY_CPU_CLONES void maxAndSumExp(const float *x, int64_t n, float &maxOut,
 
 /// headCrossEntropy computes logits a [rows, vocab] tile at a time. OpenBLAS
 /// repacks the weight slice on every call, once per kLossRows rows, so the
-/// row count sets the packing overhead (about 1 / (2 kLossRows) of the
-/// FLOPs); splitting the vocabulary bounds the tile (1 MiB here) whatever the
-/// vocabulary, and gives the threads more tiles to share.
+/// row count sets the packing overhead (one weight element copied per
+/// 2 * kLossRows FLOPs); splitting the vocabulary bounds the tile (1 MiB
+/// here) whatever the vocabulary, and gives the threads more tiles to share.
 constexpr int64_t kLossRows = 256;
 constexpr int64_t kLossVocab = 1024;
 

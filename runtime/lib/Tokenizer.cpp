@@ -1,0 +1,130 @@
+//===- Tokenizer.cpp - SentencePiece for the runtime ----------------------===//
+
+#include "cherry/Runtime/Tokenizer.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <string>
+#include <type_traits>
+
+namespace cherry::runtime {
+
+struct Tokenizer::Api {
+  void *(*load)(const char *, char *, size_t);
+  void (*free)(void *);
+  int (*pieceSize)(void *);
+  int (*eosId)(void *);
+  long (*encode)(void *, const char *, size_t, int32_t *, size_t);
+  long (*decode)(void *, const int32_t *, size_t, char *, size_t);
+};
+
+namespace {
+
+/// The directory of the running executable.
+std::string executableDir() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0)
+    return ".";
+  std::string full(path, static_cast<size_t>(n));
+  size_t slash = full.rfind('/');
+  return slash == std::string::npos ? "." : full.substr(0, slash);
+}
+
+/// Opens the shim once per process; null with `error` set on failure.
+const Tokenizer::Api *openShim(std::string &error) {
+  static std::string loadError;
+  static const Tokenizer::Api *shim = []() -> const Tokenizer::Api * {
+    const std::string name = "libcherry_sentencepiece.so";
+    std::string dir = executableDir();
+    void *lib = nullptr;
+    for (const std::string &candidate :
+         {dir + "/../lib/" + name, dir + "/" + name, name}) {
+      lib = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+      if (lib)
+        break;
+    }
+    if (!lib) {
+      const char *why = ::dlerror();
+      loadError = "cannot load " + name + " (looked in " + dir +
+                  "/../lib and " + dir + "): " + (why ? why : "unknown error");
+      return nullptr;
+    }
+    static Tokenizer::Api api;
+    bool ok = true;
+    auto bind = [&](auto &fn, const char *symbol) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+          ::dlsym(lib, symbol));
+      ok = ok && fn;
+    };
+    bind(api.load, "cherry_spm_load");
+    bind(api.free, "cherry_spm_free");
+    bind(api.pieceSize, "cherry_spm_piece_size");
+    bind(api.eosId, "cherry_spm_eos_id");
+    bind(api.encode, "cherry_spm_encode");
+    bind(api.decode, "cherry_spm_decode");
+    if (!ok) {
+      loadError = name + " lacks the cherry_spm_* functions";
+      return nullptr;
+    }
+    return &api;
+  }();
+  error = loadError;
+  return shim;
+}
+
+} // namespace
+
+Tokenizer::~Tokenizer() {
+  if (api && handle)
+    api->free(handle);
+}
+
+Status Tokenizer::load(const std::string &path) {
+  std::string error;
+  const Api *shim = openShim(error);
+  if (!shim)
+    return Status::error(error);
+  char message[512] = {};
+  void *h = shim->load(path.c_str(), message, sizeof(message));
+  if (!h)
+    return Status::error(path + ": not a SentencePiece model (" + message +
+                         ")");
+  if (api && handle)
+    api->free(handle);
+  api = shim;
+  handle = h;
+  return Status::success();
+}
+
+Status Tokenizer::encode(const std::string &text,
+                         std::vector<int32_t> &ids) const {
+  ids.assign(text.size() + 16, 0);
+  long n =
+      api->encode(handle, text.data(), text.size(), ids.data(), ids.size());
+  if (n < 0)
+    return Status::error("cannot encode the text");
+  if (static_cast<size_t>(n) > ids.size()) {
+    ids.assign(static_cast<size_t>(n), 0);
+    n = api->encode(handle, text.data(), text.size(), ids.data(), ids.size());
+  }
+  ids.resize(static_cast<size_t>(n));
+  return Status::success();
+}
+
+Status Tokenizer::decode(const std::vector<int32_t> &ids,
+                         std::string &text) const {
+  long n = api->decode(handle, ids.data(), ids.size(), nullptr, 0);
+  if (n < 0)
+    return Status::error("cannot decode the ids");
+  text.assign(static_cast<size_t>(n), '\0');
+  api->decode(handle, ids.data(), ids.size(), text.data(), text.size());
+  return Status::success();
+}
+
+int Tokenizer::pieceSize() const { return api->pieceSize(handle); }
+int Tokenizer::eosId() const { return api->eosId(handle); }
+
+} // namespace cherry::runtime
