@@ -10,6 +10,7 @@
 #include "cherry/Runtime/Program.h"
 
 #include "cherry/Runtime/CpuKernels.h"
+#include "cherry/Runtime/Device.h"
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/SafeTensors.h"
 
@@ -55,6 +56,8 @@ uint64_t elementCount(const google::protobuf::RepeatedField<int64_t> &shape) {
 //===----------------------------------------------------------------------===//
 // The kernel table
 //===----------------------------------------------------------------------===//
+
+float *f32(std::byte *p) { return reinterpret_cast<float *>(p); }
 
 enum class Elem { F32, I32 };
 
@@ -135,21 +138,13 @@ const Operands kOperands_attention_at{
     {{"o", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
     false};
 
-/// A prepared instruction: operands as arena offsets (and, once the arena
-/// exists, pointers) and attribute values in Kernels.def order.
+/// A prepared instruction: operand offsets in the arena, and the call the
+/// device runs (pointers filled in once the arena exists).
 struct Step {
   int kernel = -1;
-  std::vector<uint64_t> inOffset, outOffset, inBytes, outBytes;
-  std::vector<std::byte *> in, out;
-  std::vector<int64_t> ints;
-  std::vector<double> floats;
+  std::vector<uint64_t> inOffset, outOffset;
+  KernelCall call;
 };
-
-using KernelFn = Status (*)(const Step &);
-
-#define CHERRY_KERNEL(name, inputs, outputs, ints, floats)                     \
-  Status run_##name(const Step &step);
-#include "cherry/Runtime/Kernels.def"
 
 struct KernelSpec {
   const char *name;
@@ -157,13 +152,12 @@ struct KernelSpec {
   int outputs;
   const char *ints;
   const char *floats;
-  KernelFn run;
   const Operands *operands;
 };
 
 const KernelSpec kKernels[] = {
 #define CHERRY_KERNEL(name, inputs, outputs, ints, floats)                     \
-  {#name, inputs, outputs, ints, floats, &run_##name, &kOperands_##name},
+  {#name, inputs, outputs, ints, floats, &kOperands_##name},
 #include "cherry/Runtime/Kernels.def"
 };
 constexpr int kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);
@@ -204,138 +198,6 @@ int findKernel(const std::string &name) {
     if (name == kKernels[i].name)
       return i;
   return -1;
-}
-
-//===----------------------------------------------------------------------===//
-// Kernel calls
-//===----------------------------------------------------------------------===//
-
-float *f32(std::byte *p) { return reinterpret_cast<float *>(p); }
-int32_t *i32(std::byte *p) { return reinterpret_cast<int32_t *>(p); }
-
-// Attribute values are in Kernels.def order: step.ints[0] is the first name
-// of the kernel's int list.
-
-Status run_embedding(const Step &s) { // n, vocab, dim
-  return cpu::embedding(i32(s.in[0]), s.ints[0], f32(s.in[1]), s.ints[1],
-                        s.ints[2], f32(s.out[0]));
-}
-
-Status run_rms_norm(const Step &s) { // rows, dim; eps
-  cpu::rmsNorm(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0], s.ints[1],
-               static_cast<float>(s.floats[0]));
-  return Status::success();
-}
-
-Status run_add_rms_norm(const Step &s) { // rows, dim; eps
-  // The kernel updates the residual in place: the sum output starts as the
-  // residual input.
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
-  cpu::addRmsNorm(f32(s.out[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[1]),
-                  s.ints[0], s.ints[1], static_cast<float>(s.floats[0]));
-  return Status::success();
-}
-
-Status run_linear(const Step &s) { // m, n, k
-  cpu::linear(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0], s.ints[1],
-              s.ints[2]);
-  return Status::success();
-}
-
-Status run_rope(const Step &s) {
-  // batch, seq, heads, head_dim, position_offset; theta. In place on y.
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
-  cpu::rope(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
-            s.floats[0], s.ints[4]);
-  return Status::success();
-}
-
-Status run_attention(const Step &s) {
-  // batch, q_len, kv_len, kv_batch_stride, heads, kv_heads, head_dim,
-  // q_position_offset, causal
-  cpu::attention(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
-                 s.ints[0], s.ints[1], s.ints[2], s.ints[3], s.ints[4],
-                 s.ints[5], s.ints[6], s.ints[7], s.ints[8] != 0);
-  return Status::success();
-}
-
-Status run_swiglu(const Step &s) { // n
-  cpu::swiglu(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0]);
-  return Status::success();
-}
-
-Status run_add(const Step &s) { // n
-  cpu::add(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0]);
-  return Status::success();
-}
-
-Status run_head_cross_entropy(const Step &s) {
-  // rows, vocab, dim, ignore_index
-  cpu::LossSum loss;
-  Status status =
-      cpu::headCrossEntropy(f32(s.in[0]), f32(s.in[1]), i32(s.in[2]), s.ints[0],
-                            s.ints[1], s.ints[2], s.ints[3], nullptr, loss);
-  if (!status.ok())
-    return status;
-  *f32(s.out[0]) = static_cast<float>(loss.mean());
-  return Status::success();
-}
-
-/// The position a decoding kernel reads from its i32[1] operand, checked
-/// against the cache: 0 <= position and position + seq <= capacity.
-Status cachePosition(const char *kernel, const std::byte *operand, int64_t seq,
-                     int64_t capacity, int64_t &position) {
-  position = *reinterpret_cast<const int32_t *>(operand);
-  if (position < 0 || position + seq > capacity)
-    return Status::error(std::string(kernel) + ": position " +
-                         std::to_string(position) + " + seq " +
-                         std::to_string(seq) + " is outside the cache of " +
-                         std::to_string(capacity) + " rows");
-  return Status::success();
-}
-
-Status run_kv_append(const Step &s) { // batch, seq, capacity, width
-  const int64_t batch = s.ints[0], seq = s.ints[1], capacity = s.ints[2],
-                width = s.ints[3];
-  int64_t position = 0;
-  if (Status st = cachePosition("kv_append", s.in[1], seq, capacity, position);
-      !st.ok())
-    return st;
-  const float *src = f32(s.in[0]);
-  float *cache = f32(s.out[0]);
-  for (int64_t b = 0; b < batch; ++b)
-    std::memcpy(cache + (b * capacity + position) * width,
-                src + b * seq * width,
-                static_cast<size_t>(seq * width) * sizeof(float));
-  return Status::success();
-}
-
-Status run_rope_at(const Step &s) { // batch, seq, heads, head_dim; theta
-  const int64_t position = *reinterpret_cast<const int32_t *>(s.in[1]);
-  if (position < 0)
-    return Status::error("rope_at: position " + std::to_string(position) +
-                         " is negative");
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
-  cpu::rope(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
-            s.floats[0], position);
-  return Status::success();
-}
-
-Status run_attention_at(const Step &s) {
-  // batch, seq, capacity, heads, kv_heads, head_dim
-  const int64_t seq = s.ints[1], capacity = s.ints[2];
-  int64_t position = 0;
-  if (Status st =
-          cachePosition("attention_at", s.in[3], seq, capacity, position);
-      !st.ok())
-    return st;
-  cpu::attention(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
-                 s.ints[0], seq, position + seq, capacity, s.ints[3], s.ints[4],
-                 s.ints[5], position, /*causal=*/true);
-  return Status::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -445,6 +307,7 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
   const KernelAttrs &names = kernelAttrs()[k];
   const std::string where = at + " (" + inst.kernel() + ")";
   step.kernel = k;
+  step.call.kernel = static_cast<KernelId>(k);
 
   if (inst.device() == ex::CUDA)
     return Status::error(where + ": runs on device CUDA, but this runtime has "
@@ -494,7 +357,7 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
     if (Status s = checkIntValue(where, name, v); !s.ok())
       return s;
     ints[name] = v;
-    step.ints.push_back(v);
+    step.call.ints.push_back(v);
   }
   for (const std::string &name : names.floats) {
     auto it = given.find(name);
@@ -504,7 +367,7 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
     if (!std::isfinite(v) || v <= 0)
       return Status::error(where + ": attribute '" + name + "' is " +
                            std::to_string(v) + ", expected a positive number");
-    step.floats.push_back(v);
+    step.call.floats.push_back(v);
   }
   if (Status s = checkKernelValues(where, inst.kernel(), ints); !s.ok())
     return s;
@@ -553,11 +416,11 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
     return Status::success();
   };
   if (Status s = checkOperands(inst.inputs(), spec.operands->inputs, "input",
-                               step.inOffset, step.inBytes);
+                               step.inOffset, step.call.inBytes);
       !s.ok())
     return s;
   if (Status s = checkOperands(inst.outputs(), spec.operands->outputs, "output",
-                               step.outOffset, step.outBytes);
+                               step.outOffset, step.call.outBytes);
       !s.ok())
     return s;
 
@@ -571,16 +434,16 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
     std::string out = where + ": output " + std::to_string(o) + " (" +
                       ops.outputs[o].name + ")";
     for (size_t p = 0; p < o; ++p)
-      if (overlaps(step.outOffset[o], step.outBytes[o], step.outOffset[p],
-                   step.outBytes[p]))
+      if (overlaps(step.outOffset[o], step.call.outBytes[o], step.outOffset[p],
+                   step.call.outBytes[p]))
         return Status::error(out + " overlaps output " + std::to_string(p) +
                              " (" + ops.outputs[p].name + ")");
     for (size_t i = 0; i < step.inOffset.size(); ++i) {
-      if (!overlaps(step.outOffset[o], step.outBytes[o], step.inOffset[i],
-                    step.inBytes[i]))
+      if (!overlaps(step.outOffset[o], step.call.outBytes[o], step.inOffset[i],
+                    step.call.inBytes[i]))
         continue;
       bool exact = step.outOffset[o] == step.inOffset[i] &&
-                   step.outBytes[o] == step.inBytes[i];
+                   step.call.outBytes[o] == step.call.inBytes[i];
       bool allowed = ops.elementwise && exact && !(addRmsNorm && o == 0);
       if (addRmsNorm && o == 0 && i == 0 && exact)
         allowed = true;
@@ -787,6 +650,7 @@ struct Program::Impl {
   BufferMap buffers;
   std::vector<std::vector<Step>> functions;
   ParameterReport report;
+  std::unique_ptr<Device> device = createCpuDevice();
 
   ~Impl() {
     if (arena)
@@ -826,9 +690,9 @@ Status Program::create(ex::Executable exe, Program &out) {
   for (std::vector<Step> &steps : impl->functions)
     for (Step &step : steps) {
       for (uint64_t off : step.inOffset)
-        step.in.push_back(impl->arena + off);
+        step.call.in.push_back(impl->arena + off);
       for (uint64_t off : step.outOffset)
-        step.out.push_back(impl->arena + off);
+        step.call.out.push_back(impl->arena + off);
     }
   out.impl_ = std::move(impl);
   return Status::success();
@@ -891,7 +755,7 @@ Status Program::run(int function) {
     return Status::error("no function #" + std::to_string(function));
   const std::vector<Step> &steps = impl_->functions[function];
   for (size_t i = 0; i < steps.size(); ++i) {
-    Status s = kKernels[steps[i].kernel].run(steps[i]);
+    Status s = impl_->device->launch(steps[i].call);
     if (!s.ok())
       return Status::error(
           "function '" + impl_->exe.functions(function).name() +

@@ -73,6 +73,8 @@ the throughput (time measured around the K steps only).
                         made by their initializers. Default: initialize all
   --seed S              seed of the initializers (default 0)
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
+  --batch B, --seq T    check that the executable was compiled for this
+                        shape (it cannot run any other)
   --json                print one JSON object {"loss", "batches", "tokens",
                         "seconds", "tokens_per_s"} instead of a line of text
   -h, --help            show this help
@@ -329,7 +331,9 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--data", true},
                    {"--batches", true},
                    {"--json", false},
-                   {"--threads", true}},
+                   {"--threads", true},
+                   {"--batch", true},
+                   {"--seq", true}},
                   command);
   if (args.help) {
     writeStdout(kEvalUsage);
@@ -363,6 +367,27 @@ int runEval(const std::vector<std::string> &argv) {
   Program program;
   check(Program::create(std::move(exe), program), exePath + ": ");
   EvalBindings eval = findEval(program, exePath);
+  // --batch and --seq, when given, must be what the program was compiled
+  // for: the shapes are static.
+  for (auto [flag, compiled] :
+       {std::pair<const char *, int64_t>{"--batch", eval.batch},
+        {"--seq", eval.seq}})
+    if (auto text = args.get(flag)) {
+      int64_t asked =
+          parseInteger(flag, *text, 1, INT64_MAX, "a positive integer");
+      if (asked != compiled)
+        throw RunError(
+            std::string(flag) + " " + std::to_string(asked) +
+            " differs from the " + (flag + 2) + " " + exePath +
+            " was compiled for (" + std::to_string(compiled) +
+            "); recompile with cherry-opt --cherry-infer=\"batch=" +
+            (std::string(flag) == "--batch" ? std::to_string(asked)
+                                            : std::to_string(eval.batch)) +
+            " seq=" +
+            (std::string(flag) == "--seq" ? std::to_string(asked)
+                                          : std::to_string(eval.seq)) +
+            "\"");
+    }
   // The data before the weights: it is cheaper to find out it is short.
   DataLoader loader;
   check(DataLoader::open(dataPath, eval.batch, eval.seq, batches, loader));

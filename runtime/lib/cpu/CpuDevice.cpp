@@ -1,0 +1,171 @@
+//===- CpuDevice.cpp - The CPU device -------------------------------------===//
+//
+// Runs each kernel of the ABI (Kernels.def) with the CPU kernels
+// (CpuKernels.h). Operands and attributes arrive in Kernels.def order.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/CpuKernels.h"
+#include "cherry/Runtime/Device.h"
+
+#include <cstring>
+#include <string>
+
+namespace cherry::runtime {
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Kernel calls
+//===----------------------------------------------------------------------===//
+
+float *f32(std::byte *p) { return reinterpret_cast<float *>(p); }
+int32_t *i32(std::byte *p) { return reinterpret_cast<int32_t *>(p); }
+
+// Attribute values are in Kernels.def order: call.ints[0] is the first name
+// of the kernel's int list.
+
+Status run_embedding(const KernelCall &s) { // n, vocab, dim
+  return cpu::embedding(i32(s.in[0]), s.ints[0], f32(s.in[1]), s.ints[1],
+                        s.ints[2], f32(s.out[0]));
+}
+
+Status run_rms_norm(const KernelCall &s) { // rows, dim; eps
+  cpu::rmsNorm(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0], s.ints[1],
+               static_cast<float>(s.floats[0]));
+  return Status::success();
+}
+
+Status run_add_rms_norm(const KernelCall &s) { // rows, dim; eps
+  // The kernel updates the residual in place: the sum output starts as the
+  // residual input.
+  if (s.out[0] != s.in[0])
+    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  cpu::addRmsNorm(f32(s.out[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[1]),
+                  s.ints[0], s.ints[1], static_cast<float>(s.floats[0]));
+  return Status::success();
+}
+
+Status run_linear(const KernelCall &s) { // m, n, k
+  cpu::linear(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0], s.ints[1],
+              s.ints[2]);
+  return Status::success();
+}
+
+Status run_rope(const KernelCall &s) {
+  // batch, seq, heads, head_dim, position_offset; theta. In place on y.
+  if (s.out[0] != s.in[0])
+    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  cpu::rope(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
+            s.floats[0], s.ints[4]);
+  return Status::success();
+}
+
+Status run_attention(const KernelCall &s) {
+  // batch, q_len, kv_len, kv_batch_stride, heads, kv_heads, head_dim,
+  // q_position_offset, causal
+  cpu::attention(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
+                 s.ints[0], s.ints[1], s.ints[2], s.ints[3], s.ints[4],
+                 s.ints[5], s.ints[6], s.ints[7], s.ints[8] != 0);
+  return Status::success();
+}
+
+Status run_swiglu(const KernelCall &s) { // n
+  cpu::swiglu(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0]);
+  return Status::success();
+}
+
+Status run_add(const KernelCall &s) { // n
+  cpu::add(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0]);
+  return Status::success();
+}
+
+Status run_head_cross_entropy(const KernelCall &s) {
+  // rows, vocab, dim, ignore_index
+  cpu::LossSum loss;
+  Status status =
+      cpu::headCrossEntropy(f32(s.in[0]), f32(s.in[1]), i32(s.in[2]), s.ints[0],
+                            s.ints[1], s.ints[2], s.ints[3], nullptr, loss);
+  if (!status.ok())
+    return status;
+  *f32(s.out[0]) = static_cast<float>(loss.mean());
+  return Status::success();
+}
+
+/// The position a decoding kernel reads from its i32[1] operand, checked
+/// against the cache: 0 <= position and position + seq <= capacity.
+Status cachePosition(const char *kernel, const std::byte *operand, int64_t seq,
+                     int64_t capacity, int64_t &position) {
+  position = *reinterpret_cast<const int32_t *>(operand);
+  if (position < 0 || position + seq > capacity)
+    return Status::error(std::string(kernel) + ": position " +
+                         std::to_string(position) + " + seq " +
+                         std::to_string(seq) + " is outside the cache of " +
+                         std::to_string(capacity) + " rows");
+  return Status::success();
+}
+
+Status run_kv_append(const KernelCall &s) { // batch, seq, capacity, width
+  const int64_t batch = s.ints[0], seq = s.ints[1], capacity = s.ints[2],
+                width = s.ints[3];
+  int64_t position = 0;
+  if (Status st = cachePosition("kv_append", s.in[1], seq, capacity, position);
+      !st.ok())
+    return st;
+  const float *src = f32(s.in[0]);
+  float *cache = f32(s.out[0]);
+  for (int64_t b = 0; b < batch; ++b)
+    std::memcpy(cache + (b * capacity + position) * width,
+                src + b * seq * width,
+                static_cast<size_t>(seq * width) * sizeof(float));
+  return Status::success();
+}
+
+Status run_rope_at(const KernelCall &s) { // batch, seq, heads, head_dim; theta
+  const int64_t position = *reinterpret_cast<const int32_t *>(s.in[1]);
+  if (position < 0)
+    return Status::error("rope_at: position " + std::to_string(position) +
+                         " is negative");
+  if (s.out[0] != s.in[0])
+    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  cpu::rope(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
+            s.floats[0], position);
+  return Status::success();
+}
+
+Status run_attention_at(const KernelCall &s) {
+  // batch, seq, capacity, heads, kv_heads, head_dim
+  const int64_t seq = s.ints[1], capacity = s.ints[2];
+  int64_t position = 0;
+  if (Status st =
+          cachePosition("attention_at", s.in[3], seq, capacity, position);
+      !st.ok())
+    return st;
+  cpu::attention(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
+                 s.ints[0], seq, position + seq, capacity, s.ints[3], s.ints[4],
+                 s.ints[5], position, /*causal=*/true);
+  return Status::success();
+}
+
+class CpuDevice final : public Device {
+public:
+  const char *name() const override { return "cpu"; }
+
+  Status launch(const KernelCall &call) override {
+    switch (call.kernel) {
+#define CHERRY_KERNEL(name, inputs, outputs, ints, floats)                     \
+  case KernelId::name:                                                         \
+    return run_##name(call);
+#include "cherry/Runtime/Kernels.def"
+    }
+    return Status::error("unknown kernel id " +
+                         std::to_string(static_cast<int>(call.kernel)));
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Device> createCpuDevice() {
+  return std::make_unique<CpuDevice>();
+}
+
+} // namespace cherry::runtime
