@@ -47,8 +47,7 @@ struct DecodePipelineOptions
       llvm::cl::desc("KV cache rows: prompt plus generated tokens"),
       llvm::cl::init(256)};
   PassOptions::Option<bool> report{
-      *this, "report",
-      llvm::cl::desc("Print the scratch arena size on stderr"),
+      *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
 };
 } // namespace
