@@ -824,3 +824,75 @@ func.func @f(%q: tensor<2x4x8xf32>) {
 // expected-error @+1 {{init of @a depends on itself through @b}}
 cherry.param @a : tensor<4xf32> init(#cherry.mean_of<[@b]>)
 cherry.param @b : tensor<4xf32> init(#cherry.mean_of<[@a]>)
+
+// -----
+
+func.func @f(%h: tensor<2x4x8xf32>, %w: tensor<32x6xf32>, %t: tensor<2x4xi32>) {
+  // expected-error @+1 {{'cherry.head_cross_entropy' op weight must be [vocab, 8] for input 'tensor<2x4x8xf32>', found 'tensor<32x6xf32>'}}
+  %0 = cherry.head_cross_entropy %h, %w, %t : tensor<2x4x8xf32>, tensor<32x6xf32>, tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%h: tensor<2x4x8xf32>, %w: tensor<32x8xf32>, %t: tensor<2x5xi32>) {
+  // expected-error @+1 {{'cherry.head_cross_entropy' op targets 'tensor<2x5xi32>' must have the input's shape without hidden [2, 4]}}
+  %0 = cherry.head_cross_entropy %h, %w, %t : tensor<2x4x8xf32>, tensor<32x8xf32>, tensor<2x5xi32>
+  return
+}
+
+// -----
+
+func.func @f(%dy: tensor<2x4x5xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'cherry.linear_grad_input' op grad 'tensor<2x4x5xf32>' must end in out_features 4 of weight 'tensor<4x8xf32>'}}
+  %0 = cherry.linear_grad_input %dy, %w : tensor<2x4x5xf32>, tensor<4x8xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%dy: tensor<2x4x4xf32>, %w: tensor<4x8xf32>) {
+  // expected-error @+1 {{'cherry.linear_grad_input' op result must be 'tensor<2x4x8xf32>' (grad rows x in_features), found 'tensor<2x4x4xf32>'}}
+  %0 = cherry.linear_grad_input %dy, %w : tensor<2x4x4xf32>, tensor<4x8xf32> -> tensor<2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%dy: tensor<2x4x4xf32>, %x: tensor<2x3x8xf32>) {
+  // expected-error @+1 {{'cherry.linear_grad_weight' op grad 'tensor<2x4x4xf32>' and input 'tensor<2x3x8xf32>' must have the same rows}}
+  %0 = cherry.linear_grad_weight %dy, %x : tensor<2x4x4xf32>, tensor<2x3x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<2x4xi32>, %dy: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{'cherry.embedding_grad' op result must be [vocab, 8], found 'tensor<32x6xf32>'}}
+  %0 = cherry.embedding_grad %ids, %dy : tensor<2x4xi32>, tensor<2x4x8xf32> -> tensor<32x6xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<6xf32>) {
+  // expected-error @+1 {{'cherry.rms_norm_grad' op weight must be [8], found 'tensor<6xf32>'}}
+  %0, %1 = cherry.rms_norm_grad %x, %w, %x : tensor<2x4x8xf32>, tensor<6xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{'cherry.rope_grad' op grad 'tensor<2x4x8xf32>' must be [batch, seq, heads * head_dim] with an even head_dim 3}}
+  %0 = cherry.rope_grad %x {head_dim = 3 : i64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x4x6xf32>) {
+  // expected-error @+1 {{'cherry.attention_grad' op query 'tensor<2x4x8xf32>' and key 'tensor<2x4x6xf32>' do not fit num_heads 2 and num_kv_heads 1}}
+  %0:3 = cherry.attention_grad %q, %k, %k, %q, %q {num_heads = 2 : i64, num_kv_heads = 1 : i64} : tensor<2x4x8xf32>, tensor<2x4x6xf32>
+  return
+}

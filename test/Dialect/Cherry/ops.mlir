@@ -137,4 +137,29 @@ module {
     }
     return %y, %aux, %m : tensor<2x4x32xf32>, tensor<f32>, tensor<2x4x32xf32>
   }
+
+  // The fused head and the gradient ops.
+  // CHECK-LABEL: func.func @gradients
+  func.func @gradients(%h: tensor<2x4x8xf32>, %w: tensor<32x8xf32>, %t: tensor<2x4xi32>,
+                       %k: tensor<2x4x4xf32>, %wk: tensor<4x8xf32>, %g: tensor<8xf32>) {
+    // CHECK: cherry.head_cross_entropy %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<32x8xf32>, tensor<2x4xi32>
+    %loss = cherry.head_cross_entropy %h, %w, %t : tensor<2x4x8xf32>, tensor<32x8xf32>, tensor<2x4xi32>
+    // CHECK: cherry.head_cross_entropy_grad %{{.*}} {ignore_index = 0 : i64, scale = 5.000000e-01 : f64} : tensor<2x4x8xf32>, tensor<32x8xf32>, tensor<2x4xi32>
+    %dh, %dw = cherry.head_cross_entropy_grad %h, %w, %t {ignore_index = 0 : i64, scale = 0.5 : f64} : tensor<2x4x8xf32>, tensor<32x8xf32>, tensor<2x4xi32>
+    // CHECK: cherry.linear_grad_input %{{.*}}, %{{.*}} : tensor<2x4x4xf32>, tensor<4x8xf32> -> tensor<2x4x8xf32>
+    %dx = cherry.linear_grad_input %k, %wk : tensor<2x4x4xf32>, tensor<4x8xf32> -> tensor<2x4x8xf32>
+    // CHECK: cherry.linear_grad_weight %{{.*}}, %{{.*}} : tensor<2x4x4xf32>, tensor<2x4x8xf32> -> tensor<4x8xf32>
+    %dwk = cherry.linear_grad_weight %k, %h : tensor<2x4x4xf32>, tensor<2x4x8xf32> -> tensor<4x8xf32>
+    // CHECK: cherry.embedding_grad %{{.*}}, %{{.*}} : tensor<2x4xi32>, tensor<2x4x8xf32> -> tensor<32x8xf32>
+    %dt = cherry.embedding_grad %t, %h : tensor<2x4xi32>, tensor<2x4x8xf32> -> tensor<32x8xf32>
+    // CHECK: cherry.rms_norm_grad %{{.*}}, %{{.*}}, %{{.*}} {eps = 9.9999999999999995E-7 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+    %dn, %dg = cherry.rms_norm_grad %h, %g, %dh {eps = 1.0e-6 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+    // CHECK: cherry.rope_grad %{{.*}} {head_dim = 4 : i64, theta = 5.000000e+05 : f64} : tensor<2x4x8xf32>
+    %dr = cherry.rope_grad %h {head_dim = 4 : i64, theta = 500000.0 : f64} : tensor<2x4x8xf32>
+    // CHECK: cherry.attention_grad %{{.*}} {num_heads = 2 : i64, num_kv_heads = 1 : i64} : tensor<2x4x8xf32>, tensor<2x4x4xf32>
+    %dq, %dk, %dv = cherry.attention_grad %h, %k, %k, %h, %dh {num_heads = 2 : i64, num_kv_heads = 1 : i64} : tensor<2x4x8xf32>, tensor<2x4x4xf32>
+    // CHECK: cherry.swiglu_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
+    %dga, %du = cherry.swiglu_grad %h, %dh, %dn : tensor<2x4x8xf32>
+    return
+  }
 }

@@ -144,3 +144,50 @@ int64_t MTPHeadOp::getForwardFlops() {
 int64_t MTPHeadOp::getBackwardFlops() {
   return getRegionFlops(getBody()).backward;
 }
+
+//===----------------------------------------------------------------------===//
+// Fused head and gradient ops
+//===----------------------------------------------------------------------===//
+
+static int64_t rowsOf(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return t.getNumElements() / t.getShape().back();
+}
+
+// The head's matmul plus 4 per logit for the softmax cross-entropy.
+int64_t HeadCrossEntropyOp::getForwardFlops() {
+  auto w = cast<RankedTensorType>(getWeight().getType());
+  int64_t vocab = w.getDimSize(0), dim = w.getDimSize(1);
+  return rowsOf(getInput()) * vocab * (2 * dim + 4);
+}
+
+int64_t LinearGradInputOp::getForwardFlops() {
+  auto w = cast<RankedTensorType>(getWeight().getType());
+  return 2 * rowsOf(getGrad()) * w.getDimSize(0) * w.getDimSize(1);
+}
+int64_t LinearGradWeightOp::getForwardFlops() {
+  auto dw = cast<RankedTensorType>(getResult().getType());
+  return 2 * rowsOf(getGrad()) * dw.getDimSize(0) * dw.getDimSize(1);
+}
+// One add per gradient element scattered.
+int64_t EmbeddingGradOp::getForwardFlops() { return numel(getGrad()); }
+// Two row reductions and the update of dx and dw: 8 per element.
+int64_t RMSNormGradOp::getForwardFlops() { return 8 * numel(getInput()); }
+int64_t RopeGradOp::getForwardFlops() { return 3 * numel(getGrad()); }
+// Flash-style backward: the scores recomputed (q·k), dv, dp, dq and dk are
+// five head_dim-long products per scored pair against the forward's two.
+int64_t AttentionGradOp::getForwardFlops() {
+  auto q = cast<RankedTensorType>(getQuery().getType());
+  int64_t heads = getNumHeads(), headDim = q.getDimSize(2) / heads;
+  int64_t seq = q.getDimSize(1);
+  int64_t pairs = getCausal() ? seq * (seq + 1) / 2 : seq * seq;
+  return q.getDimSize(0) * heads * pairs * (10 * headDim + 8);
+}
+// silu, its derivative and the two products: 10 per element.
+int64_t SwiGLUGradOp::getForwardFlops() { return 10 * numel(getGate()); }
+// Logits recomputed, then dh and dw: three matmuls, and 4 per logit.
+int64_t HeadCrossEntropyGradOp::getForwardFlops() {
+  auto w = cast<RankedTensorType>(getWeight().getType());
+  int64_t vocab = w.getDimSize(0), dim = w.getDimSize(1);
+  return rowsOf(getInput()) * vocab * (6 * dim + 4);
+}

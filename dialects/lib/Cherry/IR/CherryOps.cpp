@@ -570,3 +570,136 @@ void RecurrentOp::refineRegionArgumentTypes() {
   for (Region &layer : getLayers())
     layer.front().getArgument(0).setType(getInput().getType());
 }
+
+//===----------------------------------------------------------------------===//
+// Fused head and gradient ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult HeadCrossEntropyOp::verify() {
+  RankedTensorType h = tensorType(getInput());
+  RankedTensorType w = tensorType(getWeight());
+  RankedTensorType targets = tensorType(getTargets());
+  if (w.getRank() != 2 || h.getRank() < 2 ||
+      h.getShape().back() != w.getDimSize(1))
+    return emitOpError() << "weight must be [vocab, " << h.getShape().back()
+                         << "] for input " << h << ", found " << w;
+  if (targets.getShape() != h.getShape().drop_back())
+    return emitOpError() << "targets " << targets
+                         << " must have the input's shape without hidden ["
+                         << h.getShape().drop_back() << "]";
+  return verifySameElementType(*this, "weight", w, "input", h);
+}
+
+LogicalResult LinearGradInputOp::verify() {
+  RankedTensorType dy = tensorType(getGrad());
+  RankedTensorType w = tensorType(getWeight());
+  if (w.getRank() != 2 || dy.getRank() < 1 ||
+      dy.getShape().back() != w.getDimSize(0))
+    return emitOpError() << "grad " << dy << " must end in out_features "
+                         << (w.getRank() == 2 ? w.getDimSize(0) : -1)
+                         << " of weight " << w;
+  SmallVector<int64_t> expected(dy.getShape());
+  expected.back() = w.getDimSize(1);
+  return verifyResultType(*this, tensorType(getResult()), expected,
+                          dy.getElementType(), "grad rows x in_features");
+}
+
+LogicalResult LinearGradWeightOp::verify() {
+  RankedTensorType dy = tensorType(getGrad());
+  RankedTensorType x = tensorType(getInput());
+  if (dy.getRank() < 1 || dy.getShape().drop_back() != x.getShape().drop_back())
+    return emitOpError() << "grad " << dy << " and input " << x
+                         << " must have the same rows";
+  return verifyResultType(*this, tensorType(getResult()),
+                          {dy.getShape().back(), x.getShape().back()},
+                          dy.getElementType(), "[out_features, in_features]");
+}
+
+LogicalResult EmbeddingGradOp::verify() {
+  RankedTensorType ids = tensorType(getIds());
+  RankedTensorType dy = tensorType(getGrad());
+  RankedTensorType result = tensorType(getResult());
+  if (dy.getShape().drop_back() != ids.getShape())
+    return emitOpError() << "grad " << dy << " must be the ids' shape " << ids
+                         << " plus hidden";
+  if (result.getRank() != 2 || result.getDimSize(1) != dy.getShape().back())
+    return emitOpError() << "result must be [vocab, " << dy.getShape().back()
+                         << "], found " << result;
+  return success();
+}
+
+LogicalResult RMSNormGradOp::verify() {
+  RankedTensorType x = tensorType(getInput());
+  RankedTensorType w = tensorType(getWeight());
+  if (tensorType(getGrad()) != x)
+    return emitOpError() << "grad " << getGrad().getType()
+                         << " must have the input's type " << x;
+  if (w.getRank() != 1 || w.getDimSize(0) != x.getShape().back())
+    return emitOpError() << "weight must be [" << x.getShape().back()
+                         << "], found " << w;
+  if (tensorType(getInputGrad()) != x || tensorType(getWeightGrad()) != w)
+    return emitOpError() << "results must have the input's and the weight's "
+                            "types";
+  return success();
+}
+
+LogicalResult RopeGradOp::verify() {
+  RankedTensorType dy = tensorType(getGrad());
+  int64_t headDim = static_cast<int64_t>(getHeadDim());
+  if (dy.getRank() != 3 || headDim <= 0 || headDim % 2 ||
+      dy.getDimSize(2) % headDim)
+    return emitOpError() << "grad " << dy
+                         << " must be [batch, seq, heads * head_dim] with an "
+                            "even head_dim "
+                         << headDim;
+  if (tensorType(getResult()) != dy)
+    return emitOpError() << "result must have the grad's type " << dy;
+  return success();
+}
+
+LogicalResult AttentionGradOp::verify() {
+  RankedTensorType q = tensorType(getQuery());
+  RankedTensorType k = tensorType(getKey());
+  int64_t heads = static_cast<int64_t>(getNumHeads());
+  int64_t kvHeads = static_cast<int64_t>(getNumKvHeads());
+  if (q.getRank() != 3 || k.getRank() != 3 || heads <= 0 || kvHeads <= 0 ||
+      heads % kvHeads || q.getDimSize(2) % heads ||
+      k.getDimSize(2) != kvHeads * (q.getDimSize(2) / heads) ||
+      k.getShape().take_front(2) != q.getShape().take_front(2))
+    return emitOpError() << "query " << q << " and key " << k
+                         << " do not fit num_heads " << heads
+                         << " and num_kv_heads " << kvHeads;
+  if (tensorType(getValue()) != k || tensorType(getOutput()) != q ||
+      tensorType(getGrad()) != q)
+    return emitOpError() << "value must have the key's type, output and grad "
+                            "the query's";
+  if (tensorType(getQueryGrad()) != q || tensorType(getKeyGrad()) != k ||
+      tensorType(getValueGrad()) != k)
+    return emitOpError() << "results must have the types of query, key and "
+                            "value";
+  return success();
+}
+
+LogicalResult SwiGLUGradOp::verify() {
+  RankedTensorType gate = tensorType(getGate());
+  if (tensorType(getUp()) != gate || tensorType(getGrad()) != gate ||
+      tensorType(getGateGrad()) != gate || tensorType(getUpGrad()) != gate)
+    return emitOpError() << "operands and results must all be " << gate;
+  return success();
+}
+
+LogicalResult HeadCrossEntropyGradOp::verify() {
+  RankedTensorType h = tensorType(getInput());
+  RankedTensorType w = tensorType(getWeight());
+  if (w.getRank() != 2 || h.getRank() < 2 ||
+      h.getShape().back() != w.getDimSize(1))
+    return emitOpError() << "weight must be [vocab, " << h.getShape().back()
+                         << "] for input " << h << ", found " << w;
+  if (tensorType(getTargets()).getShape() != h.getShape().drop_back())
+    return emitOpError() << "targets must have the input's shape without "
+                            "hidden";
+  if (tensorType(getInputGrad()) != h || tensorType(getWeightGrad()) != w)
+    return emitOpError() << "results must have the input's and the weight's "
+                            "types";
+  return success();
+}

@@ -126,4 +126,40 @@ def CherryPlanMemoryPass : Pass<"cherry-plan-memory", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryFuseHeadPass : Pass<"cherry-fuse-head", "::mlir::ModuleOp"> {
+  let summary = "Fuse the LM head and the cross-entropy into one op";
+  let description = [{
+    Rewrites `cross_entropy(linear(h, w), targets)`, when the logits have no
+    other use and the head no bias, into `head_cross_entropy(h, w, targets)`:
+    the logits stop being a value of the program, so neither the forward
+    nor the gradient ever holds `[tokens, vocab]` of them.
+  }];
+}
+
+def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation through DifferentiableOpInterface";
+  let description = [{
+    Builds `name(ids, targets) -> (loss, grads...)` from `function`, a
+    forward function returning a scalar loss: decoder layers are inlined,
+    the forward ops kept, and each op, visited in reverse, builds its own
+    vector-Jacobian product (`DifferentiableOpInterface::buildVJP`); there is
+    no switch over op names. Cotangents of values used several times are
+    summed, and so are the gradients of a parameter read several times
+    (tied embeddings). The gradients come back in module order, one per
+    trainable parameter that reaches the loss, each result tagged
+    `cherry.grad_of = @param`. The loss must be a `head_cross_entropy`
+    (run `cherry-fuse-head` first) so that no gradient materializes the
+    logits.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Forward function to differentiate">,
+    Option<"name", "name", "std::string", /*default=*/"\"train_step\"",
+           "Name of the function returning the loss and the gradients">,
+    Option<"keepForward", "keep-forward", "bool", /*default=*/"true",
+           "Keep the forward function">,
+  ];
+}
+
 #endif // CHERRY_TRANSFORMS_PASSES_TD

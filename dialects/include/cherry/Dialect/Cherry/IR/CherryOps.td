@@ -28,6 +28,8 @@ class Cherry_Op<string mnemonic, list<Trait> traits = []>
 
 def Cherry_Cost : DeclareOpInterfaceMethods<Cherry_CostOpInterface>;
 def Cherry_Shape : DeclareOpInterfaceMethods<Cherry_ShapeInferenceOpInterface>;
+def Cherry_Differentiable
+    : DeclareOpInterfaceMethods<Cherry_DifferentiableOpInterface>;
 def Cherry_ShapeInferred
     : DeclareOpInterfaceMethods<Cherry_ShapeInferenceOpInterface,
                                 ["inferResultTypes"]>;
@@ -109,7 +111,7 @@ def Cherry_ParamRefOp : Cherry_Op<"param_ref", [
 //===----------------------------------------------------------------------===//
 
 def Cherry_EmbeddingOp : Cherry_Op<"embedding", [
-    Pure, Cherry_CostWithBackward, Cherry_ShapeInferred]> {
+    Pure, Cherry_CostWithBackward, Cherry_ShapeInferred, Cherry_Differentiable]> {
   let summary = "Looks up rows of an embedding table";
   let description = [{
     `result[..., :] = table[ids[...], :]`. The table is `[vocab, hidden]`
@@ -130,7 +132,8 @@ def Cherry_EmbeddingOp : Cherry_Op<"embedding", [
 }
 
 def Cherry_RMSNormOp : Cherry_Op<"rms_norm", [
-    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape]> {
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape,
+    Cherry_Differentiable]> {
   let summary = "Root-mean-square normalisation over the last dimension";
   let description = [{
     `result = input / sqrt(mean(input^2, -1) + eps) * weight`, with `weight`
@@ -151,7 +154,7 @@ def Cherry_RMSNormOp : Cherry_Op<"rms_norm", [
 }
 
 def Cherry_LinearOp : Cherry_Op<"linear", [
-    Pure, Cherry_Cost, Cherry_ShapeInferred]> {
+    Pure, Cherry_Cost, Cherry_ShapeInferred, Cherry_Differentiable]> {
   let summary = "Affine map x·Wᵀ (+ b) over the last dimension";
   let description = [{
     The weight is `[out_features, in_features]`, the layout of Hugging Face
@@ -176,7 +179,8 @@ def Cherry_LinearOp : Cherry_Op<"linear", [
 }
 
 def Cherry_RopeOp : Cherry_Op<"rope", [
-    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape]> {
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape,
+    Cherry_Differentiable]> {
   let summary = "Rotary position embedding on packed heads";
   let description = [{
     Rotates each head of `input` (`[batch, seq, heads * head_dim]`) by the
@@ -198,7 +202,7 @@ def Cherry_RopeOp : Cherry_Op<"rope", [
 
 def Cherry_AttentionOp : Cherry_Op<"attention", [
     Pure, AllTypesMatch<["query", "result"]>, AllTypesMatch<["key", "value"]>,
-    Cherry_Cost, Cherry_Shape]> {
+    Cherry_Cost, Cherry_Shape, Cherry_Differentiable]> {
   let summary = "Scaled dot-product attention, grouped-query, causal";
   let description = [{
     `query` is `[batch, seq, num_heads * head_dim]`, `key` and `value` are
@@ -230,7 +234,8 @@ def Cherry_AttentionOp : Cherry_Op<"attention", [
 }
 
 def Cherry_SwiGLUOp : Cherry_Op<"swiglu", [
-    Pure, AllTypesMatch<["gate", "up", "result"]>, Cherry_Cost, Cherry_Shape]> {
+    Pure, AllTypesMatch<["gate", "up", "result"]>, Cherry_Cost, Cherry_Shape,
+    Cherry_Differentiable]> {
   let summary = "SwiGLU activation: silu(gate) * up";
   let description = [{
     The gated activation of the Llama MLP, `gate * sigmoid(gate) * up`.
@@ -248,7 +253,7 @@ class Cherry_ElementwiseBinaryOp<string mnemonic, string formula,
                                  list<Trait> traits = []>
     : Cherry_Op<mnemonic, !listconcat(traits, [
           Pure, AllTypesMatch<["lhs", "rhs", "result"]>, Cherry_Cost,
-          Cherry_Shape])> {
+          Cherry_Shape, Cherry_Differentiable])> {
   let summary = "Element-wise " # formula;
   let description = [{
     Operands and result have one type; there is no implicit broadcasting.
@@ -284,6 +289,209 @@ def Cherry_CrossEntropyOp : Cherry_Op<"cross_entropy", [
   let results = (outs Cherry_Loss:$loss);
   let assemblyFormat = [{
     $logits `,` $targets attr-dict `:` type($logits) `,` type($targets)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_HeadCrossEntropyOp : Cherry_Op<"head_cross_entropy", [
+    Pure, Cherry_Cost, Cherry_Differentiable]> {
+  let summary = "LM head and mean cross-entropy, fused";
+  let description = [{
+    `cross_entropy(linear(h, weight), targets)` as one op: `h` is
+    `[..., hidden]`, `weight` the `[vocab, hidden]` head (or the tied
+    embedding table). The logits are never a value of the program, so no
+    pass can make them live: the kernel computes them a tile at a time, and
+    so does the gradient. `cherry-fuse-head` forms it from the unfused pair.
+
+    ```mlir
+    %loss = cherry.head_cross_entropy %h, %w, %targets
+        : tensor<2x16x64xf32>, tensor<256x64xf32>, tensor<2x16xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       Cherry_IndexTensor:$targets,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Cherry_Loss:$loss);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $targets attr-dict `:` type($input) `,`
+    type($weight) `,` type($targets)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Gradients (built by the ops' vector-Jacobian products)
+//===----------------------------------------------------------------------===//
+
+class Cherry_GradOp<string mnemonic, list<Trait> traits = []>
+    : Cherry_Op<mnemonic, !listconcat(traits, [Pure, Cherry_Cost])>;
+
+def Cherry_LinearGradInputOp : Cherry_GradOp<"linear_grad_input"> {
+  let summary = "Gradient of linear with respect to its input: dy · W";
+  let description = [{
+    `dx[..., in] = dy[..., out] · weight[out, in]`.
+
+    ```mlir
+    %dx = cherry.linear_grad_input %dy, %w : tensor<2x16x32xf32>, tensor<32x64xf32> -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$grad, Cherry_FloatTensor:$weight);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $weight attr-dict `:` type($grad) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_LinearGradWeightOp : Cherry_GradOp<"linear_grad_weight"> {
+  let summary = "Gradient of linear with respect to its weight: dyᵀ · x";
+  let description = [{
+    `dw[out, in] = sum over rows of dy[row, out] x[row, in]`.
+
+    ```mlir
+    %dw = cherry.linear_grad_weight %dy, %x : tensor<2x16x32xf32>, tensor<2x16x64xf32> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$grad, Cherry_FloatTensor:$input);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` type($grad) `,` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_EmbeddingGradOp : Cherry_GradOp<"embedding_grad"> {
+  let summary = "Gradient of embedding: rows of dy scatter-added at the ids";
+  let description = [{
+    `dtable[v, :] = sum of dy[p, :] over positions p with ids[p] == v`; the
+    result type gives the table shape.
+
+    ```mlir
+    %dt = cherry.embedding_grad %ids, %dy : tensor<2x16xi32>, tensor<2x16x64xf32> -> tensor<256x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_IndexTensor:$ids, Cherry_FloatTensor:$grad);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $grad attr-dict `:` type($ids) `,` type($grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_RMSNormGradOp : Cherry_GradOp<"rms_norm_grad", [
+    AllTypesMatch<["input", "grad", "input_grad"]>,
+    AllTypesMatch<["weight", "weight_grad"]>]> {
+  let summary = "Gradient of rms_norm: input and weight gradients";
+  let description = [{
+    With `r = sqrt(mean(x²) + eps)` per row and `g = weight · dy`:
+    `dx = g / r - x · sum(g · x) / (dim · r³)` and
+    `dweight = sum over rows of dy · x / r`.
+
+    ```mlir
+    %dx, %dw = cherry.rms_norm_grad %x, %w, %dy : tensor<2x16x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       Cherry_FloatTensor:$grad,
+                       DefaultValuedAttr<F64Attr, "1e-5">:$eps);
+  let results = (outs Cherry_FloatTensor:$input_grad,
+                      Cherry_FloatTensor:$weight_grad);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $grad attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_RopeGradOp : Cherry_GradOp<"rope_grad", [
+    AllTypesMatch<["grad", "result"]>]> {
+  let summary = "Gradient of rope: the inverse rotation";
+  let description = [{
+    Rotates each head of `grad` by the negated RoPE angle (the transpose of
+    the forward rotation).
+
+    ```mlir
+    %dx = cherry.rope_grad %dy {head_dim = 16 : i64} : tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$grad, I64Attr:$head_dim,
+                       DefaultValuedAttr<F64Attr, "10000.0">:$theta);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($grad)";
+  let hasVerifier = 1;
+}
+
+def Cherry_AttentionGradOp : Cherry_GradOp<"attention_grad", [
+    AllTypesMatch<["query", "output", "grad", "query_grad"]>,
+    AllTypesMatch<["key", "value", "key_grad", "value_grad"]>]> {
+  let summary = "Gradient of attention with respect to query, key and value";
+  let description = [{
+    Recomputes the softmax from `query` and `key` (of the forward pass only
+    its output is kept) and returns `(dquery, dkey, dvalue)`; key and value
+    gradients sum over the query heads sharing a kv head.
+
+    ```mlir
+    %dq, %dk, %dv = cherry.attention_grad %q, %k, %v, %o, %do
+        {num_heads = 4 : i64, num_kv_heads = 2 : i64}
+        : tensor<2x16x64xf32>, tensor<2x16x32xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$query, Cherry_FloatTensor:$key,
+                       Cherry_FloatTensor:$value, Cherry_FloatTensor:$output,
+                       Cherry_FloatTensor:$grad, I64Attr:$num_heads,
+                       I64Attr:$num_kv_heads,
+                       DefaultValuedAttr<BoolAttr, "true">:$causal);
+  let results = (outs Cherry_FloatTensor:$query_grad,
+                      Cherry_FloatTensor:$key_grad,
+                      Cherry_FloatTensor:$value_grad);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $output `,` $grad attr-dict `:`
+    type($query) `,` type($key)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_SwiGLUGradOp : Cherry_GradOp<"swiglu_grad", [
+    AllTypesMatch<["gate", "up", "grad", "gate_grad", "up_grad"]>]> {
+  let summary = "Gradient of swiglu with respect to gate and up";
+  let description = [{
+    `dgate = dy · up · silu'(gate)`, `dup = dy · silu(gate)`.
+
+    ```mlir
+    %dg, %du = cherry.swiglu_grad %gate, %up, %dy : tensor<2x16x172xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$gate, Cherry_FloatTensor:$up,
+                       Cherry_FloatTensor:$grad);
+  let results = (outs Cherry_FloatTensor:$gate_grad,
+                      Cherry_FloatTensor:$up_grad);
+  let assemblyFormat = "$gate `,` $up `,` $grad attr-dict `:` type($gate)";
+  let hasVerifier = 1;
+}
+
+def Cherry_HeadCrossEntropyGradOp : Cherry_GradOp<"head_cross_entropy_grad", [
+    AllTypesMatch<["input", "input_grad"]>,
+    AllTypesMatch<["weight", "weight_grad"]>]> {
+  let summary = "Gradient of head_cross_entropy for input and head weight";
+  let description = [{
+    With `dlogits = (softmax(h · wᵀ) - onehot(targets)) · scale / count`
+    (count: the non-ignored positions), returns `(dh, dweight) =
+    (dlogits · w, dlogitsᵀ · h)`, recomputing the logits a tile at a time.
+    `scale` is the loss's own cotangent (1 for the loss being minimized).
+
+    ```mlir
+    %dh, %dw = cherry.head_cross_entropy_grad %h, %w, %targets {scale = 1.0 : f64}
+        : tensor<2x16x64xf32>, tensor<256x64xf32>, tensor<2x16xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       Cherry_IndexTensor:$targets,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index,
+                       DefaultValuedAttr<F64Attr, "1.0">:$scale);
+  let results = (outs Cherry_FloatTensor:$input_grad,
+                      Cherry_FloatTensor:$weight_grad);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $targets attr-dict `:` type($input) `,`
+    type($weight) `,` type($targets)
   }];
   let hasVerifier = 1;
 }

@@ -1,0 +1,96 @@
+//===- CherryVJP.cpp - DifferentiableOpInterface for cherry ops -----------===//
+//
+// Each op builds its own vector-Jacobian product from the cotangents of its
+// results: one entry per operand, null where no gradient flows (token ids,
+// targets). Gradients of heavy ops are gradient ops of their own
+// (`linear_grad_input`, `attention_grad`, ...) that lower to fused kernels,
+// never compositions of small ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+using VJP = FailureOr<SmallVector<Value>>;
+
+FailureOr<SmallVector<Value>> EmbeddingOp::buildVJP(OpBuilder &b,
+                                                    ValueRange cotangents) {
+  Value table = EmbeddingGradOp::create(b, getLoc(), getTable().getType(),
+                                        getIds(), cotangents[0]);
+  return SmallVector<Value>{Value(), table};
+}
+
+VJP RMSNormOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  auto grad = RMSNormGradOp::create(b, getLoc(), getInput().getType(),
+                                    getWeight().getType(), getInput(),
+                                    getWeight(), cotangents[0], getEpsAttr());
+  return SmallVector<Value>{grad.getInputGrad(), grad.getWeightGrad()};
+}
+
+VJP LinearOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  if (getBias())
+    return emitOpError() << "with a bias is not differentiable yet";
+  Value dx = LinearGradInputOp::create(b, getLoc(), getInput().getType(),
+                                       cotangents[0], getWeight());
+  Value dw = LinearGradWeightOp::create(b, getLoc(), getWeight().getType(),
+                                        cotangents[0], getInput());
+  return SmallVector<Value>{dx, dw};
+}
+
+VJP RopeOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  Value dx =
+      RopeGradOp::create(b, getLoc(), getInput().getType(), cotangents[0],
+                         getHeadDimAttr(), getThetaAttr());
+  return SmallVector<Value>{dx};
+}
+
+VJP AttentionOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  auto grad = AttentionGradOp::create(
+      b, getLoc(), getQuery().getType(), getKey().getType(),
+      getValue().getType(), getQuery(), getKey(), getValue(), getResult(),
+      cotangents[0], getNumHeadsAttr(), getNumKvHeadsAttr(), getCausalAttr());
+  return SmallVector<Value>{grad.getQueryGrad(), grad.getKeyGrad(),
+                            grad.getValueGrad()};
+}
+
+VJP SwiGLUOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  auto grad =
+      SwiGLUGradOp::create(b, getLoc(), getGate().getType(), getUp().getType(),
+                           getGate(), getUp(), cotangents[0]);
+  return SmallVector<Value>{grad.getGateGrad(), grad.getUpGrad()};
+}
+
+VJP AddOp::buildVJP(OpBuilder &, ValueRange cotangents) {
+  return SmallVector<Value>{cotangents[0], cotangents[0]};
+}
+
+VJP SubOp::buildVJP(OpBuilder &, ValueRange) {
+  return emitOpError() << "is not differentiable yet (no negation op)";
+}
+
+VJP MulOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  Value dl = MulOp::create(b, getLoc(), getType(), cotangents[0], getRhs());
+  Value dr = MulOp::create(b, getLoc(), getType(), cotangents[0], getLhs());
+  return SmallVector<Value>{dl, dr};
+}
+
+VJP HeadCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  // The loss's cotangent must be a known constant (1 for the loss being
+  // minimized): it becomes the gradient op's `scale`.
+  FloatAttr scale;
+  DenseElementsAttr splat;
+  if (!matchPattern(cotangents[0], m_Constant(&splat)) || !splat.isSplat())
+    return emitOpError() << "can only be differentiated as the loss (its "
+                            "cotangent must be a constant)";
+  scale = b.getF64FloatAttr(splat.getSplatValue<APFloat>().convertToDouble());
+  auto grad = HeadCrossEntropyGradOp::create(
+      b, getLoc(), getInput().getType(), getWeight().getType(), getInput(),
+      getWeight(), getTargets(), getIgnoreIndexAttr(), scale);
+  return SmallVector<Value>{grad.getInputGrad(), grad.getWeightGrad(), Value()};
+}

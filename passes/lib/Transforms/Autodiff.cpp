@@ -1,0 +1,170 @@
+//===- Autodiff.cpp - Reverse-mode differentiation of a forward function --===//
+//
+// Builds `train_step(ids, targets) -> (loss, gradients...)` from a forward
+// function returning a scalar loss: the forward ops, then, walking them in
+// reverse, each op's vector-Jacobian product from DifferentiableOpInterface.
+// There is no switch over op names. A value used several times (the residual
+// stream, the normalized input of q, k and v) sums its cotangents; so does a
+// parameter read several times (tied embeddings, shared recurrent weights).
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace mlir::cherry {
+#define GEN_PASS_DEF_CHERRYAUTODIFFPASS
+#include "cherry/Transforms/Passes.h.inc"
+} // namespace mlir::cherry
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+namespace {
+
+/// Moves the bodies of decoder layers into the enclosing block: a layer's
+/// result becomes the value its body yields.
+void inlineLayers(func::FuncOp func) {
+  SmallVector<DecoderLayerOp> layers;
+  func.walk([&](DecoderLayerOp layer) { layers.push_back(layer); });
+  for (DecoderLayerOp layer : layers) {
+    Block &body = layer.getBody().front();
+    Operation *yield = body.getTerminator();
+    body.getArgument(0).replaceAllUsesWith(layer.getInput());
+    Value result = yield->getOperand(0);
+    yield->erase();
+    layer->getBlock()->getOperations().splice(Block::iterator(layer),
+                                              body.getOperations());
+    layer.getResult().replaceAllUsesWith(result);
+    layer.erase();
+  }
+}
+
+struct AutodiffPass
+    : public mlir::cherry::impl::CherryAutodiffPassBase<AutodiffPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto forward = module.lookupSymbol<func::FuncOp>(function);
+    if (!forward) {
+      module.emitError() << "cherry-autodiff: no function @" << function;
+      return signalPassFailure();
+    }
+    FunctionType type = forward.getFunctionType();
+    if (type.getNumResults() != 1 ||
+        cast<RankedTensorType>(type.getResult(0)).getRank() != 0) {
+      forward.emitError() << "cherry-autodiff: @" << function
+                          << " must return one scalar loss";
+      return signalPassFailure();
+    }
+
+    // train_step starts as a copy of the forward function, layers inlined.
+    OpBuilder moduleBuilder(forward);
+    moduleBuilder.setInsertionPointAfter(forward);
+    auto train = cast<func::FuncOp>(moduleBuilder.clone(*forward));
+    train.setName(name);
+    inlineLayers(train);
+    Block &block = train.getBody().front();
+    auto ret = cast<func::ReturnOp>(block.getTerminator());
+    Value loss = ret.getOperand(0);
+
+    OpBuilder b(ret);
+    llvm::DenseMap<Value, Value> cotangent;
+    llvm::MapVector<StringAttr, Value> paramGrads;
+    auto accumulate = [&](Value value, Value grad, Location loc) {
+      Value &slot = cotangent[value];
+      slot =
+          slot ? AddOp::create(b, loc, value.getType(), slot, grad).getResult()
+               : grad;
+    };
+    auto lossType = cast<RankedTensorType>(loss.getType());
+    cotangent[loss] = arith::ConstantOp::create(
+        b, train.getLoc(),
+        DenseElementsAttr::get(lossType,
+                               b.getFloatAttr(lossType.getElementType(), 1.0)));
+
+    // Reverse walk over the forward ops (those before the return).
+    SmallVector<Operation *> forwardOps;
+    for (Operation &op : block.without_terminator())
+      forwardOps.push_back(&op);
+    for (Operation *op : llvm::reverse(forwardOps)) {
+      if (isa<arith::ConstantOp>(op))
+        continue;
+      SmallVector<Value> resultGrads;
+      bool any = false;
+      for (Value r : op->getResults()) {
+        resultGrads.push_back(cotangent.lookup(r));
+        any |= bool(resultGrads.back());
+      }
+      if (!any)
+        continue;
+      if (auto ref = dyn_cast<ParamRefOp>(op)) {
+        Value &slot = paramGrads[ref.getParamAttr().getAttr()];
+        slot = slot ? AddOp::create(b, op->getLoc(), slot.getType(), slot,
+                                    resultGrads[0])
+                          .getResult()
+                    : resultGrads[0];
+        continue;
+      }
+      if (isa<CrossEntropyOp>(op)) {
+        op->emitOpError() << "must be fused with its head before "
+                             "differentiation (run cherry-fuse-head): its "
+                             "own gradient would materialize the logits";
+        return signalPassFailure();
+      }
+      auto diff = dyn_cast<DifferentiableOpInterface>(op);
+      if (!diff) {
+        op->emitOpError() << "is not differentiable (it does not implement "
+                             "DifferentiableOpInterface)";
+        return signalPassFailure();
+      }
+      if (llvm::is_contained(resultGrads, Value())) {
+        op->emitOpError() << "has results that do not all reach the loss; "
+                             "not supported yet";
+        return signalPassFailure();
+      }
+      FailureOr<SmallVector<Value>> operandGrads =
+          diff.buildVJP(b, resultGrads);
+      if (failed(operandGrads))
+        return signalPassFailure();
+      for (auto [operand, grad] :
+           llvm::zip_equal(op->getOperands(), *operandGrads))
+        if (grad)
+          accumulate(operand, grad, op->getLoc());
+    }
+
+    // Results: the loss, then one gradient per trainable parameter that
+    // reaches it, in module order.
+    SmallVector<Value> results{loss};
+    SmallVector<Attribute> gradOf;
+    for (auto param : module.getOps<ParamOp>()) {
+      if (!param.getTrainable())
+        continue;
+      Value grad = paramGrads.lookup(param.getSymNameAttr());
+      if (!grad)
+        continue;
+      results.push_back(grad);
+      gradOf.push_back(FlatSymbolRefAttr::get(param.getSymNameAttr()));
+    }
+    func::ReturnOp::create(b, ret.getLoc(), results);
+    ret.erase();
+    SmallVector<Type> resultTypes;
+    for (Value v : results)
+      resultTypes.push_back(v.getType());
+    train.setType(
+        FunctionType::get(&getContext(), type.getInputs(), resultTypes));
+    for (auto [i, sym] : llvm::enumerate(gradOf))
+      train.setResultAttr(i + 1, "cherry.grad_of", sym);
+    if (!keepForward)
+      forward.erase();
+  }
+};
+
+} // namespace
