@@ -191,3 +191,17 @@ int64_t HeadCrossEntropyGradOp::getForwardFlops() {
   int64_t vocab = w.getDimSize(0), dim = w.getDimSize(1);
   return rowsOf(getInput()) * vocab * (6 * dim + 4);
 }
+
+// A multiply-add per gradient element.
+int64_t GradSquaredNormOp::getForwardFlops() {
+  int64_t total = 0;
+  for (Value g : getGrads())
+    total += 2 * numel(g);
+  return total;
+}
+// Moments, bias correction, square root, division and decay: 12 per element.
+int64_t AdamWUpdateOp::getForwardFlops() { return 12 * numel(getGrad()); }
+int64_t AdamWUpdateOp::getBackwardFlops() { return 0; }
+// Clip, decay and step: 4 per element.
+int64_t SGDUpdateOp::getForwardFlops() { return 4 * numel(getGrad()); }
+int64_t SGDUpdateOp::getBackwardFlops() { return 0; }

@@ -703,3 +703,51 @@ LogicalResult HeadCrossEntropyGradOp::verify() {
                             "types";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates
+//===----------------------------------------------------------------------===//
+
+/// `sym` must name a cherry.param of type `type`.
+static LogicalResult verifyParamOfType(Operation *op,
+                                       SymbolTableCollection &symbolTable,
+                                       FlatSymbolRefAttr sym, Type type,
+                                       StringRef role) {
+  auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(op, sym);
+  if (!param)
+    return op->emitOpError() << role << " " << sym
+                             << " is not a cherry.param";
+  if (param.getType() != type)
+    return op->emitOpError() << role << " " << sym << " has type "
+                             << param.getType() << ", the gradient " << type;
+  return success();
+}
+
+static LogicalResult verifyHyper(Operation *op, Value hyper) {
+  auto type = cast<RankedTensorType>(hyper.getType());
+  if (type.getRank() != 1 || type.getDimSize(0) != 8 ||
+      !type.getElementType().isF32())
+    return op->emitOpError() << "hyper must be tensor<8xf32> [lr, beta1, "
+                                "beta2, eps, weight_decay, step, "
+                                "max_grad_norm, 0], found "
+                             << type;
+  return success();
+}
+
+LogicalResult
+AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  Type type = getGrad().getType();
+  if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(), type,
+                               "param")) ||
+      failed(verifyParamOfType(*this, symbolTable, getMAttr(), type, "m")) ||
+      failed(verifyParamOfType(*this, symbolTable, getVAttr(), type, "v")))
+    return failure();
+  return verifyHyper(*this, getHyper());
+}
+
+LogicalResult SGDUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(),
+                               getGrad().getType(), "param")))
+    return failure();
+  return verifyHyper(*this, getHyper());
+}

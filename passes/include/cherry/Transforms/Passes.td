@@ -162,4 +162,25 @@ def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
+  let summary = "Turn the gradients of train_step into AdamW or SGD updates";
+  let description = [{
+    Rewrites `function` (`(ids, targets) -> (loss, grads...)` from
+    `cherry-autodiff`) into `(ids, targets, hyper) -> (loss, grad_sq_norm)`:
+    `cherry.grad_sq_norm` of all gradients (global-norm clipping needs it
+    before any update), then one `cherry.adamw_update` or
+    `cherry.sgd_update` per parameter. AdamW's moments become zero-initialized,
+    non-trainable parameters `optimizer.m.<name>` and `optimizer.v.<name>`.
+    Weight decay is applied to parameters of rank >= 2 only. `hyper` carries
+    the runtime scalars `[lr, beta1, beta2, eps, weight_decay, step,
+    max_grad_norm, 0]`, so schedules and settings need no recompilation.
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
+           "adamw or sgd">,
+    Option<"function", "function", "std::string",
+           /*default=*/"\"train_step\"", "Function returning the gradients">,
+  ];
+}
+
 #endif // CHERRY_TRANSFORMS_PASSES_TD

@@ -42,6 +42,13 @@ def Cherry_Loss : 0DTensorOf<[F32]> {
   let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
 }
 
+// The optimizer's runtime scalars: [lr, beta1, beta2, eps, weight_decay,
+// step, max_grad_norm, 0].
+def Cherry_Hyper : 1DTensorOf<[F32]> {
+  let builderCall =
+      "::mlir::RankedTensorType::get({8}, $_builder.getF32Type())";
+}
+
 def Cherry_LayerRegion : Region<CPred<"::llvm::hasSingleElement($_self)">,
                                 "region with one block">;
 
@@ -494,6 +501,74 @@ def Cherry_HeadCrossEntropyGradOp : Cherry_GradOp<"head_cross_entropy_grad", [
     type($weight) `,` type($targets)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates (built by cherry-optimizer)
+//===----------------------------------------------------------------------===//
+
+def Cherry_GradSquaredNormOp : Cherry_Op<"grad_sq_norm", [Pure, Cherry_Cost]> {
+  let summary = "Sum of the squares of all gradient elements";
+  let description = [{
+    The squared global L2 norm of the gradients, as PyTorch's
+    `clip_grad_norm_` computes it before clipping; the updates read it to
+    scale every gradient by `min(1, max_norm / (norm + 1e-6))`.
+
+    ```mlir
+    %sq = cherry.grad_sq_norm %g0, %g1 : tensor<32x8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Cherry_FloatTensor>:$grads);
+  let results = (outs Cherry_Loss:$result);
+  let assemblyFormat = "$grads attr-dict `:` type($grads)";
+}
+
+class Cherry_UpdateOp<string mnemonic>
+    : Cherry_Op<mnemonic, [MemoryEffects<[MemWrite]>,
+                           DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+                           Cherry_CostWithBackward]>;
+
+def Cherry_AdamWUpdateOp : Cherry_UpdateOp<"adamw_update"> {
+  let summary = "One AdamW step on a parameter (torch.optim.AdamW semantics)";
+  let description = [{
+    Updates parameter `param` and its moment parameters `m` and `v` in place
+    from `grad`, clipped by the global norm. `hyper` holds the runtime
+    scalars `[lr, beta1, beta2, eps, weight_decay, step, max_grad_norm, 0]`
+    (step 1-based; max_grad_norm 0 disables clipping), so one executable
+    serves any schedule and any settings. Weight decay applies only when
+    `decay` is set (matrices and embeddings; not norms).
+
+    ```mlir
+    cherry.adamw_update @w, @optimizer.m.w, @optimizer.v.w, %g, %hyper, %sq {decay = true}
+        : tensor<4x8xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param, FlatSymbolRefAttr:$m,
+                       FlatSymbolRefAttr:$v, Cherry_FloatTensor:$grad,
+                       Cherry_Hyper:$hyper, Cherry_Loss:$grad_sq_norm,
+                       DefaultValuedAttr<BoolAttr, "true">:$decay);
+  let assemblyFormat = [{
+    $param `,` $m `,` $v `,` $grad `,` $hyper `,` $grad_sq_norm attr-dict `:`
+    type($grad)
+  }];
+}
+
+def Cherry_SGDUpdateOp : Cherry_UpdateOp<"sgd_update"> {
+  let summary = "One SGD step on a parameter (torch.optim.SGD, no momentum)";
+  let description = [{
+    `param -= lr * (clip * grad + weight_decay * param)` with the runtime
+    scalars of `hyper` as for `adamw_update`.
+
+    ```mlir
+    cherry.sgd_update @w, %g, %hyper, %sq {decay = false} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param, Cherry_FloatTensor:$grad,
+                       Cherry_Hyper:$hyper, Cherry_Loss:$grad_sq_norm,
+                       DefaultValuedAttr<BoolAttr, "true">:$decay);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $hyper `,` $grad_sq_norm attr-dict `:` type($grad)
+  }];
 }
 
 //===----------------------------------------------------------------------===//
