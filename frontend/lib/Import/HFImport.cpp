@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -330,6 +331,17 @@ mlir::cherry::importHuggingFaceModel(llvm::SourceMgr &sourceMgr,
       buildLlamaModule(context, *config, batch, seq,
                        /*withInitializers=*/!hasWeights,
                        FileLineColLoc::get(context, path, 1, 1));
+  // The config travels with the program into checkpoints (compact JSON,
+  // keys sorted, so the attribute does not depend on the file's layout).
+  if (llvm::Expected<llvm::json::Value> json = llvm::json::parse(text)) {
+    std::string compact;
+    llvm::raw_string_ostream os(compact);
+    os << *json;
+    (*module)->setAttr("cherry.hf_config",
+                       StringAttr::get(context, os.str()));
+  } else {
+    llvm::consumeError(json.takeError());
+  }
   if (failed(verify(*module)))
     return nullptr;
   return module;

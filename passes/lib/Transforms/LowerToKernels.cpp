@@ -97,6 +97,9 @@ private:
   }
 
   LogicalResult lower(Operation *op);
+  /// Lowers a gradient or optimizer op; sets `handled` when `op` was one.
+  LogicalResult lowerGradient(Operation *op);
+  bool handled = false;
 
   func::FuncOp source;
   func::FuncOp target;
@@ -276,9 +279,163 @@ LogicalResult Lowering::lower(Operation *op) {
     buffers.map(layer.getResult(), buffer(body.getTerminator()->getOperand(0)));
     return success();
   }
+  if (auto hce = dyn_cast<HeadCrossEntropyOp>(op)) {
+    RankedTensorType h = tensorOf(hce.getInput());
+    RankedTensorType w = tensorOf(hce.getWeight());
+    Value loss = temporary(hce.getLoss());
+    launch(op, "head_cross_entropy",
+           {buffer(hce.getInput()), buffer(hce.getWeight()),
+            buffer(hce.getTargets())},
+           loss,
+           {{"rows", product(h.getShape().drop_back())},
+            {"vocab", w.getDimSize(0)},
+            {"dim", w.getDimSize(1)},
+            {"ignore_index", int64_t(hce.getIgnoreIndex())}});
+    return success();
+  }
+  if (failed(lowerGradient(op)))
+    return failure();
+  if (handled)
+    return success();
   if (isa<func::ReturnOp>(op))
     return success();
   return op->emitOpError() << "cannot be lowered to kernels yet";
+}
+
+LogicalResult Lowering::lowerGradient(Operation *op) {
+  handled = true;
+  if (auto g = dyn_cast<HeadCrossEntropyGradOp>(op)) {
+    RankedTensorType h = tensorOf(g.getInput());
+    RankedTensorType w = tensorOf(g.getWeight());
+    Value dh = temporary(g.getInputGrad());
+    Value dw = temporary(g.getWeightGrad());
+    launch(
+        op, "head_cross_entropy_grad",
+        {buffer(g.getInput()), buffer(g.getWeight()), buffer(g.getTargets())},
+        {dh, dw},
+        {{"rows", product(h.getShape().drop_back())},
+         {"vocab", w.getDimSize(0)},
+         {"dim", w.getDimSize(1)},
+         {"ignore_index", int64_t(g.getIgnoreIndex())}},
+        {{"scale", g.getScale().convertToDouble()}});
+    return success();
+  }
+  if (auto g = dyn_cast<LinearGradInputOp>(op)) {
+    RankedTensorType w = tensorOf(g.getWeight());
+    Value dx = temporary(g.getResult());
+    launch(op, "linear_grad_input",
+           {buffer(g.getGrad()), buffer(g.getWeight())}, dx,
+           {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
+            {"n", w.getDimSize(0)},
+            {"k", w.getDimSize(1)}});
+    return success();
+  }
+  if (auto g = dyn_cast<LinearGradWeightOp>(op)) {
+    RankedTensorType dw = tensorOf(g.getResult());
+    Value out = temporary(g.getResult());
+    launch(op, "linear_grad_weight",
+           {buffer(g.getGrad()), buffer(g.getInput())}, out,
+           {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
+            {"n", dw.getDimSize(0)},
+            {"k", dw.getDimSize(1)}});
+    return success();
+  }
+  if (auto g = dyn_cast<EmbeddingGradOp>(op)) {
+    RankedTensorType table = tensorOf(g.getResult());
+    Value out = temporary(g.getResult());
+    launch(op, "embedding_grad", {buffer(g.getIds()), buffer(g.getGrad())}, out,
+           {{"n", product(tensorOf(g.getIds()).getShape())},
+            {"vocab", table.getDimSize(0)},
+            {"dim", table.getDimSize(1)}});
+    return success();
+  }
+  if (auto g = dyn_cast<RMSNormGradOp>(op)) {
+    RankedTensorType x = tensorOf(g.getInput());
+    Value dx = temporary(g.getInputGrad());
+    Value dw = temporary(g.getWeightGrad());
+    launch(op, "rms_norm_grad",
+           {buffer(g.getInput()), buffer(g.getWeight()), buffer(g.getGrad())},
+           {dx, dw},
+           {{"rows", product(x.getShape().drop_back())},
+            {"dim", x.getShape().back()}},
+           {{"eps", g.getEps().convertToDouble()}});
+    return success();
+  }
+  if (auto g = dyn_cast<RopeGradOp>(op)) {
+    RankedTensorType dy = tensorOf(g.getGrad());
+    int64_t headDim = g.getHeadDim();
+    Value dx = temporary(g.getResult());
+    launch(op, "rope_grad", {buffer(g.getGrad())}, dx,
+           {{"batch", dy.getDimSize(0)},
+            {"seq", dy.getDimSize(1)},
+            {"heads", dy.getDimSize(2) / headDim},
+            {"head_dim", headDim},
+            {"position_offset", 0}},
+           {{"theta", g.getTheta().convertToDouble()}});
+    return success();
+  }
+  if (auto g = dyn_cast<AttentionGradOp>(op)) {
+    RankedTensorType q = tensorOf(g.getQuery());
+    int64_t heads = g.getNumHeads();
+    Value dq = temporary(g.getQueryGrad());
+    Value dk = temporary(g.getKeyGrad());
+    Value dv = temporary(g.getValueGrad());
+    launch(op, "attention_grad",
+           {buffer(g.getQuery()), buffer(g.getKey()), buffer(g.getValue()),
+            buffer(g.getOutput()), buffer(g.getGrad())},
+           {dq, dk, dv},
+           {{"batch", q.getDimSize(0)},
+            {"seq", q.getDimSize(1)},
+            {"heads", heads},
+            {"kv_heads", int64_t(g.getNumKvHeads())},
+            {"head_dim", q.getDimSize(2) / heads},
+            {"causal", g.getCausal() ? 1 : 0}});
+    return success();
+  }
+  if (auto g = dyn_cast<SwiGLUGradOp>(op)) {
+    Value dgate = temporary(g.getGateGrad());
+    Value dup = temporary(g.getUpGrad());
+    launch(op, "swiglu_grad",
+           {buffer(g.getGate()), buffer(g.getUp()), buffer(g.getGrad())},
+           {dgate, dup}, {{"n", product(tensorOf(g.getGate()).getShape())}});
+    return success();
+  }
+  if (auto g = dyn_cast<GradSquaredNormOp>(op)) {
+    // One accumulating launch per gradient into one scalar.
+    Value sq = temporary(g.getResult());
+    for (auto [i, grad] : llvm::enumerate(g.getGrads()))
+      launch(op, "grad_sq_norm", {buffer(grad)}, sq,
+             {{"n", product(tensorOf(grad).getShape())},
+              {"accumulate", i ? 1 : 0}});
+    return success();
+  }
+  if (auto u = dyn_cast<AdamWUpdateOp>(op)) {
+    auto param = [&](FlatSymbolRefAttr sym) -> Value {
+      return ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()), sym);
+    };
+    Value p = param(u.getParamAttr()), m = param(u.getMAttr()),
+          v = param(u.getVAttr());
+    launch(
+        op, "adamw",
+        {buffer(u.getGrad()), buffer(u.getHyper()), buffer(u.getGradSqNorm())},
+        {p, m, v},
+        {{"n", product(tensorOf(u.getGrad()).getShape())},
+         {"decay", u.getDecay() ? 1 : 0}});
+    return success();
+  }
+  if (auto u = dyn_cast<SGDUpdateOp>(op)) {
+    Value p = ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()),
+                                  u.getParamAttr());
+    launch(
+        op, "sgd",
+        {buffer(u.getGrad()), buffer(u.getHyper()), buffer(u.getGradSqNorm())},
+        p,
+        {{"n", product(tensorOf(u.getGrad()).getShape())},
+         {"decay", u.getDecay() ? 1 : 0}});
+    return success();
+  }
+  handled = false;
+  return success();
 }
 
 struct LowerToKernelsPass
@@ -295,18 +452,23 @@ struct LowerToKernelsPass
       return signalPassFailure();
     }
     FunctionType type = source.getFunctionType();
-    if (type.getNumInputs() != 2 || type.getNumResults() != 1 ||
-        !isa<RankedTensorType>(type.getResult(0))) {
-      source.emitError() << "cherry-lower-to-kernels: @" << function
-                         << " must be (ids, targets) -> loss";
+    bool decode = mode == "decode", train = mode == "train";
+    if (!decode && !train && mode != "eval") {
+      source.emitError() << "cherry-lower-to-kernels: mode must be eval, "
+                            "train or decode, found '"
+                         << mode << "'";
       return signalPassFailure();
     }
-
-    bool decode = mode == "decode";
-    if (!decode && mode != "eval") {
-      source.emitError() << "cherry-lower-to-kernels: mode must be eval or "
-                            "decode, found '"
-                         << mode << "'";
+    // eval and decode: (ids, targets) -> loss;
+    // train: (ids, targets, hyper) -> (loss, grad_sq_norm).
+    unsigned numInputs = train ? 3 : 2, numResults = train ? 2 : 1;
+    if (type.getNumInputs() != numInputs ||
+        type.getNumResults() != numResults) {
+      source.emitError() << "cherry-lower-to-kernels: @" << function
+                         << (train ? " must be (ids, targets, hyper) -> "
+                                     "(loss, grad_sq_norm) (run "
+                                     "cherry-autodiff and cherry-optimizer)"
+                                   : " must be (ids, targets) -> loss");
       return signalPassFailure();
     }
     auto ids = cast<RankedTensorType>(type.getInput(0));
@@ -318,7 +480,8 @@ struct LowerToKernelsPass
       return signalPassFailure();
     }
 
-    // eval:   @<name>(%ids, %targets, %loss) with named bindings
+    // eval:   @<name>(%ids, %targets, %loss)
+    // train:  @<name>(%ids, %targets, %hyper, %loss, %grad_sq_norm)
     // decode: @<name>(%ids, %position, %logits, KV caches...)
     OpBuilder b(source);
     auto memrefOf = [](Type t) {
@@ -327,6 +490,7 @@ struct LowerToKernelsPass
     };
     SmallVector<Type> argTypes;
     SmallVector<StringRef> names;
+    unsigned numOutputs = 1;
     argTypes.push_back(memrefOf(ids));
     names.push_back("ids");
     Operation *ret = source.getBody().front().getTerminator();
@@ -345,15 +509,27 @@ struct LowerToKernelsPass
     } else {
       argTypes.push_back(memrefOf(type.getInput(1)));
       names.push_back("targets");
+      if (train) {
+        argTypes.push_back(memrefOf(type.getInput(2)));
+        names.push_back("hyper");
+      }
       argTypes.push_back(memrefOf(type.getResult(0)));
       names.push_back("loss");
+      if (train) {
+        argTypes.push_back(memrefOf(type.getResult(1)));
+        names.push_back("grad_sq_norm");
+        numOutputs = 2;
+      }
     }
     auto target = func::FuncOp::create(b, source.getLoc(), name,
                                        b.getFunctionType(argTypes, {}));
     Block *entry = target.addEntryBlock();
-    for (unsigned i = 0; i < 3; ++i)
+    unsigned firstOutput = names.size() - numOutputs;
+    for (unsigned i = 0; i < names.size(); ++i) {
       target.setArgAttr(i, ck::kBindingAttr, b.getStringAttr(names[i]));
-    target.setArgAttr(2, ck::kOutputAttr, b.getUnitAttr());
+      if (i >= firstOutput)
+        target.setArgAttr(i, ck::kOutputAttr, b.getUnitAttr());
+    }
 
     Lowering lowering(source, target);
     Block &body = source.getBody().front();
@@ -363,7 +539,8 @@ struct LowerToKernelsPass
       lowering.logits = entry->getArgument(2);
       lowering.capacity = int64_t(capacity);
     } else {
-      lowering.buffers.map(body.getArgument(1), entry->getArgument(1));
+      for (unsigned i = 1; i < numInputs; ++i)
+        lowering.buffers.map(body.getArgument(i), entry->getArgument(i));
     }
     if (failed(lowering.lowerBlock(body))) {
       target.erase();
@@ -371,18 +548,22 @@ struct LowerToKernelsPass
     }
 
     if (!decode) {
-      // The returned value is written straight into the output argument.
-      Value result =
-          lowering.buffers.lookup(body.getTerminator()->getOperand(0));
-      auto temp = result.getDefiningOp<ck::BufferOp>();
-      if (!temp) {
-        source.emitError() << "cherry-lower-to-kernels: the loss is not "
-                              "computed by a kernel";
-        target.erase();
-        return signalPassFailure();
+      // Returned values are written straight into the output arguments.
+      for (unsigned i = 0; i < numOutputs; ++i) {
+        Value result =
+            lowering.buffers.lookup(body.getTerminator()->getOperand(i));
+        auto temp =
+            result ? result.getDefiningOp<ck::BufferOp>() : ck::BufferOp();
+        if (!temp) {
+          source.emitError()
+              << "cherry-lower-to-kernels: result " << i << " of @" << function
+              << " is not computed by a kernel";
+          target.erase();
+          return signalPassFailure();
+        }
+        result.replaceAllUsesWith(entry->getArgument(firstOutput + i));
+        temp.erase();
       }
-      result.replaceAllUsesWith(entry->getArgument(2));
-      temp.erase();
     }
     OpBuilder::atBlockEnd(entry).create<func::ReturnOp>(source.getLoc());
     if (!keepSource)

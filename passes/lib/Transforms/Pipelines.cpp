@@ -50,9 +50,55 @@ struct DecodePipelineOptions
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
 };
+
+struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
+  PassOptions::Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Batch size (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> seq{
+      *this, "seq", llvm::cl::desc("Sequence length (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<std::string> optimizer{*this, "optimizer",
+                                             llvm::cl::desc("adamw or sgd"),
+                                             llvm::cl::init("adamw")};
+  PassOptions::Option<bool> report{
+      *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
+      llvm::cl::init(true)};
+};
 } // namespace
 
 void mlir::cherry::registerCherryPipelines() {
+  PassPipelineRegistration<TrainPipelineOptions>(
+      "cherry-train",
+      "Compile the forward graph for training: @train_step (forward, "
+      "gradients through each op's VJP, optimizer updates) and @eval_step, "
+      "lowered to kernels sharing one parameter set",
+      [](OpPassManager &pm, const TrainPipelineOptions &options) {
+        CherrySpecializeShapesPassOptions shapes;
+        shapes.batch = options.batch;
+        shapes.seq = options.seq;
+        pm.addPass(createCherrySpecializeShapesPass(shapes));
+        pm.addPass(createCherryFuseHeadPass());
+        pm.addPass(createCherryAutodiffPass());
+        CherryOptimizerPassOptions optimizer;
+        optimizer.optimizer = options.optimizer;
+        pm.addPass(createCherryOptimizerPass(optimizer));
+        pm.addPass(createCanonicalizerPass());
+        pm.addPass(createCSEPass());
+        CherryLowerToKernelsPassOptions train;
+        train.function = "train_step";
+        train.name = "train_step";
+        train.mode = "train";
+        pm.addPass(createCherryLowerToKernelsPass(train));
+        CherryLowerToKernelsPassOptions eval;
+        eval.function = "forward";
+        eval.name = "eval_step";
+        pm.addPass(createCherryLowerToKernelsPass(eval));
+        pm.addPass(createCherryFuseKernelsPass());
+        CherryPlanMemoryPassOptions plan;
+        plan.report = options.report;
+        pm.addPass(createCherryPlanMemoryPass(plan));
+      });
   PassPipelineRegistration<DecodePipelineOptions>(
       "cherry-decode",
       "Compile the forward graph for generation: one decoding step "

@@ -156,6 +156,8 @@ LogicalResult Emitter::emitFunction(
 LogicalResult Emitter::run(ex::Executable &exe) {
   exe.set_version(::cherry::runtime::kExecutableVersion);
   exe.set_producer("cherry-translate " CHERRY_VERSION_STRING);
+  if (auto config = module->getAttrOfType<StringAttr>("cherry.hf_config"))
+    exe.set_model_config(config.str());
   if (failed(emitParams(exe)))
     return failure();
 

@@ -70,6 +70,12 @@ def CherryLowerToKernelsPass
     `linear` lowers to one fused `head_cross_entropy` launch, so the logits
     are never materialized. Ops without a kernel are errors naming the op.
 
+    With `mode=train` the function is a training step from
+    `cherry-optimizer`: `(%ids, %targets, %hyper, %loss, %grad_sq_norm)`,
+    its gradient and update ops lowered to their kernels
+    (`linear_grad_input`, `attention_grad`, ..., `grad_sq_norm`, `adamw`,
+    `sgd`); the updates write the parameter and moment buffers in place.
+
     With `mode=decode` the function is one decoding step instead:
     `(%ids, %position, %logits)` plus two state arguments per attention
     (`cache.<i>.k`, `cache.<i>.v`, `[batch, capacity, kv width]`, kept
@@ -87,8 +93,9 @@ def CherryLowerToKernelsPass
     Option<"keepSource", "keep-source", "bool", /*default=*/"false",
            "Keep the tensor-level function">,
     Option<"mode", "mode", "std::string", /*default=*/"\"eval\"",
-           "eval: (ids, targets) -> loss; decode: one decoding step over KV "
-           "caches, (ids, position) -> logits">,
+           "eval: (ids, targets) -> loss; train: (ids, targets, hyper) -> "
+           "(loss, grad_sq_norm); decode: one decoding step over KV caches, "
+           "(ids, position) -> logits">,
     Option<"capacity", "capacity", "int64_t", /*default=*/"0",
            "Decode mode: KV cache rows (the longest sequence generated)">,
   ];
