@@ -1,4 +1,4 @@
-module {
+module attributes {cherry.hf_config = "{\22architectures\22:[\22LlamaForCausalLM\22],\22attention_bias\22:false,\22bos_token_id\22:1,\22cherry\22:{\22batch\22:8,\22seq\22:1024},\22eos_token_id\22:2,\22hidden_act\22:\22silu\22,\22hidden_size\22:1280,\22initializer_range\22:0.02,\22intermediate_size\22:3456,\22max_position_embeddings\22:2048,\22mlp_bias\22:false,\22model_type\22:\22llama\22,\22num_attention_heads\22:20,\22num_hidden_layers\22:24,\22num_key_value_heads\22:20,\22rms_norm_eps\22:1.0000000000000001e-05,\22rope_scaling\22:null,\22rope_theta\22:10000,\22tie_word_embeddings\22:false,\22torch_dtype\22:\22float32\22,\22vocab_size\22:32000}"} {
   cherry.param @model.embed_tokens.weight : tensor<32000x1280xf32> init(#cherry.normal<std = 2.000000e-02>) checkpoint("model.embed_tokens.weight")
   cherry.param @model.layers.0.self_attn.q_proj.weight : tensor<1280x1280xf32> init(#cherry.normal<std = 2.000000e-02>) checkpoint("model.layers.0.self_attn.q_proj.weight")
   cherry.param @model.layers.0.self_attn.k_proj.weight : tensor<1280x1280xf32> init(#cherry.normal<std = 2.000000e-02>) checkpoint("model.layers.0.self_attn.k_proj.weight")
