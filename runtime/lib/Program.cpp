@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -138,6 +140,66 @@ const Operands kOperands_attention_at{
     {{"o", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
     false};
 
+// Training kernels.
+const Operands kOperands_head_cross_entropy_grad{
+    {{"h", Elem::F32, {"rows", "dim"}},
+     {"w", Elem::F32, {"vocab", "dim"}},
+     {"targets", Elem::I32, {"rows"}}},
+    {{"dh", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"vocab", "dim"}}},
+    false};
+const Operands kOperands_linear_grad_input{
+    {{"dy", Elem::F32, {"m", "n"}}, {"w", Elem::F32, {"n", "k"}}},
+    {{"dx", Elem::F32, {"m", "k"}}},
+    false};
+const Operands kOperands_linear_grad_weight{
+    {{"dy", Elem::F32, {"m", "n"}}, {"x", Elem::F32, {"m", "k"}}},
+    {{"dw", Elem::F32, {"n", "k"}}},
+    false};
+const Operands kOperands_embedding_grad{
+    {{"ids", Elem::I32, {"n"}}, {"dy", Elem::F32, {"n", "dim"}}},
+    {{"dtable", Elem::F32, {"vocab", "dim"}}},
+    false};
+const Operands kOperands_rms_norm_grad{
+    {{"x", Elem::F32, {"rows", "dim"}},
+     {"w", Elem::F32, {"dim"}},
+     {"dy", Elem::F32, {"rows", "dim"}}},
+    {{"dx", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"dim"}}},
+    false};
+const Operands kOperands_rope_grad{
+    {{"dy", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
+    {{"dx", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
+    true};
+const Operands kOperands_attention_grad{
+    {{"q", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
+     {"k", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}},
+     {"v", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}},
+     {"o", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
+     {"dout", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
+    {{"dq", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
+     {"dk", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}},
+     {"dv", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}}},
+    false};
+const Operands kOperands_swiglu_grad{
+    {{"gate", Elem::F32, {"n"}},
+     {"up", Elem::F32, {"n"}},
+     {"dy", Elem::F32, {"n"}}},
+    {{"dgate", Elem::F32, {"n"}}, {"dup", Elem::F32, {"n"}}},
+    false};
+const Operands kOperands_grad_sq_norm{
+    {{"g", Elem::F32, {"n"}}}, {{"acc", Elem::F32, {}}}, false};
+const Operands kOperands_adamw{{{"grad", Elem::F32, {"n"}},
+                                {"hyper", Elem::F32, {"8"}},
+                                {"grad_sq_norm", Elem::F32, {}}},
+                               {{"param", Elem::F32, {"n"}},
+                                {"m", Elem::F32, {"n"}},
+                                {"v", Elem::F32, {"n"}}},
+                               false};
+const Operands kOperands_sgd{{{"grad", Elem::F32, {"n"}},
+                              {"hyper", Elem::F32, {"8"}},
+                              {"grad_sq_norm", Elem::F32, {}}},
+                             {{"param", Elem::F32, {"n"}}},
+                             false};
+
 /// A prepared instruction: operand offsets in the arena, and the call the
 /// device runs (pointers filled in once the arena exists).
 struct Step {
@@ -234,9 +296,9 @@ Status checkIntValue(const std::string &where, const std::string &name,
                      int64_t v) {
   if (name == "ignore_index")
     return Status::success();
-  if (name == "causal") {
+  if (name == "causal" || name == "accumulate" || name == "decay") {
     if (v != 0 && v != 1)
-      return Status::error(where + ": attribute 'causal' is " +
+      return Status::error(where + ": attribute '" + name + "' is " +
                            std::to_string(v) + ", expected 0 or 1");
     return Status::success();
   }
@@ -386,7 +448,10 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
       uint64_t elems = 1;
       std::string formula;
       for (const char *dim : op.dims) {
-        uint64_t d = static_cast<uint64_t>(ints.at(dim));
+        // A dimension is an integer attribute's name, or a literal count.
+        uint64_t d = std::isdigit(static_cast<unsigned char>(dim[0]))
+                         ? std::strtoull(dim, nullptr, 10)
+                         : static_cast<uint64_t>(ints.at(dim));
         if (__builtin_mul_overflow(elems, d, &elems))
           return Status::error(what + ": its size overflows");
         formula += (formula.empty() ? "" : "*") + std::string(dim);

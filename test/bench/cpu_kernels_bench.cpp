@@ -181,6 +181,156 @@ void BM_HeadCrossEntropy(benchmark::State &state) {
   setTraffic(state, rows, 4 * (rows * dim + vocab * dim + rows));
 }
 
+//===----------------------------------------------------------------------===//
+// Backward kernels and optimizers
+//===----------------------------------------------------------------------===//
+
+// Arguments: m (rows), n (out features), k (in features) of the forward.
+void BM_LinearGradInput(benchmark::State &state) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  auto dy = filled(m * n), w = filled(n * k);
+  std::vector<float> dx(m * k);
+  for (auto _ : state) {
+    linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, false);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  setFlops(state, 2.0 * m * n * k);
+  setTraffic(state, m, 4 * (m * n + n * k + m * k));
+}
+
+// Arguments: m (rows), n (out features), k (in features) of the forward.
+void BM_LinearGradWeight(benchmark::State &state) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  auto dy = filled(m * n), x = filled(m * k);
+  std::vector<float> dw(n * k);
+  for (auto _ : state) {
+    linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, false);
+    benchmark::DoNotOptimize(dw.data());
+  }
+  setFlops(state, 2.0 * m * n * k);
+  setTraffic(state, m, 4 * (m * n + m * k + n * k));
+}
+
+// Arguments: n tokens, vocab, dim.
+void BM_EmbeddingGrad(benchmark::State &state) {
+  const int64_t n = state.range(0), vocab = state.range(1),
+                dim = state.range(2);
+  auto dy = filled(n * dim);
+  std::vector<int32_t> ids(n);
+  for (int64_t i = 0; i < n; ++i)
+    ids[i] = static_cast<int32_t>((i * 7919) % vocab);
+  std::vector<float> dtable(vocab * dim);
+  for (auto _ : state) {
+    auto st = embeddingGrad(ids.data(), dy.data(), dtable.data(), n, vocab, dim,
+                            false);
+    benchmark::DoNotOptimize(st);
+  }
+  // ids and dy read, the whole table written.
+  setTraffic(state, n, 4 * n + 4 * n * dim + 4 * vocab * dim);
+}
+
+// Arguments: rows, dim.
+void BM_RmsNormGrad(benchmark::State &state) {
+  const int64_t rows = state.range(0), dim = state.range(1);
+  auto x = filled(rows * dim), w = filled(dim), dy = filled(rows * dim);
+  std::vector<float> dx(rows * dim), dw(dim);
+  for (auto _ : state) {
+    rmsNormGrad(x.data(), w.data(), dy.data(), dx.data(), dw.data(), rows, dim,
+                1e-5f, false, false);
+    benchmark::DoNotOptimize(dx.data());
+  }
+  // x and dy read, dx written.
+  setTraffic(state, rows, 3 * 4 * rows * dim);
+}
+
+// Arguments: batch, seq, heads, headDim.
+void BM_RopeGrad(benchmark::State &state) {
+  const int64_t batch = state.range(0), seq = state.range(1),
+                heads = state.range(2), headDim = state.range(3);
+  auto dy = filled(batch * seq * heads * headDim);
+  for (auto _ : state) {
+    ropeGrad(dy.data(), batch, seq, heads, headDim, 10000.0);
+    benchmark::DoNotOptimize(dy.data());
+  }
+  setTraffic(state, batch * seq, 2 * 4 * batch * seq * heads * headDim);
+}
+
+// Arguments: batch, seq, heads, kvHeads, headDim, causal.
+void BM_AttentionGrad(benchmark::State &state) {
+  const int64_t batch = state.range(0), seq = state.range(1),
+                heads = state.range(2), kvHeads = state.range(3),
+                headDim = state.range(4);
+  const bool causal = state.range(5) != 0;
+  auto q = filled(batch * seq * heads * headDim);
+  auto k = filled(batch * seq * kvHeads * headDim);
+  auto v = filled(batch * seq * kvHeads * headDim);
+  auto dout = filled(q.size());
+  std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
+  attention(q.data(), k.data(), v.data(), o.data(), batch, seq, seq, seq, heads,
+            kvHeads, headDim, 0, causal);
+  for (auto _ : state) {
+    attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                  dq.data(), dk.data(), dv.data(), batch, seq, heads, kvHeads,
+                  headDim, causal);
+    benchmark::DoNotOptimize(dq.data());
+  }
+  // The backward proper: dP = dout V^T, dV += P^T dout, dQ += dS K,
+  // dK += dS^T Q (the usual 2.5x of the forward's two products, recomputing
+  // the scores not counted), over the (query, key) pairs seen.
+  const double pairs = causal ? seq * (seq + 1) / 2.0 : double(seq) * seq;
+  setFlops(state, 8.0 * batch * heads * headDim * pairs);
+  setTraffic(state, batch * seq,
+             4 * batch * seq * headDim * (5 * heads + 4 * kvHeads));
+}
+
+// Arguments: n elements.
+void BM_SwigluGrad(benchmark::State &state) {
+  const int64_t n = state.range(0);
+  auto gate = filled(n, 8.0f), up = filled(n), dout = filled(n);
+  std::vector<float> dgate(n), dup(n);
+  for (auto _ : state) {
+    swigluGrad(gate.data(), up.data(), dout.data(), dgate.data(), dup.data(),
+               n);
+    benchmark::DoNotOptimize(dgate.data());
+  }
+  setTraffic(state, n, 5 * 4 * n);
+}
+
+// Arguments: rows, vocab, dim.
+void BM_HeadCrossEntropyGrad(benchmark::State &state) {
+  const int64_t rows = state.range(0), vocab = state.range(1),
+                dim = state.range(2);
+  auto h = filled(rows * dim), w = filled(vocab * dim, 0.1f);
+  std::vector<int32_t> targets(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    targets[r] = static_cast<int32_t>((r * 7919) % vocab);
+  std::vector<float> dh(rows * dim), dw(vocab * dim);
+  for (auto _ : state) {
+    auto st = headCrossEntropyGrad(h.data(), w.data(), targets.data(), 1.0f,
+                                   dh.data(), dw.data(), rows, vocab, dim, -100,
+                                   false);
+    benchmark::DoNotOptimize(st);
+  }
+  // Logits recomputed, dh = G w, dw = G^T h: three GEMMs of the forward's.
+  setFlops(state, 3 * 2.0 * rows * vocab * dim);
+  setTraffic(state, rows, 4 * (2 * rows * dim + 2 * vocab * dim + rows));
+}
+
+// Arguments: n parameters.
+void BM_AdamW(benchmark::State &state) {
+  const int64_t n = state.range(0);
+  auto param = filled(n), grad = filled(n, 1e-2f);
+  std::vector<float> m(n), v(n);
+  int64_t step = 0;
+  for (auto _ : state) {
+    adamw(param.data(), grad.data(), m.data(), v.data(), n, 1e-3f, 0.9f, 0.95f,
+          1e-8f, 0.1f, ++step);
+    benchmark::DoNotOptimize(param.data());
+  }
+  // param, m, v read and written; grad read.
+  setTraffic(state, n, 7 * 4 * n);
+}
+
 // tiny: 1024 rows; benchmark config: 2048 rows. Hidden 256, inter 688.
 BENCHMARK(BM_Linear)
     ->ArgNames({"m", "n", "k"})
@@ -243,6 +393,75 @@ BENCHMARK(BM_HeadCrossEntropy)
     ->ArgNames({"rows", "vocab", "dim"})
     ->Args({1024, 2048, 256})
     ->Args({2048, 8192, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+BENCHMARK(BM_LinearGradInput)
+    ->ArgNames({"m", "n", "k"})
+    ->Args({1024, 256, 256})
+    ->Args({1024, 128, 256})
+    ->Args({1024, 688, 256})
+    ->Args({1024, 256, 688})
+    ->Args({2048, 256, 256})
+    ->Args({2048, 688, 256})
+    ->Args({2048, 256, 688})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LinearGradWeight)
+    ->ArgNames({"m", "n", "k"})
+    ->Args({1024, 256, 256})
+    ->Args({1024, 128, 256})
+    ->Args({1024, 688, 256})
+    ->Args({1024, 256, 688})
+    ->Args({2048, 256, 256})
+    ->Args({2048, 688, 256})
+    ->Args({2048, 256, 688})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EmbeddingGrad)
+    ->ArgNames({"n", "vocab", "dim"})
+    ->Args({1024, 2048, 256})
+    ->Args({2048, 8192, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RmsNormGrad)
+    ->ArgNames({"rows", "dim"})
+    ->Args({1024, 256})
+    ->Args({2048, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RopeGrad)
+    ->ArgNames({"batch", "seq", "heads", "hd"})
+    ->Args({8, 128, 8, 32})
+    ->Args({8, 128, 4, 32})
+    ->Args({8, 256, 8, 32})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AttentionGrad)
+    ->ArgNames({"batch", "seq", "heads", "kv", "hd", "causal"})
+    ->Args({8, 128, 8, 4, 32, 1})
+    ->Args({8, 256, 8, 4, 32, 1})
+    ->Args({8, 256, 8, 4, 32, 0})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SwigluGrad)
+    ->ArgNames({"n"})
+    ->Arg(1024 * 688)
+    ->Arg(2048 * 688)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HeadCrossEntropyGrad)
+    ->ArgNames({"rows", "vocab", "dim"})
+    ->Args({1024, 2048, 256})
+    ->Args({2048, 8192, 256})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+// The embedding table (tiny, benchmark config) and a gate_proj weight.
+BENCHMARK(BM_AdamW)
+    ->ArgNames({"n"})
+    ->Arg(2048 * 256)
+    ->Arg(8192 * 256)
+    ->Arg(688 * 256)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

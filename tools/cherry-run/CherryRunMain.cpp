@@ -13,7 +13,9 @@
 #include "cherry/Runtime/Program.h"
 #include "cherry/Runtime/SafeTensors.h"
 #include "cherry/Runtime/Sampling.h"
+#include "cherry/Runtime/TensorBoard.h"
 #include "cherry/Runtime/Tokenizer.h"
+#include "cherry/Runtime/Training.h"
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +50,7 @@ const char *const kMainUsage = R"(usage: cherry-run <command> [options]
 Runs programs compiled by cherry-translate on the CHERRY runtime.
 
 commands:
+  train          train a compiled model: checkpoints, metrics, resume
   eval           mean loss of a model on the first batches of a token file
   generate       continue a prompt token by token (KV cache, greedy or sampled)
 
@@ -650,11 +653,13 @@ int runGenerate(const std::vector<std::string> &argv) {
   return 0;
 }
 
+#include "Train.inc"
+
 int run(int argc, char **argv, const char *version) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty())
-    throw RunError("missing command: eval or generate (see 'cherry-run "
-                   "--help')");
+    throw RunError("missing command: train, eval or generate (see "
+                   "'cherry-run --help')");
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "-h" || command == "--help" || command == "help") {
@@ -669,11 +674,13 @@ int run(int argc, char **argv, const char *version) {
     return runEval(rest);
   if (command == "generate")
     return runGenerate(rest);
+  if (command == "train")
+    return runTrain(rest);
   if (!command.empty() && command[0] == '-')
     throw RunError("unknown option '" + command +
                    "' (see 'cherry-run --help')");
   throw RunError("unknown command '" + command +
-                 "': expected eval or generate");
+                 "': expected train, eval or generate");
 }
 
 } // namespace

@@ -337,8 +337,7 @@ mlir::cherry::importHuggingFaceModel(llvm::SourceMgr &sourceMgr,
     std::string compact;
     llvm::raw_string_ostream os(compact);
     os << *json;
-    (*module)->setAttr("cherry.hf_config",
-                       StringAttr::get(context, os.str()));
+    (*module)->setAttr("cherry.hf_config", StringAttr::get(context, os.str()));
   } else {
     llvm::consumeError(json.takeError());
   }

@@ -50,7 +50,8 @@ struct OptimizerPass
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
     SmallVector<std::pair<ParamOp, Value>> grads;
     for (unsigned i = 1; i < func.getNumResults(); ++i) {
-      auto sym = func.getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of");
+      auto sym =
+          func.getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of");
       auto param = sym ? module.lookupSymbol<ParamOp>(sym) : ParamOp();
       if (!param) {
         func.emitError() << "cherry-optimizer: result " << i << " of @"
@@ -73,9 +74,9 @@ struct OptimizerPass
     SmallVector<Value> gradValues;
     for (auto &[param, grad] : grads)
       gradValues.push_back(grad);
-    Value sq = GradSquaredNormOp::create(b, func.getLoc(),
-                                         RankedTensorType::get({}, b.getF32Type()),
-                                         gradValues);
+    Value sq = GradSquaredNormOp::create(
+        b, func.getLoc(), RankedTensorType::get({}, b.getF32Type()),
+        gradValues);
 
     // Moment parameters go after the last parameter of the module.
     Operation *lastParam = nullptr;
@@ -87,11 +88,10 @@ struct OptimizerPass
         ConstantInitAttr::get(module.getContext(), llvm::APFloat(0.0));
     auto moment = [&](ParamOp param, StringRef kind) {
       std::string name = ("optimizer." + kind + "." + param.getSymName()).str();
-      auto op = ParamOp::create(paramBuilder, param.getLoc(),
-                                paramBuilder.getStringAttr(name),
-                                TypeAttr::get(param.getType()), zero,
-                                paramBuilder.getStringAttr(name),
-                                paramBuilder.getBoolAttr(false));
+      auto op = ParamOp::create(
+          paramBuilder, param.getLoc(), paramBuilder.getStringAttr(name),
+          TypeAttr::get(param.getType()), zero,
+          paramBuilder.getStringAttr(name), paramBuilder.getBoolAttr(false));
       paramBuilder.setInsertionPointAfter(op);
       return FlatSymbolRefAttr::get(op.getSymNameAttr());
     };

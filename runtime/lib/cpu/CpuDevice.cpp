@@ -8,6 +8,8 @@
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/Device.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -143,6 +145,127 @@ Status run_attention_at(const KernelCall &s) {
   cpu::attention(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
                  s.ints[0], seq, position + seq, capacity, s.ints[3], s.ints[4],
                  s.ints[5], position, /*causal=*/true);
+  return Status::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+Status run_head_cross_entropy_grad(const KernelCall &s) {
+  // rows, vocab, dim, ignore_index; scale
+  return cpu::headCrossEntropyGrad(
+      f32(s.in[0]), f32(s.in[1]), i32(s.in[2]), static_cast<float>(s.floats[0]),
+      f32(s.out[0]), f32(s.out[1]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
+      /*accumulateDw=*/false);
+}
+
+Status run_linear_grad_input(const KernelCall &s) { // m, n, k
+  cpu::linearGradInput(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0],
+                       s.ints[1], s.ints[2], /*accumulate=*/false);
+  return Status::success();
+}
+
+Status run_linear_grad_weight(const KernelCall &s) { // m, n, k
+  cpu::linearGradWeight(f32(s.in[0]), f32(s.in[1]), f32(s.out[0]), s.ints[0],
+                        s.ints[1], s.ints[2], /*accumulate=*/false);
+  return Status::success();
+}
+
+Status run_embedding_grad(const KernelCall &s) { // n, vocab, dim
+  return cpu::embeddingGrad(i32(s.in[0]), f32(s.in[1]), f32(s.out[0]),
+                            s.ints[0], s.ints[1], s.ints[2],
+                            /*accumulate=*/false);
+}
+
+Status run_rms_norm_grad(const KernelCall &s) { // rows, dim; eps
+  cpu::rmsNormGrad(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
+                   f32(s.out[1]), s.ints[0], s.ints[1],
+                   static_cast<float>(s.floats[0]), false, false);
+  return Status::success();
+}
+
+Status run_rope_grad(const KernelCall &s) {
+  // batch, seq, heads, head_dim, position_offset; theta. In place on the
+  // output, which starts as a copy of dy.
+  if (s.out[0] != s.in[0])
+    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  cpu::ropeGrad(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
+                s.floats[0], s.ints[4]);
+  return Status::success();
+}
+
+Status run_attention_grad(const KernelCall &s) {
+  // batch, seq, heads, kv_heads, head_dim, causal
+  cpu::attentionGrad(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.in[3]),
+                     f32(s.in[4]), f32(s.out[0]), f32(s.out[1]), f32(s.out[2]),
+                     s.ints[0], s.ints[1], s.ints[2], s.ints[3], s.ints[4],
+                     s.ints[5] != 0);
+  return Status::success();
+}
+
+Status run_swiglu_grad(const KernelCall &s) { // n
+  cpu::swigluGrad(f32(s.in[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[0]),
+                  f32(s.out[1]), s.ints[0]);
+  return Status::success();
+}
+
+Status run_grad_sq_norm(const KernelCall &s) { // n, accumulate
+  double sum = s.ints[1] ? static_cast<double>(*f32(s.out[0])) : 0.0;
+  cpu::addSquaredNorm(f32(s.in[0]), s.ints[0], &sum);
+  *f32(s.out[0]) = static_cast<float>(sum);
+  return Status::success();
+}
+
+/// The runtime scalars of an update: [lr, beta1, beta2, eps, weight_decay,
+/// step, max_grad_norm, 0].
+struct Hyper {
+  float lr, beta1, beta2, eps, weightDecay;
+  int64_t step;
+  float clip; // the factor the gradient is scaled by
+};
+
+Status readHyper(const KernelCall &s, Hyper &h) {
+  const float *p = f32(s.in[1]);
+  h = {p[0],
+       p[1],
+       p[2],
+       p[3],
+       s.ints[1] ? p[4] : 0.0f,
+       static_cast<int64_t>(p[5]),
+       1.0f};
+  if (h.step < 1 || static_cast<float>(h.step) != p[5])
+    return Status::error("optimizer step " + std::to_string(p[5]) +
+                         " is not a positive integer");
+  // torch.nn.utils.clip_grad_norm_: scale by min(1, max / (norm + 1e-6)).
+  if (p[6] > 0) {
+    double norm = std::sqrt(static_cast<double>(*f32(s.in[2])));
+    h.clip = static_cast<float>(
+        std::min(1.0, static_cast<double>(p[6]) / (norm + 1e-6)));
+  }
+  return Status::success();
+}
+
+Status run_adamw(const KernelCall &s) { // n, decay
+  Hyper h;
+  if (Status st = readHyper(s, h); !st.ok())
+    return st;
+  float *grad = f32(s.in[0]);
+  if (h.clip != 1.0f)
+    cpu::scale(grad, h.clip, s.ints[0]);
+  cpu::adamw(f32(s.out[0]), grad, f32(s.out[1]), f32(s.out[2]), s.ints[0], h.lr,
+             h.beta1, h.beta2, h.eps, h.weightDecay, h.step);
+  return Status::success();
+}
+
+Status run_sgd(const KernelCall &s) { // n, decay
+  Hyper h;
+  if (Status st = readHyper(s, h); !st.ok())
+    return st;
+  float *grad = f32(s.in[0]);
+  if (h.clip != 1.0f)
+    cpu::scale(grad, h.clip, s.ints[0]);
+  cpu::sgd(f32(s.out[0]), grad, s.ints[0], h.lr, h.weightDecay);
   return Status::success();
 }
 

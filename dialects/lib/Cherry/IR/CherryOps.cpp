@@ -715,8 +715,7 @@ static LogicalResult verifyParamOfType(Operation *op,
                                        StringRef role) {
   auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(op, sym);
   if (!param)
-    return op->emitOpError() << role << " " << sym
-                             << " is not a cherry.param";
+    return op->emitOpError() << role << " " << sym << " is not a cherry.param";
   if (param.getType() != type)
     return op->emitOpError() << role << " " << sym << " has type "
                              << param.getType() << ", the gradient " << type;
@@ -745,7 +744,8 @@ AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return verifyHyper(*this, getHyper());
 }
 
-LogicalResult SGDUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult
+SGDUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(),
                                getGrad().getType(), "param")))
     return failure();

@@ -95,6 +95,86 @@ Status headCrossEntropy(const float *h, const float *w, const int32_t *targets,
                         int64_t rows, int64_t vocab, int64_t dim,
                         int64_t ignoreIndex, float *rowLoss, LossSum &out);
 
+//===----------------------------------------------------------------------===//
+// Backward kernels (vector-Jacobian products). `accumulate` adds into the
+// gradient output instead of overwriting it (a value or weight used more
+// than once: the residual stream, tied embeddings, shared recurrent layers).
+//===----------------------------------------------------------------------===//
+
+/// Gradient of linear with respect to its input: dx[m, k] (+)= dy[m, n] * w[n,
+/// k].
+void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
+                     int64_t n, int64_t k, bool accumulate);
+
+/// Gradient of linear with respect to its weight: dw[n, k] (+)= dy[m, n]^T *
+/// x[m, k].
+void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
+                      int64_t n, int64_t k, bool accumulate);
+
+/// Gradient of embedding: dtable[vocab, dim] (+)= scatter-add of dy[n, dim]
+/// rows at ids. Deterministic (the same result for any thread count). Fails
+/// like embedding on an id outside [0, vocab).
+Status embeddingGrad(const int32_t *ids, const float *dy, float *dtable,
+                     int64_t n, int64_t vocab, int64_t dim, bool accumulate);
+
+/// Gradient of y = rmsNorm(x, w): dx (+)= ..., dw (+)= ... (dw summed over
+/// rows in a fixed order, so the result does not depend on the thread count).
+void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
+                 float *dw, int64_t rows, int64_t dim, float eps,
+                 bool accumulateDx, bool accumulateDw);
+
+/// Gradient of rope (the inverse rotation of dy), in place on dy =
+/// [batch, seq, heads * headDim].
+void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
+              int64_t headDim, double theta, int64_t positionOffset = 0);
+
+/// Gradient of causal (or not) grouped-query attention, recomputing the
+/// softmax from q and k (no stored probabilities). q, o, dout, dq:
+/// [batch, seq, heads * headDim]; k, v, dk, dv: [batch, seq,
+/// kvHeads * headDim]. dq, dk, dv are overwritten (dk and dv summed over
+/// the query heads sharing a kv head).
+void attentionGrad(const float *q, const float *k, const float *v,
+                   const float *o, const float *dout, float *dq, float *dk,
+                   float *dv, int64_t batch, int64_t seq, int64_t heads,
+                   int64_t kvHeads, int64_t headDim, bool causal = true);
+
+/// Gradient of out = silu(gate) * up: dgate, dup (overwritten).
+void swigluGrad(const float *gate, const float *up, const float *dout,
+                float *dgate, float *dup, int64_t n);
+
+/// Gradient of the fused head + cross-entropy loss L = mean over non-ignored
+/// rows, scaled by dloss: dh[rows, dim] (overwritten) and dw[vocab, dim]
+/// (+)= ...; logits are recomputed a tile at a time as in the forward.
+/// Fails like headCrossEntropy on a bad target.
+Status headCrossEntropyGrad(const float *h, const float *w,
+                            const int32_t *targets, float dloss, float *dh,
+                            float *dw, int64_t rows, int64_t vocab, int64_t dim,
+                            int64_t ignoreIndex, bool accumulateDw);
+
+//===----------------------------------------------------------------------===//
+// Optimizers (PyTorch semantics), over a flat span of parameters
+//===----------------------------------------------------------------------===//
+
+/// Sum of squares of x[n], in double, added to *sumSquares (for global-norm
+/// gradient clipping).
+void addSquaredNorm(const float *x, int64_t n, double *sumSquares);
+
+/// x[n] *= factor.
+void scale(float *x, float factor, int64_t n);
+
+/// One torch.optim.AdamW step on n parameters: with t the 1-based step,
+///   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
+///   p -= lr * weightDecay * p   (decoupled, before the Adam update)
+///   p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+/// computed in the order PyTorch's single-tensor implementation does.
+void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
+           float lr, float beta1, float beta2, float eps, float weightDecay,
+           int64_t step);
+
+/// One torch.optim.SGD step (no momentum): p -= lr * (g + weightDecay * p).
+void sgd(float *param, const float *grad, int64_t n, float lr,
+         float weightDecay);
+
 } // namespace cherry::runtime::cpu
 
 #endif // CHERRY_RUNTIME_CPUKERNELS_H

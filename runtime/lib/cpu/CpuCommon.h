@@ -1,0 +1,277 @@
+//===- CpuCommon.h - Helpers shared by the CPU kernels ----------*- C++ -*-===//
+//
+// Internal to the CPU kernels (CpuKernels.cpp, CpuGradKernels.cpp): the
+// instruction-set clones, thread counts, the vectorizable exp, GEMMs split
+// over our OpenMP threads, the attention block helpers and the RoPE tables,
+// so that forward and backward kernels share one definition of each (the
+// gradient of rope must use the very angles rope used).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_RUNTIME_LIB_CPU_CPUCOMMON_H
+#define CHERRY_RUNTIME_LIB_CPU_CPUCOMMON_H
+
+#include "cherry/Runtime/CpuKernels.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
+    __GNUC__ >= 12
+// x86-64-v4: AVX-512 F/BW/CD/DQ/VL; x86-64-v3: AVX2, FMA, BMI. The default
+// clone is SSE2, which every x86-64 has.
+#define CHERRY_CPU_CLONES                                                      \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+// Other compilers and targets: one build, for the baseline instruction set.
+#define CHERRY_CPU_CLONES
+#endif
+
+namespace cherry::runtime::cpu::detail {
+
+//===----------------------------------------------------------------------===//
+// Threads
+//===----------------------------------------------------------------------===//
+
+/// Threads for `units` independent pieces of work when each thread should get
+/// at least `minUnitsPerThread` of them (small problems stay on one thread:
+/// waking the team costs more than the work).
+inline int threadsFor(int64_t units, int64_t minUnitsPerThread) {
+  int64_t useful = units / std::max<int64_t>(minUnitsPerThread, 1);
+  return static_cast<int>(
+      std::clamp<int64_t>(useful, 1, static_cast<int64_t>(numThreads())));
+}
+
+/// Elements per piece of an elementwise kernel: 64 KiB of each stream.
+constexpr int64_t kElementChunk = 16384;
+
+//===----------------------------------------------------------------------===//
+// Vectorizable math
+//===----------------------------------------------------------------------===//
+
+/// e^x in float32 with no calls and no branches, so loops over it vectorize
+/// (glibc's expf only vectorizes under -ffast-math). x = n ln2 + r with
+/// |r| <= ln2/2 (Cody-Waite), e^r by Cephes' expf polynomial, 2^n built from
+/// exponent bits in two factors so that n may reach 128 and -150. Within
+/// 1 ulp of e^x (checked against double exp over every float in [-110, 90],
+/// subnormal results included); 0 below ~-103.97, inf above ~88.72, NaN
+/// stays NaN.
+inline float expF32(float x) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2Hi = 0.693359375f; // few bits: n * kLn2Hi is exact
+  constexpr float kLn2Lo = -2.12194440e-4f;
+  constexpr float kRoundToInt = 0x1.8p23f; // adding it rounds to an integer
+  float xc = x >= -104.0f ? x : -104.0f;   // also maps NaN to -104
+  xc = xc <= 88.8f ? xc : 88.8f;
+  float n = (xc * kLog2e + kRoundToInt) - kRoundToInt;
+  float r = xc - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  int32_t ni = static_cast<int32_t>(n); // in [-150, 128]
+  int32_t n1 = ni >> 1;
+  int32_t n2 = ni - n1;
+  float s1 = __builtin_bit_cast(float, static_cast<uint32_t>(n1 + 127) << 23);
+  float s2 = __builtin_bit_cast(float, static_cast<uint32_t>(n2 + 127) << 23);
+  float y = p * s1 * s2;
+  return x == x ? y : x;
+}
+
+//===----------------------------------------------------------------------===//
+// GEMMs
+//===----------------------------------------------------------------------===//
+
+/// Multiply-adds a thread should get before a GEMM is split further.
+constexpr int64_t kGemmMinMacsPerThread = int64_t(1) << 18;
+
+/// c[m, n] = op(a)[m, k] * op(b)[k, n] (+ c when `accumulate`), row-major,
+/// op transposing its argument when asked, on the calling thread.
+inline void gemmSerial(bool transA, bool transB, int64_t m, int64_t n,
+                       int64_t k, const float *a, int64_t lda, const float *b,
+                       int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  // BLAS takes int dimensions; no layer comes near 2^31 rows or features.
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
+              transB ? CblasTrans : CblasNoTrans, static_cast<int>(m),
+              static_cast<int>(n), static_cast<int>(k), 1.0f, a,
+              static_cast<int>(lda), b, static_cast<int>(ldb),
+              accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
+}
+
+/// gemmSerial on our OpenMP threads: each thread takes a contiguous slice of
+/// the rows of c, or of its columns when there are too few rows to go round
+/// (decoding), and runs single-threaded OpenBLAS on it. No element of c is
+/// split over threads: its sum over k runs in one BLAS call.
+inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
+                         int64_t k, const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0) { // BLAS would leave c alone; the product is zero.
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i)
+        std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  const int nt = threadsFor(m * n * k, kGemmMinMacsPerThread);
+  if (nt == 1) {
+    gemmSerial(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  constexpr int64_t kAlign = 16;
+  const bool splitRows = m >= nt * kAlign;
+#pragma omp parallel num_threads(nt)
+  {
+    const int64_t team = omp_get_num_threads(), tid = omp_get_thread_num();
+    const int64_t extent = splitRows ? m : n;
+    const int64_t per = (extent + team - 1) / team;
+    const int64_t slice = (per + kAlign - 1) / kAlign * kAlign;
+    const int64_t begin = std::min(extent, tid * slice);
+    const int64_t count = std::min(extent, begin + slice) - begin;
+    if (count > 0) {
+      if (splitRows)
+        gemmSerial(transA, transB, count, n, k,
+                   a + (transA ? begin : begin * lda), lda, b, ldb,
+                   c + begin * ldc, ldc, accumulate);
+      else
+        gemmSerial(transA, transB, m, count, k, a, lda,
+                   b + (transB ? begin * ldb : begin), ldb, c + begin, ldc,
+                   accumulate);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Attention blocks
+//===----------------------------------------------------------------------===//
+
+/// Query rows one work item handles (the packed K^T of a key block is reused
+/// across them), and keys scored per step.
+constexpr int64_t kAttnQueryBlock = 64;
+constexpr int64_t kAttnKeyBlock = 64;
+/// Softmax loops run over a multiple of this many keys (masked past the last
+/// visible one) so that they have no scalar remainder on any vector width.
+constexpr int64_t kAttnLanes = 16;
+
+inline int64_t roundUpToLanes(int64_t n) {
+  return (n + kAttnLanes - 1) / kAttnLanes * kAttnLanes;
+}
+
+/// sc0[j] (and sc1[j] when two rows) = q . k_j for the kAttnKeyBlock keys
+/// of K^T packed as kt[c * kAttnKeyBlock + j] (a fixed trip count: the
+/// compiler keeps the scores in registers): four head-dim columns per pass
+/// over the keys, each K^T load shared by both rows.
+template <bool TwoRows>
+inline void scoreRows(const float *q0, const float *q1, const float *kt,
+                      int64_t d, float *sc0, float *sc1) {
+  constexpr int64_t n = kAttnKeyBlock;
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j) {
+    sc0[j] = 0.0f;
+    if (TwoRows)
+      sc1[j] = 0.0f;
+  }
+  int64_t c = 0;
+  for (; c + 4 <= d; c += 4) {
+    const float *k0 = kt + c * kAttnKeyBlock, *k1 = k0 + kAttnKeyBlock,
+                *k2 = k1 + kAttnKeyBlock, *k3 = k2 + kAttnKeyBlock;
+    const float a0 = q0[c], a1 = q0[c + 1], a2 = q0[c + 2], a3 = q0[c + 3];
+    const float b0 = TwoRows ? q1[c] : 0.0f, b1 = TwoRows ? q1[c + 1] : 0.0f,
+                b2 = TwoRows ? q1[c + 2] : 0.0f,
+                b3 = TwoRows ? q1[c + 3] : 0.0f;
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) {
+      sc0[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
+      if (TwoRows)
+        sc1[j] += b0 * k0[j] + b1 * k1[j] + b2 * k2[j] + b3 * k3[j];
+    }
+  }
+  for (; c < d; ++c) {
+    const float *kc = kt + c * kAttnKeyBlock;
+    const float a = q0[c], b = TwoRows ? q1[c] : 0.0f;
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) {
+      sc0[j] += a * kc[j];
+      if (TwoRows)
+        sc1[j] += b * kc[j];
+    }
+  }
+}
+
+/// a0[e] (and a1[e] when two rows) += sum over j in [j0, j1) of p[j] *
+/// v_j[e]: four keys per pass over the head dim, each V load shared by both
+/// rows.
+template <bool TwoRows>
+inline void accumulatePV(const float *p0, const float *p1, const float *v,
+                         int64_t stride, int64_t d, int64_t j0, int64_t j1,
+                         float *a0, float *a1) {
+  int64_t j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const float *v0 = v + j * stride, *v1 = v0 + stride, *v2 = v1 + stride,
+                *v3 = v2 + stride;
+    const float x0 = p0[j], x1 = p0[j + 1], x2 = p0[j + 2], x3 = p0[j + 3];
+    const float y0 = TwoRows ? p1[j] : 0.0f, y1 = TwoRows ? p1[j + 1] : 0.0f,
+                y2 = TwoRows ? p1[j + 2] : 0.0f,
+                y3 = TwoRows ? p1[j + 3] : 0.0f;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e) {
+      a0[e] += x0 * v0[e] + x1 * v1[e] + x2 * v2[e] + x3 * v3[e];
+      if (TwoRows)
+        a1[e] += y0 * v0[e] + y1 * v1[e] + y2 * v2[e] + y3 * v3[e];
+    }
+  }
+  for (; j < j1; ++j) {
+    const float *vj = v + j * stride;
+    const float x = p0[j], y = TwoRows ? p1[j] : 0.0f;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e) {
+      a0[e] += x * vj[e];
+      if (TwoRows)
+        a1[e] += y * vj[e];
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// RoPE
+//===----------------------------------------------------------------------===//
+
+/// cosT, sinT = [seq, headDim / 2] tables of the angles of positions
+/// positionOffset .. positionOffset + seq - 1. Hugging Face: inv_freq =
+/// 1.0 / (base ** (arange(0, dim, 2).float() / dim)), freqs = inv_freq *
+/// position, cos/sin of those, all float32.
+inline void ropeTables(int64_t seq, int64_t headDim, double theta,
+                       int64_t positionOffset, std::vector<float> &cosT,
+                       std::vector<float> &sinT) {
+  const int64_t half = headDim / 2;
+  std::vector<float> invFreq(half);
+  const float base = static_cast<float>(theta);
+  for (int64_t i = 0; i < half; ++i)
+    invFreq[i] = 1.0f / std::pow(base, static_cast<float>(2 * i) /
+                                           static_cast<float>(headDim));
+  cosT.resize(seq * half);
+  sinT.resize(seq * half);
+  const int nt = threadsFor(seq * half, 4096);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t t = 0; t < seq; ++t) {
+    const float pos = static_cast<float>(positionOffset + t);
+    for (int64_t i = 0; i < half; ++i) {
+      const float angle = pos * invFreq[i];
+      cosT[t * half + i] = std::cos(angle);
+      sinT[t * half + i] = std::sin(angle);
+    }
+  }
+}
+
+} // namespace cherry::runtime::cpu::detail
+
+#endif // CHERRY_RUNTIME_LIB_CPU_CPUCOMMON_H

@@ -1,0 +1,839 @@
+//===- CpuGradKernels.cpp - Backward and optimizer CPU kernels ------------===//
+//
+// The vector-Jacobian products of the forward kernels (CpuKernels.cpp) and
+// the optimizer steps, built the same way: GEMMs on OpenBLAS, one thread per
+// slice (parallelGemm), the rest cloned loops written to vectorize.
+//
+// Deterministic: each output element is computed by one thread, and every
+// sum runs in an order the shapes fix, never the thread count. Reductions
+// over rows (the RMSNorm weight, the squared norm) keep partial sums over
+// fixed chunks of rows and add them in chunk order; the embedding gradient
+// sums each table row's tokens in position order; attention computes dk and
+// dv per (batch, kv head, key block) and dq per (batch, head, query block),
+// each work item owning its output rows; the LM head gradient runs its GEMMs
+// over a band of rows at a time, each GEMM split over output elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/CpuKernels.h"
+
+#include "CpuCommon.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#if defined(__GNUC__) && !defined(__clang__)
+// The optimizer steps round where PyTorch's CPU kernels round: no a * b + c
+// fused unless PyTorch fuses it too (then written as an explicit fma).
+#define CHERRY_NO_FP_CONTRACT                                                  \
+  __attribute__((optimize("fp-contract=off", "no-math-errno")))
+#else
+#define CHERRY_NO_FP_CONTRACT
+#endif
+
+namespace cherry::runtime::cpu {
+using namespace detail;
+namespace {
+
+/// Runs body(begin, end) over [0, n) in pieces of kElementChunk elements, on
+/// as many threads as pay.
+template <typename Body> void forEachChunk(int64_t n, Body body) {
+  const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t i0 = c * kElementChunk;
+    body(i0, std::min(n, i0 + kElementChunk));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise gradients (cloned)
+//===----------------------------------------------------------------------===//
+
+/// PyTorch: d(silu(g) * u) = (dout * u) * silu'(g), silu'(g) = s (1 + g (1 -
+/// s)) with s = sigmoid(g); du = dout * silu(g), silu computed as in swiglu.
+CHERRY_CPU_CLONES void swigluGradSpan(const float *gate, const float *up,
+                                      const float *dout, float *dgate,
+                                      float *dup, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i], e = expF32(-g);
+    const float sig = 1.0f / (1.0f + e);
+    const float silu = g / (1.0f + e);
+    dgate[i] = (dout[i] * up[i]) * (sig * (1.0f + g * (1.0f - sig)));
+    dup[i] = dout[i] * silu;
+  }
+}
+
+CHERRY_CPU_CLONES void scaleSpan(float *x, float factor, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i)
+    x[i] *= factor;
+}
+
+CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = x[i]; // v * v is exact in double
+    sum += v * v;
+  }
+  return sum;
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers (cloned)
+//===----------------------------------------------------------------------===//
+
+/// Scalars of one AdamW step, each rounded to float as PyTorch passes a
+/// Python float to a float32 tensor op.
+struct AdamWScalars {
+  float decay;         // 1 - lr * weight_decay
+  float lerpCoeff;     // lerp(m, g, 1 - beta1): see adamwSpan
+  bool lerpFromM;      // |1 - beta1| < 0.5
+  float beta2;         // v.mul_(beta2)
+  float oneMinusBeta2; // v.addcmul_(g, g, value=1 - beta2)
+  float bc2Sqrt;       // sqrt(1 - beta2^t)
+  float eps;
+  float negStepSize; // -lr / (1 - beta1^t)
+};
+
+/// _single_tensor_adam(decoupled_weight_decay=True), op by op:
+///   param.mul_(1 - lr * wd)
+///   exp_avg.lerp_(grad, 1 - beta1)       fma(w, g - m, m), or for w >= 0.5
+///                                         fma(w - 1, g - m, g) (ATen lerp_vec)
+///   exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+///   denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+///   param.addcdiv_(exp_avg, denom, value=-step_size)  p + (-s * m) / denom
+CHERRY_CPU_CLONES CHERRY_NO_FP_CONTRACT void
+adamwSpan(float *param, const float *grad, float *m, float *v, int64_t n,
+          const AdamWScalars &s) {
+  const float decay = s.decay, coeff = s.lerpCoeff, beta2 = s.beta2,
+              oneMinusBeta2 = s.oneMinusBeta2, bc2Sqrt = s.bc2Sqrt, eps = s.eps,
+              negStepSize = s.negStepSize;
+  const bool fromM = s.lerpFromM;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = grad[i];
+    const float p = param[i] * decay;
+    const float mi = m[i];
+    const float mNew = __builtin_fmaf(coeff, g - mi, fromM ? mi : g);
+    const float vNew = v[i] * beta2 + oneMinusBeta2 * g * g;
+    const float denom = __builtin_sqrtf(vNew) / bc2Sqrt + eps;
+    m[i] = mNew;
+    v[i] = vNew;
+    param[i] = p + negStepSize * mNew / denom;
+  }
+}
+
+/// _single_tensor_sgd without momentum: grad.add(param, alpha=wd) then
+/// param.add_(grad, alpha=-lr); ATen's vectorized add with alpha is an fma.
+CHERRY_CPU_CLONES CHERRY_NO_FP_CONTRACT void sgdSpan(float *param,
+                                                     const float *grad,
+                                                     int64_t n, float negLr,
+                                                     float weightDecay) {
+  if (weightDecay != 0.0f) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = __builtin_fmaf(param[i], weightDecay, grad[i]);
+      param[i] = __builtin_fmaf(g, negLr, param[i]);
+    }
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i)
+      param[i] = __builtin_fmaf(grad[i], negLr, param[i]);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding, RMSNorm, RoPE (cloned)
+//===----------------------------------------------------------------------===//
+
+/// Table rows [v0, v1): row v (+)= the dy rows of the tokens with id v, in
+/// position order (order[start[v] .. start[v + 1])).
+CHERRY_CPU_CLONES void embeddingGradRows(const float *dy, const int64_t *order,
+                                         const int64_t *start, float *dtable,
+                                         int64_t v0, int64_t v1, int64_t dim,
+                                         bool accumulate) {
+  for (int64_t id = v0; id < v1; ++id) {
+    float *row = dtable + id * dim;
+    if (!accumulate)
+      std::fill(row, row + dim, 0.0f);
+    for (int64_t p = start[id]; p < start[id + 1]; ++p) {
+      const float *g = dy + order[p] * dim;
+#pragma omp simd
+      for (int64_t e = 0; e < dim; ++e)
+        row[e] += g[e];
+    }
+  }
+}
+
+/// Rows of one chunk: dx (+)= w dy / r - x sum(w dy x) / (dim r^3) with
+/// 1 / r computed as rmsNorm does; dwPartial = sum over the chunk's rows of
+/// dy * (x / r), in row order.
+CHERRY_CPU_CLONES void rmsNormGradRows(const float *x, const float *w,
+                                       const float *dy, float *dx,
+                                       float *dwPartial, int64_t rows,
+                                       int64_t dim, float eps,
+                                       bool accumulateDx) {
+  std::fill(dwPartial, dwPartial + dim, 0.0f);
+  const float invDim = 1.0f / static_cast<float>(dim);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = x + r * dim, *dyr = dy + r * dim;
+    float *dxr = dx + r * dim;
+    float sumSq = 0.0f, dot = 0.0f;
+#pragma omp simd reduction(+ : sumSq)
+    for (int64_t i = 0; i < dim; ++i)
+      sumSq += xr[i] * xr[i];
+#pragma omp simd reduction(+ : dot)
+    for (int64_t i = 0; i < dim; ++i)
+      dot += w[i] * dyr[i] * xr[i];
+    const float inv = 1.0f / std::sqrt(sumSq / static_cast<float>(dim) + eps);
+    const float coeff = dot * (inv * inv * inv) * invDim;
+#pragma omp simd
+    for (int64_t i = 0; i < dim; ++i)
+      dwPartial[i] += dyr[i] * (xr[i] * inv);
+    if (accumulateDx) {
+#pragma omp simd
+      for (int64_t i = 0; i < dim; ++i)
+        dxr[i] += inv * (w[i] * dyr[i]) - xr[i] * coeff;
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < dim; ++i)
+        dxr[i] = inv * (w[i] * dyr[i]) - xr[i] * coeff;
+    }
+  }
+}
+
+/// dst (+)= sum of the `count` rows of partial, added in row order.
+CHERRY_CPU_CLONES void sumRowsInOrder(const float *partial, int64_t count,
+                                      int64_t dim, float *dst,
+                                      bool accumulate) {
+  std::vector<float> total(partial, partial + dim);
+  for (int64_t c = 1; c < count; ++c) {
+    const float *p = partial + c * dim;
+#pragma omp simd
+    for (int64_t i = 0; i < dim; ++i)
+      total[i] += p[i];
+  }
+#pragma omp simd
+  for (int64_t i = 0; i < dim; ++i)
+    dst[i] = accumulate ? dst[i] + total[i] : total[i];
+}
+
+/// The transpose of ropeRows' rotation: rotate each pair by -angle.
+CHERRY_CPU_CLONES void ropeGradRows(float *dy, int64_t r0, int64_t r1,
+                                    int64_t seq, int64_t heads, int64_t headDim,
+                                    const float *cosT, const float *sinT) {
+  const int64_t half = headDim / 2;
+  for (int64_t r = r0; r < r1; ++r) {
+    const float *c = cosT + (r % seq) * half;
+    const float *s = sinT + (r % seq) * half;
+    for (int64_t h = 0; h < heads; ++h) {
+      float *d1 = dy + r * heads * headDim + h * headDim;
+      float *d2 = d1 + half;
+#pragma omp simd
+      for (int64_t i = 0; i < half; ++i) {
+        // Forward: y1 = x1 c - x2 s, y2 = x2 c + x1 s.
+        const float a = d1[i], b = d2[i];
+        d1[i] = a * c[i] + b * s[i];
+        d2[i] = b * c[i] - a * s[i];
+      }
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Attention backward (cloned block kernels)
+//===----------------------------------------------------------------------===//
+
+/// Queries and keys of a block: the packed Q^T of pass A is scored like the
+/// packed K^T of the forward, so both sides use the forward's block size.
+constexpr int64_t kGradBlock = kAttnKeyBlock;
+static_assert(kGradBlock % kAttnLanes == 0, "masked loops need whole lanes");
+
+struct AttentionGradShape {
+  int64_t seq, heads, kvHeads, headDim, group;
+  int64_t qRowStride, kvRowStride; // heads * headDim, kvHeads * headDim
+  bool causal;
+  float scale;
+
+  int64_t kvHeadOf(int64_t h) const { return std::min(h / group, kvHeads - 1); }
+  /// Query t sees keys [0, visibleKeys(t)).
+  int64_t visibleKeys(int64_t t) const {
+    return causal ? std::min(t + 1, seq) : seq;
+  }
+};
+
+/// Floats of scratch one thread needs (pass A is the largest: Q^T and dO^T,
+/// P^T and dS^T, the dk and dv accumulators).
+int64_t attentionGradScratchFloats(int64_t headDim) {
+  return 4 * kGradBlock * headDim + 2 * kGradBlock * kGradBlock;
+}
+
+/// dst[c * kGradBlock + j] = src row j, column c, for n rows of `stride`
+/// floats; columns past n are zero.
+inline void packTransposed(const float *src, int64_t stride, int64_t n,
+                           int64_t d, float *dst) {
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t c = 0; c < d; ++c)
+      dst[c * kGradBlock + j] = src[j * stride + c];
+  for (int64_t c = 0; c < d; ++c)
+    std::fill(dst + c * kGradBlock + n, dst + (c + 1) * kGradBlock, 0.0f);
+}
+
+/// sc rows [0, n) (kGradBlock floats apart) = rows of a against the packed
+/// transpose bt, two rows at a time.
+inline void scoreBlock(const float *a, int64_t stride, int64_t n,
+                       const float *bt, int64_t d, float *sc) {
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2)
+    scoreRows<true>(a + i * stride, a + (i + 1) * stride, bt, d,
+                    sc + i * kGradBlock, sc + (i + 1) * kGradBlock);
+  if (i < n)
+    scoreRows<false>(a + i * stride, nullptr, bt, d, sc + i * kGradBlock,
+                     nullptr);
+}
+
+/// acc rows [0, n) (d floats apart) += p rows [0, n) (kGradBlock floats
+/// apart) times the rows [0, cols[i]) of v; a pair of rows runs to the
+/// longer of the two (the other's entries past its own end are zeros).
+inline void accumulateBlock(const float *p, const int64_t *cols, int64_t n,
+                            const float *v, int64_t stride, int64_t d,
+                            float *acc) {
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2)
+    accumulatePV<true>(p + i * kGradBlock, p + (i + 1) * kGradBlock, v, stride,
+                       d, 0, std::max(cols[i], cols[i + 1]), acc + i * d,
+                       acc + (i + 1) * d);
+  if (i < n)
+    accumulatePV<false>(p + i * kGradBlock, nullptr, v, stride, d, 0, cols[i],
+                        acc + i * d, nullptr);
+}
+
+/// Pass 0, rows [t0, t0 + rows) of one (batch, head): the logsumexp of each
+/// row's scaled scores (recomputed as the forward does, online over key
+/// blocks) and D = rowsum(dout * o). q, o, dout point at row t0 of the head,
+/// k at row 0 of its kv head; lse and dsum at entry t0.
+CHERRY_CPU_CLONES void attentionRowStats(const AttentionGradShape &s,
+                                         const float *q, const float *k,
+                                         const float *o, const float *dout,
+                                         int64_t t0, int64_t rows, float *lse,
+                                         float *dsum, float *scratch) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const int64_t d = s.headDim;
+  float *kt = scratch;                 // [d][kGradBlock]
+  float *scores = kt + d * kGradBlock; // [rows][kGradBlock]
+  float rowMax[kGradBlock], rowSum[kGradBlock];
+  std::fill(rowMax, rowMax + rows, kNegInf);
+  std::fill(rowSum, rowSum + rows, 0.0f);
+
+  const int64_t kvEnd = s.visibleKeys(t0 + rows - 1);
+  for (int64_t j0 = 0; j0 < kvEnd; j0 += kGradBlock) {
+    const int64_t nb = std::min(kGradBlock, kvEnd - j0);
+    packTransposed(k + j0 * s.kvRowStride, s.kvRowStride, nb, d, kt);
+    scoreBlock(q, s.qRowStride, rows, kt, d, scores);
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t n = std::clamp<int64_t>(s.visibleKeys(t0 + i) - j0, 0, nb);
+      if (n == 0)
+        continue;
+      const int64_t nPadded = roundUpToLanes(n);
+      float *sc = scores + i * kGradBlock;
+      float blockMax = rowMax[i];
+#pragma omp simd reduction(max : blockMax)
+      for (int64_t j = 0; j < nPadded; ++j) {
+        const float x = j < n ? sc[j] * s.scale : kNegInf;
+        sc[j] = x;
+        blockMax = x > blockMax ? x : blockMax;
+      }
+      float blockSum = 0.0f;
+#pragma omp simd reduction(+ : blockSum)
+      for (int64_t j = 0; j < nPadded; ++j)
+        blockSum += expF32(sc[j] - blockMax);
+      rowSum[i] = rowSum[i] * expF32(rowMax[i] - blockMax) + blockSum;
+      rowMax[i] = blockMax;
+    }
+  }
+
+  for (int64_t i = 0; i < rows; ++i) {
+    lse[i] = rowMax[i] + std::log(rowSum[i]);
+    const float *dr = dout + i * s.qRowStride, *orow = o + i * s.qRowStride;
+    float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+    for (int64_t e = 0; e < d; ++e)
+      dot += dr[e] * orow[e];
+    dsum[i] = dot;
+  }
+}
+
+/// Pass A, keys [j0, j0 + nk) of kv head g of one batch: dv_j = sum of
+/// P_ij dout_i and dk_j = scale * sum of dS_ij q_i over every query head
+/// sharing the kv head (in head order) and every query i that sees key j (in
+/// query-block order), with P_ij = exp(scale q_i . k_j - lse_i) and dS_ij =
+/// P_ij (dout_i . v_j - D_i). Computed transposed (keys as rows), so the
+/// sums over queries run along contiguous rows. q, dout point at row 0,
+/// column 0 of the batch; k, v, dk, dv likewise; lse, dsum at [heads][seq].
+CHERRY_CPU_CLONES void
+attentionGradKeyBlock(const AttentionGradShape &s, const float *q,
+                      const float *k, const float *v, const float *dout,
+                      const float *lse, const float *dsum, float *dk, float *dv,
+                      int64_t g, int64_t j0, int64_t nk, float *scratch) {
+  constexpr int64_t B = kGradBlock;
+  const int64_t d = s.headDim;
+  float *qt = scratch;          // [d][B]
+  float *dot = qt + d * B;      // [d][B]
+  float *pt = dot + d * B;      // [keys][queries]: P^T
+  float *dst = pt + B * B;      // [keys][queries]: dP^T, then dS^T
+  float *dkAcc = dst + B * B;   // [keys][d]
+  float *dvAcc = dkAcc + B * d; // [keys][d]
+  std::fill(dkAcc, dkAcc + nk * d, 0.0f);
+  std::fill(dvAcc, dvAcc + nk * d, 0.0f);
+  const float *kb = k + j0 * s.kvRowStride + g * d;
+  const float *vb = v + j0 * s.kvRowStride + g * d;
+
+  // Causal: key j0 is first seen by query j0 (j0 is a block boundary).
+  const int64_t tBegin = s.causal ? j0 : 0;
+  for (int64_t h = 0; h < s.heads; ++h) {
+    if (s.kvHeadOf(h) != g)
+      continue;
+    const float *qh = q + h * d, *doh = dout + h * d;
+    const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
+    for (int64_t t0 = tBegin; t0 < s.seq; t0 += B) {
+      const int64_t nq = std::min(B, s.seq - t0);
+      const float *qBlock = qh + t0 * s.qRowStride;
+      const float *doBlock = doh + t0 * s.qRowStride;
+      packTransposed(qBlock, s.qRowStride, nq, d, qt);
+      packTransposed(doBlock, s.qRowStride, nq, d, dot);
+      float lseB[B], dsumB[B];
+      for (int64_t i = 0; i < B; ++i) {
+        lseB[i] = i < nq ? lseh[t0 + i] : 0.0f;
+        dsumB[i] = i < nq ? dsumh[t0 + i] : 0.0f;
+      }
+      scoreBlock(kb, s.kvRowStride, nk, qt, d, pt);
+      scoreBlock(vb, s.kvRowStride, nk, dot, d, dst);
+
+      // Key j is seen by queries [lo, nq) of this block; P and dS are zero
+      // elsewhere, so every key row sums over the whole block.
+      int64_t visible[B];
+      for (int64_t j = 0; j < nk; ++j) {
+        const int64_t lo =
+            s.causal ? std::clamp<int64_t>(j0 + j - t0, 0, nq) : 0;
+        visible[j] = nq;
+        float *pRow = pt + j * B, *dsRow = dst + j * B;
+#pragma omp simd
+        for (int64_t i = 0; i < B; ++i) {
+          const bool seen = i >= lo && i < nq;
+          const float p = seen ? expF32(pRow[i] * s.scale - lseB[i]) : 0.0f;
+          pRow[i] = p;
+          dsRow[i] = p * (dsRow[i] - dsumB[i]) * s.scale;
+        }
+      }
+      accumulateBlock(pt, visible, nk, doBlock, s.qRowStride, d, dvAcc);
+      accumulateBlock(dst, visible, nk, qBlock, s.qRowStride, d, dkAcc);
+    }
+  }
+
+  for (int64_t j = 0; j < nk; ++j) {
+    std::memcpy(dk + (j0 + j) * s.kvRowStride + g * d, dkAcc + j * d,
+                static_cast<size_t>(d) * sizeof(float));
+    std::memcpy(dv + (j0 + j) * s.kvRowStride + g * d, dvAcc + j * d,
+                static_cast<size_t>(d) * sizeof(float));
+  }
+}
+
+/// Pass B, queries [t0, t0 + nq) of head h of one batch: dq_i = scale * sum
+/// over the keys i sees (in key order) of dS_ij k_j. Pointers as in pass A.
+CHERRY_CPU_CLONES void
+attentionGradQueryBlock(const AttentionGradShape &s, const float *q,
+                        const float *k, const float *v, const float *dout,
+                        const float *lse, const float *dsum, float *dq,
+                        int64_t h, int64_t t0, int64_t nq, float *scratch) {
+  constexpr int64_t B = kGradBlock;
+  const int64_t d = s.headDim;
+  float *kt = scratch;       // [d][B]
+  float *vt = kt + d * B;    // [d][B]
+  float *sc = vt + d * B;    // [queries][keys]: scores, then P
+  float *ds = sc + B * B;    // [queries][keys]: dP, then dS
+  float *dqAcc = ds + B * B; // [queries][d]
+  std::fill(dqAcc, dqAcc + nq * d, 0.0f);
+  const int64_t g = s.kvHeadOf(h);
+  const float *qBlock = q + t0 * s.qRowStride + h * d;
+  const float *doBlock = dout + t0 * s.qRowStride + h * d;
+  const float *lseB = lse + h * s.seq + t0, *dsumB = dsum + h * s.seq + t0;
+  const float *kh = k + g * d, *vh = v + g * d;
+
+  const int64_t kvEnd = s.visibleKeys(t0 + nq - 1);
+  for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
+    const int64_t nb = std::min(B, kvEnd - j0);
+    packTransposed(kh + j0 * s.kvRowStride, s.kvRowStride, nb, d, kt);
+    packTransposed(vh + j0 * s.kvRowStride, s.kvRowStride, nb, d, vt);
+    scoreBlock(qBlock, s.qRowStride, nq, kt, d, sc);
+    scoreBlock(doBlock, s.qRowStride, nq, vt, d, ds);
+    int64_t visible[B];
+    for (int64_t i = 0; i < nq; ++i) {
+      const int64_t n = std::clamp<int64_t>(s.visibleKeys(t0 + i) - j0, 0, nb);
+      visible[i] = n;
+      const float l = lseB[i], dd = dsumB[i];
+      float *pRow = sc + i * B, *dsRow = ds + i * B;
+#pragma omp simd
+      for (int64_t j = 0; j < B; ++j) {
+        const float p = j < n ? expF32(pRow[j] * s.scale - l) : 0.0f;
+        dsRow[j] = p * (dsRow[j] - dd) * s.scale;
+      }
+    }
+    accumulateBlock(ds, visible, nq, kh + j0 * s.kvRowStride, s.kvRowStride, d,
+                    dqAcc);
+  }
+
+  for (int64_t i = 0; i < nq; ++i)
+    std::memcpy(dq + (t0 + i) * s.qRowStride + h * d, dqAcc + i * d,
+                static_cast<size_t>(d) * sizeof(float));
+}
+
+//===----------------------------------------------------------------------===//
+// Cross-entropy backward (cloned row kernel)
+//===----------------------------------------------------------------------===//
+
+/// The LM head gradient holds the logits of a band of rows, all of the
+/// vocabulary: enough rows for its GEMMs to run well, at most 16 MiB.
+constexpr int64_t kCeBandFloats = int64_t(1) << 22;
+constexpr int64_t kCeBandMinRows = 32;
+constexpr int64_t kCeBandMaxRows = 256;
+
+/// Each row of logits [rows, vocab] becomes (softmax - onehot(target)) *
+/// scale, or zeros for an ignored row.
+CHERRY_CPU_CLONES void softmaxGradRows(float *logits, const int32_t *targets,
+                                       int64_t rows, int64_t vocab,
+                                       int64_t ignoreIndex, float scale) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *x = logits + r * vocab;
+    const int64_t t = targets[r];
+    if (t == ignoreIndex) {
+      std::fill(x, x + vocab, 0.0f);
+      continue;
+    }
+    float m = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : m)
+    for (int64_t j = 0; j < vocab; ++j)
+      m = x[j] > m ? x[j] : m;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < vocab; ++j)
+      sum += expF32(x[j] - m);
+    const float c = scale / sum;
+#pragma omp simd
+    for (int64_t j = 0; j < vocab; ++j)
+      x[j] = expF32(x[j] - m) * c;
+    x[t] -= scale;
+  }
+}
+
+Status badTarget(const char *kernel, int64_t row, int64_t target, int64_t vocab,
+                 int64_t ignoreIndex) {
+  return Status::error(std::string(kernel) + ": row " + std::to_string(row) +
+                       " has target " + std::to_string(target) +
+                       ", outside the vocabulary [0, " + std::to_string(vocab) +
+                       ") and not the ignore index " +
+                       std::to_string(ignoreIndex));
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Public entry points: backward
+//===----------------------------------------------------------------------===//
+
+void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
+                     int64_t n, int64_t k, bool accumulate) {
+  // dx[m, k] = dy[m, n] w[n, k].
+  parallelGemm(/*transA=*/false, /*transB=*/false, m, k, n, dy, n, w, k, dx, k,
+               accumulate);
+}
+
+void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
+                      int64_t n, int64_t k, bool accumulate) {
+  // dw[n, k] = dy[m, n]^T x[m, k]: each element sums over all m rows in one
+  // BLAS call.
+  parallelGemm(/*transA=*/true, /*transB=*/false, n, k, m, dy, n, x, k, dw, k,
+               accumulate);
+}
+
+Status embeddingGrad(const int32_t *ids, const float *dy, float *dtable,
+                     int64_t n, int64_t vocab, int64_t dim, bool accumulate) {
+  for (int64_t i = 0; i < n; ++i)
+    if (ids[i] < 0 || ids[i] >= vocab)
+      return Status::error("embeddingGrad: id " + std::to_string(ids[i]) +
+                           " at position " + std::to_string(i) +
+                           " is outside the vocabulary [0, " +
+                           std::to_string(vocab) + ")");
+  if (vocab <= 0 || dim <= 0)
+    return Status::success();
+  // Positions grouped by id, in position order (a counting sort), so that
+  // each table row is owned by one thread and sums its tokens in order.
+  std::vector<int64_t> start(vocab + 1, 0), order(n);
+  for (int64_t i = 0; i < n; ++i)
+    ++start[ids[i] + 1];
+  for (int64_t id = 0; id < vocab; ++id)
+    start[id + 1] += start[id];
+  {
+    std::vector<int64_t> next(start.begin(), start.end() - 1);
+    for (int64_t i = 0; i < n; ++i)
+      order[next[ids[i]]++] = i;
+  }
+  const int64_t rowsPerChunk =
+      std::max<int64_t>(1, kElementChunk / std::max<int64_t>(dim, 1));
+  const int64_t chunks = (vocab + rowsPerChunk - 1) / rowsPerChunk;
+  const int nt =
+      std::min<int64_t>(threadsFor((vocab + n) * dim, kElementChunk), chunks);
+  // Dynamic: frequent ids make some chunks heavier than others.
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t v0 = c * rowsPerChunk;
+    embeddingGradRows(dy, order.data(), start.data(), dtable, v0,
+                      std::min(vocab, v0 + rowsPerChunk), dim, accumulate);
+  }
+  return Status::success();
+}
+
+void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
+                 float *dw, int64_t rows, int64_t dim, float eps,
+                 bool accumulateDx, bool accumulateDw) {
+  if (dim <= 0)
+    return;
+  if (rows <= 0) {
+    if (!accumulateDw)
+      std::fill(dw, dw + dim, 0.0f);
+    return;
+  }
+  // Fixed chunks of rows (not one per thread): dw's partial sums, and the
+  // order they are added in, do not depend on the thread count.
+  const int64_t rowsPerChunk = std::max<int64_t>(1, kElementChunk / dim);
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+  std::vector<float> partial(chunks * dim);
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * rowsPerChunk;
+    rmsNormGradRows(x + r0 * dim, w, dy + r0 * dim, dx + r0 * dim,
+                    partial.data() + c * dim, std::min(rowsPerChunk, rows - r0),
+                    dim, eps, accumulateDx);
+  }
+  sumRowsInOrder(partial.data(), chunks, dim, dw, accumulateDw);
+}
+
+void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
+              int64_t headDim, double theta, int64_t positionOffset) {
+  const int64_t half = headDim / 2;
+  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
+    return;
+  std::vector<float> cosT, sinT;
+  ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
+  const int64_t rows = batch * seq;
+  const int64_t rowsPerChunk = std::max<int64_t>(
+      1, kElementChunk / std::max<int64_t>(heads * headDim, 1));
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * rowsPerChunk;
+    ropeGradRows(dy, r0, std::min(rows, r0 + rowsPerChunk), seq, heads, headDim,
+                 cosT.data(), sinT.data());
+  }
+}
+
+void attentionGrad(const float *q, const float *k, const float *v,
+                   const float *o, const float *dout, float *dq, float *dk,
+                   float *dv, int64_t batch, int64_t seq, int64_t heads,
+                   int64_t kvHeads, int64_t headDim, bool causal) {
+  if (batch <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return;
+  const AttentionGradShape s{
+      seq, heads, kvHeads, headDim,
+      // heads is a multiple of kvHeads; clamped as in attention.
+      std::max<int64_t>(1, heads / kvHeads), heads * headDim, kvHeads * headDim,
+      causal,
+      // head_dim ** -0.5 in double, applied in float32, as the forward.
+      static_cast<float>(std::pow(static_cast<double>(headDim), -0.5))};
+  const int64_t qStride = seq * s.qRowStride, kvStride = seq * s.kvRowStride;
+  const int64_t blocks = (seq + kGradBlock - 1) / kGradBlock;
+  std::vector<float> lse(batch * heads * seq), dsum(batch * heads * seq);
+
+  const int64_t queryItems = batch * heads * blocks;
+  const int64_t keyItems = batch * kvHeads * blocks;
+  const int nt = threadsFor(queryItems, 1);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    std::vector<float> scratch(attentionGradScratchFloats(headDim));
+    // Pass 0: logsumexp and D per query row. Last query blocks first: under
+    // a causal mask they see the most keys.
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t item = 0; item < queryItems; ++item) {
+      const int64_t qb = blocks - 1 - item / (batch * heads);
+      const int64_t b = (item / heads) % batch, h = item % heads;
+      const int64_t t0 = qb * kGradBlock;
+      const int64_t off = b * qStride + t0 * s.qRowStride + h * headDim;
+      const int64_t stat = (b * heads + h) * seq + t0;
+      attentionRowStats(s, q + off, k + b * kvStride + s.kvHeadOf(h) * headDim,
+                        o + off, dout + off, t0, std::min(kGradBlock, seq - t0),
+                        lse.data() + stat, dsum.data() + stat, scratch.data());
+    }
+    // Pass A (dk, dv), then pass B (dq): independent of each other, so no
+    // barrier between them. First key blocks first: under a causal mask
+    // they are seen by the most queries.
+#pragma omp for schedule(dynamic, 1) nowait
+    for (int64_t item = 0; item < keyItems; ++item) {
+      const int64_t kb = item / (batch * kvHeads);
+      const int64_t b = (item / kvHeads) % batch, g = item % kvHeads;
+      const int64_t j0 = kb * kGradBlock;
+      const int64_t stat = b * heads * seq;
+      attentionGradKeyBlock(s, q + b * qStride, k + b * kvStride,
+                            v + b * kvStride, dout + b * qStride,
+                            lse.data() + stat, dsum.data() + stat,
+                            dk + b * kvStride, dv + b * kvStride, g, j0,
+                            std::min(kGradBlock, seq - j0), scratch.data());
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t item = 0; item < queryItems; ++item) {
+      const int64_t qb = blocks - 1 - item / (batch * heads);
+      const int64_t b = (item / heads) % batch, h = item % heads;
+      const int64_t t0 = qb * kGradBlock;
+      const int64_t stat = b * heads * seq;
+      attentionGradQueryBlock(s, q + b * qStride, k + b * kvStride,
+                              v + b * kvStride, dout + b * qStride,
+                              lse.data() + stat, dsum.data() + stat,
+                              dq + b * qStride, h, t0,
+                              std::min(kGradBlock, seq - t0), scratch.data());
+    }
+  }
+}
+
+void swigluGrad(const float *gate, const float *up, const float *dout,
+                float *dgate, float *dup, int64_t n) {
+  forEachChunk(n, [&](int64_t i0, int64_t i1) {
+    swigluGradSpan(gate + i0, up + i0, dout + i0, dgate + i0, dup + i0,
+                   i1 - i0);
+  });
+}
+
+Status headCrossEntropyGrad(const float *h, const float *w,
+                            const int32_t *targets, float dloss, float *dh,
+                            float *dw, int64_t rows, int64_t vocab, int64_t dim,
+                            int64_t ignoreIndex, bool accumulateDw) {
+  int64_t count = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t t = targets[r];
+    if (t == ignoreIndex)
+      continue;
+    if (t < 0 || t >= vocab)
+      return badTarget("headCrossEntropyGrad", r, t, vocab, ignoreIndex);
+    ++count;
+  }
+  if (rows <= 0 || dim <= 0)
+    return Status::success();
+  if (count == 0) { // the loss is a constant 0
+    std::fill(dh, dh + rows * dim, 0.0f);
+    if (!accumulateDw)
+      std::fill(dw, dw + std::max<int64_t>(vocab, 0) * dim, 0.0f);
+    return Status::success();
+  }
+  // d(mean loss)/d(logit) = (softmax - onehot) / count, times dloss.
+  const float scale = dloss / static_cast<float>(count);
+
+  // A band of rows at a time: its logits, turned in place into the gradient
+  // G of the logits, then dh[band] = G w and dw (+)= G^T h[band]. Each GEMM
+  // is split over its output elements, and dw adds the bands in order, so
+  // the result does not depend on the thread count.
+  const int64_t bandRows = std::min(
+      rows, std::clamp(kCeBandFloats / vocab, kCeBandMinRows, kCeBandMaxRows));
+  // Kept across calls, like the forward's tiles: a fresh buffer would be
+  // page-faulted in every time.
+  thread_local std::vector<float> bandBuffer;
+  if (static_cast<int64_t>(bandBuffer.size()) < bandRows * vocab)
+    bandBuffer.resize(bandRows * vocab);
+  float *grad = bandBuffer.data();
+  for (int64_t r0 = 0; r0 < rows; r0 += bandRows) {
+    const int64_t nr = std::min(bandRows, rows - r0);
+    const float *hb = h + r0 * dim;
+    parallelGemm(/*transA=*/false, /*transB=*/true, nr, vocab, dim, hb, dim, w,
+                 dim, grad, vocab, /*accumulate=*/false);
+    const int nt = std::min<int64_t>(threadsFor(nr * vocab, kElementChunk), nr);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int64_t r = 0; r < nr; ++r)
+      softmaxGradRows(grad + r * vocab, targets + r0 + r, 1, vocab, ignoreIndex,
+                      scale);
+    parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
+                 vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
+    parallelGemm(/*transA=*/true, /*transB=*/false, vocab, dim, nr, grad, vocab,
+                 hb, dim, dw, dim, /*accumulate=*/accumulateDw || r0 > 0);
+  }
+  return Status::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Public entry points: optimizers
+//===----------------------------------------------------------------------===//
+
+void addSquaredNorm(const float *x, int64_t n, double *sumSquares) {
+  if (n <= 0)
+    return;
+  // Partial sums over fixed chunks, added in chunk order.
+  const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
+  if (chunks == 1) {
+    *sumSquares += squaredNormSpan(x, n);
+    return;
+  }
+  std::vector<double> partial(chunks);
+  forEachChunk(n, [&](int64_t i0, int64_t i1) {
+    partial[i0 / kElementChunk] = squaredNormSpan(x + i0, i1 - i0);
+  });
+  double total = 0.0;
+  for (double p : partial)
+    total += p;
+  *sumSquares += total;
+}
+
+void scale(float *x, float factor, int64_t n) {
+  forEachChunk(
+      n, [&](int64_t i0, int64_t i1) { scaleSpan(x + i0, factor, i1 - i0); });
+}
+
+void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
+           float lr, float beta1, float beta2, float eps, float weightDecay,
+           int64_t step) {
+  // PyTorch computes these in double (Python floats) and rounds each to
+  // float where it meets a float32 tensor.
+  const double lrD = lr, beta1D = beta1, beta2D = beta2;
+  const double t = static_cast<double>(step);
+  const double bc1 = 1.0 - std::pow(beta1D, t);
+  const double bc2 = 1.0 - std::pow(beta2D, t);
+  const float lerpWeight = static_cast<float>(1.0 - beta1D);
+  const bool fromM = std::abs(lerpWeight) < 0.5f;
+  const AdamWScalars s{
+      static_cast<float>(1.0 - lrD * static_cast<double>(weightDecay)),
+      fromM ? lerpWeight : lerpWeight - 1.0f,
+      fromM,
+      beta2,
+      static_cast<float>(1.0 - beta2D),
+      static_cast<float>(std::sqrt(bc2)),
+      eps,
+      static_cast<float>(-(lrD / bc1))};
+  forEachChunk(n, [&](int64_t i0, int64_t i1) {
+    adamwSpan(param + i0, grad + i0, m + i0, v + i0, i1 - i0, s);
+  });
+}
+
+void sgd(float *param, const float *grad, int64_t n, float lr,
+         float weightDecay) {
+  forEachChunk(n, [&](int64_t i0, int64_t i1) {
+    sgdSpan(param + i0, grad + i0, i1 - i0, -lr, weightDecay);
+  });
+}
+
+} // namespace cherry::runtime::cpu

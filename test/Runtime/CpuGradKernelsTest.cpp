@@ -1,0 +1,1093 @@
+//===- CpuGradKernelsTest.cpp - Backward and optimizer kernels ------------===//
+//
+// Every backward kernel is checked two ways:
+//   - against central finite differences of a double-precision forward
+//     written here: for random dy, L(x) = sum(dy * f(x)) and dL/dx_i from
+//     the five-point stencil (error O(eps^4), so with eps = 1e-3 it is exact
+//     to ~1e-12 and the tolerance measures the float kernel alone);
+//   - against a closed-form double reference, on shapes large enough for the
+//     blocked and multi-threaded paths (too large for finite differences).
+// Sizes are not multiples of any vector width (dim 37, vocab 101, head_dim
+// 10, seq 13, batch 2-3). The optimizers are checked against double
+// references of PyTorch's formulas and against hand-computed steps; every
+// kernel must give bit-identical results on one and two threads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/CpuKernels.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+using namespace cherry::runtime;
+using namespace cherry::runtime::cpu;
+
+namespace {
+
+/// Deterministic values in [lo, hi) (xorshift).
+std::vector<float> randomVector(int64_t n, uint64_t seed, float lo = -1.0f,
+                                float hi = 1.0f) {
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  std::vector<float> v(n);
+  for (auto &x : v) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    double u = static_cast<double>(s >> 11) / 9007199254740992.0;
+    x = static_cast<float>(lo + (hi - lo) * u);
+  }
+  return v;
+}
+
+std::vector<double> toDouble(const std::vector<float> &v) {
+  return {v.begin(), v.end()};
+}
+
+double dot(const std::vector<float> &a, const std::vector<double> &b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    s += a[i] * b[i];
+  return s;
+}
+
+/// |got - want| <= tol * max(|want|, max over the vector of |want|): errors
+/// are judged against the gradient's scale, so entries that nearly cancel
+/// are not held to a relative bound they cannot meet in float.
+void expectGradClose(const std::vector<float> &got,
+                     const std::vector<double> &want, double tol,
+                     const std::string &what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  double scale = 0;
+  for (double w : want)
+    scale = std::max(scale, std::abs(w));
+  ASSERT_GT(scale, 0.0) << what << ": the reference gradient is all zeros";
+  int reported = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    double bound = tol * std::max(std::abs(want[i]), scale);
+    if (!(std::abs(got[i] - want[i]) <= bound) && reported++ < 5)
+      ADD_FAILURE() << what << " element " << i << ": got " << got[i]
+                    << ", want " << want[i] << " (scale " << scale << ")";
+  }
+}
+
+void expectIdentical(const std::vector<float> &got,
+                     const std::vector<float> &want, const std::string &what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  int reported = 0;
+  for (size_t i = 0; i < got.size(); ++i)
+    if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0 && reported++ < 5)
+      ADD_FAILURE() << what << " element " << i << ": got " << got[i]
+                    << ", want " << want[i];
+}
+
+/// dL/dx by the five-point central difference, in double.
+std::vector<double>
+numericGrad(const std::function<double(const std::vector<double> &)> &f,
+            std::vector<double> x, double eps = 1e-3) {
+  std::vector<double> g(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double x0 = x[i];
+    auto at = [&](double delta) {
+      x[i] = x0 + delta;
+      return f(x);
+    };
+    g[i] = (8.0 * (at(eps) - at(-eps)) - (at(2 * eps) - at(-2 * eps))) /
+           (12.0 * eps);
+    x[i] = x0;
+  }
+  return g;
+}
+
+/// `base` plus `delta`, elementwise in double: what an accumulating kernel
+/// should leave in a buffer that held `base`.
+std::vector<double> plus(const std::vector<float> &base,
+                         const std::vector<double> &delta) {
+  std::vector<double> r(delta);
+  for (size_t i = 0; i < r.size(); ++i)
+    r[i] += base[i];
+  return r;
+}
+
+struct ThreadGuard {
+  ~ThreadGuard() { setNumThreads(0); }
+};
+
+//===----------------------------------------------------------------------===//
+// Double-precision forwards
+//===----------------------------------------------------------------------===//
+
+std::vector<double> refLinear(const std::vector<double> &x,
+                              const std::vector<double> &w, int64_t m,
+                              int64_t n, int64_t k) {
+  std::vector<double> y(m * n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0;
+      for (int64_t c = 0; c < k; ++c)
+        s += x[i * k + c] * w[j * k + c];
+      y[i * n + j] = s;
+    }
+  return y;
+}
+
+std::vector<double> refRmsNorm(const std::vector<double> &x,
+                               const std::vector<double> &w, int64_t rows,
+                               int64_t dim, double eps) {
+  std::vector<double> y(rows * dim);
+  for (int64_t r = 0; r < rows; ++r) {
+    double ss = 0;
+    for (int64_t i = 0; i < dim; ++i)
+      ss += x[r * dim + i] * x[r * dim + i];
+    double inv = 1.0 / std::sqrt(ss / dim + eps);
+    for (int64_t i = 0; i < dim; ++i)
+      y[r * dim + i] = w[i] * x[r * dim + i] * inv;
+  }
+  return y;
+}
+
+/// Hugging Face's float32 angles, as rope computes them.
+float ropeAngle(int64_t pos, int64_t i, int64_t headDim, double theta) {
+  float invFreq = 1.0f / std::pow(float(theta), float(2 * i) / float(headDim));
+  return float(pos) * invFreq;
+}
+
+/// Rotates each pair by `sign` times its angle.
+std::vector<double> refRotate(const std::vector<double> &x, int64_t batch,
+                              int64_t seq, int64_t heads, int64_t headDim,
+                              double theta, int64_t offset, double sign) {
+  std::vector<double> y(x);
+  const int64_t half = headDim / 2;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < seq; ++t)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < half; ++i) {
+          double angle = ropeAngle(offset + t, i, headDim, theta);
+          double c = std::cos(angle), s = sign * std::sin(angle);
+          int64_t base = ((b * seq + t) * heads + h) * headDim;
+          double x1 = x[base + i], x2 = x[base + half + i];
+          y[base + i] = x1 * c - x2 * s;
+          y[base + half + i] = x2 * c + x1 * s;
+        }
+  return y;
+}
+
+struct AttnShape {
+  int64_t batch, seq, heads, kvHeads, headDim;
+  bool causal;
+  int64_t qSize() const { return batch * seq * heads * headDim; }
+  int64_t kvSize() const { return batch * seq * kvHeads * headDim; }
+  int64_t kvHead(int64_t h) const { return h / (heads / kvHeads); }
+  int64_t visible(int64_t t) const { return causal ? t + 1 : seq; }
+  std::string name() const {
+    return "batch " + std::to_string(batch) + " seq " + std::to_string(seq) +
+           " heads " + std::to_string(heads) + " kv " +
+           std::to_string(kvHeads) + " hd " + std::to_string(headDim) +
+           (causal ? " causal" : " full");
+  }
+};
+
+/// Softmax probabilities P[b][h][t][j] of attention, in double.
+std::vector<double> refProbs(const AttnShape &c, const std::vector<double> &q,
+                             const std::vector<double> &k) {
+  const int64_t d = c.headDim, T = c.seq;
+  std::vector<double> p(c.batch * c.heads * T * T, 0.0);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        const double *qr = &q[((b * T + t) * c.heads + h) * d];
+        double *pr = &p[((b * c.heads + h) * T + t) * T];
+        double mx = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < c.visible(t); ++j) {
+          const double *kr = &k[((b * T + j) * c.kvHeads + c.kvHead(h)) * d];
+          double s = 0;
+          for (int64_t e = 0; e < d; ++e)
+            s += qr[e] * kr[e];
+          pr[j] = s / std::sqrt(double(d));
+          mx = std::max(mx, pr[j]);
+        }
+        double sum = 0;
+        for (int64_t j = 0; j < c.visible(t); ++j)
+          sum += (pr[j] = std::exp(pr[j] - mx));
+        for (int64_t j = 0; j < c.visible(t); ++j)
+          pr[j] /= sum;
+      }
+  return p;
+}
+
+std::vector<double> refAttention(const AttnShape &c,
+                                 const std::vector<double> &q,
+                                 const std::vector<double> &k,
+                                 const std::vector<double> &v) {
+  const int64_t d = c.headDim, T = c.seq;
+  std::vector<double> p = refProbs(c, q, k), out(c.qSize(), 0.0);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        double *o = &out[((b * T + t) * c.heads + h) * d];
+        for (int64_t j = 0; j < c.visible(t); ++j) {
+          double pj = p[((b * c.heads + h) * T + t) * T + j];
+          const double *vr = &v[((b * T + j) * c.kvHeads + c.kvHead(h)) * d];
+          for (int64_t e = 0; e < d; ++e)
+            o[e] += pj * vr[e];
+        }
+      }
+  return out;
+}
+
+/// Mean cross-entropy over the rows not ignored, in double.
+double refMeanLoss(const std::vector<double> &h, const std::vector<double> &w,
+                   const std::vector<int32_t> &targets, int64_t rows,
+                   int64_t vocab, int64_t dim, int64_t ignoreIndex) {
+  double sum = 0;
+  int64_t count = 0;
+  std::vector<double> logits(vocab);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (targets[r] == ignoreIndex)
+      continue;
+    double mx = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j < vocab; ++j) {
+      double s = 0;
+      for (int64_t e = 0; e < dim; ++e)
+        s += h[r * dim + e] * w[j * dim + e];
+      logits[j] = s;
+      mx = std::max(mx, s);
+    }
+    double z = 0;
+    for (int64_t j = 0; j < vocab; ++j)
+      z += std::exp(logits[j] - mx);
+    sum += mx + std::log(z) - logits[targets[r]];
+    ++count;
+  }
+  return count ? sum / count : 0.0;
+}
+
+//===----------------------------------------------------------------------===//
+// linear
+//===----------------------------------------------------------------------===//
+
+TEST(CpuGradKernels, LinearGradsMatchFiniteDifferences) {
+  const int64_t m = 13, n = 37, k = 29;
+  auto x = randomVector(m * k, 1), w = randomVector(n * k, 2);
+  auto dy = randomVector(m * n, 3);
+  const auto xd = toDouble(x), wd = toDouble(w);
+  auto wantDx = numericGrad(
+      [&](const std::vector<double> &xv) {
+        return dot(dy, refLinear(xv, wd, m, n, k));
+      },
+      xd);
+  auto wantDw = numericGrad(
+      [&](const std::vector<double> &wv) {
+        return dot(dy, refLinear(xd, wv, m, n, k));
+      },
+      wd);
+
+  std::vector<float> dx(m * k, std::nanf("")), dw(n * k, std::nanf(""));
+  linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, false);
+  linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, false);
+  expectGradClose(dx, wantDx, 1e-6, "dx");
+  expectGradClose(dw, wantDw, 1e-6, "dw");
+
+  // accumulate: the gradient is added to what the buffers held.
+  auto dx0 = randomVector(m * k, 4), dw0 = randomVector(n * k, 5);
+  dx = dx0;
+  dw = dw0;
+  linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, true);
+  linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, true);
+  expectGradClose(dx, plus(dx0, wantDx), 1e-6, "dx accumulated");
+  expectGradClose(dw, plus(dw0, wantDw), 1e-6, "dw accumulated");
+}
+
+TEST(CpuGradKernels, LinearGradsMatchClosedFormOnThreadedShapes) {
+  // Shapes that split over threads, by rows and (n = 40 rows of dw) by
+  // columns.
+  for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
+                         std::array<int64_t, 3>{517, 40, 300}}) {
+    auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
+    auto dy = randomVector(m * n, 8);
+    std::vector<double> wantDx(m * k, 0.0), wantDw(n * k, 0.0);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t c = 0; c < k; ++c) {
+          wantDx[i * k + c] += double(dy[i * n + j]) * w[j * k + c];
+          wantDw[j * k + c] += double(dy[i * n + j]) * x[i * k + c];
+        }
+    std::vector<float> dx(m * k), dw(n * k);
+    linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, false);
+    linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, false);
+    const std::string shape = " m " + std::to_string(m) + " n " +
+                              std::to_string(n) + " k " + std::to_string(k);
+    expectGradClose(dx, wantDx, 1e-6, "dx" + shape);
+    expectGradClose(dw, wantDw, 1e-6, "dw" + shape);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// embedding
+//===----------------------------------------------------------------------===//
+
+TEST(CpuGradKernels, EmbeddingGradMatchesFiniteDifferences) {
+  const int64_t n = 29, vocab = 101, dim = 37;
+  std::vector<int32_t> ids(n);
+  for (int64_t i = 0; i < n; ++i) // repeats: ids 0..9 several times
+    ids[i] = int32_t(i % 3 == 0 ? i % 10 : (i * 37) % vocab);
+  ids[n - 1] = int32_t(vocab - 1);
+  auto table = randomVector(vocab * dim, 10), dy = randomVector(n * dim, 11);
+  auto lookup = [&](const std::vector<double> &t) {
+    std::vector<double> out(n * dim);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t e = 0; e < dim; ++e)
+        out[i * dim + e] = t[ids[i] * dim + e];
+    return out;
+  };
+  auto want = numericGrad(
+      [&](const std::vector<double> &t) { return dot(dy, lookup(t)); },
+      toDouble(table));
+  std::vector<double> closed(vocab * dim, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t e = 0; e < dim; ++e)
+      closed[ids[i] * dim + e] += dy[i * dim + e];
+
+  std::vector<float> dtable(vocab * dim, std::nanf(""));
+  Status st =
+      embeddingGrad(ids.data(), dy.data(), dtable.data(), n, vocab, dim, false);
+  ASSERT_TRUE(st.ok()) << st.message;
+  expectGradClose(dtable, want, 1e-6, "dtable");
+  expectGradClose(dtable, closed, 1e-7, "dtable closed form");
+
+  auto base = randomVector(vocab * dim, 12); // tied: adds to the head's dw
+  dtable = base;
+  st = embeddingGrad(ids.data(), dy.data(), dtable.data(), n, vocab, dim, true);
+  ASSERT_TRUE(st.ok()) << st.message;
+  expectGradClose(dtable, plus(base, closed), 1e-7, "dtable accumulated");
+}
+
+TEST(CpuGradKernels, EmbeddingGradRejectsBadIds) {
+  const int64_t vocab = 101, dim = 4;
+  std::vector<float> dy(2 * dim, 1.0f), dtable(vocab * dim, 7.0f);
+  for (int32_t bad : {int32_t(vocab), -1}) {
+    std::vector<int32_t> ids = {3, bad};
+    Status st = embeddingGrad(ids.data(), dy.data(), dtable.data(), 2, vocab,
+                              dim, false);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message.find("id " + std::to_string(bad) + " at position 1"),
+              std::string::npos)
+        << st.message;
+    EXPECT_EQ(dtable[3 * dim], 7.0f) << "nothing written on failure";
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// rmsNorm
+//===----------------------------------------------------------------------===//
+
+/// Closed form in double: dx = w dy / r - x sum(w dy x) / (dim r^3),
+/// dw = sum over rows of dy x / r.
+void refRmsNormGrad(const std::vector<float> &x, const std::vector<float> &w,
+                    const std::vector<float> &dy, int64_t rows, int64_t dim,
+                    double eps, std::vector<double> &dx,
+                    std::vector<double> &dw) {
+  dx.assign(rows * dim, 0.0);
+  dw.assign(dim, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *xr = &x[r * dim], *g = &dy[r * dim];
+    double ss = 0, s = 0;
+    for (int64_t i = 0; i < dim; ++i) {
+      ss += double(xr[i]) * xr[i];
+      s += double(w[i]) * g[i] * xr[i];
+    }
+    double rr = std::sqrt(ss / dim + eps);
+    for (int64_t i = 0; i < dim; ++i) {
+      dx[r * dim + i] =
+          double(w[i]) * g[i] / rr - xr[i] * s / (dim * rr * rr * rr);
+      dw[i] += double(g[i]) * xr[i] / rr;
+    }
+  }
+}
+
+TEST(CpuGradKernels, RmsNormGradMatchesFiniteDifferences) {
+  const int64_t rows = 13, dim = 37;
+  const float eps = 1e-5f;
+  auto x = randomVector(rows * dim, 20, -2.0f, 2.0f);
+  auto w = randomVector(dim, 21, 0.5f, 1.5f), dy = randomVector(rows * dim, 22);
+  const auto xd = toDouble(x), wd = toDouble(w);
+  auto wantDx = numericGrad(
+      [&](const std::vector<double> &xv) {
+        return dot(dy, refRmsNorm(xv, wd, rows, dim, eps));
+      },
+      xd);
+  auto wantDw = numericGrad(
+      [&](const std::vector<double> &wv) {
+        return dot(dy, refRmsNorm(xd, wv, rows, dim, eps));
+      },
+      wd);
+  std::vector<double> closedDx, closedDw;
+  refRmsNormGrad(x, w, dy, rows, dim, eps, closedDx, closedDw);
+
+  for (bool accDx : {false, true})
+    for (bool accDw : {false, true}) {
+      auto dx0 = randomVector(rows * dim, 23), dw0 = randomVector(dim, 24);
+      std::vector<float> dx = dx0, dw = dw0;
+      if (!accDx)
+        std::fill(dx.begin(), dx.end(), std::nanf(""));
+      if (!accDw)
+        std::fill(dw.begin(), dw.end(), std::nanf(""));
+      rmsNormGrad(x.data(), w.data(), dy.data(), dx.data(), dw.data(), rows,
+                  dim, eps, accDx, accDw);
+      const std::string what =
+          std::string(accDx ? " +dx" : "") + std::string(accDw ? " +dw" : "");
+      expectGradClose(dx, accDx ? plus(dx0, wantDx) : wantDx, 2e-6,
+                      "dx" + what);
+      expectGradClose(dw, accDw ? plus(dw0, wantDw) : wantDw, 2e-6,
+                      "dw" + what);
+      if (!accDx)
+        expectGradClose(dx, closedDx, 1e-6, "dx closed form" + what);
+      if (!accDw)
+        expectGradClose(dw, closedDw, 1e-6, "dw closed form" + what);
+    }
+}
+
+TEST(CpuGradKernels, RmsNormGradMatchesClosedFormOverManyChunks) {
+  const int64_t rows = 700, dim = 256; // chunks of 64 rows: 11 of them
+  auto x = randomVector(rows * dim, 25, -2.0f, 2.0f);
+  auto w = randomVector(dim, 26, 0.5f, 1.5f), dy = randomVector(rows * dim, 27);
+  std::vector<double> wantDx, wantDw;
+  refRmsNormGrad(x, w, dy, rows, dim, 1e-6, wantDx, wantDw);
+  std::vector<float> dx(rows * dim), dw(dim);
+  rmsNormGrad(x.data(), w.data(), dy.data(), dx.data(), dw.data(), rows, dim,
+              1e-6f, false, false);
+  expectGradClose(dx, wantDx, 2e-6, "dx");
+  expectGradClose(dw, wantDw, 2e-6, "dw");
+}
+
+//===----------------------------------------------------------------------===//
+// rope
+//===----------------------------------------------------------------------===//
+
+TEST(CpuGradKernels, RopeGradMatchesFiniteDifferences) {
+  const int64_t batch = 2, seq = 13, heads = 6, headDim = 10, offset = 5;
+  const double theta = 10000.0;
+  const int64_t n = batch * seq * heads * headDim;
+  auto x = randomVector(n, 30), dy = randomVector(n, 31);
+  auto want = numericGrad(
+      [&](const std::vector<double> &xv) {
+        return dot(
+            dy, refRotate(xv, batch, seq, heads, headDim, theta, offset, 1.0));
+      },
+      toDouble(x));
+  auto closed =
+      refRotate(toDouble(dy), batch, seq, heads, headDim, theta, offset, -1.0);
+  std::vector<float> g = dy;
+  ropeGrad(g.data(), batch, seq, heads, headDim, theta, offset);
+  expectGradClose(g, want, 1e-6, "dx");
+  expectGradClose(g, closed, 1e-6, "dx closed form");
+
+  // rope then ropeGrad is the identity (a rotation's transpose is its
+  // inverse), up to float rounding, at large positions too.
+  auto y = x;
+  rope(y.data(), batch, seq, heads, headDim, theta, 4000);
+  ropeGrad(y.data(), batch, seq, heads, headDim, theta, 4000);
+  expectGradClose(y, toDouble(x), 1e-6, "ropeGrad(rope(x))");
+}
+
+//===----------------------------------------------------------------------===//
+// attention
+//===----------------------------------------------------------------------===//
+
+struct AttnGrads {
+  std::vector<float> dq, dk, dv;
+};
+
+AttnGrads runAttentionGrad(const AttnShape &c, const std::vector<float> &q,
+                           const std::vector<float> &k,
+                           const std::vector<float> &v,
+                           const std::vector<float> &dout) {
+  std::vector<float> o(c.qSize());
+  attention(q.data(), k.data(), v.data(), o.data(), c.batch, c.seq, c.seq,
+            c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal);
+  AttnGrads g{std::vector<float>(c.qSize(), std::nanf("")),
+              std::vector<float>(c.kvSize(), std::nanf("")),
+              std::vector<float>(c.kvSize(), std::nanf(""))};
+  attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                g.dq.data(), g.dk.data(), g.dv.data(), c.batch, c.seq, c.heads,
+                c.kvHeads, c.headDim, c.causal);
+  return g;
+}
+
+/// The textbook backward in double: dP = dout v^T, D = rowsum(dout * o),
+/// dS = P (dP - D), dq = scale dS k, dk = scale dS^T q, dv = P^T dout.
+void refAttentionGrad(const AttnShape &c, const std::vector<float> &qf,
+                      const std::vector<float> &kf,
+                      const std::vector<float> &vf,
+                      const std::vector<float> &dout, std::vector<double> &dq,
+                      std::vector<double> &dk, std::vector<double> &dv) {
+  const int64_t d = c.headDim, T = c.seq;
+  const double scale = 1.0 / std::sqrt(double(d));
+  auto q = toDouble(qf), k = toDouble(kf), v = toDouble(vf);
+  auto p = refProbs(c, q, k);
+  auto o = refAttention(c, q, k, v);
+  dq.assign(c.qSize(), 0.0);
+  dk.assign(c.kvSize(), 0.0);
+  dv.assign(c.kvSize(), 0.0);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t qi = ((b * T + t) * c.heads + h) * d;
+        double dsum = 0;
+        for (int64_t e = 0; e < d; ++e)
+          dsum += dout[qi + e] * o[qi + e];
+        for (int64_t j = 0; j < c.visible(t); ++j) {
+          const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
+          const double pj = p[((b * c.heads + h) * T + t) * T + j];
+          double dp = 0;
+          for (int64_t e = 0; e < d; ++e)
+            dp += dout[qi + e] * v[ki + e];
+          const double ds = pj * (dp - dsum) * scale;
+          for (int64_t e = 0; e < d; ++e) {
+            dq[qi + e] += ds * k[ki + e];
+            dk[ki + e] += ds * q[qi + e];
+            dv[ki + e] += pj * dout[qi + e];
+          }
+        }
+      }
+}
+
+TEST(CpuGradKernels, AttentionGradMatchesFiniteDifferences) {
+  for (bool causal : {true, false})
+    for (int64_t kvHeads : {2, 3}) { // GQA groups of 3 and 2
+      const AttnShape c{2, 13, 6, kvHeads, 10, causal};
+      const uint64_t seed = 40 + kvHeads + (causal ? 10 : 0);
+      auto q = randomVector(c.qSize(), seed, -2.0f, 2.0f);
+      auto k = randomVector(c.kvSize(), seed + 1, -2.0f, 2.0f);
+      auto v = randomVector(c.kvSize(), seed + 2);
+      auto dout = randomVector(c.qSize(), seed + 3);
+      const auto qd = toDouble(q), kd = toDouble(k), vd = toDouble(v);
+      auto wantDq = numericGrad(
+          [&](const std::vector<double> &x) {
+            return dot(dout, refAttention(c, x, kd, vd));
+          },
+          qd);
+      auto wantDk = numericGrad(
+          [&](const std::vector<double> &x) {
+            return dot(dout, refAttention(c, qd, x, vd));
+          },
+          kd);
+      auto wantDv = numericGrad(
+          [&](const std::vector<double> &x) {
+            return dot(dout, refAttention(c, qd, kd, x));
+          },
+          vd);
+      AttnGrads g = runAttentionGrad(c, q, k, v, dout);
+      expectGradClose(g.dq, wantDq, 2e-6, "dq " + c.name());
+      expectGradClose(g.dk, wantDk, 2e-6, "dk " + c.name());
+      expectGradClose(g.dv, wantDv, 2e-6, "dv " + c.name());
+
+      std::vector<double> closedDq, closedDk, closedDv;
+      refAttentionGrad(c, q, k, v, dout, closedDq, closedDk, closedDv);
+      expectGradClose(g.dq, closedDq, 2e-6, "dq closed form " + c.name());
+      expectGradClose(g.dk, closedDk, 2e-6, "dk closed form " + c.name());
+      expectGradClose(g.dv, closedDv, 2e-6, "dv closed form " + c.name());
+    }
+}
+
+TEST(CpuGradKernels, AttentionGradAcrossBlocks) {
+  // Several 64-row query and key blocks, a partial last block, MHA and GQA,
+  // and a head dim that is not a multiple of 4.
+  for (const AttnShape &c :
+       {AttnShape{2, 150, 4, 2, 10, true}, AttnShape{2, 150, 4, 2, 10, false},
+        AttnShape{1, 129, 6, 6, 33, true}, AttnShape{3, 64, 6, 3, 8, true}}) {
+    auto q = randomVector(c.qSize(), 50, -2.0f, 2.0f);
+    auto k = randomVector(c.kvSize(), 51, -2.0f, 2.0f);
+    auto v = randomVector(c.kvSize(), 52);
+    auto dout = randomVector(c.qSize(), 53);
+    AttnGrads g = runAttentionGrad(c, q, k, v, dout);
+    std::vector<double> dq, dk, dv;
+    refAttentionGrad(c, q, k, v, dout, dq, dk, dv);
+    expectGradClose(g.dq, dq, 5e-6, "dq " + c.name());
+    expectGradClose(g.dk, dk, 5e-6, "dk " + c.name());
+    expectGradClose(g.dv, dv, 5e-6, "dv " + c.name());
+  }
+}
+
+TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {
+  // Scores of several hundred: exp without the logsumexp overflows.
+  const AttnShape c{1, 13, 2, 1, 10, true};
+  auto q = randomVector(c.qSize(), 54, 8.0f, 10.0f);
+  auto k = randomVector(c.kvSize(), 55, -10.0f, 10.0f);
+  auto v = randomVector(c.kvSize(), 56), dout = randomVector(c.qSize(), 57);
+  AttnGrads g = runAttentionGrad(c, q, k, v, dout);
+  std::vector<double> dq, dk, dv;
+  refAttentionGrad(c, q, k, v, dout, dq, dk, dv);
+  // Scores this large carry float rounding of ~1e-5 into the softmax.
+  expectGradClose(g.dq, dq, 1e-3, "dq");
+  expectGradClose(g.dk, dk, 1e-3, "dk");
+  expectGradClose(g.dv, dv, 1e-4, "dv");
+}
+
+//===----------------------------------------------------------------------===//
+// swiglu
+//===----------------------------------------------------------------------===//
+
+TEST(CpuGradKernels, SwigluGradMatchesFiniteDifferences) {
+  const int64_t n = 37 * 13;
+  auto gate = randomVector(n, 60, -8.0f, 8.0f);
+  auto up = randomVector(n, 61, -2.0f, 2.0f), dout = randomVector(n, 62);
+  auto silu = [](double g) { return g / (1.0 + std::exp(-g)); };
+  auto forward = [&](const std::vector<double> &g,
+                     const std::vector<double> &u) {
+    std::vector<double> out(n);
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = silu(g[i]) * u[i];
+    return out;
+  };
+  const auto gd = toDouble(gate), ud = toDouble(up);
+  auto wantDgate = numericGrad(
+      [&](const std::vector<double> &g) { return dot(dout, forward(g, ud)); },
+      gd);
+  auto wantDup = numericGrad(
+      [&](const std::vector<double> &u) { return dot(dout, forward(gd, u)); },
+      ud);
+  std::vector<float> dgate(n), dup(n);
+  swigluGrad(gate.data(), up.data(), dout.data(), dgate.data(), dup.data(), n);
+  expectGradClose(dgate, wantDgate, 1e-6, "dgate");
+  expectGradClose(dup, wantDup, 1e-6, "dup");
+}
+
+TEST(CpuGradKernels, SwigluGradClosedFormAndTails) {
+  const int64_t n = 3 * 16384 + 7; // several parallel chunks
+  auto gate = randomVector(n, 63, -8.0f, 8.0f);
+  auto up = randomVector(n, 64, -2.0f, 2.0f), dout = randomVector(n, 65);
+  gate[0] = -100.0f; // e^-g overflows: silu = -0, silu' = 0
+  gate[1] = 100.0f;  // e^-g underflows: silu = g, silu' = 1
+  gate[2] = -89.0f;
+  gate[3] = 0.0f;
+  std::vector<float> dgate(n), dup(n);
+  swigluGrad(gate.data(), up.data(), dout.data(), dgate.data(), dup.data(), n);
+  std::vector<double> wantDgate(n), wantDup(n);
+  for (int64_t i = 0; i < n; ++i) {
+    double g = gate[i], s = 1.0 / (1.0 + std::exp(-g));
+    wantDgate[i] = double(dout[i]) * up[i] * s * (1.0 + g * (1.0 - s));
+    wantDup[i] = double(dout[i]) * g * s;
+  }
+  expectGradClose(dgate, wantDgate, 1e-6, "dgate");
+  expectGradClose(dup, wantDup, 1e-6, "dup");
+  EXPECT_EQ(dgate[0], 0.0f);
+  EXPECT_EQ(dup[0], 0.0f);
+  EXPECT_FLOAT_EQ(dgate[1], dout[1] * up[1]);
+  EXPECT_FLOAT_EQ(dup[1], dout[1] * 100.0f);
+}
+
+//===----------------------------------------------------------------------===//
+// headCrossEntropy
+//===----------------------------------------------------------------------===//
+
+struct CeCase {
+  int64_t rows, vocab, dim;
+  std::vector<int32_t> targets;
+};
+
+constexpr int64_t kIgnore = -100;
+
+CeCase makeCeCase(int64_t rows, int64_t vocab, int64_t dim) {
+  CeCase c{rows, vocab, dim, std::vector<int32_t>(rows)};
+  for (int64_t r = 0; r < rows; ++r)
+    c.targets[r] =
+        r % 5 == 3 ? int32_t(kIgnore) : int32_t((r * 37 + 11) % vocab);
+  c.targets[0] = int32_t(vocab - 1);
+  return c;
+}
+
+/// Closed form in double: dlogits = (softmax - onehot) * dloss / count,
+/// dh = dlogits w, dw = dlogits^T h.
+void refCeGrad(const CeCase &c, const std::vector<float> &h,
+               const std::vector<float> &w, double dloss,
+               std::vector<double> &dh, std::vector<double> &dw) {
+  int64_t count = 0;
+  for (int32_t t : c.targets)
+    count += t != kIgnore;
+  dh.assign(c.rows * c.dim, 0.0);
+  dw.assign(c.vocab * c.dim, 0.0);
+  std::vector<double> logits(c.vocab);
+  for (int64_t r = 0; r < c.rows; ++r) {
+    if (c.targets[r] == kIgnore)
+      continue;
+    double mx = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j < c.vocab; ++j) {
+      double s = 0;
+      for (int64_t e = 0; e < c.dim; ++e)
+        s += double(h[r * c.dim + e]) * w[j * c.dim + e];
+      logits[j] = s;
+      mx = std::max(mx, s);
+    }
+    double z = 0;
+    for (int64_t j = 0; j < c.vocab; ++j)
+      z += std::exp(logits[j] - mx);
+    for (int64_t j = 0; j < c.vocab; ++j) {
+      double g =
+          (std::exp(logits[j] - mx) / z - (j == c.targets[r])) * dloss / count;
+      for (int64_t e = 0; e < c.dim; ++e) {
+        dh[r * c.dim + e] += g * w[j * c.dim + e];
+        dw[j * c.dim + e] += g * h[r * c.dim + e];
+      }
+    }
+  }
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyGradMatchesFiniteDifferences) {
+  CeCase c = makeCeCase(13, 101, 37);
+  const float dloss = 0.7f;
+  auto h = randomVector(c.rows * c.dim, 70, -2.0f, 2.0f);
+  auto w = randomVector(c.vocab * c.dim, 71);
+  const auto hd = toDouble(h), wd = toDouble(w);
+  auto wantDh = numericGrad(
+      [&](const std::vector<double> &x) {
+        return dloss *
+               refMeanLoss(x, wd, c.targets, c.rows, c.vocab, c.dim, kIgnore);
+      },
+      hd);
+  auto wantDw = numericGrad(
+      [&](const std::vector<double> &x) {
+        return dloss *
+               refMeanLoss(hd, x, c.targets, c.rows, c.vocab, c.dim, kIgnore);
+      },
+      wd);
+  std::vector<double> closedDh, closedDw;
+  refCeGrad(c, h, w, dloss, closedDh, closedDw);
+
+  std::vector<float> dh(c.rows * c.dim, std::nanf("")),
+      dw(c.vocab * c.dim, std::nanf(""));
+  Status st = headCrossEntropyGrad(h.data(), w.data(), c.targets.data(), dloss,
+                                   dh.data(), dw.data(), c.rows, c.vocab, c.dim,
+                                   kIgnore, false);
+  ASSERT_TRUE(st.ok()) << st.message;
+  expectGradClose(dh, wantDh, 1e-6, "dh");
+  expectGradClose(dw, wantDw, 1e-6, "dw");
+  expectGradClose(dh, closedDh, 1e-6, "dh closed form");
+  expectGradClose(dw, closedDw, 1e-6, "dw closed form");
+  for (int64_t r = 0; r < c.rows; ++r)
+    if (c.targets[r] == kIgnore)
+      for (int64_t e = 0; e < c.dim; ++e)
+        EXPECT_EQ(dh[r * c.dim + e], 0.0f) << "ignored row " << r;
+
+  // Tied weights: dw adds to the embedding's gradient already there.
+  auto base = randomVector(c.vocab * c.dim, 72);
+  std::vector<float> dwTied = base;
+  st = headCrossEntropyGrad(h.data(), w.data(), c.targets.data(), dloss,
+                            dh.data(), dwTied.data(), c.rows, c.vocab, c.dim,
+                            kIgnore, true);
+  ASSERT_TRUE(st.ok()) << st.message;
+  expectGradClose(dwTied, plus(base, closedDw), 1e-6, "dw accumulated");
+
+  // dloss scales the gradient: a power of two scales it exactly.
+  std::vector<float> dh2(dh.size()), dw2(dw.size());
+  st = headCrossEntropyGrad(h.data(), w.data(), c.targets.data(), 4 * dloss,
+                            dh2.data(), dw2.data(), c.rows, c.vocab, c.dim,
+                            kIgnore, false);
+  ASSERT_TRUE(st.ok()) << st.message;
+  for (size_t i = 0; i < dh.size(); ++i)
+    ASSERT_EQ(dh2[i], 4 * dh[i]) << "dh element " << i;
+  for (size_t i = 0; i < dw.size(); ++i)
+    ASSERT_EQ(dw2[i], 4 * dw[i]) << "dw element " << i;
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyGradAcrossBands) {
+  // 600 rows: bands of 256 rows. Vocabulary 40000: bands of 104 rows, so
+  // the logits held never exceed the band budget.
+  for (auto [rows, vocab, dim] : {std::array<int64_t, 3>{600, 1500, 40},
+                                  std::array<int64_t, 3>{300, 40000, 6}}) {
+    CeCase c = makeCeCase(rows, vocab, dim);
+    auto h = randomVector(rows * dim, 73, -2.0f, 2.0f);
+    auto w = randomVector(vocab * dim, 74);
+    std::vector<double> wantDh, wantDw;
+    refCeGrad(c, h, w, 1.5, wantDh, wantDw);
+    std::vector<float> dh(rows * dim), dw(vocab * dim);
+    Status st = headCrossEntropyGrad(h.data(), w.data(), c.targets.data(), 1.5f,
+                                     dh.data(), dw.data(), rows, vocab, dim,
+                                     kIgnore, false);
+    ASSERT_TRUE(st.ok()) << st.message;
+    const std::string what =
+        " rows " + std::to_string(rows) + " vocab " + std::to_string(vocab);
+    expectGradClose(dh, wantDh, 2e-6, "dh" + what);
+    expectGradClose(dw, wantDw, 2e-6, "dw" + what);
+  }
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyGradAllRowsIgnored) {
+  const int64_t rows = 4, vocab = 11, dim = 5;
+  std::vector<int32_t> targets(rows, int32_t(kIgnore));
+  auto h = randomVector(rows * dim, 75), w = randomVector(vocab * dim, 76);
+  std::vector<float> dh(rows * dim, std::nanf("")), dw(vocab * dim, 3.0f);
+  Status st =
+      headCrossEntropyGrad(h.data(), w.data(), targets.data(), 1.0f, dh.data(),
+                           dw.data(), rows, vocab, dim, kIgnore, true);
+  ASSERT_TRUE(st.ok()) << st.message;
+  for (float x : dh)
+    EXPECT_EQ(x, 0.0f);
+  for (float x : dw)
+    EXPECT_EQ(x, 3.0f) << "accumulate leaves dw as it was";
+  st = headCrossEntropyGrad(h.data(), w.data(), targets.data(), 1.0f, dh.data(),
+                            dw.data(), rows, vocab, dim, kIgnore, false);
+  ASSERT_TRUE(st.ok()) << st.message;
+  for (float x : dw)
+    EXPECT_EQ(x, 0.0f);
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyGradRejectsBadTarget) {
+  const int64_t rows = 3, vocab = 11, dim = 5;
+  auto h = randomVector(rows * dim, 77), w = randomVector(vocab * dim, 78);
+  std::vector<float> dh(rows * dim, 5.0f), dw(vocab * dim, 5.0f);
+  for (int32_t bad : {int32_t(vocab), -1}) {
+    std::vector<int32_t> targets = {1, 2, bad};
+    Status st = headCrossEntropyGrad(h.data(), w.data(), targets.data(), 1.0f,
+                                     dh.data(), dw.data(), rows, vocab, dim,
+                                     kIgnore, false);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.message.find("row 2 has target " + std::to_string(bad)),
+              std::string::npos)
+        << st.message;
+    EXPECT_EQ(dh[0], 5.0f) << "nothing written on failure";
+    EXPECT_EQ(dw[0], 5.0f) << "nothing written on failure";
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers
+//===----------------------------------------------------------------------===//
+
+TEST(CpuGradKernels, AddSquaredNormIsExactOnExactSums) {
+  // Multiples of 1/8 up to 8: every square and partial sum is exact in
+  // double, whatever the summation order.
+  const int64_t n = 3 * 16384 + 11;
+  std::vector<float> x(n);
+  double want = 1.5;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = float((i * 37) % 129 - 64) / 8.0f;
+    want += double(x[i]) * x[i];
+  }
+  double sum = 1.5; // adds to what is there
+  addSquaredNorm(x.data(), n, &sum);
+  EXPECT_EQ(sum, want);
+  double small = 0;
+  addSquaredNorm(x.data(), 5, &small);
+  EXPECT_EQ(small, 64.0 + (27.0 * 27 + 10.0 * 10 + 47.0 * 47 + 45.0 * 45) / 64);
+}
+
+TEST(CpuGradKernels, AddSquaredNormMatchesReference) {
+  const int64_t n = 5 * 16384 + 3;
+  auto x = randomVector(n, 80, -3.0f, 3.0f);
+  long double want = 0;
+  for (float v : x)
+    want += static_cast<long double>(v) * v;
+  double sum = 0;
+  addSquaredNorm(x.data(), n, &sum);
+  EXPECT_NEAR(sum, double(want), 1e-12 * double(want));
+}
+
+TEST(CpuGradKernels, ScaleIsExactFloatProduct) {
+  const int64_t n = 3 * 16384 + 7;
+  auto x = randomVector(n, 81, -5.0f, 5.0f);
+  auto y = x;
+  const float factor = 0.3718f;
+  scale(y.data(), factor, n);
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(y[i], x[i] * factor) << "element " << i;
+}
+
+/// torch.optim.AdamW's formulas in double, with the float hyperparameters
+/// the kernel receives.
+void refAdamWStep(std::vector<double> &p, const std::vector<float> &g,
+                  std::vector<double> &m, std::vector<double> &v, double lr,
+                  double beta1, double beta2, double eps, double wd,
+                  int64_t step) {
+  const double bc1 = 1 - std::pow(beta1, double(step));
+  const double bc2 = 1 - std::pow(beta2, double(step));
+  for (size_t i = 0; i < p.size(); ++i) {
+    p[i] *= 1 - lr * wd;
+    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+    v[i] = beta2 * v[i] + (1 - beta2) * double(g[i]) * g[i];
+    const double denom = std::sqrt(v[i]) / std::sqrt(bc2) + eps;
+    p[i] -= lr / bc1 * m[i] / denom;
+  }
+}
+
+TEST(CpuGradKernels, AdamWMatchesReferenceOverThreeSteps) {
+  const int64_t n = 3 * 16384 + 13; // several parallel chunks
+  for (float wd : {0.0f, 0.1f}) {
+    const float lr = 3e-3f, beta1 = 0.9f, beta2 = 0.95f, eps = 1e-8f;
+    auto p = randomVector(n, 90);
+    std::vector<float> m(n, 0.0f), v(n, 0.0f);
+    auto pd = toDouble(p);
+    std::vector<double> md(n, 0.0), vd(n, 0.0);
+    for (int64_t step = 1; step <= 3; ++step) {
+      auto g = randomVector(n, 91 + step, -0.1f, 0.1f);
+      g[0] = 0.0f; // a zero gradient: the update is 0 / eps
+      adamw(p.data(), g.data(), m.data(), v.data(), n, lr, beta1, beta2, eps,
+            wd, step);
+      refAdamWStep(pd, g, md, vd, lr, beta1, beta2, eps, wd, step);
+    }
+    const std::string what = " wd " + std::to_string(wd);
+    // Parameters are O(1). m sums terms of either sign up to ~0.03 and may
+    // nearly cancel: it is judged against the terms' float rounding (a few
+    // 1e-9). v sums positive terms: judged against its own size.
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(p[i], pd[i], 1e-6) << "param " << i << what;
+      ASSERT_NEAR(m[i], md[i], 1e-6 * std::abs(md[i]) + 1e-8)
+          << "m " << i << what;
+      ASSERT_NEAR(v[i], vd[i], 1e-6 * std::abs(vd[i]) + 1e-15)
+          << "v " << i << what;
+    }
+  }
+}
+
+TEST(CpuGradKernels, AdamWFirstStepByHand) {
+  // PyTorch defaults but lr 1e-3, weight decay 0.01; p = 1, g = 0.5, step 1:
+  //   p = 1 * (1 - 1e-3 * 0.01) = 0.99999
+  //   m = 0.1 * 0.5 = 0.05, v = 0.001 * 0.25 = 2.5e-4
+  //   m / (1 - 0.9) = 0.5, sqrt(v / (1 - 0.999)) = 0.5
+  //   p = 0.99999 - 1e-3 * 0.5 / (0.5 + 1e-8) = 0.99899000002
+  float p = 1.0f, g = 0.5f, m = 0.0f, v = 0.0f;
+  adamw(&p, &g, &m, &v, 1, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 1);
+  EXPECT_NEAR(p, 0.99899000002, 1e-7);
+  EXPECT_NEAR(m, 0.05, 2e-8);   // 1 - 0.9f is 0.100000024
+  EXPECT_NEAR(v, 2.5e-4, 1e-8); // 1 - 0.999f is 0.00099998713
+  // Hyperparameters exact in binary, so every float op is exact:
+  //   p = 2 * (1 - 0.125 * 0.0625) = 1.984375, m = 0.25 * 0.5 = 0.125,
+  //   v = 0.125 * 0.25 = 0.03125, bias corrections 0.25 and 0.125,
+  //   step size 0.125 / 0.25 = 0.5, denominator sqrt(0.03125) /
+  //   sqrt(0.125) = 0.5, p = 1.984375 - 0.5 * 0.125 / 0.5 = 1.859375.
+  p = 2.0f, g = 0.5f, m = 0.0f, v = 0.0f;
+  adamw(&p, &g, &m, &v, 1, 0.125f, 0.75f, 0.875f, 0.0f, 0.0625f, 1);
+  EXPECT_EQ(m, 0.125f);
+  EXPECT_EQ(v, 0.03125f);
+  EXPECT_NEAR(p, 1.859375, 2e-7); // sqrt(0.125) is rounded to float
+}
+
+TEST(CpuGradKernels, SgdMatchesReference) {
+  // By hand: p = 1, g = 0.5, lr 0.1, wd 0.01: p = 1 - 0.1 * (0.5 + 0.01).
+  float p = 1.0f, g = 0.5f;
+  sgd(&p, &g, 1, 0.1f, 0.01f);
+  EXPECT_NEAR(p, 0.949, 1e-7);
+
+  const int64_t n = 3 * 16384 + 5;
+  for (float wd : {0.0f, 0.05f}) {
+    auto params = randomVector(n, 95);
+    auto pd = toDouble(params);
+    for (int step = 0; step < 3; ++step) {
+      auto grad = randomVector(n, 96 + step);
+      sgd(params.data(), grad.data(), n, 0.01f, wd);
+      for (int64_t i = 0; i < n; ++i)
+        pd[i] -= double(0.01f) * (grad[i] + double(wd) * pd[i]);
+    }
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_NEAR(params[i], pd[i], 1e-6) << "param " << i << " wd " << wd;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Threads
+//===----------------------------------------------------------------------===//
+
+/// Outputs of every backward and optimizer kernel, on shapes that run on
+/// several threads.
+std::vector<std::vector<float>> runAllGradKernels() {
+  std::vector<std::vector<float>> outs;
+  const int64_t rows = 300, dim = 256, vocab = 1500;
+  auto x = randomVector(rows * dim, 200), w = randomVector(vocab * dim, 201);
+  auto dy = randomVector(rows * vocab, 202);
+
+  std::vector<float> dx(rows * dim), dw(vocab * dim);
+  linearGradInput(dy.data(), w.data(), dx.data(), rows, vocab, dim, false);
+  linearGradWeight(dy.data(), x.data(), dw.data(), rows, vocab, dim, false);
+  outs.push_back(dx);
+  outs.push_back(dw);
+  // Few rows of dw: split over its columns.
+  std::vector<float> dwNarrow(40 * dim);
+  linearGradWeight(dy.data(), x.data(), dwNarrow.data(), rows, 40, dim, false);
+  outs.push_back(dwNarrow);
+
+  std::vector<int32_t> ids(rows), targets(rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    ids[i] = int32_t(i % 4 == 0 ? 7 : (i * 31) % vocab); // a frequent id
+    targets[i] = i % 7 == 2 ? -100 : int32_t((i * 7919) % vocab);
+  }
+  std::vector<float> dtable(vocab * dim);
+  EXPECT_TRUE(embeddingGrad(ids.data(), x.data(), dtable.data(), rows, vocab,
+                            dim, false)
+                  .ok());
+  outs.push_back(dtable);
+
+  auto norm = randomVector(dim, 203, 0.5f, 1.5f);
+  std::vector<float> dnorm(dim);
+  rmsNormGrad(x.data(), norm.data(), dy.data(), dx.data(), dnorm.data(), rows,
+              dim, 1e-5f, false, false);
+  outs.push_back(dx);
+  outs.push_back(dnorm);
+
+  auto r = randomVector(3 * 100 * 6 * 32, 204);
+  ropeGrad(r.data(), 3, 100, 6, 32, 10000.0, 7);
+  outs.push_back(r);
+
+  for (bool causal : {true, false}) {
+    const int64_t b = 3, t = 150, heads = 6, kv = 2, hd = 10;
+    auto q = randomVector(b * t * heads * hd, 205);
+    auto k = randomVector(b * t * kv * hd, 206),
+         v = randomVector(b * t * kv * hd, 207);
+    auto dout = randomVector(q.size(), 208);
+    std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
+    attention(q.data(), k.data(), v.data(), o.data(), b, t, t, t, heads, kv, hd,
+              0, causal);
+    attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                  dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd, causal);
+    outs.push_back(dq);
+    outs.push_back(dk);
+    outs.push_back(dv);
+  }
+
+  const int64_t n = rows * dim;
+  auto g = randomVector(n, 209, -6.0f, 6.0f), u = randomVector(n, 210);
+  std::vector<float> dgate(n), dup(n);
+  swigluGrad(g.data(), u.data(), x.data(), dgate.data(), dup.data(), n);
+  outs.push_back(dgate);
+  outs.push_back(dup);
+
+  std::vector<float> dh(rows * dim), dwHead(vocab * dim);
+  EXPECT_TRUE(headCrossEntropyGrad(x.data(), w.data(), targets.data(), 1.0f,
+                                   dh.data(), dwHead.data(), rows, vocab, dim,
+                                   -100, false)
+                  .ok());
+  outs.push_back(dh);
+  outs.push_back(dwHead);
+
+  double sumSquares = 0;
+  addSquaredNorm(dwHead.data(), vocab * dim, &sumSquares);
+  outs.push_back({float(sumSquares), float(sumSquares - float(sumSquares))});
+  std::vector<float> m(n, 0.0f), v(n, 0.0f), p = u;
+  adamw(p.data(), g.data(), m.data(), v.data(), n, 1e-3f, 0.9f, 0.95f, 1e-8f,
+        0.1f, 1);
+  outs.push_back(p);
+  sgd(p.data(), g.data(), n, 1e-2f, 0.1f);
+  scale(p.data(), 0.5f, n);
+  outs.push_back(p);
+  return outs;
+}
+
+TEST(CpuGradKernels, SameResultsOnOneAndTwoThreads) {
+  ThreadGuard guard;
+  setNumThreads(1);
+  auto one = runAllGradKernels();
+  setNumThreads(2);
+  auto two = runAllGradKernels();
+  ASSERT_EQ(one.size(), two.size());
+  for (size_t i = 0; i < one.size(); ++i)
+    expectIdentical(two[i], one[i], "kernel output " + std::to_string(i));
+}
+
+} // namespace
