@@ -20,11 +20,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <map>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -716,8 +719,29 @@ struct Program::Impl {
   std::vector<std::vector<Step>> functions;
   ParameterReport report;
   std::unique_ptr<Device> device = createCpuDevice();
+  /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit.
+  bool profile = [] {
+    const char *env = std::getenv("CHERRY_PROFILE");
+    return env && *env && std::string(env) != "0";
+  }();
+  std::map<std::string, std::pair<double, int64_t>> kernelTimes;
 
   ~Impl() {
+    if (profile && !kernelTimes.empty()) {
+      double total = 0;
+      for (auto &[name, entry] : kernelTimes)
+        total += entry.first;
+      std::vector<std::pair<double, std::string>> order;
+      for (auto &[name, entry] : kernelTimes)
+        order.push_back({entry.first, name});
+      std::sort(order.rbegin(), order.rend());
+      std::fprintf(stderr, "cherry-run: kernel profile (%.3f s in kernels)\n",
+                   total);
+      for (auto &[seconds, name] : order)
+        std::fprintf(stderr, "  %-26s %9.3f s %5.1f%% %8lld calls\n",
+                     name.c_str(), seconds, 100 * seconds / total,
+                     static_cast<long long>(kernelTimes[name].second));
+    }
     if (arena)
       ::munmap(arena, mappedBytes);
   }
@@ -820,7 +844,16 @@ Status Program::run(int function) {
     return Status::error("no function #" + std::to_string(function));
   const std::vector<Step> &steps = impl_->functions[function];
   for (size_t i = 0; i < steps.size(); ++i) {
+    auto start = impl_->profile ? std::chrono::steady_clock::now()
+                                : std::chrono::steady_clock::time_point();
     Status s = impl_->device->launch(steps[i].call);
+    if (impl_->profile) {
+      auto &entry = impl_->kernelTimes[kKernels[steps[i].kernel].name];
+      entry.first += std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+      ++entry.second;
+    }
     if (!s.ok())
       return Status::error(
           "function '" + impl_->exe.functions(function).name() +

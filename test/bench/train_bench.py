@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Training throughput: cherry-run train against PyTorch eager, same model.
+
+Usage:
+    /usr/bin/python3 test/bench/train_bench.py [--steps 12] [--threads 2] [--build build]
+
+The model is the training benchmark config (vocab 8192, hidden 256,
+intermediate 688, 4 layers, 4 heads, seq 256, batch 8), random weights. The
+script compiles it with --cherry-train, runs `cherry-run train` (AdamW) and
+reports the median tokens/s and peak RSS; with PyTorch installed (Debian's
+python3-torch) it runs the same Llama in PyTorch eager (float32, the same
+threads, torch.optim.AdamW) in a separate process and prints the ratio. It
+also measures this machine's single-process sgemm peak (torch.mm, 2048^3,
+same threads) and reports model-FLOP utilization: (forward + backward
+FLOPs per token from cherry-cost-report) x tokens/s / peak.
+"""
+import argparse
+import json
+import os
+import random
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eval_bench import child_peak_rss  # noqa: E402
+
+CONFIG = {"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+          "vocab_size": 8192, "hidden_size": 256, "intermediate_size": 688,
+          "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 4,
+          "hidden_act": "silu", "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+          "tie_word_embeddings": True, "initializer_range": 0.02,
+          "max_position_embeddings": 256, "cherry": {"batch": 8, "seq": 256}}
+
+
+def torch_worker(cfg_path, data_path, steps, threads):
+    import torch
+    import torch.nn.functional as F
+    torch.set_num_threads(threads)
+    cfg = json.load(open(cfg_path))
+    V, D, I = cfg["vocab_size"], cfg["hidden_size"], cfg["intermediate_size"]
+    L, H = cfg["num_hidden_layers"], cfg["num_attention_heads"]
+    B, T = cfg["cherry"]["batch"], cfg["cherry"]["seq"]
+    d, eps = D // H, cfg["rms_norm_eps"]
+    g = torch.Generator().manual_seed(0)
+    mk = lambda *s: (torch.randn(*s, generator=g) * 0.02).requires_grad_(True)
+    emb = mk(V, D)
+    layers = [dict(q=mk(D, D), k=mk(D, D), v=mk(D, D), o=mk(D, D), gate=mk(I, D),
+                   up=mk(I, D), down=mk(D, I), n1=torch.ones(D, requires_grad=True),
+                   n2=torch.ones(D, requires_grad=True)) for _ in range(L)]
+    norm = torch.ones(D, requires_grad=True)
+    params = [emb, norm] + [p for layer in layers for p in layer.values()]
+    opt = torch.optim.AdamW(params, lr=1e-3)
+    inv = 1.0 / (10000.0 ** (torch.arange(0, d, 2).float() / d))
+    ang = torch.outer(torch.arange(T).float(), inv)
+    cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
+    mask = torch.full((T, T), float("-inf")).triu(1)
+    rms = lambda x, w: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+    def rope(x):
+        x1, x2 = x[..., : d // 2], x[..., d // 2:]
+        return x * cos + torch.cat([-x2, x1], -1) * sin
+
+    def loss_fn(ids, targets):
+        h = emb[ids]
+        for p in layers:
+            n = rms(h, p["n1"])
+            q = rope((n @ p["q"].T).view(B, T, H, d).transpose(1, 2))
+            k = rope((n @ p["k"].T).view(B, T, H, d).transpose(1, 2))
+            v = (n @ p["v"].T).view(B, T, H, d).transpose(1, 2)
+            a = torch.softmax(q @ k.transpose(-1, -2) * d ** -0.5 + mask, -1) @ v
+            h = h + a.transpose(1, 2).reshape(B, T, D) @ p["o"].T
+            n = rms(h, p["n2"])
+            h = h + (F.silu(n @ p["gate"].T) * (n @ p["up"].T)) @ p["down"].T
+        return F.cross_entropy((rms(h, norm) @ emb.T).view(-1, V), targets.reshape(-1))
+
+    raw = open(data_path, "rb").read()
+    toks = torch.tensor(struct.unpack(f"<{len(raw) // 2}H", raw), dtype=torch.long)
+    rates = []
+    for s in range(steps):
+        chunk = toks[s * B * T: s * B * T + B * T + 1]
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = loss_fn(chunk[:-1].view(B, T), chunk[1:].view(B, T))
+        loss.backward()
+        opt.step()
+        rates.append(B * T / (time.perf_counter() - t0))
+    # sgemm peak of this process, same threads.
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t0)
+    peak = 2 * 2048 ** 3 / statistics.median(times)
+    print(json.dumps({"tokens_per_s": statistics.median(rates[1:]), "sgemm_flops": peak}))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--torch-worker", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.torch_worker:
+        c, dpath, s, t = args.torch_worker
+        return torch_worker(c, dpath, int(s), int(t))
+    bin_dir = os.path.join(args.build, "bin")
+    B, T = CONFIG["cherry"]["batch"], CONFIG["cherry"]["seq"]
+    with tempfile.TemporaryDirectory() as tmp:
+        model = os.path.join(tmp, "model")
+        os.makedirs(model)
+        json.dump(CONFIG, open(os.path.join(model, "config.json"), "w"))
+        rng = random.Random(0)
+        count = args.steps * B * T + 1
+        data = os.path.join(tmp, "tokens.bin")
+        open(data, "wb").write(struct.pack(f"<{count}H", *(rng.randrange(8192) for _ in range(count))))
+        run = lambda *a: subprocess.run(a, check=True, capture_output=True, text=True).stdout
+        run(f"{bin_dir}/cherry-translate", "--import-hf", model, "-o", f"{tmp}/m.mlir")
+        report = json.loads(run(f"{bin_dir}/cherry-opt", f"{tmp}/m.mlir",
+                                "--cherry-cost-report=format=json", "-o", "/dev/null"))
+        fn = report["functions"][0]
+        total = fn["total"]
+        flops_per_token = (total["forward_flops"] + total["backward_flops"]) / fn["tokens_per_call"]
+        run(f"{bin_dir}/cherry-opt", f"{tmp}/m.mlir", "--cherry-train=report=0", "-o", f"{tmp}/t.mlir")
+        run(f"{bin_dir}/cherry-translate", "--emit-executable", f"{tmp}/t.mlir", "-o", f"{tmp}/t.cherry")
+        out, rss = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/t.cherry",
+                                   "--data", data, "--steps", str(args.steps), "--save",
+                                   f"{tmp}/run", "--threads", str(args.threads), "--json"])
+        ours = json.loads(out.strip().splitlines()[-1])["tokens_per_s"]
+        print(f"train config: vocab 8192, hidden 256, 4 layers, 4 heads, batch {B} x seq {T}; "
+              f"{args.steps} steps, {args.threads} threads, median tokens/s")
+        print(f"  model FLOPs per token (forward + backward): {flops_per_token / 1e6:.1f} M")
+        print(f"  cherry-run train  {ours:10.0f} tokens/s   peak RSS {rss:7.1f} MiB")
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print("  PyTorch not installed (apt-get install python3-torch): no comparison")
+            return 0
+        out, trss = child_peak_rss([sys.executable, os.path.abspath(__file__), "--torch-worker",
+                                    os.path.join(model, "config.json"), data, str(args.steps),
+                                    str(args.threads)],
+                                   env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
+        res = json.loads(out)
+        theirs, peak = res["tokens_per_s"], res["sgemm_flops"]
+        print(f"  PyTorch eager     {theirs:10.0f} tokens/s   peak RSS {trss:7.1f} MiB")
+        print(f"  ratio (cherry-run / PyTorch): {ours / theirs:.2f}x tokens/s, {rss / trss:.2f}x memory")
+        print(f"  sgemm peak {peak / 1e9:.0f} GFLOP/s: MFU cherry-run {ours * flops_per_token / peak:.0%}, "
+              f"PyTorch {theirs * flops_per_token / peak:.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
