@@ -99,9 +99,10 @@ CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
 /// between the float result and its neighbours to round correctly. Equal to
 /// sqrtf on every float (checked exhaustively), -0, inf and NaN included.
 inline float sqrtF32(float x) {
-  // Every comparison is evaluated (& rather than &&, selects rather than
-  // nested branches): a compare that runs only on some path keeps GCC from
-  // if-converting the loop, since under -ftrapping-math it may trap.
+  // Nothing that may raise a floating-point exception runs on one path only
+  // (& rather than &&, the final choice an integer blend): GCC does not
+  // if-convert such code under -ftrapping-math, and the loop would not
+  // vectorize.
   const double d = x;
   const bool positive = d > 0.0, finite = d <= 3.5e38, negative = d < 0.0;
   const bool regular = positive & finite;
@@ -121,12 +122,15 @@ inline float sqrtF32(float x) {
   const float down = __builtin_bit_cast(float, bits - 1);
   const double midUp = 0.5 * (static_cast<double>(f) + up);
   const double midDown = 0.5 * (static_cast<double>(f) + down);
-  const bool roundUp = midUp * midUp < dc, roundDown = midDown * midDown > dc;
+  const bool roundUp = midUp * midUp<dc, roundDown = midDown * midDown> dc;
   f = roundUp ? up : f;
   f = roundDown ? down : f;
-  const float special =
-      negative ? std::numeric_limits<float>::quiet_NaN() : x; // -0, inf, NaN
-  return regular ? f : special;
+  const float special = // -0, inf, NaN
+      negative ? std::numeric_limits<float>::quiet_NaN() : x;
+  const uint32_t keep = 0u - static_cast<uint32_t>(regular);
+  return __builtin_bit_cast(
+      float, (__builtin_bit_cast(uint32_t, f) & keep) |
+                 (__builtin_bit_cast(uint32_t, special) & ~keep));
 }
 
 /// Scalars of one AdamW step, each rounded to float as PyTorch passes a
