@@ -20,4 +20,4 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.cherry_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["cherry-opt", "cherry-translate", "cherry-data", "cherry-run",
-     "cherry-reference-eval"], [config.cherry_tools_dir])
+     "cherry-reference-eval", "cherry-reference-train"], [config.cherry_tools_dir])

@@ -91,6 +91,21 @@ CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
 // Optimizers (cloned)
 //===----------------------------------------------------------------------===//
 
+/// c ? a : b as bit operations: GCC leaves such a select in place, where it
+/// would move the arithmetic after a `?:` into its branches.
+inline float blend(bool c, float a, float b) {
+  const uint32_t mask = 0u - static_cast<uint32_t>(c);
+  return __builtin_bit_cast(float,
+                            (__builtin_bit_cast(uint32_t, a) & mask) |
+                                (__builtin_bit_cast(uint32_t, b) & ~mask));
+}
+inline double blend(bool c, double a, double b) {
+  const uint64_t mask = 0ull - static_cast<uint64_t>(c);
+  return __builtin_bit_cast(double,
+                            (__builtin_bit_cast(uint64_t, a) & mask) |
+                                (__builtin_bit_cast(uint64_t, b) & ~mask));
+}
+
 /// sqrt(x) correctly rounded, like sqrtf, but with no call and no branch so
 /// that loops over it vectorize (sqrtf may set errno, which keeps GCC from
 /// vectorizing it without -fno-math-errno). 1 / sqrt(x) by Newton's method
@@ -98,15 +113,13 @@ CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
 /// precision), then x compared with the exact squares of the midpoints
 /// between the float result and its neighbours to round correctly. Equal to
 /// sqrtf on every float (checked exhaustively), -0, inf and NaN included.
+/// No floating-point operation runs on one path only (& rather than &&,
+/// blends rather than `?:`): GCC does not if-convert those under
+/// -ftrapping-math, and the loop would not vectorize.
 inline float sqrtF32(float x) {
-  // Nothing that may raise a floating-point exception runs on one path only
-  // (& rather than &&, the final choice an integer blend): GCC does not
-  // if-convert such code under -ftrapping-math, and the loop would not
-  // vectorize.
   const double d = x;
-  const bool positive = d > 0.0, finite = d <= 3.5e38, negative = d < 0.0;
-  const bool regular = positive & finite;
-  const double dc = regular ? d : 1.0;
+  const bool regular = (d > 0.0) & (d <= 3.5e38);
+  const double dc = blend(regular, d, 1.0);
   double y = __builtin_bit_cast(
       double, 0x5FE6EB50C7B537A9ull - (__builtin_bit_cast(uint64_t, dc) >> 1));
   const double half = 0.5 * dc;
@@ -122,15 +135,12 @@ inline float sqrtF32(float x) {
   const float down = __builtin_bit_cast(float, bits - 1);
   const double midUp = 0.5 * (static_cast<double>(f) + up);
   const double midDown = 0.5 * (static_cast<double>(f) + down);
-  const bool roundUp = midUp * midUp<dc, roundDown = midDown * midDown> dc;
-  f = roundUp ? up : f;
-  f = roundDown ? down : f;
-  const float special = // -0, inf, NaN
-      negative ? std::numeric_limits<float>::quiet_NaN() : x;
-  const uint32_t keep = 0u - static_cast<uint32_t>(regular);
-  return __builtin_bit_cast(
-      float, (__builtin_bit_cast(uint32_t, f) & keep) |
-                 (__builtin_bit_cast(uint32_t, special) & ~keep));
+  f = blend(midUp * midUp < dc, up, f);
+  f = blend(midDown * midDown > dc, down, f);
+  // -0, inf and NaN are their own square roots; negatives have none.
+  const float special =
+      blend(d < 0.0, std::numeric_limits<float>::quiet_NaN(), x);
+  return blend(regular, f, special);
 }
 
 /// Scalars of one AdamW step, each rounded to float as PyTorch passes a
