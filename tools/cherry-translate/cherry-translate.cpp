@@ -49,12 +49,22 @@ int main(int argc, char **argv) {
   // Write `-o FILE` atomically: into a temporary file beside it, renamed
   // over FILE only when the translation succeeded, so a failed or
   // interrupted run never leaves a torn or half-written output behind.
+  // Only regular files (or new ones) are replaced that way: `-o /dev/null`
+  // or a pipe is written directly, never renamed over.
+  auto replaceable = [](const std::string &path) {
+    if (path == "-")
+      return false;
+    llvm::sys::fs::file_status status;
+    if (llvm::sys::fs::status(path, status))
+      return true; // does not exist yet
+    return llvm::sys::fs::is_regular_file(status);
+  };
   std::string output, temporary;
   for (size_t i = 1; i < storage.size(); ++i) {
     llvm::StringRef arg = storage[i];
     if ((arg == "-o" || arg == "--o") && i + 1 < storage.size()) {
       output = storage[i + 1];
-      if (output != "-") {
+      if (replaceable(output)) {
         temporary = output + ".tmp." + std::to_string(::getpid());
         storage[i + 1] = temporary;
       }
@@ -62,7 +72,7 @@ int main(int argc, char **argv) {
     }
     if (arg.consume_front("-o=") || arg.consume_front("--o=")) {
       output = arg.str();
-      if (output != "-") {
+      if (replaceable(output)) {
         temporary = output + ".tmp." + std::to_string(::getpid());
         storage[i] = "-o=" + temporary;
       }

@@ -65,6 +65,35 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
 };
+
+/// Retypes @forward for [batch, seq] and cleans up.
+void addSpecialize(OpPassManager &pm, int64_t batch, int64_t seq) {
+  CherrySpecializeShapesPassOptions shapes;
+  shapes.batch = batch;
+  shapes.seq = seq;
+  pm.addPass(createCherrySpecializeShapesPass(shapes));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+/// Lowers `function` to the kernel-level `name` in `mode`.
+void addLowering(OpPassManager &pm, StringRef function, StringRef name,
+                 StringRef mode, int64_t capacity = 0) {
+  CherryLowerToKernelsPassOptions lower;
+  lower.function = function.str();
+  lower.name = name.str();
+  lower.mode = mode.str();
+  lower.capacity = capacity;
+  pm.addPass(createCherryLowerToKernelsPass(lower));
+}
+
+/// Kernel-level fusion and memory planning, common to every pipeline.
+void addKernelTail(OpPassManager &pm, bool report) {
+  pm.addPass(createCherryFuseKernelsPass());
+  CherryPlanMemoryPassOptions plan;
+  plan.report = report;
+  pm.addPass(createCherryPlanMemoryPass(plan));
+}
 } // namespace
 
 void mlir::cherry::registerCherryPipelines() {
@@ -74,10 +103,7 @@ void mlir::cherry::registerCherryPipelines() {
       "gradients through each op's VJP, optimizer updates) and @eval_step, "
       "lowered to kernels sharing one parameter set",
       [](OpPassManager &pm, const TrainPipelineOptions &options) {
-        CherrySpecializeShapesPassOptions shapes;
-        shapes.batch = options.batch;
-        shapes.seq = options.seq;
-        pm.addPass(createCherrySpecializeShapesPass(shapes));
+        addSpecialize(pm, options.batch, options.seq);
         pm.addPass(createCherryFuseHeadPass());
         pm.addPass(createCherryAutodiffPass());
         CherryOptimizerPassOptions optimizer;
@@ -85,40 +111,18 @@ void mlir::cherry::registerCherryPipelines() {
         pm.addPass(createCherryOptimizerPass(optimizer));
         pm.addPass(createCanonicalizerPass());
         pm.addPass(createCSEPass());
-        CherryLowerToKernelsPassOptions train;
-        train.function = "train_step";
-        train.name = "train_step";
-        train.mode = "train";
-        pm.addPass(createCherryLowerToKernelsPass(train));
-        CherryLowerToKernelsPassOptions eval;
-        eval.function = "forward";
-        eval.name = "eval_step";
-        pm.addPass(createCherryLowerToKernelsPass(eval));
-        pm.addPass(createCherryFuseKernelsPass());
-        CherryPlanMemoryPassOptions plan;
-        plan.report = options.report;
-        pm.addPass(createCherryPlanMemoryPass(plan));
+        addLowering(pm, "train_step", "train_step", "train");
+        addLowering(pm, "forward", "eval_step", "eval");
+        addKernelTail(pm, options.report);
       });
   PassPipelineRegistration<DecodePipelineOptions>(
       "cherry-decode",
       "Compile the forward graph for generation: one decoding step "
       "(@decode_step) over per-layer KV caches",
       [](OpPassManager &pm, const DecodePipelineOptions &options) {
-        CherrySpecializeShapesPassOptions shapes;
-        shapes.batch = options.batch;
-        shapes.seq = 1;
-        pm.addPass(createCherrySpecializeShapesPass(shapes));
-        pm.addPass(createCanonicalizerPass());
-        pm.addPass(createCSEPass());
-        CherryLowerToKernelsPassOptions lower;
-        lower.mode = "decode";
-        lower.name = "decode_step";
-        lower.capacity = options.capacity;
-        pm.addPass(createCherryLowerToKernelsPass(lower));
-        pm.addPass(createCherryFuseKernelsPass());
-        CherryPlanMemoryPassOptions plan;
-        plan.report = options.report;
-        pm.addPass(createCherryPlanMemoryPass(plan));
+        addSpecialize(pm, options.batch, /*seq=*/1);
+        addLowering(pm, "forward", "decode_step", "decode", options.capacity);
+        addKernelTail(pm, options.report);
       });
   PassPipelineRegistration<InferPipelineOptions>(
       "cherry-infer",
@@ -126,17 +130,9 @@ void mlir::cherry::registerCherryPipelines() {
       "up, lower to kernel launches, fuse, plan memory (function "
       "@eval_step)",
       [](OpPassManager &pm, const InferPipelineOptions &options) {
-        CherrySpecializeShapesPassOptions shapes;
-        shapes.batch = options.batch;
-        shapes.seq = options.seq;
-        pm.addPass(createCherrySpecializeShapesPass(shapes));
-        pm.addPass(createCanonicalizerPass());
-        pm.addPass(createCSEPass());
-        pm.addPass(createCherryLowerToKernelsPass());
-        pm.addPass(createCherryFuseKernelsPass());
-        CherryPlanMemoryPassOptions plan;
-        plan.report = options.report;
-        pm.addPass(createCherryPlanMemoryPass(plan));
+        addSpecialize(pm, options.batch, options.seq);
+        addLowering(pm, "forward", "eval_step", "eval");
+        addKernelTail(pm, options.report);
       });
   PassPipelineRegistration<ReportPipelineOptions>(
       "cherry-report",
