@@ -54,14 +54,15 @@ struct AutodiffPass
     ModuleOp module = getOperation();
     auto forward = module.lookupSymbol<func::FuncOp>(function);
     if (!forward) {
-      module.emitError() << "cherry-autodiff: no function @" << function;
+      emitError(module.getLoc())
+          << "cherry-autodiff: no function @" << function;
       return signalPassFailure();
     }
     FunctionType type = forward.getFunctionType();
     if (type.getNumResults() != 1 ||
         cast<RankedTensorType>(type.getResult(0)).getRank() != 0) {
-      forward.emitError() << "cherry-autodiff: @" << function
-                          << " must return one scalar loss";
+      emitError(forward.getLoc())
+          << "cherry-autodiff: @" << function << " must return one scalar loss";
       return signalPassFailure();
     }
 

@@ -447,16 +447,17 @@ struct LowerToKernelsPass
     ModuleOp module = getOperation();
     auto source = module.lookupSymbol<func::FuncOp>(function);
     if (!source) {
-      module.emitError() << "cherry-lower-to-kernels: no function @"
-                         << function;
+      emitError(module.getLoc())
+          << "cherry-lower-to-kernels: no function @" << function;
       return signalPassFailure();
     }
     FunctionType type = source.getFunctionType();
     bool decode = mode == "decode", train = mode == "train";
     if (!decode && !train && mode != "eval") {
-      source.emitError() << "cherry-lower-to-kernels: mode must be eval, "
-                            "train or decode, found '"
-                         << mode << "'";
+      emitError(source.getLoc())
+          << "cherry-lower-to-kernels: mode must be eval, "
+             "train or decode, found '"
+          << mode << "'";
       return signalPassFailure();
     }
     // eval and decode: (ids, targets) -> loss;
@@ -464,19 +465,20 @@ struct LowerToKernelsPass
     unsigned numInputs = train ? 3 : 2, numResults = train ? 2 : 1;
     if (type.getNumInputs() != numInputs ||
         type.getNumResults() != numResults) {
-      source.emitError() << "cherry-lower-to-kernels: @" << function
-                         << (train ? " must be (ids, targets, hyper) -> "
-                                     "(loss, grad_sq_norm) (run "
-                                     "cherry-autodiff and cherry-optimizer)"
-                                   : " must be (ids, targets) -> loss");
+      emitError(source.getLoc())
+          << "cherry-lower-to-kernels: @" << function
+          << (train ? " must be (ids, targets, hyper) -> "
+                      "(loss, grad_sq_norm) (run "
+                      "cherry-autodiff and cherry-optimizer)"
+                    : " must be (ids, targets) -> loss");
       return signalPassFailure();
     }
     auto ids = cast<RankedTensorType>(type.getInput(0));
     if (decode && int64_t(capacity) < ids.getDimSize(1)) {
-      source.emitError() << "cherry-lower-to-kernels: capacity "
-                         << int64_t(capacity)
-                         << " is smaller than the step's sequence length "
-                         << ids.getDimSize(1);
+      emitError(source.getLoc())
+          << "cherry-lower-to-kernels: capacity " << int64_t(capacity)
+          << " is smaller than the step's sequence length "
+          << ids.getDimSize(1);
       return signalPassFailure();
     }
 
@@ -497,9 +499,9 @@ struct LowerToKernelsPass
     if (decode) {
       auto ce = ret->getOperand(0).getDefiningOp<CrossEntropyOp>();
       if (!ce) {
-        source.emitError() << "cherry-lower-to-kernels: decoding needs @"
-                           << function
-                           << " to return the cross_entropy of the head";
+        emitError(source.getLoc())
+            << "cherry-lower-to-kernels: decoding needs @" << function
+            << " to return the cross_entropy of the head";
         return signalPassFailure();
       }
       argTypes.push_back(MemRefType::get({1}, b.getI32Type()));
@@ -555,7 +557,7 @@ struct LowerToKernelsPass
         auto temp =
             result ? result.getDefiningOp<ck::BufferOp>() : ck::BufferOp();
         if (!temp) {
-          source.emitError()
+          emitError(source.getLoc())
               << "cherry-lower-to-kernels: result " << i << " of @" << function
               << " is not computed by a kernel";
           target.erase();

@@ -36,15 +36,16 @@ struct OptimizerPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (optimizer != "adamw" && optimizer != "sgd") {
-      module.emitError() << "cherry-optimizer: optimizer must be adamw or "
-                            "sgd, found '"
-                         << optimizer << "'";
+      emitError(module.getLoc())
+          << "cherry-optimizer: optimizer must be adamw or "
+             "sgd, found '"
+          << optimizer << "'";
       return signalPassFailure();
     }
     auto func = module.lookupSymbol<func::FuncOp>(function);
     if (!func) {
-      module.emitError() << "cherry-optimizer: no function @" << function
-                         << " (run cherry-autodiff first)";
+      emitError(module.getLoc()) << "cherry-optimizer: no function @"
+                                 << function << " (run cherry-autodiff first)";
       return signalPassFailure();
     }
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
@@ -54,10 +55,10 @@ struct OptimizerPass
           func.getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of");
       auto param = sym ? module.lookupSymbol<ParamOp>(sym) : ParamOp();
       if (!param) {
-        func.emitError() << "cherry-optimizer: result " << i << " of @"
-                         << function
-                         << " is not a gradient (no cherry.grad_of naming a "
-                            "parameter)";
+        emitError(func.getLoc())
+            << "cherry-optimizer: result " << i << " of @" << function
+            << " is not a gradient (no cherry.grad_of naming a "
+               "parameter)";
         return signalPassFailure();
       }
       grads.push_back({param, ret.getOperand(i)});

@@ -73,14 +73,15 @@ struct SpecializeShapesPass
     ModuleOp module = getOperation();
     auto func = module.lookupSymbol<func::FuncOp>(function);
     if (!func) {
-      module.emitError() << "cherry-specialize-shapes: no function @"
-                         << function;
+      emitError(module.getLoc())
+          << "cherry-specialize-shapes: no function @" << function;
       return signalPassFailure();
     }
     if (batch < 0 || seq < 0) {
-      func.emitError() << "cherry-specialize-shapes: batch and seq must be "
-                          "positive, found batch="
-                       << batch << " seq=" << seq;
+      emitError(func.getLoc())
+          << "cherry-specialize-shapes: batch and seq must be "
+             "positive, found batch="
+          << batch << " seq=" << seq;
       return signalPassFailure();
     }
     Block &entry = func.getBody().front();
@@ -95,8 +96,9 @@ struct SpecializeShapesPass
       any = true;
     }
     if (!any) {
-      func.emitError() << "cherry-specialize-shapes: @" << function
-                       << " has no [batch, seq] integer tensor argument";
+      emitError(func.getLoc())
+          << "cherry-specialize-shapes: @" << function
+          << " has no [batch, seq] integer tensor argument";
       return signalPassFailure();
     }
     if (failed(refineBlock(entry)))

@@ -190,4 +190,40 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
+  let summary = "Supervise only a fraction of the target positions";
+  let description = [{
+    Replaces the cross-entropy of `function` by `cherry.sgt_select` (the
+    `k = round(ratio * seq)` supervised positions of each sequence, at least
+    1, chosen by `policy`) and `cherry.selective_cross_entropy` over those
+    positions. The `score` policy reads a per-token score table, the
+    non-trainable parameter `@sgt.scores` (created here, filled at run time
+    from the corpus statistics). A ratio outside (0, 1] or an unknown policy
+    is an error.
+
+    Example: `cherry-opt model.mlir --cherry-sgt="ratio=0.15 policy=random"`
+  }];
+  let options = [
+    Option<"ratio", "ratio", "double", /*default=*/"0.15",
+           "Fraction of the positions that carry a loss, in (0, 1]">,
+    Option<"policy", "policy", "std::string", /*default=*/"\"random\"",
+           "random, uniform or score">,
+    Option<"seed", "seed", "int64_t", /*default=*/"0",
+           "Seed of the random policy">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose loss becomes selective">,
+  ];
+}
+
+def CherrySgtSparsifyPass : Pass<"cherry-sgt-sparsify", "::mlir::ModuleOp"> {
+  let summary = "Run the LM head and softmax on the selected positions only";
+  let description = [{
+    Rewrites `selective_cross_entropy(linear(h, w), targets, positions)`
+    into `cross_entropy(linear(gather(h, positions), w),
+    gather(targets, positions))`: the head's matmul and the softmax run on
+    the `k` selected rows of each sequence instead of all `seq`, forward and
+    (after `cherry-autodiff`) backward. The cost report shows the saving.
+  }];
+}
+
 #endif // CHERRY_TRANSFORMS_PASSES_TD

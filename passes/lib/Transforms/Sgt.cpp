@@ -1,0 +1,155 @@
+//===- Sgt.cpp - Selective ground-truth token training --------------------===//
+//
+// cherry-sgt supervises only a fraction of the target positions: the
+// forward function's cross-entropy becomes a selection (cherry.sgt_select)
+// and a cross-entropy over the selected positions only.
+//
+// cherry-sgt-sparsify then moves the LM head behind the selection: the
+// hidden states and targets of the selected positions are gathered first, so
+// the head's matmul and the softmax run on k rows per sequence instead of
+// seq. For a 15% selection that divides the head's FLOPs by ~6.7.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+
+namespace mlir::cherry {
+#define GEN_PASS_DEF_CHERRYSGTPASS
+#define GEN_PASS_DEF_CHERRYSGTSPARSIFYPASS
+#include "cherry/Transforms/Passes.h.inc"
+} // namespace mlir::cherry
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+namespace {
+
+struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!(ratio > 0.0 && ratio <= 1.0)) {
+      emitError(module.getLoc())
+          << "cherry-sgt: ratio must be in (0, 1], found " << double(ratio);
+      return signalPassFailure();
+    }
+    std::optional<SgtPolicy> kind = symbolizeSgtPolicy(policy);
+    if (!kind) {
+      emitError(module.getLoc()) << "cherry-sgt: unknown policy '" << policy
+                                 << "' (expected random, uniform or score)";
+      return signalPassFailure();
+    }
+    auto func = module.lookupSymbol<func::FuncOp>(function);
+    if (!func) {
+      emitError(module.getLoc()) << "cherry-sgt: no function @" << function;
+      return signalPassFailure();
+    }
+    SmallVector<CrossEntropyOp> losses;
+    func.walk([&](CrossEntropyOp ce) { losses.push_back(ce); });
+    if (losses.size() != 1) {
+      emitError(func.getLoc())
+          << "cherry-sgt: @" << function
+          << " must have exactly one cross_entropy, found " << losses.size();
+      return signalPassFailure();
+    }
+    CrossEntropyOp ce = losses.front();
+    auto targets = cast<RankedTensorType>(ce.getTargets().getType());
+    if (targets.getRank() != 2) {
+      ce.emitOpError() << "targets must be [batch, seq] for cherry-sgt";
+      return signalPassFailure();
+    }
+    int64_t seq = targets.getDimSize(1);
+    int64_t k = std::max<int64_t>(
+        1, std::min<int64_t>(seq, std::llround(double(ratio) * seq)));
+
+    OpBuilder b(ce);
+    Value scores;
+    if (*kind == SgtPolicy::score) {
+      // The per-token score table: a non-trainable parameter the runtime
+      // fills from the corpus statistics (token_counts.json).
+      auto logits = cast<RankedTensorType>(ce.getLogits().getType());
+      auto tableType =
+          RankedTensorType::get({logits.getShape().back()}, b.getF32Type());
+      if (!module.lookupSymbol<ParamOp>("sgt.scores")) {
+        OpBuilder top(module.getBodyRegion());
+        top.setInsertionPointToStart(module.getBody());
+        ParamOp::create(
+            top, ce.getLoc(), top.getStringAttr("sgt.scores"),
+            TypeAttr::get(tableType),
+            ConstantInitAttr::get(&getContext(), llvm::APFloat(0.0)),
+            top.getStringAttr("sgt.scores"), top.getBoolAttr(false));
+      }
+      scores = ParamRefOp::create(
+          b, ce.getLoc(), tableType,
+          FlatSymbolRefAttr::get(b.getStringAttr("sgt.scores")));
+    }
+    auto positionsType = RankedTensorType::get({targets.getDimSize(0), k},
+                                               targets.getElementType());
+    Value positions = SgtSelectOp::create(
+        b, ce.getLoc(), positionsType, ce.getTargets(), scores,
+        SgtPolicyAttr::get(&getContext(), *kind), b.getI64IntegerAttr(seed));
+    Value loss = SelectiveCrossEntropyOp::create(
+        b, ce.getLoc(), ce.getLoss().getType(), ce.getLogits(), ce.getTargets(),
+        positions);
+    ce.getLoss().replaceAllUsesWith(loss);
+    ce.erase();
+  }
+};
+
+/// selective_cross_entropy(linear(h, w), targets, positions)
+///   -> cross_entropy(linear(gather(h, positions), w),
+///                    gather(targets, positions))
+struct SparsifyHead : public OpRewritePattern<SelectiveCrossEntropyOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SelectiveCrossEntropyOp op,
+                                PatternRewriter &rewriter) const override {
+    auto head = op.getLogits().getDefiningOp<LinearOp>();
+    if (!head || !head->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "logits are not a linear used "
+                                             "only by this loss");
+    auto h = cast<RankedTensorType>(head.getInput().getType());
+    auto targets = cast<RankedTensorType>(op.getTargets().getType());
+    auto positions = cast<RankedTensorType>(op.getPositions().getType());
+    int64_t b = h.getDimSize(0), k = positions.getDimSize(1);
+    Location loc = op.getLoc();
+    Value hs = GatherOp::create(
+        rewriter, loc,
+        RankedTensorType::get({b, k, h.getDimSize(2)}, h.getElementType()),
+        head.getInput(), op.getPositions());
+    Value ts = GatherOp::create(
+        rewriter, loc, RankedTensorType::get({b, k}, targets.getElementType()),
+        op.getTargets(), op.getPositions());
+    auto w = cast<RankedTensorType>(head.getWeight().getType());
+    Value logits = LinearOp::create(
+        rewriter, head.getLoc(),
+        RankedTensorType::get({b, k, w.getDimSize(0)}, h.getElementType()), hs,
+        head.getWeight(), head.getBias());
+    rewriter.replaceOpWithNewOp<CrossEntropyOp>(
+        op, op.getLoss().getType(), logits, ts,
+        rewriter.getI64IntegerAttr(-100));
+    rewriter.eraseOp(head);
+    return success();
+  }
+};
+
+struct SgtSparsifyPass
+    : public mlir::cherry::impl::CherrySgtSparsifyPassBase<SgtSparsifyPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SparsifyHead>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
