@@ -7,6 +7,8 @@
 
 #include "CherryRunMain.h"
 
+#include "cherry/Tools/CommandLine.h"
+
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/DataLoader.h"
 #include "cherry/Runtime/Executable.h"
@@ -41,9 +43,7 @@ namespace ex = cherry::executable;
 using namespace cherry::runtime;
 
 /// A user error: reported as one line, exit status 1.
-struct RunError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using RunError = tools::UsageError;
 
 const char *const kMainUsage = R"(usage: cherry-run <command> [options]
 
@@ -113,81 +113,19 @@ streams the tokens as they come.
   -h, --help            show this help
 )";
 
-struct FlagSpec {
-  const char *name;
-  bool takesValue;
-};
+using tools::FlagSpec;
+using tools::writeStdout;
 
-/// The options of one command, parsed against its FlagSpecs.
-class ParsedArgs {
+/// The options of one cherry-run command.
+class ParsedArgs : public tools::ParsedArgs {
 public:
   ParsedArgs(const std::vector<std::string> &args,
-             const std::vector<FlagSpec> &specs, const std::string &command) {
-    for (size_t i = 0; i < args.size(); ++i) {
-      const std::string &arg = args[i];
-      if (arg == "-h" || arg == "--help") {
-        help = true;
-        continue;
-      }
-      if (arg.size() < 2 || arg[0] != '-') {
-        positional.push_back(arg);
-        continue;
-      }
-      std::string name = arg;
-      std::optional<std::string> value;
-      size_t equals = arg.find('=');
-      if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
-        name = arg.substr(0, equals);
-        value = arg.substr(equals + 1);
-      }
-      const FlagSpec *spec = nullptr;
-      for (const FlagSpec &candidate : specs)
-        if (name == candidate.name)
-          spec = &candidate;
-      if (!spec)
-        throw RunError("unknown option '" + name + "' for '" + command +
-                       "' (see 'cherry-run " + command + " --help')");
-      if (!spec->takesValue) {
-        if (value)
-          throw RunError(name + " takes no value");
-        value = "";
-      } else if (!value) {
-        // A following option is a forgotten value, not the value.
-        if (i + 1 >= args.size() ||
-            (args[i + 1].size() > 1 && args[i + 1][0] == '-' &&
-             !std::isdigit(static_cast<unsigned char>(args[i + 1][1]))))
-          throw RunError(name + " needs a value");
-        value = args[++i];
-      }
-      if (values.count(name))
-        throw RunError(name + " given more than once");
-      values[name] = *value;
-    }
+             const std::vector<FlagSpec> &specs, const std::string &command)
+      : tools::ParsedArgs(args, specs, "cherry-run", command) {}
+  using tools::ParsedArgs::required;
+  std::string required(const std::string &name, const std::string &) const {
+    return tools::ParsedArgs::required(name);
   }
-
-  bool has(const std::string &name) const { return values.count(name); }
-
-  std::optional<std::string> get(const std::string &name) const {
-    auto it = values.find(name);
-    if (it == values.end())
-      return std::nullopt;
-    return it->second;
-  }
-
-  std::string required(const std::string &name,
-                       const std::string &command) const {
-    std::optional<std::string> value = get(name);
-    if (!value)
-      throw RunError(command + " needs " + name + " (see 'cherry-run " +
-                     command + " --help')");
-    return *value;
-  }
-
-  bool help = false;
-  std::vector<std::string> positional;
-
-private:
-  std::map<std::string, std::string> values;
 };
 
 /// A decimal integer in [min, max]; `what` describes the range in errors.
@@ -226,13 +164,6 @@ std::string shapeString(const ex::Buffer &b) {
   for (int i = 0; i < b.shape_size(); ++i)
     out += (i ? ", " : "") + std::to_string(b.shape(i));
   return out + "]";
-}
-
-void writeStdout(const std::string &text) {
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
-      std::fflush(stdout) != 0)
-    throw RunError("cannot write to stdout: " +
-                   std::string(std::strerror(errno)));
 }
 
 /// The buffers of eval_step's bindings, checked.

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cherry/Data/Corpus.h"
+#include "cherry/Tools/CommandLine.h"
 
 #include <cctype>
 #include <cerrno>
@@ -96,95 +97,21 @@ Prints the text of tokens [I, I+N) of a uint16 token file.
   -h, --help            show this help
 )";
 
-struct FlagSpec {
-  const char *name;  // "--input"
-  const char *alias; // "-o", or nullptr
-  bool takesValue;
-  bool repeatable;
-};
+using tools::FlagSpec;
+using tools::writeStdout;
 
-/// The options of one command, parsed against its FlagSpecs.
-class ParsedArgs {
+/// The options of one cherry-data command.
+class ParsedArgs : public tools::ParsedArgs {
 public:
   ParsedArgs(const std::vector<std::string> &args,
              const std::vector<FlagSpec> &specs, const std::string &command,
-             bool allowPositional) {
-    for (size_t i = 0; i < args.size(); ++i) {
-      const std::string &arg = args[i];
-      if (arg == "-h" || arg == "--help") {
-        help = true;
-        continue;
-      }
-      if (arg.size() < 2 || arg[0] != '-') {
-        if (!allowPositional)
-          throw DataError("unexpected argument '" + arg + "' for '" + command +
-                          "' (see 'cherry-data " + command + " --help')");
-        positional.push_back(arg);
-        continue;
-      }
-      std::string name = arg;
-      std::optional<std::string> value;
-      size_t equals = arg.find('=');
-      if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
-        name = arg.substr(0, equals);
-        value = arg.substr(equals + 1);
-      }
-      const FlagSpec *spec = nullptr;
-      for (const FlagSpec &candidate : specs)
-        if (name == candidate.name ||
-            (candidate.alias && name == candidate.alias))
-          spec = &candidate;
-      if (!spec)
-        throw DataError("unknown option '" + name + "' for '" + command +
-                        "' (see 'cherry-data " + command + " --help')");
-      name = spec->name;
-      if (!spec->takesValue) {
-        if (value)
-          throw DataError(name + " takes no value");
-        value = "";
-      } else if (!value) {
-        // A following option is a forgotten value, not the value.
-        if (i + 1 >= args.size() ||
-            (args[i + 1].size() > 1 && args[i + 1][0] == '-' &&
-             !std::isdigit(static_cast<unsigned char>(args[i + 1][1]))))
-          throw DataError(name + " needs a value");
-        value = args[++i];
-      }
-      std::vector<std::string> &slot = values[name];
-      if (!slot.empty() && !spec->repeatable)
-        throw DataError(name + " given more than once");
-      slot.push_back(*value);
-    }
+             bool allowPositional)
+      : tools::ParsedArgs(args, specs, "cherry-data", command,
+                          allowPositional) {}
+  using tools::ParsedArgs::required;
+  std::string required(const std::string &name, const std::string &) const {
+    return tools::ParsedArgs::required(name);
   }
-
-  bool has(const std::string &name) const { return values.count(name); }
-
-  std::optional<std::string> get(const std::string &name) const {
-    auto it = values.find(name);
-    if (it == values.end())
-      return std::nullopt;
-    return it->second.back();
-  }
-
-  std::vector<std::string> all(const std::string &name) const {
-    auto it = values.find(name);
-    return it == values.end() ? std::vector<std::string>{} : it->second;
-  }
-
-  std::string required(const std::string &name,
-                       const std::string &command) const {
-    std::optional<std::string> value = get(name);
-    if (!value)
-      throw DataError(command + " needs " + name + " (see 'cherry-data " +
-                      command + " --help')");
-    return *value;
-  }
-
-  bool help = false;
-  std::vector<std::string> positional;
-
-private:
-  std::map<std::string, std::vector<std::string>> values;
 };
 
 uint64_t parseUnsigned(const std::string &flag, const std::string &text,
@@ -223,13 +150,6 @@ CorpusFormat formatOption(const ParsedArgs &args) {
   if (!format)
     throw DataError("--format " + *name + ": expected 'text' or 'fortune'");
   return *format;
-}
-
-void writeStdout(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
-      std::fflush(stdout) != 0)
-    throw DataError("cannot write to stdout: " +
-                    std::string(std::strerror(errno)));
 }
 
 int runPrepare(const std::vector<std::string> &argv, const char *version) {
@@ -466,6 +386,8 @@ int cherryDataMain(int argc, char **argv, const char *version) {
   try {
     return run(argc, argv, version);
   } catch (const DataError &error) {
+    std::cerr << "cherry-data: " << error.what() << "\n";
+  } catch (const tools::UsageError &error) {
     std::cerr << "cherry-data: " << error.what() << "\n";
   } catch (const std::bad_alloc &) {
     std::cerr << "cherry-data: out of memory\n";
