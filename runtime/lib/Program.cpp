@@ -203,6 +203,35 @@ const Operands kOperands_sgd{{{"grad", Elem::F32, {"n"}},
                              {{"param", Elem::F32, {"n"}}},
                              false};
 
+// Selective ground-truth token training.
+const Operands kOperands_gather_rows{
+    {{"x", Elem::F32, {"batch", "seq", "width"}},
+     {"positions", Elem::I32, {"batch", "k"}}},
+    {{"y", Elem::F32, {"batch", "k", "width"}}},
+    false};
+const Operands kOperands_gather_ids{{{"ids", Elem::I32, {"batch", "seq"}},
+                                     {"positions", Elem::I32, {"batch", "k"}}},
+                                    {{"y", Elem::I32, {"batch", "k"}}},
+                                    false};
+const Operands kOperands_gather_rows_grad{
+    {{"dy", Elem::F32, {"batch", "k", "width"}},
+     {"positions", Elem::I32, {"batch", "k"}}},
+    {{"dx", Elem::F32, {"batch", "seq", "width"}}},
+    false};
+const Operands kOperands_sgt_select_uniform{
+    {{"targets", Elem::I32, {"batch", "seq"}}},
+    {{"positions", Elem::I32, {"batch", "k"}}},
+    false};
+const Operands kOperands_sgt_select_score{
+    {{"targets", Elem::I32, {"batch", "seq"}},
+     {"scores", Elem::F32, {"vocab"}}},
+    {{"positions", Elem::I32, {"batch", "k"}}},
+    false};
+const Operands kOperands_sgt_select_random{
+    {{"targets", Elem::I32, {"batch", "seq"}}, {"hyper", Elem::F32, {"8"}}},
+    {{"positions", Elem::I32, {"batch", "k"}}},
+    false};
+
 /// A prepared instruction: operand offsets in the arena, and the call the
 /// device runs (pointers filled in once the arena exists).
 struct Step {
@@ -306,7 +335,8 @@ Status checkIntValue(const std::string &where, const std::string &name,
     return Status::success();
   }
   constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  bool offset = name == "position_offset" || name == "q_position_offset";
+  bool offset = name == "position_offset" || name == "q_position_offset" ||
+                name == "seed";
   if (v < (offset ? 0 : 1))
     return Status::error(where + ": attribute '" + name + "' is " +
                          std::to_string(v) + ", expected a " +

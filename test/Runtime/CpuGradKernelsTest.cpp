@@ -26,6 +26,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace cherry::runtime;
@@ -453,6 +454,13 @@ TEST(CpuGradKernels, RmsNormGradMatchesFiniteDifferences) {
       if (!accDw)
         expectGradClose(dw, closedDw, 1e-6, "dw closed form" + what);
     }
+
+  // In place: dx may be dy's buffer.
+  std::vector<float> inPlace = dy, dw(dim);
+  rmsNormGrad(x.data(), w.data(), inPlace.data(), inPlace.data(), dw.data(),
+              rows, dim, eps, false, false);
+  expectGradClose(inPlace, closedDx, 1e-6, "dx in place");
+  expectGradClose(dw, closedDw, 1e-6, "dw with dx in place");
 }
 
 TEST(CpuGradKernels, RmsNormGradMatchesClosedFormOverManyChunks) {
@@ -772,10 +780,13 @@ TEST(CpuGradKernels, HeadCrossEntropyGradMatchesFiniteDifferences) {
   expectGradClose(dw, wantDw, 1e-6, "dw");
   expectGradClose(dh, closedDh, 1e-6, "dh closed form");
   expectGradClose(dw, closedDw, 1e-6, "dw closed form");
-  for (int64_t r = 0; r < c.rows; ++r)
-    if (c.targets[r] == kIgnore)
-      for (int64_t e = 0; e < c.dim; ++e)
-        EXPECT_EQ(dh[r * c.dim + e], 0.0f) << "ignored row " << r;
+  for (int64_t r = 0; r < c.rows; ++r) {
+    if (c.targets[r] != kIgnore)
+      continue;
+    for (int64_t e = 0; e < c.dim; ++e) {
+      EXPECT_EQ(dh[r * c.dim + e], 0.0f) << "ignored row " << r;
+    }
+  }
 
   // Tied weights: dw adds to the embedding's gradient already there.
   auto base = randomVector(c.vocab * c.dim, 72);
@@ -970,6 +981,60 @@ TEST(CpuGradKernels, AdamWFirstStepByHand) {
   EXPECT_NEAR(p, 1.859375, 2e-7); // sqrt(0.125) is rounded to float
 }
 
+/// PyTorch's _single_tensor_adam(decoupled_weight_decay=True) on float32
+/// tensors, one ATen op at a time, each Python-float scalar rounded to
+/// float where it meets the tensor: the result each op rounds to. ATen's
+/// vectorized lerp is an fma; nothing else is fused.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+void torchAdamWStep(float &p, float g, float &m, float &v, double lr,
+                    double beta1, double beta2, double eps, double wd,
+                    int64_t step) {
+  const double bc1 = 1 - std::pow(beta1, double(step));
+  const double bc2Sqrt = std::sqrt(1 - std::pow(beta2, double(step)));
+  p = p * float(1 - lr * wd);       // param.mul_(1 - lr * wd)
+  const float w = float(1 - beta1); // exp_avg.lerp_(grad, 1 - beta1)
+  m = w < 0.5f ? std::fma(w, g - m, m) : std::fma(w - 1.0f, g - m, g);
+  v = v * float(beta2);                  // exp_avg_sq.mul_(beta2)
+  const float gg = float(1 - beta2) * g; // .addcmul_(grad, grad, 1 - b2)
+  v = v + gg * g;
+  const float root = std::sqrt(v); // exp_avg_sq.sqrt()
+  const float denom = root / float(bc2Sqrt) + float(eps);
+  const float num = float(-(lr / bc1)) * m; // addcdiv_(m, denom, -step_size)
+  p = p + num / denom;
+}
+
+TEST(CpuGradKernels, AdamWMatchesPyTorchOpsBitForBit) {
+  // Moments over many magnitudes (v from 1e-30 to 1e4, subnormal and zero
+  // too), so that every square root the kernel takes is checked.
+  const int64_t n = 3 * 16384 + 29;
+  auto p = randomVector(n, 120, -2.0f, 2.0f);
+  auto g = randomVector(n, 121, -1.0f, 1.0f);
+  auto m = randomVector(n, 122, -0.1f, 0.1f);
+  auto logV = randomVector(n, 123, -69.0f, 9.0f);
+  std::vector<float> v(n);
+  for (int64_t i = 0; i < n; ++i)
+    v[i] = std::exp(logV[i]);
+  v[0] = 0.0f;
+  g[0] = 0.0f;
+  v[1] = 1e-40f;
+  g[2] = 1e-20f;
+  for (auto [beta1, step] : {std::pair<float, int64_t>{0.9f, 7},
+                             std::pair<float, int64_t>{0.25f, 1}}) {
+    auto pk = p, mk = m, vk = v;
+    adamw(pk.data(), g.data(), mk.data(), vk.data(), n, 3e-3f, beta1, 0.95f,
+          1e-8f, 0.1f, step);
+    for (int64_t i = 0; i < n; ++i) {
+      float pt = p[i], mt = m[i], vt = v[i];
+      torchAdamWStep(pt, g[i], mt, vt, 3e-3f, beta1, 0.95f, 1e-8f, 0.1f, step);
+      ASSERT_EQ(mk[i], mt) << "m " << i << " beta1 " << beta1;
+      ASSERT_EQ(vk[i], vt) << "v " << i << " beta1 " << beta1;
+      ASSERT_EQ(pk[i], pt) << "param " << i << " beta1 " << beta1;
+    }
+  }
+}
+
 TEST(CpuGradKernels, SgdMatchesReference) {
   // By hand: p = 1, g = 0.5, lr 0.1, wd 0.01: p = 1 - 0.1 * (0.5 + 0.01).
   float p = 1.0f, g = 0.5f;
@@ -1079,15 +1144,19 @@ std::vector<std::vector<float>> runAllGradKernels() {
   return outs;
 }
 
-TEST(CpuGradKernels, SameResultsOnOneAndTwoThreads) {
+TEST(CpuGradKernels, SameResultsOnOneTwoAndThreeThreads) {
   ThreadGuard guard;
   setNumThreads(1);
   auto one = runAllGradKernels();
-  setNumThreads(2);
-  auto two = runAllGradKernels();
-  ASSERT_EQ(one.size(), two.size());
-  for (size_t i = 0; i < one.size(); ++i)
-    expectIdentical(two[i], one[i], "kernel output " + std::to_string(i));
+  for (int threads : {2, 3}) {
+    setNumThreads(threads);
+    auto many = runAllGradKernels();
+    ASSERT_EQ(one.size(), many.size());
+    for (size_t i = 0; i < one.size(); ++i)
+      expectIdentical(many[i], one[i],
+                      "kernel output " + std::to_string(i) + " on " +
+                          std::to_string(threads) + " threads");
+  }
 }
 
 } // namespace

@@ -61,6 +61,8 @@ public:
   Value position;
   int64_t capacity = 0;
   Value logits;
+  /// Training: the runtime scalars (the step seeds random selections).
+  Value hyper;
 
 private:
   /// Appends a state argument (a KV cache) named `name` to the target.
@@ -423,6 +425,68 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
          {"decay", u.getDecay() ? 1 : 0}});
     return success();
   }
+  if (auto g = dyn_cast<GatherOp>(op)) {
+    RankedTensorType x = tensorOf(g.getInput());
+    RankedTensorType pos = tensorOf(g.getPositions());
+    Value y = temporary(g.getResult());
+    bool ids = isa<IntegerType>(x.getElementType());
+    if (ids ? x.getRank() != 2 : x.getRank() != 3)
+      return op->emitOpError() << "cannot be lowered: gathers [batch, seq] "
+                                  "ids or [batch, seq, width] values only";
+    SmallVector<std::pair<StringRef, int64_t>> ints = {
+        {"batch", x.getDimSize(0)},
+        {"seq", x.getDimSize(1)},
+        {"k", pos.getDimSize(1)}};
+    if (!ids)
+      ints.push_back({"width", x.getDimSize(2)});
+    launch(op, ids ? "gather_ids" : "gather_rows",
+           {buffer(g.getInput()), buffer(g.getPositions())}, y, ints);
+    return success();
+  }
+  if (auto g = dyn_cast<GatherGradOp>(op)) {
+    RankedTensorType dx = tensorOf(g.getResult());
+    RankedTensorType pos = tensorOf(g.getPositions());
+    Value out = temporary(g.getResult());
+    launch(op, "gather_rows_grad",
+           {buffer(g.getGrad()), buffer(g.getPositions())}, out,
+           {{"batch", dx.getDimSize(0)},
+            {"seq", dx.getDimSize(1)},
+            {"k", pos.getDimSize(1)},
+            {"width", dx.getDimSize(2)}});
+    return success();
+  }
+  if (auto sel = dyn_cast<SgtSelectOp>(op)) {
+    RankedTensorType t = tensorOf(sel.getTargets());
+    RankedTensorType pos = tensorOf(sel.getPositions());
+    Value out = temporary(sel.getPositions());
+    int64_t batch = t.getDimSize(0), seq = t.getDimSize(1),
+            k = pos.getDimSize(1);
+    switch (sel.getPolicy()) {
+    case SgtPolicy::uniform:
+      launch(op, "sgt_select_uniform", {buffer(sel.getTargets())}, out,
+             {{"batch", batch}, {"seq", seq}, {"k", k}});
+      return success();
+    case SgtPolicy::score:
+      launch(op, "sgt_select_score",
+             {buffer(sel.getTargets()), buffer(sel.getScores())}, out,
+             {{"batch", batch},
+              {"seq", seq},
+              {"k", k},
+              {"vocab", tensorOf(sel.getScores()).getDimSize(0)}});
+      return success();
+    case SgtPolicy::random:
+      if (!hyper)
+        return op->emitOpError()
+               << "with the random policy needs a training step (its "
+                  "positions change with the step in `hyper`)";
+      launch(op, "sgt_select_random", {buffer(sel.getTargets()), hyper}, out,
+             {{"batch", batch},
+              {"seq", seq},
+              {"k", k},
+              {"seed", int64_t(sel.getSeed())}});
+      return success();
+    }
+  }
   if (auto u = dyn_cast<SGDUpdateOp>(op)) {
     Value p = ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()),
                                   u.getParamAttr());
@@ -543,6 +607,8 @@ struct LowerToKernelsPass
     } else {
       for (unsigned i = 1; i < numInputs; ++i)
         lowering.buffers.map(body.getArgument(i), entry->getArgument(i));
+      if (train)
+        lowering.hyper = entry->getArgument(2);
     }
     if (failed(lowering.lowerBlock(body))) {
       target.erase();

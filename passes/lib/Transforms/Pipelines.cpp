@@ -61,6 +61,18 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
   PassOptions::Option<std::string> optimizer{*this, "optimizer",
                                              llvm::cl::desc("adamw or sgd"),
                                              llvm::cl::init("adamw")};
+  PassOptions::Option<std::string> sgt{
+      *this, "sgt",
+      llvm::cl::desc("Selective training policy: none (default), random, "
+                     "uniform or score"),
+      llvm::cl::init("none")};
+  PassOptions::Option<double> sgtRatio{
+      *this, "sgt-ratio",
+      llvm::cl::desc("Fraction of supervised positions, in (0, 1]"),
+      llvm::cl::init(0.15)};
+  PassOptions::Option<int64_t> sgtSeed{
+      *this, "sgt-seed", llvm::cl::desc("Seed of the random policy"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -104,8 +116,24 @@ void mlir::cherry::registerCherryPipelines() {
       "lowered to kernels sharing one parameter set",
       [](OpPassManager &pm, const TrainPipelineOptions &options) {
         addSpecialize(pm, options.batch, options.seq);
+        // Selective training rewrites a copy of the forward function: the
+        // training step supervises the selected positions, the evaluation
+        // step keeps the loss on all tokens.
+        bool selective = options.sgt != "none";
+        if (selective) {
+          CherrySgtPassOptions sgt;
+          sgt.policy = options.sgt;
+          sgt.ratio = options.sgtRatio;
+          sgt.seed = options.sgtSeed;
+          sgt.cloneTo = "forward_sgt";
+          pm.addPass(createCherrySgtPass(sgt));
+          pm.addPass(createCherrySgtSparsifyPass());
+        }
         pm.addPass(createCherryFuseHeadPass());
-        pm.addPass(createCherryAutodiffPass());
+        CherryAutodiffPassOptions autodiff;
+        autodiff.function = selective ? "forward_sgt" : "forward";
+        autodiff.keepForward = !selective;
+        pm.addPass(createCherryAutodiffPass(autodiff));
         CherryOptimizerPassOptions optimizer;
         optimizer.optimizer = options.optimizer;
         pm.addPass(createCherryOptimizerPass(optimizer));

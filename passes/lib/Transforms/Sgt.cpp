@@ -53,6 +53,14 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
       emitError(module.getLoc()) << "cherry-sgt: no function @" << function;
       return signalPassFailure();
     }
+    if (!cloneTo.empty()) {
+      // Rewrite a copy: the original keeps its all-token loss (evaluation).
+      OpBuilder builder(func);
+      builder.setInsertionPointAfter(func);
+      auto copy = cast<func::FuncOp>(builder.clone(*func));
+      copy.setName(cloneTo);
+      func = copy;
+    }
     SmallVector<CrossEntropyOp> losses;
     func.walk([&](CrossEntropyOp ce) { losses.push_back(ce); });
     if (losses.size() != 1) {

@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace cherry::runtime {
 namespace {
@@ -266,6 +268,124 @@ Status run_sgd(const KernelCall &s) { // n, decay
   if (h.clip != 1.0f)
     cpu::scale(grad, h.clip, s.ints[0]);
   cpu::sgd(f32(s.out[0]), grad, s.ints[0], h.lr, h.weightDecay);
+  return Status::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Selective ground-truth token training
+//===----------------------------------------------------------------------===//
+
+/// Checks the positions of a gather: each row's k positions in [0, seq).
+Status checkPositions(const int32_t *pos, int64_t batch, int64_t k,
+                      int64_t seq) {
+  for (int64_t i = 0; i < batch * k; ++i)
+    if (pos[i] < 0 || pos[i] >= seq)
+      return Status::error("position " + std::to_string(pos[i]) + " at row " +
+                           std::to_string(i / k) + " is outside [0, " +
+                           std::to_string(seq) + ")");
+  return Status::success();
+}
+
+Status run_gather_rows(const KernelCall &s) { // batch, seq, k, width
+  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2],
+                width = s.ints[3];
+  const int32_t *pos = i32(s.in[1]);
+  if (Status st = checkPositions(pos, batch, k, seq); !st.ok())
+    return st;
+  const float *x = f32(s.in[0]);
+  float *y = f32(s.out[0]);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < k; ++j)
+      std::memcpy(y + (b * k + j) * width,
+                  x + (b * seq + pos[b * k + j]) * width,
+                  static_cast<size_t>(width) * sizeof(float));
+  return Status::success();
+}
+
+Status run_gather_ids(const KernelCall &s) { // batch, seq, k
+  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2];
+  const int32_t *pos = i32(s.in[1]);
+  if (Status st = checkPositions(pos, batch, k, seq); !st.ok())
+    return st;
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < k; ++j)
+      i32(s.out[0])[b * k + j] = i32(s.in[0])[b * seq + pos[b * k + j]];
+  return Status::success();
+}
+
+Status run_gather_rows_grad(const KernelCall &s) { // batch, seq, k, width
+  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2],
+                width = s.ints[3];
+  const int32_t *pos = i32(s.in[1]);
+  if (Status st = checkPositions(pos, batch, k, seq); !st.ok())
+    return st;
+  const float *dy = f32(s.in[0]);
+  float *dx = f32(s.out[0]);
+  std::memset(dx, 0, s.outBytes[0]);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < k; ++j) {
+      float *row = dx + (b * seq + pos[b * k + j]) * width;
+      const float *src = dy + (b * k + j) * width;
+      for (int64_t e = 0; e < width; ++e)
+        row[e] += src[e];
+    }
+  return Status::success();
+}
+
+Status run_sgt_select_uniform(const KernelCall &s) { // batch, seq, k
+  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2];
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < k; ++j)
+      i32(s.out[0])[b * k + j] =
+          static_cast<int32_t>((2 * j + 1) * seq / (2 * k));
+  return Status::success();
+}
+
+Status run_sgt_select_score(const KernelCall &s) { // batch, seq, k, vocab
+  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2],
+                vocab = s.ints[3];
+  const int32_t *targets = i32(s.in[0]);
+  const float *scores = f32(s.in[1]);
+  std::vector<int32_t> order(seq);
+  for (int64_t b = 0; b < batch; ++b) {
+    const int32_t *row = targets + b * seq;
+    for (int64_t t = 0; t < seq; ++t)
+      if (row[t] < 0 || row[t] >= vocab)
+        return Status::error("target " + std::to_string(row[t]) + " at row " +
+                             std::to_string(b) +
+                             " is outside the score table "
+                             "of " +
+                             std::to_string(vocab));
+    for (int64_t t = 0; t < seq; ++t)
+      order[t] = static_cast<int32_t>(t);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+      return scores[row[x]] > scores[row[y]];
+    });
+    std::sort(order.begin(), order.begin() + k);
+    std::copy(order.begin(), order.begin() + k, i32(s.out[0]) + b * k);
+  }
+  return Status::success();
+}
+
+Status run_sgt_select_random(const KernelCall &s) { // batch, seq, k, seed
+  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2];
+  const uint64_t seed = static_cast<uint64_t>(s.ints[3]);
+  const uint64_t step = static_cast<uint64_t>(f32(s.in[1])[5]);
+  std::vector<int32_t> order(seq);
+  for (int64_t b = 0; b < batch; ++b) {
+    // A partial Fisher-Yates shuffle on a stream of (seed, step, row).
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull ^
+                        (step + 1) * 0xBF58476D1CE4E5B9ull ^
+                        static_cast<uint64_t>(b + 1) * 0x94D049BB133111EBull);
+    for (int64_t t = 0; t < seq; ++t)
+      order[t] = static_cast<int32_t>(t);
+    for (int64_t j = 0; j < k; ++j) {
+      uint64_t r = rng() % static_cast<uint64_t>(seq - j);
+      std::swap(order[j], order[j + static_cast<int64_t>(r)]);
+    }
+    std::sort(order.begin(), order.begin() + k);
+    std::copy(order.begin(), order.begin() + k, i32(s.out[0]) + b * k);
+  }
   return Status::success();
 }
 

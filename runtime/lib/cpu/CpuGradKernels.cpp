@@ -9,9 +9,10 @@
 // over rows (the RMSNorm weight, the squared norm) keep partial sums over
 // fixed chunks of rows and add them in chunk order; the embedding gradient
 // sums each table row's tokens in position order; attention computes dk and
-// dv per (batch, kv head, key block) and dq per (batch, head, query block),
-// each work item owning its output rows; the LM head gradient runs its GEMMs
-// over a band of rows at a time, each GEMM split over output elements.
+// dv per (batch, kv head, chunk of key blocks), each chunk adding its share
+// of dq into a buffer of its own, the buffers then added in chunk order; the
+// LM head gradient runs its GEMMs over a band of rows at a time, each GEMM
+// split over output elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,7 +94,7 @@ CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
 
 /// c ? a : b as bit operations: GCC leaves such a select in place, where it
 /// would move the arithmetic feeding a `?:` into its branches.
-inline float blend(bool c, float a, float b) {
+__attribute__((always_inline)) inline float blend(bool c, float a, float b) {
   const uint32_t mask = 0u - static_cast<uint32_t>(c);
   return __builtin_bit_cast(float,
                             (__builtin_bit_cast(uint32_t, a) & mask) |
@@ -104,15 +105,16 @@ inline float blend(bool c, float a, float b) {
 /// that loops over it vectorize (sqrtf may set errno, and GCC vectorizes it
 /// only under -fno-math-errno): 1 / sqrt(x) from a bit-trick guess and two
 /// Newton steps, s = x / sqrt(x) refined once with the residual x - s^2
-/// (Markstein), then rounded correctly by comparing the exact residual
-/// (an fma) with s times half an ulp: x > (s + ulp/2)^2 exactly when
-/// x - s^2 > s ulp (the ulp^2/4 term is below the residual's last bit).
+/// (Markstein), then rounded correctly from the exact residual x - s^2 (an
+/// fma): x > (s + ulp/2)^2 exactly when x - s^2 > s ulp (the ulp^2/4 term
+/// is below the residual's last bit), and likewise below s. The baseline
+/// clone has no FMA instruction and calls fmaf: correct, but slow.
 /// Subnormal x is scaled by 2^64 first. Equal to sqrtf on all 2^32 floats
 /// (checked exhaustively for the x86-64-v4, -v3 and baseline builds, FMA
 /// contraction on and off), -0, inf and NaN included. No floating-point
 /// operation runs on one path only (& rather than &&, blends rather than
 /// `?:`): GCC does not if-convert those under -ftrapping-math.
-inline float sqrtF32(float x) {
+__attribute__((always_inline)) inline float sqrtF32(float x) {
   const bool regular = (x > 0.0f) & (x <= 3.40282347e38f);
   const bool tiny = x < 0x1p-100f;
   const float xs = blend(regular, x, 1.0f) * blend(tiny, 0x1p64f, 1.0f);
@@ -174,7 +176,7 @@ adamwSpan(float *param, const float *grad, float *m, float *v, int64_t n,
     const float g = grad[i];
     const float p = param[i] * decay;
     const float mi = m[i];
-    const float mNew = __builtin_fmaf(coeff, g - mi, fromM ? mi : g);
+    const float mNew = __builtin_fmaf(coeff, g - mi, blend(fromM, mi, g));
     const float vNew = v[i] * beta2 + oneMinusBeta2 * g * g;
     const float denom = sqrtF32(vNew) / bc2Sqrt + eps;
     m[i] = mNew;
@@ -307,6 +309,9 @@ CHERRY_CPU_CLONES void ropeGradRows(float *dy, int64_t r0, int64_t r1,
 /// Queries and keys of a block: the packed Q^T of pass A is scored like the
 /// packed K^T of the forward, so both sides use the forward's block size.
 constexpr int64_t kGradBlock = kAttnKeyBlock;
+/// Most chunks of key blocks pass A splits a (batch, kv head) into; each
+/// past the first costs a dq-sized buffer.
+constexpr int64_t kMaxKeyChunks = 4;
 static_assert(kGradBlock % kAttnLanes == 0, "masked loops need whole lanes");
 
 struct AttentionGradShape {
@@ -323,9 +328,9 @@ struct AttentionGradShape {
 };
 
 /// Floats of scratch one thread needs (pass A is the largest: Q^T and dO^T,
-/// P^T and dS^T, the dk and dv accumulators).
+/// P^T, dS^T and dS, the dk and dv accumulators).
 int64_t attentionGradScratchFloats(int64_t headDim) {
-  return 4 * kGradBlock * headDim + 2 * kGradBlock * kGradBlock;
+  return 4 * kGradBlock * headDim + 3 * kGradBlock * kGradBlock;
 }
 
 /// dst[c * kGradBlock + j] = src row j, column c, for n rows of `stride`
@@ -352,20 +357,20 @@ inline void scoreBlock(const float *a, int64_t stride, int64_t n,
                      nullptr);
 }
 
-/// acc rows [0, n) (d floats apart) += p rows [0, n) (kGradBlock floats
-/// apart) times the rows [0, cols[i]) of v; a pair of rows runs to the
-/// longer of the two (the other's entries past its own end are zeros).
+/// acc rows [0, n) (accStride floats apart) += p rows [0, n) (kGradBlock
+/// floats apart) times the rows [0, cols[i]) of v; a pair of rows runs to
+/// the longer of the two (the other's entries past its own end are zeros).
 inline void accumulateBlock(const float *p, const int64_t *cols, int64_t n,
                             const float *v, int64_t stride, int64_t d,
-                            float *acc) {
+                            float *acc, int64_t accStride) {
   int64_t i = 0;
   for (; i + 2 <= n; i += 2)
     accumulatePV<true>(p + i * kGradBlock, p + (i + 1) * kGradBlock, v, stride,
-                       d, 0, std::max(cols[i], cols[i + 1]), acc + i * d,
-                       acc + (i + 1) * d);
+                       d, 0, std::max(cols[i], cols[i + 1]),
+                       acc + i * accStride, acc + (i + 1) * accStride);
   if (i < n)
     accumulatePV<false>(p + i * kGradBlock, nullptr, v, stride, d, 0, cols[i],
-                        acc + i * d, nullptr);
+                        acc + i * accStride, nullptr);
 }
 
 /// Pass 0, rows [t0, t0 + rows) of one (batch, head): the logsumexp of each
@@ -423,128 +428,111 @@ CHERRY_CPU_CLONES void attentionRowStats(const AttentionGradShape &s,
   }
 }
 
-/// Pass A, keys [j0, j0 + nk) of kv head g of one batch: dv_j = sum of
-/// P_ij dout_i and dk_j = scale * sum of dS_ij q_i over every query head
-/// sharing the kv head (in head order) and every query i that sees key j (in
-/// query-block order), with P_ij = exp(scale q_i . k_j - lse_i) and dS_ij =
-/// P_ij (dout_i . v_j - D_i). Computed transposed (keys as rows), so the
-/// sums over queries run along contiguous rows. q, dout point at row 0,
-/// column 0 of the batch; k, v, dk, dv likewise; lse, dsum at [heads][seq].
+/// Pass A, the key blocks [j0Begin, j0End) of kv head g of one batch:
+///   dv_j = sum of P_ij dout_i,  dk_j = sum of dS_ij q_i,
+/// over every query head sharing the kv head (in head order) and every query
+/// i that sees key j (in query-block order), and each query's share of
+///   dq_i = sum of dS_ij k_j
+/// over these keys (in key order) into dqPart, with P_ij = exp(scale q_i .
+/// k_j - lse_i) and dS_ij = scale P_ij (dout_i . v_j - D_i). Computed
+/// transposed (keys as rows), so the sums over queries run along contiguous
+/// rows; dS is transposed back for dq. q, dout point at row 0, column 0 of
+/// the batch; k, v, dk, dv and dqPart (laid out as dq; only the heads of kv
+/// head g are written) likewise; lse, dsum at [heads][seq].
 CHERRY_CPU_CLONES void
-attentionGradKeyBlock(const AttentionGradShape &s, const float *q,
+attentionGradKeyChunk(const AttentionGradShape &s, const float *q,
                       const float *k, const float *v, const float *dout,
                       const float *lse, const float *dsum, float *dk, float *dv,
-                      int64_t g, int64_t j0, int64_t nk, float *scratch) {
+                      float *dqPart, int64_t g, int64_t j0Begin, int64_t j0End,
+                      float *scratch) {
   constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim;
   float *qt = scratch;          // [d][B]
   float *dot = qt + d * B;      // [d][B]
   float *pt = dot + d * B;      // [keys][queries]: P^T
   float *dst = pt + B * B;      // [keys][queries]: dP^T, then dS^T
-  float *dkAcc = dst + B * B;   // [keys][d]
+  float *ds = dst + B * B;      // [queries][keys]: dS
+  float *dkAcc = ds + B * B;    // [keys][d]
   float *dvAcc = dkAcc + B * d; // [keys][d]
-  std::fill(dkAcc, dkAcc + nk * d, 0.0f);
-  std::fill(dvAcc, dvAcc + nk * d, 0.0f);
-  const float *kb = k + j0 * s.kvRowStride + g * d;
-  const float *vb = v + j0 * s.kvRowStride + g * d;
+  for (int64_t t = 0; t < s.seq; ++t)
+    for (int64_t h = 0; h < s.heads; ++h)
+      if (s.kvHeadOf(h) == g)
+        std::fill_n(dqPart + t * s.qRowStride + h * d, d, 0.0f);
 
-  // Causal: key j0 is first seen by query j0 (j0 is a block boundary).
-  const int64_t tBegin = s.causal ? j0 : 0;
-  for (int64_t h = 0; h < s.heads; ++h) {
-    if (s.kvHeadOf(h) != g)
-      continue;
-    const float *qh = q + h * d, *doh = dout + h * d;
-    const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
-    for (int64_t t0 = tBegin; t0 < s.seq; t0 += B) {
-      const int64_t nq = std::min(B, s.seq - t0);
-      const float *qBlock = qh + t0 * s.qRowStride;
-      const float *doBlock = doh + t0 * s.qRowStride;
-      packTransposed(qBlock, s.qRowStride, nq, d, qt);
-      packTransposed(doBlock, s.qRowStride, nq, d, dot);
-      float lseB[B], dsumB[B];
-      for (int64_t i = 0; i < B; ++i) {
-        lseB[i] = i < nq ? lseh[t0 + i] : 0.0f;
-        dsumB[i] = i < nq ? dsumh[t0 + i] : 0.0f;
-      }
-      scoreBlock(kb, s.kvRowStride, nk, qt, d, pt);
-      scoreBlock(vb, s.kvRowStride, nk, dot, d, dst);
-
-      // Key j is seen by queries [lo, nq) of this block; P and dS are zero
-      // elsewhere, so every key row sums over the whole block.
-      int64_t visible[B];
-      for (int64_t j = 0; j < nk; ++j) {
-        const int64_t lo =
-            s.causal ? std::clamp<int64_t>(j0 + j - t0, 0, nq) : 0;
-        visible[j] = nq;
-        float *pRow = pt + j * B, *dsRow = dst + j * B;
-#pragma omp simd
+  for (int64_t j0 = j0Begin; j0 < j0End; j0 += B) {
+    const int64_t nk = std::min(B, s.seq - j0);
+    std::fill(dkAcc, dkAcc + nk * d, 0.0f);
+    std::fill(dvAcc, dvAcc + nk * d, 0.0f);
+    const float *kb = k + j0 * s.kvRowStride + g * d;
+    const float *vb = v + j0 * s.kvRowStride + g * d;
+    // Causal: key j0 is first seen by query j0 (j0 is a block boundary).
+    const int64_t tBegin = s.causal ? j0 : 0;
+    for (int64_t h = 0; h < s.heads; ++h) {
+      if (s.kvHeadOf(h) != g)
+        continue;
+      const float *qh = q + h * d, *doh = dout + h * d;
+      const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
+      for (int64_t t0 = tBegin; t0 < s.seq; t0 += B) {
+        const int64_t nq = std::min(B, s.seq - t0);
+        const float *qBlock = qh + t0 * s.qRowStride;
+        const float *doBlock = doh + t0 * s.qRowStride;
+        packTransposed(qBlock, s.qRowStride, nq, d, qt);
+        packTransposed(doBlock, s.qRowStride, nq, d, dot);
+        float lseB[B], dsumB[B];
         for (int64_t i = 0; i < B; ++i) {
-          const bool seen = i >= lo && i < nq;
-          const float p = seen ? expF32(pRow[i] * s.scale - lseB[i]) : 0.0f;
-          pRow[i] = p;
-          dsRow[i] = p * (dsRow[i] - dsumB[i]) * s.scale;
+          lseB[i] = i < nq ? lseh[t0 + i] : 0.0f;
+          dsumB[i] = i < nq ? dsumh[t0 + i] : 0.0f;
         }
-      }
-      accumulateBlock(pt, visible, nk, doBlock, s.qRowStride, d, dvAcc);
-      accumulateBlock(dst, visible, nk, qBlock, s.qRowStride, d, dkAcc);
-    }
-  }
+        scoreBlock(kb, s.kvRowStride, nk, qt, d, pt);
+        scoreBlock(vb, s.kvRowStride, nk, dot, d, dst);
 
-  for (int64_t j = 0; j < nk; ++j) {
-    std::memcpy(dk + (j0 + j) * s.kvRowStride + g * d, dkAcc + j * d,
-                static_cast<size_t>(d) * sizeof(float));
-    std::memcpy(dv + (j0 + j) * s.kvRowStride + g * d, dvAcc + j * d,
-                static_cast<size_t>(d) * sizeof(float));
+        // Key j is seen by queries [lo, nq) of this block; P and dS are
+        // zero elsewhere, so every row sums over the whole block.
+        int64_t queries[B], keys[B];
+        for (int64_t j = 0; j < nk; ++j) {
+          const int64_t lo =
+              s.causal ? std::clamp<int64_t>(j0 + j - t0, 0, nq) : 0;
+          queries[j] = nq;
+          float *pRow = pt + j * B, *dsRow = dst + j * B;
+#pragma omp simd
+          for (int64_t i = 0; i < B; ++i) {
+            const bool seen = i >= lo && i < nq;
+            const float p = seen ? expF32(pRow[i] * s.scale - lseB[i]) : 0.0f;
+            pRow[i] = p;
+            dsRow[i] = p * (dsRow[i] - dsumB[i]) * s.scale;
+          }
+        }
+        accumulateBlock(pt, queries, nk, doBlock, s.qRowStride, d, dvAcc, d);
+        accumulateBlock(dst, queries, nk, qBlock, s.qRowStride, d, dkAcc, d);
+        for (int64_t i = 0; i < nq; ++i) {
+          keys[i] = nk;
+          for (int64_t j = 0; j < nk; ++j)
+            ds[i * B + j] = dst[j * B + i];
+        }
+        accumulateBlock(ds, keys, nq, kb, s.kvRowStride, d,
+                        dqPart + t0 * s.qRowStride + h * d, s.qRowStride);
+      }
+    }
+    for (int64_t j = 0; j < nk; ++j) {
+      std::memcpy(dk + (j0 + j) * s.kvRowStride + g * d, dkAcc + j * d,
+                  static_cast<size_t>(d) * sizeof(float));
+      std::memcpy(dv + (j0 + j) * s.kvRowStride + g * d, dvAcc + j * d,
+                  static_cast<size_t>(d) * sizeof(float));
+    }
   }
 }
 
-/// Pass B, queries [t0, t0 + nq) of head h of one batch: dq_i = scale * sum
-/// over the keys i sees (in key order) of dS_ij k_j. Pointers as in pass A.
-CHERRY_CPU_CLONES void
-attentionGradQueryBlock(const AttentionGradShape &s, const float *q,
-                        const float *k, const float *v, const float *dout,
-                        const float *lse, const float *dsum, float *dq,
-                        int64_t h, int64_t t0, int64_t nq, float *scratch) {
-  constexpr int64_t B = kGradBlock;
-  const int64_t d = s.headDim;
-  float *kt = scratch;       // [d][B]
-  float *vt = kt + d * B;    // [d][B]
-  float *sc = vt + d * B;    // [queries][keys]: scores, then P
-  float *ds = sc + B * B;    // [queries][keys]: dP, then dS
-  float *dqAcc = ds + B * B; // [queries][d]
-  std::fill(dqAcc, dqAcc + nq * d, 0.0f);
-  const int64_t g = s.kvHeadOf(h);
-  const float *qBlock = q + t0 * s.qRowStride + h * d;
-  const float *doBlock = dout + t0 * s.qRowStride + h * d;
-  const float *lseB = lse + h * s.seq + t0, *dsumB = dsum + h * s.seq + t0;
-  const float *kh = k + g * d, *vh = v + g * d;
-
-  const int64_t kvEnd = s.visibleKeys(t0 + nq - 1);
-  for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
-    const int64_t nb = std::min(B, kvEnd - j0);
-    packTransposed(kh + j0 * s.kvRowStride, s.kvRowStride, nb, d, kt);
-    packTransposed(vh + j0 * s.kvRowStride, s.kvRowStride, nb, d, vt);
-    scoreBlock(qBlock, s.qRowStride, nq, kt, d, sc);
-    scoreBlock(doBlock, s.qRowStride, nq, vt, d, ds);
-    int64_t visible[B];
-    for (int64_t i = 0; i < nq; ++i) {
-      const int64_t n = std::clamp<int64_t>(s.visibleKeys(t0 + i) - j0, 0, nb);
-      visible[i] = n;
-      const float l = lseB[i], dd = dsumB[i];
-      float *pRow = sc + i * B, *dsRow = ds + i * B;
+/// dq[i] += parts[c][i] for c = 0 .. chunks - 1 in order, over n floats;
+/// the parts are partStride floats apart.
+CHERRY_CPU_CLONES void addDqParts(float *dq, const float *parts,
+                                  int64_t partStride, int64_t chunks,
+                                  int64_t n) {
+  for (int64_t c = 0; c < chunks; ++c) {
+    const float *pc = parts + c * partStride;
 #pragma omp simd
-      for (int64_t j = 0; j < B; ++j) {
-        const float p = j < n ? expF32(pRow[j] * s.scale - l) : 0.0f;
-        dsRow[j] = p * (dsRow[j] - dd) * s.scale;
-      }
-    }
-    accumulateBlock(ds, visible, nq, kh + j0 * s.kvRowStride, s.kvRowStride, d,
-                    dqAcc);
+    for (int64_t i = 0; i < n; ++i)
+      dq[i] += pc[i];
   }
-
-  for (int64_t i = 0; i < nq; ++i)
-    std::memcpy(dq + (t0 + i) * s.qRowStride + h * d, dqAcc + i * d,
-                static_cast<size_t>(d) * sizeof(float));
 }
 
 //===----------------------------------------------------------------------===//
@@ -552,7 +540,8 @@ attentionGradQueryBlock(const AttentionGradShape &s, const float *q,
 //===----------------------------------------------------------------------===//
 
 /// The LM head gradient holds the logits of a band of rows, all of the
-/// vocabulary: enough rows for its GEMMs to run well, at most 16 MiB.
+/// vocabulary: enough rows for its GEMMs to run well, as many as fit in
+/// 16 MiB (but at least kCeBandMinRows).
 constexpr int64_t kCeBandFloats = int64_t(1) << 22;
 constexpr int64_t kCeBandMinRows = 32;
 constexpr int64_t kCeBandMaxRows = 256;
@@ -715,9 +704,41 @@ void attentionGrad(const float *q, const float *k, const float *v,
   const int64_t blocks = (seq + kGradBlock - 1) / kGradBlock;
   std::vector<float> lse(batch * heads * seq), dsum(batch * heads * seq);
 
+  // Pass A runs per (batch, kv head, chunk of key blocks). Each chunk adds
+  // its keys' share of dq into its own dq-shaped part (chunk 0's is dq
+  // itself), summed in chunk order afterwards: chunks give the threads more
+  // items without any element of dq being summed by two of them. Chunks
+  // are contiguous runs of key blocks of about equal work (under a causal
+  // mask early keys are seen by more queries), fixed by the shape alone.
+  std::vector<int64_t> chunkStart{0};
+  {
+    const int64_t maxChunks = std::min(blocks, kMaxKeyChunks);
+    auto work = [&](int64_t kb) { // query rows that see key block kb
+      return causal ? seq - kb * kGradBlock : seq;
+    };
+    int64_t total = 0, done = 0;
+    for (int64_t kb = 0; kb < blocks; ++kb)
+      total += work(kb);
+    for (int64_t kb = 0; kb + 1 < blocks; ++kb) {
+      done += work(kb);
+      const int64_t next = static_cast<int64_t>(chunkStart.size());
+      if (next < maxChunks && done * maxChunks >= total * next)
+        chunkStart.push_back(kb + 1);
+    }
+    chunkStart.push_back(blocks);
+  }
+  const int64_t chunks = static_cast<int64_t>(chunkStart.size()) - 1;
+  const int64_t partStride = batch * qStride;
+  // Kept across calls: a fresh buffer would be page-faulted in every time.
+  thread_local std::vector<float> partBuffer;
+  if (static_cast<int64_t>(partBuffer.size()) < (chunks - 1) * partStride)
+    partBuffer.resize((chunks - 1) * partStride);
+  float *parts = partBuffer.data();
+
   const int64_t queryItems = batch * heads * blocks;
-  const int64_t keyItems = batch * kvHeads * blocks;
-  const int nt = threadsFor(queryItems, 1);
+  const int64_t keyItems = batch * kvHeads * chunks;
+  const int64_t rows = batch * seq;
+  const int nt = threadsFor(std::max(queryItems, keyItems), 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     std::vector<float> scratch(attentionGradScratchFloats(headDim));
@@ -734,32 +755,26 @@ void attentionGrad(const float *q, const float *k, const float *v,
                         o + off, dout + off, t0, std::min(kGradBlock, seq - t0),
                         lse.data() + stat, dsum.data() + stat, scratch.data());
     }
-    // Pass A (dk, dv), then pass B (dq): independent of each other, so no
-    // barrier between them. First key blocks first: under a causal mask
-    // they are seen by the most queries.
-#pragma omp for schedule(dynamic, 1) nowait
+    // Pass A: dk, dv and the parts of dq.
+#pragma omp for schedule(dynamic, 1)
     for (int64_t item = 0; item < keyItems; ++item) {
-      const int64_t kb = item / (batch * kvHeads);
+      const int64_t c = item / (batch * kvHeads);
       const int64_t b = (item / kvHeads) % batch, g = item % kvHeads;
-      const int64_t j0 = kb * kGradBlock;
       const int64_t stat = b * heads * seq;
-      attentionGradKeyBlock(s, q + b * qStride, k + b * kvStride,
+      float *part = (c == 0 ? dq : parts + (c - 1) * partStride) + b * qStride;
+      attentionGradKeyChunk(s, q + b * qStride, k + b * kvStride,
                             v + b * kvStride, dout + b * qStride,
                             lse.data() + stat, dsum.data() + stat,
-                            dk + b * kvStride, dv + b * kvStride, g, j0,
-                            std::min(kGradBlock, seq - j0), scratch.data());
+                            dk + b * kvStride, dv + b * kvStride, part, g,
+                            chunkStart[c] * kGradBlock,
+                            chunkStart[c + 1] * kGradBlock, scratch.data());
     }
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t item = 0; item < queryItems; ++item) {
-      const int64_t qb = blocks - 1 - item / (batch * heads);
-      const int64_t b = (item / heads) % batch, h = item % heads;
-      const int64_t t0 = qb * kGradBlock;
-      const int64_t stat = b * heads * seq;
-      attentionGradQueryBlock(s, q + b * qStride, k + b * kvStride,
-                              v + b * kvStride, dout + b * qStride,
-                              lse.data() + stat, dsum.data() + stat,
-                              dq + b * qStride, h, t0,
-                              std::min(kGradBlock, seq - t0), scratch.data());
+    // dq = part 0 + part 1 + ..., row by row.
+    if (chunks > 1) {
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < rows; ++r)
+        addDqParts(dq + r * s.qRowStride, parts + r * s.qRowStride, partStride,
+                   chunks - 1, s.qRowStride);
     }
   }
 }

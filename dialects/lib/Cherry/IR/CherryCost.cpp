@@ -205,3 +205,6 @@ int64_t AdamWUpdateOp::getBackwardFlops() { return 0; }
 // Clip, decay and step: 4 per element.
 int64_t SGDUpdateOp::getForwardFlops() { return 4 * numel(getGrad()); }
 int64_t SGDUpdateOp::getBackwardFlops() { return 0; }
+
+// One add per scattered element.
+int64_t GatherGradOp::getForwardFlops() { return numel(getGrad()); }

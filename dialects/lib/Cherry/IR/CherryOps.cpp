@@ -751,3 +751,18 @@ SGDUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return failure();
   return verifyHyper(*this, getHyper());
 }
+
+LogicalResult GatherGradOp::verify() {
+  RankedTensorType dy = tensorType(getGrad());
+  RankedTensorType positions = tensorType(getPositions());
+  RankedTensorType result = tensorType(getResult());
+  if (dy.getRank() != 3 || positions.getRank() != 2 ||
+      positions.getShape() != dy.getShape().take_front(2))
+    return emitOpError() << "grad " << dy << " must be [batch, k, width] for "
+                         << "positions " << positions;
+  if (result.getRank() != 3 || result.getDimSize(0) != dy.getDimSize(0) ||
+      result.getDimSize(2) != dy.getDimSize(2))
+    return emitOpError() << "result must be [" << dy.getDimSize(0) << ", seq, "
+                         << dy.getDimSize(2) << "], found " << result;
+  return success();
+}

@@ -94,3 +94,11 @@ VJP HeadCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
       getWeight(), getTargets(), getIgnoreIndexAttr(), scale);
   return SmallVector<Value>{grad.getInputGrad(), grad.getWeightGrad(), Value()};
 }
+
+VJP GatherOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  if (!isa<FloatType>(getInput().getType().getElementType()))
+    return SmallVector<Value>{Value(), Value()};
+  Value dx = GatherGradOp::create(b, getLoc(), getInput().getType(),
+                                  cotangents[0], getPositions());
+  return SmallVector<Value>{dx, Value()};
+}

@@ -212,6 +212,9 @@ def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
            "Seed of the random policy">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "Function whose loss becomes selective">,
+    Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
+           "Rewrite a copy of the function under this name and keep the "
+           "original (the training pipeline evaluates on all tokens)">,
   ];
 }
 

@@ -107,45 +107,62 @@ void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
                      int64_t n, int64_t k, bool accumulate);
 
 /// Gradient of linear with respect to its weight: dw[n, k] (+)= dy[m, n]^T *
-/// x[m, k].
+/// x[m, k]. Each element sums over all m rows in one BLAS call (threads
+/// split the elements, never the rows).
 void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
                       int64_t n, int64_t k, bool accumulate);
 
 /// Gradient of embedding: dtable[vocab, dim] (+)= scatter-add of dy[n, dim]
-/// rows at ids. Deterministic (the same result for any thread count). Fails
-/// like embedding on an id outside [0, vocab).
+/// rows at ids; without `accumulate`, rows no id names are zeroed.
+/// Deterministic: each table row is summed by one thread, its tokens in
+/// position order. Fails like embedding on an id outside [0, vocab), before
+/// writing anything.
 Status embeddingGrad(const int32_t *ids, const float *dy, float *dtable,
                      int64_t n, int64_t vocab, int64_t dim, bool accumulate);
 
-/// Gradient of y = rmsNorm(x, w): dx (+)= ..., dw (+)= ... (dw summed over
-/// rows in a fixed order, so the result does not depend on the thread count).
+/// Gradient of y = rmsNorm(x, w), with r = sqrt(mean(x^2) + eps) per row:
+///   dx (+)= w dy / r - x sum(w dy x) / (dim r^3)
+///   dw (+)= sum over rows of dy x / r
+/// dw is summed over fixed chunks of rows, the chunks' sums added in order,
+/// so the result does not depend on the thread count. dx may alias dy.
 void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
                  float *dw, int64_t rows, int64_t dim, float eps,
                  bool accumulateDx, bool accumulateDw);
 
-/// Gradient of rope (the inverse rotation of dy), in place on dy =
+/// Gradient of rope (the inverse rotation of dy: each pair turned by minus
+/// the angle rope used, from the same float32 table), in place on dy =
 /// [batch, seq, heads * headDim].
 void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
               int64_t headDim, double theta, int64_t positionOffset = 0);
 
-/// Gradient of causal (or not) grouped-query attention, recomputing the
-/// softmax from q and k (no stored probabilities). q, o, dout, dq:
-/// [batch, seq, heads * headDim]; k, v, dk, dv: [batch, seq,
+/// Gradient of causal (or not) grouped-query self-attention, recomputing the
+/// softmax from q and k (no stored probabilities; flash-attention-2 style:
+/// the row logsumexp, D = rowsum(dout * o), then per block P = exp(scale q
+/// k^T - lse) and dS = P (dout v^T - D)). o is the forward's output. q, o,
+/// dout, dq: [batch, seq, heads * headDim]; k, v, dk, dv: [batch, seq,
 /// kvHeads * headDim]. dq, dk, dv are overwritten (dk and dv summed over
-/// the query heads sharing a kv head).
+/// the query heads sharing a kv head). Deterministic: the same bits for any
+/// thread count.
 void attentionGrad(const float *q, const float *k, const float *v,
                    const float *o, const float *dout, float *dq, float *dk,
                    float *dv, int64_t batch, int64_t seq, int64_t heads,
                    int64_t kvHeads, int64_t headDim, bool causal = true);
 
-/// Gradient of out = silu(gate) * up: dgate, dup (overwritten).
+/// Gradient of out = silu(gate) * up, as PyTorch computes it: dgate = dout up
+/// s (1 + gate (1 - s)) with s = sigmoid(gate), dup = dout silu(gate)
+/// (overwritten).
 void swigluGrad(const float *gate, const float *up, const float *dout,
                 float *dgate, float *dup, int64_t n);
 
-/// Gradient of the fused head + cross-entropy loss L = mean over non-ignored
-/// rows, scaled by dloss: dh[rows, dim] (overwritten) and dw[vocab, dim]
-/// (+)= ...; logits are recomputed a tile at a time as in the forward.
-/// Fails like headCrossEntropy on a bad target.
+/// Gradient of the fused head + cross-entropy loss L = dloss * (mean over
+/// the non-ignored rows of loss_r): with G = (softmax(logits) -
+/// onehot(target)) * dloss / count (zero on ignored rows), dh[rows, dim] = G
+/// w (overwritten) and dw[vocab, dim] (+)= G^T h. Logits are recomputed a
+/// band of 32 to 256 rows at a time (as many as fit in 16 MiB), never all
+/// [rows, vocab]; dw adds the bands in order, so the result does not depend
+/// on the thread count. With every row ignored, dh = 0 and dw is zeroed or
+/// left as it was. Fails like headCrossEntropy on a bad target, before
+/// writing anything.
 Status headCrossEntropyGrad(const float *h, const float *w,
                             const int32_t *targets, float dloss, float *dh,
                             float *dw, int64_t rows, int64_t vocab, int64_t dim,
@@ -156,7 +173,8 @@ Status headCrossEntropyGrad(const float *h, const float *w,
 //===----------------------------------------------------------------------===//
 
 /// Sum of squares of x[n], in double, added to *sumSquares (for global-norm
-/// gradient clipping).
+/// gradient clipping). Partial sums over fixed chunks, added in order: the
+/// same result for any thread count.
 void addSquaredNorm(const float *x, int64_t n, double *sumSquares);
 
 /// x[n] *= factor.
@@ -166,12 +184,18 @@ void scale(float *x, float factor, int64_t n);
 ///   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
 ///   p -= lr * weightDecay * p   (decoupled, before the Adam update)
 ///   p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
-/// computed in the order PyTorch's single-tensor implementation does.
+/// computed in the order PyTorch's single-tensor implementation does, op by
+/// op in float32, its scalars (1 - lr wd, 1 - beta1, lr / (1 - beta1^t),
+/// sqrt(1 - beta2^t), ...) computed in double from these float arguments
+/// and rounded to float (PyTorch's come from Python floats: 0.999f is not
+/// 0.999, so 1 - beta2 differs from PyTorch's by ~1e-5 relative unless the
+/// hyper-parameters are exact in float).
 void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
            float lr, float beta1, float beta2, float eps, float weightDecay,
            int64_t step);
 
-/// One torch.optim.SGD step (no momentum): p -= lr * (g + weightDecay * p).
+/// One torch.optim.SGD step (no momentum): p -= lr * (g + weightDecay * p),
+/// each step an fma as in ATen's add(alpha=).
 void sgd(float *param, const float *grad, int64_t n, float lr,
          float weightDecay);
 

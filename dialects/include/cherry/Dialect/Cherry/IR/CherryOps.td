@@ -475,6 +475,26 @@ def Cherry_SwiGLUGradOp : Cherry_GradOp<"swiglu_grad", [
   let hasVerifier = 1;
 }
 
+def Cherry_GatherGradOp : Cherry_GradOp<"gather_grad"> {
+  let summary = "Gradient of gather: rows scattered back to their positions";
+  let description = [{
+    `result[b, positions[b, j], ...] += grad[b, j, ...]`, zero elsewhere; the
+    result type gives the sequence length.
+
+    ```mlir
+    %dx = cherry.gather_grad %dy, %pos
+        : tensor<2x3x64xf32>, tensor<2x3xi32> -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$grad, Cherry_IndexTensor:$positions);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $positions attr-dict `:` type($grad) `,` type($positions) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Cherry_HeadCrossEntropyGradOp : Cherry_GradOp<"head_cross_entropy_grad", [
     AllTypesMatch<["input", "input_grad"]>,
     AllTypesMatch<["weight", "weight_grad"]>]> {
@@ -612,7 +632,8 @@ def Cherry_SgtSelectOp : Cherry_Op<"sgt_select", [Pure, Cherry_CostWithBackward]
   let hasVerifier = 1;
 }
 
-def Cherry_GatherOp : Cherry_Op<"gather", [Pure, Cherry_CostWithBackward]> {
+def Cherry_GatherOp : Cherry_Op<"gather", [
+    Pure, Cherry_CostWithBackward, Cherry_Differentiable]> {
   let summary = "Gathers positions along the sequence dimension";
   let description = [{
     `result[b, j, ...] = input[b, positions[b, j], ...]`. This is how
