@@ -20,7 +20,7 @@
 // SPARSE-NOT: selective_cross_entropy
 
 // RATIO: error: cherry-sgt: ratio must be in (0, 1], found 0.000000e+00
-// POLICY: error: cherry-sgt: unknown policy 'rarest' (expected random, uniform or score)
+// POLICY: error: cherry-sgt: unknown policy 'rarest' (expected random, uniform, score or topk-surprisal)
 module {
   cherry.param @emb : tensor<32x8xf32> init(#cherry.normal<std = 0.02>)
   cherry.param @norm : tensor<8xf32> init(#cherry.constant<1.0>)

@@ -42,10 +42,16 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
           << "cherry-sgt: ratio must be in (0, 1], found " << double(ratio);
       return signalPassFailure();
     }
-    std::optional<SgtPolicy> kind = symbolizeSgtPolicy(policy);
+    // `topk-surprisal` is the score policy fed with surprisal scores
+    // (cherry-run train --sgt-stats): the deterministic rarest-targets
+    // selection of the paper's ablation.
+    std::optional<SgtPolicy> kind = policy == "topk-surprisal"
+                                        ? std::optional(SgtPolicy::score)
+                                        : symbolizeSgtPolicy(policy);
     if (!kind) {
-      emitError(module.getLoc()) << "cherry-sgt: unknown policy '" << policy
-                                 << "' (expected random, uniform or score)";
+      emitError(module.getLoc())
+          << "cherry-sgt: unknown policy '" << policy
+          << "' (expected random, uniform, score or topk-surprisal)";
       return signalPassFailure();
     }
     auto func = module.lookupSymbol<func::FuncOp>(function);

@@ -207,7 +207,8 @@ def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
     Option<"ratio", "ratio", "double", /*default=*/"0.15",
            "Fraction of the positions that carry a loss, in (0, 1]">,
     Option<"policy", "policy", "std::string", /*default=*/"\"random\"",
-           "random, uniform or score">,
+           "random, uniform, score, or topk-surprisal (score with the "
+           "surprisal table cherry-run train --sgt-stats fills)">,
     Option<"seed", "seed", "int64_t", /*default=*/"0",
            "Seed of the random policy">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
