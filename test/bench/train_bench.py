@@ -106,6 +106,9 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--steps", type=int, default=12)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--sgt", type=float, metavar="RATIO",
+                    help="also time selective training (random policy) at this "
+                         "ratio and print its speed-up and the head FLOPs saved")
     ap.add_argument("--torch-worker", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_worker:
@@ -138,6 +141,26 @@ def main():
               f"{args.steps} steps, {args.threads} threads, median tokens/s")
         print(f"  model FLOPs per token (forward + backward): {flops_per_token / 1e6:.1f} M")
         print(f"  cherry-run train  {ours:10.0f} tokens/s   peak RSS {rss:7.1f} MiB")
+        if args.sgt:
+            sgt_report = json.loads(run(f"{bin_dir}/cherry-opt", f"{tmp}/m.mlir",
+                                        f"--cherry-sgt=ratio={args.sgt}", "--cherry-sgt-sparsify",
+                                        "--cherry-cost-report=format=json", "-o", "/dev/null"))
+            outside = lambda r: next(x for x in r["functions"][0]["scopes"]
+                                     if x["kind"] != "decoder_layer")
+            before, after = outside(report), outside(sgt_report)
+            saved = (before["forward_flops"] + before["backward_flops"]
+                     - after["forward_flops"] - after["backward_flops"]) / fn["tokens_per_call"]
+            run(f"{bin_dir}/cherry-opt", f"{tmp}/m.mlir",
+                f"--cherry-train=sgt=random sgt-ratio={args.sgt} report=0", "-o", f"{tmp}/s.mlir")
+            run(f"{bin_dir}/cherry-translate", "--emit-executable", f"{tmp}/s.mlir", "-o", f"{tmp}/s.cherry")
+            out, _ = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/s.cherry",
+                                     "--data", data, "--steps", str(args.steps), "--save",
+                                     f"{tmp}/srun", "--threads", str(args.threads), "--json"])
+            sgt_rate = json.loads(out.strip().splitlines()[-1])["tokens_per_s"]
+            print(f"  SGT {args.sgt:.0%} (random)  {sgt_rate:10.0f} tokens/s   "
+                  f"{sgt_rate / ours:.2f}x the full-loss step; head + loss FLOPs saved "
+                  f"{saved / 1e6:.1f} M of {flops_per_token / 1e6:.1f} M per token "
+                  f"(bound {flops_per_token / (flops_per_token - saved):.2f}x)")
         try:
             import torch  # noqa: F401
         except ImportError:
