@@ -124,6 +124,13 @@ const Operands kOperands_head_cross_entropy{{{"h", Elem::F32, {"rows", "dim"}},
                                             {{"loss", Elem::F32, {}}},
                                             false};
 
+const Operands kOperands_head_cross_entropy_rows{
+    {{"h", Elem::F32, {"rows", "dim"}},
+     {"w", Elem::F32, {"vocab", "dim"}},
+     {"targets", Elem::I32, {"rows"}}},
+    {{"loss", Elem::F32, {}}, {"row_losses", Elem::F32, {"rows"}}},
+    false};
+
 // Decoding with a KV cache; `position` is an i32[1] buffer.
 const Operands kOperands_kv_append{
     {{"new", Elem::F32, {"batch", "seq", "width"}},

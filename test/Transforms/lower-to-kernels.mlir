@@ -3,7 +3,7 @@
 // One launch per op, decoder layer inlined, head + loss fused, the loss
 // written straight into the output argument.
 // CHECK-LABEL: func.func @eval_step
-// CHECK-SAME: (%[[IDS:.*]]: memref<2x7xi32> {cherry_kernel.binding = "ids"}, %[[TGT:.*]]: memref<2x7xi32> {cherry_kernel.binding = "targets"}, %[[LOSS:.*]]: memref<f32> {cherry_kernel.binding = "loss", cherry_kernel.output})
+// CHECK-SAME: (%[[IDS:.*]]: memref<2x7xi32> {cherry_kernel.binding = "ids"}, %[[TGT:.*]]: memref<2x7xi32> {cherry_kernel.binding = "targets"}, %[[LOSS:.*]]: memref<f32> {cherry_kernel.binding = "loss", cherry_kernel.output}, %[[TOK:.*]]: memref<2x7xf32> {cherry_kernel.binding = "token_losses", cherry_kernel.output})
 // CHECK: %[[EMB:.*]] = cherry_kernel.param @emb : memref<32x8xf32>
 // CHECK: %[[H:.*]] = cherry_kernel.buffer : memref<2x7x8xf32>
 // CHECK: cherry_kernel.launch "embedding"(%[[IDS]], %[[EMB]] : {{.*}}) outs(%[[H]] : memref<2x7x8xf32>) {dim = 8 : i64, n = 14 : i64, vocab = 32 : i64}
@@ -17,7 +17,7 @@
 // CHECK: %[[OUT:.*]] = cherry_kernel.buffer : memref<2x7x8xf32>
 // CHECK: cherry_kernel.launch "add"(%[[H]], {{.*}}) outs(%[[OUT]] : memref<2x7x8xf32>) {n = 112 : i64}
 // CHECK-NOT: "linear"
-// CHECK: cherry_kernel.launch "head_cross_entropy"(%[[OUT]], %[[EMB]], %[[TGT]] : memref<2x7x8xf32>, memref<32x8xf32>, memref<2x7xi32>) outs(%[[LOSS]] : memref<f32>) {dim = 8 : i64, ignore_index = -100 : i64, rows = 14 : i64, vocab = 32 : i64}
+// CHECK: cherry_kernel.launch "head_cross_entropy_rows"(%[[OUT]], %[[EMB]], %[[TGT]] : memref<2x7x8xf32>, memref<32x8xf32>, memref<2x7xi32>) outs(%[[LOSS]], %[[TOK]] : memref<f32>, memref<2x7xf32>) {dim = 8 : i64, ignore_index = -100 : i64, rows = 14 : i64, vocab = 32 : i64}
 // CHECK-NEXT: return
 // CHECK-NOT: func.func @forward
 module {

@@ -15,6 +15,7 @@
 #include "cherry/Runtime/Program.h"
 #include "cherry/Runtime/SafeTensors.h"
 #include "cherry/Runtime/Sampling.h"
+#include "cherry/Runtime/Sgt.h"
 #include "cherry/Runtime/TensorBoard.h"
 #include "cherry/Runtime/Tokenizer.h"
 #include "cherry/Runtime/Training.h"
@@ -258,6 +259,72 @@ void loadWeights(Program &program, const std::optional<std::string> &path,
               << report.initialized.front() << "')\n";
 }
 
+/// Each token's surprisal -log p under the
+/// add-one-smoothed unigram counts of a cherry-data token_counts.json.
+std::vector<float> loadSurprisal(const std::string &path, int64_t vocab) {
+  std::ifstream in(path);
+  if (!in)
+    throw RunError("--sgt-stats " + path + ": cannot read");
+  nlohmann::json stats = nlohmann::json::parse(in, nullptr, false);
+  if (stats.is_discarded() || !stats.is_object() || !stats.contains("counts") ||
+      !stats["counts"].is_array())
+    throw RunError("--sgt-stats " + path +
+                   ": not a token_counts.json (no \"counts\" array)");
+  const auto &counts = stats["counts"];
+  if (static_cast<int64_t>(counts.size()) != vocab)
+    throw RunError("--sgt-stats " + path + ": counts for " +
+                   std::to_string(counts.size()) +
+                   " tokens, but the model's vocabulary is " +
+                   std::to_string(vocab));
+  double total = 0;
+  for (const auto &c : counts) {
+    if (!c.is_number_unsigned())
+      throw RunError("--sgt-stats " + path +
+                     ": counts must be non-negative integers");
+    total += c.get<double>();
+  }
+  std::vector<float> scores(vocab);
+  for (int64_t i = 0; i < vocab; ++i)
+    scores[i] = static_cast<float>(
+        -std::log((counts[i].get<double>() + 1.0) / (total + vocab)));
+  return scores;
+}
+
+/// Loss on the selected and on the unselected positions, accumulated over
+/// batches (--sgt-policy of eval).
+struct SelectionMetrics {
+  std::string policy;
+  double ratio = 0.15;
+  uint64_t seed = 0;
+  std::vector<float> scores;
+  double selectedSum = 0, unselectedSum = 0;
+  int64_t selectedCount = 0, unselectedCount = 0;
+
+  void add(const int32_t *targets, const float *losses, int64_t batch,
+           int64_t seq, int64_t step) {
+    int64_t k = sgt::selectedCount(ratio, seq);
+    std::vector<int32_t> positions(batch * k);
+    if (policy == "uniform")
+      sgt::selectUniform(batch, seq, k, positions.data());
+    else if (policy == "random")
+      sgt::selectRandom(seed, static_cast<uint64_t>(step), batch, seq, k,
+                        positions.data());
+    else
+      check(sgt::selectByScore(targets, scores.data(), batch, seq, k,
+                               static_cast<int64_t>(scores.size()),
+                               positions.data()),
+            "--sgt-policy: ");
+    std::vector<char> chosen(batch * seq, 0);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t j = 0; j < k; ++j)
+        chosen[b * seq + positions[b * k + j]] = 1;
+    for (int64_t i = 0; i < batch * seq; ++i) {
+      (chosen[i] ? selectedSum : unselectedSum) += losses[i];
+      ++(chosen[i] ? selectedCount : unselectedCount);
+    }
+  }
+};
+
 int runEval(const std::vector<std::string> &argv) {
   const std::string command = "eval";
   ParsedArgs args(argv,
@@ -268,7 +335,11 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--json", false},
                    {"--threads", true},
                    {"--batch", true},
-                   {"--seq", true}},
+                   {"--seq", true},
+                   {"--sgt-policy", true},
+                   {"--sgt-ratio", true},
+                   {"--sgt-seed", true},
+                   {"--sgt-stats", true}},
                   command);
   if (args.help) {
     writeStdout(kEvalUsage);
@@ -335,12 +406,55 @@ int runEval(const std::vector<std::string> &argv) {
       reinterpret_cast<int32_t *>(program.bufferData(eval.targets->id()));
   const auto *loss =
       reinterpret_cast<const float *>(program.bufferData(eval.loss->id()));
+  // Per-position metrics of a selection policy.
+  std::optional<SelectionMetrics> selection;
+  const ex::Buffer *tokenLossBuf = nullptr;
+  if (auto policy = args.get("--sgt-policy")) {
+    selection.emplace();
+    selection->policy = *policy == "topk-surprisal" ? "score" : *policy;
+    if (selection->policy != "random" && selection->policy != "uniform" &&
+        selection->policy != "score")
+      throw RunError("--sgt-policy must be random, uniform, score or "
+                     "topk-surprisal, found '" +
+                     *policy + "'");
+    if (auto r = args.get("--sgt-ratio")) {
+      char *end = nullptr;
+      double v = std::strtod(r->c_str(), &end);
+      if (r->empty() || *end || !(v > 0 && v <= 1))
+        throw RunError("--sgt-ratio must be in (0, 1], found '" + *r + "'");
+      selection->ratio = v;
+    }
+    if (auto s = args.get("--sgt-seed"))
+      selection->seed = parseSeed(*s);
+    if (selection->policy == "score") {
+      auto stats = args.get("--sgt-stats");
+      if (!stats)
+        throw RunError("--sgt-policy " + *policy +
+                       " needs --sgt-stats DIR/token_counts.json");
+      int64_t vocab = 0;
+      for (const ex::Parameter &p : program.executable().parameters())
+        if (p.checkpoint_key() == "model.embed_tokens.weight")
+          vocab = p.shape(0);
+      selection->scores = loadSurprisal(*stats, vocab);
+    }
+    tokenLossBuf = program.outputBuffer(eval.function, "token_losses");
+    if (!tokenLossBuf)
+      throw RunError(exePath + ": eval_step has no 'token_losses' output "
+                               "(recompile with this cherry-opt)");
+  }
+  const float *tokenLosses = tokenLossBuf
+                                 ? reinterpret_cast<const float *>(
+                                       program.bufferData(tokenLossBuf->id()))
+                                 : nullptr;
+
   double lossSum = 0;
   auto start = std::chrono::steady_clock::now();
   for (int64_t k = 0; k < batches; ++k) {
     check(loader.read(k, ids, targets), "batch " + std::to_string(k) + ": ");
     check(program.run(eval.function), "batch " + std::to_string(k) + ": ");
     lossSum += *loss;
+    if (selection)
+      selection->add(targets, tokenLosses, eval.batch, eval.seq, k + 1);
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -357,6 +471,16 @@ int runEval(const std::vector<std::string> &argv) {
     out["tokens"] = tokens;
     out["seconds"] = seconds;
     out["tokens_per_s"] = tokensPerSecond;
+    if (selection) {
+      out["loss_selected"] = selection->selectedSum /
+                             std::max<int64_t>(selection->selectedCount, 1);
+      out["loss_unselected"] =
+          selection->unselectedCount
+              ? selection->unselectedSum / selection->unselectedCount
+              : 0.0;
+      out["selected_positions"] = selection->selectedCount;
+      out["unselected_positions"] = selection->unselectedCount;
+    }
     writeStdout(out.dump() + "\n");
     return 0;
   }
@@ -367,6 +491,20 @@ int runEval(const std::vector<std::string> &argv) {
                 batches == 1 ? "batch" : "batches",
                 static_cast<long long>(tokens), tokensPerSecond);
   writeStdout(line);
+  if (selection) {
+    std::snprintf(line, sizeof(line),
+                  "eval: %s selection: loss %.6f on %lld selected positions, "
+                  "%.6f on %lld others\n",
+                  selection->policy.c_str(),
+                  selection->selectedSum /
+                      std::max<int64_t>(selection->selectedCount, 1),
+                  static_cast<long long>(selection->selectedCount),
+                  selection->unselectedCount
+                      ? selection->unselectedSum / selection->unselectedCount
+                      : 0.0,
+                  static_cast<long long>(selection->unselectedCount));
+    writeStdout(line);
+  }
   return 0;
 }
 

@@ -63,6 +63,8 @@ public:
   Value logits;
   /// Training: the runtime scalars (the step seeds random selections).
   Value hyper;
+  /// Evaluation: the per-position losses output, written by the loss.
+  Value tokenLosses;
 
 private:
   /// Appends a state argument (a KV cache) named `name` to the target.
@@ -179,10 +181,13 @@ LogicalResult Lowering::lower(Operation *op) {
       return success();
     }
     Value loss = temporary(ce.getLoss());
-    launch(op, "head_cross_entropy",
+    SmallVector<Value> outs{loss};
+    if (tokenLosses)
+      outs.push_back(tokenLosses);
+    launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
            {buffer(head.getInput()), buffer(head.getWeight()),
             buffer(ce.getTargets())},
-           loss,
+           outs,
            {{"rows", product(h.getShape().drop_back())},
             {"vocab", w.getDimSize(0)},
             {"dim", w.getDimSize(1)},
@@ -285,10 +290,13 @@ LogicalResult Lowering::lower(Operation *op) {
     RankedTensorType h = tensorOf(hce.getInput());
     RankedTensorType w = tensorOf(hce.getWeight());
     Value loss = temporary(hce.getLoss());
-    launch(op, "head_cross_entropy",
+    SmallVector<Value> outs{loss};
+    if (tokenLosses)
+      outs.push_back(tokenLosses);
+    launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
            {buffer(hce.getInput()), buffer(hce.getWeight()),
             buffer(hce.getTargets())},
-           loss,
+           outs,
            {{"rows", product(h.getShape().drop_back())},
             {"vocab", w.getDimSize(0)},
             {"dim", w.getDimSize(1)},
@@ -587,10 +595,28 @@ struct LowerToKernelsPass
         numOutputs = 2;
       }
     }
+    // Evaluation also returns every position's loss (for per-position
+    // metrics) when the loss is the head's cross-entropy on the targets.
+    bool perPosition = false;
+    if (!decode && !train) {
+      Operation *lossOp = ret->getOperand(0).getDefiningOp();
+      Value lossTargets = isa_and_nonnull<CrossEntropyOp>(lossOp)
+                              ? cast<CrossEntropyOp>(lossOp).getTargets()
+                          : isa_and_nonnull<HeadCrossEntropyOp>(lossOp)
+                              ? cast<HeadCrossEntropyOp>(lossOp).getTargets()
+                              : Value();
+      perPosition =
+          lossTargets && lossTargets == source.getBody().front().getArgument(1);
+      if (perPosition) {
+        auto targets = cast<RankedTensorType>(type.getInput(1));
+        argTypes.push_back(MemRefType::get(targets.getShape(), b.getF32Type()));
+        names.push_back("token_losses");
+      }
+    }
     auto target = func::FuncOp::create(b, source.getLoc(), name,
                                        b.getFunctionType(argTypes, {}));
     Block *entry = target.addEntryBlock();
-    unsigned firstOutput = names.size() - numOutputs;
+    unsigned firstOutput = names.size() - numOutputs - (perPosition ? 1 : 0);
     for (unsigned i = 0; i < names.size(); ++i) {
       target.setArgAttr(i, ck::kBindingAttr, b.getStringAttr(names[i]));
       if (i >= firstOutput)
@@ -609,6 +635,8 @@ struct LowerToKernelsPass
         lowering.buffers.map(body.getArgument(i), entry->getArgument(i));
       if (train)
         lowering.hyper = entry->getArgument(2);
+      if (perPosition)
+        lowering.tokenLosses = entry->getArgument(names.size() - 1);
     }
     if (failed(lowering.lowerBlock(body))) {
       target.erase();

@@ -7,6 +7,7 @@
 
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/Device.h"
+#include "cherry/Runtime/Sgt.h"
 
 #include <algorithm>
 #include <cmath>
@@ -333,59 +334,32 @@ Status run_gather_rows_grad(const KernelCall &s) { // batch, seq, k, width
 }
 
 Status run_sgt_select_uniform(const KernelCall &s) { // batch, seq, k
-  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2];
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t j = 0; j < k; ++j)
-      i32(s.out[0])[b * k + j] =
-          static_cast<int32_t>((2 * j + 1) * seq / (2 * k));
+  sgt::selectUniform(s.ints[0], s.ints[1], s.ints[2], i32(s.out[0]));
   return Status::success();
 }
 
 Status run_sgt_select_score(const KernelCall &s) { // batch, seq, k, vocab
-  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2],
-                vocab = s.ints[3];
-  const int32_t *targets = i32(s.in[0]);
-  const float *scores = f32(s.in[1]);
-  std::vector<int32_t> order(seq);
-  for (int64_t b = 0; b < batch; ++b) {
-    const int32_t *row = targets + b * seq;
-    for (int64_t t = 0; t < seq; ++t)
-      if (row[t] < 0 || row[t] >= vocab)
-        return Status::error("target " + std::to_string(row[t]) + " at row " +
-                             std::to_string(b) +
-                             " is outside the score table "
-                             "of " +
-                             std::to_string(vocab));
-    for (int64_t t = 0; t < seq; ++t)
-      order[t] = static_cast<int32_t>(t);
-    std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
-      return scores[row[x]] > scores[row[y]];
-    });
-    std::sort(order.begin(), order.begin() + k);
-    std::copy(order.begin(), order.begin() + k, i32(s.out[0]) + b * k);
-  }
-  return Status::success();
+  return sgt::selectByScore(i32(s.in[0]), f32(s.in[1]), s.ints[0], s.ints[1],
+                            s.ints[2], s.ints[3], i32(s.out[0]));
 }
 
 Status run_sgt_select_random(const KernelCall &s) { // batch, seq, k, seed
-  const int64_t batch = s.ints[0], seq = s.ints[1], k = s.ints[2];
-  const uint64_t seed = static_cast<uint64_t>(s.ints[3]);
-  const uint64_t step = static_cast<uint64_t>(f32(s.in[1])[5]);
-  std::vector<int32_t> order(seq);
-  for (int64_t b = 0; b < batch; ++b) {
-    // A partial Fisher-Yates shuffle on a stream of (seed, step, row).
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull ^
-                        (step + 1) * 0xBF58476D1CE4E5B9ull ^
-                        static_cast<uint64_t>(b + 1) * 0x94D049BB133111EBull);
-    for (int64_t t = 0; t < seq; ++t)
-      order[t] = static_cast<int32_t>(t);
-    for (int64_t j = 0; j < k; ++j) {
-      uint64_t r = rng() % static_cast<uint64_t>(seq - j);
-      std::swap(order[j], order[j + static_cast<int64_t>(r)]);
-    }
-    std::sort(order.begin(), order.begin() + k);
-    std::copy(order.begin(), order.begin() + k, i32(s.out[0]) + b * k);
-  }
+  // The step is hyper[5]: a new selection every training step.
+  sgt::selectRandom(static_cast<uint64_t>(s.ints[3]),
+                    static_cast<uint64_t>(f32(s.in[1])[5]), s.ints[0],
+                    s.ints[1], s.ints[2], i32(s.out[0]));
+  return Status::success();
+}
+
+Status run_head_cross_entropy_rows(const KernelCall &s) {
+  // rows, vocab, dim, ignore_index: the mean and every row's loss.
+  cpu::LossSum loss;
+  Status status = cpu::headCrossEntropy(
+      f32(s.in[0]), f32(s.in[1]), i32(s.in[2]), s.ints[0], s.ints[1], s.ints[2],
+      s.ints[3], f32(s.out[1]), loss);
+  if (!status.ok())
+    return status;
+  *f32(s.out[0]) = static_cast<float>(loss.mean());
   return Status::success();
 }
 
