@@ -367,6 +367,29 @@ int runEval(const std::vector<std::string> &argv) {
   if (weightsPath && weightsPath->empty())
     throw RunError("--weights is empty");
   bool json = args.has("--json");
+  // The selection metrics' flags, checked before anything is loaded.
+  std::optional<SelectionMetrics> selection;
+  if (auto policy = args.get("--sgt-policy")) {
+    selection.emplace();
+    selection->policy = *policy == "topk-surprisal" ? "score" : *policy;
+    if (selection->policy != "random" && selection->policy != "uniform" &&
+        selection->policy != "score")
+      throw RunError("--sgt-policy must be random, uniform, score or "
+                     "topk-surprisal, found '" +
+                     *policy + "'");
+    if (auto r = args.get("--sgt-ratio")) {
+      char *end = nullptr;
+      double v = std::strtod(r->c_str(), &end);
+      if (r->empty() || *end || !(v > 0 && v <= 1))
+        throw RunError("--sgt-ratio must be in (0, 1], found '" + *r + "'");
+      selection->ratio = v;
+    }
+    if (auto s = args.get("--sgt-seed"))
+      selection->seed = parseSeed(*s);
+    if (selection->policy == "score" && !args.has("--sgt-stats"))
+      throw RunError("--sgt-policy " + *policy +
+                     " needs --sgt-stats DIR/token_counts.json");
+  }
 
   ex::Executable exe;
   check(loadExecutable(exePath, exe));
@@ -407,29 +430,12 @@ int runEval(const std::vector<std::string> &argv) {
   const auto *loss =
       reinterpret_cast<const float *>(program.bufferData(eval.loss->id()));
   // Per-position metrics of a selection policy.
-  std::optional<SelectionMetrics> selection;
   const ex::Buffer *tokenLossBuf = nullptr;
-  if (auto policy = args.get("--sgt-policy")) {
-    selection.emplace();
-    selection->policy = *policy == "topk-surprisal" ? "score" : *policy;
-    if (selection->policy != "random" && selection->policy != "uniform" &&
-        selection->policy != "score")
-      throw RunError("--sgt-policy must be random, uniform, score or "
-                     "topk-surprisal, found '" +
-                     *policy + "'");
-    if (auto r = args.get("--sgt-ratio")) {
-      char *end = nullptr;
-      double v = std::strtod(r->c_str(), &end);
-      if (r->empty() || *end || !(v > 0 && v <= 1))
-        throw RunError("--sgt-ratio must be in (0, 1], found '" + *r + "'");
-      selection->ratio = v;
-    }
-    if (auto s = args.get("--sgt-seed"))
-      selection->seed = parseSeed(*s);
+  if (selection) {
     if (selection->policy == "score") {
       auto stats = args.get("--sgt-stats");
       if (!stats)
-        throw RunError("--sgt-policy " + *policy +
+        throw RunError("--sgt-policy " + selection->policy +
                        " needs --sgt-stats DIR/token_counts.json");
       int64_t vocab = 0;
       for (const ex::Parameter &p : program.executable().parameters())
