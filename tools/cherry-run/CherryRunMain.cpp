@@ -437,10 +437,14 @@ int runEval(const std::vector<std::string> &argv) {
       if (!stats)
         throw RunError("--sgt-policy " + selection->policy +
                        " needs --sgt-stats DIR/token_counts.json");
+      // The vocabulary is the one the eval step's loss runs over.
       int64_t vocab = 0;
-      for (const ex::Parameter &p : program.executable().parameters())
-        if (p.checkpoint_key() == "model.embed_tokens.weight")
-          vocab = p.shape(0);
+      for (const ex::Instruction &inst :
+           program.executable().functions(eval.function).instructions())
+        if (inst.kernel() == "head_cross_entropy_rows")
+          for (const ex::Attribute &a : inst.attributes())
+            if (a.name() == "vocab")
+              vocab = a.i();
       selection->scores = loadSurprisal(*stats, vocab);
     }
     tokenLossBuf = program.outputBuffer(eval.function, "token_losses");

@@ -101,6 +101,21 @@ private:
   }
 
   LogicalResult lower(Operation *op);
+  /// The head and the mean cross-entropy as one launch; in evaluation it
+  /// also writes every position's loss.
+  void lowerHeadLoss(Operation *op, Value h, Value w, Value targets, Value loss,
+                     int64_t ignoreIndex) {
+    RankedTensorType hType = tensorOf(h), wType = tensorOf(w);
+    SmallVector<Value> outs{temporary(loss)};
+    if (tokenLosses)
+      outs.push_back(tokenLosses);
+    launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
+           {buffer(h), buffer(w), buffer(targets)}, outs,
+           {{"rows", product(hType.getShape().drop_back())},
+            {"vocab", wType.getDimSize(0)},
+            {"dim", wType.getDimSize(1)},
+            {"ignore_index", ignoreIndex}});
+  }
   /// Lowers a gradient or optimizer op; sets `handled` when `op` was one.
   LogicalResult lowerGradient(Operation *op);
   bool handled = false;
@@ -180,18 +195,8 @@ LogicalResult Lowering::lower(Operation *op) {
       buffers.map(ce.getLoss(), logits);
       return success();
     }
-    Value loss = temporary(ce.getLoss());
-    SmallVector<Value> outs{loss};
-    if (tokenLosses)
-      outs.push_back(tokenLosses);
-    launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
-           {buffer(head.getInput()), buffer(head.getWeight()),
-            buffer(ce.getTargets())},
-           outs,
-           {{"rows", product(h.getShape().drop_back())},
-            {"vocab", w.getDimSize(0)},
-            {"dim", w.getDimSize(1)},
-            {"ignore_index", int64_t(ce.getIgnoreIndex())}});
+    lowerHeadLoss(op, head.getInput(), head.getWeight(), ce.getTargets(),
+                  ce.getLoss(), ce.getIgnoreIndex());
     return success();
   }
   if (auto rope = dyn_cast<RopeOp>(op)) {
@@ -287,20 +292,8 @@ LogicalResult Lowering::lower(Operation *op) {
     return success();
   }
   if (auto hce = dyn_cast<HeadCrossEntropyOp>(op)) {
-    RankedTensorType h = tensorOf(hce.getInput());
-    RankedTensorType w = tensorOf(hce.getWeight());
-    Value loss = temporary(hce.getLoss());
-    SmallVector<Value> outs{loss};
-    if (tokenLosses)
-      outs.push_back(tokenLosses);
-    launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
-           {buffer(hce.getInput()), buffer(hce.getWeight()),
-            buffer(hce.getTargets())},
-           outs,
-           {{"rows", product(h.getShape().drop_back())},
-            {"vocab", w.getDimSize(0)},
-            {"dim", w.getDimSize(1)},
-            {"ignore_index", int64_t(hce.getIgnoreIndex())}});
+    lowerHeadLoss(op, hce.getInput(), hce.getWeight(), hce.getTargets(),
+                  hce.getLoss(), hce.getIgnoreIndex());
     return success();
   }
   if (failed(lowerGradient(op)))
@@ -661,7 +654,8 @@ struct LowerToKernelsPass
         temp.erase();
       }
     }
-    OpBuilder::atBlockEnd(entry).create<func::ReturnOp>(source.getLoc());
+    OpBuilder end = OpBuilder::atBlockEnd(entry);
+    func::ReturnOp::create(end, source.getLoc());
     if (!keepSource)
       source.erase();
   }

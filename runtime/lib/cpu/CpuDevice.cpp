@@ -29,6 +29,13 @@ int32_t *i32(std::byte *p) { return reinterpret_cast<int32_t *>(p); }
 // Attribute values are in Kernels.def order: call.ints[0] is the first name
 // of the kernel's int list.
 
+/// The kernels that work in place (rope, add_rms_norm, ...) write into
+/// output 0, which starts as a copy of input 0 when they differ.
+void startFromInput(const KernelCall &s) {
+  if (s.out[0] != s.in[0])
+    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+}
+
 Status run_embedding(const KernelCall &s) { // n, vocab, dim
   return cpu::embedding(i32(s.in[0]), s.ints[0], f32(s.in[1]), s.ints[1],
                         s.ints[2], f32(s.out[0]));
@@ -43,8 +50,7 @@ Status run_rms_norm(const KernelCall &s) { // rows, dim; eps
 Status run_add_rms_norm(const KernelCall &s) { // rows, dim; eps
   // The kernel updates the residual in place: the sum output starts as the
   // residual input.
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  startFromInput(s);
   cpu::addRmsNorm(f32(s.out[0]), f32(s.in[1]), f32(s.in[2]), f32(s.out[1]),
                   s.ints[0], s.ints[1], static_cast<float>(s.floats[0]));
   return Status::success();
@@ -58,8 +64,7 @@ Status run_linear(const KernelCall &s) { // m, n, k
 
 Status run_rope(const KernelCall &s) {
   // batch, seq, heads, head_dim, position_offset; theta. In place on y.
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  startFromInput(s);
   cpu::rope(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
             s.floats[0], s.ints[4]);
   return Status::success();
@@ -130,8 +135,7 @@ Status run_rope_at(const KernelCall &s) { // batch, seq, heads, head_dim; theta
   if (position < 0)
     return Status::error("rope_at: position " + std::to_string(position) +
                          " is negative");
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  startFromInput(s);
   cpu::rope(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
             s.floats[0], position);
   return Status::success();
@@ -191,8 +195,7 @@ Status run_rms_norm_grad(const KernelCall &s) { // rows, dim; eps
 Status run_rope_grad(const KernelCall &s) {
   // batch, seq, heads, head_dim, position_offset; theta. In place on the
   // output, which starts as a copy of dy.
-  if (s.out[0] != s.in[0])
-    std::memmove(s.out[0], s.in[0], s.outBytes[0]);
+  startFromInput(s);
   cpu::ropeGrad(f32(s.out[0]), s.ints[0], s.ints[1], s.ints[2], s.ints[3],
                 s.floats[0], s.ints[4]);
   return Status::success();

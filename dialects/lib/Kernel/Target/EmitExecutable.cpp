@@ -69,9 +69,15 @@ private:
   }
 
   LogicalResult emitParams(ex::Executable &exe);
-  LogicalResult emitFunction(
-      func::FuncOp func, ex::Executable &exe,
-      SmallVectorImpl<std::pair<ex::Function *, func::FuncOp>> &pending);
+  /// A function whose bindings are emitted and whose body is not yet.
+  struct Pending {
+    ex::Function *fn;
+    func::FuncOp func;
+    SmallVector<uint32_t> argBuffers; // the buffer of each argument
+  };
+
+  LogicalResult emitFunction(func::FuncOp func, ex::Executable &exe,
+                             SmallVectorImpl<Pending> &pending);
 
   ModuleOp module;
   uint64_t persistentEnd = 0;
@@ -120,15 +126,15 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
   return success();
 }
 
-LogicalResult Emitter::emitFunction(
-    func::FuncOp func, ex::Executable &exe,
-    SmallVectorImpl<std::pair<ex::Function *, func::FuncOp>> &pending) {
+LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
+                                    SmallVectorImpl<Pending> &pending) {
   if (func.getNumResults() != 0)
     return func.emitError() << "function @" << func.getName()
                             << " is not lowered to kernels (it returns "
                                "values; run --cherry-infer first)";
   ex::Function *fn = exe.add_functions();
   fn->set_name(func.getName().str());
+  SmallVector<uint32_t> argBuffers;
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<MemRefType>(arg.getType());
     auto name =
@@ -148,8 +154,9 @@ LogicalResult Emitter::emitFunction(
                                                            : fn->add_inputs();
     binding->set_name(name.str());
     binding->set_buffer(*id);
+    argBuffers.push_back(*id);
   }
-  pending.push_back({fn, func});
+  pending.push_back({fn, func, std::move(argBuffers)});
   return success();
 }
 
@@ -163,7 +170,7 @@ LogicalResult Emitter::run(ex::Executable &exe) {
 
   // Persistent buffers first (parameters, then every function's bindings),
   // then one scratch region shared by all functions.
-  SmallVector<std::pair<ex::Function *, func::FuncOp>> pending;
+  SmallVector<Pending> pending;
   for (auto func : module.getOps<func::FuncOp>())
     if (failed(emitFunction(func, exe, pending)))
       return failure();
@@ -173,26 +180,10 @@ LogicalResult Emitter::run(ex::Executable &exe) {
   uint64_t scratchBase = persistentEnd;
   uint64_t scratchSize = 0;
 
-  for (auto [fn, func] : pending) {
+  for (auto &[fn, func, argBuffers] : pending) {
     llvm::DenseMap<Value, uint32_t> buffers;
-    for (BlockArgument arg : func.getArguments()) {
-      const ex::Binding &b = [&]() -> const ex::Binding & {
-        StringRef name =
-            func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kBindingAttr)
-                .getValue();
-        for (const ex::Binding &in : fn->inputs())
-          if (in.name() == name)
-            return in;
-        for (const ex::Binding &out : fn->outputs())
-          if (out.name() == name)
-            return out;
-        for (const ex::Binding &state : fn->state())
-          if (state.name() == name)
-            return state;
-        llvm_unreachable("binding added above");
-      }();
-      buffers[arg] = b.buffer();
-    }
+    for (BlockArgument arg : func.getArguments())
+      buffers[arg] = argBuffers[arg.getArgNumber()];
     for (Operation &op : func.getBody().front()) {
       if (auto param = dyn_cast<kernel::ParamOp>(op)) {
         auto it = paramBuffers.find(param.getParam());
