@@ -37,7 +37,7 @@ step "Train 300 steps on the CPU (cosine schedule); run directory $out/run"
 rm -rf "$out/run"
 "$bin/cherry-run" train "$out/tiny.train.cherry" --data "$out/data/train.bin" \
   --val "$out/data/val.bin" --steps ${CHERRY_DEMO_STEPS:-300} --seed 1 \
-  --lr 3e-3 --lr-schedule cosine --warmup 30 --min-lr 3e-4 \
+  --lr 3e-3 --lr-schedule cosine --warmup $(( ${CHERRY_DEMO_STEPS:-300} / 10 )) --min-lr 3e-4 \
   --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 \
   --eval-every 100 --log-every 25 --save "$out/run"
 checkpoint="$out/run/$(cat "$out/run/latest")"

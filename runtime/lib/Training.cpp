@@ -231,10 +231,10 @@ Status validateLrSchedule(const LrSchedule &s) {
     return Status::error("--min-lr " + num(s.minLr) + " is larger than --lr " +
                          num(s.lr));
   if (s.warmupSteps < 0)
-    return Status::error("--warmup-steps: must be non-negative, got " +
+    return Status::error("--warmup: must be non-negative, got " +
                          std::to_string(s.warmupSteps));
   if (s.warmupSteps >= s.totalSteps)
-    return Status::error("--warmup-steps " + std::to_string(s.warmupSteps) +
+    return Status::error("--warmup " + std::to_string(s.warmupSteps) +
                          " must be less than --steps " +
                          std::to_string(s.totalSteps));
   return Status::success();
@@ -263,7 +263,7 @@ Status parseLrSchedule(const std::string &kind, const std::string &lr,
       !(st = parseReal("--min-lr", minLr, s.minLr)).ok())
     return st;
   if (!parseUnsignedDigits(warmupSteps, s.warmupSteps))
-    return Status::error("--warmup-steps: expected a non-negative integer, "
+    return Status::error("--warmup: expected a non-negative integer, "
                          "got '" +
                          warmupSteps + "'");
   s.totalSteps = totalSteps;

@@ -168,9 +168,9 @@ TEST(TrainingLr, FlagErrorsNameTheFlag) {
   bad("cosine", "1e-3", "-1", "0", 10, {"--min-lr", "non-negative"});
   bad("cosine", "1e-3", "2e-3", "0", 10, {"--min-lr", "--lr"});
   bad("cosine", "1e-3", "x", "0", 10, {"--min-lr", "'x'"});
-  bad("cosine", "1e-3", "0", "-1", 10, {"--warmup-steps", "'-1'"});
-  bad("cosine", "1e-3", "0", "1.5", 10, {"--warmup-steps", "'1.5'"});
-  bad("cosine", "1e-3", "0", "10", 10, {"--warmup-steps", "--steps"});
+  bad("cosine", "1e-3", "0", "-1", 10, {"--warmup", "'-1'"});
+  bad("cosine", "1e-3", "0", "1.5", 10, {"--warmup", "'1.5'"});
+  bad("cosine", "1e-3", "0", "10", 10, {"--warmup", "--steps"});
   bad("constant", "1e-3", "0", "0", 0, {"--steps"});
 }
 

@@ -87,10 +87,10 @@ struct LrSchedule {
 Status parseLrScheduleKind(const std::string &text, LrScheduleKind &out);
 
 /// Checks the ranges above; errors name the flag: --lr, --min-lr,
-/// --warmup-steps, --steps.
+/// --warmup, --steps.
 Status validateLrSchedule(const LrSchedule &schedule);
 
-/// Parses the flags' texts (--lr-schedule, --lr, --min-lr, --warmup-steps;
+/// Parses the flags' texts (--lr-schedule, --lr, --min-lr, --warmup;
 /// reals like "3e-4", a non-negative integer for the warmup) and validates.
 /// Errors are one line naming the flag and the text. On error `out` is left
 /// as it was.
