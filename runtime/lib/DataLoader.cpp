@@ -9,6 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <utility>
 
 namespace cherry::runtime {
@@ -136,6 +139,42 @@ Status DataLoader::read(int64_t k, int32_t *inputs, int32_t *targets) const {
     inputs[i] = file_.token(begin + i);
     targets[i] = file_.token(begin + i + 1);
   }
+  return Status::success();
+}
+
+Status MaskFile::open(const std::string &path, const TokenFile &tokens,
+                      MaskFile &out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Status::error(path + ": cannot open: " + std::strerror(errno));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  if (in.bad())
+    return Status::error(path + ": read error");
+  if (bytes.size() != tokens.numTokens())
+    return Status::error(path + ": " + std::to_string(bytes.size()) +
+                         " mask bytes, but " + tokens.path() + " holds " +
+                         std::to_string(tokens.numTokens()) +
+                         " tokens (one byte per token)");
+  for (size_t i = 0; i < bytes.size(); ++i)
+    if (bytes[i] > 1)
+      return Status::error(path + ": byte " + std::to_string(i) + " is " +
+                           std::to_string(bytes[i]) + ", not 0 or 1");
+  out.path_ = path;
+  out.bytes_ = std::move(bytes);
+  return Status::success();
+}
+
+Status MaskFile::read(const DataLoader &loader, int64_t k,
+                      int32_t *mask) const {
+  if (k < 0 || k >= loader.availableBatches())
+    return Status::error(path_ + ": batch " + std::to_string(k) +
+                         " is past the end");
+  const uint64_t n = static_cast<uint64_t>(loader.batchSize()) *
+                     static_cast<uint64_t>(loader.seqLen());
+  const uint64_t begin = static_cast<uint64_t>(k) * n;
+  for (uint64_t i = 0; i < n; ++i)
+    mask[i] = bytes_[begin + i + 1];
   return Status::success();
 }
 

@@ -131,6 +131,14 @@ const Operands kOperands_head_cross_entropy_rows{
     {{"loss", Elem::F32, {}}, {"row_losses", Elem::F32, {"rows"}}},
     false};
 
+const Operands kOperands_head_cross_entropy_weighted{
+    {{"h", Elem::F32, {"rows", "dim"}},
+     {"w", Elem::F32, {"vocab", "dim"}},
+     {"targets", Elem::I32, {"rows"}},
+     {"weights", Elem::F32, {"rows"}}},
+    {{"loss", Elem::F32, {}}},
+    false};
+
 // Decoding with a KV cache; `position` is an i32[1] buffer.
 const Operands kOperands_kv_append{
     {{"new", Elem::F32, {"batch", "seq", "width"}},
@@ -155,6 +163,13 @@ const Operands kOperands_head_cross_entropy_grad{
     {{"h", Elem::F32, {"rows", "dim"}},
      {"w", Elem::F32, {"vocab", "dim"}},
      {"targets", Elem::I32, {"rows"}}},
+    {{"dh", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"vocab", "dim"}}},
+    false};
+const Operands kOperands_head_cross_entropy_weighted_grad{
+    {{"h", Elem::F32, {"rows", "dim"}},
+     {"w", Elem::F32, {"vocab", "dim"}},
+     {"targets", Elem::I32, {"rows"}},
+     {"weights", Elem::F32, {"rows"}}},
     {{"dh", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"vocab", "dim"}}},
     false};
 const Operands kOperands_linear_grad_input{
@@ -225,18 +240,27 @@ const Operands kOperands_gather_rows_grad{
      {"positions", Elem::I32, {"batch", "k"}}},
     {{"dx", Elem::F32, {"batch", "seq", "width"}}},
     false};
+const Operand kPositions{"positions", Elem::I32, {"batch", "k"}};
+const Operand kWeights{"weights", Elem::F32, {"batch", "k"}};
+const Operand kTargets{"targets", Elem::I32, {"batch", "seq"}};
+const Operand kHyper{"hyper", Elem::F32, {"8"}};
 const Operands kOperands_sgt_select_uniform{
-    {{"targets", Elem::I32, {"batch", "seq"}}},
-    {{"positions", Elem::I32, {"batch", "k"}}},
-    false};
+    {kTargets}, {kPositions, kWeights}, false};
 const Operands kOperands_sgt_select_score{
-    {{"targets", Elem::I32, {"batch", "seq"}},
-     {"scores", Elem::F32, {"vocab"}}},
-    {{"positions", Elem::I32, {"batch", "k"}}},
+    {kTargets, {"scores", Elem::F32, {"vocab"}}},
+    {kPositions, kWeights},
     false};
 const Operands kOperands_sgt_select_random{
-    {{"targets", Elem::I32, {"batch", "seq"}}, {"hyper", Elem::F32, {"8"}}},
-    {{"positions", Elem::I32, {"batch", "k"}}},
+    {kTargets, kHyper}, {kPositions, kWeights}, false};
+const Operands kOperands_sgt_select_surprisal{
+    {kTargets, {"scores", Elem::F32, {"vocab"}}, kHyper},
+    {kPositions, kWeights},
+    false};
+const Operands kOperands_sgt_select_loss{
+    {{"losses", Elem::F32, {"batch", "seq"}}}, {kPositions, kWeights}, false};
+const Operands kOperands_sgt_select_mask{
+    {{"mask", Elem::I32, {"batch", "seq"}}, kHyper},
+    {kPositions, kWeights},
     false};
 
 /// A prepared instruction: operand offsets in the arena, and the call the

@@ -809,6 +809,66 @@ TEST(CpuGradKernels, HeadCrossEntropyGradMatchesFiniteDifferences) {
     ASSERT_EQ(dw2[i], 4 * dw[i]) << "dw element " << i;
 }
 
+/// sum_r weights[r] * loss_r, each row's loss from refMeanLoss on that row
+/// alone; rows of weight 0 are skipped whatever their target.
+double refWeightedLoss(const std::vector<double> &h,
+                       const std::vector<double> &w, const CeCase &c,
+                       const std::vector<float> &weights) {
+  double sum = 0;
+  for (int64_t r = 0; r < c.rows; ++r) {
+    if (weights[r] == 0.0f)
+      continue;
+    std::vector<int32_t> only(c.rows, kIgnore);
+    only[r] = c.targets[r];
+    sum +=
+        weights[r] * refMeanLoss(h, w, only, c.rows, c.vocab, c.dim, kIgnore);
+  }
+  return sum;
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedGradMatchesFiniteDifferences) {
+  CeCase c = makeCeCase(11, 67, 19);
+  for (int64_t r = 0; r < c.rows; ++r) // no ignore index when weighted
+    if (c.targets[r] == kIgnore)
+      c.targets[r] = static_cast<int32_t>(r);
+  auto weights = randomVector(c.rows, 80, 0.0f, 0.3f);
+  weights[3] = 0.0f;      // selection padding: its target is not read
+  c.targets[3] = 1 << 20; // outside the vocabulary, but weight 0
+  const float dloss = 1.3f;
+  auto h = randomVector(c.rows * c.dim, 81, -2.0f, 2.0f);
+  auto w = randomVector(c.vocab * c.dim, 82);
+  const auto hd = toDouble(h), wd = toDouble(w);
+  auto wantDh = numericGrad(
+      [&](const std::vector<double> &x) {
+        return dloss * refWeightedLoss(x, wd, c, weights);
+      },
+      hd);
+  auto wantDw = numericGrad(
+      [&](const std::vector<double> &x) {
+        return dloss * refWeightedLoss(hd, x, c, weights);
+      },
+      wd);
+  std::vector<float> dh(c.rows * c.dim, std::nanf("")),
+      dw(c.vocab * c.dim, std::nanf(""));
+  Status st = headCrossEntropyWeightedGrad(h.data(), w.data(), c.targets.data(),
+                                           weights.data(), dloss, dh.data(),
+                                           dw.data(), c.rows, c.vocab, c.dim);
+  ASSERT_TRUE(st.ok()) << st.message;
+  expectGradClose(dh, wantDh, 1e-6, "dh");
+  expectGradClose(dw, wantDw, 1e-6, "dw");
+  for (int64_t e = 0; e < c.dim; ++e)
+    EXPECT_EQ(dh[3 * c.dim + e], 0.0f) << "padding row";
+
+  // A weighted row with a bad target is named.
+  weights[3] = 0.5f;
+  st = headCrossEntropyWeightedGrad(h.data(), w.data(), c.targets.data(),
+                                    weights.data(), dloss, dh.data(), dw.data(),
+                                    c.rows, c.vocab, c.dim);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("row 3 has target 1048576"), std::string::npos)
+      << st.message;
+}
+
 TEST(CpuGradKernels, HeadCrossEntropyGradAcrossBands) {
   // 600 rows: bands of 256 rows. Vocabulary 40000: bands of 104 rows, so
   // the logits held never exceed the band budget.

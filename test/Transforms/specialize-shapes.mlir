@@ -57,7 +57,7 @@ module {
 module {
   func.func @forward(%ids: tensor<2x7xi32>, %targets: tensor<2x7xi32>) -> tensor<f32> {
     // expected-error @+1 {{'cherry.sgt_select' op cannot be specialized to new shapes (it does not implement ShapeInferenceOpInterface)}}
-    %pos = cherry.sgt_select %targets policy(random) : tensor<2x7xi32> -> tensor<2x2xi32>
+    %pos, %pos_w = cherry.sgt_select %targets policy(random) : tensor<2x7xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
     %f = arith.constant dense<0.0> : tensor<f32>
     return %f : tensor<f32>
   }

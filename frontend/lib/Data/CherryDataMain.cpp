@@ -1,6 +1,6 @@
 //===- CherryDataMain.cpp - The cherry-data command line ------------------===//
 //
-// Option parsing and the three commands (prepare, shuffle-words, decode) of
+// Option parsing and the commands (prepare, shuffle-words, decode, mask) of
 // the cherry-data tool. Every user error is one line on stderr and exit
 // code 1.
 //
@@ -9,6 +9,7 @@
 #include "cherry/Data/Corpus.h"
 #include "cherry/Tools/CommandLine.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <random>
 
 namespace cherry::data {
 
@@ -34,6 +36,8 @@ commands:
                  token_counts.json, data.json}
   shuffle-words  write the word-shuffled control corpus as text
   decode         print the text of the tokens of a .bin file
+  mask           write a per-token mask of a .bin file for the mask policy
+                 of selective training
 
 options:
   -h, --help     show this help ('cherry-data <command> --help' for a command)
@@ -352,11 +356,107 @@ int runDecode(const std::vector<std::string> &argv) {
   return 0;
 }
 
+const char *const kMaskUsage =
+    R"(usage: cherry-data mask --data FILE.bin --ratio R --out FILE.mask
+                        [--rule rare|random] [--counts token_counts.json]
+                        [--seed S]
+
+Writes one byte per token of FILE.bin, 1 where the token (as a target) is to
+be supervised by the mask policy of selective training (cherry-run train
+--sgt-mask), 0 elsewhere; about a fraction R of the tokens are marked.
+
+  --rule rare     the rarest token types of the corpus, by their counts in
+                  --counts, taken whole until they cover R of the tokens: a
+                  content-word mask (default)
+  --rule random   every token independently with probability R, seeded by
+                  --seed (default 0)
+)";
+
+int runMask(const std::vector<std::string> &argv) {
+  const std::string command = "mask";
+  ParsedArgs args(argv,
+                  {{"--data", nullptr, true, false},
+                   {"--ratio", nullptr, true, false},
+                   {"--out", nullptr, true, false},
+                   {"--rule", nullptr, true, false},
+                   {"--counts", nullptr, true, false},
+                   {"--seed", nullptr, true, false}},
+                  command, /*allowPositional=*/false);
+  if (args.help) {
+    writeStdout(kMaskUsage);
+    return 0;
+  }
+  const std::string dataPath = args.required("--data", command);
+  const std::string outPath = args.required("--out", command);
+  const std::string ratioText = args.required("--ratio", command);
+  double ratio = parseFraction("--ratio", ratioText);
+  if (!(ratio > 0))
+    throw DataError("--ratio " + ratioText +
+                    " is out of range: expected 0 < R < 1");
+  const std::string rule = args.get("--rule").value_or("rare");
+  if (rule != "rare" && rule != "random")
+    throw DataError("--rule " + rule + ": expected 'rare' or 'random'");
+  uint64_t seed = 0;
+  if (auto text = args.get("--seed"))
+    seed = parseUnsigned("--seed", *text, 0, UINT64_MAX);
+
+  std::vector<uint16_t> tokens = readTokenFile(dataPath);
+  std::string mask(tokens.size(), '\0');
+  if (rule == "random") {
+    std::mt19937_64 rng(seed);
+    for (size_t i = 0; i < tokens.size(); ++i)
+      mask[i] = (rng() >> 11) * 0x1.0p-53 < ratio ? 1 : 0;
+  } else {
+    auto countsPath = args.get("--counts");
+    if (!countsPath)
+      throw DataError("--rule rare needs --counts DIR/token_counts.json "
+                      "(written by cherry-data prepare)");
+    std::vector<uint64_t> counts = readTokenCounts(*countsPath);
+    // Token types from the rarest corpus-wide, ties to the lower id, taken
+    // whole while they cover at most R of this file's tokens.
+    std::vector<uint64_t> inFile(counts.size(), 0);
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (tokens[i] >= counts.size())
+        throw DataError(dataPath + ": token " + std::to_string(tokens[i]) +
+                        " at position " + std::to_string(i) +
+                        " is outside the " + std::to_string(counts.size()) +
+                        " tokens of " + *countsPath);
+      ++inFile[tokens[i]];
+    }
+    std::vector<size_t> order(counts.size());
+    for (size_t t = 0; t < order.size(); ++t)
+      order[t] = t;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return counts[a] < counts[b]; });
+    std::vector<char> marked(counts.size(), 0);
+    const double budget = ratio * static_cast<double>(tokens.size());
+    double covered = 0;
+    for (size_t t : order) {
+      if (covered + inFile[t] > budget)
+        break;
+      covered += inFile[t];
+      marked[t] = 1;
+    }
+    for (size_t i = 0; i < tokens.size(); ++i)
+      mask[i] = marked[tokens[i]];
+  }
+  writeFileAtomically(outPath, mask);
+  size_t ones = 0;
+  for (char c : mask)
+    ones += c;
+  std::cerr << "cherry-data: marked " << ones << " of " << tokens.size()
+            << " tokens ("
+            << (tokens.empty() ? 0.0 : 100.0 * ones / tokens.size()) << "%) in "
+            << outPath << "\n";
+  return 0;
+}
+
 int run(int argc, char **argv, const char *version) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty())
-    throw DataError("missing command: prepare, shuffle-words or decode (see "
-                    "'cherry-data --help')");
+    throw DataError(
+        "missing command: prepare, shuffle-words, decode or mask (see "
+        "'cherry-data --help')");
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "-h" || command == "--help" || command == "help") {
@@ -373,11 +473,13 @@ int run(int argc, char **argv, const char *version) {
     return runShuffleWords(rest);
   if (command == "decode")
     return runDecode(rest);
+  if (command == "mask")
+    return runMask(rest);
   if (!command.empty() && command[0] == '-')
     throw DataError("unknown option '" + command +
                     "' (see 'cherry-data --help')");
   throw DataError("unknown command '" + command +
-                  "': expected prepare, shuffle-words or decode");
+                  "': expected prepare, shuffle-words, decode or mask");
 }
 
 } // namespace

@@ -8,6 +8,8 @@
 #include "cherry/Data/Corpus.h"
 
 #include <nlohmann/json.hpp>
+
+#include <fstream>
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
@@ -980,6 +982,23 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
   summary.vocabSize = vocabSize;
   summary.trainedTokenizer = training;
   return summary;
+}
+
+std::vector<uint64_t> readTokenCounts(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw DataError(path + ": cannot read");
+  nlohmann::json stats = nlohmann::json::parse(in, nullptr, false);
+  if (stats.is_discarded() || !stats.is_object() || !stats.contains("counts") ||
+      !stats["counts"].is_array())
+    throw DataError(path + ": not a token_counts.json (no \"counts\" array)");
+  std::vector<uint64_t> counts;
+  for (const auto &c : stats["counts"]) {
+    if (!c.is_number_unsigned())
+      throw DataError(path + ": counts must be non-negative integers");
+    counts.push_back(c.get<uint64_t>());
+  }
+  return counts;
 }
 
 } // namespace cherry::data

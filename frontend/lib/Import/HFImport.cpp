@@ -180,7 +180,7 @@ OwningOpRef<ModuleOp> LlamaBuilder::build(bool withInitializers) {
       LinearOp::create(b, headLoc, act(v), h, headWeight, Value()).getResult();
   Value mean =
       CrossEntropyOp::create(b, headLoc, loss, logits, entry->getArgument(1),
-                             b.getI64IntegerAttr(-100));
+                             /*weights=*/Value(), b.getI64IntegerAttr(-100));
   func::ReturnOp::create(b, loc, ValueRange{mean});
   return module;
 }

@@ -27,7 +27,7 @@ struct FuseHeadPattern : public OpRewritePattern<CrossEntropyOp> {
                                              "linear used only here");
     rewriter.replaceOpWithNewOp<HeadCrossEntropyOp>(
         ce, ce.getLoss().getType(), head.getInput(), head.getWeight(),
-        ce.getTargets(), ce.getIgnoreIndexAttr());
+        ce.getTargets(), ce.getWeights(), ce.getIgnoreIndexAttr());
     rewriter.eraseOp(head);
     return success();
   }

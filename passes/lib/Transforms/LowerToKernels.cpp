@@ -103,15 +103,25 @@ private:
   LogicalResult lower(Operation *op);
   /// The head and the mean cross-entropy as one launch; in evaluation it
   /// also writes every position's loss.
-  void lowerHeadLoss(Operation *op, Value h, Value w, Value targets, Value loss,
-                     int64_t ignoreIndex) {
+  void lowerHeadLoss(Operation *op, Value h, Value w, Value targets,
+                     Value weights, Value loss, int64_t ignoreIndex) {
     RankedTensorType hType = tensorOf(h), wType = tensorOf(w);
+    int64_t rows = product(hType.getShape().drop_back());
+    if (weights) {
+      launch(op, "head_cross_entropy_weighted",
+             {buffer(h), buffer(w), buffer(targets), buffer(weights)},
+             temporary(loss),
+             {{"rows", rows},
+              {"vocab", wType.getDimSize(0)},
+              {"dim", wType.getDimSize(1)}});
+      return;
+    }
     SmallVector<Value> outs{temporary(loss)};
     if (tokenLosses)
       outs.push_back(tokenLosses);
     launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
            {buffer(h), buffer(w), buffer(targets)}, outs,
-           {{"rows", product(hType.getShape().drop_back())},
+           {{"rows", rows},
             {"vocab", wType.getDimSize(0)},
             {"dim", wType.getDimSize(1)},
             {"ignore_index", ignoreIndex}});
@@ -164,7 +174,8 @@ LogicalResult Lowering::lower(Operation *op) {
       return op->emitOpError() << "with a bias cannot be lowered to kernels "
                                   "yet (no biased linear kernel)";
     // The head feeding a cross-entropy lowers with it (below).
-    if (linear->hasOneUse() && isa<CrossEntropyOp>(*linear->user_begin()))
+    if (linear->hasOneUse() &&
+        isa<CrossEntropyOp, TokenCrossEntropyOp>(*linear->user_begin()))
       return success();
     RankedTensorType x = tensorOf(linear.getInput());
     RankedTensorType w = tensorOf(linear.getWeight());
@@ -196,7 +207,29 @@ LogicalResult Lowering::lower(Operation *op) {
       return success();
     }
     lowerHeadLoss(op, head.getInput(), head.getWeight(), ce.getTargets(),
-                  ce.getLoss(), ce.getIgnoreIndex());
+                  ce.getWeights(), ce.getLoss(), ce.getIgnoreIndex());
+    return success();
+  }
+  if (auto tce = dyn_cast<TokenCrossEntropyOp>(op)) {
+    // Every position's loss (the loss-topk selection reads them): the
+    // rows kernel, its mean going to a scratch scalar.
+    auto head = tce.getLogits().getDefiningOp<LinearOp>();
+    if (!head || !head->hasOneUse() || head.getBias())
+      return op->emitOpError()
+             << "needs its logits to come straight from a bias-free "
+                "cherry.linear used only here";
+    RankedTensorType h = tensorOf(head.getInput());
+    RankedTensorType w = tensorOf(head.getWeight());
+    Value mean = ck::BufferOp::create(
+        b, op->getLoc(), MemRefType::get({}, b.getF32Type()), IntegerAttr());
+    launch(op, "head_cross_entropy_rows",
+           {buffer(head.getInput()), buffer(head.getWeight()),
+            buffer(tce.getTargets())},
+           {mean, temporary(tce.getResult())},
+           {{"rows", product(h.getShape().drop_back())},
+            {"vocab", w.getDimSize(0)},
+            {"dim", w.getDimSize(1)},
+            {"ignore_index", int64_t(tce.getIgnoreIndex())}});
     return success();
   }
   if (auto rope = dyn_cast<RopeOp>(op)) {
@@ -293,7 +326,7 @@ LogicalResult Lowering::lower(Operation *op) {
   }
   if (auto hce = dyn_cast<HeadCrossEntropyOp>(op)) {
     lowerHeadLoss(op, hce.getInput(), hce.getWeight(), hce.getTargets(),
-                  hce.getLoss(), hce.getIgnoreIndex());
+                  hce.getWeights(), hce.getLoss(), hce.getIgnoreIndex());
     return success();
   }
   if (failed(lowerGradient(op)))
@@ -312,15 +345,20 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     RankedTensorType w = tensorOf(g.getWeight());
     Value dh = temporary(g.getInputGrad());
     Value dw = temporary(g.getWeightGrad());
-    launch(
-        op, "head_cross_entropy_grad",
-        {buffer(g.getInput()), buffer(g.getWeight()), buffer(g.getTargets())},
-        {dh, dw},
-        {{"rows", product(h.getShape().drop_back())},
-         {"vocab", w.getDimSize(0)},
-         {"dim", w.getDimSize(1)},
-         {"ignore_index", int64_t(g.getIgnoreIndex())}},
-        {{"scale", g.getScale().convertToDouble()}});
+    SmallVector<std::pair<StringRef, int64_t>> ints = {
+        {"rows", product(h.getShape().drop_back())},
+        {"vocab", w.getDimSize(0)},
+        {"dim", w.getDimSize(1)}};
+    SmallVector<Value> ins{buffer(g.getInput()), buffer(g.getWeight()),
+                           buffer(g.getTargets())};
+    if (g.getWeights())
+      ins.push_back(buffer(g.getWeights()));
+    else
+      ints.push_back({"ignore_index", int64_t(g.getIgnoreIndex())});
+    launch(op,
+           g.getWeights() ? "head_cross_entropy_weighted_grad"
+                          : "head_cross_entropy_grad",
+           ins, {dh, dw}, ints, {{"scale", g.getScale().convertToDouble()}});
     return success();
   }
   if (auto g = dyn_cast<LinearGradInputOp>(op)) {
@@ -459,32 +497,50 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
   if (auto sel = dyn_cast<SgtSelectOp>(op)) {
     RankedTensorType t = tensorOf(sel.getTargets());
     RankedTensorType pos = tensorOf(sel.getPositions());
-    Value out = temporary(sel.getPositions());
+    SmallVector<Value> outs{temporary(sel.getPositions()),
+                            temporary(sel.getWeights())};
     int64_t batch = t.getDimSize(0), seq = t.getDimSize(1),
-            k = pos.getDimSize(1);
-    switch (sel.getPolicy()) {
+            k = pos.getDimSize(1), seed = sel.getSeed();
+    SgtPolicy policy = sel.getPolicy();
+    if (!hyper && (policy == SgtPolicy::random ||
+                   policy == SgtPolicy::surprisal || policy == SgtPolicy::mask))
+      return op->emitOpError()
+             << "with the " << stringifySgtPolicy(policy)
+             << " policy needs a training step (its draw changes with the "
+                "step in `hyper`)";
+    Value targets = buffer(sel.getTargets());
+    Value scores = sel.getScores() ? buffer(sel.getScores()) : Value();
+    switch (policy) {
     case SgtPolicy::uniform:
-      launch(op, "sgt_select_uniform", {buffer(sel.getTargets())}, out,
+      launch(op, "sgt_select_uniform", {targets}, outs,
              {{"batch", batch}, {"seq", seq}, {"k", k}});
       return success();
     case SgtPolicy::score:
-      launch(op, "sgt_select_score",
-             {buffer(sel.getTargets()), buffer(sel.getScores())}, out,
+      launch(op, "sgt_select_score", {targets, scores}, outs,
              {{"batch", batch},
               {"seq", seq},
               {"k", k},
               {"vocab", tensorOf(sel.getScores()).getDimSize(0)}});
       return success();
     case SgtPolicy::random:
-      if (!hyper)
-        return op->emitOpError()
-               << "with the random policy needs a training step (its "
-                  "positions change with the step in `hyper`)";
-      launch(op, "sgt_select_random", {buffer(sel.getTargets()), hyper}, out,
+      launch(op, "sgt_select_random", {targets, hyper}, outs,
+             {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
+      return success();
+    case SgtPolicy::surprisal:
+      launch(op, "sgt_select_surprisal", {targets, scores, hyper}, outs,
              {{"batch", batch},
               {"seq", seq},
               {"k", k},
-              {"seed", int64_t(sel.getSeed())}});
+              {"vocab", tensorOf(sel.getScores()).getDimSize(0)},
+              {"seed", seed}});
+      return success();
+    case SgtPolicy::loss_topk:
+      launch(op, "sgt_select_loss", {scores}, outs,
+             {{"batch", batch}, {"seq", seq}, {"k", k}});
+      return success();
+    case SgtPolicy::mask:
+      launch(op, "sgt_select_mask", {scores, hyper}, outs,
+             {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
       return success();
     }
   }
@@ -526,13 +582,22 @@ struct LowerToKernelsPass
       return signalPassFailure();
     }
     // eval and decode: (ids, targets) -> loss;
-    // train: (ids, targets, hyper) -> (loss, grad_sq_norm).
-    unsigned numInputs = train ? 3 : 2, numResults = train ? 2 : 1;
+    // train: (ids, targets, [sgt_mask,] hyper) -> (loss, grad_sq_norm), the
+    // mask when cherry-sgt's mask policy added it.
+    auto inputName = [&](unsigned i) {
+      auto attr = i < type.getNumInputs()
+                      ? source.getArgAttrOfType<StringAttr>(i, "cherry.input")
+                      : StringAttr();
+      return attr ? attr.getValue() : StringRef();
+    };
+    bool hasMask = train && inputName(2) == "sgt_mask";
+    unsigned numInputs = train ? (hasMask ? 4 : 3) : 2,
+             numResults = train ? 2 : 1;
     if (type.getNumInputs() != numInputs ||
         type.getNumResults() != numResults) {
       emitError(source.getLoc())
           << "cherry-lower-to-kernels: @" << function
-          << (train ? " must be (ids, targets, hyper) -> "
+          << (train ? " must be (ids, targets, [sgt_mask,] hyper) -> "
                       "(loss, grad_sq_norm) (run "
                       "cherry-autodiff and cherry-optimizer)"
                     : " must be (ids, targets) -> loss");
@@ -548,7 +613,8 @@ struct LowerToKernelsPass
     }
 
     // eval:   @<name>(%ids, %targets, %loss)
-    // train:  @<name>(%ids, %targets, %hyper, %loss, %grad_sq_norm)
+    // train:  @<name>(%ids, %targets, [%sgt_mask,] %hyper, %loss,
+    //                 %grad_sq_norm)
     // decode: @<name>(%ids, %position, %logits, KV caches...)
     OpBuilder b(source);
     auto memrefOf = [](Type t) {
@@ -576,8 +642,12 @@ struct LowerToKernelsPass
     } else {
       argTypes.push_back(memrefOf(type.getInput(1)));
       names.push_back("targets");
-      if (train) {
+      if (hasMask) {
         argTypes.push_back(memrefOf(type.getInput(2)));
+        names.push_back("sgt_mask");
+      }
+      if (train) {
+        argTypes.push_back(memrefOf(type.getInput(numInputs - 1)));
         names.push_back("hyper");
       }
       argTypes.push_back(memrefOf(type.getResult(0)));
@@ -627,7 +697,7 @@ struct LowerToKernelsPass
       for (unsigned i = 1; i < numInputs; ++i)
         lowering.buffers.map(body.getArgument(i), entry->getArgument(i));
       if (train)
-        lowering.hyper = entry->getArgument(2);
+        lowering.hyper = entry->getArgument(numInputs - 1);
       if (perPosition)
         lowering.tokenLosses = entry->getArgument(names.size() - 1);
     }

@@ -42,16 +42,18 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
           << "cherry-sgt: ratio must be in (0, 1], found " << double(ratio);
       return signalPassFailure();
     }
-    // `topk-surprisal` is the score policy fed with surprisal scores
-    // (cherry-run train --sgt-stats): the deterministic rarest-targets
-    // selection of the paper's ablation.
-    std::optional<SgtPolicy> kind = policy == "topk-surprisal"
-                                        ? std::optional(SgtPolicy::score)
-                                        : symbolizeSgtPolicy(policy);
+    // Pipeline spellings: `topk-surprisal` is the score policy fed with
+    // surprisal scores (cherry-run train --sgt-stats), the deterministic
+    // rarest-targets selection of the paper's ablation.
+    std::optional<SgtPolicy> kind =
+        policy == "topk-surprisal" ? std::optional(SgtPolicy::score)
+        : policy == "loss-topk"    ? std::optional(SgtPolicy::loss_topk)
+                                   : symbolizeSgtPolicy(policy);
     if (!kind) {
       emitError(module.getLoc())
           << "cherry-sgt: unknown policy '" << policy
-          << "' (expected random, uniform, score or topk-surprisal)";
+          << "' (expected surprisal, random, topk-surprisal, loss-topk, "
+             "mask, uniform or score)";
       return signalPassFailure();
     }
     auto func = module.lookupSymbol<func::FuncOp>(function);
@@ -81,13 +83,20 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
       ce.emitOpError() << "targets must be [batch, seq] for cherry-sgt";
       return signalPassFailure();
     }
+    if (ce.getWeights()) {
+      ce.emitOpError() << "is already weighted; cherry-sgt selects from an "
+                          "unweighted loss";
+      return signalPassFailure();
+    }
     int64_t seq = targets.getDimSize(1);
     int64_t k = std::max<int64_t>(
         1, std::min<int64_t>(seq, std::llround(double(ratio) * seq)));
 
     OpBuilder b(ce);
     Value scores;
-    if (*kind == SgtPolicy::score) {
+    switch (*kind) {
+    case SgtPolicy::score:
+    case SgtPolicy::surprisal: {
       // The per-token score table: a non-trainable parameter the runtime
       // fills from the corpus statistics (token_counts.json).
       auto logits = cast<RankedTensorType>(ce.getLogits().getType());
@@ -105,32 +114,58 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
       scores = ParamRefOp::create(
           b, ce.getLoc(), tableType,
           FlatSymbolRefAttr::get(b.getStringAttr("sgt.scores")));
+      break;
+    }
+    case SgtPolicy::loss_topk:
+      // Every position's current loss, from the full logits (forward only:
+      // nothing differentiates through a selection).
+      scores = TokenCrossEntropyOp::create(
+          b, ce.getLoc(),
+          RankedTensorType::get(targets.getShape(), b.getF32Type()),
+          ce.getLogits(), ce.getTargets(), ce.getIgnoreIndexAttr());
+      break;
+    case SgtPolicy::mask: {
+      // The data pipeline's mask comes in as a new last argument.
+      unsigned index = func.getNumArguments();
+      auto maskType = RankedTensorType::get(targets.getShape(), b.getI32Type());
+      NamedAttribute attr =
+          b.getNamedAttr("cherry.input", b.getStringAttr("sgt_mask"));
+      if (failed(func.insertArgument(index, maskType, b.getDictionaryAttr(attr),
+                                     ce.getLoc())))
+        return signalPassFailure();
+      scores = func.getArgument(index);
+      break;
+    }
+    default:
+      break;
     }
     auto positionsType = RankedTensorType::get({targets.getDimSize(0), k},
                                                targets.getElementType());
-    Value positions = SgtSelectOp::create(
-        b, ce.getLoc(), positionsType, ce.getTargets(), scores,
+    auto weightsType =
+        RankedTensorType::get({targets.getDimSize(0), k}, b.getF32Type());
+    auto select = SgtSelectOp::create(
+        b, ce.getLoc(), positionsType, weightsType, ce.getTargets(), scores,
         SgtPolicyAttr::get(&getContext(), *kind), b.getI64IntegerAttr(seed));
     Value loss = SelectiveCrossEntropyOp::create(
         b, ce.getLoc(), ce.getLoss().getType(), ce.getLogits(), ce.getTargets(),
-        positions);
+        select.getPositions(), select.getWeights());
     ce.getLoss().replaceAllUsesWith(loss);
     ce.erase();
   }
 };
 
-/// selective_cross_entropy(linear(h, w), targets, positions)
+/// selective_cross_entropy(linear(h, w), targets, positions, weights)
 ///   -> cross_entropy(linear(gather(h, positions), w),
-///                    gather(targets, positions))
+///                    gather(targets, positions)) weights(weights)
+/// The full head stays when something else reads its logits (loss-topk).
 struct SparsifyHead : public OpRewritePattern<SelectiveCrossEntropyOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(SelectiveCrossEntropyOp op,
                                 PatternRewriter &rewriter) const override {
     auto head = op.getLogits().getDefiningOp<LinearOp>();
-    if (!head || !head->hasOneUse())
-      return rewriter.notifyMatchFailure(op, "logits are not a linear used "
-                                             "only by this loss");
+    if (!head)
+      return rewriter.notifyMatchFailure(op, "logits are not a linear");
     auto h = cast<RankedTensorType>(head.getInput().getType());
     auto targets = cast<RankedTensorType>(op.getTargets().getType());
     auto positions = cast<RankedTensorType>(op.getPositions().getType());
@@ -149,9 +184,10 @@ struct SparsifyHead : public OpRewritePattern<SelectiveCrossEntropyOp> {
         RankedTensorType::get({b, k, w.getDimSize(0)}, h.getElementType()), hs,
         head.getWeight(), head.getBias());
     rewriter.replaceOpWithNewOp<CrossEntropyOp>(
-        op, op.getLoss().getType(), logits, ts,
+        op, op.getLoss().getType(), logits, ts, op.getWeights(),
         rewriter.getI64IntegerAttr(-100));
-    rewriter.eraseOp(head);
+    if (head->use_empty())
+      rewriter.eraseOp(head);
     return success();
   }
 };

@@ -338,20 +338,83 @@ Status run_gather_rows_grad(const KernelCall &s) { // batch, seq, k, width
 
 Status run_sgt_select_uniform(const KernelCall &s) { // batch, seq, k
   sgt::selectUniform(s.ints[0], s.ints[1], s.ints[2], i32(s.out[0]));
+  sgt::equalWeights(s.ints[0], s.ints[2], f32(s.out[1]));
   return Status::success();
 }
 
 Status run_sgt_select_score(const KernelCall &s) { // batch, seq, k, vocab
+  sgt::equalWeights(s.ints[0], s.ints[2], f32(s.out[1]));
   return sgt::selectByScore(i32(s.in[0]), f32(s.in[1]), s.ints[0], s.ints[1],
                             s.ints[2], s.ints[3], i32(s.out[0]));
 }
 
+/// The training step a selection is drawn for: hyper[5], so every step
+/// draws anew and a resumed run draws what the uninterrupted one did.
+uint64_t stepOf(const std::byte *hyper) {
+  return static_cast<uint64_t>(reinterpret_cast<const float *>(hyper)[5]);
+}
+
 Status run_sgt_select_random(const KernelCall &s) { // batch, seq, k, seed
-  // The step is hyper[5]: a new selection every training step.
-  sgt::selectRandom(static_cast<uint64_t>(s.ints[3]),
-                    static_cast<uint64_t>(f32(s.in[1])[5]), s.ints[0],
-                    s.ints[1], s.ints[2], i32(s.out[0]));
+  sgt::selectRandom(static_cast<uint64_t>(s.ints[3]), stepOf(s.in[1]),
+                    s.ints[0], s.ints[1], s.ints[2], i32(s.out[0]));
+  sgt::equalWeights(s.ints[0], s.ints[2], f32(s.out[1]));
   return Status::success();
+}
+
+Status run_sgt_select_surprisal(const KernelCall &s) {
+  // batch, seq, k, vocab, seed
+  return sgt::selectSurprisal(i32(s.in[0]), f32(s.in[1]), s.ints[3],
+                              static_cast<uint64_t>(s.ints[4]), stepOf(s.in[2]),
+                              s.ints[0], s.ints[1], s.ints[2], i32(s.out[0]),
+                              f32(s.out[1]));
+}
+
+Status run_sgt_select_loss(const KernelCall &s) { // batch, seq, k
+  sgt::selectLossTopk(f32(s.in[0]), s.ints[0], s.ints[1], s.ints[2],
+                      i32(s.out[0]), f32(s.out[1]));
+  return Status::success();
+}
+
+Status run_sgt_select_mask(const KernelCall &s) { // batch, seq, k, seed
+  return sgt::selectMask(i32(s.in[0]), static_cast<uint64_t>(s.ints[3]),
+                         stepOf(s.in[1]), s.ints[0], s.ints[1], s.ints[2],
+                         i32(s.out[0]), f32(s.out[1]));
+}
+
+Status run_head_cross_entropy_weighted(const KernelCall &s) {
+  // rows, vocab, dim: sum of weights * row losses; rows of weight 0 are
+  // ignored, so their targets are not read.
+  const int64_t rows = s.ints[0];
+  const float *weights = f32(s.in[3]);
+  const int32_t *targets = i32(s.in[2]);
+  std::vector<int32_t> kept(rows);
+  std::vector<float> rowLoss(rows);
+  constexpr int64_t kSkip = -1;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!std::isfinite(weights[r]))
+      return Status::error("head_cross_entropy_weighted: row " +
+                           std::to_string(r) + " has a non-finite weight");
+    kept[r] = weights[r] != 0.0f ? targets[r] : kSkip;
+  }
+  cpu::LossSum unused;
+  Status status = cpu::headCrossEntropy(f32(s.in[0]), f32(s.in[1]), kept.data(),
+                                        rows, s.ints[1], s.ints[2], kSkip,
+                                        rowLoss.data(), unused);
+  if (!status.ok())
+    return status;
+  double sum = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    sum += static_cast<double>(weights[r]) * rowLoss[r];
+  *f32(s.out[0]) = static_cast<float>(sum);
+  return Status::success();
+}
+
+Status run_head_cross_entropy_weighted_grad(const KernelCall &s) {
+  // rows, vocab, dim; scale
+  return cpu::headCrossEntropyWeightedGrad(
+      f32(s.in[0]), f32(s.in[1]), i32(s.in[2]), f32(s.in[3]),
+      static_cast<float>(s.floats[0]), f32(s.out[0]), f32(s.out[1]), s.ints[0],
+      s.ints[1], s.ints[2]);
 }
 
 Status run_head_cross_entropy_rows(const KernelCall &s) {

@@ -546,31 +546,61 @@ constexpr int64_t kCeBandFloats = int64_t(1) << 22;
 constexpr int64_t kCeBandMinRows = 32;
 constexpr int64_t kCeBandMaxRows = 256;
 
-/// Each row of logits [rows, vocab] becomes (softmax - onehot(target)) *
-/// scale, or zeros for an ignored row.
-CHERRY_CPU_CLONES void softmaxGradRows(float *logits, const int32_t *targets,
-                                       int64_t rows, int64_t vocab,
-                                       int64_t ignoreIndex, float scale) {
-  for (int64_t r = 0; r < rows; ++r) {
-    float *x = logits + r * vocab;
-    const int64_t t = targets[r];
-    if (t == ignoreIndex) {
-      std::fill(x, x + vocab, 0.0f);
-      continue;
-    }
-    float m = -std::numeric_limits<float>::infinity();
+/// A row of logits [vocab] becomes (softmax - onehot(target)) * scale, or
+/// zeros when scale is 0 (an ignored row: its target is not read).
+CHERRY_CPU_CLONES void softmaxGradRow(float *x, int32_t target, int64_t vocab,
+                                      float scale) {
+  if (scale == 0.0f) {
+    std::fill(x, x + vocab, 0.0f);
+    return;
+  }
+  float m = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : m)
-    for (int64_t j = 0; j < vocab; ++j)
-      m = x[j] > m ? x[j] : m;
-    float sum = 0.0f;
+  for (int64_t j = 0; j < vocab; ++j)
+    m = x[j] > m ? x[j] : m;
+  float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t j = 0; j < vocab; ++j)
-      sum += expF32(x[j] - m);
-    const float c = scale / sum;
+  for (int64_t j = 0; j < vocab; ++j)
+    sum += expF32(x[j] - m);
+  const float c = scale / sum;
 #pragma omp simd
-    for (int64_t j = 0; j < vocab; ++j)
-      x[j] = expF32(x[j] - m) * c;
-    x[t] -= scale;
+  for (int64_t j = 0; j < vocab; ++j)
+    x[j] = expF32(x[j] - m) * c;
+  x[target] -= scale;
+}
+
+/// dh = G w and dw (+)= G^T h with G's row r = (softmax - onehot) *
+/// rowScale[r] (zero where rowScale[r] is 0).
+///
+/// A band of rows at a time: its logits, turned in place into G, then
+/// dh[band] = G w and dw (+)= G^T h[band]. Each GEMM is split over its
+/// output elements, and dw adds the bands in order, so the result does not
+/// depend on the thread count.
+void headGradByRow(const float *h, const float *w, const int32_t *targets,
+                   const float *rowScale, float *dh, float *dw, int64_t rows,
+                   int64_t vocab, int64_t dim, bool accumulateDw) {
+  const int64_t bandRows = std::min(
+      rows, std::clamp(kCeBandFloats / vocab, kCeBandMinRows, kCeBandMaxRows));
+  // Kept across calls, like the forward's tiles: a fresh buffer would be
+  // page-faulted in every time.
+  thread_local std::vector<float> bandBuffer;
+  if (static_cast<int64_t>(bandBuffer.size()) < bandRows * vocab)
+    bandBuffer.resize(bandRows * vocab);
+  float *grad = bandBuffer.data();
+  for (int64_t r0 = 0; r0 < rows; r0 += bandRows) {
+    const int64_t nr = std::min(bandRows, rows - r0);
+    const float *hb = h + r0 * dim;
+    parallelGemm(/*transA=*/false, /*transB=*/true, nr, vocab, dim, hb, dim, w,
+                 dim, grad, vocab, /*accumulate=*/false);
+    const int nt = std::min<int64_t>(threadsFor(nr * vocab, kElementChunk), nr);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int64_t r = 0; r < nr; ++r)
+      softmaxGradRow(grad + r * vocab, targets[r0 + r], vocab,
+                     rowScale[r0 + r]);
+    parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
+                 vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
+    parallelGemm(/*transA=*/true, /*transB=*/false, vocab, dim, nr, grad, vocab,
+                 hb, dim, dw, dim, /*accumulate=*/accumulateDw || r0 > 0);
   }
 }
 
@@ -810,34 +840,36 @@ Status headCrossEntropyGrad(const float *h, const float *w,
   }
   // d(mean loss)/d(logit) = (softmax - onehot) / count, times dloss.
   const float scale = dloss / static_cast<float>(count);
+  std::vector<float> rowScale(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    rowScale[r] = targets[r] == ignoreIndex ? 0.0f : scale;
+  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
+                accumulateDw);
+  return Status::success();
+}
 
-  // A band of rows at a time: its logits, turned in place into the gradient
-  // G of the logits, then dh[band] = G w and dw (+)= G^T h[band]. Each GEMM
-  // is split over its output elements, and dw adds the bands in order, so
-  // the result does not depend on the thread count.
-  const int64_t bandRows = std::min(
-      rows, std::clamp(kCeBandFloats / vocab, kCeBandMinRows, kCeBandMaxRows));
-  // Kept across calls, like the forward's tiles: a fresh buffer would be
-  // page-faulted in every time.
-  thread_local std::vector<float> bandBuffer;
-  if (static_cast<int64_t>(bandBuffer.size()) < bandRows * vocab)
-    bandBuffer.resize(bandRows * vocab);
-  float *grad = bandBuffer.data();
-  for (int64_t r0 = 0; r0 < rows; r0 += bandRows) {
-    const int64_t nr = std::min(bandRows, rows - r0);
-    const float *hb = h + r0 * dim;
-    parallelGemm(/*transA=*/false, /*transB=*/true, nr, vocab, dim, hb, dim, w,
-                 dim, grad, vocab, /*accumulate=*/false);
-    const int nt = std::min<int64_t>(threadsFor(nr * vocab, kElementChunk), nr);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (int64_t r = 0; r < nr; ++r)
-      softmaxGradRows(grad + r * vocab, targets + r0 + r, 1, vocab, ignoreIndex,
-                      scale);
-    parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
-                 vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
-    parallelGemm(/*transA=*/true, /*transB=*/false, vocab, dim, nr, grad, vocab,
-                 hb, dim, dw, dim, /*accumulate=*/accumulateDw || r0 > 0);
+Status headCrossEntropyWeightedGrad(const float *h, const float *w,
+                                    const int32_t *targets,
+                                    const float *weights, float dloss,
+                                    float *dh, float *dw, int64_t rows,
+                                    int64_t vocab, int64_t dim) {
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!std::isfinite(weights[r]))
+      return Status::error("headCrossEntropyWeightedGrad: row " +
+                           std::to_string(r) + " has a non-finite weight");
+    if (weights[r] != 0.0f && (targets[r] < 0 || targets[r] >= vocab))
+      return Status::error(
+          "headCrossEntropyWeightedGrad: row " + std::to_string(r) +
+          " has target " + std::to_string(targets[r]) +
+          ", outside the vocabulary [0, " + std::to_string(vocab) + ")");
   }
+  if (rows <= 0 || dim <= 0)
+    return Status::success();
+  std::vector<float> rowScale(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    rowScale[r] = weights[r] * dloss;
+  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
+                /*accumulateDw=*/false);
   return Status::success();
 }
 

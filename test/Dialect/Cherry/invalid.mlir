@@ -348,7 +348,7 @@ func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x5xi32>) {
 
 func.func @f(%t: tensor<8xi32>) {
   // expected-error @+1 {{targets must be [batch, seq], found 'tensor<8xi32>'}}
-  %0 = cherry.sgt_select %t policy(uniform) : tensor<8xi32> -> tensor<1x2xi32>
+  %p0, %w0 = cherry.sgt_select %t policy(uniform) : tensor<8xi32> -> tensor<1x2xi32>, tensor<1x2xf32>
   return
 }
 
@@ -356,7 +356,7 @@ func.func @f(%t: tensor<8xi32>) {
 
 func.func @f(%t: tensor<2x8xi32>) {
   // expected-error @+1 {{positions must be [2, k], found 'tensor<3x2xi32>'}}
-  %0 = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<3x2xi32>
+  %p0, %w0 = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<3x2xi32>, tensor<3x2xf32>
   return
 }
 
@@ -364,7 +364,7 @@ func.func @f(%t: tensor<2x8xi32>) {
 
 func.func @f(%t: tensor<2x8xi32>) {
   // expected-error @+1 {{selects k = 9 positions per row, expected 1 <= k <= seq (8)}}
-  %0 = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<2x9xi32>
+  %p0, %w0 = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<2x9xi32>, tensor<2x9xf32>
   return
 }
 
@@ -372,7 +372,7 @@ func.func @f(%t: tensor<2x8xi32>) {
 
 func.func @f(%t: tensor<2x8xi32>) {
   // expected-error @+1 {{policy 'score' needs a scores(...) operand}}
-  %0 = cherry.sgt_select %t policy(score) : tensor<2x8xi32> -> tensor<2x2xi32>
+  %p0, %w0 = cherry.sgt_select %t policy(score) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
   return
 }
 
@@ -380,23 +380,23 @@ func.func @f(%t: tensor<2x8xi32>) {
 
 func.func @f(%t: tensor<2x8xi32>, %s: tensor<32xf32>) {
   // expected-error @+1 {{policy 'random' takes no scores operand}}
-  %0 = cherry.sgt_select %t scores(%s : tensor<32xf32>) policy(random) : tensor<2x8xi32> -> tensor<2x2xi32>
+  %p0, %w0 = cherry.sgt_select %t scores(%s : tensor<32xf32>) policy(random) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
   return
 }
 
 // -----
 
 func.func @f(%t: tensor<2x8xi32>, %s: tensor<4x8xf32>) {
-  // expected-error @+1 {{scores must be a [vocab] table, found 'tensor<4x8xf32>'}}
-  %0 = cherry.sgt_select %t scores(%s : tensor<4x8xf32>) policy(score) : tensor<2x8xi32> -> tensor<2x2xi32>
+  // expected-error @+1 {{policy 'score' needs an f32 [vocab] score table, found 'tensor<4x8xf32>'}}
+  %p0, %w0 = cherry.sgt_select %t scores(%s : tensor<4x8xf32>) policy(score) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
   return
 }
 
 // -----
 
 func.func @f(%t: tensor<2x8xi32>) {
-  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'policy' [score, random, uniform]}}
-  %0 = cherry.sgt_select %t policy(frequent) : tensor<2x8xi32> -> tensor<2x2xi32>
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'policy' [score, random, uniform, surprisal, loss_topk, mask]}}
+  %p0, %w0 = cherry.sgt_select %t policy(frequent) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
   return
 }
 
@@ -426,25 +426,81 @@ func.func @f(%x: tensor<2x4x8xf32>, %p: tensor<2x2xi32>) {
 
 // -----
 
-func.func @f(%l: tensor<8x32xf32>, %t: tensor<8xi32>, %p: tensor<8x1xi32>) {
+func.func @f(%l: tensor<8x32xf32>, %t: tensor<8xi32>, %p: tensor<8x1xi32>, %w: tensor<8x1xf32>) {
   // expected-error @+1 {{logits must be [batch, seq, vocab], found 'tensor<8x32xf32>'}}
-  %0 = cherry.selective_cross_entropy %l, %t, %p : tensor<8x32xf32>, tensor<8xi32>, tensor<8x1xi32>
+  %0 = cherry.selective_cross_entropy %l, %t, %p, %w : tensor<8x32xf32>, tensor<8xi32>, tensor<8x1xi32>, tensor<8x1xf32>
   return
 }
 
 // -----
 
-func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x3xi32>, %p: tensor<2x1xi32>) {
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x3xi32>, %p: tensor<2x1xi32>, %w: tensor<2x1xf32>) {
   // expected-error @+1 {{targets 'tensor<2x3xi32>' must be [2, 4] (logits without vocab)}}
-  %0 = cherry.selective_cross_entropy %l, %t, %p : tensor<2x4x32xf32>, tensor<2x3xi32>, tensor<2x1xi32>
+  %0 = cherry.selective_cross_entropy %l, %t, %p, %w : tensor<2x4x32xf32>, tensor<2x3xi32>, tensor<2x1xi32>, tensor<2x1xf32>
   return
 }
 
 // -----
 
-func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x4xi32>, %p: tensor<2x5xi32>) {
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x4xi32>, %p: tensor<2x5xi32>, %w: tensor<2x5xf32>) {
   // expected-error @+1 {{positions must be [2, k] with k <= 4, found 'tensor<2x5xi32>'}}
-  %0 = cherry.selective_cross_entropy %l, %t, %p : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x5xi32>
+  %0 = cherry.selective_cross_entropy %l, %t, %p, %w : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x5xi32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x4xi32>, %p: tensor<2x1xi32>, %w: tensor<2x2xf32>) {
+  // expected-error @+1 {{weights 'tensor<2x2xf32>' must be f32 with the targets' shape [2, 1]}}
+  %0 = cherry.selective_cross_entropy %l, %t, %p, %w : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>, tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x4xi32>, %w: tensor<2x4xf16>) {
+  // expected-error @+1 {{weights 'tensor<2x4xf16>' must be f32 with the targets' shape [2, 4]}}
+  %0 = cherry.cross_entropy %l, %t weights(%w : tensor<2x4xf16>) : tensor<2x4x32xf32>, tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>) {
+  // expected-error @+1 {{weights must be f32 [2, 2] like the positions, found 'tensor<2x3xf32>'}}
+  %p, %w = cherry.sgt_select %t policy(uniform) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{policy 'mask' needs an i32 [2, 8] mask, found 'tensor<2x8xf32>'}}
+  %p, %w = cherry.sgt_select %t scores(%s : tensor<2x8xf32>) policy(mask) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>, %s: tensor<32xf32>) {
+  // expected-error @+1 {{policy 'loss_topk' needs the f32 [2, 8] per-position losses, found 'tensor<32xf32>'}}
+  %p, %w = cherry.sgt_select %t scores(%s : tensor<32xf32>) policy(loss_topk) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%t: tensor<2x8xi32>, %s: tensor<2x8xi32>) {
+  // expected-error @+1 {{policy 'surprisal' needs an f32 [vocab] score table, found 'tensor<2x8xi32>'}}
+  %p, %w = cherry.sgt_select %t scores(%s : tensor<2x8xi32>) policy(surprisal) : tensor<2x8xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%l: tensor<2x4x32xf32>, %t: tensor<2x3xi32>) {
+  // expected-error @+1 {{targets 'tensor<2x3xi32>' must have the logits' shape without vocab [2, 4]}}
+  %0 = cherry.token_cross_entropy %l, %t : tensor<2x4x32xf32>, tensor<2x3xi32> -> tensor<2x3xf32>
   return
 }
 

@@ -59,20 +59,28 @@ module {
   }
 
   // CHECK-LABEL: func.func @losses
-  func.func @losses(%h: tensor<2x4x8xf32>, %targets: tensor<2x4xi32>) -> (tensor<f32>, tensor<f32>, tensor<f32>) {
+  func.func @losses(%h: tensor<2x4x8xf32>, %targets: tensor<2x4xi32>, %tw: tensor<2x4xf32>) -> (tensor<f32>, tensor<f32>, tensor<f32>) {
     %w = cherry.param_ref @model.embed_tokens.weight : tensor<32x8xf32>
     %logits = cherry.linear %h, %w : tensor<2x4x8xf32>, tensor<32x8xf32> -> tensor<2x4x32xf32>
     // CHECK: cherry.cross_entropy %{{.*}}, %{{.*}} : tensor<2x4x32xf32>, tensor<2x4xi32>
     %l = cherry.cross_entropy %logits, %targets : tensor<2x4x32xf32>, tensor<2x4xi32>
     %scores = cherry.param_ref @scores : tensor<32xf32>
-    // CHECK: %[[P:.*]] = cherry.sgt_select %{{.*}} scores(%{{.*}} : tensor<32xf32>) policy(score) : tensor<2x4xi32> -> tensor<2x1xi32>
-    %pos = cherry.sgt_select %targets scores(%scores : tensor<32xf32>) policy(score) : tensor<2x4xi32> -> tensor<2x1xi32>
-    // CHECK: cherry.sgt_select %{{.*}} policy(random) {seed = 7 : i64} : tensor<2x4xi32> -> tensor<2x2xi32>
-    %pos2 = cherry.sgt_select %targets policy(random) {seed = 7 : i64} : tensor<2x4xi32> -> tensor<2x2xi32>
-    // CHECK: cherry.sgt_select %{{.*}} policy(uniform) : tensor<2x4xi32> -> tensor<2x2xi32>
-    %pos3 = cherry.sgt_select %targets policy(uniform) : tensor<2x4xi32> -> tensor<2x2xi32>
-    // CHECK: cherry.selective_cross_entropy %{{.*}}, %{{.*}}, %[[P]] : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>
-    %sl = cherry.selective_cross_entropy %logits, %targets, %pos : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>
+    // CHECK: %[[P:.*]], %[[PW:.*]] = cherry.sgt_select %{{.*}} scores(%{{.*}} : tensor<32xf32>) policy(score) : tensor<2x4xi32> -> tensor<2x1xi32>, tensor<2x1xf32>
+    %pos, %pos_w = cherry.sgt_select %targets scores(%scores : tensor<32xf32>) policy(score) : tensor<2x4xi32> -> tensor<2x1xi32>, tensor<2x1xf32>
+    // CHECK: cherry.sgt_select %{{.*}} policy(random) {seed = 7 : i64} : tensor<2x4xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+    %pos2, %pos2_w = cherry.sgt_select %targets policy(random) {seed = 7 : i64} : tensor<2x4xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+    // CHECK: cherry.sgt_select %{{.*}} policy(uniform) : tensor<2x4xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+    %pos3, %pos3_w = cherry.sgt_select %targets policy(uniform) : tensor<2x4xi32> -> tensor<2x2xi32>, tensor<2x2xf32>
+    // CHECK: cherry.selective_cross_entropy %{{.*}}, %{{.*}}, %[[P]], %[[PW]] : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>, tensor<2x1xf32>
+    %sl = cherry.selective_cross_entropy %logits, %targets, %pos, %pos_w : tensor<2x4x32xf32>, tensor<2x4xi32>, tensor<2x1xi32>, tensor<2x1xf32>
+    // CHECK: cherry.cross_entropy %{{.*}}, %{{.*}} weights(%{{.*}} : tensor<2x4xf32>) : tensor<2x4x32xf32>, tensor<2x4xi32>
+    %wl = cherry.cross_entropy %logits, %targets weights(%tw : tensor<2x4xf32>) : tensor<2x4x32xf32>, tensor<2x4xi32>
+    // CHECK: cherry.token_cross_entropy %{{.*}}, %{{.*}} : tensor<2x4x32xf32>, tensor<2x4xi32> -> tensor<2x4xf32>
+    %tl = cherry.token_cross_entropy %logits, %targets : tensor<2x4x32xf32>, tensor<2x4xi32> -> tensor<2x4xf32>
+    // CHECK: cherry.sgt_select %{{.*}} scores(%{{.*}} : tensor<2x4xf32>) policy(loss_topk) : tensor<2x4xi32> -> tensor<2x1xi32>, tensor<2x1xf32>
+    %pos4, %pos4_w = cherry.sgt_select %targets scores(%tl : tensor<2x4xf32>) policy(loss_topk) : tensor<2x4xi32> -> tensor<2x1xi32>, tensor<2x1xf32>
+    // CHECK: cherry.sgt_select %{{.*}} scores(%{{.*}} : tensor<32xf32>) policy(surprisal) {seed = 3 : i64} : tensor<2x4xi32> -> tensor<2x1xi32>, tensor<2x1xf32>
+    %pos5, %pos5_w = cherry.sgt_select %targets scores(%scores : tensor<32xf32>) policy(surprisal) {seed = 3 : i64} : tensor<2x4xi32> -> tensor<2x1xi32>, tensor<2x1xf32>
     // CHECK: cherry.gather %{{.*}}, %[[P]] : tensor<2x4x8xf32>, tensor<2x1xi32> -> tensor<2x1x8xf32>
     %hs = cherry.gather %h, %pos : tensor<2x4x8xf32>, tensor<2x1xi32> -> tensor<2x1x8xf32>
     // CHECK: cherry.gather %{{.*}}, %[[P]] : tensor<2x4xi32>, tensor<2x1xi32> -> tensor<2x1xi32>

@@ -72,6 +72,9 @@ int64_t MulOp::getForwardFlops() { return numel(getResult()); }
 
 // max, subtract-and-exp, sum, and the target pick: 4 per logit.
 int64_t CrossEntropyOp::getForwardFlops() { return 4 * numel(getLogits()); }
+int64_t TokenCrossEntropyOp::getForwardFlops() {
+  return 4 * numel(getLogits());
+}
 
 int64_t SelectiveCrossEntropyOp::getForwardFlops() {
   auto logits = cast<RankedTensorType>(getLogits().getType());

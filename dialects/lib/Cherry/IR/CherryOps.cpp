@@ -296,6 +296,19 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+/// Optional per-position loss weights: f32 with the targets' shape.
+static LogicalResult verifyLossWeights(Operation *op, Value weights,
+                                       RankedTensorType targets) {
+  if (!weights)
+    return success();
+  RankedTensorType w = cast<RankedTensorType>(weights.getType());
+  if (w.getShape() != targets.getShape() || !w.getElementType().isF32())
+    return op->emitOpError()
+           << "weights " << w << " must be f32 with the targets' shape ["
+           << targets.getShape() << "]";
+  return success();
+}
+
 LogicalResult CrossEntropyOp::verify() {
   RankedTensorType logits = tensorType(getLogits());
   RankedTensorType targets = tensorType(getTargets());
@@ -307,7 +320,22 @@ LogicalResult CrossEntropyOp::verify() {
     return emitOpError() << "targets " << targets
                          << " must have the logits' shape without vocab ["
                          << logits.getShape().drop_back() << "]";
-  return success();
+  return verifyLossWeights(*this, getWeights(), targets);
+}
+
+LogicalResult TokenCrossEntropyOp::verify() {
+  RankedTensorType logits = tensorType(getLogits());
+  RankedTensorType targets = tensorType(getTargets());
+  if (logits.getRank() < 2)
+    return emitOpError() << "logits must be [..., vocab] with rank >= 2, "
+                            "found "
+                         << logits;
+  if (targets.getShape() != logits.getShape().drop_back())
+    return emitOpError() << "targets " << targets
+                         << " must have the logits' shape without vocab ["
+                         << logits.getShape().drop_back() << "]";
+  return verifyResultType(*this, tensorType(getResult()), targets.getShape(),
+                          logits.getElementType(), "");
 }
 
 //===----------------------------------------------------------------------===//
@@ -328,26 +356,66 @@ LogicalResult SgtSelectOp::verify() {
     return emitOpError() << "selects k = " << k
                          << " positions per row, expected 1 <= k <= seq ("
                          << seq << ")";
-  bool hasScores = static_cast<bool>(getScores());
-  if ((getPolicy() == SgtPolicy::score) != hasScores)
-    return emitOpError() << "policy '" << stringifySgtPolicy(getPolicy())
-                         << "' "
-                         << (hasScores ? "takes no scores operand"
-                                       : "needs a scores(...) operand");
-  if (hasScores && tensorType(getScores()).getRank() != 1)
-    return emitOpError() << "scores must be a [vocab] table, found "
-                         << tensorType(getScores());
+  RankedTensorType weights = tensorType(getWeights());
+  if (weights.getShape() != positions.getShape() ||
+      !weights.getElementType().isF32())
+    return emitOpError() << "weights must be f32 [" << positions.getShape()
+                         << "] like the positions, found " << weights;
+  // What each policy reads besides the targets.
+  SgtPolicy policy = getPolicy();
+  StringRef name = stringifySgtPolicy(policy);
+  Value scores = getScores();
+  bool wantsScores =
+      policy == SgtPolicy::score || policy == SgtPolicy::surprisal ||
+      policy == SgtPolicy::loss_topk || policy == SgtPolicy::mask;
+  if (wantsScores != static_cast<bool>(scores))
+    return emitOpError() << "policy '" << name << "' "
+                         << (scores ? "takes no scores operand"
+                                    : "needs a scores(...) operand");
+  if (!scores)
+    return success();
+  RankedTensorType s = tensorType(scores);
+  switch (policy) {
+  case SgtPolicy::score:
+  case SgtPolicy::surprisal:
+    if (s.getRank() != 1 || !s.getElementType().isF32())
+      return emitOpError() << "policy '" << name
+                           << "' needs an f32 [vocab] score table, found " << s;
+    break;
+  case SgtPolicy::loss_topk:
+    if (s.getShape() != targets.getShape() || !s.getElementType().isF32())
+      return emitOpError() << "policy 'loss_topk' needs the f32 ["
+                           << targets.getShape()
+                           << "] per-position losses, found " << s;
+    break;
+  case SgtPolicy::mask:
+    if (s.getShape() != targets.getShape() ||
+        !s.getElementType().isSignlessInteger(32))
+      return emitOpError() << "policy 'mask' needs an i32 ["
+                           << targets.getShape() << "] mask, found " << s;
+    break;
+  default:
+    break;
+  }
   return success();
 }
 
-bool SgtSelectOp::selectsAll() {
-  return tensorType(getPositions()).getDimSize(1) ==
-         tensorType(getTargets()).getDimSize(1);
+void SgtSelectOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
+  setNameFn(getPositions(), "positions");
+  setNameFn(getWeights(), "weights");
 }
 
-/// Selecting all `seq` positions gives 0..seq-1 under every policy, so the
-/// policy, seed and score table are irrelevant: make it `uniform` and drop the
-/// dependency on the scores.
+bool SgtSelectOp::selectsAll() {
+  // Surprisal and mask weights depend on the data even when k == seq.
+  SgtPolicy policy = getPolicy();
+  return tensorType(getPositions()).getDimSize(1) ==
+             tensorType(getTargets()).getDimSize(1) &&
+         policy != SgtPolicy::surprisal && policy != SgtPolicy::mask;
+}
+
+/// Selecting all `seq` positions with equal weights gives 0..seq-1 under
+/// every such policy, so the policy, seed and score table are irrelevant:
+/// make it `uniform` and drop the dependency on the scores.
 LogicalResult SgtSelectOp::canonicalize(SgtSelectOp op,
                                         PatternRewriter &rewriter) {
   if (!op.selectsAll() ||
@@ -402,7 +470,7 @@ LogicalResult SelectiveCrossEntropyOp::verify() {
     return emitOpError() << "positions must be [" << logits.getDimSize(0)
                          << ", k] with k <= " << logits.getDimSize(1)
                          << ", found " << positions;
-  return success();
+  return verifyLossWeights(*this, getWeights(), positions);
 }
 
 //===----------------------------------------------------------------------===//
@@ -587,6 +655,8 @@ LogicalResult HeadCrossEntropyOp::verify() {
     return emitOpError() << "targets " << targets
                          << " must have the input's shape without hidden ["
                          << h.getShape().drop_back() << "]";
+  if (failed(verifyLossWeights(*this, getWeights(), targets)))
+    return failure();
   return verifySameElementType(*this, "weight", w, "input", h);
 }
 
@@ -701,7 +771,7 @@ LogicalResult HeadCrossEntropyGradOp::verify() {
   if (tensorType(getInputGrad()) != h || tensorType(getWeightGrad()) != w)
     return emitOpError() << "results must have the input's and the weight's "
                             "types";
-  return success();
+  return verifyLossWeights(*this, getWeights(), tensorType(getTargets()));
 }
 
 //===----------------------------------------------------------------------===//

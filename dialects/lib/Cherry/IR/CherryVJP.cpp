@@ -91,8 +91,12 @@ VJP HeadCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
   scale = b.getF64FloatAttr(splat.getSplatValue<APFloat>().convertToDouble());
   auto grad = HeadCrossEntropyGradOp::create(
       b, getLoc(), getInput().getType(), getWeight().getType(), getInput(),
-      getWeight(), getTargets(), getIgnoreIndexAttr(), scale);
-  return SmallVector<Value>{grad.getInputGrad(), grad.getWeightGrad(), Value()};
+      getWeight(), getTargets(), getWeights(), getIgnoreIndexAttr(), scale);
+  // No gradient for the targets or the selection's weights.
+  SmallVector<Value> grads{grad.getInputGrad(), grad.getWeightGrad(), Value()};
+  if (getWeights())
+    grads.push_back(Value());
+  return grads;
 }
 
 VJP GatherOp::buildVJP(OpBuilder &b, ValueRange cotangents) {

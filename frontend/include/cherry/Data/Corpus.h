@@ -193,6 +193,10 @@ std::string readFile(const std::string &path);
 /// Reads a flat little-endian uint16 token file.
 std::vector<uint16_t> readTokenFile(const std::string &path);
 
+/// The "counts" array of a token_counts.json (cherry-data prepare); throws
+/// DataError naming the file when it is missing or malformed.
+std::vector<uint64_t> readTokenCounts(const std::string &path);
+
 /// The little-endian bytes of `tokens`.
 std::string tokenFileBytes(const std::vector<uint16_t> &tokens);
 

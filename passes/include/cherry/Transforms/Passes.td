@@ -195,22 +195,36 @@ def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
   let description = [{
     Replaces the cross-entropy of `function` by `cherry.sgt_select` (the
     `k = round(ratio * seq)` supervised positions of each sequence, at least
-    1, chosen by `policy`) and `cherry.selective_cross_entropy` over those
-    positions. The `score` policy reads a per-token score table, the
-    non-trainable parameter `@sgt.scores` (created here, filled at run time
-    from the corpus statistics). A ratio outside (0, 1] or an unknown policy
-    is an error.
+    1, chosen by `policy`, with their loss weights) and the weighted
+    `cherry.selective_cross_entropy` over those positions. Policies:
+    - `surprisal` (default): positions drawn with probability proportional
+      to their target's unigram surprisal, weighted by 1/probability so the
+      loss stays an unbiased estimate of the all-token loss;
+    - `random`: uniform positions, the control;
+    - `topk-surprisal`: the `k` rarest targets of each sequence, unweighted
+      (`score` policy); it pulls the output prior onto rare tokens and the
+      unsupervised tokens' loss collapses (kept for the ablation);
+    - `loss-topk`: the `k` positions of highest current loss; it needs every
+      position's loss, so the full head runs forward (not backward) for the
+      selection;
+    - `mask`: positions marked by a per-token mask from the data pipeline,
+      a new `sgt_mask` argument (`i32 [batch, seq]`) of the function;
+    - `uniform`: evenly spaced positions.
+    `surprisal` and `topk-surprisal` read the per-token table `@sgt.scores`,
+    a non-trainable parameter created here and filled at run time from the
+    corpus statistics. A ratio outside (0, 1] or an unknown policy is an
+    error.
 
     Example: `cherry-opt model.mlir --cherry-sgt="ratio=0.15 policy=random"`
   }];
   let options = [
     Option<"ratio", "ratio", "double", /*default=*/"0.15",
            "Fraction of the positions that carry a loss, in (0, 1]">,
-    Option<"policy", "policy", "std::string", /*default=*/"\"random\"",
-           "random, uniform, score, or topk-surprisal (score with the "
-           "surprisal table cherry-run train --sgt-stats fills)">,
+    Option<"policy", "policy", "std::string", /*default=*/"\"surprisal\"",
+           "surprisal, random, topk-surprisal, loss-topk, mask, uniform or "
+           "score">,
     Option<"seed", "seed", "int64_t", /*default=*/"0",
-           "Seed of the random policy">,
+           "Seed of the random draws (surprisal, random, mask)">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "Function whose loss becomes selective">,
     Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
@@ -222,11 +236,14 @@ def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
 def CherrySgtSparsifyPass : Pass<"cherry-sgt-sparsify", "::mlir::ModuleOp"> {
   let summary = "Run the LM head and softmax on the selected positions only";
   let description = [{
-    Rewrites `selective_cross_entropy(linear(h, w), targets, positions)`
-    into `cross_entropy(linear(gather(h, positions), w),
-    gather(targets, positions))`: the head's matmul and the softmax run on
-    the `k` selected rows of each sequence instead of all `seq`, forward and
-    (after `cherry-autodiff`) backward. The cost report shows the saving.
+    Rewrites `selective_cross_entropy(linear(h, w), targets, positions,
+    weights)` into `cross_entropy(linear(gather(h, positions), w),
+    gather(targets, positions)) weights(weights)`: the head's matmul and the
+    softmax run on the `k` selected rows of each sequence instead of all
+    `seq`, forward and (after `cherry-autodiff`) backward. When the full
+    logits have another user (the `loss-topk` selection reads every
+    position's loss), the full head stays for that user, forward only. The
+    cost report shows the saving.
   }];
 }
 

@@ -168,6 +168,16 @@ Status headCrossEntropyGrad(const float *h, const float *w,
                             float *dw, int64_t rows, int64_t vocab, int64_t dim,
                             int64_t ignoreIndex, bool accumulateDw);
 
+/// Gradient of L = dloss * sum_r weights[r] * loss_r (the weighted head
+/// loss of a selection): dh overwritten, dw overwritten. Rows of weight 0
+/// contribute nothing and their targets are not read. Fails naming the row
+/// on a target outside [0, vocab) of a weighted row or a non-finite weight.
+Status headCrossEntropyWeightedGrad(const float *h, const float *w,
+                                    const int32_t *targets,
+                                    const float *weights, float dloss,
+                                    float *dh, float *dw, int64_t rows,
+                                    int64_t vocab, int64_t dim);
+
 //===----------------------------------------------------------------------===//
 // Optimizers (PyTorch semantics), over a flat span of parameters
 //===----------------------------------------------------------------------===//

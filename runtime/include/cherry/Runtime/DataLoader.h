@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cherry::runtime {
 
@@ -73,6 +74,25 @@ private:
   TokenFile file_;
   int64_t batch_ = 0;
   int64_t seq_ = 0;
+};
+
+/// A per-token mask for the `mask` selection policy: one byte per token of
+/// a token file, 0 or 1 (1: the token, as a target, is supervised). Byte i
+/// belongs to token i, so batch k's targets [b, t] are masked by bytes
+/// k*B*T + b*T + t + 1, like the tokens themselves.
+class MaskFile {
+public:
+  /// Reads `path` and checks it against `tokens`: one byte per token, each
+  /// 0 or 1. Fails with one line naming the file and the first bad byte.
+  static Status open(const std::string &path, const TokenFile &tokens,
+                     MaskFile &out);
+
+  /// The mask of the targets of batch k of `loader` as int32 [B, T].
+  Status read(const DataLoader &loader, int64_t k, int32_t *mask) const;
+
+private:
+  std::string path_;
+  std::vector<uint8_t> bytes_;
 };
 
 } // namespace cherry::runtime

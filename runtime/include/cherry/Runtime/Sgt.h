@@ -3,7 +3,8 @@
 // The selection policies of selective ground-truth token training, shared
 // by the selection kernels (what a training step supervises) and by
 // `cherry-run eval` (which reports the loss on selected and unselected
-// positions separately). Positions come back in increasing order per row.
+// positions separately). Positions come back in increasing order per row,
+// with a weight per selected slot: the selective loss is sum weight * loss.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,9 @@ namespace cherry::runtime::sgt {
 /// k = round(ratio * seq), at least 1 and at most seq (as cherry-sgt).
 int64_t selectedCount(double ratio, int64_t seq);
 
+/// Every slot weighs 1 / (batch k): the weighted loss is the selected mean.
+void equalWeights(int64_t batch, int64_t k, float *weights);
+
 /// Evenly spaced: floor((2j + 1) seq / (2k)) for j < k.
 void selectUniform(int64_t batch, int64_t seq, int64_t k, int32_t *positions);
 
@@ -31,6 +35,37 @@ Status selectByScore(const int32_t *targets, const float *scores, int64_t batch,
 /// (seed, step, row): the same arguments give the same positions anywhere.
 void selectRandom(uint64_t seed, uint64_t step, int64_t batch, int64_t seq,
                   int64_t k, int32_t *positions);
+
+/// Surprisal sampling: position t of a row is included with probability
+/// pi_t = min(1, c * scores[target_t]), c chosen so that the pi of a row sum
+/// to k; exactly k positions per row by systematic sampling over a random
+/// order seeded by (seed, step, row). weights = 1 / (batch seq pi_t), so
+/// the weighted loss is an unbiased estimate of the mean loss over all
+/// batch * seq positions. Fails on a target outside [0, vocab) or a negative
+/// or non-finite score.
+Status selectSurprisal(const int32_t *targets, const float *scores,
+                       int64_t vocab, uint64_t seed, uint64_t step,
+                       int64_t batch, int64_t seq, int64_t k,
+                       int32_t *positions, float *weights);
+
+/// The inclusion probabilities pi of one row of selectSurprisal.
+void inclusionProbabilities(const float *rowScores, int64_t seq, int64_t k,
+                            double *pi);
+
+/// The k positions of each row with the highest loss, ties to the earlier
+/// position; equal weights.
+void selectLossTopk(const float *losses, int64_t batch, int64_t seq, int64_t k,
+                    int32_t *positions, float *weights);
+
+/// The marked positions (mask 1) of each row, at most k of them: a uniform
+/// subset seeded by (seed, step, row) when a row has more. Row b with m_b
+/// marked keeps n_b = min(m_b, k), each weighing (m_b / n_b) / M (M: the
+/// marked positions of the batch), so the weighted loss estimates the mean
+/// over all marked positions; unused slots get position 0 and weight 0.
+/// Fails naming the row and position of a mask value other than 0 or 1.
+Status selectMask(const int32_t *mask, uint64_t seed, uint64_t step,
+                  int64_t batch, int64_t seq, int64_t k, int32_t *positions,
+                  float *weights);
 
 } // namespace cherry::runtime::sgt
 

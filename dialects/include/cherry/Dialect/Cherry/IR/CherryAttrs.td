@@ -83,7 +83,10 @@ def Cherry_SgtPolicy : I32EnumAttr<"SgtPolicy",
     "how cherry.sgt_select picks the supervised positions", [
       I32EnumAttrCase<"score", 0>,
       I32EnumAttrCase<"random", 1>,
-      I32EnumAttrCase<"uniform", 2>
+      I32EnumAttrCase<"uniform", 2>,
+      I32EnumAttrCase<"surprisal", 3>,
+      I32EnumAttrCase<"loss_topk", 4>,
+      I32EnumAttrCase<"mask", 5>
     ]> {
   let cppNamespace = "::mlir::cherry";
 }

@@ -286,16 +286,23 @@ def Cherry_CrossEntropyOp : Cherry_Op<"cross_entropy", [
     without its last dimension. Positions whose target equals
     `ignore_index` do not count. The result is an f32 scalar.
 
+    With `weights` (f32, the shape of `targets`) the result is instead
+    `sum(weights * loss)` over the positions; a position of weight 0 does
+    not count and its target is not read. This is the loss of a weighted
+    selection (`cherry.sgt_select`), whose weights say what it estimates.
+
     ```mlir
     %loss = cherry.cross_entropy %logits, %targets
         : tensor<2x16x256xf32>, tensor<2x16xi32>
     ```
   }];
   let arguments = (ins Cherry_FloatTensor:$logits, Cherry_IndexTensor:$targets,
+                       Optional<Cherry_FloatTensor>:$weights,
                        DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
   let results = (outs Cherry_Loss:$loss);
   let assemblyFormat = [{
-    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets)
+    $logits `,` $targets (`weights` `(` $weights^ `:` type($weights) `)`)?
+    attr-dict `:` type($logits) `,` type($targets)
   }];
   let hasVerifier = 1;
 }
@@ -309,6 +316,7 @@ def Cherry_HeadCrossEntropyOp : Cherry_Op<"head_cross_entropy", [
     embedding table). The logits are never a value of the program, so no
     pass can make them live: the kernel computes them a tile at a time, and
     so does the gradient. `cherry-fuse-head` forms it from the unfused pair.
+    `weights`, when present, weigh each position as in `cherry.cross_entropy`.
 
     ```mlir
     %loss = cherry.head_cross_entropy %h, %w, %targets
@@ -317,11 +325,13 @@ def Cherry_HeadCrossEntropyOp : Cherry_Op<"head_cross_entropy", [
   }];
   let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
                        Cherry_IndexTensor:$targets,
+                       Optional<Cherry_FloatTensor>:$weights,
                        DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
   let results = (outs Cherry_Loss:$loss);
   let assemblyFormat = [{
-    $input `,` $weight `,` $targets attr-dict `:` type($input) `,`
-    type($weight) `,` type($targets)
+    $input `,` $weight `,` $targets
+    (`weights` `(` $weights^ `:` type($weights) `)`)? attr-dict `:`
+    type($input) `,` type($weight) `,` type($targets)
   }];
   let hasVerifier = 1;
 }
@@ -504,6 +514,9 @@ def Cherry_HeadCrossEntropyGradOp : Cherry_GradOp<"head_cross_entropy_grad", [
     (count: the non-ignored positions), returns `(dh, dweight) =
     (dlogits · w, dlogitsᵀ · h)`, recomputing the logits a tile at a time.
     `scale` is the loss's own cotangent (1 for the loss being minimized).
+    With `weights`, each row's `dlogits` is `(softmax - onehot) · scale ·
+    weight` instead (the gradient of the weighted loss; no gradient flows to
+    the weights, which come from a selection).
 
     ```mlir
     %dh, %dw = cherry.head_cross_entropy_grad %h, %w, %targets {scale = 1.0 : f64}
@@ -512,13 +525,15 @@ def Cherry_HeadCrossEntropyGradOp : Cherry_GradOp<"head_cross_entropy_grad", [
   }];
   let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
                        Cherry_IndexTensor:$targets,
+                       Optional<Cherry_FloatTensor>:$weights,
                        DefaultValuedAttr<I64Attr, "-100">:$ignore_index,
                        DefaultValuedAttr<F64Attr, "1.0">:$scale);
   let results = (outs Cherry_FloatTensor:$input_grad,
                       Cherry_FloatTensor:$weight_grad);
   let assemblyFormat = [{
-    $input `,` $weight `,` $targets attr-dict `:` type($input) `,`
-    type($weight) `,` type($targets)
+    $input `,` $weight `,` $targets
+    (`weights` `(` $weights^ `:` type($weights) `)`)? attr-dict `:`
+    type($input) `,` type($weight) `,` type($targets)
   }];
   let hasVerifier = 1;
 }
@@ -595,39 +610,59 @@ def Cherry_SGDUpdateOp : Cherry_UpdateOp<"sgd_update"> {
 // Selective ground-truth token training
 //===----------------------------------------------------------------------===//
 
-def Cherry_SgtSelectOp : Cherry_Op<"sgt_select", [Pure, Cherry_CostWithBackward]> {
+def Cherry_SgtSelectOp : Cherry_Op<"sgt_select", [Pure, Cherry_CostWithBackward,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "Chooses the supervised target positions of each sequence";
   let description = [{
     Returns, for each row of `targets` (`[batch, seq]`), the `k` positions
-    that carry a loss, in increasing order; `k` is the result's second
-    dimension (the `cherry-sgt` pass sets it from a ratio, e.g. 15%).
-    Policies:
-    - `score`: the `k` positions whose target token has the highest score in
-      the per-vocabulary `scores` table (e.g. negative log-frequency, so rare
-      and content tokens win); ties go to the earlier position.
-    - `random`: `k` positions drawn without replacement, seeded by `seed`
-      and the step.
-    - `uniform`: evenly spaced positions (a baseline).
+    that carry a loss, in increasing order, and a weight per position; `k`
+    is the results' second dimension (the `cherry-sgt` pass sets it from a
+    ratio, e.g. 15%). The selective loss is `sum(weights * loss)` over the
+    selected positions, so the weights say what it estimates. Policies:
+    - `surprisal`: each position is included with probability `pi`
+      proportional to its target's score in the per-vocabulary `scores`
+      table (the unigram surprisal `-log p`; capped at 1, `k` in total per
+      row), exactly `k` per row by systematic sampling over a random order
+      seeded by `seed` and the step. Weights `1 / (batch * seq * pi)` make
+      the loss an unbiased estimate of the all-token mean loss: the output
+      prior is not pulled toward rare tokens.
+    - `random`: `k` positions drawn uniformly without replacement, seeded by
+      `seed` and the step; equal weights `1 / (batch * k)`.
+    - `score`: the `k` positions whose target has the highest score in
+      `scores`, ties to the earlier position; equal weights. Fed surprisal
+      this is the deterministic rarest-targets selection, which biases the
+      prior toward rare tokens (kept for the ablation).
+    - `loss_topk`: the `k` positions with the highest current loss;
+      `scores` is the `[batch, seq]` per-position loss
+      (`cherry.token_cross_entropy`); equal weights.
+    - `mask`: the positions marked 1 in `scores`, an i32 `[batch, seq]`
+      mask from the data pipeline; at most `k` per row (a seeded uniform
+      subset of a row with more, weighted up), padding slots weigh 0, and the
+      weights sum to 1: the mean over the marked positions.
+    - `uniform`: evenly spaced positions (a baseline); equal weights.
 
     ```mlir
-    %pos = cherry.sgt_select %targets scores(%s : tensor<256xf32>) policy(score)
-        : tensor<2x16xi32> -> tensor<2x3xi32>
+    %pos, %w = cherry.sgt_select %targets scores(%s : tensor<256xf32>) policy(score)
+        : tensor<2x16xi32> -> tensor<2x3xi32>, tensor<2x3xf32>
     ```
   }];
   let arguments = (ins Cherry_IndexTensor:$targets,
-                       Optional<Cherry_FloatTensor>:$scores,
+                       Optional<AnyStaticShapeTensor>:$scores,
                        Cherry_SgtPolicy:$policy,
                        DefaultValuedAttr<I64Attr, "0">:$seed);
-  let results = (outs Cherry_IndexTensor:$positions);
+  let results = (outs Cherry_IndexTensor:$positions,
+                      Cherry_FloatTensor:$weights);
   let hasCanonicalizeMethod = 1;
   let extraClassDeclaration = [{
-    /// True when every position of each row is selected (k == seq): the
-    /// result is then 0, 1, ..., seq-1 whatever the policy.
+    /// True when every position of each row is selected with equal weights
+    /// (k == seq and an equal-weight policy): the positions are then 0, 1,
+    /// ..., seq-1 whatever the policy.
     bool selectsAll();
   }];
   let assemblyFormat = [{
     $targets (`scores` `(` $scores^ `:` type($scores) `)`)? `policy` `(`
-    $policy `)` attr-dict `:` type($targets) `->` type($positions)
+    $policy `)` attr-dict `:` type($targets) `->` type($positions) `,`
+    type($weights)
   }];
   let hasVerifier = 1;
 }
@@ -657,24 +692,51 @@ def Cherry_GatherOp : Cherry_Op<"gather", [
 
 def Cherry_SelectiveCrossEntropyOp
     : Cherry_Op<"selective_cross_entropy", [Pure, Cherry_Cost]> {
-  let summary = "Mean cross-entropy over the selected positions only";
+  let summary = "Weighted cross-entropy over the selected positions only";
   let description = [{
     Like `cherry.cross_entropy` on `[batch, seq, vocab]` logits, but only the
     positions listed in `positions` (`[batch, k]`, from `cherry.sgt_select`)
-    count. `cherry-sgt-sparsify` rewrites it into `gather` + head +
-    `cross_entropy` so that the head never runs on unselected positions.
+    count, each weighted by `weights` (`[batch, k]`): the loss is
+    `sum(weights * loss[positions])`. `cherry-sgt-sparsify` rewrites it into
+    `gather` + head + weighted `cross_entropy` so that the head never runs
+    on unselected positions.
 
     ```mlir
-    %loss = cherry.selective_cross_entropy %logits, %targets, %pos
-        : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<2x3xi32>
+    %loss = cherry.selective_cross_entropy %logits, %targets, %pos, %w
+        : tensor<2x16x256xf32>, tensor<2x16xi32>, tensor<2x3xi32>, tensor<2x3xf32>
     ```
   }];
   let arguments = (ins Cherry_FloatTensor:$logits, Cherry_IndexTensor:$targets,
-                       Cherry_IndexTensor:$positions);
+                       Cherry_IndexTensor:$positions,
+                       Cherry_FloatTensor:$weights);
   let results = (outs Cherry_Loss:$loss);
   let assemblyFormat = [{
-    $logits `,` $targets `,` $positions attr-dict `:` type($logits) `,`
-    type($targets) `,` type($positions)
+    $logits `,` $targets `,` $positions `,` $weights attr-dict `:`
+    type($logits) `,` type($targets) `,` type($positions) `,` type($weights)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_TokenCrossEntropyOp
+    : Cherry_Op<"token_cross_entropy", [Pure, Cherry_Cost]> {
+  let summary = "Every position's cross-entropy, unreduced";
+  let description = [{
+    `result[b, t] = logsumexp(logits[b, t]) - logits[b, t, targets[b, t]]`
+    (0 where the target is `ignore_index`). It is not differentiable: it
+    feeds decisions, such as the `loss_topk` selection, not losses.
+    Lowered with the head that makes its logits, like `cross_entropy`.
+
+    ```mlir
+    %l = cherry.token_cross_entropy %logits, %targets
+        : tensor<2x16x256xf32>, tensor<2x16xi32> -> tensor<2x16xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$logits, Cherry_IndexTensor:$targets,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->`
+    type($result)
   }];
   let hasVerifier = 1;
 }
