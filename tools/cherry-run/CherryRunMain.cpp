@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <chrono>

@@ -18,6 +18,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <deque>
+
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYLOWERTOKERNELSPASS
 #include "cherry/Transforms/Passes.h.inc"
@@ -573,11 +575,12 @@ struct LowerToKernelsPass
       return signalPassFailure();
     }
     FunctionType type = source.getFunctionType();
-    bool decode = mode == "decode", train = mode == "train";
-    if (!decode && !train && mode != "eval") {
+    bool decode = mode == "decode", train = mode == "train",
+         grad = mode == "grad";
+    if (!decode && !train && !grad && mode != "eval") {
       emitError(source.getLoc())
           << "cherry-lower-to-kernels: mode must be eval, "
-             "train or decode, found '"
+             "train, grad or decode, found '"
           << mode << "'";
       return signalPassFailure();
     }
@@ -593,6 +596,26 @@ struct LowerToKernelsPass
     bool hasMask = train && inputName(2) == "sgt_mask";
     unsigned numInputs = train ? (hasMask ? 4 : 3) : 2,
              numResults = train ? 2 : 1;
+    // grad: (ids, targets, named inputs...) -> (loss, gradients...).
+    if (grad) {
+      numInputs = std::max(2u, type.getNumInputs());
+      numResults = std::max(1u, type.getNumResults());
+      for (unsigned i = 2; i < numInputs; ++i)
+        if (inputName(i).empty()) {
+          emitError(source.getLoc())
+              << "cherry-lower-to-kernels: argument " << i << " of @"
+              << function << " has no cherry.input name";
+          return signalPassFailure();
+        }
+      for (unsigned i = 1; i < numResults; ++i)
+        if (!source.getResultAttrOfType<FlatSymbolRefAttr>(i,
+                                                           "cherry.grad_of")) {
+          emitError(source.getLoc())
+              << "cherry-lower-to-kernels: result " << i << " of @" << function
+              << " is not a gradient (run cherry-autodiff)";
+          return signalPassFailure();
+        }
+    }
     if (type.getNumInputs() != numInputs ||
         type.getNumResults() != numResults) {
       emitError(source.getLoc())
@@ -623,6 +646,7 @@ struct LowerToKernelsPass
     };
     SmallVector<Type> argTypes;
     SmallVector<StringRef> names;
+    std::deque<std::string> gradNames; // storage for the grad.<param> names
     unsigned numOutputs = 1;
     argTypes.push_back(memrefOf(ids));
     names.push_back("ids");
@@ -650,8 +674,26 @@ struct LowerToKernelsPass
         argTypes.push_back(memrefOf(type.getInput(numInputs - 1)));
         names.push_back("hyper");
       }
+      if (grad)
+        for (unsigned i = 2; i < numInputs; ++i) {
+          argTypes.push_back(memrefOf(type.getInput(i)));
+          names.push_back(inputName(i));
+        }
       argTypes.push_back(memrefOf(type.getResult(0)));
       names.push_back("loss");
+      if (grad) {
+        numOutputs = numResults;
+        for (unsigned i = 1; i < numResults; ++i) {
+          argTypes.push_back(memrefOf(type.getResult(i)));
+          gradNames.push_back(
+              ("grad." +
+               source
+                   .getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of")
+                   .getValue())
+                  .str());
+          names.push_back(gradNames.back());
+        }
+      }
       if (train) {
         argTypes.push_back(memrefOf(type.getResult(1)));
         names.push_back("grad_sq_norm");
@@ -661,7 +703,7 @@ struct LowerToKernelsPass
     // Evaluation also returns every position's loss (for per-position
     // metrics) when the loss is the head's cross-entropy on the targets.
     bool perPosition = false;
-    if (!decode && !train) {
+    if (!decode && !train && !grad) {
       Operation *lossOp = ret->getOperand(0).getDefiningOp();
       Value lossTargets = isa_and_nonnull<CrossEntropyOp>(lossOp)
                               ? cast<CrossEntropyOp>(lossOp).getTargets()

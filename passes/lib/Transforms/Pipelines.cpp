@@ -128,18 +128,31 @@ void mlir::cherry::registerCherryPipelines() {
           sgt.cloneTo = "forward_sgt";
           pm.addPass(createCherrySgtPass(sgt));
           pm.addPass(createCherrySgtSparsifyPass());
+          // The gradient of a loss weighted at run time: the coupling of
+          // selected and unselected positions (cherry-run train
+          // --coupling-every).
+          pm.addPass(createCherryWeightLossPass());
         }
         pm.addPass(createCherryFuseHeadPass());
         CherryAutodiffPassOptions autodiff;
         autodiff.function = selective ? "forward_sgt" : "forward";
         autodiff.keepForward = !selective;
         pm.addPass(createCherryAutodiffPass(autodiff));
+        if (selective) {
+          CherryAutodiffPassOptions weighted;
+          weighted.function = "forward_weighted";
+          weighted.name = "grad_step";
+          weighted.keepForward = false;
+          pm.addPass(createCherryAutodiffPass(weighted));
+        }
         CherryOptimizerPassOptions optimizer;
         optimizer.optimizer = options.optimizer;
         pm.addPass(createCherryOptimizerPass(optimizer));
         pm.addPass(createCanonicalizerPass());
         pm.addPass(createCSEPass());
         addLowering(pm, "train_step", "train_step", "train");
+        if (selective)
+          addLowering(pm, "grad_step", "grad_step", "grad");
         addLowering(pm, "forward", "eval_step", "eval");
         addKernelTail(pm, options.report);
       });

@@ -24,6 +24,7 @@
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYSGTPASS
 #define GEN_PASS_DEF_CHERRYSGTSPARSIFYPASS
+#define GEN_PASS_DEF_CHERRYWEIGHTLOSSPASS
 #include "cherry/Transforms/Passes.h.inc"
 } // namespace mlir::cherry
 
@@ -189,6 +190,45 @@ struct SparsifyHead : public OpRewritePattern<SelectiveCrossEntropyOp> {
     if (head->use_empty())
       rewriter.eraseOp(head);
     return success();
+  }
+};
+
+struct WeightLossPass
+    : public mlir::cherry::impl::CherryWeightLossPassBase<WeightLossPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto source = module.lookupSymbol<func::FuncOp>(function);
+    if (!source) {
+      emitError(module.getLoc())
+          << "cherry-weight-loss: no function @" << function;
+      return signalPassFailure();
+    }
+    OpBuilder builder(source);
+    builder.setInsertionPointAfter(source);
+    auto func = cast<func::FuncOp>(builder.clone(*source));
+    func.setName(cloneTo);
+    SmallVector<CrossEntropyOp> losses;
+    func.walk([&](CrossEntropyOp ce) { losses.push_back(ce); });
+    if (losses.size() != 1 || losses.front().getWeights()) {
+      emitError(func.getLoc()) << "cherry-weight-loss: @" << function
+                               << " must have exactly one unweighted "
+                                  "cross_entropy";
+      func.erase();
+      return signalPassFailure();
+    }
+    CrossEntropyOp ce = losses.front();
+    auto targets = cast<RankedTensorType>(ce.getTargets().getType());
+    unsigned index = func.getNumArguments();
+    OpBuilder b(ce);
+    NamedAttribute attr =
+        b.getNamedAttr("cherry.input", b.getStringAttr("token_weights"));
+    if (failed(func.insertArgument(
+            index, RankedTensorType::get(targets.getShape(), b.getF32Type()),
+            b.getDictionaryAttr(attr), ce.getLoc())))
+      return signalPassFailure();
+    ce.getWeightsMutable().assign(func.getArgument(index));
   }
 };
 

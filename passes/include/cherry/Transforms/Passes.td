@@ -94,8 +94,9 @@ def CherryLowerToKernelsPass
            "Keep the tensor-level function">,
     Option<"mode", "mode", "std::string", /*default=*/"\"eval\"",
            "eval: (ids, targets) -> loss; train: (ids, targets, hyper) -> "
-           "(loss, grad_sq_norm); decode: one decoding step over KV caches, "
-           "(ids, position) -> logits">,
+           "(loss, grad_sq_norm); grad: (ids, targets, inputs...) -> (loss, "
+           "gradients...) as outputs loss and grad.<parameter>; decode: one "
+           "decoding step over KV caches, (ids, position) -> logits">,
     Option<"capacity", "capacity", "int64_t", /*default=*/"0",
            "Decode mode: KV cache rows (the longest sequence generated)">,
   ];
@@ -230,6 +231,24 @@ def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
     Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
            "Rewrite a copy of the function under this name and keep the "
            "original (the training pipeline evaluates on all tokens)">,
+  ];
+}
+
+def CherryWeightLossPass : Pass<"cherry-weight-loss", "::mlir::ModuleOp"> {
+  let summary = "Weigh every position's loss by a runtime input";
+  let description = [{
+    Copies `function` to `clone-to` and gives the copy's cross-entropy the
+    weights of a new last argument, `token_weights` (`f32 [batch, seq]`,
+    named for the runtime): the copy's loss is `sum(token_weights * loss)`.
+    After `cherry-autodiff` this is the gradient of any per-position
+    weighting chosen at run time; `cherry-run train --coupling-every` uses it
+    for the gradients of the selected and of the unselected positions.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose loss is weighted">,
+    Option<"cloneTo", "clone-to", "std::string",
+           /*default=*/"\"forward_weighted\"", "Name of the weighted copy">,
   ];
 }
 
