@@ -65,6 +65,8 @@ options:
 const char *const kEvalUsage =
     R"(usage: cherry-run eval MODEL.cherry --data FILE.bin --batches K
                       [--weights PATH] [--seed S] [--threads N] [--json]
+                      [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
+                       [--sgt-stats FILE] [--sgt-mask FILE]]
 
 Runs the executable's eval_step on batches 0 .. K-1 of a uint16 token file
 (batch k reads tokens [k*B*T, k*B*T + B*T + 1), B and T from the shape of
@@ -81,6 +83,15 @@ the throughput (time measured around the K steps only).
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
   --batch B, --seq T    check that the executable was compiled for this
                         shape (it cannot run any other)
+  --sgt-policy P        also report the loss on the positions a selective
+                        training policy selects and on the others
+                        (loss_selected, loss_unselected): surprisal, random,
+                        topk-surprisal, loss-topk, mask or uniform; batch k
+                        draws as training step k + 1 would
+  --sgt-ratio R         its fraction of positions, in (0, 1] (default 0.15)
+  --sgt-seed S          its seed (default 0)
+  --sgt-stats FILE      token_counts.json for surprisal and topk-surprisal
+  --sgt-mask FILE       the mask of --data for the mask policy
   --json                print one JSON object {"loss", "batches", "tokens",
                         "seconds", "tokens_per_s"} instead of a line of text
   -h, --help            show this help
@@ -301,24 +312,37 @@ struct SelectionMetrics {
   double selectedSum = 0, unselectedSum = 0;
   int64_t selectedCount = 0, unselectedCount = 0;
 
-  void add(const int32_t *targets, const float *losses, int64_t batch,
-           int64_t seq, int64_t step) {
+  void add(const int32_t *targets, const float *losses, const int32_t *mask,
+           int64_t batch, int64_t seq, int64_t step) {
     int64_t k = sgt::selectedCount(ratio, seq);
     std::vector<int32_t> positions(batch * k);
+    std::vector<float> weights(batch * k, 1.0f);
+    const auto u = static_cast<uint64_t>(step);
+    const auto vocab = static_cast<int64_t>(scores.size());
     if (policy == "uniform")
       sgt::selectUniform(batch, seq, k, positions.data());
     else if (policy == "random")
-      sgt::selectRandom(seed, static_cast<uint64_t>(step), batch, seq, k,
-                        positions.data());
+      sgt::selectRandom(seed, u, batch, seq, k, positions.data());
+    else if (policy == "loss-topk")
+      sgt::selectLossTopk(losses, batch, seq, k, positions.data(),
+                          weights.data());
+    else if (policy == "mask")
+      check(sgt::selectMask(mask, seed, u, batch, seq, k, positions.data(),
+                            weights.data()),
+            "--sgt-mask: ");
+    else if (policy == "surprisal")
+      check(sgt::selectSurprisal(targets, scores.data(), vocab, seed, u, batch,
+                                 seq, k, positions.data(), weights.data()),
+            "--sgt-policy: ");
     else
-      check(sgt::selectByScore(targets, scores.data(), batch, seq, k,
-                               static_cast<int64_t>(scores.size()),
+      check(sgt::selectByScore(targets, scores.data(), batch, seq, k, vocab,
                                positions.data()),
             "--sgt-policy: ");
     std::vector<char> chosen(batch * seq, 0);
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t j = 0; j < k; ++j)
-        chosen[b * seq + positions[b * k + j]] = 1;
+        if (weights[b * k + j] != 0.0f) // mask padding selects nothing
+          chosen[b * seq + positions[b * k + j]] = 1;
     for (int64_t i = 0; i < batch * seq; ++i) {
       (chosen[i] ? selectedSum : unselectedSum) += losses[i];
       ++(chosen[i] ? selectedCount : unselectedCount);
@@ -340,7 +364,8 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--sgt-policy", true},
                    {"--sgt-ratio", true},
                    {"--sgt-seed", true},
-                   {"--sgt-stats", true}},
+                   {"--sgt-stats", true},
+                   {"--sgt-mask", true}},
                   command);
   if (args.help) {
     writeStdout(kEvalUsage);
@@ -373,10 +398,12 @@ int runEval(const std::vector<std::string> &argv) {
   if (auto policy = args.get("--sgt-policy")) {
     selection.emplace();
     selection->policy = *policy == "topk-surprisal" ? "score" : *policy;
-    if (selection->policy != "random" && selection->policy != "uniform" &&
-        selection->policy != "score")
-      throw RunError("--sgt-policy must be random, uniform, score or "
-                     "topk-surprisal, found '" +
+    static const char *const kPolicies[] = {"surprisal", "random", "score",
+                                            "loss-topk", "mask",   "uniform"};
+    if (std::find(std::begin(kPolicies), std::end(kPolicies),
+                  selection->policy) == std::end(kPolicies))
+      throw RunError("--sgt-policy must be surprisal, random, "
+                     "topk-surprisal, loss-topk, mask or uniform, found '" +
                      *policy + "'");
     if (auto r = args.get("--sgt-ratio")) {
       char *end = nullptr;
@@ -387,9 +414,15 @@ int runEval(const std::vector<std::string> &argv) {
     }
     if (auto s = args.get("--sgt-seed"))
       selection->seed = parseSeed(*s);
-    if (selection->policy == "score" && !args.has("--sgt-stats"))
+    if ((selection->policy == "score" || selection->policy == "surprisal") &&
+        !args.has("--sgt-stats"))
       throw RunError("--sgt-policy " + *policy +
                      " needs --sgt-stats DIR/token_counts.json");
+    if ((selection->policy == "mask") != args.has("--sgt-mask"))
+      throw RunError(selection->policy == "mask"
+                         ? "--sgt-policy mask needs --sgt-mask FILE (the "
+                           "mask of --data)"
+                         : "--sgt-mask applies to --sgt-policy mask only");
   }
 
   ex::Executable exe;
@@ -421,6 +454,12 @@ int runEval(const std::vector<std::string> &argv) {
   // The data before the weights: it is cheaper to find out it is short.
   DataLoader loader;
   check(DataLoader::open(dataPath, eval.batch, eval.seq, batches, loader));
+  MaskFile mask;
+  std::vector<int32_t> maskBatch;
+  if (auto maskPath = args.get("--sgt-mask")) {
+    check(MaskFile::open(*maskPath, loader.file(), mask), "--sgt-mask ");
+    maskBatch.resize(eval.batch * eval.seq);
+  }
   if (threads > 0)
     cpu::setNumThreads(threads);
   loadWeights(program, weightsPath, seed);
@@ -433,7 +472,7 @@ int runEval(const std::vector<std::string> &argv) {
   // Per-position metrics of a selection policy.
   const ex::Buffer *tokenLossBuf = nullptr;
   if (selection) {
-    if (selection->policy == "score") {
+    if (selection->policy == "score" || selection->policy == "surprisal") {
       auto stats = args.get("--sgt-stats");
       if (!stats)
         throw RunError("--sgt-policy " + selection->policy +
@@ -464,8 +503,11 @@ int runEval(const std::vector<std::string> &argv) {
     check(loader.read(k, ids, targets), "batch " + std::to_string(k) + ": ");
     check(program.run(eval.function), "batch " + std::to_string(k) + ": ");
     lossSum += *loss;
+    if (!maskBatch.empty())
+      check(mask.read(loader, k, maskBatch.data()), "--sgt-mask ");
     if (selection)
-      selection->add(targets, tokenLosses, eval.batch, eval.seq, k + 1);
+      selection->add(targets, tokenLosses, maskBatch.data(), eval.batch,
+                     eval.seq, k + 1);
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
