@@ -304,6 +304,55 @@ std::vector<float> loadSurprisal(const std::string &path, int64_t vocab) {
 
 /// Loss on the selected and on the unselected positions, accumulated over
 /// batches (--sgt-policy of eval).
+/// What a selection policy reads besides the targets.
+struct SelectionInputs {
+  const float *scores = nullptr; // surprisal table (score, surprisal)
+  int64_t vocab = 0;
+  const float *losses = nullptr; // per-position losses (loss-topk)
+  const int32_t *mask = nullptr; // the batch's mask (mask)
+};
+
+/// The positions policy `policy` (surprisal, random, score, loss-topk, mask,
+/// uniform) selects in a [batch, seq] batch at training step `step`, k per
+/// row, as a 0/1 map: what the compiled selection kernels choose, from the
+/// same functions (mask padding selects nothing).
+std::vector<char> selectedMap(const std::string &policy, int64_t k,
+                              uint64_t seed, uint64_t step,
+                              const int32_t *targets, const SelectionInputs &in,
+                              int64_t batch, int64_t seq) {
+  std::vector<int32_t> positions(batch * k);
+  std::vector<float> weights(batch * k, 1.0f);
+  if (policy == "uniform")
+    sgt::selectUniform(batch, seq, k, positions.data());
+  else if (policy == "random")
+    sgt::selectRandom(seed, step, batch, seq, k, positions.data());
+  else if (policy == "loss-topk")
+    sgt::selectLossTopk(in.losses, batch, seq, k, positions.data(),
+                        weights.data());
+  else if (policy == "mask")
+    check(sgt::selectMask(in.mask, seed, step, batch, seq, k, positions.data(),
+                          weights.data()),
+          "--sgt-mask: ");
+  else if (policy == "surprisal")
+    check(sgt::selectSurprisal(targets, in.scores, in.vocab, seed, step, batch,
+                               seq, k, positions.data(), weights.data()),
+          "selection: ");
+  else if (policy == "score")
+    check(sgt::selectByScore(targets, in.scores, batch, seq, k, in.vocab,
+                             positions.data()),
+          "selection: ");
+  else
+    throw RunError("unknown selection policy '" + policy + "'");
+  std::vector<char> chosen(batch * seq, 0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < k; ++j)
+      if (weights[b * k + j] != 0.0f)
+        chosen[b * seq + positions[b * k + j]] = 1;
+  return chosen;
+}
+
+/// Loss on the selected and on the unselected positions, accumulated over
+/// batches (--sgt-policy of eval).
 struct SelectionMetrics {
   std::string policy;
   double ratio = 0.15;
@@ -314,35 +363,11 @@ struct SelectionMetrics {
 
   void add(const int32_t *targets, const float *losses, const int32_t *mask,
            int64_t batch, int64_t seq, int64_t step) {
-    int64_t k = sgt::selectedCount(ratio, seq);
-    std::vector<int32_t> positions(batch * k);
-    std::vector<float> weights(batch * k, 1.0f);
-    const auto u = static_cast<uint64_t>(step);
-    const auto vocab = static_cast<int64_t>(scores.size());
-    if (policy == "uniform")
-      sgt::selectUniform(batch, seq, k, positions.data());
-    else if (policy == "random")
-      sgt::selectRandom(seed, u, batch, seq, k, positions.data());
-    else if (policy == "loss-topk")
-      sgt::selectLossTopk(losses, batch, seq, k, positions.data(),
-                          weights.data());
-    else if (policy == "mask")
-      check(sgt::selectMask(mask, seed, u, batch, seq, k, positions.data(),
-                            weights.data()),
-            "--sgt-mask: ");
-    else if (policy == "surprisal")
-      check(sgt::selectSurprisal(targets, scores.data(), vocab, seed, u, batch,
-                                 seq, k, positions.data(), weights.data()),
-            "--sgt-policy: ");
-    else
-      check(sgt::selectByScore(targets, scores.data(), batch, seq, k, vocab,
-                               positions.data()),
-            "--sgt-policy: ");
-    std::vector<char> chosen(batch * seq, 0);
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t j = 0; j < k; ++j)
-        if (weights[b * k + j] != 0.0f) // mask padding selects nothing
-          chosen[b * seq + positions[b * k + j]] = 1;
+    SelectionInputs in{scores.data(), static_cast<int64_t>(scores.size()),
+                       losses, mask};
+    std::vector<char> chosen =
+        selectedMap(policy, sgt::selectedCount(ratio, seq), seed,
+                    static_cast<uint64_t>(step), targets, in, batch, seq);
     for (int64_t i = 0; i < batch * seq; ++i) {
       (chosen[i] ? selectedSum : unselectedSum) += losses[i];
       ++(chosen[i] ? selectedCount : unselectedCount);
