@@ -33,6 +33,26 @@ using namespace mlir::cherry;
 
 namespace {
 
+/// A copy of `func` named `name`, placed after it.
+func::FuncOp cloneFunction(func::FuncOp func, StringRef name) {
+  OpBuilder builder(func);
+  builder.setInsertionPointAfter(func);
+  auto copy = cast<func::FuncOp>(builder.clone(*func));
+  copy.setName(name);
+  return copy;
+}
+
+/// Appends an argument the runtime fills by `name` (`cherry.input`).
+FailureOr<Value> addNamedInput(func::FuncOp func, Type type, StringRef name,
+                               Location loc) {
+  unsigned index = func.getNumArguments();
+  Builder b(func.getContext());
+  NamedAttribute attr = b.getNamedAttr("cherry.input", b.getStringAttr(name));
+  if (failed(func.insertArgument(index, type, b.getDictionaryAttr(attr), loc)))
+    return failure();
+  return func.getArgument(index);
+}
+
 struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
   using Base::Base;
 
@@ -62,14 +82,9 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
       emitError(module.getLoc()) << "cherry-sgt: no function @" << function;
       return signalPassFailure();
     }
-    if (!cloneTo.empty()) {
-      // Rewrite a copy: the original keeps its all-token loss (evaluation).
-      OpBuilder builder(func);
-      builder.setInsertionPointAfter(func);
-      auto copy = cast<func::FuncOp>(builder.clone(*func));
-      copy.setName(cloneTo);
-      func = copy;
-    }
+    // Rewrite a copy: the original keeps its all-token loss (evaluation).
+    if (!cloneTo.empty())
+      func = cloneFunction(func, cloneTo);
     SmallVector<CrossEntropyOp> losses;
     func.walk([&](CrossEntropyOp ce) { losses.push_back(ce); });
     if (losses.size() != 1) {
@@ -127,14 +142,12 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
       break;
     case SgtPolicy::mask: {
       // The data pipeline's mask comes in as a new last argument.
-      unsigned index = func.getNumArguments();
-      auto maskType = RankedTensorType::get(targets.getShape(), b.getI32Type());
-      NamedAttribute attr =
-          b.getNamedAttr("cherry.input", b.getStringAttr("sgt_mask"));
-      if (failed(func.insertArgument(index, maskType, b.getDictionaryAttr(attr),
-                                     ce.getLoc())))
+      FailureOr<Value> mask = addNamedInput(
+          func, RankedTensorType::get(targets.getShape(), b.getI32Type()),
+          "sgt_mask", ce.getLoc());
+      if (failed(mask))
         return signalPassFailure();
-      scores = func.getArgument(index);
+      scores = *mask;
       break;
     }
     default:
@@ -205,10 +218,7 @@ struct WeightLossPass
           << "cherry-weight-loss: no function @" << function;
       return signalPassFailure();
     }
-    OpBuilder builder(source);
-    builder.setInsertionPointAfter(source);
-    auto func = cast<func::FuncOp>(builder.clone(*source));
-    func.setName(cloneTo);
+    func::FuncOp func = cloneFunction(source, cloneTo);
     SmallVector<CrossEntropyOp> losses;
     func.walk([&](CrossEntropyOp ce) { losses.push_back(ce); });
     if (losses.size() != 1 || losses.front().getWeights()) {
@@ -220,15 +230,14 @@ struct WeightLossPass
     }
     CrossEntropyOp ce = losses.front();
     auto targets = cast<RankedTensorType>(ce.getTargets().getType());
-    unsigned index = func.getNumArguments();
-    OpBuilder b(ce);
-    NamedAttribute attr =
-        b.getNamedAttr("cherry.input", b.getStringAttr("token_weights"));
-    if (failed(func.insertArgument(
-            index, RankedTensorType::get(targets.getShape(), b.getF32Type()),
-            b.getDictionaryAttr(attr), ce.getLoc())))
+    FailureOr<Value> weights =
+        addNamedInput(func,
+                      RankedTensorType::get(targets.getShape(),
+                                            Float32Type::get(&getContext())),
+                      "token_weights", ce.getLoc());
+    if (failed(weights))
       return signalPassFailure();
-    ce.getWeightsMutable().assign(func.getArgument(index));
+    ce.getWeightsMutable().assign(*weights);
   }
 };
 

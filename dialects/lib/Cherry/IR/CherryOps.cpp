@@ -309,31 +309,33 @@ static LogicalResult verifyLossWeights(Operation *op, Value weights,
   return success();
 }
 
-LogicalResult CrossEntropyOp::verify() {
-  RankedTensorType logits = tensorType(getLogits());
-  RankedTensorType targets = tensorType(getTargets());
+/// `logits` [..., vocab] and `targets` of its shape without vocab.
+static LogicalResult verifyLogitsAndTargets(Operation *op,
+                                            RankedTensorType logits,
+                                            RankedTensorType targets) {
   if (logits.getRank() < 2)
-    return emitOpError() << "logits must be [..., vocab] with rank >= 2, "
-                            "found "
-                         << logits;
+    return op->emitOpError() << "logits must be [..., vocab] with rank >= 2, "
+                                "found "
+                             << logits;
   if (targets.getShape() != logits.getShape().drop_back())
-    return emitOpError() << "targets " << targets
-                         << " must have the logits' shape without vocab ["
-                         << logits.getShape().drop_back() << "]";
+    return op->emitOpError() << "targets " << targets
+                             << " must have the logits' shape without vocab ["
+                             << logits.getShape().drop_back() << "]";
+  return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  RankedTensorType targets = tensorType(getTargets());
+  if (failed(verifyLogitsAndTargets(*this, tensorType(getLogits()), targets)))
+    return failure();
   return verifyLossWeights(*this, getWeights(), targets);
 }
 
 LogicalResult TokenCrossEntropyOp::verify() {
   RankedTensorType logits = tensorType(getLogits());
   RankedTensorType targets = tensorType(getTargets());
-  if (logits.getRank() < 2)
-    return emitOpError() << "logits must be [..., vocab] with rank >= 2, "
-                            "found "
-                         << logits;
-  if (targets.getShape() != logits.getShape().drop_back())
-    return emitOpError() << "targets " << targets
-                         << " must have the logits' shape without vocab ["
-                         << logits.getShape().drop_back() << "]";
+  if (failed(verifyLogitsAndTargets(*this, logits, targets)))
+    return failure();
   return verifyResultType(*this, tensorType(getResult()), targets.getShape(),
                           logits.getElementType(), "");
 }
