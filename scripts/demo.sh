@@ -2,8 +2,9 @@
 # The main job: builds CHERRY, prepares the default corpus, and takes the tiny
 # preset through the whole flow: import, cost report, compile for training,
 # train on the CPU with a falling loss (checkpoints, metrics, TensorBoard
-# events), evaluate the trained weights on held-out tokens, and generate a
-# sample from them. Also prints the cost report of the paper's 1B/48-layer
+# events), evaluate the trained weights on held-out tokens, train again
+# supervising 15% of the positions (selective training, with its gradient
+# coupling), and generate a sample. Also prints the cost report of the paper's 1B/48-layer
 # model.
 #   bash scripts/demo.sh            (outputs under build/demo)
 set -euo pipefail
@@ -47,6 +48,22 @@ step "Evaluate the trained weights on 8 held-out batches (untrained: ~ ln 2048 =
 "$bin/cherry-translate" --emit-executable "$out/tiny.infer.mlir" -o "$out/tiny.cherry"
 "$bin/cherry-run" eval "$out/tiny.cherry" --weights "$checkpoint" \
   --data "$out/data/val.bin" --batches 8
+
+step "Selective training: supervise 15% of the positions (drawn by surprisal, 1/p-weighted)"
+"$bin/cherry-opt" "$out/tiny.mlir" \
+  --cherry-train="batch=8 seq=128 optimizer=adamw sgt=surprisal sgt-ratio=0.15 report=0" \
+  -o "$out/tiny.sgt.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.sgt.mlir" -o "$out/tiny.sgt.cherry"
+rm -rf "$out/sgt"
+"$bin/cherry-run" train "$out/tiny.sgt.cherry" --data "$out/data/train.bin" \
+  --val "$out/data/val.bin" --steps ${CHERRY_DEMO_STEPS:-300} --seed 1 \
+  --lr 3e-3 --lr-schedule cosine --warmup $(( ${CHERRY_DEMO_STEPS:-300} / 10 )) --min-lr 3e-4 \
+  --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --sgt-stats "$out/data/token_counts.json" \
+  --eval-every 100 --log-every 50 --coupling-every 50 --save "$out/sgt"
+echo "All-token loss after selective training, and on the positions surprisal would select:"
+"$bin/cherry-run" eval "$out/tiny.cherry" --weights "$out/sgt/$(cat "$out/sgt/latest")" \
+  --data "$out/data/val.bin" --batches 8 --sgt-policy surprisal \
+  --sgt-stats "$out/data/token_counts.json"
 
 step "Generate from the trained weights (one decoding step over a 96-token KV cache)"
 "$bin/cherry-opt" "$out/tiny.mlir" --cherry-decode="capacity=96" -o "$out/tiny.decode.mlir"
