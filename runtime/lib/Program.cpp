@@ -224,6 +224,20 @@ const Operands kOperands_sgd{{{"grad", Elem::F32, {"n"}},
                               {"grad_sq_norm", Elem::F32, {}}},
                              {{"param", Elem::F32, {"n"}}},
                              false};
+// Over a list of tensors: the fixed inputs, then one entry standing for
+// every tensor of the list (its size is the slice's) and the outputs of one
+// tensor, each the size of that tensor.
+const Operands kOperands_adamw_multi{
+    {{"hyper", Elem::F32, {"8"}},
+     {"grad_sq_norm", Elem::F32, {}},
+     {"grad", Elem::F32, {}}},
+    {{"param", Elem::F32, {}}, {"m", Elem::F32, {}}, {"v", Elem::F32, {}}},
+    false};
+const Operands kOperands_sgd_multi{{{"hyper", Elem::F32, {"8"}},
+                                    {"grad_sq_norm", Elem::F32, {}},
+                                    {"grad", Elem::F32, {}}},
+                                   {{"param", Elem::F32, {}}},
+                                   false};
 
 // Selective ground-truth token training.
 const Operands kOperands_gather_rows{
@@ -441,11 +455,27 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
   auto plural = [](int n, const char *what) {
     return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
   };
-  if (inst.inputs_size() != spec.inputs)
-    return Status::error(where + ": takes " + plural(spec.inputs, "input") +
+  // A kernel over a list of `count` tensors (negative counts in
+  // Kernels.def) takes -inputs fixed inputs, then the tensors, and -outputs
+  // outputs per tensor.
+  const bool list = spec.inputs < 0;
+  int64_t count = 0;
+  if (list)
+    for (const ex::Attribute &attr : inst.attributes())
+      if (attr.name() == "count")
+        count = attr.i();
+  if (list && (count < 1 || count > (1 << 20)))
+    return Status::error(where + ": attribute 'count' is " +
+                         std::to_string(count) + ", expected 1 to 1048576");
+  const int64_t wantInputs = list ? -spec.inputs + count : spec.inputs;
+  const int64_t wantOutputs = list ? -spec.outputs * count : spec.outputs;
+  if (inst.inputs_size() != wantInputs)
+    return Status::error(where + ": takes " +
+                         plural(static_cast<int>(wantInputs), "input") +
                          ", got " + std::to_string(inst.inputs_size()));
-  if (inst.outputs_size() != spec.outputs)
-    return Status::error(where + ": takes " + plural(spec.outputs, "output") +
+  if (inst.outputs_size() != wantOutputs)
+    return Status::error(where + ": takes " +
+                         plural(static_cast<int>(wantOutputs), "output") +
                          ", got " + std::to_string(inst.outputs_size()));
 
   // Attributes: exactly the kernel's, each once, with the right type.
@@ -506,7 +536,12 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
           std::vector<uint64_t> &bytes) -> Status {
     for (int i = 0; i < slices.size(); ++i) {
       const ex::BufferSlice &slice = slices[i];
-      const Operand &op = ops[i];
+      // In a list kernel the last input stands for every tensor, and the
+      // outputs repeat per tensor.
+      const Operand &op = !list ? ops[i]
+                          : &ops == &spec.operands->inputs
+                              ? ops[std::min<size_t>(i, ops.size() - 1)]
+                              : ops[i % ops.size()];
       std::string what =
           where + ": " + dir + " " + std::to_string(i) + " (" + op.name + ")";
       uint64_t elems = 1;
@@ -523,6 +558,22 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
       uint64_t want = 0;
       if (__builtin_mul_overflow(elems, uint64_t{4}, &want))
         return Status::error(what + ": its size overflows");
+      if (list && op.dims.empty() && std::string(op.name) != "grad_sq_norm") {
+        // A list tensor: its size is its slice's; its outputs match it.
+        const int fixed = -spec.inputs;
+        int64_t tensor = &ops == &spec.operands->inputs
+                             ? i - fixed
+                             : i / static_cast<int64_t>(ops.size());
+        want = &ops == &spec.operands->inputs
+                   ? slice.size_bytes()
+                   : inst.inputs(fixed + static_cast<int>(tensor)).size_bytes();
+        if (want == 0 || want % 4 != 0)
+          return Status::error(what + " of tensor " + str(tensor) + " is " +
+                               str(slice.size_bytes()) +
+                               " bytes, expected a positive multiple of 4");
+        formula = "tensor " + str(tensor);
+        elems = want / 4;
+      }
       if (slice.size_bytes() != want)
         return Status::error(
             what + " is " + str(slice.size_bytes()) + " bytes, expected " +
@@ -558,15 +609,21 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
   // add_rms_norm copies the residual into its sum output first, so that
   // output must stay clear of delta and w.
   const Operands &ops = *spec.operands;
+  auto outName = [&](size_t o) {
+    return ops.outputs[o % ops.outputs.size()].name;
+  };
+  auto inName = [&](size_t i) {
+    return ops.inputs[std::min(i, ops.inputs.size() - 1)].name;
+  };
   bool addRmsNorm = inst.kernel() == "add_rms_norm";
   for (size_t o = 0; o < step.outOffset.size(); ++o) {
-    std::string out = where + ": output " + std::to_string(o) + " (" +
-                      ops.outputs[o].name + ")";
+    std::string out =
+        where + ": output " + std::to_string(o) + " (" + outName(o) + ")";
     for (size_t p = 0; p < o; ++p)
       if (overlaps(step.outOffset[o], step.call.outBytes[o], step.outOffset[p],
                    step.call.outBytes[p]))
         return Status::error(out + " overlaps output " + std::to_string(p) +
-                             " (" + ops.outputs[p].name + ")");
+                             " (" + outName(p) + ")");
     for (size_t i = 0; i < step.inOffset.size(); ++i) {
       if (!overlaps(step.outOffset[o], step.call.outBytes[o], step.inOffset[i],
                     step.call.inBytes[i]))
@@ -578,7 +635,7 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
         allowed = true;
       if (!allowed)
         return Status::error(out + " overlaps input " + std::to_string(i) +
-                             " (" + ops.inputs[i].name + ")");
+                             " (" + inName(i) + ")");
     }
   }
   return Status::success();

@@ -406,6 +406,82 @@ TEST(ProgramRun, DispatchMatchesDirectCalls) {
     EXPECT_EQ(f32(p, rx)[i], rWant[i]);
 }
 
+/// adamw_multi updates every listed tensor in one launch exactly as one
+/// adamw launch per tensor does (decay on the first `decayed`, clipping by
+/// the shared norm), and the loader checks the list's counts and sizes.
+TEST(ProgramRun, FusedAdamWMatchesPerTensorUpdates) {
+  const std::vector<int64_t> sizes = {37, 5000, 3};
+  auto build = [&](bool fused, std::vector<uint32_t> &state) {
+    Builder b;
+    uint32_t hyper = b.buffer(ex::F32, {8});
+    uint32_t sq = b.buffer(ex::F32, {});
+    std::vector<uint32_t> grads, outs;
+    for (int64_t n : sizes) {
+      grads.push_back(b.buffer(ex::F32, {n}));
+      for (int j = 0; j < 3; ++j)
+        outs.push_back(b.buffer(ex::F32, {n}));
+    }
+    if (fused) {
+      std::vector<uint32_t> ins = {hyper, sq};
+      ins.insert(ins.end(), grads.begin(), grads.end());
+      b.inst("f", "adamw_multi", ins, outs,
+             {{"count", static_cast<int64_t>(sizes.size())}, {"decayed", 2}});
+    } else {
+      for (size_t t = 0; t < sizes.size(); ++t)
+        b.inst("f", "adamw", {grads[t], hyper, sq},
+               {outs[3 * t], outs[3 * t + 1], outs[3 * t + 2]},
+               {{"n", sizes[t]}, {"decay", t < 2 ? 1 : 0}});
+    }
+    state = {hyper, sq};
+    state.insert(state.end(), grads.begin(), grads.end());
+    state.insert(state.end(), outs.begin(), outs.end());
+    return b;
+  };
+  std::vector<uint32_t> fusedIds, splitIds;
+  Builder fb = build(true, fusedIds), sb = build(false, splitIds);
+  Program fused = fb.build(), split = sb.build();
+  // The same numbers in both: hyper (lr, betas, eps, wd, step 3, clip 0.5),
+  // a norm that makes the clip bite, random gradients and state.
+  const float hyper[8] = {1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 3, 0.5f, 0};
+  for (Program *p : {&fused, &split}) {
+    const std::vector<uint32_t> &ids = p == &fused ? fusedIds : splitIds;
+    std::memcpy(f32(*p, ids[0]), hyper, sizeof(hyper));
+    *f32(*p, ids[1]) = 4.0f;
+    for (size_t i = 2; i < ids.size(); ++i) {
+      size_t t = i < 2 + sizes.size() ? i - 2 : (i - 2 - sizes.size()) / 3;
+      std::vector<float> v = randomFloats(sizes[t], static_cast<uint32_t>(i));
+      if (i >= 2 + sizes.size() && (i - 2 - sizes.size()) % 3 == 2)
+        for (float &x : v) // second moments are non-negative
+          x = x * x;
+      std::memcpy(f32(*p, ids[i]), v.data(), v.size() * 4);
+    }
+    Status s = p->run("f");
+    ASSERT_TRUE(s.ok()) << s.message;
+  }
+  for (size_t i = 2 + sizes.size(); i < fusedIds.size(); ++i) {
+    size_t t = (i - 2 - sizes.size()) / 3;
+    for (int64_t e = 0; e < sizes[t]; ++e)
+      ASSERT_EQ(f32(fused, fusedIds[i])[e], f32(split, splitIds[i])[e])
+          << "state buffer " << i << " element " << e;
+  }
+
+  // Counts and sizes are checked.
+  Builder bad = build(true, fusedIds);
+  bad.exe.mutable_functions(0)
+      ->mutable_instructions(0)
+      ->mutable_outputs()
+      ->RemoveLast();
+  EXPECT_EQ(bad.error(), "function 'f' instruction 0 (adamw_multi): takes 9 "
+                         "outputs, got 8");
+  Builder mismatch = build(true, fusedIds);
+  mismatch.exe.mutable_functions(0)
+      ->mutable_instructions(0)
+      ->mutable_outputs(3)
+      ->set_size_bytes(8);
+  EXPECT_CONTAINS(mismatch.error(),
+                  "output 3 (param) is 8 bytes, expected 20000");
+}
+
 /// The decoding kernels read the cache position from an i32[1] buffer:
 /// kv_append writes rows position .. position + seq - 1 of each batch,
 /// rope_at rotates at positions position + t, attention_at is causal

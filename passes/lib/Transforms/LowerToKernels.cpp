@@ -130,6 +130,13 @@ private:
   }
   /// Lowers a gradient or optimizer op; sets `handled` when `op` was one.
   LogicalResult lowerGradient(Operation *op);
+  /// The optimizer updates seen so far, lowered together as one launch.
+  SmallVector<Operation *> updates;
+
+public:
+  LogicalResult flushUpdates();
+
+private:
   bool handled = false;
 
   func::FuncOp source;
@@ -336,7 +343,7 @@ LogicalResult Lowering::lower(Operation *op) {
   if (handled)
     return success();
   if (isa<func::ReturnOp>(op))
-    return success();
+    return flushUpdates();
   return op->emitOpError() << "cannot be lowered to kernels yet";
 }
 
@@ -452,18 +459,9 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
               {"accumulate", i ? 1 : 0}});
     return success();
   }
-  if (auto u = dyn_cast<AdamWUpdateOp>(op)) {
-    auto param = [&](FlatSymbolRefAttr sym) -> Value {
-      return ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()), sym);
-    };
-    Value p = param(u.getParamAttr()), m = param(u.getMAttr()),
-          v = param(u.getVAttr());
-    launch(
-        op, "adamw",
-        {buffer(u.getGrad()), buffer(u.getHyper()), buffer(u.getGradSqNorm())},
-        {p, m, v},
-        {{"n", product(tensorOf(u.getGrad()).getShape())},
-         {"decay", u.getDecay() ? 1 : 0}});
+  if (isa<AdamWUpdateOp, SGDUpdateOp>(op)) {
+    // All updates become one launch (flushUpdates, at the return).
+    updates.push_back(op);
     return success();
   }
   if (auto g = dyn_cast<GatherOp>(op)) {
@@ -546,18 +544,55 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
       return success();
     }
   }
-  if (auto u = dyn_cast<SGDUpdateOp>(op)) {
-    Value p = ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()),
-                                  u.getParamAttr());
-    launch(
-        op, "sgd",
-        {buffer(u.getGrad()), buffer(u.getHyper()), buffer(u.getGradSqNorm())},
-        p,
-        {{"n", product(tensorOf(u.getGrad()).getShape())},
-         {"decay", u.getDecay() ? 1 : 0}});
-    return success();
-  }
   handled = false;
+  return success();
+}
+
+LogicalResult Lowering::flushUpdates() {
+  if (updates.empty())
+    return success();
+  // One fused update of every parameter: the decayed ones first.
+  SmallVector<Operation *> ordered;
+  auto decays = [](Operation *op) {
+    if (auto u = dyn_cast<AdamWUpdateOp>(op))
+      return u.getDecay();
+    return cast<SGDUpdateOp>(op).getDecay();
+  };
+  for (bool decayed : {true, false})
+    for (Operation *op : updates)
+      if (decays(op) == decayed)
+        ordered.push_back(op);
+  int64_t numDecayed = llvm::count_if(updates, decays);
+  bool adamw = isa<AdamWUpdateOp>(updates.front());
+  Value hyper, sq;
+  SmallVector<Value> grads, outs;
+  for (Operation *op : ordered) {
+    if (isa<AdamWUpdateOp>(op) != adamw)
+      return op->emitOpError() << "cannot be fused with updates of another "
+                                  "optimizer in one function";
+    auto param = [&](Value grad, FlatSymbolRefAttr sym) -> Value {
+      return ck::ParamOp::create(b, op->getLoc(), memrefFor(grad), sym);
+    };
+    if (auto u = dyn_cast<AdamWUpdateOp>(op)) {
+      hyper = u.getHyper();
+      sq = u.getGradSqNorm();
+      grads.push_back(buffer(u.getGrad()));
+      outs.push_back(param(u.getGrad(), u.getParamAttr()));
+      outs.push_back(param(u.getGrad(), u.getMAttr()));
+      outs.push_back(param(u.getGrad(), u.getVAttr()));
+    } else {
+      auto g = cast<SGDUpdateOp>(op);
+      hyper = g.getHyper();
+      sq = g.getGradSqNorm();
+      grads.push_back(buffer(g.getGrad()));
+      outs.push_back(param(g.getGrad(), g.getParamAttr()));
+    }
+  }
+  SmallVector<Value> ins{buffer(hyper), buffer(sq)};
+  ins.append(grads);
+  launch(updates.front(), adamw ? "adamw_multi" : "sgd_multi", ins, outs,
+         {{"count", int64_t(ordered.size())}, {"decayed", numDecayed}});
+  updates.clear();
   return success();
 }
 

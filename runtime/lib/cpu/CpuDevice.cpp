@@ -275,6 +275,50 @@ Status run_sgd(const KernelCall &s) { // n, decay
   return Status::success();
 }
 
+/// The tensors of an adamw_multi or sgd_multi launch: inputs hyper,
+/// grad_sq_norm, grad_0 .. grad_{count-1}; `perTensor` outputs each
+/// (param, m, v or param); the first `decayed` get weight decay.
+std::vector<cpu::ParamUpdate> listedUpdates(const KernelCall &s,
+                                            int perTensor) {
+  const int64_t count = s.ints[0], decayed = s.ints[1];
+  std::vector<cpu::ParamUpdate> updates(count);
+  for (int64_t t = 0; t < count; ++t) {
+    cpu::ParamUpdate &u = updates[t];
+    u.grad = f32(s.in[2 + t]);
+    u.param = f32(s.out[perTensor * t]);
+    u.m = perTensor > 1 ? f32(s.out[perTensor * t + 1]) : nullptr;
+    u.v = perTensor > 2 ? f32(s.out[perTensor * t + 2]) : nullptr;
+    u.n = static_cast<int64_t>(s.inBytes[2 + t] / sizeof(float));
+    u.decay = t < decayed;
+  }
+  return updates;
+}
+
+/// readHyper for the list kernels, whose hyper and norm come first.
+Status readListHyper(const KernelCall &s, Hyper &h) {
+  KernelCall view;
+  view.in = {nullptr, s.in[0], s.in[1]};
+  view.ints = {0, 1}; // decay read per tensor
+  return readHyper(view, h);
+}
+
+Status run_adamw_multi(const KernelCall &s) { // count, decayed
+  Hyper h;
+  if (Status st = readListHyper(s, h); !st.ok())
+    return st;
+  cpu::adamwMany(listedUpdates(s, 3), h.clip, h.lr, h.beta1, h.beta2, h.eps,
+                 h.weightDecay, h.step);
+  return Status::success();
+}
+
+Status run_sgd_multi(const KernelCall &s) { // count, decayed
+  Hyper h;
+  if (Status st = readListHyper(s, h); !st.ok())
+    return st;
+  cpu::sgdMany(listedUpdates(s, 1), h.clip, h.lr, h.weightDecay);
+  return Status::success();
+}
+
 //===----------------------------------------------------------------------===//
 // Selective ground-truth token training
 //===----------------------------------------------------------------------===//

@@ -901,18 +901,19 @@ void scale(float *x, float factor, int64_t n) {
       n, [&](int64_t i0, int64_t i1) { scaleSpan(x + i0, factor, i1 - i0); });
 }
 
-void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
-           float lr, float beta1, float beta2, float eps, float weightDecay,
-           int64_t step) {
-  // PyTorch computes these in double (Python floats) and rounds each to
-  // float where it meets a float32 tensor.
+namespace {
+
+/// AdamW's scalars for a step: PyTorch computes these in double (Python
+/// floats) and rounds each to float where it meets a float32 tensor.
+AdamWScalars adamwScalars(float lr, float beta1, float beta2, float eps,
+                          float weightDecay, int64_t step) {
   const double lrD = lr, beta1D = beta1, beta2D = beta2;
   const double t = static_cast<double>(step);
   const double bc1 = 1.0 - std::pow(beta1D, t);
   const double bc2 = 1.0 - std::pow(beta2D, t);
   const float lerpWeight = static_cast<float>(1.0 - beta1D);
   const bool fromM = std::abs(lerpWeight) < 0.5f;
-  const AdamWScalars s{
+  return AdamWScalars{
       static_cast<float>(1.0 - lrD * static_cast<double>(weightDecay)),
       fromM ? lerpWeight : lerpWeight - 1.0f,
       fromM,
@@ -921,6 +922,28 @@ void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
       static_cast<float>(std::sqrt(bc2)),
       eps,
       static_cast<float>(-(lrD / bc1))};
+}
+
+/// The (tensor, begin, end) chunks of a list of tensors: one parallel loop
+/// covers all of them.
+struct Chunk {
+  size_t tensor;
+  int64_t i0, i1;
+};
+std::vector<Chunk> chunksOf(const std::vector<ParamUpdate> &updates) {
+  std::vector<Chunk> chunks;
+  for (size_t t = 0; t < updates.size(); ++t)
+    for (int64_t i0 = 0; i0 < updates[t].n; i0 += kElementChunk)
+      chunks.push_back({t, i0, std::min(updates[t].n, i0 + kElementChunk)});
+  return chunks;
+}
+
+} // namespace
+
+void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
+           float lr, float beta1, float beta2, float eps, float weightDecay,
+           int64_t step) {
+  const AdamWScalars s = adamwScalars(lr, beta1, beta2, eps, weightDecay, step);
   forEachChunk(n, [&](int64_t i0, int64_t i1) {
     adamwSpan(param + i0, grad + i0, m + i0, v + i0, i1 - i0, s);
   });
@@ -931,6 +954,39 @@ void sgd(float *param, const float *grad, int64_t n, float lr,
   forEachChunk(n, [&](int64_t i0, int64_t i1) {
     sgdSpan(param + i0, grad + i0, i1 - i0, -lr, weightDecay);
   });
+}
+
+void adamwMany(const std::vector<ParamUpdate> &updates, float gradScale,
+               float lr, float beta1, float beta2, float eps, float weightDecay,
+               int64_t step) {
+  const AdamWScalars decayed =
+      adamwScalars(lr, beta1, beta2, eps, weightDecay, step);
+  const AdamWScalars plain = adamwScalars(lr, beta1, beta2, eps, 0.0f, step);
+  const std::vector<Chunk> chunks = chunksOf(updates);
+  const int nt = threadsFor(static_cast<int64_t>(chunks.size()), 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const ParamUpdate &u = updates[chunks[c].tensor];
+    const int64_t i0 = chunks[c].i0, n = chunks[c].i1 - i0;
+    if (gradScale != 1.0f)
+      scaleSpan(u.grad + i0, gradScale, n);
+    adamwSpan(u.param + i0, u.grad + i0, u.m + i0, u.v + i0, n,
+              u.decay ? decayed : plain);
+  }
+}
+
+void sgdMany(const std::vector<ParamUpdate> &updates, float gradScale, float lr,
+             float weightDecay) {
+  const std::vector<Chunk> chunks = chunksOf(updates);
+  const int nt = threadsFor(static_cast<int64_t>(chunks.size()), 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const ParamUpdate &u = updates[chunks[c].tensor];
+    const int64_t i0 = chunks[c].i0, n = chunks[c].i1 - i0;
+    if (gradScale != 1.0f)
+      scaleSpan(u.grad + i0, gradScale, n);
+    sgdSpan(u.param + i0, u.grad + i0, n, -lr, u.decay ? weightDecay : 0.0f);
+  }
 }
 
 } // namespace cherry::runtime::cpu

@@ -54,3 +54,20 @@ func.func @param_mismatch() {
   %w = cherry_kernel.param @w : memref<5xf32>
   return
 }
+
+// -----
+
+// A kernel over a list of tensors: its counts follow its `count`.
+func.func @list_count(%h: memref<8xf32>, %s: memref<f32>, %g: memref<4xf32>, %p: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.launch' op kernel 'sgd_multi' takes 4 inputs and 2 outputs, found 3 and 1}}
+  cherry_kernel.launch "sgd_multi"(%h, %s, %g : memref<8xf32>, memref<f32>, memref<4xf32>) outs(%p : memref<4xf32>) {count = 2 : i64, decayed = 0 : i64}
+  return
+}
+
+// -----
+
+func.func @list_no_count(%h: memref<8xf32>, %s: memref<f32>, %g: memref<4xf32>, %p: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.launch' op kernel 'sgd_multi' needs a positive integer attribute 'count'}}
+  cherry_kernel.launch "sgd_multi"(%h, %s, %g : memref<8xf32>, memref<f32>, memref<4xf32>) outs(%p : memref<4xf32>) {decayed = 0 : i64}
+  return
+}

@@ -86,12 +86,22 @@ LogicalResult LaunchOp::verify() {
     return emitOpError() << "unknown kernel '" << getKernel()
                          << "' (not in runtime/include/cherry/Runtime/"
                             "Kernels.def)";
-  if (getInputs().size() != kernel->numInputs ||
-      getOutputs().size() != kernel->numOutputs)
+  int64_t wantInputs = kernel->numInputs, wantOutputs = kernel->numOutputs;
+  if (wantInputs < 0) {
+    // A list of `count` tensors after -numInputs fixed inputs.
+    auto count = llvm::dyn_cast_or_null<IntegerAttr>(
+        (*this)->getDiscardableAttr("count"));
+    if (!count || count.getInt() < 1)
+      return emitOpError() << "kernel '" << getKernel()
+                           << "' needs a positive integer attribute 'count'";
+    wantInputs = -wantInputs + count.getInt();
+    wantOutputs = -wantOutputs * count.getInt();
+  }
+  if (int64_t(getInputs().size()) != wantInputs ||
+      int64_t(getOutputs().size()) != wantOutputs)
     return emitOpError() << "kernel '" << getKernel() << "' takes "
-                         << kernel->numInputs << " inputs and "
-                         << kernel->numOutputs << " outputs, found "
-                         << getInputs().size() << " and "
+                         << wantInputs << " inputs and " << wantOutputs
+                         << " outputs, found " << getInputs().size() << " and "
                          << getOutputs().size();
   for (StringRef name : kernel->intAttrs)
     if (!llvm::isa_and_nonnull<IntegerAttr>((*this)->getDiscardableAttr(name)))

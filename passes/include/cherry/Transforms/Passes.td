@@ -73,8 +73,10 @@ def CherryLowerToKernelsPass
     With `mode=train` the function is a training step from
     `cherry-optimizer`: `(%ids, %targets, %hyper, %loss, %grad_sq_norm)`,
     its gradient and update ops lowered to their kernels
-    (`linear_grad_input`, `attention_grad`, ..., `grad_sq_norm`, `adamw`,
-    `sgd`); the updates write the parameter and moment buffers in place.
+    (`linear_grad_input`, `attention_grad`, ..., `grad_sq_norm`); the
+    updates of all parameters become one `adamw_multi` or `sgd_multi` launch
+    (decayed parameters first) that writes the parameter and moment buffers
+    in place.
 
     With `mode=decode` the function is one decoding step instead:
     `(%ids, %position, %logits)` plus two state arguments per attention

@@ -18,6 +18,7 @@
 #include "cherry/Runtime/Status.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace cherry::runtime::cpu {
 
@@ -208,6 +209,26 @@ void adamw(float *param, const float *grad, float *m, float *v, int64_t n,
 /// each step an fma as in ATen's add(alpha=).
 void sgd(float *param, const float *grad, int64_t n, float lr,
          float weightDecay);
+
+/// One tensor of a fused multi-tensor update.
+struct ParamUpdate {
+  float *param;
+  float *grad;
+  float *m, *v; // AdamW's moments (unused by SGD)
+  int64_t n;
+  bool decay; // weight decay applies
+};
+
+/// adamw over all `updates` in one parallel pass, each gradient first scaled
+/// by `gradScale` (clipping) in place: element for element the same as
+/// scale() then adamw() per tensor, with weightDecay only where `decay`.
+void adamwMany(const std::vector<ParamUpdate> &updates, float gradScale,
+               float lr, float beta1, float beta2, float eps, float weightDecay,
+               int64_t step);
+
+/// sgd over all `updates` in one parallel pass, like adamwMany.
+void sgdMany(const std::vector<ParamUpdate> &updates, float gradScale, float lr,
+             float weightDecay);
 
 } // namespace cherry::runtime::cpu
 

@@ -23,8 +23,10 @@ namespace mlir::cherry::kernel {
 /// Kernels.def).
 struct KernelSignature {
   llvm::StringRef name;
-  unsigned numInputs;
-  unsigned numOutputs;
+  /// Negative for a kernel over a list of `count` tensors: -F fixed inputs
+  /// then the tensors, -P outputs per tensor (Kernels.def).
+  int numInputs;
+  int numOutputs;
   llvm::SmallVector<llvm::StringRef> intAttrs;
   llvm::SmallVector<llvm::StringRef> floatAttrs;
 };
