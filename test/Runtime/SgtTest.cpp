@@ -67,8 +67,9 @@ TEST(Sgt, SurprisalDrawsEachPositionWithItsProbabilityAndIsUnbiased) {
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t j = 0; j < k; ++j) {
         int32_t t = positions[b * k + j];
-        if (j > 0)
+        if (j > 0) {
           ASSERT_LT(positions[b * k + j - 1], t) << "increasing, distinct";
+        }
         ++hits[b * seq + t];
         // The weight is 1 / (batch seq pi).
         ASSERT_NEAR(weights[b * k + j], 1.0 / (batch * seq * pi[b * seq + t]),
