@@ -419,6 +419,12 @@ int runEval(const std::vector<std::string> &argv) {
     throw RunError("--weights is empty");
   bool json = args.has("--json");
   // The selection metrics' flags, checked before anything is loaded.
+  if (!args.has("--sgt-policy"))
+    for (const char *flag :
+         {"--sgt-ratio", "--sgt-seed", "--sgt-stats", "--sgt-mask"})
+      if (args.has(flag))
+        throw RunError(std::string(flag) +
+                       " applies to --sgt-policy, which is not given");
   std::optional<SelectionMetrics> selection;
   if (auto policy = args.get("--sgt-policy")) {
     selection.emplace();
