@@ -1,5 +1,6 @@
 // RUN: cherry-opt %s --cherry-sgt="ratio=0.15 policy=random seed=7" | FileCheck %s --check-prefix=SGT
 // RUN: cherry-opt %s --cherry-sgt="ratio=0.15 policy=score" --cherry-sgt-sparsify | FileCheck %s --check-prefix=SPARSE
+// RUN: cherry-opt %s --cherry-sgt="ratio=0.15 policy=score" --cherry-sgt-sparsify="hoist=0" | FileCheck %s --check-prefix=NOHOIST
 // RUN: not cherry-opt %s --cherry-sgt="ratio=0" 2>&1 | FileCheck %s --check-prefix=RATIO
 // RUN: not cherry-opt %s --cherry-sgt="policy=rarest" 2>&1 | FileCheck %s --check-prefix=POLICY
 // RUN: cherry-opt %s --cherry-sgt="ratio=0.15" --cherry-sgt-sparsify | FileCheck %s --check-prefix=SURPRISAL
@@ -12,15 +13,22 @@
 // SGT: return %[[L]]
 
 // The score policy reads the @sgt.scores table; the head then runs on the
-// gathered rows only.
+// gathered rows only, and so does every row-wise op whose only reader is the
+// gather: here the final norm, computed on 3 rows per sequence instead of 20.
 // SPARSE: cherry.param @sgt.scores : tensor<32xf32> init(#cherry.constant<0.000000e+00>) checkpoint("sgt.scores") {trainable = false}
+// SPARSE: %[[E:.*]] = cherry.embedding
 // SPARSE: %[[S:.*]] = cherry.param_ref @sgt.scores : tensor<32xf32>
 // SPARSE: %[[POS:.*]], %[[POSW:.*]] = cherry.sgt_select %arg1 scores(%[[S]] : tensor<32xf32>) policy(score) : tensor<2x20xi32> -> tensor<2x3xi32>, tensor<2x3xf32>
-// SPARSE: %[[H:.*]] = cherry.gather %{{.*}}, %[[POS]] : tensor<2x20x8xf32>, tensor<2x3xi32> -> tensor<2x3x8xf32>
+// SPARSE: %[[G:.*]] = cherry.gather %[[E]], %[[POS]] : tensor<2x20x8xf32>, tensor<2x3xi32> -> tensor<2x3x8xf32>
+// SPARSE: %[[H:.*]] = cherry.rms_norm %[[G]], %{{.*}} : tensor<2x3x8xf32>, tensor<8xf32>
 // SPARSE: %[[T:.*]] = cherry.gather %arg1, %[[POS]] : tensor<2x20xi32>, tensor<2x3xi32> -> tensor<2x3xi32>
 // SPARSE: %[[LOGITS:.*]] = cherry.linear %[[H]], %{{.*}} : tensor<2x3x8xf32>, tensor<32x8xf32> -> tensor<2x3x32xf32>
 // SPARSE: cherry.cross_entropy %[[LOGITS]], %[[T]] weights(%[[POSW]] : tensor<2x3xf32>) : tensor<2x3x32xf32>, tensor<2x3xi32>
 // SPARSE-NOT: selective_cross_entropy
+
+// Without hoisting the gather stays at the head's input.
+// NOHOIST: %[[N:.*]] = cherry.rms_norm %{{.*}}, %{{.*}} : tensor<2x20x8xf32>, tensor<8xf32>
+// NOHOIST: cherry.gather %[[N]], %{{.*}} : tensor<2x20x8xf32>, tensor<2x3xi32> -> tensor<2x3x8xf32>
 
 // The default policy draws by surprisal from the same table, with weights.
 // SURPRISAL: %[[S:.*]] = cherry.param_ref @sgt.scores : tensor<32xf32>

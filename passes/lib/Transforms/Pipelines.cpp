@@ -63,7 +63,8 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
                                              llvm::cl::init("adamw")};
   PassOptions::Option<std::string> sgt{
       *this, "sgt",
-      llvm::cl::desc("Selective training policy: none (default), random, "
+      llvm::cl::desc("Selective training policy: none (default), "
+                     "surprisal, random, topk-surprisal, loss-topk, mask, "
                      "uniform or score"),
       llvm::cl::init("none")};
   PassOptions::Option<double> sgtRatio{
@@ -71,8 +72,13 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::desc("Fraction of supervised positions, in (0, 1]"),
       llvm::cl::init(0.15)};
   PassOptions::Option<int64_t> sgtSeed{
-      *this, "sgt-seed", llvm::cl::desc("Seed of the random policy"),
+      *this, "sgt-seed", llvm::cl::desc("Seed of the random draws"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> sgtHoist{
+      *this, "sgt-hoist",
+      llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
+                     "only (cherry-sgt-sparsify hoist)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -127,7 +133,9 @@ void mlir::cherry::registerCherryPipelines() {
           sgt.seed = options.sgtSeed;
           sgt.cloneTo = "forward_sgt";
           pm.addPass(createCherrySgtPass(sgt));
-          pm.addPass(createCherrySgtSparsifyPass());
+          CherrySgtSparsifyPassOptions sparsify;
+          sparsify.hoist = options.sgtHoist;
+          pm.addPass(createCherrySgtSparsifyPass(sparsify));
           // The gradient of a loss weighted at run time: the coupling of
           // selected and unselected positions (cherry-run train
           // --coupling-every).

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -241,13 +242,100 @@ struct WeightLossPass
   }
 };
 
+/// gather(op(x, ...)) -> op(gather(x), ...) for a row-wise op (each output
+/// row depends on the same row of its row operands only) whose every user
+/// is a gather by the same positions: the op then runs on the selected rows
+/// only, and the full-size op dies. `rowOperands` are the operands indexed
+/// by [batch, seq] rows; the others (weights) are kept.
+struct HoistGather : public OpRewritePattern<GatherOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static SmallVector<unsigned> rowOperands(Operation *op) {
+    if (isa<RMSNormOp, LinearOp>(op))
+      return {0};
+    if (isa<AddOp, SwiGLUOp>(op))
+      return {0, 1};
+    return {};
+  }
+
+  LogicalResult matchAndRewrite(GatherOp gather,
+                                PatternRewriter &rewriter) const override {
+    Operation *def = gather.getInput().getDefiningOp();
+    if (!def || def->getNumResults() != 1 || rowOperands(def).empty())
+      return rewriter.notifyMatchFailure(gather, "not a row-wise op");
+    Value positions = gather.getPositions();
+    SmallVector<GatherOp> users;
+    for (Operation *user : def->getUsers()) {
+      auto g = dyn_cast<GatherOp>(user);
+      if (!g || g.getPositions() != positions ||
+          g.getType() != gather.getType())
+        return rewriter.notifyMatchFailure(gather, "the op is also read in "
+                                                   "full");
+      users.push_back(g);
+    }
+    int64_t k = cast<RankedTensorType>(positions.getType()).getDimSize(1);
+    // The selection comes after the op: the rows are computed where the
+    // first gather was.
+    GatherOp first = users.front();
+    for (GatherOp g : users) {
+      if (g->getBlock() != def->getBlock())
+        return rewriter.notifyMatchFailure(gather, "gathers in other blocks");
+      if (g->isBeforeInBlock(first))
+        first = g;
+    }
+    IRMapping map;
+    rewriter.setInsertionPoint(first);
+    for (unsigned i : rowOperands(def)) {
+      Value v = def->getOperand(i);
+      auto t = cast<RankedTensorType>(v.getType());
+      if (t.getRank() < 2)
+        return rewriter.notifyMatchFailure(gather, "operand is not rows");
+      SmallVector<int64_t> shape(t.getShape());
+      shape[1] = k;
+      map.map(v,
+              GatherOp::create(rewriter, gather.getLoc(),
+                               RankedTensorType::get(shape, t.getElementType()),
+                               v, positions)
+                  .getResult());
+    }
+    Operation *rows = rewriter.clone(*def, map);
+    rows->getResult(0).setType(gather.getType());
+    for (GatherOp g : users)
+      rewriter.replaceOp(g, rows->getResults());
+    rewriter.eraseOp(def);
+    return success();
+  }
+};
+
 struct SgtSparsifyPass
     : public mlir::cherry::impl::CherrySgtSparsifyPassBase<SgtSparsifyPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<SparsifyHead>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    if (hoist)
+      patterns.add<HoistGather>(&getContext());
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    // A decoder layer read only through gathers (the last one, once the
+    // final norm moved) is inlined so the gathers can move into it.
+    for (int round = 0; round < 4; ++round) {
+      if (failed(applyPatternsGreedily(getOperation(), frozen)))
+        return signalPassFailure();
+      if (!hoist)
+        return;
+      SmallVector<DecoderLayerOp> inlined;
+      getOperation().walk([&](DecoderLayerOp layer) {
+        if (!layer->use_empty() &&
+            llvm::all_of(layer->getUsers(),
+                         [](Operation *u) { return isa<GatherOp>(u); }))
+          inlined.push_back(layer);
+      });
+      if (inlined.empty())
+        return;
+      for (DecoderLayerOp layer : inlined)
+        inlineDecoderLayer(layer);
+    }
   }
 };
 

@@ -3,6 +3,7 @@
 #ifndef CHERRY_TRANSFORMS_PASSES_H
 #define CHERRY_TRANSFORMS_PASSES_H
 
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -19,6 +20,10 @@ enum class CostReportFormat { Text, Json };
 
 #define GEN_PASS_REGISTRATION
 #include "cherry/Transforms/Passes.h.inc"
+
+/// Moves the body of `layer` into the enclosing block: the layer's result
+/// becomes the value its body yields.
+void inlineDecoderLayer(DecoderLayerOp layer);
 
 /// Registers the named pipelines (`--cherry-report`, ...).
 void registerCherryPipelines();

@@ -263,9 +263,21 @@ def CherrySgtSparsifyPass : Pass<"cherry-sgt-sparsify", "::mlir::ModuleOp"> {
     softmax run on the `k` selected rows of each sequence instead of all
     `seq`, forward and (after `cherry-autodiff`) backward. When the full
     logits have another user (the `loss-topk` selection reads every
-    position's loss), the full head stays for that user, forward only. The
-    cost report shows the saving.
+    position's loss), the full head stays for that user, forward only.
+
+    With `hoist` (default), the gather then moves up through the row-wise ops
+    (`rms_norm`, `linear`, `add`, `swiglu`) whose every user is the same
+    gather: the final norm, and in the last decoder layer (inlined for it)
+    the MLP, its norm, both residual adds and the attention's output
+    projection run on the `k` selected rows only. It stops at the attention,
+    whose keys and values every later query reads, and at any value that
+    other ops still read in full, so nothing is computed twice. The cost
+    report shows the saving.
   }];
+  let options = [
+    Option<"hoist", "hoist", "bool", /*default=*/"true",
+           "Move the gather up through the last layer's row-wise ops">,
+  ];
 }
 
 #endif // CHERRY_TRANSFORMS_PASSES_TD
