@@ -956,37 +956,47 @@ void sgd(float *param, const float *grad, int64_t n, float lr,
   });
 }
 
+namespace {
+
+/// Runs body(update, i0, n) on every chunk of every tensor of `updates`, in
+/// one parallel loop, each gradient chunk first scaled by `gradScale`.
+template <typename Body>
+void forEachUpdateChunk(const std::vector<ParamUpdate> &updates,
+                        float gradScale, Body body) {
+  const std::vector<Chunk> chunks = chunksOf(updates);
+  const int nt = threadsFor(static_cast<int64_t>(chunks.size()), 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const ParamUpdate &u = updates[chunks[c].tensor];
+    const int64_t i0 = chunks[c].i0, n = chunks[c].i1 - i0;
+    if (gradScale != 1.0f)
+      scaleSpan(u.grad + i0, gradScale, n);
+    body(u, i0, n);
+  }
+}
+
+} // namespace
+
 void adamwMany(const std::vector<ParamUpdate> &updates, float gradScale,
                float lr, float beta1, float beta2, float eps, float weightDecay,
                int64_t step) {
   const AdamWScalars decayed =
       adamwScalars(lr, beta1, beta2, eps, weightDecay, step);
   const AdamWScalars plain = adamwScalars(lr, beta1, beta2, eps, 0.0f, step);
-  const std::vector<Chunk> chunks = chunksOf(updates);
-  const int nt = threadsFor(static_cast<int64_t>(chunks.size()), 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const ParamUpdate &u = updates[chunks[c].tensor];
-    const int64_t i0 = chunks[c].i0, n = chunks[c].i1 - i0;
-    if (gradScale != 1.0f)
-      scaleSpan(u.grad + i0, gradScale, n);
-    adamwSpan(u.param + i0, u.grad + i0, u.m + i0, u.v + i0, n,
-              u.decay ? decayed : plain);
-  }
+  forEachUpdateChunk(updates, gradScale,
+                     [&](const ParamUpdate &u, int64_t i0, int64_t n) {
+                       adamwSpan(u.param + i0, u.grad + i0, u.m + i0, u.v + i0,
+                                 n, u.decay ? decayed : plain);
+                     });
 }
 
 void sgdMany(const std::vector<ParamUpdate> &updates, float gradScale, float lr,
              float weightDecay) {
-  const std::vector<Chunk> chunks = chunksOf(updates);
-  const int nt = threadsFor(static_cast<int64_t>(chunks.size()), 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const ParamUpdate &u = updates[chunks[c].tensor];
-    const int64_t i0 = chunks[c].i0, n = chunks[c].i1 - i0;
-    if (gradScale != 1.0f)
-      scaleSpan(u.grad + i0, gradScale, n);
-    sgdSpan(u.param + i0, u.grad + i0, n, -lr, u.decay ? weightDecay : 0.0f);
-  }
+  forEachUpdateChunk(updates, gradScale,
+                     [&](const ParamUpdate &u, int64_t i0, int64_t n) {
+                       sgdSpan(u.param + i0, u.grad + i0, n, -lr,
+                               u.decay ? weightDecay : 0.0f);
+                     });
 }
 
 } // namespace cherry::runtime::cpu
