@@ -225,18 +225,20 @@ const Operands kOperands_sgd{{{"grad", Elem::F32, {"n"}},
                              {{"param", Elem::F32, {"n"}}},
                              false};
 // Over a list of tensors: the fixed inputs, then one entry standing for
-// every tensor of the list (its size is the slice's) and the outputs of one
-// tensor, each the size of that tensor.
-const Operands kOperands_adamw_multi{
-    {{"hyper", Elem::F32, {"8"}},
-     {"grad_sq_norm", Elem::F32, {}},
-     {"grad", Elem::F32, {}}},
-    {{"param", Elem::F32, {}}, {"m", Elem::F32, {}}, {"v", Elem::F32, {}}},
-    false};
+// every tensor of the list and the outputs of one tensor. A size of
+// kListTensor is the tensor's: its input slice's, which its outputs match.
+const char *const kListTensor = "*";
+const Operands kOperands_adamw_multi{{{"hyper", Elem::F32, {"8"}},
+                                      {"grad_sq_norm", Elem::F32, {}},
+                                      {"grad", Elem::F32, {kListTensor}}},
+                                     {{"param", Elem::F32, {kListTensor}},
+                                      {"m", Elem::F32, {kListTensor}},
+                                      {"v", Elem::F32, {kListTensor}}},
+                                     false};
 const Operands kOperands_sgd_multi{{{"hyper", Elem::F32, {"8"}},
                                     {"grad_sq_norm", Elem::F32, {}},
-                                    {"grad", Elem::F32, {}}},
-                                   {{"param", Elem::F32, {}}},
+                                    {"grad", Elem::F32, {kListTensor}}},
+                                   {{"param", Elem::F32, {kListTensor}}},
                                    false};
 
 // Selective ground-truth token training.
@@ -544,27 +546,15 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
                               : ops[i % ops.size()];
       std::string what =
           where + ": " + dir + " " + std::to_string(i) + " (" + op.name + ")";
-      uint64_t elems = 1;
+      uint64_t elems = 1, want = 0;
       std::string formula;
-      for (const char *dim : op.dims) {
-        // A dimension is an integer attribute's name, or a literal count.
-        uint64_t d = std::isdigit(static_cast<unsigned char>(dim[0]))
-                         ? std::strtoull(dim, nullptr, 10)
-                         : static_cast<uint64_t>(ints.at(dim));
-        if (__builtin_mul_overflow(elems, d, &elems))
-          return Status::error(what + ": its size overflows");
-        formula += (formula.empty() ? "" : "*") + std::string(dim);
-      }
-      uint64_t want = 0;
-      if (__builtin_mul_overflow(elems, uint64_t{4}, &want))
-        return Status::error(what + ": its size overflows");
-      if (list && op.dims.empty() && std::string(op.name) != "grad_sq_norm") {
-        // A list tensor: its size is its slice's; its outputs match it.
+      if (op.dims.size() == 1 && std::strcmp(op.dims[0], kListTensor) == 0) {
+        // A list tensor: its size is its input slice's; outputs match it.
         const int fixed = -spec.inputs;
-        int64_t tensor = &ops == &spec.operands->inputs
-                             ? i - fixed
-                             : i / static_cast<int64_t>(ops.size());
-        want = &ops == &spec.operands->inputs
+        const bool input = &ops == &spec.operands->inputs;
+        const int64_t tensor =
+            input ? i - fixed : i / static_cast<int64_t>(ops.size());
+        want = input
                    ? slice.size_bytes()
                    : inst.inputs(fixed + static_cast<int>(tensor)).size_bytes();
         if (want == 0 || want % 4 != 0)
@@ -573,6 +563,18 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
                                " bytes, expected a positive multiple of 4");
         formula = "tensor " + str(tensor);
         elems = want / 4;
+      } else {
+        for (const char *dim : op.dims) {
+          // A dimension is an integer attribute's name, or a literal count.
+          uint64_t d = std::isdigit(static_cast<unsigned char>(dim[0]))
+                           ? std::strtoull(dim, nullptr, 10)
+                           : static_cast<uint64_t>(ints.at(dim));
+          if (__builtin_mul_overflow(elems, d, &elems))
+            return Status::error(what + ": its size overflows");
+          formula += (formula.empty() ? "" : "*") + std::string(dim);
+        }
+        if (__builtin_mul_overflow(elems, uint64_t{4}, &want))
+          return Status::error(what + ": its size overflows");
       }
       if (slice.size_bytes() != want)
         return Status::error(

@@ -50,6 +50,22 @@ inline int threadsFor(int64_t units, int64_t minUnitsPerThread) {
 /// Elements per piece of an elementwise kernel: 64 KiB of each stream.
 constexpr int64_t kElementChunk = 16384;
 
+/// Runs body(r0, r1) over rows [0, rows) of `rowElems` elements each, in
+/// pieces of about kElementChunk elements (at least one row), on as many
+/// threads as pay.
+template <typename Body>
+void forEachRowChunk(int64_t rows, int64_t rowElems, Body body) {
+  const int64_t rowsPerChunk =
+      std::max<int64_t>(1, kElementChunk / std::max<int64_t>(rowElems, 1));
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * rowsPerChunk;
+    body(r0, std::min(rows, r0 + rowsPerChunk));
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Vectorizable math
 //===----------------------------------------------------------------------===//

@@ -44,13 +44,7 @@ namespace {
 /// Runs body(begin, end) over [0, n) in pieces of kElementChunk elements, on
 /// as many threads as pay.
 template <typename Body> void forEachChunk(int64_t n, Body body) {
-  const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t i0 = c * kElementChunk;
-    body(i0, std::min(n, i0 + kElementChunk));
-  }
+  forEachRowChunk(n, 1, body);
 }
 
 //===----------------------------------------------------------------------===//
@@ -704,17 +698,9 @@ void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
     return;
   std::vector<float> cosT, sinT;
   ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
-  const int64_t rows = batch * seq;
-  const int64_t rowsPerChunk = std::max<int64_t>(
-      1, kElementChunk / std::max<int64_t>(heads * headDim, 1));
-  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-  const int nt = threadsFor(chunks, 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t r0 = c * rowsPerChunk;
-    ropeGradRows(dy, r0, std::min(rows, r0 + rowsPerChunk), seq, heads, headDim,
-                 cosT.data(), sinT.data());
-  }
+  forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
+    ropeGradRows(dy, r0, r1, seq, heads, headDim, cosT.data(), sinT.data());
+  });
 }
 
 void attentionGrad(const float *q, const float *k, const float *v,

@@ -367,30 +367,17 @@ Status embedding(const int32_t *ids, int64_t n, const float *table,
 
 void rmsNorm(const float *x, const float *w, float *y, int64_t rows,
              int64_t dim, float eps) {
-  const int64_t rowsPerChunk =
-      std::max<int64_t>(1, kElementChunk / std::max<int64_t>(dim, 1));
-  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-  const int nt = threadsFor(chunks, 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t r0 = c * rowsPerChunk;
-    rmsNormRows(x + r0 * dim, w, y + r0 * dim,
-                std::min(rowsPerChunk, rows - r0), dim, eps);
-  }
+  forEachRowChunk(rows, dim, [&](int64_t r0, int64_t r1) {
+    rmsNormRows(x + r0 * dim, w, y + r0 * dim, r1 - r0, dim, eps);
+  });
 }
 
 void addRmsNorm(float *residual, const float *delta, const float *w, float *y,
                 int64_t rows, int64_t dim, float eps) {
-  const int64_t rowsPerChunk =
-      std::max<int64_t>(1, kElementChunk / std::max<int64_t>(dim, 1));
-  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-  const int nt = threadsFor(chunks, 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t r0 = c * rowsPerChunk;
+  forEachRowChunk(rows, dim, [&](int64_t r0, int64_t r1) {
     addRmsNormRows(residual + r0 * dim, delta + r0 * dim, w, y + r0 * dim,
-                   std::min(rowsPerChunk, rows - r0), dim, eps);
-  }
+                   r1 - r0, dim, eps);
+  });
 }
 
 void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
@@ -401,17 +388,9 @@ void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
   std::vector<float> cosT, sinT;
   ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
 
-  const int64_t rows = batch * seq;
-  const int64_t rowsPerChunk = std::max<int64_t>(
-      1, kElementChunk / std::max<int64_t>(heads * headDim, 1));
-  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-  const int nt = threadsFor(chunks, 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t r0 = c * rowsPerChunk;
-    ropeRows(x, r0, std::min(rows, r0 + rowsPerChunk), seq, heads, headDim,
-             cosT.data(), sinT.data());
-  }
+  forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
+    ropeRows(x, r0, r1, seq, heads, headDim, cosT.data(), sinT.data());
+  });
 }
 
 void attention(const float *q, const float *k, const float *v, float *out,
