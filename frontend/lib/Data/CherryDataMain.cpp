@@ -396,6 +396,11 @@ int runMask(const std::vector<std::string> &argv) {
   const std::string rule = args.get("--rule").value_or("rare");
   if (rule != "rare" && rule != "random")
     throw DataError("--rule " + rule + ": expected 'rare' or 'random'");
+  if (rule == "random" && args.has("--counts"))
+    throw DataError("--counts applies to --rule rare only");
+  if (rule == "rare" && args.has("--seed"))
+    throw DataError("--seed applies to --rule random only (--rule rare "
+                    "draws nothing)");
   uint64_t seed = 0;
   if (auto text = args.get("--seed"))
     seed = parseUnsigned("--seed", *text, 0, UINT64_MAX);
