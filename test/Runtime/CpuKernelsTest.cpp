@@ -19,7 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "FloatBounds.h"
+
 using namespace cherry::runtime;
+using namespace cherry::test;
 using namespace cherry::runtime::cpu;
 
 namespace {
@@ -62,7 +65,10 @@ void expectClose(const std::vector<float> &got, const std::vector<float> &want,
 
 /// Restores the default thread count when a test ends, pass or fail.
 struct ThreadGuard {
-  ~ThreadGuard() { setNumThreads(0); }
+  ~ThreadGuard() {
+    setNumThreads(0);
+    setDeterministic(false);
+  }
 };
 
 //===----------------------------------------------------------------------===//
@@ -194,18 +200,47 @@ TEST(CpuKernels, LinearMatchesReference) {
   auto x = randomVector(m * k, 1), w = randomVector(n * k, 2);
   std::vector<float> y(m * n, std::nanf(""));
   linear(x.data(), w.data(), y.data(), m, n, k);
-  expectClose(y, refLinear(x, w, m, n, k));
+  std::vector<double> want, bound;
+  productWithBound(x, w, m, n, k, nullptr, want, bound);
+  expectWithinBound(y, want, bound, "y");
 }
 
 TEST(CpuKernels, LinearAccumulateAddsToOutput) {
   const int64_t m = 7, n = 101, k = 37;
   auto x = randomVector(m * k, 3), w = randomVector(n * k, 4);
   auto y = randomVector(m * n, 5);
-  std::vector<double> want = refLinear(x, w, m, n, k);
-  for (int64_t i = 0; i < m * n; ++i)
-    want[i] += y[i];
+  std::vector<double> want, bound;
+  productWithBound(x, w, m, n, k, &y, want, bound);
   linear(x.data(), w.data(), y.data(), m, n, k, /*accumulate=*/true);
-  expectClose(y, want);
+  expectWithinBound(y, want, bound, "y");
+}
+
+/// Shapes whose GEMM is split into parts, in both modes: by rows (many
+/// tokens), by columns (decoding: one row), and in deterministic mode over k
+/// (a long reduction onto a small output, whose partial sums are added
+/// afterwards). The bound holds for any split: it covers every order.
+TEST(CpuKernels, LinearMatchesReferenceWhenSplit) {
+  ThreadGuard guard;
+  setNumThreads(2);
+  for (bool det : {false, true}) {
+    setDeterministic(det);
+    for (auto [m, n, k] : {std::array<int64_t, 3>{517, 300, 250},
+                           std::array<int64_t, 3>{1, 4000, 300},
+                           std::array<int64_t, 3>{40, 48, 4100}}) {
+      for (bool acc : {false, true}) {
+        auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
+        auto y = randomVector(m * n, 8);
+        std::vector<double> want, bound;
+        productWithBound(x, w, m, n, k, acc ? &y : nullptr, want, bound);
+        linear(x.data(), w.data(), y.data(), m, n, k, acc);
+        expectWithinBound(y, want, bound,
+                          "m " + std::to_string(m) + " n " + std::to_string(n) +
+                              " k " + std::to_string(k) +
+                              (acc ? " accumulated" : "") +
+                              (det ? " deterministic" : ""));
+      }
+    }
+  }
 }
 
 TEST(CpuKernels, LinearWithEmptyReductionIsZero) {
@@ -632,15 +667,36 @@ std::vector<std::vector<float>> runAllKernels() {
   return outs;
 }
 
-TEST(CpuKernels, SameResultsOnOneAndTwoThreads) {
+/// The determinism guarantee (docs/Determinism.md), kernel by kernel: in
+/// deterministic mode every output is bit-identical on 1, 2 and 3 threads.
+TEST(CpuKernels, DeterministicModeSameBitsOnAnyThreadCount) {
   ThreadGuard guard;
+  setDeterministic(true);
   setNumThreads(1);
   auto one = runAllKernels();
-  setNumThreads(2);
-  auto two = runAllKernels();
-  ASSERT_EQ(one.size(), two.size());
-  for (size_t i = 0; i < one.size(); ++i)
-    expectClose(two[i], one[i], 1e-6, "kernel output " + std::to_string(i));
+  for (int threads : {2, 3}) {
+    setNumThreads(threads);
+    auto many = runAllKernels();
+    ASSERT_EQ(one.size(), many.size());
+    for (size_t i = 0; i < one.size(); ++i)
+      expectIdentical(many[i], one[i],
+                      "kernel output " + std::to_string(i) + " on " +
+                          std::to_string(threads) + " threads");
+  }
+}
+
+/// Outside deterministic mode: bit-identical for the same thread count.
+TEST(CpuKernels, SameBitsForTheSameThreadCount) {
+  ThreadGuard guard;
+  for (int threads : {1, 2, 3}) {
+    setNumThreads(threads);
+    auto first = runAllKernels(), second = runAllKernels();
+    ASSERT_EQ(first.size(), second.size());
+    for (size_t i = 0; i < first.size(); ++i)
+      expectIdentical(second[i], first[i],
+                      "kernel output " + std::to_string(i) + " on " +
+                          std::to_string(threads) + " threads");
+  }
 }
 
 } // namespace

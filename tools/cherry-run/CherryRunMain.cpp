@@ -59,13 +59,19 @@ commands:
 
 options:
   -h, --help     show this help ('cherry-run <command> --help' for a command)
-  --version      show the version
+  --version      show the version and the CPU code path the kernels take
+
+environment:
+  CHERRY_CPU_VARIANT   force the CPU kernels' instruction set: baseline,
+                       x86-64-v3, x86-64-v4 (default: the best this CPU runs)
+  OPENBLAS_CORETYPE    force OpenBLAS's kernels (e.g. Prescott, Haswell,
+                       SkylakeX)
 )";
 
 const char *const kEvalUsage =
     R"(usage: cherry-run eval MODEL.cherry --data FILE.bin --batches K
-                      [--weights PATH] [--seed S] [--threads N] [--json]
-                      [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
+                      [--weights PATH] [--seed S] [--threads N]
+                      [--deterministic] [--json] [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
                        [--sgt-stats FILE] [--sgt-mask FILE]]
 
 Runs the executable's eval_step on batches 0 .. K-1 of a uint16 token file
@@ -81,6 +87,8 @@ the throughput (time measured around the K steps only).
                         made by their initializers. Default: initialize all
   --seed S              seed of the initializers (default 0)
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
+  --deterministic       the same losses for any --threads on this machine
+                        (docs/Determinism.md); a little slower
   --batch B, --seq T    check that the executable was compiled for this
                         shape (it cannot run any other)
   --sgt-policy P        also report the loss on the positions a selective
@@ -102,7 +110,7 @@ const char *const kGenerateUsage =
                           (--prompt TEXT --tokenizer FILE.model | --prompt-ids IDS)
                           [--max-new-tokens N] [--temperature T] [--top-k K]
                           [--greedy] [--ignore-eos] [--weights PATH] [--seed S]
-                          [--threads N] [--json]
+                          [--threads N] [--deterministic] [--json]
 
 Runs the executable's decode_step (compiled with --cherry-decode, batch 1)
 once per prompt token to fill the KV cache, then once per new token, and
@@ -122,6 +130,7 @@ streams the tokens as they come.
   --weights PATH        weights, as for eval (default: initializers)
   --seed S              seed of the sampler and the initializers (default 0)
   --threads N           CPU threads
+  --deterministic       the same tokens for any --threads on this machine
   --json                print one JSON object {"prompt_ids", "ids", "text",
                         "tokens_per_s"} at the end instead of streaming
   -h, --help            show this help
@@ -384,6 +393,7 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--batches", true},
                    {"--json", false},
                    {"--threads", true},
+                   {"--deterministic", false},
                    {"--batch", true},
                    {"--seq", true},
                    {"--sgt-policy", true},
@@ -493,6 +503,7 @@ int runEval(const std::vector<std::string> &argv) {
   }
   if (threads > 0)
     cpu::setNumThreads(threads);
+  cpu::setDeterministic(args.has("--deterministic"));
   loadWeights(program, weightsPath, seed);
 
   auto *ids = reinterpret_cast<int32_t *>(program.bufferData(eval.ids->id()));
@@ -622,7 +633,8 @@ int runGenerate(const std::vector<std::string> &argv) {
                    {"--greedy", false},
                    {"--ignore-eos", false},
                    {"--json", false},
-                   {"--threads", true}},
+                   {"--threads", true},
+                   {"--deterministic", false}},
                   command);
   if (args.help) {
     writeStdout(kGenerateUsage);
@@ -726,6 +738,7 @@ int runGenerate(const std::vector<std::string> &argv) {
                    std::to_string(vocab));
   if (threads > 0)
     cpu::setNumThreads(threads);
+  cpu::setDeterministic(args.has("--deterministic"));
   loadWeights(program, args.get("--weights"), seed);
 
   auto *ids = reinterpret_cast<int32_t *>(program.bufferData(idsBuf->id()));
@@ -821,9 +834,13 @@ int run(int argc, char **argv, const char *version) {
     return 0;
   }
   if (command == "--version") {
-    writeStdout(std::string("cherry-run version ") + version + "\n");
+    writeStdout(std::string("cherry-run version ") + version + "\n" +
+                cpu::cpuDescription() + "\n");
     return 0;
   }
+  // A bad CHERRY_CPU_VARIANT is refused before any file is read.
+  cpu::CpuVariant variant;
+  check(cpu::requestedCpuVariant(variant));
   if (command == "eval")
     return runEval(rest);
   if (command == "generate")

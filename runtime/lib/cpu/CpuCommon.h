@@ -1,7 +1,7 @@
 //===- CpuCommon.h - Helpers shared by the CPU kernels ----------*- C++ -*-===//
 //
 // Internal to the CPU kernels (CpuKernels.cpp, CpuGradKernels.cpp): the
-// instruction-set clones, thread counts, the vectorizable exp, GEMMs split
+// instruction-set variants, thread counts, the vectorizable exp, GEMMs split
 // over our OpenMP threads, the attention block helpers and the RoPE tables,
 // so that forward and backward kernels share one definition of each (the
 // gradient of rope must use the very angles rope used).
@@ -19,18 +19,55 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
     __GNUC__ >= 12
-// x86-64-v4: AVX-512 F/BW/CD/DQ/VL; x86-64-v3: AVX2, FMA, BMI. The default
-// clone is SSE2, which every x86-64 has.
-#define CHERRY_CPU_CLONES                                                      \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define CHERRY_CPU_MULTIVERSION 1
+#define CHERRY_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
+#define CHERRY_TARGET_V3 __attribute__((target("arch=x86-64-v3")))
 #else
 // Other compilers and targets: one build, for the baseline instruction set.
-#define CHERRY_CPU_CLONES
+#define CHERRY_CPU_MULTIVERSION 0
+#define CHERRY_TARGET_V4
+#define CHERRY_TARGET_V3
 #endif
+
+/// A hot loop is written once, as `nameBody` marked CHERRY_CPU_BODY, and
+/// CHERRY_CPU_DISPATCH(name) after it defines `name`: three copies of the
+/// body, each inlined into a function compiled for one variant (x86-64-v4,
+/// x86-64-v3, baseline; an inlined body takes its caller's instruction set),
+/// and a switch on cpuVariant() between them. Unlike target_clones, whose
+/// choice the loader makes, the variant can be forced (CHERRY_CPU_VARIANT),
+/// so one machine tests every code path it can run. Extra attributes (such
+/// as CHERRY_NO_FP_CONTRACT) go on every copy. The arguments are forwarded,
+/// so references stay references.
+#define CHERRY_CPU_BODY inline __attribute__((always_inline))
+#define CHERRY_CPU_DISPATCH(name, ...)                                         \
+  template <typename... Args>                                                  \
+  CHERRY_TARGET_V4 __VA_ARGS__ auto name##V4(Args &&...args) {                 \
+    return name##Body(std::forward<Args>(args)...);                            \
+  }                                                                            \
+  template <typename... Args>                                                  \
+  CHERRY_TARGET_V3 __VA_ARGS__ auto name##V3(Args &&...args) {                 \
+    return name##Body(std::forward<Args>(args)...);                            \
+  }                                                                            \
+  template <typename... Args>                                                  \
+  __VA_ARGS__ auto name##Baseline(Args &&...args) {                            \
+    return name##Body(std::forward<Args>(args)...);                            \
+  }                                                                            \
+  template <typename... Args> auto name(Args &&...args) {                      \
+    switch (::cherry::runtime::cpu::cpuVariant()) {                            \
+    case ::cherry::runtime::cpu::CpuVariant::V4:                               \
+      return name##V4(std::forward<Args>(args)...);                            \
+    case ::cherry::runtime::cpu::CpuVariant::V3:                               \
+      return name##V3(std::forward<Args>(args)...);                            \
+    case ::cherry::runtime::cpu::CpuVariant::Baseline:                         \
+      break;                                                                   \
+    }                                                                          \
+    return name##Baseline(std::forward<Args>(args)...);                        \
+  }
 
 namespace cherry::runtime::cpu::detail {
 
@@ -123,10 +160,84 @@ inline void gemmSerial(bool transA, bool transB, int64_t m, int64_t n,
               accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
 }
 
-/// gemmSerial on our OpenMP threads: each thread takes a contiguous slice of
-/// the rows of c, or of its columns when there are too few rows to go round
-/// (decoding), and runs single-threaded OpenBLAS on it. No element of c is
-/// split over threads: its sum over k runs in one BLAS call.
+/// Parts of a GEMM in deterministic mode: c is cut into a grid of
+/// rowParts x colParts blocks, and the sum over k into kParts pieces whose
+/// partial products are added in k order. Fixed by the shape alone (never
+/// the thread count), so every element of c goes through the same BLAS calls
+/// on any number of threads. OpenBLAS does not give that by itself: its
+/// per-element summation order depends on where a block starts (on an AVX2
+/// core any row split changes bits; on AVX-512 cores any column split does).
+struct GemmGrid {
+  int64_t rowParts = 1, colParts = 1, kParts = 1;
+  int64_t rowBlock, colBlock, kBlock; // extents of each part but the last
+  int64_t parts() const { return rowParts * colParts * kParts; }
+};
+
+/// At most this many parts: enough for 8 threads. More parts pack the
+/// operands more often (each part packs its rows of a and columns of b).
+constexpr int64_t kGemmMaxParts = 8;
+/// Rows and columns of a block are a multiple of this (whole micro-tiles),
+/// pieces of k at least kGemmMinKBlock.
+constexpr int64_t kGemmAlign = 16;
+constexpr int64_t kGemmMinKBlock = 256;
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t blockOf(int64_t extent, int64_t parts, int64_t align) {
+  return ceilDiv(ceilDiv(extent, parts), align) * align;
+}
+
+/// Splits greedily, one dimension at a time, doubling the part count of the
+/// dimension that adds the least work. Block (i, j) packs its rows of a and
+/// its columns of b, so all blocks pack rowParts * k * n + colParts * m * k
+/// floats: doubling the row parts adds rowParts * k * n, doubling the column
+/// parts colParts * m * k; doubling the k pieces packs nothing more but adds
+/// kParts m x n partials to write and add (2 kParts m n). Stops at
+/// kGemmMaxParts or when a part would fall under kGemmMinMacsPerThread
+/// multiply-adds.
+inline GemmGrid gemmGrid(int64_t m, int64_t n, int64_t k) {
+  GemmGrid g;
+  auto partsOf = [](int64_t extent, int64_t block) {
+    return ceilDiv(extent, block);
+  };
+  for (;;) {
+    g.rowBlock = blockOf(m, g.rowParts, kGemmAlign);
+    g.colBlock = blockOf(n, g.colParts, kGemmAlign);
+    g.kBlock = ceilDiv(k, g.kParts);
+    if (g.parts() * 2 > kGemmMaxParts ||
+        m * n * k / (g.parts() * 2) < kGemmMinMacsPerThread)
+      return g;
+    // Candidates that still cut their dimension in two real pieces.
+    const bool rowOk =
+        partsOf(m, blockOf(m, g.rowParts * 2, kGemmAlign)) == g.rowParts * 2;
+    const bool colOk =
+        partsOf(n, blockOf(n, g.colParts * 2, kGemmAlign)) == g.colParts * 2;
+    const bool kOk = k / (g.kParts * 2) >= kGemmMinKBlock;
+    const int64_t rowCost = g.rowParts * k * n, colCost = g.colParts * m * k,
+                  kCost = 2 * g.kParts * m * n;
+    int64_t best = -1, bestCost = 0;
+    if (rowOk)
+      best = 0, bestCost = rowCost;
+    if (colOk && (best < 0 || colCost < bestCost))
+      best = 1, bestCost = colCost;
+    if (kOk && (best < 0 || kCost < bestCost))
+      best = 2, bestCost = kCost;
+    if (best < 0)
+      return g;
+    (best == 0 ? g.rowParts : best == 1 ? g.colParts : g.kParts) *= 2;
+  }
+}
+
+/// gemmSerial over a GemmGrid on our OpenMP threads (deterministic mode).
+/// k pieces after the first go to scratch partials, added to c in k order.
+void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool accumulate);
+
+/// gemmSerial on our OpenMP threads. In deterministic mode, gridGemm.
+/// Otherwise each thread takes a contiguous slice of the rows of c, or of
+/// its columns when there are too few rows to go round (decoding), and runs
+/// single-threaded OpenBLAS on it: fewer, larger calls, but the bits of c
+/// depend on the thread count.
 inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
                          int64_t k, const float *a, int64_t lda, const float *b,
                          int64_t ldb, float *c, int64_t ldc, bool accumulate) {
@@ -138,19 +249,21 @@ inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
         std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
+  if (deterministic()) {
+    gridGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+    return;
+  }
   const int nt = threadsFor(m * n * k, kGemmMinMacsPerThread);
   if (nt == 1) {
     gemmSerial(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
-  constexpr int64_t kAlign = 16;
-  const bool splitRows = m >= nt * kAlign;
+  const bool splitRows = m >= nt * kGemmAlign;
 #pragma omp parallel num_threads(nt)
   {
     const int64_t team = omp_get_num_threads(), tid = omp_get_thread_num();
     const int64_t extent = splitRows ? m : n;
-    const int64_t per = (extent + team - 1) / team;
-    const int64_t slice = (per + kAlign - 1) / kAlign * kAlign;
+    const int64_t slice = blockOf(extent, team, kGemmAlign);
     const int64_t begin = std::min(extent, tid * slice);
     const int64_t count = std::min(extent, begin + slice) - begin;
     if (count > 0) {

@@ -53,9 +53,9 @@ template <typename Body> void forEachChunk(int64_t n, Body body) {
 
 /// PyTorch: d(silu(g) * u) = (dout * u) * silu'(g), silu'(g) = s (1 + g (1 -
 /// s)) with s = sigmoid(g); du = dout * silu(g), silu computed as in swiglu.
-CHERRY_CPU_CLONES void swigluGradSpan(const float *gate, const float *up,
-                                      const float *dout, float *dgate,
-                                      float *dup, int64_t n) {
+CHERRY_CPU_BODY void swigluGradSpanBody(const float *gate, const float *up,
+                                        const float *dout, float *dgate,
+                                        float *dup, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i], e = expF32(-g);
@@ -65,14 +65,16 @@ CHERRY_CPU_CLONES void swigluGradSpan(const float *gate, const float *up,
     dup[i] = dout[i] * silu;
   }
 }
+CHERRY_CPU_DISPATCH(swigluGradSpan)
 
-CHERRY_CPU_CLONES void scaleSpan(float *x, float factor, int64_t n) {
+CHERRY_CPU_BODY void scaleSpanBody(float *x, float factor, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     x[i] *= factor;
 }
+CHERRY_CPU_DISPATCH(scaleSpan)
 
-CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
+CHERRY_CPU_BODY double squaredNormSpanBody(const float *x, int64_t n) {
   double sum = 0.0;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < n; ++i) {
@@ -81,6 +83,7 @@ CHERRY_CPU_CLONES double squaredNormSpan(const float *x, int64_t n) {
   }
   return sum;
 }
+CHERRY_CPU_DISPATCH(squaredNormSpan)
 
 //===----------------------------------------------------------------------===//
 // Optimizers (cloned)
@@ -158,9 +161,9 @@ struct AdamWScalars {
 ///   exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
 ///   denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
 ///   param.addcdiv_(exp_avg, denom, value=-step_size)  p + (-s * m) / denom
-CHERRY_CPU_CLONES CHERRY_NO_FP_CONTRACT void
-adamwSpan(float *param, const float *grad, float *m, float *v, int64_t n,
-          const AdamWScalars &s) {
+CHERRY_CPU_BODY CHERRY_NO_FP_CONTRACT void
+adamwSpanBody(float *param, const float *grad, float *m, float *v, int64_t n,
+              const AdamWScalars &s) {
   const float decay = s.decay, coeff = s.lerpCoeff, beta2 = s.beta2,
               oneMinusBeta2 = s.oneMinusBeta2, bc2Sqrt = s.bc2Sqrt, eps = s.eps,
               negStepSize = s.negStepSize;
@@ -178,13 +181,14 @@ adamwSpan(float *param, const float *grad, float *m, float *v, int64_t n,
     param[i] = p + negStepSize * mNew / denom;
   }
 }
+CHERRY_CPU_DISPATCH(adamwSpan, CHERRY_NO_FP_CONTRACT)
 
 /// _single_tensor_sgd without momentum: grad.add(param, alpha=wd) then
 /// param.add_(grad, alpha=-lr); ATen's vectorized add with alpha is an fma.
-CHERRY_CPU_CLONES CHERRY_NO_FP_CONTRACT void sgdSpan(float *param,
-                                                     const float *grad,
-                                                     int64_t n, float negLr,
-                                                     float weightDecay) {
+CHERRY_CPU_BODY CHERRY_NO_FP_CONTRACT void sgdSpanBody(float *param,
+                                                       const float *grad,
+                                                       int64_t n, float negLr,
+                                                       float weightDecay) {
   if (weightDecay != 0.0f) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) {
@@ -197,6 +201,7 @@ CHERRY_CPU_CLONES CHERRY_NO_FP_CONTRACT void sgdSpan(float *param,
       param[i] = __builtin_fmaf(grad[i], negLr, param[i]);
   }
 }
+CHERRY_CPU_DISPATCH(sgdSpan, CHERRY_NO_FP_CONTRACT)
 
 //===----------------------------------------------------------------------===//
 // Embedding, RMSNorm, RoPE (cloned)
@@ -204,10 +209,11 @@ CHERRY_CPU_CLONES CHERRY_NO_FP_CONTRACT void sgdSpan(float *param,
 
 /// Table rows [v0, v1): row v (+)= the dy rows of the tokens with id v, in
 /// position order (order[start[v] .. start[v + 1])).
-CHERRY_CPU_CLONES void embeddingGradRows(const float *dy, const int64_t *order,
-                                         const int64_t *start, float *dtable,
-                                         int64_t v0, int64_t v1, int64_t dim,
-                                         bool accumulate) {
+CHERRY_CPU_BODY void embeddingGradRowsBody(const float *dy,
+                                           const int64_t *order,
+                                           const int64_t *start, float *dtable,
+                                           int64_t v0, int64_t v1, int64_t dim,
+                                           bool accumulate) {
   for (int64_t id = v0; id < v1; ++id) {
     float *row = dtable + id * dim;
     if (!accumulate)
@@ -220,15 +226,16 @@ CHERRY_CPU_CLONES void embeddingGradRows(const float *dy, const int64_t *order,
     }
   }
 }
+CHERRY_CPU_DISPATCH(embeddingGradRows)
 
 /// Rows of one chunk: dx (+)= w dy / r - x sum(w dy x) / (dim r^3) with
 /// 1 / r computed as rmsNorm does; dwPartial = sum over the chunk's rows of
 /// dy * (x / r), in row order.
-CHERRY_CPU_CLONES void rmsNormGradRows(const float *x, const float *w,
-                                       const float *dy, float *dx,
-                                       float *dwPartial, int64_t rows,
-                                       int64_t dim, float eps,
-                                       bool accumulateDx) {
+CHERRY_CPU_BODY void rmsNormGradRowsBody(const float *x, const float *w,
+                                         const float *dy, float *dx,
+                                         float *dwPartial, int64_t rows,
+                                         int64_t dim, float eps,
+                                         bool accumulateDx) {
   std::fill(dwPartial, dwPartial + dim, 0.0f);
   const float invDim = 1.0f / static_cast<float>(dim);
   for (int64_t r = 0; r < rows; ++r) {
@@ -257,11 +264,12 @@ CHERRY_CPU_CLONES void rmsNormGradRows(const float *x, const float *w,
     }
   }
 }
+CHERRY_CPU_DISPATCH(rmsNormGradRows)
 
 /// dst (+)= sum of the `count` rows of partial, added in row order.
-CHERRY_CPU_CLONES void sumRowsInOrder(const float *partial, int64_t count,
-                                      int64_t dim, float *dst,
-                                      bool accumulate) {
+CHERRY_CPU_BODY void sumRowsInOrderBody(const float *partial, int64_t count,
+                                        int64_t dim, float *dst,
+                                        bool accumulate) {
   std::vector<float> total(partial, partial + dim);
   for (int64_t c = 1; c < count; ++c) {
     const float *p = partial + c * dim;
@@ -273,11 +281,13 @@ CHERRY_CPU_CLONES void sumRowsInOrder(const float *partial, int64_t count,
   for (int64_t i = 0; i < dim; ++i)
     dst[i] = accumulate ? dst[i] + total[i] : total[i];
 }
+CHERRY_CPU_DISPATCH(sumRowsInOrder)
 
 /// The transpose of ropeRows' rotation: rotate each pair by -angle.
-CHERRY_CPU_CLONES void ropeGradRows(float *dy, int64_t r0, int64_t r1,
-                                    int64_t seq, int64_t heads, int64_t headDim,
-                                    const float *cosT, const float *sinT) {
+CHERRY_CPU_BODY void ropeGradRowsBody(float *dy, int64_t r0, int64_t r1,
+                                      int64_t seq, int64_t heads,
+                                      int64_t headDim, const float *cosT,
+                                      const float *sinT) {
   const int64_t half = headDim / 2;
   for (int64_t r = r0; r < r1; ++r) {
     const float *c = cosT + (r % seq) * half;
@@ -295,6 +305,7 @@ CHERRY_CPU_CLONES void ropeGradRows(float *dy, int64_t r0, int64_t r1,
     }
   }
 }
+CHERRY_CPU_DISPATCH(ropeGradRows)
 
 //===----------------------------------------------------------------------===//
 // Attention backward (cloned block kernels)
@@ -371,11 +382,11 @@ inline void accumulateBlock(const float *p, const int64_t *cols, int64_t n,
 /// row's scaled scores (recomputed as the forward does, online over key
 /// blocks) and D = rowsum(dout * o). q, o, dout point at row t0 of the head,
 /// k at row 0 of its kv head; lse and dsum at entry t0.
-CHERRY_CPU_CLONES void attentionRowStats(const AttentionGradShape &s,
-                                         const float *q, const float *k,
-                                         const float *o, const float *dout,
-                                         int64_t t0, int64_t rows, float *lse,
-                                         float *dsum, float *scratch) {
+CHERRY_CPU_BODY void attentionRowStatsBody(const AttentionGradShape &s,
+                                           const float *q, const float *k,
+                                           const float *o, const float *dout,
+                                           int64_t t0, int64_t rows, float *lse,
+                                           float *dsum, float *scratch) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const int64_t d = s.headDim;
   float *kt = scratch;                 // [d][kGradBlock]
@@ -421,6 +432,7 @@ CHERRY_CPU_CLONES void attentionRowStats(const AttentionGradShape &s,
     dsum[i] = dot;
   }
 }
+CHERRY_CPU_DISPATCH(attentionRowStats)
 
 /// Pass A, the key blocks [j0Begin, j0End) of kv head g of one batch:
 ///   dv_j = sum of P_ij dout_i,  dk_j = sum of dS_ij q_i,
@@ -433,12 +445,12 @@ CHERRY_CPU_CLONES void attentionRowStats(const AttentionGradShape &s,
 /// rows; dS is transposed back for dq. q, dout point at row 0, column 0 of
 /// the batch; k, v, dk, dv and dqPart (laid out as dq; only the heads of kv
 /// head g are written) likewise; lse, dsum at [heads][seq].
-CHERRY_CPU_CLONES void
-attentionGradKeyChunk(const AttentionGradShape &s, const float *q,
-                      const float *k, const float *v, const float *dout,
-                      const float *lse, const float *dsum, float *dk, float *dv,
-                      float *dqPart, int64_t g, int64_t j0Begin, int64_t j0End,
-                      float *scratch) {
+CHERRY_CPU_BODY void
+attentionGradKeyChunkBody(const AttentionGradShape &s, const float *q,
+                          const float *k, const float *v, const float *dout,
+                          const float *lse, const float *dsum, float *dk,
+                          float *dv, float *dqPart, int64_t g, int64_t j0Begin,
+                          int64_t j0End, float *scratch) {
   constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim;
   float *qt = scratch;          // [d][B]
@@ -515,12 +527,13 @@ attentionGradKeyChunk(const AttentionGradShape &s, const float *q,
     }
   }
 }
+CHERRY_CPU_DISPATCH(attentionGradKeyChunk)
 
 /// dq[i] += parts[c][i] for c = 0 .. chunks - 1 in order, over n floats;
 /// the parts are partStride floats apart.
-CHERRY_CPU_CLONES void addDqParts(float *dq, const float *parts,
-                                  int64_t partStride, int64_t chunks,
-                                  int64_t n) {
+CHERRY_CPU_BODY void addDqPartsBody(float *dq, const float *parts,
+                                    int64_t partStride, int64_t chunks,
+                                    int64_t n) {
   for (int64_t c = 0; c < chunks; ++c) {
     const float *pc = parts + c * partStride;
 #pragma omp simd
@@ -528,6 +541,7 @@ CHERRY_CPU_CLONES void addDqParts(float *dq, const float *parts,
       dq[i] += pc[i];
   }
 }
+CHERRY_CPU_DISPATCH(addDqParts)
 
 //===----------------------------------------------------------------------===//
 // Cross-entropy backward (cloned row kernel)
@@ -542,8 +556,8 @@ constexpr int64_t kCeBandMaxRows = 256;
 
 /// A row of logits [vocab] becomes (softmax - onehot(target)) * scale, or
 /// zeros when scale is 0 (an ignored row: its target is not read).
-CHERRY_CPU_CLONES void softmaxGradRow(float *x, int32_t target, int64_t vocab,
-                                      float scale) {
+CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
+                                        float scale) {
   if (scale == 0.0f) {
     std::fill(x, x + vocab, 0.0f);
     return;
@@ -562,6 +576,7 @@ CHERRY_CPU_CLONES void softmaxGradRow(float *x, int32_t target, int64_t vocab,
     x[j] = expF32(x[j] - m) * c;
   x[target] -= scale;
 }
+CHERRY_CPU_DISPATCH(softmaxGradRow)
 
 /// dh = G w and dw (+)= G^T h with G's row r = (softmax - onehot) *
 /// rowScale[r] (zero where rowScale[r] is 0).

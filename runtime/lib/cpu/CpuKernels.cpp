@@ -1,12 +1,12 @@
 //===- CpuKernels.cpp - CPU kernels of the runtime ------------------------===//
 //
-// GEMMs go to OpenBLAS; everything else is our own loops. Each hot loop sits
-// in a function compiled for AVX-512, AVX2+FMA and baseline x86-64 and picked
-// when the library loads (target_clones), and is written so that the
+// GEMMs go to OpenBLAS; everything else is our own loops. Each hot loop is
+// compiled for AVX-512, AVX2+FMA and baseline x86-64, one copy picked per
+// process (CHERRY_CPU_DISPATCH, CpuVariant.cpp), and is written so that the
 // compiler vectorizes it: `omp simd` on reductions (a float sum may only be
 // reassociated with leave) and an exp with no calls or branches. OpenMP
-// parallel regions stay in plain driver functions that call the cloned ones,
-// because a region's outlined body does not inherit the clones' targets.
+// parallel regions stay in plain driver functions that call the dispatched
+// ones, because a region's outlined body does not inherit a target.
 //
 // One thread pool: OpenMP's. OpenBLAS is kept on one thread and called from
 // inside our parallel regions, each thread computing its own slice of a
@@ -15,9 +15,10 @@
 // milliseconds by default): the fused cross-entropy, which alternates GEMMs
 // and softmax, ran about 5x slower that way on two cores.
 //
-// Work is split by rows (or (batch, head, query block) for attention), and a
-// row's result does not depend on which thread computed it, so results agree
-// across thread counts.
+// Work is split by rows (or (batch, head, query block) for attention) in
+// pieces the shapes fix, and a row's result does not depend on which thread
+// computed it. GEMMs are the exception outside deterministic mode: one slice
+// per thread (see parallelGemm).
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +63,9 @@ int defaultThreads() {
 /// OpenMP's per-thread ICV so that kernels called from any thread obey it.
 std::atomic<int> requestedThreads{0};
 
+/// Set by setDeterministic.
+std::atomic<bool> deterministicMode{false};
+
 //===----------------------------------------------------------------------===//
 // Vectorizable math
 //===----------------------------------------------------------------------===//
@@ -73,19 +77,21 @@ inline float swigluOne(float g, float u) { return g / (1.0f + expF32(-g)) * u; }
 // Elementwise kernels (cloned)
 //===----------------------------------------------------------------------===//
 
-CHERRY_CPU_CLONES void addSpan(const float *a, const float *b, float *out,
-                               int64_t n) {
+CHERRY_CPU_BODY void addSpanBody(const float *a, const float *b, float *out,
+                                 int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     out[i] = a[i] + b[i];
 }
+CHERRY_CPU_DISPATCH(addSpan)
 
-CHERRY_CPU_CLONES void swigluSpan(const float *gate, const float *up,
-                                  float *out, int64_t n) {
+CHERRY_CPU_BODY void swigluSpanBody(const float *gate, const float *up,
+                                    float *out, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     out[i] = swigluOne(gate[i], up[i]);
 }
+CHERRY_CPU_DISPATCH(swigluSpan)
 
 //===----------------------------------------------------------------------===//
 // RMSNorm (cloned)
@@ -105,18 +111,19 @@ inline void rmsNormRow(const float *x, const float *w, float *y, int64_t dim,
     y[i] = w[i] * (x[i] * inv);
 }
 
-CHERRY_CPU_CLONES void rmsNormRows(const float *x, const float *w, float *y,
-                                   int64_t rows, int64_t dim, float eps) {
+CHERRY_CPU_BODY void rmsNormRowsBody(const float *x, const float *w, float *y,
+                                     int64_t rows, int64_t dim, float eps) {
   for (int64_t r = 0; r < rows; ++r)
     rmsNormRow(x + r * dim, w, y + r * dim, dim, eps);
 }
+CHERRY_CPU_DISPATCH(rmsNormRows)
 
 /// The residual row is added in one pass and normalized by the same code as
 /// rmsNorm in a second (it is in L1 by then): the same arithmetic, in the same
 /// order, as add followed by rmsNorm.
-CHERRY_CPU_CLONES void addRmsNormRows(float *residual, const float *delta,
-                                      const float *w, float *y, int64_t rows,
-                                      int64_t dim, float eps) {
+CHERRY_CPU_BODY void addRmsNormRowsBody(float *residual, const float *delta,
+                                        const float *w, float *y, int64_t rows,
+                                        int64_t dim, float eps) {
   for (int64_t r = 0; r < rows; ++r) {
     float *res = residual + r * dim;
     const float *del = delta + r * dim;
@@ -126,6 +133,7 @@ CHERRY_CPU_CLONES void addRmsNormRows(float *residual, const float *delta,
     rmsNormRow(res, w, y + r * dim, dim, eps);
   }
 }
+CHERRY_CPU_DISPATCH(addRmsNormRows)
 
 //===----------------------------------------------------------------------===//
 // RoPE (cloned)
@@ -133,9 +141,9 @@ CHERRY_CPU_CLONES void addRmsNormRows(float *residual, const float *delta,
 
 /// Rows [r0, r1) of x = [batch * seq, heads * headDim]; cosT/sinT are
 /// [seq, headDim / 2].
-CHERRY_CPU_CLONES void ropeRows(float *x, int64_t r0, int64_t r1, int64_t seq,
-                                int64_t heads, int64_t headDim,
-                                const float *cosT, const float *sinT) {
+CHERRY_CPU_BODY void ropeRowsBody(float *x, int64_t r0, int64_t r1, int64_t seq,
+                                  int64_t heads, int64_t headDim,
+                                  const float *cosT, const float *sinT) {
   const int64_t half = headDim / 2;
   for (int64_t r = r0; r < r1; ++r) {
     const float *c = cosT + (r % seq) * half;
@@ -153,6 +161,7 @@ CHERRY_CPU_CLONES void ropeRows(float *x, int64_t r0, int64_t r1, int64_t seq,
     }
   }
 }
+CHERRY_CPU_DISPATCH(ropeRows)
 
 //===----------------------------------------------------------------------===//
 // Attention (cloned block kernel)
@@ -186,10 +195,10 @@ inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
 /// each block of keys, the block's scores (against K^T packed so the inner
 /// loops run over contiguous keys), a running max m and sum l per row, the
 /// accumulator rescaled by e^(m_old - m_new) whenever the max grows.
-CHERRY_CPU_CLONES void attentionBlock(const AttentionShape &s, const float *q,
-                                      const float *k, const float *v,
-                                      float *out, int64_t t0, int64_t rows,
-                                      float *scratch) {
+CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
+                                        const float *k, const float *v,
+                                        float *out, int64_t t0, int64_t rows,
+                                        float *scratch) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const int64_t d = s.headDim;
   float *kt = scratch;                    // [headDim][kAttnKeyBlock]
@@ -294,6 +303,7 @@ CHERRY_CPU_CLONES void attentionBlock(const AttentionShape &s, const float *q,
       o[e] = a[e] * inv;
   }
 }
+CHERRY_CPU_DISPATCH(attentionBlock)
 
 //===----------------------------------------------------------------------===//
 // Cross-entropy (cloned row kernel)
@@ -301,8 +311,8 @@ CHERRY_CPU_CLONES void attentionBlock(const AttentionShape &s, const float *q,
 
 /// Max of n logits and the sum of e^(x - max), in float32 as PyTorch's
 /// log_softmax computes them for float32 logits.
-CHERRY_CPU_CLONES void maxAndSumExp(const float *x, int64_t n, float &maxOut,
-                                    float &sumOut) {
+CHERRY_CPU_BODY void maxAndSumExpBody(const float *x, int64_t n, float &maxOut,
+                                      float &sumOut) {
   float m = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : m)
   for (int64_t i = 0; i < n; ++i)
@@ -314,6 +324,7 @@ CHERRY_CPU_CLONES void maxAndSumExp(const float *x, int64_t n, float &maxOut,
   maxOut = m;
   sumOut = sum;
 }
+CHERRY_CPU_DISPATCH(maxAndSumExp)
 
 /// headCrossEntropy computes logits a [rows, vocab] tile at a time. OpenBLAS
 /// repacks the weight slice on every call, once per kLossRows rows, so the
@@ -342,6 +353,55 @@ int numThreads() {
   int requested = requestedThreads.load();
   return requested > 0 ? requested : defaultThreads();
 }
+
+void setDeterministic(bool on) { deterministicMode.store(on); }
+
+bool deterministic() { return deterministicMode.load(); }
+
+namespace detail {
+
+void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool accumulate) {
+  const GemmGrid g = gemmGrid(m, n, k);
+  const int64_t blocks = g.rowParts * g.colParts, tasks = g.parts();
+  std::vector<float> partials((g.kParts - 1) * m * n);
+  const int nt = threadsFor(tasks, 1);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t kp = t / blocks, rp = (t % blocks) / g.colParts,
+                    cp = t % g.colParts;
+      const int64_t r0 = rp * g.rowBlock, c0 = cp * g.colBlock,
+                    k0 = kp * g.kBlock;
+      const int64_t mr = std::min(m, r0 + g.rowBlock) - r0,
+                    nc = std::min(n, c0 + g.colBlock) - c0,
+                    kc = std::min(k, k0 + g.kBlock) - k0;
+      if (mr <= 0 || nc <= 0 || kc <= 0)
+        continue;
+      const float *ap = transA ? a + k0 * lda + r0 : a + r0 * lda + k0;
+      const float *bp = transB ? b + c0 * ldb + k0 : b + k0 * ldb + c0;
+      if (kp == 0)
+        gemmSerial(transA, transB, mr, nc, kc, ap, lda, bp, ldb,
+                   c + r0 * ldc + c0, ldc, accumulate);
+      else
+        gemmSerial(transA, transB, mr, nc, kc, ap, lda, bp, ldb,
+                   partials.data() + (kp - 1) * m * n + r0 * n + c0, n,
+                   /*accumulate=*/false);
+    }
+    if (g.kParts > 1) {
+      // c += partial 1 + partial 2 + ..., in k order, row by row.
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p + 1 < g.kParts; ++p)
+          addSpan(c + i * ldc, partials.data() + p * m * n + i * n, c + i * ldc,
+                  n);
+    }
+  }
+}
+
+} // namespace detail
 
 void linear(const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k, bool accumulate) {

@@ -18,6 +18,7 @@
 #include "cherry/Runtime/Status.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace cherry::runtime::cpu {
@@ -28,6 +29,43 @@ namespace cherry::runtime::cpu {
 /// (two pools side by side oversubscribe the cores).
 void setNumThreads(int threads);
 int numThreads();
+
+/// Deterministic mode: every kernel, GEMMs included, partitions its work by
+/// the shapes alone, so results are bit-identical for any thread count on
+/// the same machine and code path (docs/Determinism.md). Off by default:
+/// GEMMs then take one slice per thread, which is faster and gives the same
+/// bits for the same thread count. Applies to calls made after it.
+void setDeterministic(bool on);
+bool deterministic();
+
+/// The instruction sets our own loops are compiled for, one copy each; one
+/// is picked per process. BLAS picks its own kernels (OPENBLAS_CORETYPE).
+enum class CpuVariant {
+  Baseline, ///< x86-64 (SSE2), or the only build on other targets
+  V3,       ///< x86-64-v3: AVX2, FMA, BMI1/2
+  V4,       ///< x86-64-v4: AVX-512 F/BW/CD/DQ/VL
+};
+
+/// "baseline", "x86-64-v3", "x86-64-v4".
+const char *cpuVariantName(CpuVariant variant);
+/// Whether this CPU (and this build) can run `variant`.
+bool cpuSupports(CpuVariant variant);
+/// The best variant this CPU supports.
+CpuVariant detectedCpuVariant();
+/// The variant CHERRY_CPU_VARIANT asks for (baseline, x86-64-v3 or v3,
+/// x86-64-v4 or v4, auto), the detected one when it is unset or "auto".
+/// Fails naming the value when it is not one of those, or names a variant
+/// this CPU cannot run.
+Status requestedCpuVariant(CpuVariant &variant);
+/// The variant the kernels run: requestedCpuVariant(), resolved on the first
+/// kernel call. A bad CHERRY_CPU_VARIANT ends the process there with its
+/// message (exit code 2); tools call requestedCpuVariant() first to fail
+/// cleanly.
+CpuVariant cpuVariant();
+/// One line for logs and bug reports: the variant and how it was chosen,
+/// and the BLAS library and the kernels it picked, e.g. "CPU kernels
+/// x86-64-v4 (detected); OpenBLAS 0.3.21 core SkylakeX".
+std::string cpuDescription();
 
 /// y[m, n] = x[m, k] * w[n, k]^T (+ y when `accumulate`). The Hugging Face
 /// `nn.Linear` layout: w is [out_features, in_features].
