@@ -13,13 +13,22 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 int main(int argc, char **argv) {
   using namespace cherry::runtime::cpu;
+  // A value that names no variant is an error; a variant this CPU lacks is
+  // a skip.
+  const char *env = std::getenv("CHERRY_CPU_VARIANT");
   CpuVariant variant;
-  cherry::runtime::Status st = requestedCpuVariant(variant);
+  cherry::runtime::Status st = parseCpuVariant(env ? env : "", variant);
   if (!st.ok()) {
-    std::printf("skipped: %s\n", st.message.c_str());
+    std::fprintf(stderr, "error: %s\n", st.message.c_str());
+    return 2;
+  }
+  if (!cpuSupports(variant)) {
+    std::printf("skipped: this CPU cannot run %s (the best it runs is %s)\n",
+                cpuVariantName(variant), cpuVariantName(detectedCpuVariant()));
     return 77;
   }
   std::printf("%s\n", cpuDescription().c_str());

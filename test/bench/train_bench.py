@@ -3,6 +3,7 @@
 
 Usage:
     /usr/bin/python3 test/bench/train_bench.py [--steps 12] [--threads 2] [--build build]
+        [--sgt RATIO] [--determinism]
 
 The model is the training benchmark config (vocab 8192, hidden 256,
 intermediate 688, 4 layers, 4 heads, seq 256, batch 8), random weights. The
@@ -12,7 +13,11 @@ python3-torch) it runs the same Llama in PyTorch eager (float32, the same
 threads, torch.optim.AdamW) in a separate process and prints the ratio. It
 also measures this machine's single-process sgemm peak (torch.mm, 2048^3,
 same threads) and reports model-FLOP utilization: (forward + backward
-FLOPs per token from cherry-cost-report) x tokens/s / peak.
+FLOPs per token from cherry-cost-report) x tokens/s / peak. With
+--determinism it also times `cherry-run train --no-deterministic` (GEMMs one
+slice per thread; the ratio is what deterministic mode, the default, costs)
+and checks that `--deterministic` losses and gradient norms on 1 thread and
+on --threads are bit-identical.
 """
 import argparse
 import json
@@ -109,6 +114,10 @@ def main():
     ap.add_argument("--sgt", type=float, metavar="RATIO",
                     help="also time selective training (random policy) at this "
                          "ratio and print its speed-up and the head FLOPs saved")
+    ap.add_argument("--determinism", action="store_true",
+                    help="also time --no-deterministic and check that "
+                         "--deterministic losses on 1 and --threads threads "
+                         "are bit-identical")
     ap.add_argument("--torch-worker", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_worker:
@@ -141,6 +150,25 @@ def main():
               f"{args.steps} steps, {args.threads} threads, median tokens/s")
         print(f"  model FLOPs per token (forward + backward): {flops_per_token / 1e6:.1f} M")
         print(f"  cherry-run train  {ours:10.0f} tokens/s   peak RSS {rss:7.1f} MiB")
+        if args.determinism:
+            def train_run(threads, name, mode):
+                text, _ = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/t.cherry",
+                                          "--data", data, "--steps", str(args.steps), "--save",
+                                          f"{tmp}/{name}", "--threads", str(threads), mode,
+                                          "--json"])
+                records = [json.loads(line) for line in text.strip().splitlines()]
+                steps = [(r["loss"], r["grad_norm"]) for r in records if "loss" in r]
+                return records[-1]["tokens_per_s"], steps
+            _, det_steps = train_run(args.threads, "det", "--deterministic")
+            _, one_steps = train_run(1, "det1", "--deterministic")
+            fast_rate, _ = train_run(args.threads, "fast", "--no-deterministic")
+            same = det_steps == one_steps
+            print(f"  --no-deterministic {fast_rate:9.0f} tokens/s   deterministic mode (the "
+                  f"default) runs at {ours / fast_rate:.3f}x its speed; --deterministic losses "
+                  f"and grad norms on 1 and {args.threads} threads: "
+                  f"{'bit-identical' if same else 'DIFFERENT'}")
+            if not same:
+                return 1
         if args.sgt:
             sgt_report = json.loads(run(f"{bin_dir}/cherry-opt", f"{tmp}/m.mlir",
                                         f"--cherry-sgt=ratio={args.sgt}", "--cherry-sgt-sparsify",

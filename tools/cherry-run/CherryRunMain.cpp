@@ -71,7 +71,7 @@ environment:
 const char *const kEvalUsage =
     R"(usage: cherry-run eval MODEL.cherry --data FILE.bin --batches K
                       [--weights PATH] [--seed S] [--threads N]
-                      [--deterministic] [--json] [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
+                      [--[no-]deterministic] [--json] [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
                        [--sgt-stats FILE] [--sgt-mask FILE]]
 
 Runs the executable's eval_step on batches 0 .. K-1 of a uint16 token file
@@ -87,8 +87,10 @@ the throughput (time measured around the K steps only).
                         made by their initializers. Default: initialize all
   --seed S              seed of the initializers (default 0)
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
-  --deterministic       the same losses for any --threads on this machine
-                        (docs/Determinism.md); a little slower
+  --deterministic       (the default) the same losses for any --threads on
+                        this machine (docs/Determinism.md)
+  --no-deterministic    GEMMs one slice per thread: more than 8 threads per
+                        GEMM, but the bits depend on --threads
   --batch B, --seq T    check that the executable was compiled for this
                         shape (it cannot run any other)
   --sgt-policy P        also report the loss on the positions a selective
@@ -110,7 +112,7 @@ const char *const kGenerateUsage =
                           (--prompt TEXT --tokenizer FILE.model | --prompt-ids IDS)
                           [--max-new-tokens N] [--temperature T] [--top-k K]
                           [--greedy] [--ignore-eos] [--weights PATH] [--seed S]
-                          [--threads N] [--deterministic] [--json]
+                          [--threads N] [--[no-]deterministic] [--json]
 
 Runs the executable's decode_step (compiled with --cherry-decode, batch 1)
 once per prompt token to fill the KV cache, then once per new token, and
@@ -130,7 +132,8 @@ streams the tokens as they come.
   --weights PATH        weights, as for eval (default: initializers)
   --seed S              seed of the sampler and the initializers (default 0)
   --threads N           CPU threads
-  --deterministic       the same tokens for any --threads on this machine
+  --deterministic       (the default) the same tokens for any --threads on
+                        this machine; --no-deterministic as for eval
   --json                print one JSON object {"prompt_ids", "ids", "text",
                         "tokens_per_s"} at the end instead of streaming
   -h, --help            show this help
@@ -384,6 +387,14 @@ struct SelectionMetrics {
   }
 };
 
+/// --deterministic (the default) or --no-deterministic, refused together.
+void applyDeterminism(const ParsedArgs &args) {
+  if (args.has("--deterministic") && args.has("--no-deterministic"))
+    throw RunError("--deterministic and --no-deterministic contradict each "
+                   "other");
+  cpu::setDeterministic(!args.has("--no-deterministic"));
+}
+
 int runEval(const std::vector<std::string> &argv) {
   const std::string command = "eval";
   ParsedArgs args(argv,
@@ -394,6 +405,7 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--json", false},
                    {"--threads", true},
                    {"--deterministic", false},
+                   {"--no-deterministic", false},
                    {"--batch", true},
                    {"--seq", true},
                    {"--sgt-policy", true},
@@ -406,6 +418,7 @@ int runEval(const std::vector<std::string> &argv) {
     writeStdout(kEvalUsage);
     return 0;
   }
+  applyDeterminism(args);
   if (args.positional.empty())
     throw RunError("eval needs an executable MODEL.cherry (see 'cherry-run "
                    "eval --help')");
@@ -503,7 +516,6 @@ int runEval(const std::vector<std::string> &argv) {
   }
   if (threads > 0)
     cpu::setNumThreads(threads);
-  cpu::setDeterministic(args.has("--deterministic"));
   loadWeights(program, weightsPath, seed);
 
   auto *ids = reinterpret_cast<int32_t *>(program.bufferData(eval.ids->id()));
@@ -634,12 +646,14 @@ int runGenerate(const std::vector<std::string> &argv) {
                    {"--ignore-eos", false},
                    {"--json", false},
                    {"--threads", true},
-                   {"--deterministic", false}},
+                   {"--deterministic", false},
+                   {"--no-deterministic", false}},
                   command);
   if (args.help) {
     writeStdout(kGenerateUsage);
     return 0;
   }
+  applyDeterminism(args);
   if (args.positional.size() != 1)
     throw RunError("generate needs exactly one executable MODEL.cherry (see "
                    "'cherry-run generate --help')");
@@ -738,7 +752,6 @@ int runGenerate(const std::vector<std::string> &argv) {
                    std::to_string(vocab));
   if (threads > 0)
     cpu::setNumThreads(threads);
-  cpu::setDeterministic(args.has("--deterministic"));
   loadWeights(program, args.get("--weights"), seed);
 
   auto *ids = reinterpret_cast<int32_t *>(program.bufferData(idsBuf->id()));

@@ -233,10 +233,10 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb,
               float *c, int64_t ldc, bool accumulate);
 
-/// gemmSerial on our OpenMP threads. In deterministic mode, gridGemm.
-/// Otherwise each thread takes a contiguous slice of the rows of c, or of
-/// its columns when there are too few rows to go round (decoding), and runs
-/// single-threaded OpenBLAS on it: fewer, larger calls, but the bits of c
+/// gemmSerial on our OpenMP threads. In deterministic mode (the default),
+/// gridGemm. Otherwise each thread takes a contiguous slice of the rows of c,
+/// or of its columns when there are too few rows to go round (decoding), and
+/// runs single-threaded OpenBLAS on it: fewer, larger calls, but the bits of c
 /// depend on the thread count.
 inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
                          int64_t k, const float *a, int64_t lda, const float *b,

@@ -64,7 +64,7 @@ int defaultThreads() {
 std::atomic<int> requestedThreads{0};
 
 /// Set by setDeterministic.
-std::atomic<bool> deterministicMode{false};
+std::atomic<bool> deterministicMode{true};
 
 //===----------------------------------------------------------------------===//
 // Vectorizable math

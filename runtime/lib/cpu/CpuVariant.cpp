@@ -72,12 +72,10 @@ bool variantForced() {
 
 } // namespace
 
-Status requestedCpuVariant(CpuVariant &variant) {
-  variant = detectedCpuVariant();
-  if (!variantForced())
-    return Status::success();
-  const std::string value = std::getenv(kVariantEnv);
-  if (value == "baseline")
+Status parseCpuVariant(const std::string &value, CpuVariant &variant) {
+  if (value.empty() || value == "auto")
+    variant = detectedCpuVariant();
+  else if (value == "baseline")
     variant = CpuVariant::Baseline;
   else if (value == "x86-64-v3" || value == "v3")
     variant = CpuVariant::V3;
@@ -87,6 +85,14 @@ Status requestedCpuVariant(CpuVariant &variant) {
     return Status::error(std::string(kVariantEnv) + "=" + value +
                          ": not a CPU kernel variant (baseline, x86-64-v3, "
                          "x86-64-v4 or auto)");
+  return Status::success();
+}
+
+Status requestedCpuVariant(CpuVariant &variant) {
+  const char *env = std::getenv(kVariantEnv);
+  const std::string value = env ? env : "";
+  if (Status st = parseCpuVariant(value, variant); !st.ok())
+    return st;
   if (!cpuSupports(variant))
     return Status::error(std::string(kVariantEnv) + "=" + value +
                          ": this CPU cannot run " + cpuVariantName(variant) +

@@ -30,11 +30,12 @@ namespace cherry::runtime::cpu {
 void setNumThreads(int threads);
 int numThreads();
 
-/// Deterministic mode: every kernel, GEMMs included, partitions its work by
-/// the shapes alone, so results are bit-identical for any thread count on
-/// the same machine and code path (docs/Determinism.md). Off by default:
-/// GEMMs then take one slice per thread, which is faster and gives the same
-/// bits for the same thread count. Applies to calls made after it.
+/// Deterministic mode, on by default: every kernel, GEMMs included,
+/// partitions its work by the shapes alone, so results are bit-identical
+/// for any thread count on the same machine and code path
+/// (docs/Determinism.md). Off, a GEMM takes one slice per thread instead:
+/// the bits then depend on the thread count, but a GEMM can use more than
+/// the 8 threads the fixed partition feeds. Applies to calls made after it.
 void setDeterministic(bool on);
 bool deterministic();
 
@@ -52,6 +53,10 @@ const char *cpuVariantName(CpuVariant variant);
 bool cpuSupports(CpuVariant variant);
 /// The best variant this CPU supports.
 CpuVariant detectedCpuVariant();
+/// The variant a CHERRY_CPU_VARIANT value names (baseline, x86-64-v3 or v3,
+/// x86-64-v4 or v4; "auto" or empty: the detected one). Fails naming the
+/// value when it is none of those; says nothing about this CPU.
+Status parseCpuVariant(const std::string &value, CpuVariant &variant);
 /// The variant CHERRY_CPU_VARIANT asks for (baseline, x86-64-v3 or v3,
 /// x86-64-v4 or v4, auto), the detected one when it is unset or "auto".
 /// Fails naming the value when it is not one of those, or names a variant
