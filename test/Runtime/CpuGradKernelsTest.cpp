@@ -304,26 +304,37 @@ TEST(CpuGradKernels, LinearGradsMatchFiniteDifferences) {
 }
 
 TEST(CpuGradKernels, LinearGradsMatchClosedFormOnThreadedShapes) {
-  // Shapes that split over threads, by rows and (n = 40 rows of dw) by
-  // columns.
-  for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
-                         std::array<int64_t, 3>{517, 40, 300}}) {
-    auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
-    auto dy = randomVector(m * n, 8);
-    std::vector<double> wantDx(m * k, 0.0), wantDw(n * k, 0.0);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        for (int64_t c = 0; c < k; ++c) {
-          wantDx[i * k + c] += double(dy[i * n + j]) * w[j * k + c];
-          wantDw[j * k + c] += double(dy[i * n + j]) * x[i * k + c];
-        }
-    std::vector<float> dx(m * k), dw(n * k);
-    linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, false);
-    linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, false);
-    const std::string shape = " m " + std::to_string(m) + " n " +
-                              std::to_string(n) + " k " + std::to_string(k);
-    expectGradClose(dx, wantDx, 1e-6, "dx" + shape);
-    expectGradClose(dw, wantDw, 1e-6, "dw" + shape);
+  // Shapes whose GEMMs are cut into parts: by rows, by columns (n = 40 rows
+  // of dw), and along k (dw sums 2100 rows onto a 40 x 48 output), in both
+  // modes, with and without accumulation. dx = dy w and dw = dy^T x, each
+  // within the rounding bound of its sums (FloatBounds.h).
+  ThreadGuard guard;
+  setNumThreads(2);
+  for (bool det : {true, false}) {
+    setDeterministic(det);
+    for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
+                           std::array<int64_t, 3>{517, 40, 300},
+                           std::array<int64_t, 3>{2100, 40, 48}}) {
+      auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
+      auto dy = randomVector(m * n, 8);
+      const auto wT = transposed(w, n, k), dyT = transposed(dy, m, n),
+                 xT = transposed(x, m, k);
+      for (bool acc : {false, true}) {
+        auto dx = randomVector(m * k, 9), dw = randomVector(n * k, 10);
+        std::vector<double> wantDx, dxBound, wantDw, dwBound;
+        productWithBound(dy, wT, m, k, n, acc ? &dx : nullptr, wantDx, dxBound);
+        productWithBound(dyT, xT, n, k, m, acc ? &dw : nullptr, wantDw,
+                         dwBound);
+        linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, acc);
+        linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, acc);
+        const std::string what = " m " + std::to_string(m) + " n " +
+                                 std::to_string(n) + " k " + std::to_string(k) +
+                                 (acc ? " accumulated" : "") +
+                                 (det ? " deterministic" : "");
+        expectWithinBound(dx, wantDx, dxBound, "dx" + what);
+        expectWithinBound(dw, wantDw, dwBound, "dw" + what);
+      }
+    }
   }
 }
 
