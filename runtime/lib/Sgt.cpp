@@ -237,4 +237,76 @@ Status selectMask(const int32_t *mask, uint64_t seed, uint64_t step,
   return Status::success();
 }
 
+const char *policyName(Policy policy) {
+  switch (policy) {
+  case Policy::Uniform:
+    return "uniform";
+  case Policy::Random:
+    return "random";
+  case Policy::Score:
+    return "score";
+  case Policy::Surprisal:
+    return "surprisal";
+  case Policy::LossTopk:
+    return "loss-topk";
+  case Policy::Mask:
+    return "mask";
+  }
+  return "unknown";
+}
+
+bool parsePolicy(const std::string &name, Policy &policy) {
+  for (Policy p : {Policy::Uniform, Policy::Random, Policy::Score,
+                   Policy::Surprisal, Policy::LossTopk, Policy::Mask})
+    if (name == policyName(p)) {
+      policy = p;
+      return true;
+    }
+  if (name != "topk-surprisal")
+    return false;
+  policy = Policy::Score;
+  return true;
+}
+
+Status selectionMap(Policy policy, int64_t k, uint64_t seed, uint64_t step,
+                    const int32_t *targets, const SelectionInputs &in,
+                    int64_t batch, int64_t seq, std::vector<char> &chosen) {
+  std::vector<int32_t> positions(batch * k);
+  std::vector<float> weights(batch * k, 1.0f);
+  Status st;
+  switch (policy) {
+  case Policy::Uniform:
+    selectUniform(batch, seq, k, positions.data());
+    break;
+  case Policy::Random:
+    selectRandom(seed, step, batch, seq, k, positions.data());
+    break;
+  case Policy::LossTopk:
+    selectLossTopk(in.losses, batch, seq, k, positions.data(), weights.data());
+    break;
+  case Policy::Mask:
+    st = selectMask(in.mask, seed, step, batch, seq, k, positions.data(),
+                    weights.data());
+    if (!st.ok())
+      return Status::error("--sgt-mask: " + st.message);
+    break;
+  case Policy::Surprisal:
+    st = selectSurprisal(targets, in.scores, in.vocab, seed, step, batch, seq,
+                         k, positions.data(), weights.data());
+    break;
+  case Policy::Score:
+    st = selectByScore(targets, in.scores, batch, seq, k, in.vocab,
+                       positions.data());
+    break;
+  }
+  if (!st.ok())
+    return Status::error("selection: " + st.message);
+  chosen.assign(batch * seq, 0);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < k; ++j)
+      if (weights[b * k + j] != 0.0f)
+        chosen[b * seq + positions[b * k + j]] = 1;
+  return Status::success();
+}
+
 } // namespace cherry::runtime::sgt

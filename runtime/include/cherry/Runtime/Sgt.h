@@ -14,8 +14,38 @@
 #include "cherry/Runtime/Status.h"
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace cherry::runtime::sgt {
+
+/// The selection policies, as cherry-opt's `sgt=` option and cherry-run's
+/// --sgt-policy spell them ("topk-surprisal" is Score).
+enum class Policy { Uniform, Random, Score, Surprisal, LossTopk, Mask };
+
+/// "uniform", "random", "score", "surprisal", "loss-topk", "mask".
+const char *policyName(Policy policy);
+/// The policy `name` spells (also "topk-surprisal" for Score), or false.
+bool parsePolicy(const std::string &name, Policy &policy);
+/// Whether the policy ranks positions by a per-token score table.
+inline bool readsScores(Policy p) {
+  return p == Policy::Score || p == Policy::Surprisal;
+}
+
+/// What a policy reads besides the targets.
+struct SelectionInputs {
+  const float *scores = nullptr; ///< per-token table (Score, Surprisal)
+  int64_t vocab = 0;             ///< its length
+  const float *losses = nullptr; ///< per-position losses (LossTopk)
+  const int32_t *mask = nullptr; ///< the batch's mask (Mask)
+};
+
+/// The positions `policy` selects in a [batch, seq] batch at training step
+/// `step`, k per row, as a 0/1 map: what the compiled selection kernels
+/// choose, computed by the same functions (mask padding selects nothing).
+Status selectionMap(Policy policy, int64_t k, uint64_t seed, uint64_t step,
+                    const int32_t *targets, const SelectionInputs &in,
+                    int64_t batch, int64_t seq, std::vector<char> &chosen);
 
 /// k = round(ratio * seq), at least 1 and at most seq (as cherry-sgt).
 int64_t selectedCount(double ratio, int64_t seq);

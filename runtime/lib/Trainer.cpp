@@ -1,0 +1,737 @@
+//===- Trainer.cpp - Training, evaluation and checkpoints of a Program ----===//
+//
+// See Trainer.h. The step loop is the one `cherry-run train` runs: batch
+// s mod the batches the data holds, the hyper-parameters of step s + 1,
+// train_step, metrics, checkpoints.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/Trainer.h"
+
+#include "cherry/Runtime/DataLoader.h"
+#include "cherry/Runtime/SafeTensors.h"
+#include "cherry/Runtime/Sgt.h"
+#include "cherry/Runtime/TensorBoard.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace cherry::runtime {
+
+namespace ex = cherry::executable;
+
+namespace {
+
+#define CHERRY_TRY(expr)                                                       \
+  do {                                                                         \
+    if (Status st_ = (expr); !st_.ok())                                        \
+      return st_;                                                              \
+  } while (false)
+
+/// `st` with `prefix` before its message.
+Status prefixed(const std::string &prefix, Status st) {
+  if (!st.ok())
+    st.message = prefix + st.message;
+  return st;
+}
+
+std::string shapeString(const ex::Buffer &b) {
+  std::string out = ex::DType_Name(b.dtype()) + " [";
+  for (int i = 0; i < b.shape_size(); ++i)
+    out += (i ? ", " : "") + std::to_string(b.shape(i));
+  return out + "]";
+}
+
+template <typename T> T *dataOf(Program &program, const ex::Buffer *b) {
+  return reinterpret_cast<T *>(program.bufferData(b->id()));
+}
+
+/// The buffer bound to `name` among function `fn`'s inputs (or outputs),
+/// checked for dtype and, when `bytes` is not 0, size.
+Status binding(const Program &program, int fn, const std::string &where,
+               const std::string &name, bool output, ex::DType dtype,
+               const ex::Buffer *&out, uint64_t bytes = 0) {
+  const ex::Buffer *b =
+      output ? program.outputBuffer(fn, name) : program.inputBuffer(fn, name);
+  if (!b)
+    return Status::error(where + " has no " +
+                         (output ? "output '" : "input '") + name + "'");
+  if (b->dtype() != dtype || (bytes && b->size_bytes() != bytes))
+    return Status::error(where + " binding '" + name + "' is " +
+                         shapeString(*b) + ", not what train_step needs");
+  out = b;
+  return Status::success();
+}
+
+/// Training state, not model weights: the optimizer's moments and the
+/// selection's score table go to optimizer.safetensors.
+bool isOptimizerState(const ex::Parameter &p) {
+  return p.name().rfind("optimizer.", 0) == 0 || p.name().rfind("sgt.", 0) == 0;
+}
+
+std::string checkpointKey(const ex::Parameter &p) {
+  return p.checkpoint_key().empty() ? p.name() : p.checkpoint_key();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Shared by training and evaluation
+//===----------------------------------------------------------------------===//
+
+Status findEvalStep(const Program &program, const std::string &path,
+                    EvalStep &eval) {
+  eval.function = program.findFunction("eval_step");
+  if (eval.function < 0) {
+    std::string names;
+    for (const ex::Function &f : program.executable().functions())
+      names += (names.empty() ? "" : ", ") + f.name();
+    return Status::error(path +
+                         ": no function 'eval_step' (the executable has: " +
+                         (names.empty() ? "none" : names) + ")");
+  }
+  const std::string fn = path + ": eval_step";
+  eval.ids = program.inputBuffer(eval.function, "ids");
+  if (!eval.ids)
+    return Status::error(fn + " has no input 'ids'");
+  if (eval.ids->dtype() != ex::I32 || eval.ids->shape_size() != 2)
+    return Status::error(fn + " input 'ids' (buffer " +
+                         std::to_string(eval.ids->id()) + ") is " +
+                         shapeString(*eval.ids) + ", expected I32 [B, T]");
+  eval.batch = eval.ids->shape(0);
+  eval.seq = eval.ids->shape(1);
+  eval.targets = program.inputBuffer(eval.function, "targets");
+  if (!eval.targets)
+    return Status::error(fn + " has no input 'targets'");
+  if (eval.targets->dtype() != ex::I32 || eval.targets->shape_size() != 2 ||
+      eval.targets->shape(0) != eval.batch ||
+      eval.targets->shape(1) != eval.seq)
+    return Status::error(fn + " input 'targets' (buffer " +
+                         std::to_string(eval.targets->id()) + ") is " +
+                         shapeString(*eval.targets) + ", expected " +
+                         shapeString(*eval.ids) + " like 'ids'");
+  eval.loss = program.outputBuffer(eval.function, "loss");
+  if (!eval.loss)
+    return Status::error(fn + " has no output 'loss'");
+  bool scalar = eval.loss->dtype() == ex::F32 && eval.loss->size_bytes() >= 4;
+  for (int64_t d : eval.loss->shape())
+    scalar = scalar && d == 1;
+  if (!scalar)
+    return Status::error(fn + " output 'loss' (buffer " +
+                         std::to_string(eval.loss->id()) + ") is " +
+                         shapeString(*eval.loss) + ", expected an F32 scalar");
+  return Status::success();
+}
+
+Status loadWeights(Program &program, const std::optional<std::string> &path,
+                   uint64_t seed, WeightsReport &report) {
+  if (!path) {
+    Status s = program.loadParameters(nullptr, "", seed);
+    if (!s.ok())
+      return Status::error(s.message + "; pass --weights");
+    return Status::success();
+  }
+  SafeTensors weights;
+  std::error_code ec;
+  if (std::filesystem::is_directory(*path, ec)) {
+    bool found = false;
+    CHERRY_TRY(SafeTensors::openModelDir(*path, weights, found));
+    if (!found)
+      return Status::error("--weights " + *path +
+                           ": the directory has no model.safetensors or "
+                           "model.safetensors.index.json");
+  } else {
+    CHERRY_TRY(SafeTensors::open(*path, weights));
+  }
+  CHERRY_TRY(program.loadParameters(&weights, *path, seed));
+  const ParameterReport &loaded = program.parameterReport();
+  auto plural = [](size_t n) { return n == 1 ? "" : "s"; };
+  if (!loaded.unusedTensors.empty())
+    report.notes.push_back(
+        "warning: " + std::to_string(loaded.unusedTensors.size()) + " tensor" +
+        plural(loaded.unusedTensors.size()) + " of " + *path +
+        " not used by the executable (first: '" + loaded.unusedTensors.front() +
+        "')");
+  if (!loaded.initialized.empty())
+    report.notes.push_back(
+        "note: " + std::to_string(loaded.initialized.size()) + " parameter" +
+        plural(loaded.initialized.size()) + " not in " + *path +
+        " made by initializers (first: '" + loaded.initialized.front() + "')");
+  return Status::success();
+}
+
+Status loadSurprisal(const std::string &flag, const std::string &path,
+                     int64_t vocab, std::vector<float> &scores) {
+  std::ifstream in(path);
+  if (!in)
+    return Status::error(flag + " " + path + ": cannot read");
+  nlohmann::json stats = nlohmann::json::parse(in, nullptr, false);
+  if (stats.is_discarded() || !stats.is_object() || !stats.contains("counts") ||
+      !stats["counts"].is_array())
+    return Status::error(flag + " " + path +
+                         ": not a token_counts.json (no \"counts\" array)");
+  const auto &counts = stats["counts"];
+  if (static_cast<int64_t>(counts.size()) != vocab)
+    return Status::error(
+        flag + " " + path + ": counts for " + std::to_string(counts.size()) +
+        " tokens, but the model's vocabulary is " + std::to_string(vocab));
+  double total = 0;
+  for (const auto &c : counts) {
+    if (!c.is_number_unsigned())
+      return Status::error(flag + " " + path +
+                           ": counts must be non-negative integers");
+    total += c.get<double>();
+  }
+  scores.resize(vocab);
+  for (int64_t i = 0; i < vocab; ++i)
+    scores[i] = static_cast<float>(
+        -std::log((counts[i].get<double>() + 1.0) / (total + vocab)));
+  return Status::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient coupling
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The gradient coupling of selective training (couplingEvery): at a step,
+/// the cosine between the gradient of the mean loss over the positions the
+/// step selects and that of the mean loss over the other positions, over
+/// all parameters and per decoder layer, at the step's weights and batch
+/// (docs/UserGuide.md). Runs grad_step (the gradient of a loss weighted per
+/// position at run time) twice.
+class Coupling {
+public:
+  struct Result {
+    double overall = 0;
+    std::vector<double> layers;
+  };
+
+  Status init(Program &program, const std::string &exePath, int trainFn);
+
+  /// The coupling at training step `step` (1-based, as in hyper) on the
+  /// batch in `batchIds`, `batchTargets` (and `mask`, for the mask policy);
+  /// nothing when every position or none is selected.
+  Status measure(int64_t step, const int32_t *batchIds,
+                 const int32_t *batchTargets, const int32_t *mask,
+                 std::optional<Result> &result);
+
+private:
+  struct Grad {
+    std::string param;
+    int layer = -1;
+    const float *data = nullptr;
+    int64_t n = 0;
+  };
+  Program *program = nullptr;
+  int fn = -1;
+  const ex::Buffer *ids = nullptr, *targets = nullptr, *weights = nullptr;
+  int64_t batch = 0, seq = 0, k = 0, vocab = 0;
+  uint64_t seed = 0;
+  sgt::Policy policy = sgt::Policy::Uniform;
+  const float *scores = nullptr;
+  EvalStep eval;
+  std::vector<Grad> grads;
+  int numLayers = 0;
+};
+
+Status Coupling::init(Program &prog, const std::string &exePath, int trainFn) {
+  program = &prog;
+  fn = prog.findFunction("grad_step");
+  if (fn < 0)
+    return Status::error(
+        "--coupling-every needs a selective training step: " + exePath +
+        " has no grad_step (compile with "
+        "--cherry-train=\"... sgt=POLICY\")");
+  const std::string where = exePath + ": grad_step";
+  CHERRY_TRY(binding(prog, fn, where, "ids", false, ex::I32, ids));
+  CHERRY_TRY(binding(prog, fn, where, "targets", false, ex::I32, targets));
+  CHERRY_TRY(
+      binding(prog, fn, where, "token_weights", false, ex::F32, weights));
+  batch = ids->shape(0);
+  seq = ids->shape(1);
+  // The training step's own selection, to draw the same positions.
+  std::string kernel;
+  for (const ex::Instruction &inst :
+       prog.executable().functions(trainFn).instructions()) {
+    if (inst.kernel().rfind("sgt_select_", 0) != 0)
+      continue;
+    kernel = inst.kernel();
+    for (const ex::Attribute &a : inst.attributes()) {
+      if (a.name() == "k")
+        k = a.i();
+      if (a.name() == "seed")
+        seed = static_cast<uint64_t>(a.i());
+      if (a.name() == "vocab")
+        vocab = a.i();
+    }
+  }
+  static const std::pair<const char *, sgt::Policy> kPolicyOf[] = {
+      {"sgt_select_uniform", sgt::Policy::Uniform},
+      {"sgt_select_random", sgt::Policy::Random},
+      {"sgt_select_score", sgt::Policy::Score},
+      {"sgt_select_surprisal", sgt::Policy::Surprisal},
+      {"sgt_select_loss", sgt::Policy::LossTopk},
+      {"sgt_select_mask", sgt::Policy::Mask}};
+  auto known = std::find_if(std::begin(kPolicyOf), std::end(kPolicyOf),
+                            [&](const auto &p) { return kernel == p.first; });
+  if (known == std::end(kPolicyOf))
+    return Status::error(exePath + ": train_step selects " +
+                         (kernel.empty() ? std::string("no positions")
+                                         : "with " + kernel +
+                                               ", which this cherry-run does "
+                                               "not know"));
+  policy = known->second;
+  for (const ex::Parameter &p : prog.executable().parameters())
+    if (p.name() == "sgt.scores")
+      scores = reinterpret_cast<const float *>(prog.bufferData(p.buffer()));
+  if (policy == sgt::Policy::LossTopk)
+    CHERRY_TRY(findEvalStep(prog, exePath, eval));
+  for (const ex::Binding &b : prog.executable().functions(fn).outputs()) {
+    if (b.name().rfind("grad.", 0) != 0)
+      continue;
+    Grad g;
+    g.param = b.name().substr(5);
+    const ex::Buffer &buf = *prog.buffer(b.buffer());
+    g.data = reinterpret_cast<const float *>(prog.bufferData(b.buffer()));
+    g.n = static_cast<int64_t>(buf.size_bytes() / 4);
+    // model.layers.<i>.* belongs to layer i; the rest to no layer.
+    const std::string prefix = "model.layers.";
+    if (g.param.rfind(prefix, 0) == 0)
+      g.layer = std::atoi(g.param.c_str() + prefix.size());
+    numLayers = std::max(numLayers, g.layer + 1);
+    grads.push_back(g);
+  }
+  return Status::success();
+}
+
+Status Coupling::measure(int64_t step, const int32_t *batchIds,
+                         const int32_t *batchTargets, const int32_t *mask,
+                         std::optional<Result> &result) {
+  result.reset();
+  const int64_t n = batch * seq;
+  sgt::SelectionInputs in{scores, vocab, nullptr, mask};
+  if (policy == sgt::Policy::LossTopk) {
+    std::memcpy(program->bufferData(eval.ids->id()), batchIds, n * 4);
+    std::memcpy(program->bufferData(eval.targets->id()), batchTargets, n * 4);
+    CHERRY_TRY(
+        prefixed("--coupling-every: eval: ", program->run(eval.function)));
+    const ex::Buffer *rows =
+        program->outputBuffer(eval.function, "token_losses");
+    if (!rows)
+      return Status::error("--coupling-every: eval_step has no "
+                           "'token_losses' output (recompile with this "
+                           "cherry-opt)");
+    in.losses =
+        reinterpret_cast<const float *>(program->bufferData(rows->id()));
+  }
+  std::vector<char> chosen;
+  CHERRY_TRY(sgt::selectionMap(policy, k, seed, static_cast<uint64_t>(step),
+                               batchTargets, in, batch, seq, chosen));
+  int64_t selected = 0;
+  for (char c : chosen)
+    selected += c;
+  if (selected == 0 || selected == n)
+    return Status::success();
+
+  std::memcpy(program->bufferData(ids->id()), batchIds, n * 4);
+  std::memcpy(program->bufferData(targets->id()), batchTargets, n * 4);
+  auto *w = reinterpret_cast<float *>(program->bufferData(weights->id()));
+  auto gradient = [&](bool ofSelected, int64_t count) {
+    for (int64_t i = 0; i < n; ++i)
+      w[i] = (chosen[i] != 0) == ofSelected
+                 ? static_cast<float>(1.0 / static_cast<double>(count))
+                 : 0.0f;
+    return prefixed("--coupling-every: grad_step: ", program->run(fn));
+  };
+  CHERRY_TRY(gradient(true, selected));
+  std::vector<std::vector<float>> ofSelected;
+  for (const Grad &g : grads)
+    ofSelected.emplace_back(g.data, g.data + g.n);
+  CHERRY_TRY(gradient(false, n - selected));
+
+  // dot(g_S, g_U), |g_S|^2 and |g_U|^2, overall and per layer.
+  using Sums = std::array<double, 3>;
+  std::vector<Sums> perLayer(numLayers, Sums{0, 0, 0});
+  Sums total = {0, 0, 0};
+  for (size_t p = 0; p < grads.size(); ++p) {
+    const float *a = ofSelected[p].data(), *b = grads[p].data;
+    Sums sums = {0, 0, 0};
+    for (int64_t i = 0; i < grads[p].n; ++i) {
+      sums[0] += static_cast<double>(a[i]) * b[i];
+      sums[1] += static_cast<double>(a[i]) * a[i];
+      sums[2] += static_cast<double>(b[i]) * b[i];
+    }
+    for (int c = 0; c < 3; ++c) {
+      total[c] += sums[c];
+      if (grads[p].layer >= 0)
+        perLayer[grads[p].layer][c] += sums[c];
+    }
+  }
+  auto cosine = [](const Sums &s) {
+    return s[1] > 0 && s[2] > 0 ? s[0] / std::sqrt(s[1] * s[2]) : 0.0;
+  };
+  Result r;
+  r.overall = cosine(total);
+  for (const Sums &s : perLayer)
+    r.layers.push_back(cosine(s));
+  result = std::move(r);
+  return Status::success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Trainer
+//===----------------------------------------------------------------------===//
+
+struct Trainer::Impl {
+  Program *program = nullptr;
+  TrainerConfig config;
+  int trainFn = -1;
+  const ex::Buffer *ids = nullptr, *targets = nullptr, *hyper = nullptr,
+                   *loss = nullptr, *sqNorm = nullptr, *mask = nullptr;
+  int64_t batch = 0, seq = 0;
+  DataLoader train, val;
+  MaskFile maskFile;
+  EvalStep eval;
+  std::optional<Coupling> coupling;
+  int64_t startStep = 0;
+  std::vector<TensorToWrite> modelTensors, optimizerTensors;
+  std::string modelConfig;
+
+  Status bind();
+  Status openData();
+  Status fillParameters(WeightsReport &weights);
+  void collectCheckpointTensors();
+  Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
+              StepMetrics &m, std::optional<Coupling::Result> &coupled);
+};
+
+Status Trainer::Impl::bind() {
+  const std::string &exePath = config.exePath;
+  trainFn = program->findFunction("train_step");
+  if (trainFn < 0)
+    return Status::error(exePath + ": no function 'train_step' (compile with "
+                                   "cherry-opt --cherry-train)");
+  const std::string where = exePath + ": train_step";
+  CHERRY_TRY(binding(*program, trainFn, where, "ids", false, ex::I32, ids));
+  CHERRY_TRY(
+      binding(*program, trainFn, where, "targets", false, ex::I32, targets));
+  CHERRY_TRY(
+      binding(*program, trainFn, where, "hyper", false, ex::F32, hyper, 32));
+  CHERRY_TRY(binding(*program, trainFn, where, "loss", true, ex::F32, loss, 4));
+  CHERRY_TRY(binding(*program, trainFn, where, "grad_sq_norm", true, ex::F32,
+                     sqNorm, 4));
+  if (ids->shape_size() != 2)
+    return Status::error(where + " input 'ids' is not [batch, seq]");
+  batch = ids->shape(0);
+  seq = ids->shape(1);
+  return Status::success();
+}
+
+Status Trainer::Impl::openData() {
+  const std::string &exePath = config.exePath;
+  CHERRY_TRY(DataLoader::open(config.dataPath, batch, seq, 1, train));
+  // The mask policy reads a mask of the training tokens.
+  mask = program->inputBuffer(trainFn, "sgt_mask");
+  if (mask) {
+    if (!config.sgtMask)
+      return Status::error(exePath +
+                           " selects positions by a mask: pass --sgt-mask "
+                           "FILE (one byte per token of --data; "
+                           "cherry-data mask writes one)");
+    CHERRY_TRY(prefixed("--sgt-mask ", MaskFile::open(*config.sgtMask,
+                                                      train.file(), maskFile)));
+  } else if (config.sgtMask) {
+    return Status::error("--sgt-mask given, but " + exePath +
+                         " does not select by a mask (compile with "
+                         "--cherry-train=\"... sgt=mask\")");
+  }
+  if (config.valPath) {
+    CHERRY_TRY(findEvalStep(*program, exePath, eval));
+    if (eval.batch != batch || eval.seq != seq)
+      return Status::error(exePath +
+                           ": eval_step and train_step shapes differ");
+    CHERRY_TRY(
+        DataLoader::open(*config.valPath, batch, seq, config.evalBatches, val));
+  }
+  return Status::success();
+}
+
+Status Trainer::Impl::fillParameters(WeightsReport &weights) {
+  const std::string &exePath = config.exePath;
+  const ex::Executable &exe = program->executable();
+  if (config.resume) {
+    Checkpoint ckpt;
+    CHERRY_TRY(prefixed("--resume: ", loadCheckpoint(*config.resume, ckpt)));
+    // Every parameter must come from the checkpoint, with its shape.
+    for (const ex::Parameter &p : exe.parameters()) {
+      const SafeTensors &file =
+          isOptimizerState(p) ? ckpt.optimizer : ckpt.model;
+      const std::string key = checkpointKey(p);
+      const TensorView *t = file.find(key);
+      if (!t)
+        return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
+                             "' is missing (the checkpoint is of another "
+                             "model)");
+      if (std::vector<int64_t>(p.shape().begin(), p.shape().end()) != t->shape)
+        return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
+                             "' has another shape than the executable's "
+                             "parameter (the checkpoint is of another model)");
+      t->toFloat32(reinterpret_cast<float *>(program->bufferData(p.buffer())));
+    }
+    startStep = ckpt.step;
+    if (config.sgtStats)
+      return Status::error("--sgt-stats with --resume: the statistics the run "
+                           "selects by come from its checkpoint");
+    return Status::success();
+  }
+  CHERRY_TRY(loadWeights(*program, config.weights, config.seed, weights));
+  const ex::Parameter *scores = nullptr;
+  for (const ex::Parameter &p : exe.parameters())
+    if (p.name() == "sgt.scores")
+      scores = &p;
+  if (!scores && config.sgtStats)
+    return Status::error("--sgt-stats given, but " + exePath +
+                         " does not select by token statistics (compile with "
+                         "--cherry-train=\"... sgt=surprisal\" or "
+                         "sgt=topk-surprisal)");
+  if (!scores)
+    return Status::success();
+  // The score policies of selective training rank positions by the
+  // surprisal of their target under the corpus' unigram distribution.
+  if (!config.sgtStats)
+    return Status::error(exePath + " selects positions by token surprisal: "
+                                   "pass --sgt-stats DIR/token_counts.json "
+                                   "(written by cherry-data prepare)");
+  std::vector<float> table;
+  CHERRY_TRY(
+      loadSurprisal("--sgt-stats", *config.sgtStats, scores->shape(0), table));
+  std::copy(table.begin(), table.end(),
+            reinterpret_cast<float *>(program->bufferData(scores->buffer())));
+  return Status::success();
+}
+
+void Trainer::Impl::collectCheckpointTensors() {
+  const ex::Executable &exe = program->executable();
+  for (const ex::Parameter &p : exe.parameters()) {
+    TensorToWrite t;
+    t.name = checkpointKey(p);
+    t.shape.assign(p.shape().begin(), p.shape().end());
+    t.data = program->bufferData(p.buffer());
+    (isOptimizerState(p) ? optimizerTensors : modelTensors).push_back(t);
+  }
+  modelConfig = exe.model_config().empty() ? "{}" : exe.model_config();
+}
+
+Trainer::Trainer() = default;
+Trainer::~Trainer() = default;
+Trainer::Trainer(Trainer &&) noexcept = default;
+Trainer &Trainer::operator=(Trainer &&) noexcept = default;
+
+Status Trainer::create(Program &program, const TrainerConfig &config,
+                       WeightsReport &weights, Trainer &out) {
+  if (config.ranks.worldSize != 1 || config.ranks.rank != 0)
+    return Status::error("training on " +
+                         std::to_string(config.ranks.worldSize) +
+                         " ranks is not supported by this runtime (world "
+                         "size 1 only)");
+  auto impl = std::make_unique<Impl>();
+  impl->program = &program;
+  impl->config = config;
+  CHERRY_TRY(impl->bind());
+  CHERRY_TRY(impl->openData());
+  if (config.couplingEvery) {
+    impl->coupling.emplace();
+    CHERRY_TRY(impl->coupling->init(program, config.exePath, impl->trainFn));
+  }
+  CHERRY_TRY(impl->fillParameters(weights));
+  impl->collectCheckpointTensors();
+  // Reported before training starts: a run that cannot save is useless.
+  if (config.ranks.writes())
+    CHERRY_TRY(prefixed(
+        "--save: ",
+        checkWritable(config.saveDir,
+                      2 * estimateCheckpointBytes(impl->modelTensors,
+                                                  impl->optimizerTensors))));
+  out.impl_ = std::move(impl);
+  return Status::success();
+}
+
+int64_t Trainer::startStep() const { return impl_->startStep; }
+
+bool Trainer::done() const {
+  return impl_->config.steps == 0 || impl_->startStep >= impl_->config.steps;
+}
+
+int64_t Trainer::tokensPerStep() const {
+  return impl_->batch * impl_->seq * impl_->config.ranks.worldSize;
+}
+
+Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
+  if (!impl_->config.ranks.writes())
+    return Status::success();
+  nlohmann::ordered_json state;
+  state["global_step"] = step;
+  state["seed"] = impl_->config.seed;
+  state["tokens"] = step * tokensPerStep();
+  state["batch"] = impl_->batch;
+  state["seq"] = impl_->seq;
+  return cherry::runtime::saveCheckpoint(
+      impl_->config.saveDir, step, impl_->modelTensors, impl_->optimizerTensors,
+      state.dump(), impl_->modelConfig, dir);
+}
+
+Status Trainer::evaluate(double &loss) {
+  Impl &t = *impl_;
+  auto *ids = dataOf<int32_t>(*t.program, t.eval.ids);
+  auto *targets = dataOf<int32_t>(*t.program, t.eval.targets);
+  const auto *evalLoss = dataOf<const float>(*t.program, t.eval.loss);
+  double sum = 0;
+  for (int64_t k = 0; k < t.config.evalBatches; ++k) {
+    CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
+                        t.val.read(k, ids, targets)));
+    CHERRY_TRY(prefixed("eval: ", t.program->run(t.eval.function)));
+    sum += *evalLoss;
+  }
+  loss = sum / static_cast<double>(t.config.evalBatches);
+  return Status::success();
+}
+
+Status Trainer::Impl::step(int64_t s,
+                           const std::chrono::steady_clock::time_point &begin,
+                           StepMetrics &m,
+                           std::optional<Coupling::Result> &coupled) {
+  auto *batchIds = dataOf<int32_t>(*program, ids);
+  auto *batchTargets = dataOf<int32_t>(*program, targets);
+  int32_t *batchMask = mask ? dataOf<int32_t>(*program, mask) : nullptr;
+  const int64_t batchIndex = s % train.availableBatches();
+  CHERRY_TRY(
+      prefixed("--data: ", train.read(batchIndex, batchIds, batchTargets)));
+  if (mask)
+    CHERRY_TRY(
+        prefixed("--sgt-mask ", maskFile.read(train, batchIndex, batchMask)));
+  // Measured at the step's weights and batch, before its update (and
+  // outside its timing).
+  coupled.reset();
+  if (coupling && (s + 1) % config.couplingEvery == 0)
+    CHERRY_TRY(
+        coupling->measure(s + 1, batchIds, batchTargets, batchMask, coupled));
+  auto t0 = std::chrono::steady_clock::now();
+  const double lr = config.schedule.at(s);
+  const OptimizerSettings &o = config.optimizer;
+  const float values[8] = {static_cast<float>(lr),
+                           static_cast<float>(o.beta1),
+                           static_cast<float>(o.beta2),
+                           static_cast<float>(o.eps),
+                           static_cast<float>(o.weightDecay),
+                           static_cast<float>(s + 1),
+                           static_cast<float>(o.gradClip),
+                           0.0f};
+  std::memcpy(program->bufferData(hyper->id()), values, sizeof(values));
+  CHERRY_TRY(
+      prefixed("step " + std::to_string(s + 1) + ": ", program->run(trainFn)));
+  auto t1 = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(t1 - t0).count();
+  const int64_t tokens = batch * seq * config.ranks.worldSize;
+
+  m = StepMetrics{};
+  m.step = s + 1;
+  m.totalSteps = config.steps;
+  m.loss = *dataOf<const float>(*program, loss);
+  m.lr = lr;
+  m.gradNorm =
+      std::sqrt(static_cast<double>(*dataOf<const float>(*program, sqNorm)));
+  m.tokensPerSecond = tokens / std::max(seconds, 1e-9);
+  m.tokens = (s + 1) * tokens;
+  m.elapsedSeconds = std::chrono::duration<double>(t1 - begin).count();
+  m.wallTime = unixTimeSeconds();
+  return Status::success();
+}
+
+Status Trainer::run(const ReportFn &report, TrainSummary &summary) {
+  Impl &t = *impl_;
+  const TrainerConfig &c = t.config;
+  const bool writes = c.ranks.writes();
+  MetricsWriter metrics;
+  EventWriter events;
+  if (writes) {
+    CHERRY_TRY(MetricsWriter::open(c.saveDir + "/metrics.jsonl", metrics));
+    CHERRY_TRY(EventWriter::open(c.saveDir, events));
+  }
+  summary = TrainSummary{};
+  summary.startStep = t.startStep;
+  std::vector<double> rates, couplings;
+  auto begin = std::chrono::steady_clock::now();
+  for (int64_t s = t.startStep; s < c.steps; ++s) {
+    StepMetrics m;
+    std::optional<Coupling::Result> coupled;
+    CHERRY_TRY(t.step(s, begin, m, coupled));
+    rates.push_back(m.tokensPerSecond);
+    if (coupled)
+      couplings.push_back(coupled->overall);
+    if (!std::isfinite(m.loss) || !std::isfinite(m.gradNorm))
+      return Status::error(
+          "step " + std::to_string(s + 1) + ": the loss is " +
+          (std::isfinite(m.loss) ? std::to_string(m.loss) : "not finite") +
+          " and the gradient norm " +
+          (std::isfinite(m.gradNorm) ? std::to_string(m.gradNorm)
+                                     : "not finite") +
+          "; stopping without saving this state (last good checkpoint: " +
+          (summary.lastCheckpoint.empty() ? "none" : summary.lastCheckpoint) +
+          ")");
+    const bool last = s + 1 == c.steps;
+    if (coupled) {
+      m.extra.push_back({"coupling", coupled->overall});
+      for (size_t l = 0; l < coupled->layers.size(); ++l)
+        m.extra.push_back(
+            {"coupling_layer" + std::to_string(l), coupled->layers[l]});
+    }
+    if (t.val.availableBatches() > 0 &&
+        (last || (c.evalEvery && (s + 1) % c.evalEvery == 0))) {
+      double valLoss = 0;
+      CHERRY_TRY(evaluate(valLoss));
+      m.extra.push_back({"val_loss", valLoss});
+    }
+    if (last || (s + 1 - t.startStep) % c.logEvery == 0) {
+      if (writes) {
+        CHERRY_TRY(metrics.append(m));
+        std::vector<std::pair<std::string, float>> scalars = {
+            {"train/loss", static_cast<float>(m.loss)},
+            {"train/lr", static_cast<float>(m.lr)},
+            {"train/grad_norm", static_cast<float>(m.gradNorm)},
+            {"train/tokens_per_second", static_cast<float>(m.tokensPerSecond)}};
+        for (auto &[name, value] : m.extra)
+          scalars.push_back(
+              {(name.rfind("coupling", 0) == 0 ? "sgt/" : "eval/") + name,
+               static_cast<float>(value)});
+        CHERRY_TRY(events.addScalars(scalars, m.step, m.wallTime));
+        CHERRY_TRY(events.flush());
+      }
+      report(m);
+    }
+    if (last || (c.saveEvery && (s + 1) % c.saveEvery == 0))
+      CHERRY_TRY(saveCheckpoint(s + 1, &summary.lastCheckpoint));
+  }
+  summary.medianTokensPerSecond = medianTokensPerSecond(rates);
+  if (!couplings.empty()) {
+    double sum = 0;
+    for (double x : couplings)
+      sum += x;
+    summary.couplingMean = sum / static_cast<double>(couplings.size());
+    summary.couplingSteps = couplings.size();
+  }
+  return Status::success();
+}
+
+} // namespace cherry::runtime

@@ -1,0 +1,85 @@
+//===- Common.cpp - What the cherry-run commands share --------------------===//
+
+#include "Common.h"
+
+#include "cherry/Runtime/CpuKernels.h"
+#include "cherry/Runtime/Executable.h"
+
+#include <charconv>
+#include <iostream>
+
+namespace cherry::run {
+
+using namespace cherry::runtime;
+
+/// A decimal integer in [min, max]; `what` describes the range in errors.
+int64_t parseInteger(const std::string &flag, const std::string &text,
+                     int64_t min, int64_t max, const std::string &what) {
+  int64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ptr != end || error == std::errc::invalid_argument)
+    throw RunError(flag + ": expected an integer, got '" + text + "'");
+  if (error == std::errc::result_out_of_range || value < min || value > max)
+    throw RunError(flag + " " + text + " is out of range: expected " + what);
+  return value;
+}
+
+uint64_t parseSeed(const std::string &text) {
+  uint64_t value = 0;
+  const char *end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ptr != end || error == std::errc::invalid_argument)
+    throw RunError("--seed: expected a non-negative integer, got '" + text +
+                   "'");
+  if (error == std::errc::result_out_of_range)
+    throw RunError("--seed " + text +
+                   " is out of range: expected 0 to 18446744073709551615");
+  return value;
+}
+
+void check(const runtime::Status &status, const std::string &prefix) {
+  if (!status.ok())
+    throw RunError(prefix + status.message);
+}
+
+std::string shapeString(const ex::Buffer &b) {
+  std::string out = ex::DType_Name(b.dtype()) + " [";
+  for (int i = 0; i < b.shape_size(); ++i)
+    out += (i ? ", " : "") + std::to_string(b.shape(i));
+  return out + "]";
+}
+
+CpuFlags parseCpuFlags(const ParsedArgs &args) {
+  if (args.has("--deterministic") && args.has("--no-deterministic"))
+    throw RunError("--deterministic and --no-deterministic contradict each "
+                   "other");
+  CpuFlags flags;
+  flags.deterministic = !args.has("--no-deterministic");
+  if (auto text = args.get("--threads"))
+    flags.threads = static_cast<int>(
+        parseInteger("--threads", *text, 1, 4096, "1 to 4096"));
+  return flags;
+}
+
+void applyCpuFlags(const CpuFlags &flags) {
+  if (flags.threads > 0)
+    cpu::setNumThreads(flags.threads);
+  cpu::setDeterministic(flags.deterministic);
+}
+
+void loadProgram(const std::string &path, Program &program) {
+  ex::Executable exe;
+  check(loadExecutable(path, exe));
+  check(Program::create(std::move(exe), program), path + ": ");
+}
+
+void loadWeights(Program &program, const std::optional<std::string> &path,
+                 uint64_t seed) {
+  WeightsReport report;
+  check(runtime::loadWeights(program, path, seed, report));
+  for (const std::string &note : report.notes)
+    std::cerr << "cherry-run: " << note << "\n";
+}
+
+} // namespace cherry::run
