@@ -60,6 +60,7 @@ checkSlices(const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
 static Status
 checkBindings(const google::protobuf::RepeatedPtrField<ex::Binding> &bindings,
               const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
+              const std::unordered_map<std::string, int> &params,
               const std::string &function, const char *direction) {
   std::unordered_set<std::string> names;
   for (const ex::Binding &b : bindings) {
@@ -73,6 +74,16 @@ checkBindings(const google::protobuf::RepeatedPtrField<ex::Binding> &bindings,
     if (!buffers.count(b.buffer()))
       return Status::error(where + " names undefined buffer " +
                            str(b.buffer()));
+    if (!ex::BindingRole_IsValid(b.role()))
+      return Status::error(where + " has unknown role " + str(b.role()));
+    if ((b.role() == ex::GRADIENT) != !b.parameter().empty())
+      return Status::error(where + (b.role() == ex::GRADIENT
+                                        ? " is a gradient of no parameter"
+                                        : " names a parameter but is no "
+                                          "gradient"));
+    if (b.role() == ex::GRADIENT && !params.count(b.parameter()))
+      return Status::error(where + " is the gradient of unknown parameter '" +
+                           b.parameter() + "'");
   }
   return Status::success();
 }
@@ -123,6 +134,8 @@ Status verifyExecutable(const ex::Executable &exe) {
       if (d <= 0)
         return Status::error(name + " has non-positive dimension " +
                              std::to_string(d));
+    if (!ex::ParameterRole_IsValid(p.role()))
+      return Status::error(name + " has unknown role " + str(p.role()));
     auto it = buffers.find(p.buffer());
     if (it == buffers.end())
       return Status::error(name + " names undefined buffer " + str(p.buffer()));
@@ -137,9 +150,19 @@ Status verifyExecutable(const ex::Executable &exe) {
                            str(it->second->size_bytes()));
   }
   std::unordered_map<std::string, int> fnNames;
+  std::unordered_map<int, std::string> fnRoles;
   for (const ex::Function &f : exe.functions()) {
     if (!fnNames.emplace(f.name(), 0).second)
       return Status::error("function '" + f.name() + "' is defined twice");
+    if (!ex::FunctionRole_IsValid(f.role()) ||
+        !ex::SelectionPolicy_IsValid(f.selection().policy()))
+      return Status::error("function '" + f.name() +
+                           "' has an unknown role or selection policy");
+    if (f.role() != ex::FUNCTION_ROLE_UNSPECIFIED &&
+        !fnRoles.emplace(f.role(), f.name()).second)
+      return Status::error("functions '" + fnRoles[f.role()] + "' and '" +
+                           f.name() + "' both have role " +
+                           ex::FunctionRole_Name(f.role()));
     for (int i = 0; i < f.instructions_size(); ++i) {
       const ex::Instruction &inst = f.instructions(i);
       std::string where = "function '" + f.name() + "' instruction " +
@@ -154,17 +177,35 @@ Status verifyExecutable(const ex::Executable &exe) {
           !s.ok())
         return s;
     }
-    if (Status s = checkBindings(f.inputs(), buffers, f.name(), "input");
+    if (Status s =
+            checkBindings(f.inputs(), buffers, paramNames, f.name(), "input");
         !s.ok())
       return s;
-    if (Status s = checkBindings(f.outputs(), buffers, f.name(), "output");
+    if (Status s =
+            checkBindings(f.outputs(), buffers, paramNames, f.name(), "output");
         !s.ok())
       return s;
-    if (Status s = checkBindings(f.state(), buffers, f.name(), "state");
+    if (Status s =
+            checkBindings(f.state(), buffers, paramNames, f.name(), "state");
         !s.ok())
       return s;
   }
   return Status::success();
+}
+
+int findFunction(const ex::Executable &exe, ex::FunctionRole role) {
+  for (int i = 0; i < exe.functions_size(); ++i)
+    if (exe.functions(i).role() == role)
+      return i;
+  return -1;
+}
+
+const ex::Binding *findBinding(const ex::Function &fn, ex::BindingRole role) {
+  for (const auto *bindings : {&fn.inputs(), &fn.outputs(), &fn.state()})
+    for (const ex::Binding &b : *bindings)
+      if (b.role() == role)
+        return &b;
+  return nullptr;
 }
 
 Status loadExecutable(const std::string &path, ex::Executable &exe) {

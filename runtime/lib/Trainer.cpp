@@ -9,6 +9,7 @@
 #include "cherry/Runtime/Trainer.h"
 
 #include "cherry/Runtime/DataLoader.h"
+#include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/SafeTensors.h"
 #include "cherry/Runtime/Sgt.h"
 #include "cherry/Runtime/TensorBoard.h"
@@ -54,13 +55,15 @@ template <typename T> T *dataOf(Program &program, const ex::Buffer *b) {
   return reinterpret_cast<T *>(program.bufferData(b->id()));
 }
 
-/// The buffer bound to `name` among function `fn`'s inputs (or outputs),
-/// checked for dtype and, when `bytes` is not 0, size.
+/// The buffer of function `fn`'s binding with `role`, called `name` in
+/// messages (an input, or an output when `output`), checked for dtype and,
+/// when `bytes` is not 0, size.
 Status binding(const Program &program, int fn, const std::string &where,
-               const std::string &name, bool output, ex::DType dtype,
-               const ex::Buffer *&out, uint64_t bytes = 0) {
-  const ex::Buffer *b =
-      output ? program.outputBuffer(fn, name) : program.inputBuffer(fn, name);
+               ex::BindingRole role, const std::string &name, bool output,
+               ex::DType dtype, const ex::Buffer *&out, uint64_t bytes = 0) {
+  const ex::Binding *bound =
+      findBinding(program.executable().functions(fn), role);
+  const ex::Buffer *b = bound ? program.buffer(bound->buffer()) : nullptr;
   if (!b)
     return Status::error(where + " has no " +
                          (output ? "output '" : "input '") + name + "'");
@@ -71,10 +74,25 @@ Status binding(const Program &program, int fn, const std::string &where,
   return Status::success();
 }
 
-/// Training state, not model weights: the optimizer's moments and the
-/// selection's score table go to optimizer.safetensors.
+/// The buffer of `fn`'s binding with `role`, or null.
+const ex::Buffer *boundBuffer(const Program &program, int fn,
+                              ex::BindingRole role) {
+  const ex::Binding *b = findBinding(program.executable().functions(fn), role);
+  return b ? program.buffer(b->buffer()) : nullptr;
+}
+
+/// The parameter holding the selection's score table, or null.
+const ex::Parameter *scoreTable(const ex::Executable &exe) {
+  for (const ex::Parameter &p : exe.parameters())
+    if (p.role() == ex::SELECTION_SCORES)
+      return &p;
+  return nullptr;
+}
+
+/// Training state (optimizer moments, the selection's score table) goes to
+/// optimizer.safetensors; model weights to model.safetensors.
 bool isOptimizerState(const ex::Parameter &p) {
-  return p.name().rfind("optimizer.", 0) == 0 || p.name().rfind("sgt.", 0) == 0;
+  return p.role() != ex::MODEL_WEIGHT;
 }
 
 std::string checkpointKey(const ex::Parameter &p) {
@@ -89,7 +107,7 @@ std::string checkpointKey(const ex::Parameter &p) {
 
 Status findEvalStep(const Program &program, const std::string &path,
                     EvalStep &eval) {
-  eval.function = program.findFunction("eval_step");
+  eval.function = findFunction(program.executable(), ex::EVAL_STEP);
   if (eval.function < 0) {
     std::string names;
     for (const ex::Function &f : program.executable().functions())
@@ -99,7 +117,7 @@ Status findEvalStep(const Program &program, const std::string &path,
                          (names.empty() ? "none" : names) + ")");
   }
   const std::string fn = path + ": eval_step";
-  eval.ids = program.inputBuffer(eval.function, "ids");
+  eval.ids = boundBuffer(program, eval.function, ex::TOKEN_IDS);
   if (!eval.ids)
     return Status::error(fn + " has no input 'ids'");
   if (eval.ids->dtype() != ex::I32 || eval.ids->shape_size() != 2)
@@ -108,7 +126,7 @@ Status findEvalStep(const Program &program, const std::string &path,
                          shapeString(*eval.ids) + ", expected I32 [B, T]");
   eval.batch = eval.ids->shape(0);
   eval.seq = eval.ids->shape(1);
-  eval.targets = program.inputBuffer(eval.function, "targets");
+  eval.targets = boundBuffer(program, eval.function, ex::TARGETS);
   if (!eval.targets)
     return Status::error(fn + " has no input 'targets'");
   if (eval.targets->dtype() != ex::I32 || eval.targets->shape_size() != 2 ||
@@ -118,7 +136,7 @@ Status findEvalStep(const Program &program, const std::string &path,
                          std::to_string(eval.targets->id()) + ") is " +
                          shapeString(*eval.targets) + ", expected " +
                          shapeString(*eval.ids) + " like 'ids'");
-  eval.loss = program.outputBuffer(eval.function, "loss");
+  eval.loss = boundBuffer(program, eval.function, ex::LOSS);
   if (!eval.loss)
     return Status::error(fn + " has no output 'loss'");
   bool scalar = eval.loss->dtype() == ex::F32 && eval.loss->size_bytes() >= 4;
@@ -246,61 +264,50 @@ private:
 
 Status Coupling::init(Program &prog, const std::string &exePath, int trainFn) {
   program = &prog;
-  fn = prog.findFunction("grad_step");
+  fn = findFunction(prog.executable(), ex::GRAD_STEP);
   if (fn < 0)
     return Status::error(
         "--coupling-every needs a selective training step: " + exePath +
         " has no grad_step (compile with "
         "--cherry-train=\"... sgt=POLICY\")");
   const std::string where = exePath + ": grad_step";
-  CHERRY_TRY(binding(prog, fn, where, "ids", false, ex::I32, ids));
-  CHERRY_TRY(binding(prog, fn, where, "targets", false, ex::I32, targets));
   CHERRY_TRY(
-      binding(prog, fn, where, "token_weights", false, ex::F32, weights));
+      binding(prog, fn, where, ex::TOKEN_IDS, "ids", false, ex::I32, ids));
+  CHERRY_TRY(binding(prog, fn, where, ex::TARGETS, "targets", false, ex::I32,
+                     targets));
+  CHERRY_TRY(binding(prog, fn, where, ex::TOKEN_WEIGHTS, "token_weights", false,
+                     ex::F32, weights));
   batch = ids->shape(0);
   seq = ids->shape(1);
   // The training step's own selection, to draw the same positions.
-  std::string kernel;
-  for (const ex::Instruction &inst :
-       prog.executable().functions(trainFn).instructions()) {
-    if (inst.kernel().rfind("sgt_select_", 0) != 0)
-      continue;
-    kernel = inst.kernel();
-    for (const ex::Attribute &a : inst.attributes()) {
-      if (a.name() == "k")
-        k = a.i();
-      if (a.name() == "seed")
-        seed = static_cast<uint64_t>(a.i());
-      if (a.name() == "vocab")
-        vocab = a.i();
-    }
-  }
-  static const std::pair<const char *, sgt::Policy> kPolicyOf[] = {
-      {"sgt_select_uniform", sgt::Policy::Uniform},
-      {"sgt_select_random", sgt::Policy::Random},
-      {"sgt_select_score", sgt::Policy::Score},
-      {"sgt_select_surprisal", sgt::Policy::Surprisal},
-      {"sgt_select_loss", sgt::Policy::LossTopk},
-      {"sgt_select_mask", sgt::Policy::Mask}};
-  auto known = std::find_if(std::begin(kPolicyOf), std::end(kPolicyOf),
-                            [&](const auto &p) { return kernel == p.first; });
+  const ex::Selection &selection =
+      prog.executable().functions(trainFn).selection();
+  static const std::pair<ex::SelectionPolicy, sgt::Policy> kPolicyOf[] = {
+      {ex::SELECT_UNIFORM, sgt::Policy::Uniform},
+      {ex::SELECT_RANDOM, sgt::Policy::Random},
+      {ex::SELECT_SCORE, sgt::Policy::Score},
+      {ex::SELECT_SURPRISAL, sgt::Policy::Surprisal},
+      {ex::SELECT_LOSS_TOPK, sgt::Policy::LossTopk},
+      {ex::SELECT_MASK, sgt::Policy::Mask}};
+  auto known = std::find_if(
+      std::begin(kPolicyOf), std::end(kPolicyOf),
+      [&](const auto &p) { return selection.policy() == p.first; });
   if (known == std::end(kPolicyOf))
-    return Status::error(exePath + ": train_step selects " +
-                         (kernel.empty() ? std::string("no positions")
-                                         : "with " + kernel +
-                                               ", which this cherry-run does "
-                                               "not know"));
+    return Status::error(exePath + ": train_step selects no positions");
   policy = known->second;
-  for (const ex::Parameter &p : prog.executable().parameters())
-    if (p.name() == "sgt.scores")
-      scores = reinterpret_cast<const float *>(prog.bufferData(p.buffer()));
+  k = selection.k();
+  seed = selection.seed();
+  if (const ex::Parameter *table = scoreTable(prog.executable())) {
+    scores = reinterpret_cast<const float *>(prog.bufferData(table->buffer()));
+    vocab = table->shape(0);
+  }
   if (policy == sgt::Policy::LossTopk)
     CHERRY_TRY(findEvalStep(prog, exePath, eval));
   for (const ex::Binding &b : prog.executable().functions(fn).outputs()) {
-    if (b.name().rfind("grad.", 0) != 0)
+    if (b.role() != ex::GRADIENT)
       continue;
     Grad g;
-    g.param = b.name().substr(5);
+    g.param = b.parameter();
     const ex::Buffer &buf = *prog.buffer(b.buffer());
     g.data = reinterpret_cast<const float *>(prog.bufferData(b.buffer()));
     g.n = static_cast<int64_t>(buf.size_bytes() / 4);
@@ -326,7 +333,7 @@ Status Coupling::measure(int64_t step, const int32_t *batchIds,
     CHERRY_TRY(
         prefixed("--coupling-every: eval: ", program->run(eval.function)));
     const ex::Buffer *rows =
-        program->outputBuffer(eval.function, "token_losses");
+        boundBuffer(*program, eval.function, ex::TOKEN_LOSSES);
     if (!rows)
       return Status::error("--coupling-every: eval_step has no "
                            "'token_losses' output (recompile with this "
@@ -419,19 +426,22 @@ struct Trainer::Impl {
 
 Status Trainer::Impl::bind() {
   const std::string &exePath = config.exePath;
-  trainFn = program->findFunction("train_step");
+  trainFn = findFunction(program->executable(), ex::TRAIN_STEP);
   if (trainFn < 0)
     return Status::error(exePath + ": no function 'train_step' (compile with "
                                    "cherry-opt --cherry-train)");
   const std::string where = exePath + ": train_step";
-  CHERRY_TRY(binding(*program, trainFn, where, "ids", false, ex::I32, ids));
+  const Program &p = *program;
   CHERRY_TRY(
-      binding(*program, trainFn, where, "targets", false, ex::I32, targets));
+      binding(p, trainFn, where, ex::TOKEN_IDS, "ids", false, ex::I32, ids));
+  CHERRY_TRY(binding(p, trainFn, where, ex::TARGETS, "targets", false, ex::I32,
+                     targets));
+  CHERRY_TRY(binding(p, trainFn, where, ex::HYPER_PARAMETERS, "hyper", false,
+                     ex::F32, hyper, 32));
   CHERRY_TRY(
-      binding(*program, trainFn, where, "hyper", false, ex::F32, hyper, 32));
-  CHERRY_TRY(binding(*program, trainFn, where, "loss", true, ex::F32, loss, 4));
-  CHERRY_TRY(binding(*program, trainFn, where, "grad_sq_norm", true, ex::F32,
-                     sqNorm, 4));
+      binding(p, trainFn, where, ex::LOSS, "loss", true, ex::F32, loss, 4));
+  CHERRY_TRY(binding(p, trainFn, where, ex::GRAD_SQ_NORM, "grad_sq_norm", true,
+                     ex::F32, sqNorm, 4));
   if (ids->shape_size() != 2)
     return Status::error(where + " input 'ids' is not [batch, seq]");
   batch = ids->shape(0);
@@ -443,7 +453,7 @@ Status Trainer::Impl::openData() {
   const std::string &exePath = config.exePath;
   CHERRY_TRY(DataLoader::open(config.dataPath, batch, seq, 1, train));
   // The mask policy reads a mask of the training tokens.
-  mask = program->inputBuffer(trainFn, "sgt_mask");
+  mask = boundBuffer(*program, trainFn, ex::SELECTION_MASK);
   if (mask) {
     if (!config.sgtMask)
       return Status::error(exePath +
@@ -497,10 +507,7 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
     return Status::success();
   }
   CHERRY_TRY(loadWeights(*program, config.weights, config.seed, weights));
-  const ex::Parameter *scores = nullptr;
-  for (const ex::Parameter &p : exe.parameters())
-    if (p.name() == "sgt.scores")
-      scores = &p;
+  const ex::Parameter *scores = scoreTable(exe);
   if (!scores && config.sgtStats)
     return Status::error("--sgt-stats given, but " + exePath +
                          " does not select by token statistics (compile with "

@@ -73,12 +73,54 @@ TEST(Executable, ValidOneVerifies) {
   EXPECT_TRUE(s.ok()) << s.message;
 }
 
+TEST(Executable, FindsFunctionsAndBindingsByRole) {
+  ex::Executable exe = makeValid();
+  ex::Function *fn = exe.mutable_functions(0);
+  fn->set_role(ex::TRAIN_STEP);
+  auto *grad = fn->add_outputs();
+  grad->set_name("g");
+  grad->set_buffer(1);
+  grad->set_role(ex::GRADIENT);
+  grad->set_parameter("model.norm.weight");
+  ASSERT_TRUE(verifyExecutable(exe).ok()) << verifyExecutable(exe).message;
+  EXPECT_EQ(findFunction(exe, ex::TRAIN_STEP), 0);
+  EXPECT_EQ(findFunction(exe, ex::EVAL_STEP), -1);
+  EXPECT_EQ(findBinding(exe.functions(0), ex::GRADIENT), &fn->outputs(0));
+  EXPECT_EQ(findBinding(exe.functions(0), ex::LOSS), nullptr);
+}
+
+TEST(Executable, RejectsGradientOfUnknownParameter) {
+  ex::Executable exe = makeValid();
+  auto *grad = exe.mutable_functions(0)->add_outputs();
+  grad->set_name("grad.x");
+  grad->set_buffer(1);
+  grad->set_role(ex::GRADIENT);
+  grad->set_parameter("x");
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' output 'grad.x' is the gradient of unknown "
+            "parameter 'x'");
+  grad->set_parameter("");
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' output 'grad.x' is a gradient of no "
+            "parameter");
+}
+
+TEST(Executable, RejectsTwoFunctionsWithOneRole) {
+  ex::Executable exe = makeValid();
+  exe.mutable_functions(0)->set_role(ex::EVAL_STEP);
+  ex::Function *second = exe.add_functions();
+  second->set_name("eval_again");
+  second->set_role(ex::EVAL_STEP);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "functions 'train_step' and 'eval_again' both have role EVAL_STEP");
+}
+
 TEST(Executable, RejectsOtherVersion) {
   ex::Executable exe = makeValid();
   exe.set_version(kExecutableVersion + 1);
   EXPECT_EQ(verifyExecutable(exe).message,
-            "executable version 2 is not supported (this runtime reads "
-            "version 1)");
+            "executable version 3 is not supported (this runtime reads "
+            "version 2)");
 }
 
 TEST(Executable, RejectsBufferOutsideArena) {

@@ -9,6 +9,7 @@
 #include "Common.h"
 
 #include "cherry/Runtime/DataLoader.h"
+#include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/Sgt.h"
 
 #include <nlohmann/json.hpp>
@@ -211,17 +212,14 @@ int runEval(const std::vector<std::string> &argv) {
   if (selection) {
     if (sgt::readsScores(selection->policy)) {
       // The vocabulary is the one the eval step's loss runs over.
-      int64_t vocab = 0;
-      for (const ex::Instruction &inst :
-           program.executable().functions(eval.function).instructions())
-        if (inst.kernel() == "head_cross_entropy_rows")
-          for (const ex::Attribute &a : inst.attributes())
-            if (a.name() == "vocab")
-              vocab = a.i();
+      const int64_t vocab =
+          program.executable().functions(eval.function).vocab_size();
       check(loadSurprisal("--sgt-stats", *args.get("--sgt-stats"), vocab,
                           selection->scores));
     }
-    tokenLossBuf = program.outputBuffer(eval.function, "token_losses");
+    const ex::Binding *rows = findBinding(
+        program.executable().functions(eval.function), ex::TOKEN_LOSSES);
+    tokenLossBuf = rows ? program.buffer(rows->buffer()) : nullptr;
     if (!tokenLossBuf)
       throw RunError(exePath + ": eval_step has no 'token_losses' output "
                                "(recompile with this cherry-opt)");

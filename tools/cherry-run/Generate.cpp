@@ -7,6 +7,7 @@
 
 #include "Common.h"
 
+#include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/Sampling.h"
 #include "cherry/Runtime/Tokenizer.h"
 
@@ -148,14 +149,19 @@ int runGenerate(const std::vector<std::string> &argv) {
 
   Program program;
   loadProgram(exePath, program);
-  const int fn = program.findFunction("decode_step");
+  const int fn = findFunction(program.executable(), ex::DECODE_STEP);
   if (fn < 0)
     throw RunError(exePath + ": no function 'decode_step' (compile with "
                              "cherry-opt --cherry-decode)");
   const std::string where = exePath + ": decode_step";
-  const ex::Buffer *idsBuf = program.inputBuffer(fn, "ids");
-  const ex::Buffer *posBuf = program.inputBuffer(fn, "position");
-  const ex::Buffer *logitsBuf = program.outputBuffer(fn, "logits");
+  const ex::Function &decode = program.executable().functions(fn);
+  auto bound = [&](ex::BindingRole role) -> const ex::Buffer * {
+    const ex::Binding *b = findBinding(decode, role);
+    return b ? program.buffer(b->buffer()) : nullptr;
+  };
+  const ex::Buffer *idsBuf = bound(ex::TOKEN_IDS);
+  const ex::Buffer *posBuf = bound(ex::POSITION);
+  const ex::Buffer *logitsBuf = bound(ex::LOGITS);
   if (!idsBuf || !posBuf || !logitsBuf)
     throw RunError(where + " needs inputs 'ids' and 'position' and output "
                            "'logits'");
@@ -166,9 +172,9 @@ int runGenerate(const std::vector<std::string> &argv) {
                    "batch=1)");
   const int64_t vocab = logitsBuf->shape(logitsBuf->shape_size() - 1);
   int64_t capacity = 0;
-  for (const ex::Binding &state : program.executable().functions(fn).state())
+  for (const ex::Binding &state : decode.state())
     if (const ex::Buffer *b = program.buffer(state.buffer());
-        b && b->shape_size() == 3)
+        state.role() == ex::KV_CACHE && b && b->shape_size() == 3)
       capacity = capacity ? std::min(capacity, b->shape(1)) : b->shape(1);
   if (capacity == 0)
     throw RunError(where + " has no KV cache state");

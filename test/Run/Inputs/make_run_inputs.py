@@ -26,6 +26,9 @@ IGNORE = -1
 
 # DType enum values.
 F32, I32 = 1, 4
+# FunctionRole and BindingRole values of the names used here.
+FUNCTION_ROLES = {"train_step": 1, "eval_step": 2}
+BINDING_ROLES = {"ids": 1, "targets": 2, "loss": 4}
 
 
 # --- protobuf wire format --------------------------------------------------
@@ -115,12 +118,15 @@ class Exe:
         for i in insts:
             msg += field_bytes(2, i)
         for n, b in inputs:
-            msg += field_bytes(3, field_bytes(1, n) + field_int(2, b))
+            msg += field_bytes(3, field_bytes(1, n) + field_int(2, b) +
+                               field_int(3, BINDING_ROLES[n]))
         for n, b in outputs:
-            msg += field_bytes(4, field_bytes(1, n) + field_int(2, b))
+            msg += field_bytes(4, field_bytes(1, n) + field_int(2, b) +
+                               field_int(3, BINDING_ROLES[n]))
+        msg += field_int(6, FUNCTION_ROLES[name])
         self.functions.append(msg)
 
-    def encode(self, version=1):
+    def encode(self, version=2):
         out = field_int(1, version) + field_int(2, self.end)
         for b in self.buffers:
             out += field_bytes(3, b)
@@ -219,7 +225,7 @@ def make(out):
         "const.cherry": tiny_model({names[0]: ("constant", 0.5),
                                     names[1]: ("constant", 1.0),
                                     names[2]: ("constant", 0.25)}).encode(),
-        "v2.cherry": tiny_model(normal).encode(version=2),
+        "v3.cherry": tiny_model(normal).encode(version=3),
         "noeval.cherry": tiny_model(normal, fn_name="train_step").encode(),
         "badkernel.cherry": tiny_model(normal, kernel="foo").encode(),
     }

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -33,6 +34,92 @@ static FailureOr<ex::DType> dtypeOf(Type element, Location loc) {
   if (element.isSignlessInteger(64))
     return ex::I64;
   return emitError(loc) << "no Executable dtype for element type " << element;
+}
+
+//===----------------------------------------------------------------------===//
+// Roles
+//===----------------------------------------------------------------------===//
+//
+// The executable says what each function and binding is for, so that the
+// runtime never reads meaning into a name. The names are the ones
+// cherry-lower-to-kernels gives and the pipelines choose (train_step,
+// eval_step, decode_step, grad_step); this is the one place that maps them.
+
+static ex::FunctionRole functionRole(StringRef name) {
+  return llvm::StringSwitch<ex::FunctionRole>(name)
+      .Case("train_step", ex::TRAIN_STEP)
+      .Case("eval_step", ex::EVAL_STEP)
+      .Case("decode_step", ex::DECODE_STEP)
+      .Case("grad_step", ex::GRAD_STEP)
+      .Default(ex::FUNCTION_ROLE_UNSPECIFIED);
+}
+
+/// The role of binding `name`; `parameter` receives the parameter a
+/// gradient binding ("grad.<parameter>") is the gradient of.
+static ex::BindingRole bindingRole(StringRef name, bool state,
+                                   std::string &parameter) {
+  if (name.consume_front("grad.")) {
+    parameter = name.str();
+    return ex::GRADIENT;
+  }
+  if (state)
+    return name.starts_with("cache.") ? ex::KV_CACHE
+                                      : ex::BINDING_ROLE_UNSPECIFIED;
+  return llvm::StringSwitch<ex::BindingRole>(name)
+      .Case("ids", ex::TOKEN_IDS)
+      .Case("targets", ex::TARGETS)
+      .Case("hyper", ex::HYPER_PARAMETERS)
+      .Case("loss", ex::LOSS)
+      .Case("grad_sq_norm", ex::GRAD_SQ_NORM)
+      .Case("token_losses", ex::TOKEN_LOSSES)
+      .Case("token_weights", ex::TOKEN_WEIGHTS)
+      .Case("sgt_mask", ex::SELECTION_MASK)
+      .Case("position", ex::POSITION)
+      .Case("logits", ex::LOGITS)
+      .Default(ex::BINDING_ROLE_UNSPECIFIED);
+}
+
+/// Optimizer moments ("optimizer.*") and the selection's score table
+/// ("sgt.scores", made by cherry-sgt) are training state, not weights.
+static ex::ParameterRole parameterRole(StringRef name) {
+  if (name == "sgt.scores")
+    return ex::SELECTION_SCORES;
+  return name.starts_with("optimizer.") ? ex::OPTIMIZER_STATE
+                                        : ex::MODEL_WEIGHT;
+}
+
+/// The selection a launch of an sgt_select_* kernel makes, if it is one.
+static std::optional<ex::SelectionPolicy> selectionPolicy(StringRef kernel) {
+  auto policy = llvm::StringSwitch<ex::SelectionPolicy>(kernel)
+                    .Case("sgt_select_uniform", ex::SELECT_UNIFORM)
+                    .Case("sgt_select_random", ex::SELECT_RANDOM)
+                    .Case("sgt_select_score", ex::SELECT_SCORE)
+                    .Case("sgt_select_surprisal", ex::SELECT_SURPRISAL)
+                    .Case("sgt_select_loss", ex::SELECT_LOSS_TOPK)
+                    .Case("sgt_select_mask", ex::SELECT_MASK)
+                    .Default(ex::SELECTION_POLICY_UNSPECIFIED);
+  if (policy == ex::SELECTION_POLICY_UNSPECIFIED)
+    return std::nullopt;
+  return policy;
+}
+
+/// Records what a launch tells about its function: the selection policy of
+/// a selective training step, and the vocabulary its loss runs over.
+static void noteLaunch(LaunchOp launch, ex::Function &fn) {
+  auto intAttr = [&](StringRef name) -> std::optional<int64_t> {
+    if (auto a = launch->getAttrOfType<IntegerAttr>(name))
+      return a.getInt();
+    return std::nullopt;
+  };
+  StringRef kernel = launch.getKernel();
+  if (std::optional<ex::SelectionPolicy> policy = selectionPolicy(kernel)) {
+    ex::Selection *selection = fn.mutable_selection();
+    selection->set_policy(*policy);
+    selection->set_k(intAttr("k").value_or(0));
+    selection->set_seed(static_cast<uint64_t>(intAttr("seed").value_or(0)));
+  }
+  if (kernel.starts_with("head_cross_entropy") && !fn.vocab_size())
+    fn.set_vocab_size(intAttr("vocab").value_or(0));
 }
 
 namespace {
@@ -106,6 +193,7 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
       p->set_checkpoint_key(key->str());
     p->set_trainable(param.getTrainable());
     p->set_buffer(*id);
+    p->set_role(parameterRole(param.getSymName()));
     if (std::optional<Attribute> init = param.getInit()) {
       ex::Initializer *i = p->mutable_init();
       if (auto c = dyn_cast<ConstantInitAttr>(*init))
@@ -134,6 +222,7 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
                                "values; run --cherry-infer first)";
   ex::Function *fn = exe.add_functions();
   fn->set_name(func.getName().str());
+  fn->set_role(functionRole(func.getName()));
   SmallVector<uint32_t> argBuffers;
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<MemRefType>(arg.getType());
@@ -148,11 +237,17 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
     FailureOr<uint32_t> id = addBuffer(exe, type, func.getLoc(), bump(bytes));
     if (failed(id))
       return failure();
-    ex::Binding *binding =
-        func.getArgAttr(arg.getArgNumber(), kStateAttr)    ? fn->add_state()
-        : func.getArgAttr(arg.getArgNumber(), kOutputAttr) ? fn->add_outputs()
-                                                           : fn->add_inputs();
+    const bool state = bool(func.getArgAttr(arg.getArgNumber(), kStateAttr));
+    ex::Binding *binding = state ? fn->add_state()
+                           : func.getArgAttr(arg.getArgNumber(), kOutputAttr)
+                               ? fn->add_outputs()
+                               : fn->add_inputs();
     binding->set_name(name.str());
+    std::string parameter;
+    binding->set_role(bindingRole(name.getValue(), state, parameter));
+    binding->set_parameter(parameter);
+    if (binding->role() == ex::LOGITS)
+      fn->set_vocab_size(type.getShape().back());
     binding->set_buffer(*id);
     argBuffers.push_back(*id);
   }
@@ -206,6 +301,7 @@ LogicalResult Emitter::run(ex::Executable &exe) {
       } else if (auto launch = dyn_cast<LaunchOp>(op)) {
         ex::Instruction *inst = fn->add_instructions();
         inst->set_kernel(launch.getKernel().str());
+        noteLaunch(launch, *fn);
         auto slices =
             [&](ValueRange values,
                 google::protobuf::RepeatedPtrField<ex::BufferSlice> *out) {

@@ -17,11 +17,12 @@
 namespace cherry::runtime {
 
 /// The schema version this runtime reads and writes.
-inline constexpr unsigned kExecutableVersion = 1;
+inline constexpr unsigned kExecutableVersion = 2;
 
 /// Checks the invariants the loader relies on: version, buffer ids unique and
 /// referenced ids defined, slices inside their buffers, buffers inside the
-/// arena and aligned, parameter shapes positive.
+/// arena and aligned, parameter shapes positive, roles known, at most one
+/// function per role, every gradient binding naming a parameter.
 Status verifyExecutable(const executable::Executable &exe);
 
 /// Reads `path` into `exe` and verifies it. Errors name the file.
@@ -31,6 +32,16 @@ Status loadExecutable(const std::string &path, executable::Executable &exe);
 /// fsync, then rename, so a crash never leaves a torn file behind.
 Status saveExecutable(const executable::Executable &exe,
                       const std::string &path);
+
+/// The index of the function with `role`, or -1 (verifyExecutable allows at
+/// most one per role).
+int findFunction(const executable::Executable &exe,
+                 executable::FunctionRole role);
+
+/// The binding of `fn` with `role` (its inputs, then outputs, then state),
+/// or null.
+const executable::Binding *findBinding(const executable::Function &fn,
+                                       executable::BindingRole role);
 
 /// Size in bytes of one element of `dtype`; 0 for DTYPE_UNSPECIFIED.
 unsigned dtypeSize(executable::DType dtype);
