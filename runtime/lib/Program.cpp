@@ -908,7 +908,6 @@ Status Program::create(ex::Executable exe, Program &out) {
 }
 
 const ex::Executable &Program::executable() const { return impl_->exe; }
-std::byte *Program::arena() { return impl_->arena; }
 uint64_t Program::arenaSize() const { return impl_->exe.arena_size_bytes(); }
 
 const ex::Buffer *Program::buffer(uint32_t id) const {
@@ -916,7 +915,42 @@ const ex::Buffer *Program::buffer(uint32_t id) const {
   return it == impl_->buffers.end() ? nullptr : it->second;
 }
 
-std::byte *Program::bufferData(uint32_t id) {
+/// The arena offset of [offset, offset + bytes) of buffer `id`, checked.
+static Status transferRange(const Program &program, uint32_t id,
+                            uint64_t offset, uint64_t bytes,
+                            uint64_t &arenaOffset) {
+  const ex::Buffer *b = program.buffer(id);
+  if (!b)
+    return Status::error("no buffer " + str(id));
+  if (offset > b->size_bytes() || bytes > b->size_bytes() - offset)
+    return Status::error("bytes [" + str(offset) + ", +" + str(bytes) +
+                         ") are outside buffer " + str(id) + " of " +
+                         str(b->size_bytes()) + " bytes");
+  arenaOffset = b->arena_offset() + offset;
+  return Status::success();
+}
+
+Status Program::write(uint32_t id, const void *src, uint64_t bytes,
+                      uint64_t offset) {
+  uint64_t at = 0;
+  if (Status s = transferRange(*this, id, offset, bytes, at); !s.ok())
+    return s;
+  if (bytes)
+    std::memcpy(impl_->arena + at, src, bytes);
+  return Status::success();
+}
+
+Status Program::read(uint32_t id, void *dst, uint64_t bytes,
+                     uint64_t offset) const {
+  uint64_t at = 0;
+  if (Status s = transferRange(*this, id, offset, bytes, at); !s.ok())
+    return s;
+  if (bytes)
+    std::memcpy(dst, impl_->arena + at, bytes);
+  return Status::success();
+}
+
+std::byte *Program::hostData(uint32_t id) {
   const ex::Buffer *b = buffer(id);
   return b ? impl_->arena + b->arena_offset() : nullptr;
 }
@@ -1010,7 +1044,7 @@ Status Program::loadParameters(const SafeTensors *weights,
         return Status::error(t->file + ": tensor '" + key + "' has shape " +
                              shapeString(t->shape) + " but parameter '" +
                              p.name() + "' has shape " + shapeString(want));
-      t->toFloat32(f32(bufferData(p.buffer())));
+      t->toFloat32(f32(hostData(p.buffer())));
       state[i] = 2;
       report.loaded.push_back(p.name());
     } else if (!p.has_init()) {
@@ -1032,7 +1066,7 @@ Status Program::loadParameters(const SafeTensors *weights,
     if (state[i] == 1) // validateProgram rejects cycles; stay safe.
       return Status::error("parameter '" + p.name() + "': mean_of cycle");
     state[i] = 1;
-    float *dst = f32(bufferData(p.buffer()));
+    float *dst = f32(hostData(p.buffer()));
     size_t count = elementCount(p.shape());
     if (p.init().kind_case() == ex::Initializer::kMeanOf) {
       std::vector<const float *> sources;
@@ -1040,7 +1074,7 @@ Status Program::loadParameters(const SafeTensors *weights,
         int j = index.at(name);
         if (Status s = make(j); !s.ok())
           return s;
-        sources.push_back(f32(bufferData(params[j].buffer())));
+        sources.push_back(f32(hostData(params[j].buffer())));
       }
       const double scale = 1.0 / static_cast<double>(sources.size());
       for (size_t e = 0; e < count; ++e) {

@@ -51,8 +51,16 @@ std::string shapeString(const ex::Buffer &b) {
   return out + "]";
 }
 
-template <typename T> T *dataOf(Program &program, const ex::Buffer *b) {
-  return reinterpret_cast<T *>(program.bufferData(b->id()));
+/// The F32 scalar in buffer `b`.
+Status readScalar(const Program &program, const ex::Buffer *b, float &out) {
+  return program.read(b->id(), &out, sizeof(float));
+}
+
+/// Writes a host vector into buffer `b`.
+template <typename T>
+Status writeAll(Program &program, const ex::Buffer *b,
+                const std::vector<T> &values) {
+  return program.write(b->id(), values.data(), values.size() * sizeof(T));
 }
 
 /// The buffer of function `fn`'s binding with `role`, called `name` in
@@ -239,24 +247,27 @@ public:
   /// The coupling at training step `step` (1-based, as in hyper) on the
   /// batch in `batchIds`, `batchTargets` (and `mask`, for the mask policy);
   /// nothing when every position or none is selected.
-  Status measure(int64_t step, const int32_t *batchIds,
-                 const int32_t *batchTargets, const int32_t *mask,
+  Status measure(int64_t step, const std::vector<int32_t> &batchIds,
+                 const std::vector<int32_t> &batchTargets,
+                 const std::vector<int32_t> *mask,
                  std::optional<Result> &result);
 
 private:
   struct Grad {
     std::string param;
     int layer = -1;
-    const float *data = nullptr;
-    int64_t n = 0;
+    uint32_t buffer = 0;
   };
+  /// The gradients grad_step wrote, read back to the host.
+  Status readGradients(std::vector<std::vector<float>> &out) const;
+
   Program *program = nullptr;
   int fn = -1;
   const ex::Buffer *ids = nullptr, *targets = nullptr, *weights = nullptr;
   int64_t batch = 0, seq = 0, k = 0, vocab = 0;
   uint64_t seed = 0;
   sgt::Policy policy = sgt::Policy::Uniform;
-  const float *scores = nullptr;
+  const ex::Parameter *scoreTable = nullptr;
   EvalStep eval;
   std::vector<Grad> grads;
   int numLayers = 0;
@@ -297,10 +308,8 @@ Status Coupling::init(Program &prog, const std::string &exePath, int trainFn) {
   policy = known->second;
   k = selection.k();
   seed = selection.seed();
-  if (const ex::Parameter *table = scoreTable(prog.executable())) {
-    scores = reinterpret_cast<const float *>(prog.bufferData(table->buffer()));
-    vocab = table->shape(0);
-  }
+  if ((scoreTable = runtime::scoreTable(prog.executable())))
+    vocab = scoreTable->shape(0);
   if (policy == sgt::Policy::LossTopk)
     CHERRY_TRY(findEvalStep(prog, exePath, eval));
   for (const ex::Binding &b : prog.executable().functions(fn).outputs()) {
@@ -308,9 +317,7 @@ Status Coupling::init(Program &prog, const std::string &exePath, int trainFn) {
       continue;
     Grad g;
     g.param = b.parameter();
-    const ex::Buffer &buf = *prog.buffer(b.buffer());
-    g.data = reinterpret_cast<const float *>(prog.bufferData(b.buffer()));
-    g.n = static_cast<int64_t>(buf.size_bytes() / 4);
+    g.buffer = b.buffer();
     // model.layers.<i>.* belongs to layer i; the rest to no layer.
     const std::string prefix = "model.layers.";
     if (g.param.rfind(prefix, 0) == 0)
@@ -321,15 +328,27 @@ Status Coupling::init(Program &prog, const std::string &exePath, int trainFn) {
   return Status::success();
 }
 
-Status Coupling::measure(int64_t step, const int32_t *batchIds,
-                         const int32_t *batchTargets, const int32_t *mask,
+Status Coupling::readGradients(std::vector<std::vector<float>> &out) const {
+  out.resize(grads.size());
+  for (size_t p = 0; p < grads.size(); ++p)
+    CHERRY_TRY(program->read(grads[p].buffer, out[p]));
+  return Status::success();
+}
+
+Status Coupling::measure(int64_t step, const std::vector<int32_t> &batchIds,
+                         const std::vector<int32_t> &batchTargets,
+                         const std::vector<int32_t> *mask,
                          std::optional<Result> &result) {
   result.reset();
   const int64_t n = batch * seq;
-  sgt::SelectionInputs in{scores, vocab, nullptr, mask};
+  std::vector<float> scores, losses;
+  if (scoreTable)
+    CHERRY_TRY(program->read(scoreTable->buffer(), scores));
+  sgt::SelectionInputs in{scoreTable ? scores.data() : nullptr, vocab, nullptr,
+                          mask ? mask->data() : nullptr};
   if (policy == sgt::Policy::LossTopk) {
-    std::memcpy(program->bufferData(eval.ids->id()), batchIds, n * 4);
-    std::memcpy(program->bufferData(eval.targets->id()), batchTargets, n * 4);
+    CHERRY_TRY(writeAll(*program, eval.ids, batchIds));
+    CHERRY_TRY(writeAll(*program, eval.targets, batchTargets));
     CHERRY_TRY(
         prefixed("--coupling-every: eval: ", program->run(eval.function)));
     const ex::Buffer *rows =
@@ -338,42 +357,43 @@ Status Coupling::measure(int64_t step, const int32_t *batchIds,
       return Status::error("--coupling-every: eval_step has no "
                            "'token_losses' output (recompile with this "
                            "cherry-opt)");
-    in.losses =
-        reinterpret_cast<const float *>(program->bufferData(rows->id()));
+    CHERRY_TRY(program->read(rows->id(), losses));
+    in.losses = losses.data();
   }
   std::vector<char> chosen;
   CHERRY_TRY(sgt::selectionMap(policy, k, seed, static_cast<uint64_t>(step),
-                               batchTargets, in, batch, seq, chosen));
+                               batchTargets.data(), in, batch, seq, chosen));
   int64_t selected = 0;
   for (char c : chosen)
     selected += c;
   if (selected == 0 || selected == n)
     return Status::success();
 
-  std::memcpy(program->bufferData(ids->id()), batchIds, n * 4);
-  std::memcpy(program->bufferData(targets->id()), batchTargets, n * 4);
-  auto *w = reinterpret_cast<float *>(program->bufferData(weights->id()));
+  CHERRY_TRY(writeAll(*program, ids, batchIds));
+  CHERRY_TRY(writeAll(*program, targets, batchTargets));
+  std::vector<float> w(n);
   auto gradient = [&](bool ofSelected, int64_t count) {
     for (int64_t i = 0; i < n; ++i)
       w[i] = (chosen[i] != 0) == ofSelected
                  ? static_cast<float>(1.0 / static_cast<double>(count))
                  : 0.0f;
+    CHERRY_TRY(writeAll(*program, weights, w));
     return prefixed("--coupling-every: grad_step: ", program->run(fn));
   };
+  std::vector<std::vector<float>> ofSelected, ofOthers;
   CHERRY_TRY(gradient(true, selected));
-  std::vector<std::vector<float>> ofSelected;
-  for (const Grad &g : grads)
-    ofSelected.emplace_back(g.data, g.data + g.n);
+  CHERRY_TRY(readGradients(ofSelected));
   CHERRY_TRY(gradient(false, n - selected));
+  CHERRY_TRY(readGradients(ofOthers));
 
   // dot(g_S, g_U), |g_S|^2 and |g_U|^2, overall and per layer.
   using Sums = std::array<double, 3>;
   std::vector<Sums> perLayer(numLayers, Sums{0, 0, 0});
   Sums total = {0, 0, 0};
   for (size_t p = 0; p < grads.size(); ++p) {
-    const float *a = ofSelected[p].data(), *b = grads[p].data;
+    const float *a = ofSelected[p].data(), *b = ofOthers[p].data();
     Sums sums = {0, 0, 0};
-    for (int64_t i = 0; i < grads[p].n; ++i) {
+    for (size_t i = 0; i < ofSelected[p].size(); ++i) {
       sums[0] += static_cast<double>(a[i]) * b[i];
       sums[1] += static_cast<double>(a[i]) * a[i];
       sums[2] += static_cast<double>(b[i]) * b[i];
@@ -413,7 +433,18 @@ struct Trainer::Impl {
   EvalStep eval;
   std::optional<Coupling> coupling;
   int64_t startStep = 0;
+  /// The host side of the batch: read from the data, then written to the
+  /// program's buffers.
+  std::vector<int32_t> hostIds, hostTargets, hostMask;
   std::vector<TensorToWrite> modelTensors, optimizerTensors;
+  /// Host copies of the parameters the checkpoint writer cannot see in
+  /// place (a device whose memory is not the host's), refreshed per save.
+  struct Staged {
+    TensorToWrite *tensor;
+    uint32_t buffer;
+    std::vector<std::byte> bytes;
+  };
+  std::vector<Staged> staged;
   std::string modelConfig;
 
   Status bind();
@@ -498,7 +529,10 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
         return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
                              "' has another shape than the executable's "
                              "parameter (the checkpoint is of another model)");
-      t->toFloat32(reinterpret_cast<float *>(program->bufferData(p.buffer())));
+      std::vector<float> values(t->numElements());
+      t->toFloat32(values.data());
+      CHERRY_TRY(program->write(p.buffer(), values.data(),
+                                values.size() * sizeof(float)));
     }
     startStep = ckpt.step;
     if (config.sgtStats)
@@ -524,20 +558,29 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
   std::vector<float> table;
   CHERRY_TRY(
       loadSurprisal("--sgt-stats", *config.sgtStats, scores->shape(0), table));
-  std::copy(table.begin(), table.end(),
-            reinterpret_cast<float *>(program->bufferData(scores->buffer())));
-  return Status::success();
+  return program->write(scores->buffer(), table.data(),
+                        table.size() * sizeof(float));
 }
 
 void Trainer::Impl::collectCheckpointTensors() {
   const ex::Executable &exe = program->executable();
+  std::vector<uint32_t> modelBuffers, optimizerBuffers;
   for (const ex::Parameter &p : exe.parameters()) {
     TensorToWrite t;
     t.name = checkpointKey(p);
     t.shape.assign(p.shape().begin(), p.shape().end());
-    t.data = program->bufferData(p.buffer());
-    (isOptimizerState(p) ? optimizerTensors : modelTensors).push_back(t);
+    t.data = program->hostData(p.buffer());
+    const bool state = isOptimizerState(p);
+    (state ? optimizerTensors : modelTensors).push_back(t);
+    (state ? optimizerBuffers : modelBuffers).push_back(p.buffer());
   }
+  // The lists are complete: pointers into them stay valid.
+  for (auto [tensors, buffers] :
+       {std::pair{&modelTensors, &modelBuffers},
+        std::pair{&optimizerTensors, &optimizerBuffers}})
+    for (size_t i = 0; i < tensors->size(); ++i)
+      if (!(*tensors)[i].data)
+        staged.push_back({&(*tensors)[i], (*buffers)[i], {}});
   modelConfig = exe.model_config().empty() ? "{}" : exe.model_config();
 }
 
@@ -588,6 +631,10 @@ int64_t Trainer::tokensPerStep() const {
 Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
   if (!impl_->config.ranks.writes())
     return Status::success();
+  for (Impl::Staged &s : impl_->staged) {
+    CHERRY_TRY(impl_->program->read(s.buffer, s.bytes));
+    s.tensor->data = s.bytes.data();
+  }
   nlohmann::ordered_json state;
   state["global_step"] = step;
   state["seed"] = impl_->config.seed;
@@ -601,15 +648,17 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
 
 Status Trainer::evaluate(double &loss) {
   Impl &t = *impl_;
-  auto *ids = dataOf<int32_t>(*t.program, t.eval.ids);
-  auto *targets = dataOf<int32_t>(*t.program, t.eval.targets);
-  const auto *evalLoss = dataOf<const float>(*t.program, t.eval.loss);
+  std::vector<int32_t> ids(t.batch * t.seq), targets(t.batch * t.seq);
   double sum = 0;
   for (int64_t k = 0; k < t.config.evalBatches; ++k) {
     CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
-                        t.val.read(k, ids, targets)));
+                        t.val.read(k, ids.data(), targets.data())));
+    CHERRY_TRY(writeAll(*t.program, t.eval.ids, ids));
+    CHERRY_TRY(writeAll(*t.program, t.eval.targets, targets));
     CHERRY_TRY(prefixed("eval: ", t.program->run(t.eval.function)));
-    sum += *evalLoss;
+    float batchLoss = 0;
+    CHERRY_TRY(readScalar(*t.program, t.eval.loss, batchLoss));
+    sum += batchLoss;
   }
   loss = sum / static_cast<double>(t.config.evalBatches);
   return Status::success();
@@ -619,21 +668,25 @@ Status Trainer::Impl::step(int64_t s,
                            const std::chrono::steady_clock::time_point &begin,
                            StepMetrics &m,
                            std::optional<Coupling::Result> &coupled) {
-  auto *batchIds = dataOf<int32_t>(*program, ids);
-  auto *batchTargets = dataOf<int32_t>(*program, targets);
-  int32_t *batchMask = mask ? dataOf<int32_t>(*program, mask) : nullptr;
   const int64_t batchIndex = s % train.availableBatches();
-  CHERRY_TRY(
-      prefixed("--data: ", train.read(batchIndex, batchIds, batchTargets)));
-  if (mask)
-    CHERRY_TRY(
-        prefixed("--sgt-mask ", maskFile.read(train, batchIndex, batchMask)));
+  hostIds.resize(batch * seq);
+  hostTargets.resize(batch * seq);
+  CHERRY_TRY(prefixed(
+      "--data: ", train.read(batchIndex, hostIds.data(), hostTargets.data())));
+  CHERRY_TRY(writeAll(*program, ids, hostIds));
+  CHERRY_TRY(writeAll(*program, targets, hostTargets));
+  if (mask) {
+    hostMask.resize(batch * seq);
+    CHERRY_TRY(prefixed("--sgt-mask ",
+                        maskFile.read(train, batchIndex, hostMask.data())));
+    CHERRY_TRY(writeAll(*program, mask, hostMask));
+  }
   // Measured at the step's weights and batch, before its update (and
   // outside its timing).
   coupled.reset();
   if (coupling && (s + 1) % config.couplingEvery == 0)
-    CHERRY_TRY(
-        coupling->measure(s + 1, batchIds, batchTargets, batchMask, coupled));
+    CHERRY_TRY(coupling->measure(s + 1, hostIds, hostTargets,
+                                 mask ? &hostMask : nullptr, coupled));
   auto t0 = std::chrono::steady_clock::now();
   const double lr = config.schedule.at(s);
   const OptimizerSettings &o = config.optimizer;
@@ -645,20 +698,22 @@ Status Trainer::Impl::step(int64_t s,
                            static_cast<float>(s + 1),
                            static_cast<float>(o.gradClip),
                            0.0f};
-  std::memcpy(program->bufferData(hyper->id()), values, sizeof(values));
+  CHERRY_TRY(program->write(hyper->id(), values, sizeof(values)));
   CHERRY_TRY(
       prefixed("step " + std::to_string(s + 1) + ": ", program->run(trainFn)));
   auto t1 = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(t1 - t0).count();
   const int64_t tokens = batch * seq * config.ranks.worldSize;
 
+  float stepLoss = 0, sq = 0;
+  CHERRY_TRY(readScalar(*program, loss, stepLoss));
+  CHERRY_TRY(readScalar(*program, sqNorm, sq));
   m = StepMetrics{};
   m.step = s + 1;
   m.totalSteps = config.steps;
-  m.loss = *dataOf<const float>(*program, loss);
+  m.loss = stepLoss;
   m.lr = lr;
-  m.gradNorm =
-      std::sqrt(static_cast<double>(*dataOf<const float>(*program, sqNorm)));
+  m.gradNorm = std::sqrt(static_cast<double>(sq));
   m.tokensPerSecond = tokens / std::max(seconds, 1e-9);
   m.tokens = (s + 1) * tokens;
   m.elapsedSeconds = std::chrono::duration<double>(t1 - begin).count();

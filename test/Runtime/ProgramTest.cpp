@@ -142,10 +142,10 @@ struct Builder {
 };
 
 float *f32(Program &p, uint32_t b) {
-  return reinterpret_cast<float *>(p.bufferData(b));
+  return reinterpret_cast<float *>(p.hostData(b));
 }
 int32_t *i32(Program &p, uint32_t b) {
-  return reinterpret_cast<int32_t *>(p.bufferData(b));
+  return reinterpret_cast<int32_t *>(p.hostData(b));
 }
 
 std::string tempPath(const std::string &name) {
@@ -265,11 +265,34 @@ TEST(ProgramRun, ArenaIsAlignedAndZeroed) {
   uint32_t x = b.buffer(ex::F32, {3});
   b.inst("f", "add", {x, x}, {x}, {{"n", 3}});
   Program p = b.build();
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(p.arena()) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p.hostData(x)) % 64, 0u);
   EXPECT_EQ(p.arenaSize(), 64u);
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(f32(p, x)[i], 0.0f);
-  EXPECT_EQ(p.bufferData(99), nullptr);
+  EXPECT_EQ(p.hostData(99), nullptr);
+}
+
+/// Explicit transfers: write then read back a range, and ranges outside
+/// the buffer or unknown buffers refused with the buffer named.
+TEST(ProgramRun, TransfersAreCheckedAndRoundTrip) {
+  Builder b;
+  uint32_t x = b.buffer(ex::F32, {4});
+  b.inst("f", "add", {x, x}, {x}, {{"n", 4}});
+  Program p = b.build();
+  const float in[2] = {1.5f, -2.0f};
+  ASSERT_TRUE(p.write(x, in, sizeof(in), 8).ok());
+  std::vector<float> all;
+  ASSERT_TRUE(p.read(x, all).ok());
+  EXPECT_EQ(all, (std::vector<float>{0.0f, 0.0f, 1.5f, -2.0f}));
+  ASSERT_TRUE(p.run("f").ok());
+  float out[2];
+  ASSERT_TRUE(p.read(x, out, sizeof(out), 8).ok());
+  EXPECT_EQ(out[0], 3.0f);
+  EXPECT_EQ(out[1], -4.0f);
+  EXPECT_EQ(p.write(x, in, sizeof(in), 12).message,
+            "bytes [12, +8) are outside buffer " + std::to_string(x) +
+                " of 16 bytes");
+  EXPECT_EQ(p.read(99, out, 4).message, "no buffer 99");
 }
 
 /// add_rms_norm with separate input and output slices: residual

@@ -202,11 +202,9 @@ int runEval(const std::vector<std::string> &argv) {
   applyCpuFlags(cpuFlags);
   loadWeights(program, weightsPath, seed);
 
-  auto *ids = reinterpret_cast<int32_t *>(program.bufferData(eval.ids->id()));
-  auto *targets =
-      reinterpret_cast<int32_t *>(program.bufferData(eval.targets->id()));
-  const auto *loss =
-      reinterpret_cast<const float *>(program.bufferData(eval.loss->id()));
+  const int64_t positions = eval.batch * eval.seq;
+  std::vector<int32_t> ids(positions), targets(positions);
+  std::vector<float> tokenLosses;
   // Per-position metrics of a selection policy.
   const ex::Buffer *tokenLossBuf = nullptr;
   if (selection) {
@@ -224,22 +222,26 @@ int runEval(const std::vector<std::string> &argv) {
       throw RunError(exePath + ": eval_step has no 'token_losses' output "
                                "(recompile with this cherry-opt)");
   }
-  const float *tokenLosses = tokenLossBuf
-                                 ? reinterpret_cast<const float *>(
-                                       program.bufferData(tokenLossBuf->id()))
-                                 : nullptr;
 
   double lossSum = 0;
   auto start = std::chrono::steady_clock::now();
   for (int64_t k = 0; k < batches; ++k) {
-    check(loader.read(k, ids, targets), "batch " + std::to_string(k) + ": ");
-    check(program.run(eval.function), "batch " + std::to_string(k) + ": ");
-    lossSum += *loss;
+    const std::string where = "batch " + std::to_string(k) + ": ";
+    check(loader.read(k, ids.data(), targets.data()), where);
+    check(program.write(eval.ids->id(), ids.data(), positions * 4), where);
+    check(program.write(eval.targets->id(), targets.data(), positions * 4),
+          where);
+    check(program.run(eval.function), where);
+    float loss = 0;
+    check(program.read(eval.loss->id(), &loss, sizeof(loss)), where);
+    lossSum += loss;
     if (!maskBatch.empty())
       check(mask.read(loader, k, maskBatch.data()), "--sgt-mask ");
-    if (selection)
-      selection->add(targets, tokenLosses, maskBatch.data(), eval.batch,
-                     eval.seq, k + 1);
+    if (selection) {
+      check(program.read(tokenLossBuf->id(), tokenLosses), where);
+      selection->add(targets.data(), tokenLosses.data(), maskBatch.data(),
+                     eval.batch, eval.seq, k + 1);
+    }
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

@@ -195,11 +195,7 @@ int runGenerate(const std::vector<std::string> &argv) {
   applyCpuFlags(cpuFlags);
   loadWeights(program, args.get("--weights"), seed);
 
-  auto *ids = reinterpret_cast<int32_t *>(program.bufferData(idsBuf->id()));
-  auto *position =
-      reinterpret_cast<int32_t *>(program.bufferData(posBuf->id()));
-  const auto *logits =
-      reinterpret_cast<const float *>(program.bufferData(logitsBuf->id()));
+  std::vector<float> logits(vocab);
   const int eos =
       haveTokenizer && !args.has("--ignore-eos") ? tokenizer.eosId() : -1;
 
@@ -227,9 +223,13 @@ int runGenerate(const std::vector<std::string> &argv) {
   auto start = std::chrono::steady_clock::now();
   int64_t steps = 0;
   auto step = [&](int32_t token, int64_t pos) {
-    ids[0] = token;
-    position[0] = static_cast<int32_t>(pos);
-    check(program.run(fn), "position " + std::to_string(pos) + ": ");
+    const std::string where = "position " + std::to_string(pos) + ": ";
+    const int32_t at = static_cast<int32_t>(pos);
+    check(program.write(idsBuf->id(), &token, sizeof(token)), where);
+    check(program.write(posBuf->id(), &at, sizeof(at)), where);
+    check(program.run(fn), where);
+    check(program.read(logitsBuf->id(), logits.data(), vocab * sizeof(float)),
+          where);
     ++steps;
   };
   for (size_t i = 0; i < prompt.size(); ++i)
@@ -237,7 +237,7 @@ int runGenerate(const std::vector<std::string> &argv) {
   int64_t pos = static_cast<int64_t>(prompt.size());
   bool cacheFull = false;
   for (int64_t n = 0; n < maxNew; ++n) {
-    int32_t next = sampler.sample(logits, vocab, sampling);
+    int32_t next = sampler.sample(logits.data(), vocab, sampling);
     if (next == eos)
       break;
     generated.push_back(next);

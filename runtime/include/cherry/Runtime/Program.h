@@ -67,14 +67,28 @@ public:
 
   const executable::Executable &executable() const;
 
-  /// The arena: 64-byte aligned, arenaSize() bytes.
-  std::byte *arena();
   uint64_t arenaSize() const;
 
   /// Buffer `id`, or null when there is none.
   const executable::Buffer *buffer(uint32_t id) const;
-  /// Start of buffer `id` in the arena, or null when there is none.
-  std::byte *bufferData(uint32_t id);
+
+  /// Explicit transfers between host memory and buffer `id` (which lives on
+  /// the program's device): `bytes` bytes at `offset` into the buffer. Fail
+  /// naming the buffer when it does not exist or the range leaves it.
+  Status write(uint32_t id, const void *src, uint64_t bytes,
+               uint64_t offset = 0);
+  Status read(uint32_t id, void *dst, uint64_t bytes,
+              uint64_t offset = 0) const;
+  /// The same for a whole buffer of T, resized to fit on read.
+  template <typename T> Status read(uint32_t id, std::vector<T> &out) const {
+    const executable::Buffer *b = buffer(id);
+    out.resize(b ? b->size_bytes() / sizeof(T) : 0);
+    return read(id, out.data(), out.size() * sizeof(T));
+  }
+  /// Buffer `id` in host memory, where the device shares it with the host
+  /// (the CPU device): zero-copy access, e.g. for checkpoint writers. Null
+  /// when the buffer does not exist or lives in device memory only.
+  std::byte *hostData(uint32_t id);
 
   /// Index of the function called `name`, or -1.
   int findFunction(const std::string &name) const;
