@@ -1044,7 +1044,13 @@ Status Program::loadParameters(const SafeTensors *weights,
         return Status::error(t->file + ": tensor '" + key + "' has shape " +
                              shapeString(t->shape) + " but parameter '" +
                              p.name() + "' has shape " + shapeString(want));
-      t->toFloat32(f32(hostData(p.buffer())));
+      float *dst = f32(hostData(p.buffer()));
+      t->toFloat32(dst);
+      // A NaN weight gives NaN losses and token 0s, never an error.
+      if (int64_t bad = firstNonFinite(dst, elementCount(p.shape())); bad >= 0)
+        return Status::error(
+            t->file + ": tensor '" + key + "' has a non-finite value (" +
+            std::to_string(dst[bad]) + ") at element " + std::to_string(bad));
       state[i] = 2;
       report.loaded.push_back(p.name());
     } else if (!p.has_init()) {

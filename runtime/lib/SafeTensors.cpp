@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <fcntl.h>
@@ -974,6 +975,13 @@ Status writeSafeTensors(const std::string &path,
         chunks.push_back({sorted[i]->data, static_cast<size_t>(sizes[i])});
     return detail::writeFileAtomically(path, chunks);
   });
+}
+
+int64_t firstNonFinite(const float *values, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(values[i]))
+      return static_cast<int64_t>(i);
+  return -1;
 }
 
 } // namespace cherry::runtime

@@ -107,6 +107,25 @@ std::string checkpointKey(const ex::Parameter &p) {
   return p.checkpoint_key().empty() ? p.name() : p.checkpoint_key();
 }
 
+/// Resumed state must be state a run can continue from: finite, and second
+/// moments (optimizer.v.*) non-negative (their square root divides the
+/// update).
+Status checkResumedValues(const std::string &dir, const std::string &key,
+                          const std::vector<float> &values) {
+  if (int64_t bad = firstNonFinite(values.data(), values.size()); bad >= 0)
+    return Status::error(
+        "--resume " + dir + ": tensor '" + key + "' has a non-finite value (" +
+        std::to_string(values[bad]) + ") at element " + std::to_string(bad));
+  if (key.rfind("optimizer.v.", 0) == 0)
+    for (size_t i = 0; i < values.size(); ++i)
+      if (values[i] < 0)
+        return Status::error("--resume " + dir + ": tensor '" + key +
+                             "' holds a negative second moment (" +
+                             std::to_string(values[i]) + ") at element " +
+                             std::to_string(i));
+  return Status::success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -446,10 +465,12 @@ struct Trainer::Impl {
   };
   std::vector<Staged> staged;
   std::string modelConfig;
+  std::string lastSaved; ///< the last checkpoint this run wrote
 
   Status bind();
   Status openData();
   Status fillParameters(WeightsReport &weights);
+  Status checkSameRun(const Checkpoint &ckpt) const;
   void collectCheckpointTensors();
   Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
               StepMetrics &m, std::optional<Coupling::Result> &coupled);
@@ -531,9 +552,11 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
                              "parameter (the checkpoint is of another model)");
       std::vector<float> values(t->numElements());
       t->toFloat32(values.data());
+      CHERRY_TRY(checkResumedValues(ckpt.dir, key, values));
       CHERRY_TRY(program->write(p.buffer(), values.data(),
                                 values.size() * sizeof(float)));
     }
+    CHERRY_TRY(checkSameRun(ckpt));
     startStep = ckpt.step;
     if (config.sgtStats)
       return Status::error("--sgt-stats with --resume: the statistics the run "
@@ -560,6 +583,44 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
       loadSurprisal("--sgt-stats", *config.sgtStats, scores->shape(0), table));
   return program->write(scores->buffer(), table.data(),
                         table.size() * sizeof(float));
+}
+
+Status Trainer::Impl::checkSameRun(const Checkpoint &ckpt) const {
+  // Every tensor of the checkpoint is state this executable continues; one
+  // it would drop means another optimizer or another selection policy.
+  const ex::Executable &exe = program->executable();
+  for (const SafeTensors *file : {&ckpt.model, &ckpt.optimizer}) {
+    std::vector<std::string> unused;
+    for (const TensorView &t : file->tensors())
+      if (std::none_of(exe.parameters().begin(), exe.parameters().end(),
+                       [&](const ex::Parameter &p) {
+                         return checkpointKey(p) == t.name;
+                       }))
+        unused.push_back(t.name);
+    if (!unused.empty())
+      return Status::error(
+          "--resume " + ckpt.dir + ": " + std::to_string(unused.size()) +
+          " tensor" + (unused.size() == 1 ? "" : "s") + " of the checkpoint " +
+          (unused.size() == 1 ? "is" : "are") +
+          " not state of this executable (first: '" + unused.front() +
+          "'): it was trained with another optimizer, selection or model; "
+          "start from its weights with --weights instead");
+  }
+  // The data a step reads depends on the batch shape.
+  nlohmann::json state =
+      nlohmann::json::parse(ckpt.trainerStateJson, nullptr, false);
+  for (auto [field, value] :
+       {std::pair<const char *, int64_t>{"batch", batch}, {"seq", seq}}) {
+    if (state.is_discarded() || !state.contains(field))
+      continue;
+    if (!state[field].is_number_integer() ||
+        state[field].get<int64_t>() != value)
+      return Status::error("--resume " + ckpt.dir + ": the run trained with " +
+                           field + " " + state[field].dump() + ", but " +
+                           config.exePath + " is compiled for " + field + " " +
+                           std::to_string(value));
+  }
+  return Status::success();
 }
 
 void Trainer::Impl::collectCheckpointTensors() {
@@ -635,15 +696,36 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
     CHERRY_TRY(impl_->program->read(s.buffer, s.bytes));
     s.tensor->data = s.bytes.data();
   }
+  // No non-finite state is ever saved: an update that overflowed (a huge
+  // learning rate, a corrupt moment) stops the run here, `latest` untouched.
+  for (const auto *tensors : {&impl_->modelTensors, &impl_->optimizerTensors})
+    for (const TensorToWrite &t : *tensors) {
+      size_t n = 1;
+      for (int64_t d : t.shape)
+        n *= static_cast<size_t>(d);
+      const auto *values = static_cast<const float *>(t.data);
+      if (int64_t bad = firstNonFinite(values, n); bad >= 0)
+        return Status::error(
+            "step " + std::to_string(step) + ": tensor '" + t.name +
+            "' became non-finite (" + std::to_string(values[bad]) +
+            " at element " + std::to_string(bad) +
+            "); stopping without saving this state (last good checkpoint: " +
+            (impl_->lastSaved.empty() ? "none" : impl_->lastSaved) + ")");
+    }
   nlohmann::ordered_json state;
   state["global_step"] = step;
   state["seed"] = impl_->config.seed;
   state["tokens"] = step * tokensPerStep();
   state["batch"] = impl_->batch;
   state["seq"] = impl_->seq;
-  return cherry::runtime::saveCheckpoint(
+  std::string saved;
+  CHERRY_TRY(cherry::runtime::saveCheckpoint(
       impl_->config.saveDir, step, impl_->modelTensors, impl_->optimizerTensors,
-      state.dump(), impl_->modelConfig, dir);
+      state.dump(), impl_->modelConfig, &saved));
+  impl_->lastSaved = saved;
+  if (dir)
+    *dir = saved;
+  return Status::success();
 }
 
 Status Trainer::evaluate(double &loss) {

@@ -51,6 +51,10 @@ struct TensorView {
   void toFloat32(float *out) const;
 };
 
+/// Index of the first NaN or infinity among `n` floats, or -1: weights and
+/// optimizer state must be finite to be loaded or saved.
+int64_t firstNonFinite(const float *values, size_t n);
+
 /// A set of tensors from one safetensors file or from all shards of a
 /// `model.safetensors.index.json`. The files stay mapped while this object
 /// lives; it is move-only.
