@@ -4,6 +4,9 @@
 
 #include "AtomicFile.h"
 
+#include <google/protobuf/stubs/logging.h>
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -115,15 +118,23 @@ Status verifyExecutable(const ex::Executable &exe) {
         if (d <= 0)
           return Status::error(name + " has non-positive dimension " +
                                std::to_string(d));
-        elems *= static_cast<uint64_t>(d);
+        if (__builtin_mul_overflow(elems, static_cast<uint64_t>(d), &elems))
+          return Status::error(name + " has more elements than 2^64");
       }
-      if (elems * dtypeSize(b.dtype()) > b.size_bytes())
+      uint64_t bytes = 0;
+      if (!ex::DType_IsValid(b.dtype()))
+        return Status::error(name + " has unknown dtype " + str(b.dtype()));
+      if (__builtin_mul_overflow(elems, uint64_t{dtypeSize(b.dtype())},
+                                 &bytes) ||
+          bytes > b.size_bytes())
         return Status::error(name + " holds " + str(elems) +
                              " elements but has only " + str(b.size_bytes()) +
                              " bytes");
     }
   }
   std::unordered_map<std::string, int> paramNames;
+  std::unordered_map<uint32_t, std::string> paramBuffers;
+  std::unordered_map<std::string, std::string> checkpointKeys;
   for (const ex::Parameter &p : exe.parameters()) {
     std::string name = "parameter '" + p.name() + "'";
     if (p.name().empty())
@@ -143,7 +154,22 @@ Status verifyExecutable(const ex::Executable &exe) {
     if (bytes == 0)
       return Status::error(name + " has no dtype");
     for (int64_t d : p.shape())
-      bytes *= static_cast<uint64_t>(d);
+      if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes))
+        return Status::error(name + " has more bytes than 2^64");
+    // A parameter is its buffer: two on one buffer would overwrite each
+    // other when loaded.
+    if (auto [other, fresh] = paramBuffers.emplace(p.buffer(), p.name());
+        !fresh)
+      return Status::error(name + " shares buffer " + str(p.buffer()) +
+                           " with parameter '" + other->second + "'");
+    // Checkpoints are written by key: a duplicate would fail the first save.
+    if (!p.checkpoint_key().empty())
+      if (auto [other, fresh] =
+              checkpointKeys.emplace(p.checkpoint_key(), p.name());
+          !fresh)
+        return Status::error(name + " has checkpoint_key '" +
+                             p.checkpoint_key() + "', as parameter '" +
+                             other->second + "' does");
     if (bytes > it->second->size_bytes())
       return Status::error(name + " needs " + str(bytes) +
                            " bytes but buffer " + str(p.buffer()) + " has " +
@@ -176,6 +202,9 @@ Status verifyExecutable(const ex::Executable &exe) {
       if (Status s = checkSlices(inst.outputs(), buffers, where + " output");
           !s.ok())
         return s;
+      if (!ex::Device_IsValid(inst.device()))
+        return Status::error(where + " has unknown device " +
+                             str(inst.device()));
     }
     if (Status s =
             checkBindings(f.inputs(), buffers, paramNames, f.name(), "input");
@@ -189,6 +218,16 @@ Status verifyExecutable(const ex::Executable &exe) {
             checkBindings(f.state(), buffers, paramNames, f.name(), "state");
         !s.ok())
       return s;
+    // Every output is written by an instruction: one that is not would be
+    // read as whatever the arena held (a loss of 0).
+    std::unordered_set<uint32_t> written;
+    for (const ex::Instruction &inst : f.instructions())
+      for (const ex::BufferSlice &slice : inst.outputs())
+        written.insert(slice.buffer());
+    for (const ex::Binding &b : f.outputs())
+      if (!written.count(b.buffer()))
+        return Status::error("function '" + f.name() + "' output '" + b.name() +
+                             "' is written by no instruction");
   }
   return Status::success();
 }
@@ -209,12 +248,32 @@ const ex::Binding *findBinding(const ex::Function &fn, ex::BindingRole role) {
 }
 
 Status loadExecutable(const std::string &path, ex::Executable &exe) {
+  // Read with a bound, and only from a regular file: a FIFO would block
+  // forever and /dev/zero never ends.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::error(path + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Status::error(path + ": not a regular file (an executable is a "
+                                "file written by cherry-translate)");
+  if (st.st_size == 0)
+    return Status::error(path + ": the file is empty, not a CHERRY executable");
+  if (static_cast<uint64_t>(st.st_size) > kMaxExecutableBytes)
+    return Status::error(path + ": " + str(st.st_size) +
+                         " bytes is more than an executable can hold (" +
+                         str(kMaxExecutableBytes) +
+                         "; weights are never "
+                         "stored in one)");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::error(path + ": cannot open: " + std::strerror(errno));
-  std::stringstream buf;
-  buf << in.rdbuf();
-  if (!exe.ParseFromString(buf.str()))
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  if (!in.read(bytes.data(), st.st_size))
+    return Status::error(path + ": cannot read: " + std::strerror(errno));
+  // protobuf logs its own line for some malformed inputs (invalid UTF-8);
+  // ours is the one error the user sees.
+  google::protobuf::LogSilencer quiet;
+  if (!exe.ParseFromString(bytes))
     return Status::error(path + ": not a CHERRY executable (protobuf parse "
                                 "failed; truncated or wrong file?)");
   if (Status s = verifyExecutable(exe); !s.ok())

@@ -8,6 +8,8 @@
 
 #include "cherry/Runtime/Trainer.h"
 
+#include "AtomicFile.h"
+
 #include "cherry/Runtime/DataLoader.h"
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/SafeTensors.h"
@@ -471,6 +473,7 @@ struct Trainer::Impl {
   Status openData();
   Status fillParameters(WeightsReport &weights);
   Status checkSameRun(const Checkpoint &ckpt) const;
+  Status checkModelConfig();
   void collectCheckpointTensors();
   Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
               StepMetrics &m, std::optional<Coupling::Result> &coupled);
@@ -642,7 +645,48 @@ void Trainer::Impl::collectCheckpointTensors() {
     for (size_t i = 0; i < tensors->size(); ++i)
       if (!(*tensors)[i].data)
         staged.push_back({&(*tensors)[i], (*buffers)[i], {}});
-  modelConfig = exe.model_config().empty() ? "{}" : exe.model_config();
+}
+
+Status Trainer::Impl::checkModelConfig() {
+  // Checked before step 1: every checkpoint carries it as config.json, so
+  // that checkpoints are Hugging Face model directories.
+  nlohmann::json json = nlohmann::json::parse(
+      program->executable().model_config(), nullptr, false);
+  if (json.is_discarded() || !json.is_object())
+    return Status::error(
+        config.exePath +
+        (program->executable().model_config().empty()
+             ? ": has no model_config"
+             : ": its model_config is not a JSON object") +
+        " (a checkpoint's config.json; compile it from an imported model)");
+  // The shape this executable trains at, not the preset's.
+  json["cherry"]["batch"] = batch;
+  json["cherry"]["seq"] = seq;
+  modelConfig = json.dump();
+  return Status::success();
+}
+
+/// Drops the lines of `path` (metrics.jsonl) past step `step`: a resumed
+/// run logs those steps again.
+Status truncateMetrics(const std::string &path, int64_t step) {
+  std::ifstream in(path);
+  if (!in)
+    return Status::success(); // nothing logged yet
+  std::string kept, line;
+  bool dropped = false;
+  while (std::getline(in, line)) {
+    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    if (record.is_object() && record.contains("step") &&
+        record["step"].is_number_integer() &&
+        record["step"].get<int64_t>() > step) {
+      dropped = true;
+      continue;
+    }
+    kept += line + "\n";
+  }
+  if (!dropped)
+    return Status::success();
+  return detail::writeFileAtomically(path, {{kept.data(), kept.size()}});
 }
 
 Trainer::Trainer() = default;
@@ -667,6 +711,7 @@ Status Trainer::create(Program &program, const TrainerConfig &config,
     CHERRY_TRY(impl->coupling->init(program, config.exePath, impl->trainFn));
   }
   CHERRY_TRY(impl->fillParameters(weights));
+  CHERRY_TRY(impl->checkModelConfig());
   impl->collectCheckpointTensors();
   // Reported before training starts: a run that cannot save is useless.
   if (config.ranks.writes())
@@ -810,7 +855,10 @@ Status Trainer::run(const ReportFn &report, TrainSummary &summary) {
   MetricsWriter metrics;
   EventWriter events;
   if (writes) {
-    CHERRY_TRY(MetricsWriter::open(c.saveDir + "/metrics.jsonl", metrics));
+    const std::string metricsPath = c.saveDir + "/metrics.jsonl";
+    if (t.startStep > 0)
+      CHERRY_TRY(truncateMetrics(metricsPath, t.startStep));
+    CHERRY_TRY(MetricsWriter::open(metricsPath, metrics));
     CHERRY_TRY(EventWriter::open(c.saveDir, events));
   }
   summary = TrainSummary{};

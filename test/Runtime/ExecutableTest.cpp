@@ -115,6 +115,75 @@ TEST(Executable, RejectsTwoFunctionsWithOneRole) {
             "functions 'train_step' and 'eval_again' both have role EVAL_STEP");
 }
 
+TEST(Executable, RejectsParametersSharingABuffer) {
+  ex::Executable exe = makeValid();
+  ex::Parameter *second = exe.add_parameters();
+  *second = exe.parameters(0);
+  second->set_name("model.other.weight");
+  second->set_checkpoint_key("model.other.weight");
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "parameter 'model.other.weight' shares buffer 0 with parameter "
+            "'model.norm.weight'");
+}
+
+TEST(Executable, RejectsDuplicateCheckpointKeys) {
+  ex::Executable exe = makeValid();
+  ex::Buffer *buffer = exe.add_buffers();
+  *buffer = exe.buffers(0);
+  buffer->set_id(2);
+  buffer->set_arena_offset(256);
+  ex::Parameter *second = exe.add_parameters();
+  *second = exe.parameters(0);
+  second->set_name("model.other.weight");
+  second->set_buffer(2);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "parameter 'model.other.weight' has checkpoint_key "
+            "'model.norm.weight', as parameter 'model.norm.weight' does");
+}
+
+TEST(Executable, RejectsShapesWhoseSizeWraps) {
+  ex::Executable exe = makeValid();
+  ex::Buffer *b = exe.mutable_buffers(0);
+  b->clear_shape();
+  b->add_shape(int64_t(1) << 62);
+  b->add_shape(256);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "buffer 0 has more elements than 2^64");
+}
+
+TEST(Executable, RejectsUnknownDeviceAndUnwrittenOutputs) {
+  ex::Executable exe = makeValid();
+  exe.mutable_functions(0)->mutable_instructions(0)->set_device(
+      static_cast<ex::Device>(7));
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' instruction 0 (matmul) has unknown device "
+            "7");
+  exe = makeValid();
+  auto *loss = exe.mutable_functions(0)->add_outputs();
+  loss->set_name("loss");
+  loss->set_buffer(0);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' output 'loss' is written by no "
+            "instruction");
+}
+
+TEST(Executable, LoaderRefusesWhatIsNoRegularFile) {
+  const std::string dir = tempPath("dir");
+  std::filesystem::create_directory(dir);
+  ex::Executable exe;
+  EXPECT_EQ(loadExecutable(dir, exe).message,
+            dir + ": not a regular file (an executable is a file written by "
+                  "cherry-translate)");
+  EXPECT_EQ(loadExecutable("/dev/zero", exe).message,
+            "/dev/zero: not a regular file (an executable is a file written "
+            "by cherry-translate)");
+  const std::string empty = dir + "/empty.cherry";
+  std::ofstream(empty).close();
+  EXPECT_EQ(loadExecutable(empty, exe).message,
+            empty + ": the file is empty, not a CHERRY executable");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Executable, RejectsOtherVersion) {
   ex::Executable exe = makeValid();
   exe.set_version(kExecutableVersion + 1);

@@ -19,6 +19,9 @@ namespace cherry::runtime {
 /// The schema version this runtime reads and writes.
 inline constexpr unsigned kExecutableVersion = 2;
 
+/// Executables hold no weights; a larger file is refused before it is read.
+inline constexpr uint64_t kMaxExecutableBytes = uint64_t(1) << 30;
+
 /// Checks the invariants the loader relies on: version, buffer ids unique and
 /// referenced ids defined, slices inside their buffers, buffers inside the
 /// arena and aligned, parameter shapes positive, roles known, at most one
