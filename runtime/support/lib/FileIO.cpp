@@ -1,0 +1,98 @@
+//===- FileIO.cpp - Complete writes and atomic file replacement -----------===//
+
+#include "cherry/Support/FileIO.h"
+
+#include <atomic>
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace cherry::support {
+
+namespace {
+
+/// The directory holding `path`, for the fsync that makes the rename durable.
+std::string parentDir(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos)
+    return ".";
+  if (slash == 0)
+    return "/";
+  return path.substr(0, slash);
+}
+
+/// A name no other writer uses: the pid separates processes, the counter
+/// separates threads and successive calls of this one.
+std::string temporaryName(const std::string &path) {
+  static std::atomic<unsigned> counter{0};
+  return path + ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(counter.fetch_add(1));
+}
+
+/// Writes, syncs and closes the new temporary file `tmp` open as `fd`.
+std::optional<FileError> fillTemporary(int fd, const std::string &tmp,
+                                       const std::vector<ByteChunk> &chunks) {
+  for (const ByteChunk &chunk : chunks)
+    if (!writeAll(fd, chunk.data, chunk.size)) {
+      int err = errno;
+      ::close(fd);
+      return FileError{FileError::Step::Write, err, tmp};
+    }
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    return FileError{FileError::Step::Sync, err, tmp};
+  }
+  if (::close(fd) != 0)
+    return FileError{FileError::Step::Close, errno, tmp};
+  return std::nullopt;
+}
+
+} // namespace
+
+bool writeAll(int fd, const void *data, size_t size) {
+  const char *p = static_cast<const char *>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::optional<FileError> syncDirectory(const std::string &dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return FileError{FileError::Step::OpenDirectory, errno, dir};
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    int err = errno;
+    ::close(fd);
+    return FileError{FileError::Step::SyncDirectory, err, dir};
+  }
+  ::close(fd);
+  return std::nullopt;
+}
+
+std::optional<FileError>
+replaceFileAtomically(const std::string &path,
+                      const std::vector<ByteChunk> &chunks) {
+  std::string tmp = temporaryName(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return FileError{FileError::Step::CreateTemporary, errno, tmp};
+  std::optional<FileError> error = fillTemporary(fd, tmp, chunks);
+  if (!error && ::rename(tmp.c_str(), path.c_str()) != 0)
+    error = FileError{FileError::Step::Rename, errno, tmp};
+  if (error) {
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  // Without this the rename itself may be lost in a crash.
+  return syncDirectory(parentDir(path));
+}
+
+} // namespace cherry::support
