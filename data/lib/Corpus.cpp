@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cherry/Data/Corpus.h"
+#include "cherry/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,7 +15,6 @@
 #include <sentencepiece_trainer.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -678,64 +678,14 @@ std::string Tokenizer::decode(const uint16_t *ids, size_t count,
 // Files
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-std::string parentDir(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return ".";
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
-}
-
-bool writeAll(int fd, const char *data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= n;
-  }
-  return true;
-}
-
-} // namespace
-
 void writeFileAtomically(const std::string &path, std::string_view contents) {
-  static std::atomic<unsigned> counter{0};
-  std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1));
-  int fd =
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw DataError(path + ": cannot write: " + errnoText(errno));
-  bool ok = writeAll(fd, contents.data(), contents.size());
-  int err = errno;
-  if (ok && ::fsync(fd) != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (ok && ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    ::unlink(temporary.c_str());
-    throw DataError(path + ": cannot write: " + errnoText(err));
-  }
-  // Make the rename itself durable.
-  int dirFd = ::open(parentDir(path).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
+  std::optional<support::FileError> error = support::replaceFileAtomically(
+      path, {{contents.data(), contents.size()}});
+  // Once the rename is done the new file is complete; a directory that
+  // cannot be synced does not fail the write.
+  if (error && error->step != support::FileError::Step::OpenDirectory &&
+      error->step != support::FileError::Step::SyncDirectory)
+    throw DataError(path + ": cannot write: " + errnoText(error->error));
 }
 
 std::vector<uint16_t> readTokenFile(const std::string &path) {

@@ -1,7 +1,8 @@
-//===- CherryDataMain.cpp - The cherry-data command line ------------------===//
+//===- cherry-data.cpp - Corpus and tokenizer tool ------------------------===//
 //
 // Option parsing and the commands (prepare, shuffle-words, decode, mask) of
-// the cherry-data tool. Every user error is one line on stderr and exit
+// the cherry-data tool; the data logic lives in CherryData
+// (cherry/Data/Corpus.h). Every user error is one line on stderr and exit
 // code 1.
 //
 //===----------------------------------------------------------------------===//
@@ -489,10 +490,13 @@ int run(int argc, char **argv, const char *version) {
 
 } // namespace
 
-int cherryDataMain(int argc, char **argv, const char *version) {
+} // namespace cherry::data
+
+int main(int argc, char **argv) {
+  using namespace cherry;
   try {
-    return run(argc, argv, version);
-  } catch (const DataError &error) {
+    return data::run(argc, argv, CHERRY_VERSION_STRING);
+  } catch (const data::DataError &error) {
     std::cerr << "cherry-data: " << error.what() << "\n";
   } catch (const tools::UsageError &error) {
     std::cerr << "cherry-data: " << error.what() << "\n";
@@ -503,5 +507,3 @@ int cherryDataMain(int argc, char **argv, const char *version) {
   }
   return 1;
 }
-
-} // namespace cherry::data

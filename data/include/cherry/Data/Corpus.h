@@ -241,10 +241,6 @@ struct PrepareSummary {
 /// to `log`.
 PrepareSummary prepare(const PrepareOptions &options, std::ostream &log);
 
-/// The command-line tool: `cherry-data prepare|shuffle-words|decode ...`.
-/// Returns the process exit code (0, or 1 after a one-line error on stderr).
-int cherryDataMain(int argc, char **argv, const char *version);
-
 } // namespace cherry::data
 
 #endif // CHERRY_DATA_CORPUS_H
