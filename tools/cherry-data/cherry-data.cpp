@@ -318,8 +318,8 @@ int runDecode(const std::vector<std::string> &argv) {
   if (auto text = args.get("--count"))
     count = parseUnsigned("--count", *text, 0, UINT64_MAX);
 
-  Tokenizer tokenizer =
-      Tokenizer::load(tokenizerPath, "--tokenizer " + tokenizerPath);
+  Tokenizer tokenizer;
+  loadTokenizer(tokenizer, tokenizerPath, "--tokenizer " + tokenizerPath);
   std::vector<uint16_t> tokens = readTokenFile(binPath);
   if (offset > tokens.size())
     throw DataError("--offset " + std::to_string(offset) +
@@ -333,7 +333,7 @@ int runDecode(const std::vector<std::string> &argv) {
                     std::to_string(offset) + ")");
   uint64_t n = count.value_or(available);
   const uint16_t *ids = tokens.data() + offset;
-  size_t vocab = tokenizer.vocabSize();
+  size_t vocab = tokenizer.pieceSize();
   for (uint64_t i = 0; i < n; ++i)
     if (ids[i] >= vocab)
       throw DataError(binPath + ": token " + std::to_string(ids[i]) +
@@ -347,7 +347,7 @@ int runDecode(const std::vector<std::string> &argv) {
       out += std::to_string(offset + i) + "\t" + std::to_string(ids[i]) + "\t" +
              escapePiece(tokenizer.piece(ids[i])) + "\n";
   } else {
-    out = tokenizer.decode(ids, n, documentSeparator(format));
+    out = decodeTokens(tokenizer, ids, n, documentSeparator(format));
     // A range that stops inside a document still ends its last line.
     if (n > 0 && ids[n - 1] != tokenizer.eosId() && !out.empty() &&
         out.back() != '\n')
