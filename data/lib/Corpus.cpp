@@ -249,19 +249,10 @@ std::string readWholeFile(const std::string &path, const std::string &label) {
   }
   std::string contents;
   contents.reserve(info.st_size);
-  char buffer[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw DataError(label + ": cannot read: " + errnoText(err));
-    }
-    if (n == 0)
-      break;
-    contents.append(buffer, n);
+  if (!support::readAll(fd, contents)) {
+    int err = errno;
+    ::close(fd);
+    throw DataError(label + ": cannot read: " + errnoText(err));
   }
   ::close(fd);
   return contents;

@@ -95,19 +95,10 @@ bool readWholeFile(const std::string &path, std::string &out, int &err) {
     return false;
   }
   std::string text;
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      err = errno;
-      ::close(fd);
-      return false;
-    }
-    if (n == 0)
-      break;
-    text.append(buf, static_cast<size_t>(n));
+  if (!support::readAll(fd, text)) {
+    err = errno;
+    ::close(fd);
+    return false;
   }
   ::close(fd);
   out = std::move(text);

@@ -64,6 +64,20 @@ bool writeAll(int fd, const void *data, size_t size) {
   return true;
 }
 
+bool readAll(int fd, std::string &out) {
+  char buffer[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return false;
+    if (n == 0)
+      return true;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+}
+
 std::optional<FileError> syncDirectory(const std::string &dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)

@@ -1,6 +1,6 @@
 //===- FileIO.h - Complete writes and atomic file replacement ---*- C++ -*-===//
 //
-// The one place that knows how to write a buffer completely and how to
+// The one place that knows how to read and write a file completely and how to
 // replace a file so that a crash or a full disk never leaves a torn file
 // behind. Failures come back as the step and errno, not as a message: the
 // runtime and the data tools each word their errors in their own way.
@@ -20,6 +20,10 @@ namespace cherry::support {
 /// Writes all `size` bytes at `data` to `fd`, resuming after short writes and
 /// EINTR. Returns false with errno set on failure.
 bool writeAll(int fd, const void *data, size_t size);
+
+/// Appends everything left to read from `fd` to `out`, resuming after EINTR.
+/// Returns false with errno set on failure.
+bool readAll(int fd, std::string &out);
 
 /// A run of bytes to write; the caller keeps it alive during the call.
 struct ByteChunk {
