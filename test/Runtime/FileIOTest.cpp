@@ -99,6 +99,23 @@ TEST_F(FileIOTest, FailedRenameRemovesTheTemporaryAndKeepsTheTarget) {
   EXPECT_EQ(contents(path("d/inside")), "x");
 }
 
+TEST_F(FileIOTest, MoveIntoPlaceReplacesTheTarget) {
+  std::ofstream(path("f")) << "old";
+  std::ofstream(path("f.new")) << "new";
+  EXPECT_FALSE(moveIntoPlace(path("f.new"), path("f")));
+  EXPECT_EQ(contents(path("f")), "new");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(FileIOTest, MoveIntoPlaceOfAMissingFileKeepsTheTarget) {
+  std::ofstream(path("f")) << "old";
+  std::optional<FileError> error = moveIntoPlace(path("f.new"), path("f"));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->step, FileError::Step::Sync);
+  EXPECT_EQ(error->error, ENOENT);
+  EXPECT_EQ(contents(path("f")), "old");
+}
+
 TEST_F(FileIOTest, SyncDirectory) {
   EXPECT_FALSE(syncDirectory(dir));
   std::optional<FileError> error = syncDirectory(path("missing"));

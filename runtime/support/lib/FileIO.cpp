@@ -48,6 +48,19 @@ std::optional<FileError> fillTemporary(int fd, const std::string &tmp,
   return std::nullopt;
 }
 
+/// Renames the complete, synced `tmp` over `path` (removing `tmp` when that
+/// fails), then syncs the directory: without that the rename itself may be
+/// lost in a crash.
+std::optional<FileError> renameOver(const std::string &tmp,
+                                    const std::string &path) {
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return FileError{FileError::Step::Rename, err, tmp};
+  }
+  return syncDirectory(parentDir(path));
+}
+
 } // namespace
 
 bool writeAll(int fd, const void *data, size_t size) {
@@ -98,15 +111,25 @@ replaceFileAtomically(const std::string &path,
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     return FileError{FileError::Step::CreateTemporary, errno, tmp};
-  std::optional<FileError> error = fillTemporary(fd, tmp, chunks);
-  if (!error && ::rename(tmp.c_str(), path.c_str()) != 0)
-    error = FileError{FileError::Step::Rename, errno, tmp};
-  if (error) {
+  if (std::optional<FileError> error = fillTemporary(fd, tmp, chunks)) {
     ::unlink(tmp.c_str());
     return error;
   }
-  // Without this the rename itself may be lost in a crash.
-  return syncDirectory(parentDir(path));
+  return renameOver(tmp, path);
+}
+
+std::optional<FileError> moveIntoPlace(const std::string &tmp,
+                                       const std::string &path) {
+  int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    int err = errno;
+    if (fd >= 0)
+      ::close(fd);
+    ::unlink(tmp.c_str());
+    return FileError{FileError::Step::Sync, err, tmp};
+  }
+  ::close(fd);
+  return renameOver(tmp, path);
 }
 
 } // namespace cherry::support

@@ -63,6 +63,13 @@ std::optional<FileError>
 replaceFileAtomically(const std::string &path,
                       const std::vector<ByteChunk> &chunks);
 
+/// Replaces `path` by `tmp`, a complete file another writer produced beside
+/// it: fsync of `tmp`, rename over `path`, fsync of the directory. When a
+/// step before the rename fails, `tmp` is removed and `path` is left as it
+/// was.
+std::optional<FileError> moveIntoPlace(const std::string &tmp,
+                                       const std::string &path);
+
 } // namespace cherry::support
 
 #endif // CHERRY_SUPPORT_FILEIO_H
