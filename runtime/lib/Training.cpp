@@ -8,6 +8,7 @@
 #include "cherry/Runtime/Training.h"
 
 #include "AtomicFile.h"
+#include "cherry/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
