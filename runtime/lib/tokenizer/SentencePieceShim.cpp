@@ -2,10 +2,11 @@
 //
 // Debian's libsentencepiece carries its own copy of protobuf-lite and
 // exports those symbols, which clash with the system libprotobuf the
-// Executable reader uses: a process linking both crashes while loading. The
-// runtime therefore never links SentencePiece; it dlopens this small shim
-// with RTLD_LOCAL | RTLD_DEEPBIND, so SentencePiece and its protobuf copy
-// resolve against each other and stay out of the global symbol scope.
+// Executable reader uses: a process linking both crashes while loading.
+// Nothing therefore links SentencePiece; the tokenizer (cherry-run's and
+// cherry-data's) dlopens this small shim with RTLD_LOCAL | RTLD_DEEPBIND, so
+// SentencePiece and its protobuf copy resolve against each other and stay out
+// of the global symbol scope.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,7 @@ void copyMessage(const std::string &message, char *out, size_t capacity) {
   std::memcpy(out, message.data(), n);
   out[n] = '\0';
 }
+
 /// SentencePiece's message without the "./src/x.cc(12) [condition]" prefix
 /// of its checks and without trailing whitespace.
 std::string plainMessage(const sentencepiece::util::Status &status) {
