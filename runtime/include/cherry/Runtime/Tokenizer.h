@@ -3,11 +3,10 @@
 // Encodes and decodes text with a SentencePiece model, and trains one: the
 // runtime encodes prompts and decodes generated ids, cherry-data trains
 // tokenizers and writes token files. SentencePiece is loaded through a small
-// shim library at run time
-// (libcherry_sentencepiece.so, next to the runtime's binaries), isolated
-// from the protobuf library the Executable reader links: Debian's
-// SentencePiece carries its own protobuf, and the two cannot share a symbol
-// scope.
+// shim library at run time (libcherry_sentencepiece.so, next to the
+// binaries), isolated from the protobuf library the Executable reader links:
+// Debian's SentencePiece carries its own protobuf, and the two cannot share a
+// symbol scope.
 //
 //===----------------------------------------------------------------------===//
 
