@@ -41,42 +41,51 @@ void addKernelTail(OpPassManager &pm, bool report) {
   plan.report = report;
   pm.addPass(createCherryPlanMemoryPass(plan));
 }
+
+/// Selective training rewrites a copy of the forward function
+/// (@forward_sgt): the training step supervises the selected positions, the
+/// evaluation step keeps the loss on all tokens.
+void addSelectiveTraining(OpPassManager &pm,
+                          const TrainPipelineOptions &options) {
+  CherrySgtPassOptions sgt;
+  sgt.policy = options.sgt;
+  sgt.ratio = options.sgtRatio;
+  sgt.seed = options.sgtSeed;
+  sgt.cloneTo = "forward_sgt";
+  pm.addPass(createCherrySgtPass(sgt));
+  CherrySgtSparsifyPassOptions sparsify;
+  sparsify.hoist = options.sgtHoist;
+  pm.addPass(createCherrySgtSparsifyPass(sparsify));
+  // The gradient of a loss weighted at run time: the coupling of selected
+  // and unselected positions (cherry-run train --coupling-every).
+  pm.addPass(createCherryWeightLossPass());
+}
+
+/// @train_step from @forward, or with selective training from @forward_sgt
+/// plus @grad_step from @forward_weighted.
+void addGradients(OpPassManager &pm, bool selective) {
+  CherryAutodiffPassOptions autodiff;
+  autodiff.function = selective ? "forward_sgt" : "forward";
+  autodiff.keepForward = !selective;
+  pm.addPass(createCherryAutodiffPass(autodiff));
+  if (!selective)
+    return;
+  CherryAutodiffPassOptions weighted;
+  weighted.function = "forward_weighted";
+  weighted.name = "grad_step";
+  weighted.keepForward = false;
+  pm.addPass(createCherryAutodiffPass(weighted));
+}
 } // namespace
 
 void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
                                       const TrainPipelineOptions &options) {
   addSpecialize(pm, options.batch, options.seq);
-  // Selective training rewrites a copy of the forward function: the
-  // training step supervises the selected positions, the evaluation
-  // step keeps the loss on all tokens.
   bool selective = options.sgt != "none";
-  if (selective) {
-    CherrySgtPassOptions sgt;
-    sgt.policy = options.sgt;
-    sgt.ratio = options.sgtRatio;
-    sgt.seed = options.sgtSeed;
-    sgt.cloneTo = "forward_sgt";
-    pm.addPass(createCherrySgtPass(sgt));
-    CherrySgtSparsifyPassOptions sparsify;
-    sparsify.hoist = options.sgtHoist;
-    pm.addPass(createCherrySgtSparsifyPass(sparsify));
-    // The gradient of a loss weighted at run time: the coupling of
-    // selected and unselected positions (cherry-run train
-    // --coupling-every).
-    pm.addPass(createCherryWeightLossPass());
-  }
+  if (selective)
+    addSelectiveTraining(pm, options);
   pm.addPass(createCherryFuseHeadPass());
-  CherryAutodiffPassOptions autodiff;
-  autodiff.function = selective ? "forward_sgt" : "forward";
-  autodiff.keepForward = !selective;
-  pm.addPass(createCherryAutodiffPass(autodiff));
-  if (selective) {
-    CherryAutodiffPassOptions weighted;
-    weighted.function = "forward_weighted";
-    weighted.name = "grad_step";
-    weighted.keepForward = false;
-    pm.addPass(createCherryAutodiffPass(weighted));
-  }
+  addGradients(pm, selective);
   CherryOptimizerPassOptions optimizer;
   optimizer.optimizer = options.optimizer;
   pm.addPass(createCherryOptimizerPass(optimizer));
