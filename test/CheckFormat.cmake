@@ -4,6 +4,7 @@ file(GLOB_RECURSE sources
   ${ROOT}/passes/*.cpp ${ROOT}/passes/*.h
   ${ROOT}/runtime/*.cpp ${ROOT}/runtime/*.h
   ${ROOT}/frontend/*.cpp ${ROOT}/frontend/*.h
+  ${ROOT}/data/*.cpp ${ROOT}/data/*.h
   ${ROOT}/tools/*.cpp ${ROOT}/test/*.cpp)
 execute_process(COMMAND ${CLANG_FORMAT} --dry-run -Werror ${sources}
                 RESULT_VARIABLE rc ERROR_VARIABLE err)

@@ -1,7 +1,7 @@
 //===- AtomicFile.h - Replace a file atomically -----------------*- C++ -*-===//
 //
-// Internal to the runtime: the one place that knows how to replace a file so
-// that a crash or a full disk never leaves a torn file behind.
+// Internal to the runtime: cherry::support::replaceFileAtomically with its
+// failures worded as the runtime's one-line Status.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,18 +9,14 @@
 #define CHERRY_RUNTIME_LIB_ATOMICFILE_H
 
 #include "cherry/Runtime/Status.h"
+#include "cherry/Support/FileIO.h"
 
-#include <cstddef>
 #include <string>
 #include <vector>
 
 namespace cherry::runtime::detail {
 
-/// A run of bytes to write; the caller keeps it alive during the call.
-struct ByteChunk {
-  const void *data = nullptr;
-  size_t size = 0;
-};
+using support::ByteChunk;
 
 /// Writes the concatenation of `chunks` to `path`: a new temporary file in the
 /// same directory, fsync, rename over `path`, fsync of the directory. On any

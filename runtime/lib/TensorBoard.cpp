@@ -8,6 +8,7 @@
 #include "cherry/Runtime/TensorBoard.h"
 
 #include "cherry/Runtime/proto/tensorboard.pb.h"
+#include "cherry/Support/FileIO.h"
 
 #include <array>
 #include <cerrno>
@@ -57,19 +58,6 @@ void putLe64(std::string &out, uint64_t v) {
 //===----------------------------------------------------------------------===//
 
 std::string errnoText(int err) { return std::strerror(err); }
-
-bool writeAll(int fd, const char *p, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
 /// The host name, with anything that cannot sit in a file name replaced.
 std::string fileNameHost(const std::string &given) {
@@ -240,7 +228,7 @@ Status EventWriter::flush() {
     return Status::error("TensorBoard: the event writer is not open");
   if (pending_.empty())
     return Status::success();
-  if (!writeAll(fd_, pending_.data(), pending_.size())) {
+  if (!support::writeAll(fd_, pending_.data(), pending_.size())) {
     int err = errno;
     // What did reach the file is a torn record; later records would follow
     // it unreadably, so stop writing.

@@ -8,6 +8,7 @@
 #include "cherry/Runtime/Training.h"
 
 #include "AtomicFile.h"
+#include "cherry/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
@@ -77,20 +78,15 @@ Status parseJsonObject(const std::string &what, const std::string &text,
 }
 
 /// fsync of a directory, so that entries created or renamed in it persist.
-/// Some file systems cannot (EINVAL); their data is safe regardless.
 Status fsyncDir(const std::string &dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return Status::error(
-        dir + ": cannot open directory to fsync it: " + errnoText(errno));
-  if (::fsync(fd) != 0 && errno != EINVAL) {
-    int err = errno;
-    ::close(fd);
-    return Status::error(dir +
-                         ": fsync of directory failed: " + errnoText(err));
-  }
-  ::close(fd);
-  return Status::success();
+  std::optional<support::FileError> error = support::syncDirectory(dir);
+  if (!error)
+    return Status::success();
+  if (error->step == support::FileError::Step::OpenDirectory)
+    return Status::error(dir + ": cannot open directory to fsync it: " +
+                         errnoText(error->error));
+  return Status::error(
+      dir + ": fsync of directory failed: " + errnoText(error->error));
 }
 
 bool readWholeFile(const std::string &path, std::string &out, int &err) {
@@ -100,35 +96,13 @@ bool readWholeFile(const std::string &path, std::string &out, int &err) {
     return false;
   }
   std::string text;
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      err = errno;
-      ::close(fd);
-      return false;
-    }
-    if (n == 0)
-      break;
-    text.append(buf, static_cast<size_t>(n));
+  if (!support::readAll(fd, text)) {
+    err = errno;
+    ::close(fd);
+    return false;
   }
   ::close(fd);
   out = std::move(text);
-  return true;
-}
-
-bool writeAll(int fd, const char *p, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
   return true;
 }
 
@@ -378,7 +352,7 @@ Status MetricsWriter::appendLine(std::string line) {
   // One write of the whole line: with O_APPEND it lands at the end in one
   // piece (regular files on local file systems do not short-write unless the
   // disk is full).
-  if (!writeAll(fd_, line.data(), line.size()))
+  if (!support::writeAll(fd_, line.data(), line.size()))
     return Status::error(path_ + ": write failed: " + errnoText(errno));
   return Status::success();
 }

@@ -12,6 +12,7 @@
 
 #include "cherry/Dialect/Kernel/Target/EmitExecutable.h"
 #include "cherry/Frontend/HFImport.h"
+#include "cherry/Support/FileIO.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Config/llvm-config.h"
@@ -20,7 +21,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <fcntl.h>
+#include <cstring>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -93,15 +94,15 @@ int main(int argc, char **argv) {
       llvm::sys::fs::remove(temporary);
       return 1;
     }
-    int fd = ::open(temporary.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::fsync(fd);
-      ::close(fd);
-    }
-    if (std::error_code ec = llvm::sys::fs::rename(temporary, output)) {
+    // Once renamed the output is complete; a directory that cannot be
+    // synced does not fail the run.
+    using Step = cherry::support::FileError::Step;
+    std::optional<cherry::support::FileError> error =
+        cherry::support::moveIntoPlace(temporary, output);
+    if (error && error->step != Step::OpenDirectory &&
+        error->step != Step::SyncDirectory) {
       llvm::errs() << "cherry-translate: cannot write '" << output
-                   << "': " << ec.message() << "\n";
-      llvm::sys::fs::remove(temporary);
+                   << "': " << std::strerror(error->error) << "\n";
       return 1;
     }
   }

@@ -26,27 +26,7 @@ namespace mlir::cherry {
 using namespace mlir;
 using namespace mlir::cherry;
 
-void mlir::cherry::inlineDecoderLayer(DecoderLayerOp layer) {
-  Block &body = layer.getBody().front();
-  Operation *yield = body.getTerminator();
-  body.getArgument(0).replaceAllUsesWith(layer.getInput());
-  Value result = yield->getOperand(0);
-  yield->erase();
-  layer->getBlock()->getOperations().splice(Block::iterator(layer),
-                                            body.getOperations());
-  layer.getResult().replaceAllUsesWith(result);
-  layer.erase();
-}
-
 namespace {
-
-/// Moves the bodies of decoder layers into the enclosing block.
-void inlineLayers(func::FuncOp func) {
-  SmallVector<DecoderLayerOp> layers;
-  func.walk([&](DecoderLayerOp layer) { layers.push_back(layer); });
-  for (DecoderLayerOp layer : layers)
-    inlineDecoderLayer(layer);
-}
 
 struct AutodiffPass
     : public mlir::cherry::impl::CherryAutodiffPassBase<AutodiffPass> {
@@ -73,7 +53,7 @@ struct AutodiffPass
     moduleBuilder.setInsertionPointAfter(forward);
     auto train = cast<func::FuncOp>(moduleBuilder.clone(*forward));
     train.setName(name);
-    inlineLayers(train);
+    inlineDecoderLayers(train);
     Block &block = train.getBody().front();
     auto ret = cast<func::ReturnOp>(block.getTerminator());
     Value loss = ret.getOperand(0);

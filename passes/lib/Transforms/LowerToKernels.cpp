@@ -330,7 +330,7 @@ LogicalResult Lowering::lower(Operation *op) {
     for (Operation &inner : body.without_terminator())
       if (failed(lower(&inner)))
         return failure();
-    buffers.map(layer.getResult(), buffer(body.getTerminator()->getOperand(0)));
+    buffers.map(layer.getResult(), buffer(getYieldedValue(layer)));
     return success();
   }
   if (auto hce = dyn_cast<HeadCrossEntropyOp>(op)) {

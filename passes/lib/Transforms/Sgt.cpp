@@ -324,17 +324,13 @@ struct SgtSparsifyPass
         return signalPassFailure();
       if (!hoist)
         return;
-      SmallVector<DecoderLayerOp> inlined;
-      getOperation().walk([&](DecoderLayerOp layer) {
-        if (!layer->use_empty() &&
-            llvm::all_of(layer->getUsers(),
-                         [](Operation *u) { return isa<GatherOp>(u); }))
-          inlined.push_back(layer);
-      });
-      if (inlined.empty())
+      auto readOnlyByGathers = [](DecoderLayerOp layer) {
+        return !layer->use_empty() &&
+               llvm::all_of(layer->getUsers(),
+                            [](Operation *u) { return isa<GatherOp>(u); });
+      };
+      if (inlineDecoderLayers(getOperation(), readOnlyByGathers) == 0)
         return;
-      for (DecoderLayerOp layer : inlined)
-        inlineDecoderLayer(layer);
     }
   }
 };

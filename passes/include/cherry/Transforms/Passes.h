@@ -21,9 +21,19 @@ enum class CostReportFormat { Text, Json };
 #define GEN_PASS_REGISTRATION
 #include "cherry/Transforms/Passes.h.inc"
 
+/// The value the body of `layer` yields: what stands for the layer's result
+/// once the body is inlined (its block argument stands for the input).
+Value getYieldedValue(DecoderLayerOp layer);
+
 /// Moves the body of `layer` into the enclosing block: the layer's result
 /// becomes the value its body yields.
 void inlineDecoderLayer(DecoderLayerOp layer);
+
+/// Inlines every decoder layer nested in `root` that `shouldInline` accepts
+/// (all of them without it). Returns how many were inlined.
+unsigned
+inlineDecoderLayers(Operation *root,
+                    function_ref<bool(DecoderLayerOp)> shouldInline = nullptr);
 
 /// Registers the named pipelines (`--cherry-report`, ...).
 void registerCherryPipelines();

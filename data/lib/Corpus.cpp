@@ -6,31 +6,25 @@
 //===----------------------------------------------------------------------===//
 
 #include "cherry/Data/Corpus.h"
+#include "cherry/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sentencepiece_processor.h>
-#include <sentencepiece_trainer.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
-#include <unordered_map>
 
 namespace cherry::data {
 
@@ -255,19 +249,10 @@ std::string readWholeFile(const std::string &path, const std::string &label) {
   }
   std::string contents;
   contents.reserve(info.st_size);
-  char buffer[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw DataError(label + ": cannot read: " + errnoText(err));
-    }
-    if (n == 0)
-      break;
-    contents.append(buffer, n);
+  if (!support::readAll(fd, contents)) {
+    int err = errno;
+    ::close(fd);
+    throw DataError(label + ": cannot read: " + errnoText(err));
   }
   ::close(fd);
   return contents;
@@ -428,39 +413,20 @@ constexpr size_t kMaxTrainingSentence = 1 << 14;
 constexpr int kTrainerThreads = 8;
 constexpr unsigned kTrainerSeed = 0x43485259; // "CHRY"
 
-/// Feeds documents to the trainer without a temporary file.
-class DocumentIterator : public sentencepiece::SentenceIterator {
-public:
-  explicit DocumentIterator(const std::vector<std::string> &documents) {
-    for (const std::string &document : documents) {
-      if (document.size() <= kMaxTrainingSentence) {
-        sentences.push_back(&document);
-        continue;
-      }
-      for (std::string_view piece : chunks(document)) {
-        owned.emplace_back(piece);
-        sentences.push_back(&owned.back());
-      }
-    }
-  }
-
-  bool done() const override { return index >= sentences.size(); }
-  void Next() override { ++index; }
-  const std::string &value() const override { return *sentences[index]; }
-  sentencepiece::util::Status status() const override {
-    return sentencepiece::util::Status();
-  }
-
-private:
-  static std::vector<std::string_view> chunks(std::string_view text) {
-    std::vector<std::string_view> result;
+/// The documents cut into training "sentences" of at most
+/// kMaxTrainingSentence bytes: at line ends (the newline itself is dropped),
+/// overlong lines at character boundaries.
+std::vector<std::string_view>
+trainingSentences(const std::vector<std::string> &documents) {
+  std::vector<std::string_view> sentences;
+  for (std::string_view text : documents) {
     size_t begin = 0;
-    while (begin < text.size()) {
+    do {
       size_t end = std::min(text.size(), begin + kMaxTrainingSentence);
       if (end < text.size()) {
         size_t newline = text.rfind('\n', end - 1);
         if (newline != std::string_view::npos && newline > begin) {
-          end = newline; // the newline itself is dropped
+          end = newline;
         } else {
           // Never cut inside a UTF-8 sequence.
           while (end > begin + 1 &&
@@ -468,69 +434,71 @@ private:
             --end;
         }
       }
-      result.push_back(text.substr(begin, end - begin));
+      sentences.push_back(text.substr(begin, end - begin));
       begin = end < text.size() && text[end] == '\n' ? end + 1 : end;
-    }
-    return result;
+    } while (begin < text.size());
   }
-
-  std::vector<const std::string *> sentences;
-  std::deque<std::string> owned;
-  size_t index = 0;
-};
-
-/// SentencePiece's message without the "./src/x.cc(12) [condition]" prefix
-/// of its checks.
-std::string statusMessage(const sentencepiece::util::Status &status) {
-  std::string message = status.error_message();
-  if (message.rfind("./src/", 0) == 0) {
-    size_t bracket = message.find("] ");
-    message = bracket == std::string::npos ? "" : message.substr(bracket + 2);
-  }
-  while (!message.empty() &&
-         std::isspace(static_cast<unsigned char>(message.back())))
-    message.pop_back();
-  return message;
+  return sentences;
 }
 
-} // namespace
-
-Tokenizer::Tokenizer(std::string modelBytes, const std::string &label)
-    : processor(std::make_unique<sentencepiece::SentencePieceProcessor>()),
-      bytes(std::move(modelBytes)) {
-  auto status = processor->LoadFromSerializedProto(bytes);
-  if (!status.ok()) {
-    std::string message = statusMessage(status);
-    throw DataError(label + ": not a SentencePiece model (" +
-                    (message.empty() ? "it does not parse as one" : message) +
-                    ")");
-  }
-  size_t pieces = processor->GetPieceSize();
+/// Loads `bytes` into `tokenizer` and checks that token files can use it.
+void loadModel(Tokenizer &tokenizer, const std::string &bytes,
+               const std::string &label) {
+  runtime::Status status = tokenizer.loadSerialized(bytes);
+  if (!status.ok())
+    throw DataError(label + ": " + status.message);
+  size_t pieces = tokenizer.pieceSize();
   if (pieces > kMaxVocabSize)
     throw DataError(label + ": tokenizer has " + std::to_string(pieces) +
                     " pieces, but token files hold uint16 ids (at most " +
                     std::to_string(kMaxVocabSize) + ")");
-  if (processor->eos_id() < 0)
+  if (tokenizer.eosId() < 0)
     throw DataError(label + ": tokenizer has no end-of-sequence piece "
                             "(eos_id), which separates documents");
 }
 
-Tokenizer::Tokenizer(Tokenizer &&) = default;
-Tokenizer &Tokenizer::operator=(Tokenizer &&) = default;
-Tokenizer::~Tokenizer() = default;
-
-Tokenizer Tokenizer::load(const std::string &path, std::string label) {
-  if (label.empty())
-    label = path;
-  return Tokenizer(readWholeFile(path, label), label);
+/// The user-facing error of a failed training run with SentencePiece's
+/// `message`.
+DataError trainingError(const std::string &message,
+                        const TrainOptions &options) {
+  std::string vocab = "--vocab-size " + std::to_string(options.vocabSize);
+  unsigned long have = 0, need = 0;
+  if (message.find("smaller than required_chars") != std::string::npos &&
+      std::sscanf(message.c_str() + message.find("required_chars.") + 15,
+                  " %lu vs %lu", &have, &need) == 2)
+    return DataError(vocab + " is too small for the train documents: their " +
+                     std::to_string(need - 259) +
+                     " distinct characters plus 259 special and byte "
+                     "pieces need at least " +
+                     std::to_string(need));
+  size_t atMost = message.find("a value <= ");
+  if (atMost != std::string::npos)
+    return DataError(vocab + " is too large for this corpus with " +
+                     "--model-type " + options.modelType + ": at most " +
+                     std::to_string(std::strtoul(message.c_str() + atMost + 11,
+                                                 nullptr, 10)));
+  return DataError("tokenizer training failed (" + vocab + ", --model-type " +
+                   options.modelType + "): " + message);
 }
 
-Tokenizer Tokenizer::train(const std::vector<std::string> &documents,
+} // namespace
+
+std::string loadTokenizer(Tokenizer &tokenizer, const std::string &path,
+                          std::string label) {
+  if (label.empty())
+    label = path;
+  std::string bytes = readWholeFile(path, label);
+  loadModel(tokenizer, bytes, label);
+  return bytes;
+}
+
+std::string trainTokenizer(Tokenizer &tokenizer,
+                           const std::vector<std::string> &documents,
                            const TrainOptions &options) {
   if (options.modelType != "bpe" && options.modelType != "unigram")
     throw DataError("--model-type " + options.modelType +
                     ": expected 'bpe' or 'unigram'");
-  std::unordered_map<std::string, std::string> args = {
+  std::vector<std::pair<std::string, std::string>> settings = {
       {"model_type", options.modelType},
       {"vocab_size", std::to_string(options.vocabSize)},
       // Every character is a piece or falls back to bytes: no <unk> ever.
@@ -552,45 +520,18 @@ Tokenizer Tokenizer::train(const std::vector<std::string> &documents,
       {"shuffle_input_sentence", "false"},
       {"minloglevel", options.verbose ? "0" : "2"},
   };
-  sentencepiece::SetRandomGeneratorSeed(kTrainerSeed);
-  DocumentIterator iterator(documents);
   std::string model;
-  auto status =
-      sentencepiece::SentencePieceTrainer::Train(args, &iterator, &model);
-  if (!status.ok()) {
-    std::string message = statusMessage(status);
-    std::string vocab = "--vocab-size " + std::to_string(options.vocabSize);
-    unsigned long have = 0, need = 0;
-    if (message.find("smaller than required_chars") != std::string::npos &&
-        std::sscanf(message.c_str() + message.find("required_chars.") + 15,
-                    " %lu vs %lu", &have, &need) == 2)
-      throw DataError(vocab + " is too small for the train documents: their " +
-                      std::to_string(need - 259) +
-                      " distinct characters plus 259 special and byte "
-                      "pieces need at least " +
-                      std::to_string(need));
-    size_t atMost = message.find("a value <= ");
-    if (atMost != std::string::npos)
-      throw DataError(vocab + " is too large for this corpus with " +
-                      "--model-type " + options.modelType + ": at most " +
-                      std::to_string(std::strtoul(message.c_str() + atMost + 11,
-                                                  nullptr, 10)));
-    throw DataError("tokenizer training failed (" + vocab + ", --model-type " +
-                    options.modelType + "): " + message);
-  }
-  return Tokenizer(std::move(model), "trained tokenizer");
+  runtime::Status status = Tokenizer::train(
+      settings, kTrainerSeed, trainingSentences(documents), model);
+  if (!status.ok())
+    throw trainingError(status.message, options);
+  loadModel(tokenizer, model, "trained tokenizer");
+  return model;
 }
 
-size_t Tokenizer::vocabSize() const { return processor->GetPieceSize(); }
-int Tokenizer::unkId() const { return processor->unk_id(); }
-int Tokenizer::bosId() const { return processor->bos_id(); }
-int Tokenizer::eosId() const { return processor->eos_id(); }
-int Tokenizer::padId() const { return processor->pad_id(); }
-
-std::string Tokenizer::piece(int id) const { return processor->IdToPiece(id); }
-
-std::vector<uint16_t> Tokenizer::encode(const std::vector<std::string> &docs,
-                                        unsigned threads) const {
+std::vector<uint16_t> encodeDocuments(const Tokenizer &tokenizer,
+                                      const std::vector<std::string> &docs,
+                                      unsigned threads) {
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   threads = std::max<size_t>(1, std::min<size_t>(threads, docs.size()));
@@ -612,18 +553,17 @@ std::vector<uint16_t> Tokenizer::encode(const std::vector<std::string> &docs,
   size_t parts = bounds.size() - 1;
   std::vector<std::vector<uint16_t>> tokens(parts);
   std::vector<std::string> errors(parts);
-  uint16_t eos = static_cast<uint16_t>(eosId());
+  uint16_t eos = static_cast<uint16_t>(tokenizer.eosId());
   auto work = [&](size_t part) {
-    std::vector<int> ids;
+    std::vector<int32_t> ids;
     for (size_t i = bounds[part]; i < bounds[part + 1]; ++i) {
-      ids.clear();
-      auto status = processor->Encode(docs[i], &ids);
+      runtime::Status status = tokenizer.encode(docs[i], ids);
       if (!status.ok()) {
         errors[part] = "cannot encode document " + std::to_string(i) + ": " +
-                       status.ToString();
+                       status.message;
         return;
       }
-      for (int id : ids)
+      for (int32_t id : ids)
         tokens[part].push_back(static_cast<uint16_t>(id));
       tokens[part].push_back(eos);
     }
@@ -649,19 +589,19 @@ std::vector<uint16_t> Tokenizer::encode(const std::vector<std::string> &docs,
   return result;
 }
 
-std::string Tokenizer::decode(const uint16_t *ids, size_t count,
-                              std::string_view separator) const {
+std::string decodeTokens(const Tokenizer &tokenizer, const uint16_t *ids,
+                         size_t count, std::string_view separator) {
   std::string text;
-  std::vector<int> segment;
+  std::vector<int32_t> segment;
   auto flush = [&] {
     std::string piece;
-    auto status = processor->Decode(segment, &piece);
+    runtime::Status status = tokenizer.decode(segment, piece);
     if (!status.ok())
-      throw DataError("cannot decode: " + status.ToString());
+      throw DataError("cannot decode: " + status.message);
     text += piece;
     segment.clear();
   };
-  int eos = eosId();
+  int eos = tokenizer.eosId();
   for (size_t i = 0; i < count; ++i) {
     if (ids[i] == eos) {
       flush();
@@ -678,64 +618,14 @@ std::string Tokenizer::decode(const uint16_t *ids, size_t count,
 // Files
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-std::string parentDir(const std::string &path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return ".";
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
-}
-
-bool writeAll(int fd, const char *data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= n;
-  }
-  return true;
-}
-
-} // namespace
-
 void writeFileAtomically(const std::string &path, std::string_view contents) {
-  static std::atomic<unsigned> counter{0};
-  std::string temporary = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1));
-  int fd =
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw DataError(path + ": cannot write: " + errnoText(errno));
-  bool ok = writeAll(fd, contents.data(), contents.size());
-  int err = errno;
-  if (ok && ::fsync(fd) != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (ok && ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    ::unlink(temporary.c_str());
-    throw DataError(path + ": cannot write: " + errnoText(err));
-  }
-  // Make the rename itself durable.
-  int dirFd = ::open(parentDir(path).c_str(), O_RDONLY | O_DIRECTORY);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
+  std::optional<support::FileError> error = support::replaceFileAtomically(
+      path, {{contents.data(), contents.size()}});
+  // Once the rename is done the new file is complete; a directory that
+  // cannot be synced does not fail the write.
+  if (error && error->step != support::FileError::Step::OpenDirectory &&
+      error->step != support::FileError::Step::SyncDirectory)
+    throw DataError(path + ": cannot write: " + errnoText(error->error));
 }
 
 std::vector<uint16_t> readTokenFile(const std::string &path) {
@@ -869,10 +759,11 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
                     " is out of range: expected 0 <= F < 1");
 
   checkOutDir(options.outDir);
-  std::optional<Tokenizer> tokenizer;
+  Tokenizer tokenizer;
+  std::string modelBytes;
   if (!training)
-    tokenizer.emplace(Tokenizer::load(options.tokenizerPath,
-                                      "--tokenizer " + options.tokenizerPath));
+    modelBytes = loadTokenizer(tokenizer, options.tokenizerPath,
+                               "--tokenizer " + options.tokenizerPath);
 
   Timer phase;
   Corpus corpus = readCorpus(options.inputs, options.format, &log);
@@ -897,22 +788,24 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
 
   if (training) {
     phase = Timer();
-    tokenizer.emplace(Tokenizer::train(
-        trainDocs, {options.vocabSize, options.modelType, options.verbose}));
+    modelBytes =
+        trainTokenizer(tokenizer, trainDocs,
+                       {options.vocabSize, options.modelType, options.verbose});
     if (options.verbose)
       log << "cherry-data: trained a " << options.modelType
-          << " tokenizer with " << tokenizer->vocabSize() << " pieces in "
+          << " tokenizer with " << tokenizer.pieceSize() << " pieces in "
           << fixed(phase.seconds(), 2) << " s\n";
   }
 
   phase = Timer();
   std::vector<uint16_t> trainTokens =
-      tokenizer->encode(trainDocs, options.threads);
-  std::vector<uint16_t> valTokens = tokenizer->encode(valDocs, options.threads);
+      encodeDocuments(tokenizer, trainDocs, options.threads);
+  std::vector<uint16_t> valTokens =
+      encodeDocuments(tokenizer, valDocs, options.threads);
   if (options.verbose)
     log << "cherry-data: encoded " << trainTokens.size() + valTokens.size()
         << " tokens in " << fixed(phase.seconds(), 2) << " s\n";
-  size_t vocabSize = tokenizer->vocabSize();
+  size_t vocabSize = tokenizer.pieceSize();
   std::vector<uint64_t> counts = countTokens(trainTokens, vocabSize);
 
   nlohmann::ordered_json data;
@@ -941,10 +834,10 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
     tokenizerInfo["source"] = options.tokenizerPath;
   }
   tokenizerInfo["vocab_size"] = vocabSize;
-  tokenizerInfo["unk_id"] = tokenizer->unkId();
-  tokenizerInfo["bos_id"] = tokenizer->bosId();
-  tokenizerInfo["eos_id"] = tokenizer->eosId();
-  tokenizerInfo["pad_id"] = tokenizer->padId();
+  tokenizerInfo["unk_id"] = tokenizer.unkId();
+  tokenizerInfo["bos_id"] = tokenizer.bosId();
+  tokenizerInfo["eos_id"] = tokenizer.eosId();
+  tokenizerInfo["pad_id"] = tokenizer.padId();
   data["tokenizer"] = tokenizerInfo;
   data["dtype"] = "uint16";
   data["byte_order"] = "little";
@@ -962,7 +855,7 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
   // data.json last: once it is there, the other files are complete.
   const std::string &dir = options.outDir;
   createOutDir(dir);
-  writeFileAtomically(dir + "/tokenizer.model", tokenizer->modelBytes());
+  writeFileAtomically(dir + "/tokenizer.model", modelBytes);
   writeFileAtomically(dir + "/train.bin", tokenFileBytes(trainTokens));
   writeFileAtomically(dir + "/val.bin", tokenFileBytes(valTokens));
   writeFileAtomically(dir + "/token_counts.json",

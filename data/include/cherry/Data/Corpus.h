@@ -2,27 +2,25 @@
 //
 // Turns text into training data: reads corpora (plain text or the fortune
 // format), splits them into documents, shuffles and splits them into train
-// and validation sets, trains or loads a SentencePiece tokenizer and writes
-// flat little-endian uint16 token files plus their statistics. The file
-// formats are described in docs/Data.md. No MLIR or LLVM here.
+// and validation sets, trains or loads a SentencePiece tokenizer (the
+// runtime's Tokenizer) and writes flat little-endian uint16 token files plus
+// their statistics. The file formats are described in docs/Data.md. No MLIR
+// or LLVM here.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CHERRY_DATA_CORPUS_H
 #define CHERRY_DATA_CORPUS_H
 
+#include "cherry/Runtime/Tokenizer.h"
+
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace sentencepiece {
-class SentencePieceProcessor;
-} // namespace sentencepiece
 
 namespace cherry::data {
 
@@ -139,44 +137,29 @@ struct TrainOptions {
   bool verbose = false;          // SentencePiece's own logging
 };
 
-/// A SentencePiece model with the properties token files need: at most
-/// kMaxVocabSize pieces and an end-of-sequence piece.
-class Tokenizer {
-public:
-  /// Loads a model file; throws DataError naming `label` (default: the
-  /// path) when it is unreadable or not a usable SentencePiece model.
-  static Tokenizer load(const std::string &path, std::string label = "");
-  /// Trains on `documents` (see docs/Data.md for the settings).
-  static Tokenizer train(const std::vector<std::string> &documents,
-                         const TrainOptions &options);
+using runtime::Tokenizer;
 
-  Tokenizer(Tokenizer &&);
-  Tokenizer &operator=(Tokenizer &&);
-  ~Tokenizer();
+/// Loads the model file at `path` into `tokenizer` and returns the file's
+/// bytes. Throws DataError naming `label` (default: the path) when it is
+/// unreadable or not a model token files can use: at most kMaxVocabSize
+/// pieces and an end-of-sequence piece.
+std::string loadTokenizer(Tokenizer &tokenizer, const std::string &path,
+                          std::string label = "");
+/// Trains a model on `documents` (see docs/Data.md for the settings), loads
+/// it into `tokenizer` and returns the bytes of its .model file.
+std::string trainTokenizer(Tokenizer &tokenizer,
+                           const std::vector<std::string> &documents,
+                           const TrainOptions &options);
 
-  size_t vocabSize() const;
-  int unkId() const;
-  int bosId() const;
-  int eosId() const;
-  int padId() const;
-  /// The bytes of the .model file.
-  const std::string &modelBytes() const { return bytes; }
-
-  /// Encodes every document and appends eos after each; the result is in
-  /// document order whatever `threads` is (0: all cores).
-  std::vector<uint16_t> encode(const std::vector<std::string> &documents,
-                               unsigned threads) const;
-  /// Text of the ids: each eos becomes `separator`, the pieces between are
-  /// decoded by SentencePiece.
-  std::string decode(const uint16_t *ids, size_t count,
-                     std::string_view separator) const;
-  std::string piece(int id) const;
-
-private:
-  Tokenizer(std::string bytes, const std::string &origin);
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> processor;
-  std::string bytes;
-};
+/// Encodes every document and appends eos after each; the result is in
+/// document order whatever `threads` is (0: all cores).
+std::vector<uint16_t> encodeDocuments(const Tokenizer &tokenizer,
+                                      const std::vector<std::string> &documents,
+                                      unsigned threads);
+/// Text of the ids: each eos becomes `separator`, the pieces between are
+/// decoded by SentencePiece.
+std::string decodeTokens(const Tokenizer &tokenizer, const uint16_t *ids,
+                         size_t count, std::string_view separator);
 
 //===----------------------------------------------------------------------===//
 // Files
@@ -240,10 +223,6 @@ struct PrepareSummary {
 /// val.bin, token_counts.json, data.json}. Progress (with -v) and warnings go
 /// to `log`.
 PrepareSummary prepare(const PrepareOptions &options, std::ostream &log);
-
-/// The command-line tool: `cherry-data prepare|shuffle-words|decode ...`.
-/// Returns the process exit code (0, or 1 after a one-line error on stderr).
-int cherryDataMain(int argc, char **argv, const char *version);
 
 } // namespace cherry::data
 

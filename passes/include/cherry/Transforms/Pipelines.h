@@ -1,0 +1,113 @@
+//===- Pipelines.h - Named cherry pipelines ---------------------*- C++ -*-===//
+//
+// The pipelines users call by name (cherry-opt --cherry-train=...), exposed
+// as builders so that a tool or a test can assemble the same pass lists
+// without spelling them as strings. Each option's command-line name is the
+// one the registered pipeline takes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_TRANSFORMS_PIPELINES_H
+#define CHERRY_TRANSFORMS_PIPELINES_H
+
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::cherry {
+
+/// Options of --cherry-report.
+struct ReportPipelineOptions
+    : public PassPipelineOptions<ReportPipelineOptions> {
+  PassOptions::Option<CostReportFormat> format{
+      *this, "format", llvm::cl::desc("Report format"),
+      llvm::cl::init(CostReportFormat::Text),
+      llvm::cl::values(
+          clEnumValN(CostReportFormat::Text, "text", "a table for people"),
+          clEnumValN(CostReportFormat::Json, "json", "JSON for scripts"))};
+};
+
+/// Options of --cherry-infer.
+struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
+  PassOptions::Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Batch size (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> seq{
+      *this, "seq", llvm::cl::desc("Sequence length (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> report{
+      *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
+      llvm::cl::init(true)};
+};
+
+/// Options of --cherry-decode.
+struct DecodePipelineOptions
+    : public PassPipelineOptions<DecodePipelineOptions> {
+  PassOptions::Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Sequences decoded at once"),
+      llvm::cl::init(1)};
+  PassOptions::Option<int64_t> capacity{
+      *this, "capacity",
+      llvm::cl::desc("KV cache rows: prompt plus generated tokens"),
+      llvm::cl::init(256)};
+  PassOptions::Option<bool> report{
+      *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
+      llvm::cl::init(true)};
+};
+
+/// Options of --cherry-train.
+struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
+  PassOptions::Option<int64_t> batch{
+      *this, "batch", llvm::cl::desc("Batch size (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> seq{
+      *this, "seq", llvm::cl::desc("Sequence length (0: the model's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<std::string> optimizer{*this, "optimizer",
+                                             llvm::cl::desc("adamw or sgd"),
+                                             llvm::cl::init("adamw")};
+  PassOptions::Option<std::string> sgt{
+      *this, "sgt",
+      llvm::cl::desc("Selective training policy: none (default), "
+                     "surprisal, random, topk-surprisal, loss-topk, mask, "
+                     "uniform or score"),
+      llvm::cl::init("none")};
+  PassOptions::Option<double> sgtRatio{
+      *this, "sgt-ratio",
+      llvm::cl::desc("Fraction of supervised positions, in (0, 1]"),
+      llvm::cl::init(0.15)};
+  PassOptions::Option<int64_t> sgtSeed{
+      *this, "sgt-seed", llvm::cl::desc("Seed of the random draws"),
+      llvm::cl::init(0)};
+  PassOptions::Option<bool> sgtHoist{
+      *this, "sgt-hoist",
+      llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
+                     "only (cherry-sgt-sparsify hoist)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> report{
+      *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
+      llvm::cl::init(true)};
+};
+
+/// --cherry-train: @train_step (forward, gradients through each op's VJP,
+/// optimizer updates) and @eval_step, lowered to kernels sharing one
+/// parameter set; with a selective training policy also @grad_step.
+void buildTrainPipeline(OpPassManager &pm, const TrainPipelineOptions &options);
+
+/// --cherry-decode: one decoding step (@decode_step) over per-layer KV
+/// caches.
+void buildDecodePipeline(OpPassManager &pm,
+                         const DecodePipelineOptions &options);
+
+/// --cherry-infer: @eval_step, the forward graph specialized, lowered to
+/// kernel launches, fused and memory-planned.
+void buildInferPipeline(OpPassManager &pm, const InferPipelineOptions &options);
+
+/// --cherry-report: the model graph cleaned up and its cost report printed.
+void buildReportPipeline(OpPassManager &pm,
+                         const ReportPipelineOptions &options);
+
+} // namespace mlir::cherry
+
+#endif // CHERRY_TRANSFORMS_PIPELINES_H
