@@ -14,8 +14,6 @@
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/SafeTensors.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -833,12 +831,12 @@ Status validateProgram(const ex::Executable &exe) {
 
 struct Program::Impl {
   ex::Executable exe;
-  std::byte *arena = nullptr;
-  size_t mappedBytes = 0;
+  std::unique_ptr<Device> device;
+  /// The one arena every buffer lives in, on the device.
+  DeviceMemory arena;
   BufferMap buffers;
   std::vector<std::vector<Step>> functions;
   ParameterReport report;
-  std::unique_ptr<Device> device = createCpuDevice();
   /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit.
   bool profile = [] {
     const char *env = std::getenv("CHERRY_PROFILE");
@@ -862,8 +860,8 @@ struct Program::Impl {
                      name.c_str(), seconds, 100 * seconds / total,
                      static_cast<long long>(kernelTimes[name].second));
     }
-    if (arena)
-      ::munmap(arena, mappedBytes);
+    if (device)
+      device->release(arena);
   }
 };
 
@@ -872,7 +870,8 @@ Program::~Program() = default;
 Program::Program(Program &&) noexcept = default;
 Program &Program::operator=(Program &&) noexcept = default;
 
-Status Program::create(ex::Executable exe, Program &out) {
+Status Program::create(ex::Executable exe, Program &out,
+                       std::unique_ptr<Device> device) {
   if (Status s = verifyExecutable(exe); !s.ok())
     return s;
   auto impl = std::make_unique<Impl>();
@@ -880,34 +879,25 @@ Status Program::create(ex::Executable exe, Program &out) {
   if (Status s = prepareAll(impl->exe, impl->functions); !s.ok())
     return s;
   impl->buffers = bufferMap(impl->exe);
+  impl->device = device ? std::move(device) : createCpuDevice();
 
-  // Anonymous memory: zero-filled, page-aligned (so 64-byte aligned), and
-  // only touched pages cost memory.
-  size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  uint64_t size = impl->exe.arena_size_bytes();
-  if (size > std::numeric_limits<size_t>::max() - page)
+  const uint64_t size = impl->exe.arena_size_bytes();
+  if (Status s = impl->device->allocate(size, impl->arena); !s.ok())
     return Status::error("cannot allocate the arena of " + str(size) +
-                         " bytes");
-  size_t mapped = std::max<size_t>(page, (size + page - 1) / page * page);
-  void *arena = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (arena == MAP_FAILED)
-    return Status::error("cannot allocate the arena of " + str(size) +
-                         " bytes: " + std::strerror(errno));
-  impl->arena = static_cast<std::byte *>(arena);
-  impl->mappedBytes = mapped;
+                         " bytes: " + s.message);
   for (std::vector<Step> &steps : impl->functions)
     for (Step &step : steps) {
       for (uint64_t off : step.inOffset)
-        step.call.in.push_back(impl->arena + off);
+        step.call.in.push_back(impl->arena.address + off);
       for (uint64_t off : step.outOffset)
-        step.call.out.push_back(impl->arena + off);
+        step.call.out.push_back(impl->arena.address + off);
     }
   out.impl_ = std::move(impl);
   return Status::success();
 }
 
 const ex::Executable &Program::executable() const { return impl_->exe; }
+Device &Program::device() { return *impl_->device; }
 uint64_t Program::arenaSize() const { return impl_->exe.arena_size_bytes(); }
 
 const ex::Buffer *Program::buffer(uint32_t id) const {
@@ -935,9 +925,7 @@ Status Program::write(uint32_t id, const void *src, uint64_t bytes,
   uint64_t at = 0;
   if (Status s = transferRange(*this, id, offset, bytes, at); !s.ok())
     return s;
-  if (bytes)
-    std::memcpy(impl_->arena + at, src, bytes);
-  return Status::success();
+  return impl_->device->copyToDevice(impl_->arena, at, src, bytes);
 }
 
 Status Program::read(uint32_t id, void *dst, uint64_t bytes,
@@ -945,14 +933,13 @@ Status Program::read(uint32_t id, void *dst, uint64_t bytes,
   uint64_t at = 0;
   if (Status s = transferRange(*this, id, offset, bytes, at); !s.ok())
     return s;
-  if (bytes)
-    std::memcpy(dst, impl_->arena + at, bytes);
-  return Status::success();
+  return impl_->device->copyToHost(dst, impl_->arena, at, bytes);
 }
 
 std::byte *Program::hostData(uint32_t id) {
   const ex::Buffer *b = buffer(id);
-  return b ? impl_->arena + b->arena_offset() : nullptr;
+  return b ? impl_->device->hostPointer(impl_->arena, b->arena_offset())
+           : nullptr;
 }
 
 int Program::findFunction(const std::string &name) const {
@@ -1013,6 +1000,10 @@ Status Program::run(int function) {
           "function '" + impl_->exe.functions(function).name() +
           "' instruction " + std::to_string(i) + ": " + s.message);
   }
+  // A device that queues its launches reports their errors here.
+  if (Status s = impl_->device->synchronize(); !s.ok())
+    return Status::error("function '" + impl_->exe.functions(function).name() +
+                         "': " + s.message);
   return Status::success();
 }
 
@@ -1030,6 +1021,24 @@ Status Program::loadParameters(const SafeTensors *weights,
   std::unordered_map<std::string, int> index;
   std::unordered_set<std::string> usedKeys;
   std::vector<int> state(params.size(), 0); // 0: to make, 1: making, 2: done
+  // Values are made on the host and transferred to the device; the sources
+  // of mean_of parameters stay on the host until their means are made.
+  std::unordered_set<std::string> meanSources;
+  for (const ex::Parameter &p : params)
+    if (p.init().kind_case() == ex::Initializer::kMeanOf)
+      for (const std::string &name : p.init().mean_of().parameters())
+        meanSources.insert(name);
+  std::unordered_map<int, std::vector<float>> kept;
+  auto store = [&](int i, std::vector<float> values) {
+    const ex::Parameter &p = params[i];
+    if (Status s =
+            write(p.buffer(), values.data(), values.size() * sizeof(float));
+        !s.ok())
+      return Status::error("parameter '" + p.name() + "': " + s.message);
+    if (meanSources.count(p.name()))
+      kept[i] = std::move(values);
+    return Status::success();
+  };
   for (int i = 0; i < params.size(); ++i) {
     const ex::Parameter &p = params[i];
     index[p.name()] = i;
@@ -1044,13 +1053,16 @@ Status Program::loadParameters(const SafeTensors *weights,
         return Status::error(t->file + ": tensor '" + key + "' has shape " +
                              shapeString(t->shape) + " but parameter '" +
                              p.name() + "' has shape " + shapeString(want));
-      float *dst = f32(hostData(p.buffer()));
-      t->toFloat32(dst);
+      std::vector<float> values(elementCount(p.shape()));
+      t->toFloat32(values.data());
       // A NaN weight gives NaN losses and token 0s, never an error.
-      if (int64_t bad = firstNonFinite(dst, elementCount(p.shape())); bad >= 0)
-        return Status::error(
-            t->file + ": tensor '" + key + "' has a non-finite value (" +
-            std::to_string(dst[bad]) + ") at element " + std::to_string(bad));
+      if (int64_t bad = firstNonFinite(values.data(), values.size()); bad >= 0)
+        return Status::error(t->file + ": tensor '" + key +
+                             "' has a non-finite value (" +
+                             std::to_string(values[bad]) + ") at element " +
+                             std::to_string(bad));
+      if (Status s = store(i, std::move(values)); !s.ok())
+        return s;
       state[i] = 2;
       report.loaded.push_back(p.name());
     } else if (!p.has_init()) {
@@ -1072,15 +1084,16 @@ Status Program::loadParameters(const SafeTensors *weights,
     if (state[i] == 1) // validateProgram rejects cycles; stay safe.
       return Status::error("parameter '" + p.name() + "': mean_of cycle");
     state[i] = 1;
-    float *dst = f32(hostData(p.buffer()));
-    size_t count = elementCount(p.shape());
+    const size_t count = elementCount(p.shape());
+    std::vector<float> values(count);
+    float *dst = values.data();
     if (p.init().kind_case() == ex::Initializer::kMeanOf) {
       std::vector<const float *> sources;
       for (const std::string &name : p.init().mean_of().parameters()) {
         int j = index.at(name);
         if (Status s = make(j); !s.ok())
           return s;
-        sources.push_back(f32(hostData(params[j].buffer())));
+        sources.push_back(kept.at(j).data());
       }
       const double scale = 1.0 / static_cast<double>(sources.size());
       for (size_t e = 0; e < count; ++e) {
@@ -1092,6 +1105,8 @@ Status Program::loadParameters(const SafeTensors *weights,
     } else {
       initializeValues(p.init(), p.name(), seed, dst, count);
     }
+    if (Status s = store(i, std::move(values)); !s.ok())
+      return s;
     state[i] = 2;
     report.initialized.push_back(p.name());
     return Status::success();

@@ -473,7 +473,7 @@ Status run_head_cross_entropy_rows(const KernelCall &s) {
   return Status::success();
 }
 
-class CpuDevice final : public Device {
+class CpuDevice final : public HostMemoryDevice {
 public:
   const char *name() const override { return "cpu"; }
 

@@ -1,7 +1,8 @@
 //===- Device.h - Where kernels run -----------------------------*- C++ -*-===//
 //
 // The runtime interprets an Executable as a list of kernel calls and hands
-// each one to a Device. A device implements every kernel of the ABI
+// each one to a Device, which also owns the memory the calls' operands live
+// in (the Program's arena). A device implements every kernel of the ABI
 // (Kernels.def) with the same semantics; the CPU device runs them with
 // OpenBLAS and our own kernels (CpuKernels.h). A CUDA device slots in here.
 //
@@ -15,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace cherry::runtime {
@@ -36,19 +38,83 @@ struct KernelCall {
   std::vector<double> floats;
 };
 
+/// Memory a device allocated. `address` is in the device's address space
+/// (a host address only when the device shares host memory); only its
+/// device dereferences it.
+struct DeviceMemory {
+  std::byte *address = nullptr;
+  uint64_t bytes = 0;
+  /// How the device keeps the allocation (e.g. the mapped length).
+  uint64_t reserved = 0;
+};
+
+/// Where kernels run: a device owns its memory, moves bytes between it and
+/// the host, and runs kernel calls in order on one queue. Modelled on a HAL
+/// (IREE's hal/device.h): allocation, transfers, launch, synchronize.
+///
+/// Ordering: copies and launches take effect in the order they are issued.
+/// copyToHost returns once the bytes are on the host (everything issued
+/// before it has finished). launch may return before the call ran; a
+/// kernel's error then surfaces at the next synchronize or copyToHost.
 class Device {
 public:
   virtual ~Device() = default;
+  /// "cpu", "cuda:0", ...
   virtual const char *name() const = 0;
-  /// Runs one call. The Program has checked names, operand counts and sizes
-  /// and attributes; kernels still fail, with one line, on bad data (token
-  /// ids outside the vocabulary, a position past a cache's capacity).
+
+  /// Allocates `bytes` zero-filled bytes, aligned to at least 64.
+  virtual Status allocate(uint64_t bytes, DeviceMemory &out) = 0;
+  /// Frees memory from allocate; `memory` is left empty.
+  virtual void release(DeviceMemory &memory) = 0;
+  /// `memory` + `offset` as a host pointer when the device's memory is the
+  /// host's (zero-copy access), else null.
+  virtual std::byte *hostPointer(const DeviceMemory &memory,
+                                 uint64_t offset) const = 0;
+
+  /// Copies `bytes` host bytes to `dst` + `offset`. The host buffer may be
+  /// reused as soon as this returns.
+  virtual Status copyToDevice(const DeviceMemory &dst, uint64_t offset,
+                              const void *src, uint64_t bytes) = 0;
+  /// Copies `bytes` from `src` + `offset` to the host.
+  virtual Status copyToHost(void *dst, const DeviceMemory &src, uint64_t offset,
+                            uint64_t bytes) = 0;
+
+  /// Runs (or enqueues) one call, its operands device addresses. The
+  /// Program has checked names, operand counts, sizes and attributes;
+  /// kernels still fail, with one line, on bad data (token ids outside the
+  /// vocabulary, a position past a cache's capacity).
   virtual Status launch(const KernelCall &call) = 0;
+  /// Waits for everything issued; the first error since the last call.
+  virtual Status synchronize() = 0;
+};
+
+/// A device whose memory is the host's: anonymous mappings (zero-filled,
+/// page-aligned; only touched pages cost memory), transfers by memcpy,
+/// kernels run as they are launched. Devices that compute on the host
+/// (the CPU device) derive from it and implement launch().
+class HostMemoryDevice : public Device {
+public:
+  Status allocate(uint64_t bytes, DeviceMemory &out) override;
+  void release(DeviceMemory &memory) override;
+  std::byte *hostPointer(const DeviceMemory &memory,
+                         uint64_t offset) const override;
+  Status copyToDevice(const DeviceMemory &dst, uint64_t offset, const void *src,
+                      uint64_t bytes) override;
+  Status copyToHost(void *dst, const DeviceMemory &src, uint64_t offset,
+                    uint64_t bytes) override;
+  Status synchronize() override { return Status::success(); }
 };
 
 /// The CPU device: OpenBLAS GEMMs and our vectorized, multi-threaded
 /// kernels.
 std::unique_ptr<Device> createCpuDevice();
+
+/// The devices this runtime was built with, as createDevice spells them.
+std::vector<std::string> builtDevices();
+
+/// The device called `name` ("cpu"; "cuda" or "cuda:N" where the CUDA
+/// backend is built). Fails naming the device and the devices built in.
+Status createDevice(const std::string &name, std::unique_ptr<Device> &out);
 
 } // namespace cherry::runtime
 

@@ -1,11 +1,13 @@
 //===- Program.h - A loaded, checked Executable ready to run ----*- C++ -*-===//
 //
 // The runtime's interpreter. A Program owns an Executable that has passed
-// verifyExecutable and the kernel checks below, and the one arena (64-byte
-// aligned, zero-filled, arena_size_bytes long) all its buffers live in.
-// Running a function runs its instructions in order, each calling the CPU
-// kernel of the same name (cherry/Runtime/CpuKernels.h) on pointers into the
-// arena.
+// verifyExecutable and the kernel checks below, a Device, and the one arena
+// (64-byte aligned, zero-filled, arena_size_bytes long) all its buffers live
+// in, allocated on the device. Running a function launches its instructions
+// in order on the device, each the kernel of the same name, on addresses in
+// the arena; the host reads and writes buffers through explicit transfers
+// (read, write), or in place where the device shares host memory
+// (hostData).
 //
 // Everything is checked before anything runs: every instruction names a
 // kernel of Kernels.def with its operand counts, its attributes are exactly
@@ -23,6 +25,7 @@
 #ifndef CHERRY_RUNTIME_PROGRAM_H
 #define CHERRY_RUNTIME_PROGRAM_H
 
+#include "cherry/Runtime/Device.h"
 #include "cherry/Runtime/Status.h"
 #include "cherry/Runtime/proto/executable.pb.h"
 
@@ -61,11 +64,14 @@ public:
   Program &operator=(const Program &) = delete;
 
   /// Verifies `exe` (verifyExecutable, then validateProgram), allocates its
-  /// zero-filled arena and prepares every function. On error `out` is left
-  /// as it was.
-  static Status create(executable::Executable exe, Program &out);
+  /// zero-filled arena on `device` (the CPU device when null) and prepares
+  /// every function. On error `out` is left as it was.
+  static Status create(executable::Executable exe, Program &out,
+                       std::unique_ptr<Device> device = nullptr);
 
   const executable::Executable &executable() const;
+  /// The device the program runs on and keeps its arena in.
+  Device &device();
 
   uint64_t arenaSize() const;
 
