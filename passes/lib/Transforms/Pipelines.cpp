@@ -6,6 +6,8 @@
 
 #include "cherry/Transforms/Passes.h"
 
+#include "cherry/Runtime/Bindings.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -13,6 +15,7 @@
 
 using namespace mlir;
 using namespace mlir::cherry;
+namespace fn = ::cherry::abi::function;
 
 namespace {
 struct ReportPipelineOptions
@@ -96,11 +99,11 @@ void addSpecialize(OpPassManager &pm, int64_t batch, int64_t seq) {
 
 /// Lowers `function` to the kernel-level `name` in `mode`.
 void addLowering(OpPassManager &pm, StringRef function, StringRef name,
-                 StringRef mode, int64_t capacity = 0) {
+                 LoweringMode mode, int64_t capacity = 0) {
   CherryLowerToKernelsPassOptions lower;
   lower.function = function.str();
   lower.name = name.str();
-  lower.mode = mode.str();
+  lower.mode = mode;
   lower.capacity = capacity;
   pm.addPass(createCherryLowerToKernelsPass(lower));
 }
@@ -149,7 +152,7 @@ void mlir::cherry::registerCherryPipelines() {
         if (selective) {
           CherryAutodiffPassOptions weighted;
           weighted.function = "forward_weighted";
-          weighted.name = "grad_step";
+          weighted.name = fn::kGradStep;
           weighted.keepForward = false;
           pm.addPass(createCherryAutodiffPass(weighted));
         }
@@ -158,10 +161,10 @@ void mlir::cherry::registerCherryPipelines() {
         pm.addPass(createCherryOptimizerPass(optimizer));
         pm.addPass(createCanonicalizerPass());
         pm.addPass(createCSEPass());
-        addLowering(pm, "train_step", "train_step", "train");
+        addLowering(pm, fn::kTrainStep, fn::kTrainStep, LoweringMode::Train);
         if (selective)
-          addLowering(pm, "grad_step", "grad_step", "grad");
-        addLowering(pm, "forward", "eval_step", "eval");
+          addLowering(pm, fn::kGradStep, fn::kGradStep, LoweringMode::Grad);
+        addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
         addKernelTail(pm, options.report);
       });
   PassPipelineRegistration<DecodePipelineOptions>(
@@ -170,7 +173,8 @@ void mlir::cherry::registerCherryPipelines() {
       "(@decode_step) over per-layer KV caches",
       [](OpPassManager &pm, const DecodePipelineOptions &options) {
         addSpecialize(pm, options.batch, /*seq=*/1);
-        addLowering(pm, "forward", "decode_step", "decode", options.capacity);
+        addLowering(pm, "forward", fn::kDecodeStep, LoweringMode::Decode,
+                    options.capacity);
         addKernelTail(pm, options.report);
       });
   PassPipelineRegistration<InferPipelineOptions>(
@@ -180,7 +184,7 @@ void mlir::cherry::registerCherryPipelines() {
       "@eval_step)",
       [](OpPassManager &pm, const InferPipelineOptions &options) {
         addSpecialize(pm, options.batch, options.seq);
-        addLowering(pm, "forward", "eval_step", "eval");
+        addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
         addKernelTail(pm, options.report);
       });
   PassPipelineRegistration<ReportPipelineOptions>(

@@ -3,6 +3,8 @@
 #ifndef CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H
 #define CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H
 
+#include "cherry/Runtime/KernelAbi.h"
+
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -19,21 +21,9 @@
 
 namespace mlir::cherry::kernel {
 
-/// One kernel of the runtime's ABI (runtime/include/cherry/Runtime/
-/// Kernels.def).
-struct KernelSignature {
-  llvm::StringRef name;
-  /// Negative for a kernel over a list of `count` tensors: -F fixed inputs
-  /// then the tensors, -P outputs per tensor (Kernels.def).
-  int numInputs;
-  int numOutputs;
-  llvm::SmallVector<llvm::StringRef> intAttrs;
-  llvm::SmallVector<llvm::StringRef> floatAttrs;
-};
-
-/// The signature of kernel `name`, or null when the runtime has no such
-/// kernel.
-const KernelSignature *lookupKernel(llvm::StringRef name);
+/// The kernel launches of `name` run, from the runtime's ABI
+/// (runtime/abi/Kernels.abi); null when the runtime has no such kernel.
+const ::cherry::abi::KernelSpec *lookupKernel(llvm::StringRef name);
 
 /// Argument attribute naming a function input or output (`"ids"`).
 inline constexpr llvm::StringLiteral kBindingAttr = "cherry_kernel.binding";
