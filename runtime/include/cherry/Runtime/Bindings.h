@@ -25,25 +25,27 @@ inline constexpr char kDecodeStep[] = "decode_step";
 } // namespace function
 
 namespace binding {
-/// Inputs.
-inline constexpr char kIds[] = "ids";
-inline constexpr char kTargets[] = "targets";
+inline constexpr char kIds[] = "ids";         // in: i32[batch, seq]
+inline constexpr char kTargets[] = "targets"; // in: i32[batch, seq]
+/// In, with cherry-sgt's mask policy: i32[batch, seq], 0 or 1.
 inline constexpr char kSgtMask[] = "sgt_mask";
+/// In, grad_step: f32[batch, seq], what each position's loss counts.
 inline constexpr char kTokenWeights[] = "token_weights";
-/// The runtime scalars of a training step, f32[8] (Kernels.md: adamw).
+/// In: the runtime scalars of a training step, f32[8] (see adamw in
+/// docs/reference/Kernels.md).
 inline constexpr char kHyper[] = "hyper";
-/// Decoding: the absolute position of the first new token, i32[1].
+/// In, decode_step: the absolute position of the first new token, i32[1].
 inline constexpr char kPosition[] = "position";
-
-/// Outputs.
-inline constexpr char kLoss[] = "loss";
+inline constexpr char kLoss[] = "loss"; // out: f32[]
+/// Out, train_step: the squared norm of all gradients, f32[].
 inline constexpr char kGradSqNorm[] = "grad_sq_norm";
+/// Out, eval_step: every position's loss, f32[batch, seq].
 inline constexpr char kTokenLosses[] = "token_losses";
+/// Out, decode_step: f32[batch, seq, vocab].
 inline constexpr char kLogits[] = "logits";
-/// grad.<parameter>: a parameter's gradient (grad_step).
+/// Out, grad_step: grad.<parameter>, a parameter's gradient.
 inline constexpr char kGradPrefix[] = "grad.";
-
-/// State: cache.<i>.k and cache.<i>.v, attention i's KV cache.
+/// State, decode_step: cache.<i>.k and cache.<i>.v, attention i's KV cache.
 inline constexpr char kCachePrefix[] = "cache.";
 } // namespace binding
 
