@@ -241,6 +241,16 @@ def banner(file, what):
 ABI_TYPES = """\
 namespace cherry::abi {
 
+/// A constant array of the table (C++17 has no std::span).
+template <class T> struct Array {
+  const T *data;
+  int size;
+
+  constexpr const T *begin() const { return data; }
+  constexpr const T *end() const { return data + size; }
+  constexpr const T &operator[](int i) const { return data[i]; }
+};
+
 enum class ElemType : uint8_t { F32, I32 };
 
 /// One factor of an operand's element count: integer attribute `attr` (an
@@ -255,8 +265,7 @@ struct OperandSpec {
   const char *name;
   ElemType elem;
   /// The element count is the product of the factors (none: one element).
-  const Factor *factors;
-  int numFactors;
+  Array<Factor> factors;
   /// A list operand (list kernels): one tensor per list entry, of any size
   /// (inputs) or the size of its entry's input (outputs).
   bool list;
@@ -274,14 +283,9 @@ struct IntAttrSpec {
 struct KernelSpec {
   const char *name;
   /// A list kernel's last input and all its outputs are list operands.
-  const OperandSpec *inputs;
-  int numInputs;
-  const OperandSpec *outputs;
-  int numOutputs;
-  const IntAttrSpec *ints;
-  int numInts;
-  const char *const *floats;
-  int numFloats;
+  Array<OperandSpec> inputs, outputs;
+  Array<IntAttrSpec> ints;
+  Array<const char *> floats;
   /// An output may be exactly the slice of an input.
   bool elementwise;
   /// List kernels: the index in ints of the list's length, else -1.
@@ -334,8 +338,8 @@ def emit_abi(kernels):
                     out.append(f"inline constexpr Factor {array}[] = {{{items}}};\n")
                 source = inputs.index(op.source) if op.source else -1
                 rows.append(
-                    f'    {{"{op.name}", ElemType::{op.elem.upper()}, {array}, '
-                    f"{len(factors)}, {'true' if op.list_length else 'false'}, {source}}},\n"
+                    f'    {{"{op.name}", ElemType::{op.elem.upper()}, {{{array}, '
+                    f"{len(factors)}}}, {'true' if op.list_length else 'false'}, {source}}},\n"
                 )
             operand_rows[direction] = rows
         for direction, rows in operand_rows.items():
@@ -357,11 +361,11 @@ def emit_abi(kernels):
     for k in kernels:
         c = k.camel()
         length = k.list_length()
+        floats = f"detail::k{c}_floats" if k.floats else "nullptr"
         out.append(
-            f'    {{"{k.name}", detail::k{c}_in, {len(k.inputs)}, detail::k{c}_out, '
-            f"{len(k.outputs)}, detail::k{c}_ints, {len(k.ints)}, "
-            f"{f'detail::k{c}_floats' if k.floats else 'nullptr'}, {len(k.floats)}, "
-            f"{'true' if k.elementwise else 'false'}, "
+            f'    {{"{k.name}", {{detail::k{c}_in, {len(k.inputs)}}}, '
+            f"{{detail::k{c}_out, {len(k.outputs)}}}, {{detail::k{c}_ints, {len(k.ints)}}}, "
+            f"{{{floats}, {len(k.floats)}}}, {'true' if k.elementwise else 'false'}, "
             f"{k.int_names().index(length) if length else -1}}},\n"
         )
     out.append("};\n\n")

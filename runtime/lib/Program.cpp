@@ -95,10 +95,10 @@ const char *valueKind(ex::Attribute::ValueCase c) {
 /// The kernel's attribute names, integers first, for messages.
 std::string attributeNames(const abi::KernelSpec &spec) {
   std::string out;
-  for (int i = 0; i < spec.numInts; ++i)
-    out += (out.empty() ? "" : ", ") + std::string(spec.ints[i].name);
-  for (int i = 0; i < spec.numFloats; ++i)
-    out += (out.empty() ? "" : ", ") + std::string(spec.floats[i]);
+  for (const abi::IntAttrSpec &attr : spec.ints)
+    out += (out.empty() ? "" : ", ") + std::string(attr.name);
+  for (const char *name : spec.floats)
+    out += (out.empty() ? "" : ", ") + std::string(name);
   return out.empty() ? "none" : out;
 }
 
@@ -137,14 +137,14 @@ int64_t intAttribute(const ex::Instruction &inst, const char *name) {
 /// first, as the counts follow from it.
 Status checkCounts(const std::string &where, const abi::KernelSpec &spec,
                    const ex::Instruction &inst) {
-  int64_t wantInputs = spec.numInputs, wantOutputs = spec.numOutputs;
+  int64_t wantInputs = spec.inputs.size, wantOutputs = spec.outputs.size;
   if (spec.isList()) {
     const abi::IntAttrSpec &length = spec.ints[spec.listLength];
     int64_t count = intAttribute(inst, length.name);
     if (Status s = checkIntValue(where, length, count); !s.ok())
       return s;
-    wantInputs = spec.numInputs - 1 + count;
-    wantOutputs = spec.numOutputs * count;
+    wantInputs = spec.inputs.size - 1 + count;
+    wantOutputs = spec.outputs.size * count;
   }
   auto plural = [](int64_t n, const char *what) {
     return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
@@ -163,13 +163,6 @@ Status checkCounts(const std::string &where, const abi::KernelSpec &spec,
 /// the kernel's order.
 Status readAttributes(const std::string &where, const abi::KernelSpec &spec,
                       const ex::Instruction &inst, KernelCall &call) {
-  auto isOneOf = [](const std::string &name, const char *const *names,
-                    int count) {
-    return std::find(names, names + count, name) != names + count;
-  };
-  std::vector<const char *> intNames;
-  for (int i = 0; i < spec.numInts; ++i)
-    intNames.push_back(spec.ints[i].name);
   std::unordered_map<std::string, const ex::Attribute *> given;
   for (const ex::Attribute &attr : inst.attributes()) {
     if (attr.name().empty())
@@ -177,8 +170,12 @@ Status readAttributes(const std::string &where, const abi::KernelSpec &spec,
     if (!given.emplace(attr.name(), &attr).second)
       return Status::error(where + ": attribute '" + attr.name() +
                            "' is given twice");
-    bool isInt = isOneOf(attr.name(), intNames.data(), spec.numInts);
-    if (!isInt && !isOneOf(attr.name(), spec.floats, spec.numFloats))
+    bool isInt = std::any_of(
+        spec.ints.begin(), spec.ints.end(),
+        [&](const abi::IntAttrSpec &a) { return attr.name() == a.name; });
+    bool isFloat = std::find(spec.floats.begin(), spec.floats.end(),
+                             attr.name()) != spec.floats.end();
+    if (!isInt && !isFloat)
       return Status::error(where + ": unknown attribute '" + attr.name() +
                            "' (" + spec.name + " takes " +
                            attributeNames(spec) + ")");
@@ -189,24 +186,22 @@ Status readAttributes(const std::string &where, const abi::KernelSpec &spec,
                            "' must be " + valueKind(want) + ", got " +
                            valueKind(attr.value_case()));
   }
-  for (int i = 0; i < spec.numInts; ++i) {
-    auto it = given.find(spec.ints[i].name);
+  for (const abi::IntAttrSpec &attr : spec.ints) {
+    auto it = given.find(attr.name);
     if (it == given.end())
-      return Status::error(where + ": missing attribute '" + spec.ints[i].name +
-                           "'");
+      return Status::error(where + ": missing attribute '" + attr.name + "'");
     int64_t v = it->second->i();
-    if (Status s = checkIntValue(where, spec.ints[i], v); !s.ok())
+    if (Status s = checkIntValue(where, attr, v); !s.ok())
       return s;
     call.ints.push_back(v);
   }
-  for (int i = 0; i < spec.numFloats; ++i) {
-    auto it = given.find(spec.floats[i]);
+  for (const char *name : spec.floats) {
+    auto it = given.find(name);
     if (it == given.end())
-      return Status::error(where + ": missing attribute '" + spec.floats[i] +
-                           "'");
+      return Status::error(where + ": missing attribute '" + name + "'");
     double v = it->second->f();
     if (!std::isfinite(v) || v <= 0)
-      return Status::error(where + ": attribute '" + spec.floats[i] + "' is " +
+      return Status::error(where + ": attribute '" + name + "' is " +
                            std::to_string(v) + ", expected a positive number");
     call.floats.push_back(v);
   }
@@ -220,10 +215,10 @@ Status readAttributes(const std::string &where, const abi::KernelSpec &spec,
 /// The operand of the kernel slice `i` stands for: in a list kernel the
 /// last input stands for every tensor, and the outputs repeat per tensor.
 const abi::OperandSpec &inputSpec(const abi::KernelSpec &spec, size_t i) {
-  return spec.inputs[std::min<size_t>(i, spec.numInputs - 1)];
+  return spec.inputs[std::min<size_t>(i, spec.inputs.size - 1)];
 }
 const abi::OperandSpec &outputSpec(const abi::KernelSpec &spec, size_t o) {
-  return spec.outputs[o % spec.numOutputs];
+  return spec.outputs[o % spec.outputs.size];
 }
 
 /// The bytes operand `op` of instruction `inst` must have, slice `i` of
@@ -235,8 +230,8 @@ Status expectedBytes(const std::string &what, const abi::KernelSpec &spec,
                      std::string &formula) {
   if (op.list) {
     // A list tensor: its size is its input slice's; outputs match it.
-    const int fixed = spec.numInputs - 1;
-    const int64_t tensor = input ? i - fixed : i / spec.numOutputs;
+    const int fixed = spec.inputs.size - 1;
+    const int64_t tensor = input ? i - fixed : i / spec.outputs.size;
     uint64_t actual =
         input ? inst.inputs(i).size_bytes() : inst.outputs(i).size_bytes();
     want = input ? actual
@@ -249,8 +244,7 @@ Status expectedBytes(const std::string &what, const abi::KernelSpec &spec,
     return Status::success();
   }
   uint64_t elems = 1;
-  for (int f = 0; f < op.numFactors; ++f) {
-    const abi::Factor &factor = op.factors[f];
+  for (const abi::Factor &factor : op.factors) {
     uint64_t d = factor.attr >= 0 ? static_cast<uint64_t>(ints[factor.attr])
                                   : static_cast<uint64_t>(factor.literal);
     if (__builtin_mul_overflow(elems, d, &elems))

@@ -408,7 +408,7 @@ Status run(const HeadCrossEntropyRowsArgs &a) {
 /// start as a copy of it when the loader gave them another slice.
 void startFromSources(const KernelCall &call) {
   const abi::KernelSpec &spec = abi::kernelSpec(call.kernel);
-  for (int o = 0; o < spec.numOutputs; ++o) {
+  for (int o = 0; o < spec.outputs.size; ++o) {
     int source = spec.outputs[o].source;
     if (source >= 0 && call.out[o] != call.in[source])
       std::memmove(call.out[o], call.in[source], call.outBytes[o]);

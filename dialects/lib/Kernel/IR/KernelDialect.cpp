@@ -69,7 +69,7 @@ LogicalResult LaunchOp::verify() {
   if (!kernel)
     return emitOpError() << "unknown kernel '" << getKernel()
                          << "' (not in runtime/abi/Kernels.abi)";
-  int64_t wantInputs = kernel->numInputs, wantOutputs = kernel->numOutputs;
+  int64_t wantInputs = kernel->inputs.size, wantOutputs = kernel->outputs.size;
   if (kernel->isList()) {
     // A list of `count` tensors after the fixed inputs, the outputs per
     // tensor.
@@ -80,8 +80,8 @@ LogicalResult LaunchOp::verify() {
       return emitOpError() << "kernel '" << getKernel()
                            << "' needs a positive integer attribute '" << length
                            << "'";
-    wantInputs = kernel->numInputs - 1 + count.getInt();
-    wantOutputs = kernel->numOutputs * count.getInt();
+    wantInputs = kernel->inputs.size - 1 + count.getInt();
+    wantOutputs = kernel->outputs.size * count.getInt();
   }
   if (int64_t(getInputs().size()) != wantInputs ||
       int64_t(getOutputs().size()) != wantOutputs)
@@ -90,10 +90,9 @@ LogicalResult LaunchOp::verify() {
                          << " outputs, found " << getInputs().size() << " and "
                          << getOutputs().size();
   SmallVector<StringRef> intNames, floatNames;
-  for (const ::cherry::abi::IntAttrSpec &attr :
-       llvm::ArrayRef(kernel->ints, kernel->numInts))
+  for (const ::cherry::abi::IntAttrSpec &attr : kernel->ints)
     intNames.push_back(attr.name);
-  for (const char *name : llvm::ArrayRef(kernel->floats, kernel->numFloats))
+  for (const char *name : kernel->floats)
     floatNames.push_back(name);
   for (StringRef name : intNames)
     if (!llvm::isa_and_nonnull<IntegerAttr>((*this)->getDiscardableAttr(name)))
