@@ -567,6 +567,7 @@ def emit_doc(kernels, sections):
         "then one tensor per list entry; its outputs come tensor by tensor. "
         "*elementwise*: an output may be exactly an input's slice.\n"
     ]
+    out.append(emit_index(kernels))
     for section in sections:
         out.append(f"\n## {section.title}\n\n")
         if section.doc:
@@ -584,7 +585,28 @@ def emit_doc(kernels, sections):
                 out.append(" Elementwise.")
             out.append("\n")
             if k.requires:
-                out.append("Requires: " + ", ".join(f"`{e}`" for e, _ in k.requires) + ".\n")
+                out.append("\nRequires: " + ", ".join(f"`{e}`" for e, _ in k.requires) + ".\n")
+    return "".join(out)
+
+
+def signature(k):
+    """`ids: i32[n], table: f32[vocab, dim] -> y: f32[n, dim]`"""
+
+    def side(ops):
+        return ", ".join(
+            f"{op.name}[{op.list_length}]: {op.elem}[*]" if op.list_length
+            else f"{op.name}: {op.elem}{op.shape()}"
+            for op in ops
+        )
+
+    return f"`{side(k.inputs)} -> {side(k.outputs)}`"
+
+
+def emit_index(kernels):
+    out = ["\n| Kernel | Operands | Attributes |\n|---|---|---|\n"]
+    for k in kernels:
+        attrs = ", ".join(f"`{a}`" for a in k.int_names() + k.floats)
+        out.append(f"| [`{k.name}`](#{k.name}) | {signature(k)} | {attrs} |\n")
     return "".join(out)
 
 
