@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 INT32_MAX = 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 C_TYPES = {"f32": "float", "i32": "int32_t"}
+# Names C++ reserves that an operand may have: its field gets a `_`.
 CPP_KEYWORDS = {"new", "delete", "default", "register", "auto", "float", "int"}
+INTERPOLATION_RE = re.compile(r"\{([^}]*)\}")
 
 
 @dataclass
@@ -61,6 +63,13 @@ class Kernel:
 
     def list_length(self):
         return next((op.list_length for op in self.inputs if op.list_length), "")
+
+    def requirement_identifiers(self):
+        """The names the `require` expressions and their messages read."""
+        text = " ".join(
+            e + " " + " ".join(INTERPOLATION_RE.findall(m)) for e, m in self.requires
+        )
+        return set(re.findall(r"[A-Za-z_]\w*", text))
 
     def camel(self):
         return "".join(part.capitalize() for part in self.name.split("_"))
@@ -133,11 +142,11 @@ def parse(path):
                 if keyword == "section":
                     sections.append(Section(rest))
                     kernel = None
-                elif keyword == "kernel":
-                    if not sections:
-                        raise ParseError("a kernel before the first section")
+                elif keyword == "kernel" and sections:
                     kernel = Kernel(rest, sections[-1].title)
                     kernels.append(kernel)
+                elif not sections:
+                    raise ParseError(f"'{keyword}' before the first section")
                 elif keyword == "doc":
                     (kernel or sections[-1]).doc.append(rest)
                 elif kernel is None:
@@ -146,6 +155,8 @@ def parse(path):
                     parse_operand(line, kernel)
                 elif keyword == "int":
                     m = re.fullmatch(r"([\w, ]+?)(?:\s+(>=.*|in\s.*|any))?", rest)
+                    if not m:
+                        raise ParseError("expected `int NAMES [RANGE]`")
                     lo, hi = parse_range((m.group(2) or "").strip())
                     for name in m.group(1).split(","):
                         kernel.ints.append(IntAttr(name.strip(), lo, hi))
@@ -196,14 +207,10 @@ def check(path, k):
             fail("a list kernel's list input is its last, and its outputs are lists")
     elif any(op.list_length for op in k.outputs):
         fail("list outputs need a list input")
-    for expression, _ in k.requires:
-        for ident in identifiers(expression):
-            if ident not in names:
-                fail(f"require: '{ident}' is no integer attribute")
-
-
-def identifiers(expression):
-    return [t for t in re.findall(r"[A-Za-z_]\w*", expression)]
+    for ident in sorted(k.requirement_identifiers() - set(names)):
+        fail(f"require: '{ident}' is no integer attribute")
+    for name in set(names + k.floats) & CPP_KEYWORDS:
+        fail(f"attribute '{name}' is a C++ keyword")
 
 
 def c_string(text):
@@ -391,7 +398,7 @@ def emit_abi(kernels):
 def message_expression(message):
     """C++ building `message`, its `{EXPR}`s printed with std::to_string."""
     parts = []
-    for i, piece in enumerate(re.split(r"\{([^}]*)\}", message)):
+    for i, piece in enumerate(INTERPOLATION_RE.split(message)):
         if i % 2:
             parts.append(f"std::to_string({piece})")
         elif piece:
@@ -410,8 +417,7 @@ def emit_requirements(kernels):
         if not k.requires:
             continue
         out.append(f"  case KernelId::{k.name}: {{\n")
-        used = {i for e, m in k.requires for i in identifiers(e + " " + " ".join(
-            re.findall(r"\{([^}]*)\}", m)))}
+        used = k.requirement_identifiers()
         for index, name in enumerate(k.int_names()):
             if name in used:
                 out.append(f"    const int64_t {name} = ints[{index}];\n")
@@ -544,7 +550,7 @@ def describe_range(a):
     return f"{a.min} to {a.max}"
 
 
-def describe_operand(op, k):
+def describe_operand(op):
     text = f"`{op.name}: {op.elem}{op.shape()}`"
     if op.list_length:
         text = f"`{op.name}_i: {op.elem}[*]`, i < `{op.list_length}`"
@@ -576,8 +582,8 @@ def emit_doc(kernels, sections):
             out.append(f"\n### `{k.name}`\n\n")
             out.append(" ".join(k.doc) + "\n\n")
             out.append("| | Operand |\n|---|---|\n")
-            out += [f"| in | {describe_operand(op, k)} |\n" for op in k.inputs]
-            out += [f"| out | {describe_operand(op, k)} |\n" for op in k.outputs]
+            out += [f"| in | {describe_operand(op)} |\n" for op in k.inputs]
+            out += [f"| out | {describe_operand(op)} |\n" for op in k.outputs]
             attrs = [f"`{a.name}` ({describe_range(a)})" for a in k.ints]
             attrs += [f"`{f}` (float)" for f in k.floats]
             out.append("\nAttributes: " + ", ".join(attrs) + ".")

@@ -100,7 +100,7 @@ Status run(const KvAppendArgs &a) {
     return st;
   for (int64_t b = 0; b < a.batch; ++b)
     std::memcpy(a.cache + (b * a.capacity + position) * a.width,
-                a.x + b * a.seq * a.width,
+                a.new_ + b * a.seq * a.width,
                 static_cast<size_t>(a.seq * a.width) * sizeof(float));
   return Status::success();
 }
