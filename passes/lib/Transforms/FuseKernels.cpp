@@ -11,6 +11,8 @@
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
 #include "cherry/Transforms/Passes.h"
 
+#include "cherry/Runtime/KernelAbi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 

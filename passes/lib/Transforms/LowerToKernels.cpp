@@ -15,6 +15,7 @@
 #include "cherry/Transforms/Passes.h"
 
 #include "cherry/Runtime/Bindings.h"
+#include "cherry/Runtime/KernelAbi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

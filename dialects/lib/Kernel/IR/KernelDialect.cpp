@@ -3,6 +3,7 @@
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
 
 #include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Runtime/KernelAbi.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"

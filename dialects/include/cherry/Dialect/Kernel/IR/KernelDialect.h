@@ -3,8 +3,6 @@
 #ifndef CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H
 #define CHERRY_DIALECT_KERNEL_IR_KERNELDIALECT_H
 
-#include "cherry/Runtime/KernelAbi.h"
-
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -18,6 +16,10 @@
 
 #define GET_OP_CLASSES
 #include "cherry/Dialect/Kernel/IR/KernelOps.h.inc"
+
+namespace cherry::abi {
+struct KernelSpec; // cherry/Runtime/KernelAbi.h, generated
+} // namespace cherry::abi
 
 namespace mlir::cherry::kernel {
 
