@@ -470,7 +470,11 @@ def emit_args(kernels):
                     f" // {op.list_length} tensors\n"
                 )
             else:
-                out.append(f"  {const}{ctype} *{field_name(op.name)}; // {op.shape()}\n")
+                note = f", starts as {op.source}" if op.source else ""
+                note += ", overwritten" if op.mutable else ""
+                out.append(
+                    f"  {const}{ctype} *{field_name(op.name)}; // {op.shape()}{note}\n"
+                )
         if k.ints:
             out.append("  int64_t " + ", ".join(k.int_names()) + ";\n")
         if k.floats:
