@@ -1,7 +1,8 @@
 # Compares generated reference docs (GENERATED) with the committed copies.
 foreach(doc Dialect/CherryDialect.md Dialect/CherryInterfaces.md
             Dialect/CherryKernelDialect.md
-            Transforms/CherryPasses.md)
+            Transforms/CherryPasses.md
+            Runtime/Kernels.md)
   get_filename_component(name ${doc} NAME)
   file(READ ${GENERATED}/${doc} generated)
   if(NOT EXISTS ${COMMITTED}/${name})
@@ -10,8 +11,9 @@ foreach(doc Dialect/CherryDialect.md Dialect/CherryInterfaces.md
   endif()
   file(READ ${COMMITTED}/${name} committed)
   if(NOT generated STREQUAL committed)
-    message(FATAL_ERROR "docs/reference/${name} is stale (the ODS changed): "
+    message(FATAL_ERROR "docs/reference/${name} is stale (the ODS or "
+                        "runtime/abi/Kernels.abi changed): "
                         "run 'cmake --build build --target cherry-doc'")
   endif()
 endforeach()
-message(STATUS "docs/reference matches the ODS")
+message(STATUS "docs/reference matches the ODS and Kernels.abi")

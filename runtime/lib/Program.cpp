@@ -1,9 +1,9 @@
 //===- Program.cpp - The Executable interpreter ---------------------------===//
 //
-// Checks an Executable against the kernel ABI (Kernels.def), prepares each
-// instruction once (operand pointers into the arena, attribute values in the
-// order Kernels.def lists them) and runs functions by calling the CPU
-// kernels. Parameters come from safetensors or from their initializers.
+// Checks an Executable against the kernel ABI (runtime/abi/Kernels.abi),
+// prepares each instruction once (operand pointers into the arena, attribute
+// values in the order Kernels.abi lists them) and runs functions by calling
+// the CPU kernels. Parameters come from safetensors or from their initializers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,11 +12,10 @@
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/Device.h"
 #include "cherry/Runtime/Executable.h"
+#include "cherry/Runtime/KernelAbi.h"
 #include "cherry/Runtime/SafeTensors.h"
 
-
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -26,6 +25,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -57,293 +57,22 @@ uint64_t elementCount(const google::protobuf::RepeatedField<int64_t> &shape) {
 }
 
 //===----------------------------------------------------------------------===//
-// The kernel table
+// Checks against the kernel ABI (KernelAbi.h, from runtime/abi/Kernels.abi)
 //===----------------------------------------------------------------------===//
 
 float *f32(std::byte *p) { return reinterpret_cast<float *>(p); }
 
-enum class Elem { F32, I32 };
-
-/// One operand of a kernel: its element type and its element count as a
-/// product of integer attributes (no factors: one element).
-struct Operand {
-  const char *name;
-  Elem elem;
-  std::vector<const char *> dims;
-};
-
-/// The operands of a kernel and whether it is elementwise, i.e. an output
-/// may be exactly the same slice as an input (in-place).
-struct Operands {
-  std::vector<Operand> inputs, outputs;
-  bool elementwise;
-};
-
-// One entry per kernel of Kernels.def (a kernel without one fails to
-// compile below). The sizes are the ones Kernels.def documents.
-const Operands kOperands_embedding{
-    {{"ids", Elem::I32, {"n"}}, {"table", Elem::F32, {"vocab", "dim"}}},
-    {{"y", Elem::F32, {"n", "dim"}}},
-    false};
-const Operands kOperands_rms_norm{
-    {{"x", Elem::F32, {"rows", "dim"}}, {"w", Elem::F32, {"dim"}}},
-    {{"y", Elem::F32, {"rows", "dim"}}},
-    true};
-const Operands kOperands_add_rms_norm{
-    {{"residual", Elem::F32, {"rows", "dim"}},
-     {"delta", Elem::F32, {"rows", "dim"}},
-     {"w", Elem::F32, {"dim"}}},
-    {{"sum", Elem::F32, {"rows", "dim"}}, {"y", Elem::F32, {"rows", "dim"}}},
-    true};
-const Operands kOperands_linear{
-    {{"x", Elem::F32, {"m", "k"}}, {"w", Elem::F32, {"n", "k"}}},
-    {{"y", Elem::F32, {"m", "n"}}},
-    false};
-const Operands kOperands_rope{
-    {{"x", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    {{"y", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    true};
-const Operands kOperands_attention{
-    {{"q", Elem::F32, {"batch", "q_len", "heads", "head_dim"}},
-     {"k", Elem::F32, {"batch", "kv_batch_stride", "kv_heads", "head_dim"}},
-     {"v", Elem::F32, {"batch", "kv_batch_stride", "kv_heads", "head_dim"}}},
-    {{"o", Elem::F32, {"batch", "q_len", "heads", "head_dim"}}},
-    false};
-const Operands kOperands_swiglu{
-    {{"gate", Elem::F32, {"n"}}, {"up", Elem::F32, {"n"}}},
-    {{"y", Elem::F32, {"n"}}},
-    true};
-const Operands kOperands_add{{{"a", Elem::F32, {"n"}}, {"b", Elem::F32, {"n"}}},
-                             {{"y", Elem::F32, {"n"}}},
-                             true};
-const Operands kOperands_head_cross_entropy{{{"h", Elem::F32, {"rows", "dim"}},
-                                             {"w", Elem::F32, {"vocab", "dim"}},
-                                             {"targets", Elem::I32, {"rows"}}},
-                                            {{"loss", Elem::F32, {}}},
-                                            false};
-
-const Operands kOperands_head_cross_entropy_rows{
-    {{"h", Elem::F32, {"rows", "dim"}},
-     {"w", Elem::F32, {"vocab", "dim"}},
-     {"targets", Elem::I32, {"rows"}}},
-    {{"loss", Elem::F32, {}}, {"row_losses", Elem::F32, {"rows"}}},
-    false};
-
-const Operands kOperands_head_cross_entropy_weighted{
-    {{"h", Elem::F32, {"rows", "dim"}},
-     {"w", Elem::F32, {"vocab", "dim"}},
-     {"targets", Elem::I32, {"rows"}},
-     {"weights", Elem::F32, {"rows"}}},
-    {{"loss", Elem::F32, {}}},
-    false};
-
-// Decoding with a KV cache; `position` is an i32[1] buffer.
-const Operands kOperands_kv_append{
-    {{"new", Elem::F32, {"batch", "seq", "width"}},
-     {"position", Elem::I32, {}}},
-    {{"cache", Elem::F32, {"batch", "capacity", "width"}}},
-    false};
-const Operands kOperands_rope_at{
-    {{"x", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
-     {"position", Elem::I32, {}}},
-    {{"y", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    true};
-const Operands kOperands_attention_at{
-    {{"q", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
-     {"k_cache", Elem::F32, {"batch", "capacity", "kv_heads", "head_dim"}},
-     {"v_cache", Elem::F32, {"batch", "capacity", "kv_heads", "head_dim"}},
-     {"position", Elem::I32, {}}},
-    {{"o", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    false};
-
-// Training kernels.
-const Operands kOperands_head_cross_entropy_grad{
-    {{"h", Elem::F32, {"rows", "dim"}},
-     {"w", Elem::F32, {"vocab", "dim"}},
-     {"targets", Elem::I32, {"rows"}}},
-    {{"dh", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"vocab", "dim"}}},
-    false};
-const Operands kOperands_head_cross_entropy_weighted_grad{
-    {{"h", Elem::F32, {"rows", "dim"}},
-     {"w", Elem::F32, {"vocab", "dim"}},
-     {"targets", Elem::I32, {"rows"}},
-     {"weights", Elem::F32, {"rows"}}},
-    {{"dh", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"vocab", "dim"}}},
-    false};
-const Operands kOperands_linear_grad_input{
-    {{"dy", Elem::F32, {"m", "n"}}, {"w", Elem::F32, {"n", "k"}}},
-    {{"dx", Elem::F32, {"m", "k"}}},
-    false};
-const Operands kOperands_linear_grad_weight{
-    {{"dy", Elem::F32, {"m", "n"}}, {"x", Elem::F32, {"m", "k"}}},
-    {{"dw", Elem::F32, {"n", "k"}}},
-    false};
-const Operands kOperands_embedding_grad{
-    {{"ids", Elem::I32, {"n"}}, {"dy", Elem::F32, {"n", "dim"}}},
-    {{"dtable", Elem::F32, {"vocab", "dim"}}},
-    false};
-const Operands kOperands_rms_norm_grad{
-    {{"x", Elem::F32, {"rows", "dim"}},
-     {"w", Elem::F32, {"dim"}},
-     {"dy", Elem::F32, {"rows", "dim"}}},
-    {{"dx", Elem::F32, {"rows", "dim"}}, {"dw", Elem::F32, {"dim"}}},
-    false};
-const Operands kOperands_rope_grad{
-    {{"dy", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    {{"dx", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    true};
-const Operands kOperands_attention_grad{
-    {{"q", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
-     {"k", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}},
-     {"v", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}},
-     {"o", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
-     {"dout", Elem::F32, {"batch", "seq", "heads", "head_dim"}}},
-    {{"dq", Elem::F32, {"batch", "seq", "heads", "head_dim"}},
-     {"dk", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}},
-     {"dv", Elem::F32, {"batch", "seq", "kv_heads", "head_dim"}}},
-    false};
-const Operands kOperands_swiglu_grad{
-    {{"gate", Elem::F32, {"n"}},
-     {"up", Elem::F32, {"n"}},
-     {"dy", Elem::F32, {"n"}}},
-    {{"dgate", Elem::F32, {"n"}}, {"dup", Elem::F32, {"n"}}},
-    false};
-const Operands kOperands_grad_sq_norm{
-    {{"g", Elem::F32, {"n"}}}, {{"acc", Elem::F32, {}}}, false};
-const Operands kOperands_adamw{{{"grad", Elem::F32, {"n"}},
-                                {"hyper", Elem::F32, {"8"}},
-                                {"grad_sq_norm", Elem::F32, {}}},
-                               {{"param", Elem::F32, {"n"}},
-                                {"m", Elem::F32, {"n"}},
-                                {"v", Elem::F32, {"n"}}},
-                               false};
-const Operands kOperands_sgd{{{"grad", Elem::F32, {"n"}},
-                              {"hyper", Elem::F32, {"8"}},
-                              {"grad_sq_norm", Elem::F32, {}}},
-                             {{"param", Elem::F32, {"n"}}},
-                             false};
-// Over a list of tensors: the fixed inputs, then one entry standing for
-// every tensor of the list and the outputs of one tensor. A size of
-// kListTensor is the tensor's: its input slice's, which its outputs match.
-const char *const kListTensor = "*";
-const Operands kOperands_adamw_multi{{{"hyper", Elem::F32, {"8"}},
-                                      {"grad_sq_norm", Elem::F32, {}},
-                                      {"grad", Elem::F32, {kListTensor}}},
-                                     {{"param", Elem::F32, {kListTensor}},
-                                      {"m", Elem::F32, {kListTensor}},
-                                      {"v", Elem::F32, {kListTensor}}},
-                                     false};
-const Operands kOperands_sgd_multi{{{"hyper", Elem::F32, {"8"}},
-                                    {"grad_sq_norm", Elem::F32, {}},
-                                    {"grad", Elem::F32, {kListTensor}}},
-                                   {{"param", Elem::F32, {kListTensor}}},
-                                   false};
-
-// Selective ground-truth token training.
-const Operands kOperands_gather_rows{
-    {{"x", Elem::F32, {"batch", "seq", "width"}},
-     {"positions", Elem::I32, {"batch", "k"}}},
-    {{"y", Elem::F32, {"batch", "k", "width"}}},
-    false};
-const Operands kOperands_gather_ids{{{"ids", Elem::I32, {"batch", "seq"}},
-                                     {"positions", Elem::I32, {"batch", "k"}}},
-                                    {{"y", Elem::I32, {"batch", "k"}}},
-                                    false};
-const Operands kOperands_gather_rows_grad{
-    {{"dy", Elem::F32, {"batch", "k", "width"}},
-     {"positions", Elem::I32, {"batch", "k"}}},
-    {{"dx", Elem::F32, {"batch", "seq", "width"}}},
-    false};
-const Operand kPositions{"positions", Elem::I32, {"batch", "k"}};
-const Operand kWeights{"weights", Elem::F32, {"batch", "k"}};
-const Operand kTargets{"targets", Elem::I32, {"batch", "seq"}};
-const Operand kHyper{"hyper", Elem::F32, {"8"}};
-const Operands kOperands_sgt_select_uniform{
-    {kTargets}, {kPositions, kWeights}, false};
-const Operands kOperands_sgt_select_score{
-    {kTargets, {"scores", Elem::F32, {"vocab"}}},
-    {kPositions, kWeights},
-    false};
-const Operands kOperands_sgt_select_random{
-    {kTargets, kHyper}, {kPositions, kWeights}, false};
-const Operands kOperands_sgt_select_surprisal{
-    {kTargets, {"scores", Elem::F32, {"vocab"}}, kHyper},
-    {kPositions, kWeights},
-    false};
-const Operands kOperands_sgt_select_loss{
-    {{"losses", Elem::F32, {"batch", "seq"}}}, {kPositions, kWeights}, false};
-const Operands kOperands_sgt_select_mask{
-    {{"mask", Elem::I32, {"batch", "seq"}}, kHyper},
-    {kPositions, kWeights},
-    false};
-
 /// A prepared instruction: operand offsets in the arena, and the call the
 /// device runs (pointers filled in once the arena exists).
 struct Step {
-  int kernel = -1;
   std::vector<uint64_t> inOffset, outOffset;
   KernelCall call;
 };
 
-struct KernelSpec {
-  const char *name;
-  int inputs;
-  int outputs;
-  const char *ints;
-  const char *floats;
-  const Operands *operands;
-};
-
-const KernelSpec kKernels[] = {
-#define CHERRY_KERNEL(name, inputs, outputs, ints, floats)                     \
-  {#name, inputs, outputs, ints, floats, &kOperands_##name},
-#include "cherry/Runtime/Kernels.def"
-};
-constexpr int kNumKernels = sizeof(kKernels) / sizeof(kKernels[0]);
-
-std::vector<std::string> splitNames(const char *list) {
-  std::vector<std::string> out;
-  std::string current;
-  for (const char *c = list; *c; ++c) {
-    if (*c == ',') {
-      out.push_back(current);
-      current.clear();
-    } else {
-      current += *c;
-    }
-  }
-  if (!current.empty())
-    out.push_back(current);
-  return out;
-}
-
-/// A kernel's attribute names, split once.
-struct KernelAttrs {
-  std::vector<std::string> ints, floats;
-};
-
-const std::vector<KernelAttrs> &kernelAttrs() {
-  static const std::vector<KernelAttrs> attrs = [] {
-    std::vector<KernelAttrs> out;
-    for (const KernelSpec &k : kKernels)
-      out.push_back({splitNames(k.ints), splitNames(k.floats)});
-    return out;
-  }();
-  return attrs;
-}
-
-int findKernel(const std::string &name) {
-  for (int i = 0; i < kNumKernels; ++i)
-    if (name == kKernels[i].name)
-      return i;
-  return -1;
-}
-
-//===----------------------------------------------------------------------===//
-// Checks
-//===----------------------------------------------------------------------===//
-
 using BufferMap = std::unordered_map<uint32_t, const ex::Buffer *>;
+
+/// Every element of a kernel operand, f32 or i32, has 4 bytes.
+constexpr uint64_t kElemBytes = 4;
 
 const char *valueKind(ex::Attribute::ValueCase c) {
   switch (c) {
@@ -360,72 +89,214 @@ const char *valueKind(ex::Attribute::ValueCase c) {
   }
 }
 
-std::string joinNames(const std::vector<std::string> &names) {
+/// The kernel's attribute names, integers first, for messages.
+std::string attributeNames(const abi::KernelSpec &spec) {
   std::string out;
-  for (size_t i = 0; i < names.size(); ++i)
-    out += (i ? ", " : "") + names[i];
+  for (const abi::IntAttrSpec &attr : spec.ints)
+    out += (out.empty() ? "" : ", ") + std::string(attr.name);
+  for (const char *name : spec.floats)
+    out += (out.empty() ? "" : ", ") + std::string(name);
   return out.empty() ? "none" : out;
 }
 
-/// Checks the value of integer attribute `name` of any kernel; `where` ends
-/// in the instruction.
-Status checkIntValue(const std::string &where, const std::string &name,
+/// Checks the value of integer attribute `attr`; `where` ends in the
+/// instruction.
+Status checkIntValue(const std::string &where, const abi::IntAttrSpec &attr,
                      int64_t v) {
-  if (name == "ignore_index")
+  if (v >= attr.min && v <= attr.max)
     return Status::success();
-  if (name == "causal" || name == "accumulate" || name == "decay") {
-    if (v != 0 && v != 1)
-      return Status::error(where + ": attribute '" + name + "' is " +
-                           std::to_string(v) + ", expected 0 or 1");
-    return Status::success();
-  }
-  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
-  bool offset = name == "position_offset" || name == "q_position_offset" ||
-                name == "seed";
-  if (v < (offset ? 0 : 1))
-    return Status::error(where + ": attribute '" + name + "' is " +
-                         std::to_string(v) + ", expected a " +
-                         (offset ? "non-negative" : "positive") + " integer");
+  const std::string is =
+      where + ": attribute '" + attr.name + "' is " + std::to_string(v);
+  if (attr.min == 0 && attr.max == 1)
+    return Status::error(is + ", expected 0 or 1");
   // BLAS and the kernels' loops index with int; no model comes near this.
-  if (v > kMax)
-    return Status::error(where + ": attribute '" + name + "' is " +
-                         std::to_string(v) + ", above the limit " +
-                         std::to_string(kMax));
+  constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  if (attr.max == kMax && v > kMax)
+    return Status::error(is + ", above the limit " + std::to_string(kMax));
+  if (attr.max == kMax)
+    return Status::error(is + ", expected a " +
+                         (attr.min == 0 ? "non-negative" : "positive") +
+                         " integer");
+  return Status::error(is + ", expected " + std::to_string(attr.min) + " to " +
+                       std::to_string(attr.max));
+}
+
+/// The value of integer attribute `name` of `inst`, 0 when it has none.
+int64_t intAttribute(const ex::Instruction &inst, const char *name) {
+  for (const ex::Attribute &attr : inst.attributes())
+    if (attr.name() == name)
+      return attr.i();
+  return 0;
+}
+
+/// Checks the operand counts. A list kernel takes its fixed inputs, then
+/// the `count` tensors, and its outputs per tensor; `count` is checked
+/// first, as the counts follow from it.
+Status checkCounts(const std::string &where, const abi::KernelSpec &spec,
+                   const ex::Instruction &inst) {
+  int64_t wantInputs = spec.inputs.size, wantOutputs = spec.outputs.size;
+  if (spec.isList()) {
+    const abi::IntAttrSpec &length = spec.ints[spec.listLength];
+    int64_t count = intAttribute(inst, length.name);
+    if (Status s = checkIntValue(where, length, count); !s.ok())
+      return s;
+    wantInputs = spec.inputs.size - 1 + count;
+    wantOutputs = spec.outputs.size * count;
+  }
+  auto plural = [](int64_t n, const char *what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  if (inst.inputs_size() != wantInputs)
+    return Status::error(where + ": takes " + plural(wantInputs, "input") +
+                         ", got " + std::to_string(inst.inputs_size()));
+  if (inst.outputs_size() != wantOutputs)
+    return Status::error(where + ": takes " + plural(wantOutputs, "output") +
+                         ", got " + std::to_string(inst.outputs_size()));
   return Status::success();
 }
 
-/// The checks that relate attributes of one kernel to each other.
-Status checkKernelValues(const std::string &where, const std::string &kernel,
-                         const std::unordered_map<std::string, int64_t> &a) {
-  auto at = [&](const char *n) { return a.at(n); };
-  if ((kernel == "rope" || kernel == "rope_at") && at("head_dim") % 2 != 0)
-    return Status::error(where + ": attribute 'head_dim' is " +
-                         std::to_string(at("head_dim")) +
-                         ", expected an even number");
-  if ((kernel == "kv_append" || kernel == "attention_at") &&
-      at("seq") > at("capacity"))
-    return Status::error(where + ": seq " + std::to_string(at("seq")) +
-                         " exceeds capacity " + std::to_string(at("capacity")));
-  if (kernel == "attention_at" && at("heads") % at("kv_heads") != 0)
-    return Status::error(where + ": heads " + std::to_string(at("heads")) +
-                         " is not a multiple of kv_heads " +
-                         std::to_string(at("kv_heads")));
-  if (kernel == "attention") {
-    if (at("heads") % at("kv_heads") != 0)
-      return Status::error(where + ": heads " + std::to_string(at("heads")) +
-                           " is not a multiple of kv_heads " +
-                           std::to_string(at("kv_heads")));
-    if (at("kv_len") > at("kv_batch_stride"))
-      return Status::error(where + ": kv_len " + std::to_string(at("kv_len")) +
-                           " exceeds kv_batch_stride " +
-                           std::to_string(at("kv_batch_stride")));
-    if (at("causal") && at("q_position_offset") + at("q_len") > at("kv_len"))
+/// Checks that the attributes are exactly the kernel's, each once, with
+/// its type and an accepted value, and appends their values to `call` in
+/// the kernel's order.
+Status readAttributes(const std::string &where, const abi::KernelSpec &spec,
+                      const ex::Instruction &inst, KernelCall &call) {
+  std::unordered_map<std::string, const ex::Attribute *> given;
+  for (const ex::Attribute &attr : inst.attributes()) {
+    if (attr.name().empty())
+      return Status::error(where + ": has an attribute without a name");
+    if (!given.emplace(attr.name(), &attr).second)
+      return Status::error(where + ": attribute '" + attr.name() +
+                           "' is given twice");
+    bool isInt = std::any_of(
+        spec.ints.begin(), spec.ints.end(),
+        [&](const abi::IntAttrSpec &a) { return attr.name() == a.name; });
+    bool isFloat = std::find(spec.floats.begin(), spec.floats.end(),
+                             attr.name()) != spec.floats.end();
+    if (!isInt && !isFloat)
+      return Status::error(where + ": unknown attribute '" + attr.name() +
+                           "' (" + spec.name + " takes " +
+                           attributeNames(spec) + ")");
+    ex::Attribute::ValueCase want =
+        isInt ? ex::Attribute::kI : ex::Attribute::kF;
+    if (attr.value_case() != want)
+      return Status::error(where + ": attribute '" + attr.name() +
+                           "' must be " + valueKind(want) + ", got " +
+                           valueKind(attr.value_case()));
+  }
+  for (const abi::IntAttrSpec &attr : spec.ints) {
+    auto it = given.find(attr.name);
+    if (it == given.end())
+      return Status::error(where + ": missing attribute '" + attr.name + "'");
+    int64_t v = it->second->i();
+    if (Status s = checkIntValue(where, attr, v); !s.ok())
+      return s;
+    call.ints.push_back(v);
+  }
+  for (const char *name : spec.floats) {
+    auto it = given.find(name);
+    if (it == given.end())
+      return Status::error(where + ": missing attribute '" + name + "'");
+    double v = it->second->f();
+    if (!std::isfinite(v) || v <= 0)
+      return Status::error(where + ": attribute '" + name + "' is " +
+                           std::to_string(v) + ", expected a positive number");
+    call.floats.push_back(v);
+  }
+  // The checks relating attributes to each other.
+  if (std::string unmet = abi::unmetRequirement(call.kernel, call.ints.data());
+      !unmet.empty())
+    return Status::error(where + ": " + unmet);
+  return Status::success();
+}
+
+/// The operand of the kernel slice `i` stands for: in a list kernel the
+/// last input stands for every tensor, and the outputs repeat per tensor.
+const abi::OperandSpec &inputSpec(const abi::KernelSpec &spec, size_t i) {
+  return spec.inputs[std::min<size_t>(i, spec.inputs.size - 1)];
+}
+const abi::OperandSpec &outputSpec(const abi::KernelSpec &spec, size_t o) {
+  return spec.outputs[o % spec.outputs.size];
+}
+
+/// The bytes operand `op` of instruction `inst` must have, slice `i` of
+/// the inputs (or outputs), and the element count's formula for messages.
+Status expectedBytes(const std::string &what, const abi::KernelSpec &spec,
+                     const ex::Instruction &inst, bool input, int i,
+                     const abi::OperandSpec &op,
+                     const std::vector<int64_t> &ints, uint64_t &want,
+                     std::string &formula) {
+  if (op.list) {
+    // A list tensor: its size is its input slice's; outputs match it.
+    const int fixed = spec.inputs.size - 1;
+    const int64_t tensor = input ? i - fixed : i / spec.outputs.size;
+    uint64_t actual =
+        input ? inst.inputs(i).size_bytes() : inst.outputs(i).size_bytes();
+    want = input ? actual
+                 : inst.inputs(fixed + static_cast<int>(tensor)).size_bytes();
+    if (want == 0 || want % kElemBytes != 0)
+      return Status::error(what + " of tensor " + str(tensor) + " is " +
+                           str(actual) +
+                           " bytes, expected a positive multiple of 4");
+    formula = "tensor " + str(tensor);
+    return Status::success();
+  }
+  uint64_t elems = 1;
+  for (const abi::Factor &factor : op.factors) {
+    uint64_t d = factor.attr >= 0 ? static_cast<uint64_t>(ints[factor.attr])
+                                  : static_cast<uint64_t>(factor.literal);
+    if (__builtin_mul_overflow(elems, d, &elems))
+      return Status::error(what + ": its size overflows");
+    formula += (formula.empty() ? "" : "*") + std::string(factor.text);
+  }
+  if (__builtin_mul_overflow(elems, kElemBytes, &want))
+    return Status::error(what + ": its size overflows");
+  return Status::success();
+}
+
+ex::DType dtypeOf(abi::ElemType elem) {
+  return elem == abi::ElemType::F32 ? ex::F32 : ex::I32;
+}
+
+/// Checks the input (or output) slices of `inst` against the kernel's
+/// operands: size implied by the attributes, element type, alignment; and
+/// records their arena offsets and sizes.
+Status checkOperands(const BufferMap &buffers, const std::string &where,
+                     const abi::KernelSpec &spec, const ex::Instruction &inst,
+                     bool input, const std::vector<int64_t> &ints,
+                     std::vector<uint64_t> &offsets,
+                     std::vector<uint64_t> &bytes) {
+  const auto &slices = input ? inst.inputs() : inst.outputs();
+  for (int i = 0; i < slices.size(); ++i) {
+    const ex::BufferSlice &slice = slices[i];
+    const abi::OperandSpec &op =
+        input ? inputSpec(spec, i) : outputSpec(spec, i);
+    std::string what = where + ": " + (input ? "input " : "output ") +
+                       std::to_string(i) + " (" + op.name + ")";
+    uint64_t want = 0;
+    std::string formula;
+    if (Status s =
+            expectedBytes(what, spec, inst, input, i, op, ints, want, formula);
+        !s.ok())
+      return s;
+    uint64_t elems = want / kElemBytes;
+    if (slice.size_bytes() != want)
       return Status::error(
-          where +
-          ": a causal query at position q_position_offset + q_len - 1 "
-          "= " +
-          std::to_string(at("q_position_offset") + at("q_len") - 1) +
-          " needs keys beyond kv_len " + std::to_string(at("kv_len")));
+          what + " is " + str(slice.size_bytes()) + " bytes, expected " +
+          str(want) + " (" + (formula.empty() ? "" : formula + " = ") +
+          str(elems) + (elems == 1 ? " element" : " elements") +
+          " of 4 bytes)");
+    const ex::Buffer &buffer = *buffers.at(slice.buffer());
+    ex::DType dtype = dtypeOf(op.elem);
+    if (buffer.dtype() != ex::DTYPE_UNSPECIFIED && buffer.dtype() != dtype)
+      return Status::error(what + " is in buffer " + str(buffer.id()) +
+                           " of dtype " + ex::DType_Name(buffer.dtype()) +
+                           ", expected " + ex::DType_Name(dtype));
+    uint64_t offset = buffer.arena_offset() + slice.offset_bytes();
+    if (offset % kElemBytes != 0)
+      return Status::error(what + " at arena offset " + str(offset) +
+                           " is not 4-byte aligned");
+    offsets.push_back(offset);
+    bytes.push_back(want);
   }
   return Status::success();
 }
@@ -434,211 +305,69 @@ bool overlaps(uint64_t a, uint64_t aBytes, uint64_t b, uint64_t bBytes) {
   return a < b + bBytes && b < a + aBytes;
 }
 
+/// Outputs never overlap each other; an output may be exactly an input of
+/// an elementwise kernel (in place), never partly overlap one. An output
+/// updating an input in place (add_rms_norm's sum starts as a copy of the
+/// residual) may be exactly that input and must stay clear of the others.
+Status checkOverlaps(const std::string &where, const abi::KernelSpec &spec,
+                     const Step &step) {
+  const KernelCall &call = step.call;
+  for (size_t o = 0; o < step.outOffset.size(); ++o) {
+    const abi::OperandSpec &out = outputSpec(spec, o);
+    std::string what =
+        where + ": output " + std::to_string(o) + " (" + out.name + ")";
+    for (size_t p = 0; p < o; ++p)
+      if (overlaps(step.outOffset[o], call.outBytes[o], step.outOffset[p],
+                   call.outBytes[p]))
+        return Status::error(what + " overlaps output " + std::to_string(p) +
+                             " (" + outputSpec(spec, p).name + ")");
+    for (size_t i = 0; i < step.inOffset.size(); ++i) {
+      if (!overlaps(step.outOffset[o], call.outBytes[o], step.inOffset[i],
+                    call.inBytes[i]))
+        continue;
+      bool exact = step.outOffset[o] == step.inOffset[i] &&
+                   call.outBytes[o] == call.inBytes[i];
+      bool inPlace = out.source >= 0 ? out.source == static_cast<int>(i)
+                                     : spec.elementwise;
+      if (!exact || !inPlace)
+        return Status::error(what + " overlaps input " + std::to_string(i) +
+                             " (" + inputSpec(spec, i).name + ")");
+    }
+  }
+  return Status::success();
+}
+
 /// Checks instruction `index` of `fn` and prepares its Step (offsets only).
 Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
                           int index, Step &step) {
   const ex::Instruction &inst = fn.instructions(index);
   const std::string at =
       "function '" + fn.name() + "' instruction " + std::to_string(index);
-  int k = findKernel(inst.kernel());
-  if (k < 0)
+  std::optional<KernelId> kernel = abi::findKernel(inst.kernel());
+  if (!kernel)
     return Status::error(at + ": unknown kernel '" + inst.kernel() + "'");
-  const KernelSpec &spec = kKernels[k];
-  const KernelAttrs &names = kernelAttrs()[k];
+  const abi::KernelSpec &spec = abi::kernelSpec(*kernel);
   const std::string where = at + " (" + inst.kernel() + ")";
-  step.kernel = k;
-  step.call.kernel = static_cast<KernelId>(k);
+  step.call.kernel = *kernel;
 
   if (inst.device() == ex::CUDA)
     return Status::error(where + ": runs on device CUDA, but this runtime has "
                                  "only the CPU backend");
-  auto plural = [](int n, const char *what) {
-    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
-  };
-  // A kernel over a list of `count` tensors (negative counts in
-  // Kernels.def) takes -inputs fixed inputs, then the tensors, and -outputs
-  // outputs per tensor.
-  const bool list = spec.inputs < 0;
-  int64_t count = 0;
-  if (list)
-    for (const ex::Attribute &attr : inst.attributes())
-      if (attr.name() == "count")
-        count = attr.i();
-  if (list && (count < 1 || count > (1 << 20)))
-    return Status::error(where + ": attribute 'count' is " +
-                         std::to_string(count) + ", expected 1 to 1048576");
-  const int64_t wantInputs = list ? -spec.inputs + count : spec.inputs;
-  const int64_t wantOutputs = list ? -spec.outputs * count : spec.outputs;
-  if (inst.inputs_size() != wantInputs)
-    return Status::error(where + ": takes " +
-                         plural(static_cast<int>(wantInputs), "input") +
-                         ", got " + std::to_string(inst.inputs_size()));
-  if (inst.outputs_size() != wantOutputs)
-    return Status::error(where + ": takes " +
-                         plural(static_cast<int>(wantOutputs), "output") +
-                         ", got " + std::to_string(inst.outputs_size()));
-
-  // Attributes: exactly the kernel's, each once, with the right type.
-  std::unordered_map<std::string, const ex::Attribute *> given;
-  for (const ex::Attribute &attr : inst.attributes()) {
-    if (attr.name().empty())
-      return Status::error(where + ": has an attribute without a name");
-    if (!given.emplace(attr.name(), &attr).second)
-      return Status::error(where + ": attribute '" + attr.name() +
-                           "' is given twice");
-    bool isInt = std::find(names.ints.begin(), names.ints.end(), attr.name()) !=
-                 names.ints.end();
-    bool isFloat = std::find(names.floats.begin(), names.floats.end(),
-                             attr.name()) != names.floats.end();
-    if (!isInt && !isFloat) {
-      std::vector<std::string> all = names.ints;
-      all.insert(all.end(), names.floats.begin(), names.floats.end());
-      return Status::error(where + ": unknown attribute '" + attr.name() +
-                           "' (" + inst.kernel() + " takes " + joinNames(all) +
-                           ")");
-    }
-    ex::Attribute::ValueCase want =
-        isInt ? ex::Attribute::kI : ex::Attribute::kF;
-    if (attr.value_case() != want)
-      return Status::error(where + ": attribute '" + attr.name() +
-                           "' must be " + valueKind(want) + ", got " +
-                           valueKind(attr.value_case()));
-  }
-  std::unordered_map<std::string, int64_t> ints;
-  for (const std::string &name : names.ints) {
-    auto it = given.find(name);
-    if (it == given.end())
-      return Status::error(where + ": missing attribute '" + name + "'");
-    int64_t v = it->second->i();
-    if (Status s = checkIntValue(where, name, v); !s.ok())
-      return s;
-    ints[name] = v;
-    step.call.ints.push_back(v);
-  }
-  for (const std::string &name : names.floats) {
-    auto it = given.find(name);
-    if (it == given.end())
-      return Status::error(where + ": missing attribute '" + name + "'");
-    double v = it->second->f();
-    if (!std::isfinite(v) || v <= 0)
-      return Status::error(where + ": attribute '" + name + "' is " +
-                           std::to_string(v) + ", expected a positive number");
-    step.call.floats.push_back(v);
-  }
-  if (Status s = checkKernelValues(where, inst.kernel(), ints); !s.ok())
+  if (Status s = checkCounts(where, spec, inst); !s.ok())
     return s;
-
-  // Operands: size implied by the attributes, element type, alignment.
-  auto checkOperands =
-      [&](const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
-          const std::vector<Operand> &ops, const char *dir,
-          std::vector<uint64_t> &offsets,
-          std::vector<uint64_t> &bytes) -> Status {
-    for (int i = 0; i < slices.size(); ++i) {
-      const ex::BufferSlice &slice = slices[i];
-      // In a list kernel the last input stands for every tensor, and the
-      // outputs repeat per tensor.
-      const Operand &op = !list ? ops[i]
-                          : &ops == &spec.operands->inputs
-                              ? ops[std::min<size_t>(i, ops.size() - 1)]
-                              : ops[i % ops.size()];
-      std::string what =
-          where + ": " + dir + " " + std::to_string(i) + " (" + op.name + ")";
-      uint64_t elems = 1, want = 0;
-      std::string formula;
-      if (op.dims.size() == 1 && std::strcmp(op.dims[0], kListTensor) == 0) {
-        // A list tensor: its size is its input slice's; outputs match it.
-        const int fixed = -spec.inputs;
-        const bool input = &ops == &spec.operands->inputs;
-        const int64_t tensor =
-            input ? i - fixed : i / static_cast<int64_t>(ops.size());
-        want = input
-                   ? slice.size_bytes()
-                   : inst.inputs(fixed + static_cast<int>(tensor)).size_bytes();
-        if (want == 0 || want % 4 != 0)
-          return Status::error(what + " of tensor " + str(tensor) + " is " +
-                               str(slice.size_bytes()) +
-                               " bytes, expected a positive multiple of 4");
-        formula = "tensor " + str(tensor);
-        elems = want / 4;
-      } else {
-        for (const char *dim : op.dims) {
-          // A dimension is an integer attribute's name, or a literal count.
-          uint64_t d = std::isdigit(static_cast<unsigned char>(dim[0]))
-                           ? std::strtoull(dim, nullptr, 10)
-                           : static_cast<uint64_t>(ints.at(dim));
-          if (__builtin_mul_overflow(elems, d, &elems))
-            return Status::error(what + ": its size overflows");
-          formula += (formula.empty() ? "" : "*") + std::string(dim);
-        }
-        if (__builtin_mul_overflow(elems, uint64_t{4}, &want))
-          return Status::error(what + ": its size overflows");
-      }
-      if (slice.size_bytes() != want)
-        return Status::error(
-            what + " is " + str(slice.size_bytes()) + " bytes, expected " +
-            str(want) + " (" + (formula.empty() ? "" : formula + " = ") +
-            str(elems) + (elems == 1 ? " element" : " elements") +
-            " of 4 bytes)");
-      const ex::Buffer &buffer = *buffers.at(slice.buffer());
-      ex::DType dtype = op.elem == Elem::F32 ? ex::F32 : ex::I32;
-      if (buffer.dtype() != ex::DTYPE_UNSPECIFIED && buffer.dtype() != dtype)
-        return Status::error(what + " is in buffer " + str(buffer.id()) +
-                             " of dtype " + ex::DType_Name(buffer.dtype()) +
-                             ", expected " + ex::DType_Name(dtype));
-      uint64_t offset = buffer.arena_offset() + slice.offset_bytes();
-      if (offset % 4 != 0)
-        return Status::error(what + " at arena offset " + str(offset) +
-                             " is not 4-byte aligned");
-      offsets.push_back(offset);
-      bytes.push_back(want);
-    }
-    return Status::success();
-  };
-  if (Status s = checkOperands(inst.inputs(), spec.operands->inputs, "input",
-                               step.inOffset, step.call.inBytes);
+  if (Status s = readAttributes(where, spec, inst, step.call); !s.ok())
+    return s;
+  if (Status s =
+          checkOperands(buffers, where, spec, inst, /*input=*/true,
+                        step.call.ints, step.inOffset, step.call.inBytes);
       !s.ok())
     return s;
-  if (Status s = checkOperands(inst.outputs(), spec.operands->outputs, "output",
-                               step.outOffset, step.call.outBytes);
+  if (Status s =
+          checkOperands(buffers, where, spec, inst, /*input=*/false,
+                        step.call.ints, step.outOffset, step.call.outBytes);
       !s.ok())
     return s;
-
-  // Overlap: outputs never overlap each other; an output may be exactly an
-  // input of an elementwise kernel (in place), never partly overlap one.
-  // add_rms_norm copies the residual into its sum output first, so that
-  // output must stay clear of delta and w.
-  const Operands &ops = *spec.operands;
-  auto outName = [&](size_t o) {
-    return ops.outputs[o % ops.outputs.size()].name;
-  };
-  auto inName = [&](size_t i) {
-    return ops.inputs[std::min(i, ops.inputs.size() - 1)].name;
-  };
-  bool addRmsNorm = inst.kernel() == "add_rms_norm";
-  for (size_t o = 0; o < step.outOffset.size(); ++o) {
-    std::string out =
-        where + ": output " + std::to_string(o) + " (" + outName(o) + ")";
-    for (size_t p = 0; p < o; ++p)
-      if (overlaps(step.outOffset[o], step.call.outBytes[o], step.outOffset[p],
-                   step.call.outBytes[p]))
-        return Status::error(out + " overlaps output " + std::to_string(p) +
-                             " (" + outName(p) + ")");
-    for (size_t i = 0; i < step.inOffset.size(); ++i) {
-      if (!overlaps(step.outOffset[o], step.call.outBytes[o], step.inOffset[i],
-                    step.call.inBytes[i]))
-        continue;
-      bool exact = step.outOffset[o] == step.inOffset[i] &&
-                   step.call.outBytes[o] == step.call.inBytes[i];
-      bool allowed = ops.elementwise && exact && !(addRmsNorm && o == 0);
-      if (addRmsNorm && o == 0 && i == 0 && exact)
-        allowed = true;
-      if (!allowed)
-        return Status::error(out + " overlaps input " + std::to_string(i) +
-                             " (" + inName(i) + ")");
-    }
-  }
-  return Status::success();
+  return checkOverlaps(where, spec, step);
 }
 
 Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
@@ -989,7 +718,7 @@ Status Program::run(int function) {
                                 : std::chrono::steady_clock::time_point();
     Status s = impl_->device->launch(steps[i].call);
     if (impl_->profile) {
-      auto &entry = impl_->kernelTimes[kKernels[steps[i].kernel].name];
+      auto &entry = impl_->kernelTimes[abi::kernelName(steps[i].call.kernel)];
       entry.first += std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();

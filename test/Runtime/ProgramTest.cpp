@@ -802,6 +802,39 @@ TEST(ProgramCheck, DTypesAlignmentOverlapDevice) {
   }
 }
 
+/// An output updating an input in place (Kernels.abi `from`) may be exactly
+/// that input and overlaps no other; the other outputs of an elementwise
+/// kernel may be exactly any input.
+TEST(ProgramCheck, InPlaceOutputs) {
+  auto build = [](bool sumOnDelta) {
+    Builder b;
+    uint32_t res = b.buffer(ex::F32, {2, 2});
+    uint32_t delta = b.buffer(ex::F32, {2, 2});
+    uint32_t w = b.buffer(ex::F32, {2});
+    b.inst("f", "add_rms_norm", {res, delta, w},
+           {sumOnDelta ? delta : res, sumOnDelta ? res : delta},
+           {{"rows", 2}, {"dim", 2}}, {{"eps", 1e-6}});
+    return b;
+  };
+  EXPECT_TRUE(validateProgram(build(false).exe).ok());
+  EXPECT_EQ(build(true).error(), "function 'f' instruction 0 (add_rms_norm): "
+                                 "output 0 (sum) overlaps input 1 (delta)");
+}
+
+/// List kernels: the count comes first, then the counts and sizes follow.
+TEST(ProgramCheck, ListKernelCount) {
+  Builder b;
+  uint32_t hyper = b.buffer(ex::F32, {8});
+  uint32_t sq = b.buffer(ex::F32, {});
+  uint32_t g = b.buffer(ex::F32, {4});
+  uint32_t p = b.buffer(ex::F32, {4});
+  b.inst("f", "sgd_multi", {hyper, sq, g}, {p}, {{"count", 1}, {"decayed", 1}});
+  EXPECT_TRUE(validateProgram(b.exe).ok());
+  firstInst(b)->mutable_attributes(0)->set_i(0);
+  EXPECT_EQ(b.error(), "function 'f' instruction 0 (sgd_multi): attribute "
+                       "'count' is 0, expected 1 to 1048576");
+}
+
 TEST(ProgramCheck, Bindings) {
   {
     Builder b = linearProgram();

@@ -14,7 +14,7 @@
 // CHECK: cherry_kernel.launch "linear"(%{{.*}}, %{{.*}} : memref<1x1x8xf32>, memref<32x8xf32>) outs(%[[LOGITS]] : memref<1x1x32xf32>) {k = 8 : i64, m = 1 : i64, n = 32 : i64}
 // CHECK-NOT: head_cross_entropy
 // SMALL: error: cherry-lower-to-kernels: capacity 3 is smaller than the step's sequence length 7
-// MODE: error: cherry-lower-to-kernels: mode must be eval, train, grad or decode, found 'beam'
+// MODE: for the --mode option: Cannot find option named 'beam'!
 module {
   cherry.param @emb : tensor<32x8xf32> init(#cherry.normal<std = 0.02>)
   cherry.param @wk : tensor<4x8xf32> init(#cherry.normal<std = 0.02>)

@@ -11,6 +11,8 @@
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
 #include "cherry/Transforms/Passes.h"
 
+#include "cherry/Runtime/KernelAbi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
@@ -22,6 +24,8 @@ namespace mlir::cherry {
 using namespace mlir;
 using namespace mlir::cherry;
 namespace ck = mlir::cherry::kernel;
+using ::cherry::abi::KernelId;
+using ::cherry::abi::kernelName;
 
 namespace {
 
@@ -47,14 +51,14 @@ struct FuseKernelsPass
   void runOnOperation() override {
     SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
     getOperation().walk([&](ck::LaunchOp norm) {
-      if (norm.getKernel() != "rms_norm")
+      if (norm.getKernel() != kernelName(KernelId::rms_norm))
         return;
       Value sum = norm.getInputs()[0];
       // The add writing `sum`, earlier in the same block.
       ck::LaunchOp add;
       for (Operation *user : sum.getUsers()) {
         auto launch = dyn_cast<ck::LaunchOp>(user);
-        if (launch && launch.getKernel() == "add" &&
+        if (launch && launch.getKernel() == kernelName(KernelId::add) &&
             launch.getOutputs()[0] == sum &&
             launch->getBlock() == norm->getBlock() &&
             launch->isBeforeInBlock(norm))
@@ -74,7 +78,7 @@ struct FuseKernelsPass
       Value outputs[] = {add.getOutputs()[0], norm.getOutputs()[0]};
       auto fused = ck::LaunchOp::create(
           b, FusedLoc::get(&getContext(), {add.getLoc(), norm.getLoc()}),
-          "add_rms_norm", inputs, outputs);
+          kernelName(KernelId::add_rms_norm), inputs, outputs);
       fused->setAttr("rows", norm->getAttr("rows"));
       fused->setAttr("dim", norm->getAttr("dim"));
       fused->setAttr("eps", norm->getAttr("eps"));

@@ -14,6 +14,9 @@
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
 #include "cherry/Transforms/Passes.h"
 
+#include "cherry/Runtime/Bindings.h"
+#include "cherry/Runtime/KernelAbi.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -28,6 +31,9 @@ namespace mlir::cherry {
 using namespace mlir;
 using namespace mlir::cherry;
 namespace ck = mlir::cherry::kernel;
+namespace binding = ::cherry::abi::binding;
+using ::cherry::abi::KernelId;
+using ::cherry::abi::kernelName;
 
 namespace {
 
@@ -89,12 +95,12 @@ private:
     return t;
   }
 
-  ck::LaunchOp launch(Operation *op, StringRef kernel, ValueRange inputs,
+  ck::LaunchOp launch(Operation *op, KernelId kernel, ValueRange inputs,
                       ValueRange outputs,
                       ArrayRef<std::pair<StringRef, int64_t>> ints,
                       ArrayRef<std::pair<StringRef, double>> floats = {}) {
-    auto launchOp =
-        ck::LaunchOp::create(b, op->getLoc(), kernel, inputs, outputs);
+    auto launchOp = ck::LaunchOp::create(b, op->getLoc(), kernelName(kernel),
+                                         inputs, outputs);
     for (auto [name, value] : ints)
       launchOp->setAttr(name, b.getI64IntegerAttr(value));
     for (auto [name, value] : floats)
@@ -110,7 +116,7 @@ private:
     RankedTensorType hType = tensorOf(h), wType = tensorOf(w);
     int64_t rows = product(hType.getShape().drop_back());
     if (weights) {
-      launch(op, "head_cross_entropy_weighted",
+      launch(op, KernelId::head_cross_entropy_weighted,
              {buffer(h), buffer(w), buffer(targets), buffer(weights)},
              temporary(loss),
              {{"rows", rows},
@@ -121,7 +127,9 @@ private:
     SmallVector<Value> outs{temporary(loss)};
     if (tokenLosses)
       outs.push_back(tokenLosses);
-    launch(op, tokenLosses ? "head_cross_entropy_rows" : "head_cross_entropy",
+    launch(op,
+           tokenLosses ? KernelId::head_cross_entropy_rows
+                       : KernelId::head_cross_entropy,
            {buffer(h), buffer(w), buffer(targets)}, outs,
            {{"rows", rows},
             {"vocab", wType.getDimSize(0)},
@@ -162,7 +170,8 @@ LogicalResult Lowering::lower(Operation *op) {
   if (auto emb = dyn_cast<EmbeddingOp>(op)) {
     RankedTensorType table = tensorOf(emb.getTable());
     Value y = temporary(emb.getResult());
-    launch(op, "embedding", {buffer(emb.getIds()), buffer(emb.getTable())}, y,
+    launch(op, KernelId::embedding,
+           {buffer(emb.getIds()), buffer(emb.getTable())}, y,
            {{"n", product(tensorOf(emb.getIds()).getShape())},
             {"vocab", table.getDimSize(0)},
             {"dim", table.getDimSize(1)}});
@@ -171,8 +180,8 @@ LogicalResult Lowering::lower(Operation *op) {
   if (auto norm = dyn_cast<RMSNormOp>(op)) {
     RankedTensorType x = tensorOf(norm.getInput());
     Value y = temporary(norm.getResult());
-    launch(op, "rms_norm", {buffer(norm.getInput()), buffer(norm.getWeight())},
-           y,
+    launch(op, KernelId::rms_norm,
+           {buffer(norm.getInput()), buffer(norm.getWeight())}, y,
            {{"rows", product(x.getShape().drop_back())},
             {"dim", x.getShape().back()}},
            {{"eps", norm.getEps().convertToDouble()}});
@@ -189,7 +198,7 @@ LogicalResult Lowering::lower(Operation *op) {
     RankedTensorType x = tensorOf(linear.getInput());
     RankedTensorType w = tensorOf(linear.getWeight());
     Value y = temporary(linear.getResult());
-    launch(op, "linear",
+    launch(op, KernelId::linear,
            {buffer(linear.getInput()), buffer(linear.getWeight())}, y,
            {{"m", product(x.getShape().drop_back())},
             {"n", w.getDimSize(0)},
@@ -207,8 +216,8 @@ LogicalResult Lowering::lower(Operation *op) {
     RankedTensorType w = tensorOf(head.getWeight());
     if (position) {
       // Decoding: the logits are the output; no loss.
-      launch(op, "linear", {buffer(head.getInput()), buffer(head.getWeight())},
-             logits,
+      launch(op, KernelId::linear,
+             {buffer(head.getInput()), buffer(head.getWeight())}, logits,
              {{"m", product(h.getShape().drop_back())},
               {"n", w.getDimSize(0)},
               {"k", w.getDimSize(1)}});
@@ -231,7 +240,7 @@ LogicalResult Lowering::lower(Operation *op) {
     RankedTensorType w = tensorOf(head.getWeight());
     Value mean = ck::BufferOp::create(
         b, op->getLoc(), MemRefType::get({}, b.getF32Type()), IntegerAttr());
-    launch(op, "head_cross_entropy_rows",
+    launch(op, KernelId::head_cross_entropy_rows,
            {buffer(head.getInput()), buffer(head.getWeight()),
             buffer(tce.getTargets())},
            {mean, temporary(tce.getResult())},
@@ -246,7 +255,7 @@ LogicalResult Lowering::lower(Operation *op) {
     int64_t headDim = rope.getHeadDim();
     Value y = temporary(rope.getResult());
     if (position) {
-      launch(op, "rope_at", {buffer(rope.getInput()), position}, y,
+      launch(op, KernelId::rope_at, {buffer(rope.getInput()), position}, y,
              {{"batch", x.getDimSize(0)},
               {"seq", x.getDimSize(1)},
               {"heads", x.getDimSize(2) / headDim},
@@ -254,7 +263,7 @@ LogicalResult Lowering::lower(Operation *op) {
              {{"theta", rope.getTheta().convertToDouble()}});
       return success();
     }
-    launch(op, "rope", {buffer(rope.getInput())}, y,
+    launch(op, KernelId::rope, {buffer(rope.getInput())}, y,
            {{"batch", x.getDimSize(0)},
             {"seq", x.getDimSize(1)},
             {"heads", x.getDimSize(2) / headDim},
@@ -275,17 +284,17 @@ LogicalResult Lowering::lower(Operation *op) {
       int64_t b0 = kv.getDimSize(0), width = kv.getDimSize(2);
       auto cacheType =
           MemRefType::get({b0, capacity, width}, kv.getElementType());
-      std::string prefix = "cache." + std::to_string(numCaches++);
+      std::string prefix = binding::kCachePrefix + std::to_string(numCaches++);
       Value kCache = addCache(cacheType, prefix + ".k", op->getLoc());
       Value vCache = addCache(cacheType, prefix + ".v", op->getLoc());
       for (auto [value, cache] : {std::pair{attn.getKey(), kCache},
                                   std::pair{attn.getValue(), vCache}})
-        launch(op, "kv_append", {buffer(value), position}, cache,
+        launch(op, KernelId::kv_append, {buffer(value), position}, cache,
                {{"batch", b0},
                 {"seq", seq},
                 {"capacity", capacity},
                 {"width", width}});
-      launch(op, "attention_at",
+      launch(op, KernelId::attention_at,
              {buffer(attn.getQuery()), kCache, vCache, position}, y,
              {{"batch", q.getDimSize(0)},
               {"seq", seq},
@@ -295,7 +304,7 @@ LogicalResult Lowering::lower(Operation *op) {
               {"head_dim", q.getDimSize(2) / heads}});
       return success();
     }
-    launch(op, "attention",
+    launch(op, KernelId::attention,
            {buffer(attn.getQuery()), buffer(attn.getKey()),
             buffer(attn.getValue())},
            y,
@@ -312,13 +321,14 @@ LogicalResult Lowering::lower(Operation *op) {
   }
   if (auto swiglu = dyn_cast<SwiGLUOp>(op)) {
     Value y = temporary(swiglu.getResult());
-    launch(op, "swiglu", {buffer(swiglu.getGate()), buffer(swiglu.getUp())}, y,
+    launch(op, KernelId::swiglu,
+           {buffer(swiglu.getGate()), buffer(swiglu.getUp())}, y,
            {{"n", product(tensorOf(swiglu.getResult()).getShape())}});
     return success();
   }
   if (auto add = dyn_cast<AddOp>(op)) {
     Value y = temporary(add.getResult());
-    launch(op, "add", {buffer(add.getLhs()), buffer(add.getRhs())}, y,
+    launch(op, KernelId::add, {buffer(add.getLhs()), buffer(add.getRhs())}, y,
            {{"n", product(tensorOf(add.getResult()).getShape())}});
     return success();
   }
@@ -365,15 +375,15 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     else
       ints.push_back({"ignore_index", int64_t(g.getIgnoreIndex())});
     launch(op,
-           g.getWeights() ? "head_cross_entropy_weighted_grad"
-                          : "head_cross_entropy_grad",
+           g.getWeights() ? KernelId::head_cross_entropy_weighted_grad
+                          : KernelId::head_cross_entropy_grad,
            ins, {dh, dw}, ints, {{"scale", g.getScale().convertToDouble()}});
     return success();
   }
   if (auto g = dyn_cast<LinearGradInputOp>(op)) {
     RankedTensorType w = tensorOf(g.getWeight());
     Value dx = temporary(g.getResult());
-    launch(op, "linear_grad_input",
+    launch(op, KernelId::linear_grad_input,
            {buffer(g.getGrad()), buffer(g.getWeight())}, dx,
            {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
             {"n", w.getDimSize(0)},
@@ -383,7 +393,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
   if (auto g = dyn_cast<LinearGradWeightOp>(op)) {
     RankedTensorType dw = tensorOf(g.getResult());
     Value out = temporary(g.getResult());
-    launch(op, "linear_grad_weight",
+    launch(op, KernelId::linear_grad_weight,
            {buffer(g.getGrad()), buffer(g.getInput())}, out,
            {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
             {"n", dw.getDimSize(0)},
@@ -393,7 +403,8 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
   if (auto g = dyn_cast<EmbeddingGradOp>(op)) {
     RankedTensorType table = tensorOf(g.getResult());
     Value out = temporary(g.getResult());
-    launch(op, "embedding_grad", {buffer(g.getIds()), buffer(g.getGrad())}, out,
+    launch(op, KernelId::embedding_grad,
+           {buffer(g.getIds()), buffer(g.getGrad())}, out,
            {{"n", product(tensorOf(g.getIds()).getShape())},
             {"vocab", table.getDimSize(0)},
             {"dim", table.getDimSize(1)}});
@@ -403,7 +414,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     RankedTensorType x = tensorOf(g.getInput());
     Value dx = temporary(g.getInputGrad());
     Value dw = temporary(g.getWeightGrad());
-    launch(op, "rms_norm_grad",
+    launch(op, KernelId::rms_norm_grad,
            {buffer(g.getInput()), buffer(g.getWeight()), buffer(g.getGrad())},
            {dx, dw},
            {{"rows", product(x.getShape().drop_back())},
@@ -415,7 +426,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     RankedTensorType dy = tensorOf(g.getGrad());
     int64_t headDim = g.getHeadDim();
     Value dx = temporary(g.getResult());
-    launch(op, "rope_grad", {buffer(g.getGrad())}, dx,
+    launch(op, KernelId::rope_grad, {buffer(g.getGrad())}, dx,
            {{"batch", dy.getDimSize(0)},
             {"seq", dy.getDimSize(1)},
             {"heads", dy.getDimSize(2) / headDim},
@@ -430,7 +441,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     Value dq = temporary(g.getQueryGrad());
     Value dk = temporary(g.getKeyGrad());
     Value dv = temporary(g.getValueGrad());
-    launch(op, "attention_grad",
+    launch(op, KernelId::attention_grad,
            {buffer(g.getQuery()), buffer(g.getKey()), buffer(g.getValue()),
             buffer(g.getOutput()), buffer(g.getGrad())},
            {dq, dk, dv},
@@ -445,7 +456,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
   if (auto g = dyn_cast<SwiGLUGradOp>(op)) {
     Value dgate = temporary(g.getGateGrad());
     Value dup = temporary(g.getUpGrad());
-    launch(op, "swiglu_grad",
+    launch(op, KernelId::swiglu_grad,
            {buffer(g.getGate()), buffer(g.getUp()), buffer(g.getGrad())},
            {dgate, dup}, {{"n", product(tensorOf(g.getGate()).getShape())}});
     return success();
@@ -454,7 +465,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     // One accumulating launch per gradient into one scalar.
     Value sq = temporary(g.getResult());
     for (auto [i, grad] : llvm::enumerate(g.getGrads()))
-      launch(op, "grad_sq_norm", {buffer(grad)}, sq,
+      launch(op, KernelId::grad_sq_norm, {buffer(grad)}, sq,
              {{"n", product(tensorOf(grad).getShape())},
               {"accumulate", i ? 1 : 0}});
     return success();
@@ -478,7 +489,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
         {"k", pos.getDimSize(1)}};
     if (!ids)
       ints.push_back({"width", x.getDimSize(2)});
-    launch(op, ids ? "gather_ids" : "gather_rows",
+    launch(op, ids ? KernelId::gather_ids : KernelId::gather_rows,
            {buffer(g.getInput()), buffer(g.getPositions())}, y, ints);
     return success();
   }
@@ -486,7 +497,7 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     RankedTensorType dx = tensorOf(g.getResult());
     RankedTensorType pos = tensorOf(g.getPositions());
     Value out = temporary(g.getResult());
-    launch(op, "gather_rows_grad",
+    launch(op, KernelId::gather_rows_grad,
            {buffer(g.getGrad()), buffer(g.getPositions())}, out,
            {{"batch", dx.getDimSize(0)},
             {"seq", dx.getDimSize(1)},
@@ -512,22 +523,22 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
     Value scores = sel.getScores() ? buffer(sel.getScores()) : Value();
     switch (policy) {
     case SgtPolicy::uniform:
-      launch(op, "sgt_select_uniform", {targets}, outs,
+      launch(op, KernelId::sgt_select_uniform, {targets}, outs,
              {{"batch", batch}, {"seq", seq}, {"k", k}});
       return success();
     case SgtPolicy::score:
-      launch(op, "sgt_select_score", {targets, scores}, outs,
+      launch(op, KernelId::sgt_select_score, {targets, scores}, outs,
              {{"batch", batch},
               {"seq", seq},
               {"k", k},
               {"vocab", tensorOf(sel.getScores()).getDimSize(0)}});
       return success();
     case SgtPolicy::random:
-      launch(op, "sgt_select_random", {targets, hyper}, outs,
+      launch(op, KernelId::sgt_select_random, {targets, hyper}, outs,
              {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
       return success();
     case SgtPolicy::surprisal:
-      launch(op, "sgt_select_surprisal", {targets, scores, hyper}, outs,
+      launch(op, KernelId::sgt_select_surprisal, {targets, scores, hyper}, outs,
              {{"batch", batch},
               {"seq", seq},
               {"k", k},
@@ -535,11 +546,11 @@ LogicalResult Lowering::lowerGradient(Operation *op) {
               {"seed", seed}});
       return success();
     case SgtPolicy::loss_topk:
-      launch(op, "sgt_select_loss", {scores}, outs,
+      launch(op, KernelId::sgt_select_loss, {scores}, outs,
              {{"batch", batch}, {"seq", seq}, {"k", k}});
       return success();
     case SgtPolicy::mask:
-      launch(op, "sgt_select_mask", {scores, hyper}, outs,
+      launch(op, KernelId::sgt_select_mask, {scores, hyper}, outs,
              {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
       return success();
     }
@@ -590,7 +601,8 @@ LogicalResult Lowering::flushUpdates() {
   }
   SmallVector<Value> ins{buffer(hyper), buffer(sq)};
   ins.append(grads);
-  launch(updates.front(), adamw ? "adamw_multi" : "sgd_multi", ins, outs,
+  launch(updates.front(), adamw ? KernelId::adamw_multi : KernelId::sgd_multi,
+         ins, outs,
          {{"count", int64_t(ordered.size())}, {"decayed", numDecayed}});
   updates.clear();
   return success();
@@ -610,15 +622,8 @@ struct LowerToKernelsPass
       return signalPassFailure();
     }
     FunctionType type = source.getFunctionType();
-    bool decode = mode == "decode", train = mode == "train",
-         grad = mode == "grad";
-    if (!decode && !train && !grad && mode != "eval") {
-      emitError(source.getLoc())
-          << "cherry-lower-to-kernels: mode must be eval, "
-             "train, grad or decode, found '"
-          << mode << "'";
-      return signalPassFailure();
-    }
+    bool decode = mode == LoweringMode::Decode,
+         train = mode == LoweringMode::Train, grad = mode == LoweringMode::Grad;
     // eval and decode: (ids, targets) -> loss;
     // train: (ids, targets, [sgt_mask,] hyper) -> (loss, grad_sq_norm), the
     // mask when cherry-sgt's mask policy added it.
@@ -628,7 +633,7 @@ struct LowerToKernelsPass
                       : StringAttr();
       return attr ? attr.getValue() : StringRef();
     };
-    bool hasMask = train && inputName(2) == "sgt_mask";
+    bool hasMask = train && inputName(2) == binding::kSgtMask;
     unsigned numInputs = train ? (hasMask ? 4 : 3) : 2,
              numResults = train ? 2 : 1;
     // grad: (ids, targets, named inputs...) -> (loss, gradients...).
@@ -684,7 +689,7 @@ struct LowerToKernelsPass
     std::deque<std::string> gradNames; // storage for the grad.<param> names
     unsigned numOutputs = 1;
     argTypes.push_back(memrefOf(ids));
-    names.push_back("ids");
+    names.push_back(binding::kIds);
     Operation *ret = source.getBody().front().getTerminator();
     if (decode) {
       auto ce = ret->getOperand(0).getDefiningOp<CrossEntropyOp>();
@@ -695,19 +700,19 @@ struct LowerToKernelsPass
         return signalPassFailure();
       }
       argTypes.push_back(MemRefType::get({1}, b.getI32Type()));
-      names.push_back("position");
+      names.push_back(binding::kPosition);
       argTypes.push_back(memrefOf(ce.getLogits().getType()));
-      names.push_back("logits");
+      names.push_back(binding::kLogits);
     } else {
       argTypes.push_back(memrefOf(type.getInput(1)));
-      names.push_back("targets");
+      names.push_back(binding::kTargets);
       if (hasMask) {
         argTypes.push_back(memrefOf(type.getInput(2)));
-        names.push_back("sgt_mask");
+        names.push_back(binding::kSgtMask);
       }
       if (train) {
         argTypes.push_back(memrefOf(type.getInput(numInputs - 1)));
-        names.push_back("hyper");
+        names.push_back(binding::kHyper);
       }
       if (grad)
         for (unsigned i = 2; i < numInputs; ++i) {
@@ -715,13 +720,13 @@ struct LowerToKernelsPass
           names.push_back(inputName(i));
         }
       argTypes.push_back(memrefOf(type.getResult(0)));
-      names.push_back("loss");
+      names.push_back(binding::kLoss);
       if (grad) {
         numOutputs = numResults;
         for (unsigned i = 1; i < numResults; ++i) {
           argTypes.push_back(memrefOf(type.getResult(i)));
           gradNames.push_back(
-              ("grad." +
+              (binding::kGradPrefix +
                source
                    .getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of")
                    .getValue())
@@ -731,7 +736,7 @@ struct LowerToKernelsPass
       }
       if (train) {
         argTypes.push_back(memrefOf(type.getResult(1)));
-        names.push_back("grad_sq_norm");
+        names.push_back(binding::kGradSqNorm);
         numOutputs = 2;
       }
     }
@@ -750,7 +755,7 @@ struct LowerToKernelsPass
       if (perPosition) {
         auto targets = cast<RankedTensorType>(type.getInput(1));
         argTypes.push_back(MemRefType::get(targets.getShape(), b.getF32Type()));
-        names.push_back("token_losses");
+        names.push_back(binding::kTokenLosses);
       }
     }
     auto target = func::FuncOp::create(b, source.getLoc(), name,

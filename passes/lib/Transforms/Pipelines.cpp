@@ -6,11 +6,14 @@
 
 #include "cherry/Transforms/Pipelines.h"
 
+#include "cherry/Runtime/Bindings.h"
+
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::cherry;
+namespace fn = ::cherry::abi::function;
 
 namespace {
 /// Retypes @forward for [batch, seq] and cleans up.
@@ -25,11 +28,11 @@ void addSpecialize(OpPassManager &pm, int64_t batch, int64_t seq) {
 
 /// Lowers `function` to the kernel-level `name` in `mode`.
 void addLowering(OpPassManager &pm, StringRef function, StringRef name,
-                 StringRef mode, int64_t capacity = 0) {
+                 LoweringMode mode, int64_t capacity = 0) {
   CherryLowerToKernelsPassOptions lower;
   lower.function = function.str();
   lower.name = name.str();
-  lower.mode = mode.str();
+  lower.mode = mode;
   lower.capacity = capacity;
   pm.addPass(createCherryLowerToKernelsPass(lower));
 }
@@ -72,7 +75,7 @@ void addGradients(OpPassManager &pm, bool selective) {
     return;
   CherryAutodiffPassOptions weighted;
   weighted.function = "forward_weighted";
-  weighted.name = "grad_step";
+  weighted.name = fn::kGradStep;
   weighted.keepForward = false;
   pm.addPass(createCherryAutodiffPass(weighted));
 }
@@ -91,24 +94,25 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   pm.addPass(createCherryOptimizerPass(optimizer));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addLowering(pm, "train_step", "train_step", "train");
+  addLowering(pm, fn::kTrainStep, fn::kTrainStep, LoweringMode::Train);
   if (selective)
-    addLowering(pm, "grad_step", "grad_step", "grad");
-  addLowering(pm, "forward", "eval_step", "eval");
+    addLowering(pm, fn::kGradStep, fn::kGradStep, LoweringMode::Grad);
+  addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
   addKernelTail(pm, options.report);
 }
 
 void mlir::cherry::buildDecodePipeline(OpPassManager &pm,
                                        const DecodePipelineOptions &options) {
   addSpecialize(pm, options.batch, /*seq=*/1);
-  addLowering(pm, "forward", "decode_step", "decode", options.capacity);
+  addLowering(pm, "forward", fn::kDecodeStep, LoweringMode::Decode,
+              options.capacity);
   addKernelTail(pm, options.report);
 }
 
 void mlir::cherry::buildInferPipeline(OpPassManager &pm,
                                       const InferPipelineOptions &options) {
   addSpecialize(pm, options.batch, options.seq);
-  addLowering(pm, "forward", "eval_step", "eval");
+  addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
   addKernelTail(pm, options.report);
 }
 

@@ -14,6 +14,8 @@
 #include "cherry/Dialect/Cherry/IR/CherryOps.h"
 #include "cherry/Transforms/Passes.h"
 
+#include "cherry/Runtime/Bindings.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
@@ -31,6 +33,7 @@ namespace mlir::cherry {
 
 using namespace mlir;
 using namespace mlir::cherry;
+namespace binding = ::cherry::abi::binding;
 
 namespace {
 
@@ -145,7 +148,7 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
       // The data pipeline's mask comes in as a new last argument.
       FailureOr<Value> mask = addNamedInput(
           func, RankedTensorType::get(targets.getShape(), b.getI32Type()),
-          "sgt_mask", ce.getLoc());
+          binding::kSgtMask, ce.getLoc());
       if (failed(mask))
         return signalPassFailure();
       scores = *mask;
@@ -235,7 +238,7 @@ struct WeightLossPass
         addNamedInput(func,
                       RankedTensorType::get(targets.getShape(),
                                             Float32Type::get(&getContext())),
-                      "token_weights", ce.getLoc());
+                      binding::kTokenWeights, ce.getLoc());
     if (failed(weights))
       return signalPassFailure();
     ce.getWeightsMutable().assign(*weights);

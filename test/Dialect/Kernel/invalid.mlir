@@ -1,7 +1,7 @@
 // RUN: cherry-opt %s --split-input-file --verify-diagnostics
 
 func.func @unknown(%a: memref<4xf32>) {
-  // expected-error @+1 {{'cherry_kernel.launch' op unknown kernel 'gelu' (not in runtime/include/cherry/Runtime/Kernels.def)}}
+  // expected-error @+1 {{'cherry_kernel.launch' op unknown kernel 'gelu' (not in runtime/abi/Kernels.abi)}}
   cherry_kernel.launch "gelu"(%a : memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
   return
 }

@@ -3,11 +3,11 @@
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
 
 #include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Runtime/KernelAbi.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace mlir::cherry::kernel;
@@ -25,26 +25,11 @@ void CherryKernelDialect::initialize() {
 // The kernel ABI
 //===----------------------------------------------------------------------===//
 
-static SmallVector<StringRef> splitNames(StringRef list) {
-  SmallVector<StringRef> names;
-  SmallVector<StringRef> parts;
-  list.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
-  for (StringRef part : parts)
-    names.push_back(part.trim());
-  return names;
-}
-
-const KernelSignature *mlir::cherry::kernel::lookupKernel(StringRef name) {
-  static const llvm::StringMap<KernelSignature> table = [] {
-    llvm::StringMap<KernelSignature> kernels;
-#define CHERRY_KERNEL(NAME, INPUTS, OUTPUTS, INTS, FLOATS)                     \
-  kernels[#NAME] = KernelSignature{#NAME, INPUTS, OUTPUTS, splitNames(INTS),   \
-                                   splitNames(FLOATS)};
-#include "cherry/Runtime/Kernels.def"
-    return kernels;
-  }();
-  auto it = table.find(name);
-  return it == table.end() ? nullptr : &it->second;
+const ::cherry::abi::KernelSpec *
+mlir::cherry::kernel::lookupKernel(StringRef name) {
+  std::optional<::cherry::abi::KernelId> id =
+      ::cherry::abi::findKernel(std::string_view(name.data(), name.size()));
+  return id ? &::cherry::abi::kernelSpec(*id) : nullptr;
 }
 
 //===----------------------------------------------------------------------===//
@@ -81,21 +66,23 @@ LogicalResult BufferOp::verify() {
 }
 
 LogicalResult LaunchOp::verify() {
-  const KernelSignature *kernel = lookupKernel(getKernel());
+  const ::cherry::abi::KernelSpec *kernel = lookupKernel(getKernel());
   if (!kernel)
     return emitOpError() << "unknown kernel '" << getKernel()
-                         << "' (not in runtime/include/cherry/Runtime/"
-                            "Kernels.def)";
-  int64_t wantInputs = kernel->numInputs, wantOutputs = kernel->numOutputs;
-  if (wantInputs < 0) {
-    // A list of `count` tensors after -numInputs fixed inputs.
+                         << "' (not in runtime/abi/Kernels.abi)";
+  int64_t wantInputs = kernel->inputs.size, wantOutputs = kernel->outputs.size;
+  if (kernel->isList()) {
+    // A list of `count` tensors after the fixed inputs, the outputs per
+    // tensor.
+    StringRef length = kernel->ints[kernel->listLength].name;
     auto count = llvm::dyn_cast_or_null<IntegerAttr>(
-        (*this)->getDiscardableAttr("count"));
+        (*this)->getDiscardableAttr(length));
     if (!count || count.getInt() < 1)
       return emitOpError() << "kernel '" << getKernel()
-                           << "' needs a positive integer attribute 'count'";
-    wantInputs = -wantInputs + count.getInt();
-    wantOutputs = -wantOutputs * count.getInt();
+                           << "' needs a positive integer attribute '" << length
+                           << "'";
+    wantInputs = kernel->inputs.size - 1 + count.getInt();
+    wantOutputs = kernel->outputs.size * count.getInt();
   }
   if (int64_t(getInputs().size()) != wantInputs ||
       int64_t(getOutputs().size()) != wantOutputs)
@@ -103,23 +90,27 @@ LogicalResult LaunchOp::verify() {
                          << wantInputs << " inputs and " << wantOutputs
                          << " outputs, found " << getInputs().size() << " and "
                          << getOutputs().size();
-  for (StringRef name : kernel->intAttrs)
+  SmallVector<StringRef> intNames, floatNames;
+  for (const ::cherry::abi::IntAttrSpec &attr : kernel->ints)
+    intNames.push_back(attr.name);
+  for (const char *name : kernel->floats)
+    floatNames.push_back(name);
+  for (StringRef name : intNames)
     if (!llvm::isa_and_nonnull<IntegerAttr>((*this)->getDiscardableAttr(name)))
       return emitOpError() << "kernel '" << getKernel()
                            << "' needs integer attribute '" << name << "'";
-  for (StringRef name : kernel->floatAttrs)
+  for (StringRef name : floatNames)
     if (!llvm::isa_and_nonnull<FloatAttr>((*this)->getDiscardableAttr(name)))
       return emitOpError() << "kernel '" << getKernel()
                            << "' needs float attribute '" << name << "'";
   for (NamedAttribute attr : (*this)->getDiscardableAttrs()) {
     StringRef name = attr.getName();
-    if (!llvm::is_contained(kernel->intAttrs, name) &&
-        !llvm::is_contained(kernel->floatAttrs, name))
+    if (!llvm::is_contained(intNames, name) &&
+        !llvm::is_contained(floatNames, name))
       return emitOpError() << "kernel '" << getKernel()
                            << "' has no attribute '" << name << "' (expected: "
                            << llvm::join(
-                                  llvm::concat<const StringRef>(
-                                      kernel->intAttrs, kernel->floatAttrs),
+                                  llvm::concat<StringRef>(intNames, floatNames),
                                   ", ")
                            << ")";
   }

@@ -15,6 +15,9 @@ namespace mlir::cherry {
 
 enum class CostReportFormat { Text, Json };
 
+/// What cherry-lower-to-kernels makes of a function (its `mode` option).
+enum class LoweringMode { Eval, Train, Grad, Decode };
+
 #define GEN_PASS_DECL
 #include "cherry/Transforms/Passes.h.inc"
 

@@ -64,7 +64,7 @@ def CherryLowerToKernelsPass
     function over buffers: `(%ids, %targets, %loss)` memref arguments named
     by `cherry_kernel.binding` (the loss is an output), a body of
     `cherry_kernel.launch`es of the runtime kernels in
-    `runtime/include/cherry/Runtime/Kernels.def`, parameters read with
+    `runtime/abi/Kernels.abi`, parameters read with
     `cherry_kernel.param` and every intermediate value in a
     `cherry_kernel.buffer`. Decoder layers are inlined. A `cross_entropy` of a
     `linear` lowers to one fused `head_cross_entropy` launch, so the logits
@@ -94,11 +94,21 @@ def CherryLowerToKernelsPass
            "Name of the kernel-level function">,
     Option<"keepSource", "keep-source", "bool", /*default=*/"false",
            "Keep the tensor-level function">,
-    Option<"mode", "mode", "std::string", /*default=*/"\"eval\"",
+    Option<"mode", "mode", "::mlir::cherry::LoweringMode",
+           /*default=*/"::mlir::cherry::LoweringMode::Eval",
            "eval: (ids, targets) -> loss; train: (ids, targets, hyper) -> "
            "(loss, grad_sq_norm); grad: (ids, targets, inputs...) -> (loss, "
            "gradients...) as outputs loss and grad.<parameter>; decode: one "
-           "decoding step over KV caches, (ids, position) -> logits">,
+           "decoding step over KV caches, (ids, position) -> logits",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::cherry::LoweringMode::Eval, "eval",
+                          "evaluation step"),
+               clEnumValN(::mlir::cherry::LoweringMode::Train, "train",
+                          "training step"),
+               clEnumValN(::mlir::cherry::LoweringMode::Grad, "grad",
+                          "gradient step"),
+               clEnumValN(::mlir::cherry::LoweringMode::Decode, "decode",
+                          "decoding step"))}]>,
     Option<"capacity", "capacity", "int64_t", /*default=*/"0",
            "Decode mode: KV cache rows (the longest sequence generated)">,
   ];

@@ -3,14 +3,16 @@
 // The runtime interprets an Executable as a list of kernel calls and hands
 // each one to a Device, which also owns the memory the calls' operands live
 // in (the Program's arena). A device implements every kernel of the ABI
-// (Kernels.def) with the same semantics; the CPU device runs them with
-// OpenBLAS and our own kernels (CpuKernels.h). A CUDA device slots in here.
+// (runtime/abi/Kernels.abi) with the same semantics; the CPU device runs
+// them with OpenBLAS and our own kernels (CpuKernels.h). A CUDA device slots
+// in here.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CHERRY_RUNTIME_DEVICE_H
 #define CHERRY_RUNTIME_DEVICE_H
 
+#include "cherry/Runtime/KernelAbi.h"
 #include "cherry/Runtime/Status.h"
 
 #include <cstddef>
@@ -21,15 +23,11 @@
 
 namespace cherry::runtime {
 
-/// The kernels of the ABI, in Kernels.def order.
-enum class KernelId {
-#define CHERRY_KERNEL(name, inputs, outputs, ints, floats) name,
-#include "cherry/Runtime/Kernels.def"
-};
+using abi::KernelId;
 
 /// One validated kernel call: operand pointers (and sizes in bytes) in the
-/// order Kernels.def documents, and attribute values in the order of the
-/// kernel's attribute lists there.
+/// order of the kernel's operands in Kernels.abi, and attribute values in
+/// the order of its attributes there. KernelArgs.h reads them by name.
 struct KernelCall {
   KernelId kernel{};
   std::vector<std::byte *> in, out;

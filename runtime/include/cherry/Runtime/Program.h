@@ -9,13 +9,14 @@
 // (read, write), or in place where the device shares host memory
 // (hostData).
 //
-// Everything is checked before anything runs: every instruction names a
-// kernel of Kernels.def with its operand counts, its attributes are exactly
-// the ones the kernel takes with the right types (ints as Attribute.i, floats
-// as Attribute.f) and sane values, every slice has the size the attributes
+// Everything is checked before anything runs, against the kernel ABI
+// (runtime/abi/Kernels.abi): every instruction names a kernel with its
+// operand counts, its attributes are exactly the ones the kernel takes with
+// the right types (ints as Attribute.i, floats as Attribute.f) and values in
+// their ranges, every slice has the size and element type the attributes
 // imply and is 4-byte aligned, outputs do not overlap inputs (except the
-// exact in-place aliasing of elementwise kernels), parameters are F32 and
-// their initializers well formed. Errors are one line naming the function,
+// exact in-place aliasing the ABI allows), parameters are F32 and their
+// initializers well formed. Errors are one line naming the function,
 // instruction index, kernel and operand, or the parameter.
 //
 // Links no MLIR or LLVM.

@@ -17,23 +17,15 @@
 #define GET_OP_CLASSES
 #include "cherry/Dialect/Kernel/IR/KernelOps.h.inc"
 
+namespace cherry::abi {
+struct KernelSpec; // cherry/Runtime/KernelAbi.h, generated
+} // namespace cherry::abi
+
 namespace mlir::cherry::kernel {
 
-/// One kernel of the runtime's ABI (runtime/include/cherry/Runtime/
-/// Kernels.def).
-struct KernelSignature {
-  llvm::StringRef name;
-  /// Negative for a kernel over a list of `count` tensors: -F fixed inputs
-  /// then the tensors, -P outputs per tensor (Kernels.def).
-  int numInputs;
-  int numOutputs;
-  llvm::SmallVector<llvm::StringRef> intAttrs;
-  llvm::SmallVector<llvm::StringRef> floatAttrs;
-};
-
-/// The signature of kernel `name`, or null when the runtime has no such
-/// kernel.
-const KernelSignature *lookupKernel(llvm::StringRef name);
+/// The kernel launches of `name` run, from the runtime's ABI
+/// (runtime/abi/Kernels.abi); null when the runtime has no such kernel.
+const ::cherry::abi::KernelSpec *lookupKernel(llvm::StringRef name);
 
 /// Argument attribute naming a function input or output (`"ids"`).
 inline constexpr llvm::StringLiteral kBindingAttr = "cherry_kernel.binding";

@@ -21,10 +21,10 @@ def CherryKernel_Dialect : Dialect {
   let description = [{
     After bufferization every value of a `cherry` program is a buffer
     (`memref`) and every op a launch of a runtime kernel named in
-    `runtime/include/cherry/Runtime/Kernels.def`, the list the runtime
-    dispatches on. Functions take their inputs and outputs as `memref`
-    arguments named by `cherry_kernel.binding` argument attributes (outputs
-    also carry `cherry_kernel.output`) and return nothing. Temporaries are
+    `runtime/abi/Kernels.abi`, the description the runtime dispatches on.
+    Functions take their inputs and outputs as `memref` arguments named by
+    `cherry_kernel.binding` argument attributes (outputs also carry
+    `cherry_kernel.output`) and return nothing. Temporaries are
     `cherry_kernel.buffer`s, which `cherry-plan-memory` places at offsets of
     one scratch arena; parameters are read with `cherry_kernel.param`.
   }];
@@ -75,7 +75,7 @@ def CherryKernel_BufferOp : CherryKernel_Op<"buffer"> {
 def CherryKernel_LaunchOp : CherryKernel_Op<"launch", [AttrSizedOperandSegments]> {
   let summary = "Runs one runtime kernel";
   let description = [{
-    Runs kernel `kernel` (a name from `Kernels.def`) on `inputs`, writing
+    Runs kernel `kernel` (a name from `Kernels.abi`) on `inputs`, writing
     `outputs`. The kernel's integer and float attributes are the op's other
     attributes; the verifier checks the name, the operand counts and that
     exactly the kernel's attributes are present with the right types.

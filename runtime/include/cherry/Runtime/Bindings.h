@@ -1,0 +1,54 @@
+//===- Bindings.h - Well-known function and binding names -------*- C++ -*-===//
+//
+// The names an Executable's functions and their bindings (the buffers a
+// caller fills or reads, docs/Formats.md) go by. cherry-lower-to-kernels
+// writes them and the runtime's drivers look them up, so both spell them
+// from here. Plain C++: the runtime links no MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_RUNTIME_BINDINGS_H
+#define CHERRY_RUNTIME_BINDINGS_H
+
+namespace cherry::abi {
+
+namespace function {
+/// (ids, targets) -> loss, and token_losses when the loss is per token.
+inline constexpr char kEvalStep[] = "eval_step";
+/// (ids, targets, [sgt_mask,] hyper) -> (loss, grad_sq_norm), updating the
+/// parameters.
+inline constexpr char kTrainStep[] = "train_step";
+/// Selective training: (ids, targets, token_weights) -> (loss, grad.<p>...).
+inline constexpr char kGradStep[] = "grad_step";
+/// (ids, position) -> logits over the KV caches (state).
+inline constexpr char kDecodeStep[] = "decode_step";
+} // namespace function
+
+namespace binding {
+inline constexpr char kIds[] = "ids";         // in: i32[batch, seq]
+inline constexpr char kTargets[] = "targets"; // in: i32[batch, seq]
+/// In, with cherry-sgt's mask policy: i32[batch, seq], 0 or 1.
+inline constexpr char kSgtMask[] = "sgt_mask";
+/// In, grad_step: f32[batch, seq], what each position's loss counts.
+inline constexpr char kTokenWeights[] = "token_weights";
+/// In: the runtime scalars of a training step, f32[8] (see adamw in
+/// docs/reference/Kernels.md).
+inline constexpr char kHyper[] = "hyper";
+/// In, decode_step: the absolute position of the first new token, i32[1].
+inline constexpr char kPosition[] = "position";
+inline constexpr char kLoss[] = "loss"; // out: f32[]
+/// Out, train_step: the squared norm of all gradients, f32[].
+inline constexpr char kGradSqNorm[] = "grad_sq_norm";
+/// Out, eval_step: every position's loss, f32[batch, seq].
+inline constexpr char kTokenLosses[] = "token_losses";
+/// Out, decode_step: f32[batch, seq, vocab].
+inline constexpr char kLogits[] = "logits";
+/// Out, grad_step: grad.<parameter>, a parameter's gradient.
+inline constexpr char kGradPrefix[] = "grad.";
+/// State, decode_step: cache.<i>.k and cache.<i>.v, attention i's KV cache.
+inline constexpr char kCachePrefix[] = "cache.";
+} // namespace binding
+
+} // namespace cherry::abi
+
+#endif // CHERRY_RUNTIME_BINDINGS_H
