@@ -56,6 +56,11 @@ CpuFlags parseCpuFlags(const ParsedArgs &args) {
                    "other");
   CpuFlags flags;
   flags.deterministic = !args.has("--no-deterministic");
+  if (auto device = args.get("--device")) {
+    std::unique_ptr<Device> probe;
+    check(createDevice(*device, probe), "--device: ");
+    flags.device = *device;
+  }
   if (auto text = args.get("--threads"))
     flags.threads = static_cast<int>(
         parseInteger("--threads", *text, 1, 4096, "1 to 4096"));
@@ -68,10 +73,14 @@ void applyCpuFlags(const CpuFlags &flags) {
   cpu::setDeterministic(flags.deterministic);
 }
 
-void loadProgram(const std::string &path, Program &program) {
+void loadProgram(const std::string &path, const CpuFlags &flags,
+                 Program &program) {
   ex::Executable exe;
   check(loadExecutable(path, exe));
-  check(Program::create(std::move(exe), program), path + ": ");
+  std::unique_ptr<Device> device;
+  check(createDevice(flags.device, device), "--device: ");
+  check(Program::create(std::move(exe), program, std::move(device)),
+        path + ": ");
 }
 
 void loadWeights(Program &program, const std::optional<std::string> &path,

@@ -51,18 +51,23 @@ void check(const runtime::Status &status, const std::string &prefix = "");
 /// "F32 [2, 16]".
 std::string shapeString(const ex::Buffer &b);
 
-/// The flags every command that runs kernels takes: --threads N and
-/// --deterministic (the default) or --no-deterministic, refused together.
-/// Checked when the arguments are parsed; applied by applyCpuFlags.
+/// The flags every command that runs kernels takes: --device NAME,
+/// --threads N and --deterministic (the default) or --no-deterministic,
+/// refused together. Checked when the arguments are parsed (the device
+/// made then: an unknown or unbuilt one fails before any file is read);
+/// applied by applyCpuFlags.
 struct CpuFlags {
+  std::string device = "cpu";
   int threads = 0; ///< 0: the default
   bool deterministic = true;
 };
 CpuFlags parseCpuFlags(const ParsedArgs &args);
 void applyCpuFlags(const CpuFlags &flags);
 
-/// Loads and checks `path` (loadExecutable, Program::create).
-void loadProgram(const std::string &path, runtime::Program &program);
+/// Loads and checks `path` (loadExecutable, Program::create on the device
+/// `flags` names).
+void loadProgram(const std::string &path, const CpuFlags &flags,
+                 runtime::Program &program);
 /// Fills the program's parameters from --weights or the initializers,
 /// printing what a user should hear about (unused tensors, initialized
 /// parameters) on stderr.

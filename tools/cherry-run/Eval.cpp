@@ -26,8 +26,9 @@ namespace {
 
 const char *const kEvalUsage =
     R"(usage: cherry-run eval MODEL.cherry --data FILE.bin --batches K
-                      [--weights PATH] [--seed S] [--threads N]
-                      [--[no-]deterministic] [--json] [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
+                      [--weights PATH] [--seed S] [--device D] [--threads N]
+                      [--[no-]deterministic] [--json]
+                      [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
                        [--sgt-stats FILE] [--sgt-mask FILE]]
 
 Runs the executable's eval_step on batches 0 .. K-1 of a uint16 token file
@@ -42,6 +43,8 @@ the throughput (time measured around the K steps only).
                         model.safetensors.index.json); parameters it lacks are
                         made by their initializers. Default: initialize all
   --seed S              seed of the initializers (default 0)
+  --device D            where the kernels run: cpu (default); cuda or cuda:N
+                        where the CUDA backend is built
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
   --deterministic       (the default) the same losses for any --threads on
                         this machine (docs/Determinism.md)
@@ -99,6 +102,7 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--batches", true},
                    {"--json", false},
                    {"--threads", true},
+                   {"--device", true},
                    {"--deterministic", false},
                    {"--no-deterministic", false},
                    {"--batch", true},
@@ -166,7 +170,7 @@ int runEval(const std::vector<std::string> &argv) {
   }
 
   Program program;
-  loadProgram(exePath, program);
+  loadProgram(exePath, cpuFlags, program);
   EvalStep eval;
   check(findEvalStep(program, exePath, eval));
   // --batch and --seq, when given, must be what the program was compiled

@@ -29,7 +29,7 @@ const char *const kGenerateUsage =
                           (--prompt TEXT --tokenizer FILE.model | --prompt-ids IDS)
                           [--max-new-tokens N] [--temperature T] [--top-k K]
                           [--greedy] [--ignore-eos] [--weights PATH] [--seed S]
-                          [--threads N] [--[no-]deterministic] [--json]
+                          [--device D] [--threads N] [--[no-]deterministic] [--json]
 
 Runs the executable's decode_step (compiled with --cherry-decode, batch 1)
 once per prompt token to fill the KV cache, then once per new token, and
@@ -48,6 +48,8 @@ streams the tokens as they come.
   --ignore-eos          do not stop at the end-of-sequence id
   --weights PATH        weights, as for eval (default: initializers)
   --seed S              seed of the sampler and the initializers (default 0)
+  --device D            where the kernels run: cpu (default); cuda or cuda:N
+                        where the CUDA backend is built
   --threads N           CPU threads
   --deterministic       (the default) the same tokens for any --threads on
                         this machine; --no-deterministic as for eval
@@ -89,6 +91,7 @@ int runGenerate(const std::vector<std::string> &argv) {
                    {"--ignore-eos", false},
                    {"--json", false},
                    {"--threads", true},
+                   {"--device", true},
                    {"--deterministic", false},
                    {"--no-deterministic", false}},
                   command);
@@ -148,7 +151,7 @@ int runGenerate(const std::vector<std::string> &argv) {
   }
 
   Program program;
-  loadProgram(exePath, program);
+  loadProgram(exePath, cpuFlags, program);
   const int fn = findFunction(program.executable(), ex::DECODE_STEP);
   if (fn < 0)
     throw RunError(exePath + ": no function 'decode_step' (compile with "

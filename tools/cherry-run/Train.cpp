@@ -30,7 +30,7 @@ const char *const kTrainUsage =
                        [--min-lr X] [--weight-decay W] [--beta1 B] [--beta2 B]
                        [--eps E] [--grad-clip C] [--eval-every N]
                        [--eval-batches K] [--save-every N] [--log-every N]
-                       [--threads N] [--[no-]deterministic] [--json]
+                       [--device D] [--threads N] [--[no-]deterministic] [--json]
 
 Runs the executable's train_step (compiled with --cherry-train) for N optimizer
 steps on a uint16 token file (step s trains on batch s mod the batches the file
@@ -70,6 +70,8 @@ optimizer.safetensors and trainer_state.json), written atomically.
                         between the gradients of the mean loss on the
                         selected and on the unselected positions, overall
                         and per layer; the summary gives their mean
+  --device D            where the kernels run: cpu (default); cuda or cuda:N
+                        where the CUDA backend is built
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
   --deterministic       (the default) all work, GEMMs included, is cut by
                         shape alone: the same losses for any --threads on
@@ -141,6 +143,7 @@ int runTrain(const std::vector<std::string> &argv) {
                    {"--log-every", true},
                    {"--save", true},
                    {"--threads", true},
+                   {"--device", true},
                    {"--deterministic", false},
                    {"--no-deterministic", false},
                    {"--json", false},
@@ -220,7 +223,7 @@ int runTrain(const std::vector<std::string> &argv) {
   config.couplingEvery = couplingEvery;
 
   Program program;
-  loadProgram(exePath, program);
+  loadProgram(exePath, cpuFlags, program);
   applyCpuFlags(cpuFlags);
   WeightsReport weights;
   Trainer trainer;

@@ -6,7 +6,9 @@
 #include "cherry/Dialect/Cherry/IR/CherryDialect.h"
 #include "cherry/Dialect/Cherry/IR/CherryOps.h"
 #include "cherry/Dialect/Kernel/IR/KernelDialect.h"
+#include "cherry/Runtime/Bindings.h"
 #include "cherry/Runtime/Executable.h"
+#include "cherry/Runtime/KernelAbi.h"
 #include "cherry/Support/OneLineDiagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -45,12 +47,16 @@ static FailureOr<ex::DType> dtypeOf(Type element, Location loc) {
 // cherry-lower-to-kernels gives and the pipelines choose (train_step,
 // eval_step, decode_step, grad_step); this is the one place that maps them.
 
+namespace fn = ::cherry::abi::function;
+namespace bind = ::cherry::abi::binding;
+using ::cherry::abi::KernelId;
+
 static ex::FunctionRole functionRole(StringRef name) {
   return llvm::StringSwitch<ex::FunctionRole>(name)
-      .Case("train_step", ex::TRAIN_STEP)
-      .Case("eval_step", ex::EVAL_STEP)
-      .Case("decode_step", ex::DECODE_STEP)
-      .Case("grad_step", ex::GRAD_STEP)
+      .Case(fn::kTrainStep, ex::TRAIN_STEP)
+      .Case(fn::kEvalStep, ex::EVAL_STEP)
+      .Case(fn::kDecodeStep, ex::DECODE_STEP)
+      .Case(fn::kGradStep, ex::GRAD_STEP)
       .Default(ex::FUNCTION_ROLE_UNSPECIFIED);
 }
 
@@ -58,24 +64,24 @@ static ex::FunctionRole functionRole(StringRef name) {
 /// gradient binding ("grad.<parameter>") is the gradient of.
 static ex::BindingRole bindingRole(StringRef name, bool state,
                                    std::string &parameter) {
-  if (name.consume_front("grad.")) {
+  if (name.consume_front(bind::kGradPrefix)) {
     parameter = name.str();
     return ex::GRADIENT;
   }
   if (state)
-    return name.starts_with("cache.") ? ex::KV_CACHE
-                                      : ex::BINDING_ROLE_UNSPECIFIED;
+    return name.starts_with(bind::kCachePrefix) ? ex::KV_CACHE
+                                                : ex::BINDING_ROLE_UNSPECIFIED;
   return llvm::StringSwitch<ex::BindingRole>(name)
-      .Case("ids", ex::TOKEN_IDS)
-      .Case("targets", ex::TARGETS)
-      .Case("hyper", ex::HYPER_PARAMETERS)
-      .Case("loss", ex::LOSS)
-      .Case("grad_sq_norm", ex::GRAD_SQ_NORM)
-      .Case("token_losses", ex::TOKEN_LOSSES)
-      .Case("token_weights", ex::TOKEN_WEIGHTS)
-      .Case("sgt_mask", ex::SELECTION_MASK)
-      .Case("position", ex::POSITION)
-      .Case("logits", ex::LOGITS)
+      .Case(bind::kIds, ex::TOKEN_IDS)
+      .Case(bind::kTargets, ex::TARGETS)
+      .Case(bind::kHyper, ex::HYPER_PARAMETERS)
+      .Case(bind::kLoss, ex::LOSS)
+      .Case(bind::kGradSqNorm, ex::GRAD_SQ_NORM)
+      .Case(bind::kTokenLosses, ex::TOKEN_LOSSES)
+      .Case(bind::kTokenWeights, ex::TOKEN_WEIGHTS)
+      .Case(bind::kSgtMask, ex::SELECTION_MASK)
+      .Case(bind::kPosition, ex::POSITION)
+      .Case(bind::kLogits, ex::LOGITS)
       .Default(ex::BINDING_ROLE_UNSPECIFIED);
 }
 
@@ -89,18 +95,38 @@ static ex::ParameterRole parameterRole(StringRef name) {
 }
 
 /// The selection a launch of an sgt_select_* kernel makes, if it is one.
-static std::optional<ex::SelectionPolicy> selectionPolicy(StringRef kernel) {
-  auto policy = llvm::StringSwitch<ex::SelectionPolicy>(kernel)
-                    .Case("sgt_select_uniform", ex::SELECT_UNIFORM)
-                    .Case("sgt_select_random", ex::SELECT_RANDOM)
-                    .Case("sgt_select_score", ex::SELECT_SCORE)
-                    .Case("sgt_select_surprisal", ex::SELECT_SURPRISAL)
-                    .Case("sgt_select_loss", ex::SELECT_LOSS_TOPK)
-                    .Case("sgt_select_mask", ex::SELECT_MASK)
-                    .Default(ex::SELECTION_POLICY_UNSPECIFIED);
-  if (policy == ex::SELECTION_POLICY_UNSPECIFIED)
+static std::optional<ex::SelectionPolicy> selectionPolicy(KernelId kernel) {
+  switch (kernel) {
+  case KernelId::sgt_select_uniform:
+    return ex::SELECT_UNIFORM;
+  case KernelId::sgt_select_random:
+    return ex::SELECT_RANDOM;
+  case KernelId::sgt_select_score:
+    return ex::SELECT_SCORE;
+  case KernelId::sgt_select_surprisal:
+    return ex::SELECT_SURPRISAL;
+  case KernelId::sgt_select_loss:
+    return ex::SELECT_LOSS_TOPK;
+  case KernelId::sgt_select_mask:
+    return ex::SELECT_MASK;
+  default:
     return std::nullopt;
-  return policy;
+  }
+}
+
+/// Whether the kernel is one of the head's losses (whose vocab attribute is
+/// the function's vocabulary).
+static bool isHeadLoss(KernelId kernel) {
+  switch (kernel) {
+  case KernelId::head_cross_entropy:
+  case KernelId::head_cross_entropy_rows:
+  case KernelId::head_cross_entropy_weighted:
+  case KernelId::head_cross_entropy_grad:
+  case KernelId::head_cross_entropy_weighted_grad:
+    return true;
+  default:
+    return false;
+  }
 }
 
 /// Records what a launch tells about its function: the selection policy of
@@ -111,14 +137,17 @@ static void noteLaunch(LaunchOp launch, ex::Function &fn) {
       return a.getInt();
     return std::nullopt;
   };
-  StringRef kernel = launch.getKernel();
-  if (std::optional<ex::SelectionPolicy> policy = selectionPolicy(kernel)) {
+  std::optional<KernelId> kernel =
+      ::cherry::abi::findKernel(launch.getKernel().str());
+  if (!kernel) // the launch verifier rejects unknown kernels
+    return;
+  if (std::optional<ex::SelectionPolicy> policy = selectionPolicy(*kernel)) {
     ex::Selection *selection = fn.mutable_selection();
     selection->set_policy(*policy);
     selection->set_k(intAttr("k").value_or(0));
     selection->set_seed(static_cast<uint64_t>(intAttr("seed").value_or(0)));
   }
-  if (kernel.starts_with("head_cross_entropy") && !fn.vocab_size())
+  if (isHeadLoss(*kernel) && !fn.vocab_size())
     fn.set_vocab_size(intAttr("vocab").value_or(0));
 }
 

@@ -1,9 +1,11 @@
 //===- Bindings.h - Well-known function and binding names -------*- C++ -*-===//
 //
 // The names an Executable's functions and their bindings (the buffers a
-// caller fills or reads, docs/Formats.md) go by. cherry-lower-to-kernels
-// writes them and the runtime's drivers look them up, so both spell them
-// from here. Plain C++: the runtime links no MLIR.
+// caller fills or reads, docs/Formats.md) go by. The compiler spells them
+// from here: cherry-lower-to-kernels names the bindings, the pipelines the
+// functions, and cherry-translate maps the names to the roles the
+// executable records. The runtime finds functions and bindings by role and
+// uses the names in messages only. Plain C++: the runtime links no MLIR.
 //
 //===----------------------------------------------------------------------===//
 
