@@ -1260,32 +1260,12 @@ std::vector<std::vector<float>> runAllGradKernels() {
 /// mode, and for the same thread count outside it.
 TEST(CpuGradKernels, DeterministicModeSameBitsOnAnyThreadCount) {
   ThreadGuard guard;
-  setDeterministic(true);
-  setNumThreads(1);
-  auto one = runAllGradKernels();
-  for (int threads : {2, 3}) {
-    setNumThreads(threads);
-    auto many = runAllGradKernels();
-    ASSERT_EQ(one.size(), many.size());
-    for (size_t i = 0; i < one.size(); ++i)
-      expectIdentical(many[i], one[i],
-                      "kernel output " + std::to_string(i) + " on " +
-                          std::to_string(threads) + " threads");
-  }
+  expectSameBitsOnAnyThreadCount(runAllGradKernels);
 }
 
 TEST(CpuGradKernels, SameBitsForTheSameThreadCount) {
   ThreadGuard guard;
-  setDeterministic(false);
-  for (int threads : {1, 2, 3}) {
-    setNumThreads(threads);
-    auto first = runAllGradKernels(), second = runAllGradKernels();
-    ASSERT_EQ(first.size(), second.size());
-    for (size_t i = 0; i < first.size(); ++i)
-      expectIdentical(second[i], first[i],
-                      "kernel output " + std::to_string(i) + " on " +
-                          std::to_string(threads) + " threads");
-  }
+  expectSameBitsForTheSameThreadCount(runAllGradKernels);
 }
 
 } // namespace

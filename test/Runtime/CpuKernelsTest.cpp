@@ -666,33 +666,12 @@ std::vector<std::vector<float>> runAllKernels() {
 /// deterministic mode every output is bit-identical on 1, 2 and 3 threads.
 TEST(CpuKernels, DeterministicModeSameBitsOnAnyThreadCount) {
   ThreadGuard guard;
-  setDeterministic(true);
-  setNumThreads(1);
-  auto one = runAllKernels();
-  for (int threads : {2, 3}) {
-    setNumThreads(threads);
-    auto many = runAllKernels();
-    ASSERT_EQ(one.size(), many.size());
-    for (size_t i = 0; i < one.size(); ++i)
-      expectIdentical(many[i], one[i],
-                      "kernel output " + std::to_string(i) + " on " +
-                          std::to_string(threads) + " threads");
-  }
+  expectSameBitsOnAnyThreadCount(runAllKernels);
 }
 
-/// Outside deterministic mode: bit-identical for the same thread count.
 TEST(CpuKernels, SameBitsForTheSameThreadCount) {
   ThreadGuard guard;
-  setDeterministic(false);
-  for (int threads : {1, 2, 3}) {
-    setNumThreads(threads);
-    auto first = runAllKernels(), second = runAllKernels();
-    ASSERT_EQ(first.size(), second.size());
-    for (size_t i = 0; i < first.size(); ++i)
-      expectIdentical(second[i], first[i],
-                      "kernel output " + std::to_string(i) + " on " +
-                          std::to_string(threads) + " threads");
-  }
+  expectSameBitsForTheSameThreadCount(runAllKernels);
 }
 
 } // namespace

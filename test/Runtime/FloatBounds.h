@@ -18,6 +18,8 @@
 #ifndef CHERRY_TEST_RUNTIME_FLOATBOUNDS_H
 #define CHERRY_TEST_RUNTIME_FLOATBOUNDS_H
 
+#include "cherry/Runtime/CpuKernels.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -64,6 +66,43 @@ inline void expectIdentical(const std::vector<float> &got,
     if (std::memcmp(&got[i], &want[i], sizeof(float)) != 0 && reported++ < 5)
       ADD_FAILURE() << what << " element " << i << ": got " << got[i]
                     << ", want " << want[i];
+}
+
+/// Runs `run` (every output of a set of kernels) in deterministic mode on
+/// 1, 2 and 3 threads and expects the same bits each time: the guarantee of
+/// docs/Determinism.md. Leaves the thread count and mode at their defaults.
+template <typename Run> void expectSameBitsOnAnyThreadCount(Run run) {
+  namespace cpu = ::cherry::runtime::cpu;
+  cpu::setDeterministic(true);
+  cpu::setNumThreads(1);
+  auto one = run();
+  for (int threads : {2, 3}) {
+    cpu::setNumThreads(threads);
+    auto many = run();
+    ASSERT_EQ(one.size(), many.size());
+    for (size_t i = 0; i < one.size(); ++i)
+      expectIdentical(many[i], one[i],
+                      "kernel output " + std::to_string(i) + " on " +
+                          std::to_string(threads) + " threads");
+  }
+  cpu::setNumThreads(0);
+}
+
+/// Outside deterministic mode: the same bits for the same thread count.
+template <typename Run> void expectSameBitsForTheSameThreadCount(Run run) {
+  namespace cpu = ::cherry::runtime::cpu;
+  cpu::setDeterministic(false);
+  for (int threads : {1, 2, 3}) {
+    cpu::setNumThreads(threads);
+    auto first = run(), second = run();
+    ASSERT_EQ(first.size(), second.size());
+    for (size_t i = 0; i < first.size(); ++i)
+      expectIdentical(second[i], first[i],
+                      "kernel output " + std::to_string(i) + " on " +
+                          std::to_string(threads) + " threads");
+  }
+  cpu::setDeterministic(true);
+  cpu::setNumThreads(0);
 }
 
 /// want[i, j] = sum_c a[i, c] b[j, c] in double, and its rounding bound
