@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 #include <deque>
 
@@ -108,7 +109,33 @@ private:
     return launchOp;
   }
 
+  /// Lowers one op: the ops of the model, their gradients and the
+  /// optimizer, one lowering each (lowerOp), dispatched by lower().
   LogicalResult lower(Operation *op);
+  LogicalResult lowerOp(ParamRefOp ref);
+  LogicalResult lowerOp(EmbeddingOp emb);
+  LogicalResult lowerOp(RMSNormOp norm);
+  LogicalResult lowerOp(LinearOp linear);
+  LogicalResult lowerOp(CrossEntropyOp ce);
+  LogicalResult lowerOp(TokenCrossEntropyOp tce);
+  LogicalResult lowerOp(RopeOp rope);
+  LogicalResult lowerOp(AttentionOp attn);
+  LogicalResult lowerOp(SwiGLUOp swiglu);
+  LogicalResult lowerOp(AddOp add);
+  LogicalResult lowerOp(DecoderLayerOp layer);
+  LogicalResult lowerOp(HeadCrossEntropyOp hce);
+  LogicalResult lowerOp(HeadCrossEntropyGradOp g);
+  LogicalResult lowerOp(LinearGradInputOp g);
+  LogicalResult lowerOp(LinearGradWeightOp g);
+  LogicalResult lowerOp(EmbeddingGradOp g);
+  LogicalResult lowerOp(RMSNormGradOp g);
+  LogicalResult lowerOp(RopeGradOp g);
+  LogicalResult lowerOp(AttentionGradOp g);
+  LogicalResult lowerOp(SwiGLUGradOp g);
+  LogicalResult lowerOp(GradSquaredNormOp g);
+  LogicalResult lowerOp(GatherOp g);
+  LogicalResult lowerOp(GatherGradOp g);
+  LogicalResult lowerOp(SgtSelectOp sel);
   /// The head and the mean cross-entropy as one launch; in evaluation it
   /// also writes every position's loss.
   void lowerHeadLoss(Operation *op, Value h, Value w, Value targets,
@@ -136,8 +163,6 @@ private:
             {"dim", wType.getDimSize(1)},
             {"ignore_index", ignoreIndex}});
   }
-  /// Lowers a gradient or optimizer op; sets `handled` when `op` was one.
-  LogicalResult lowerGradient(Operation *op);
   /// The optimizer updates seen so far, lowered together as one launch.
   SmallVector<Operation *> updates;
 
@@ -145,8 +170,6 @@ public:
   LogicalResult flushUpdates();
 
 private:
-  bool handled = false;
-
   func::FuncOp source;
   func::FuncOp target;
   OpBuilder b;
@@ -161,402 +184,448 @@ LogicalResult Lowering::lowerBlock(Block &block) {
 }
 
 LogicalResult Lowering::lower(Operation *op) {
-  if (auto ref = dyn_cast<ParamRefOp>(op)) {
-    buffers.map(ref.getResult(),
-                ck::ParamOp::create(b, op->getLoc(), memrefFor(ref.getResult()),
-                                    ref.getParamAttr()));
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<ParamRefOp, EmbeddingOp, RMSNormOp, LinearOp, CrossEntropyOp,
+            TokenCrossEntropyOp, RopeOp, AttentionOp, SwiGLUOp, AddOp,
+            DecoderLayerOp, HeadCrossEntropyOp, HeadCrossEntropyGradOp,
+            LinearGradInputOp, LinearGradWeightOp, EmbeddingGradOp,
+            RMSNormGradOp, RopeGradOp, AttentionGradOp, SwiGLUGradOp,
+            GradSquaredNormOp, GatherOp, GatherGradOp, SgtSelectOp>(
+          [&](auto typed) { return lowerOp(typed); })
+      .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
+        // All updates become one launch (flushUpdates, at the return).
+        updates.push_back(update);
+        return success();
+      })
+      .Case<func::ReturnOp>([&](auto) { return flushUpdates(); })
+      .Default([](Operation *other) {
+        return other->emitOpError() << "cannot be lowered to kernels yet";
+      });
+}
+
+LogicalResult Lowering::lowerOp(ParamRefOp ref) {
+  Operation *op = ref;
+  buffers.map(ref.getResult(),
+              ck::ParamOp::create(b, op->getLoc(), memrefFor(ref.getResult()),
+                                  ref.getParamAttr()));
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(EmbeddingOp emb) {
+  Operation *op = emb;
+  RankedTensorType table = tensorOf(emb.getTable());
+  Value y = temporary(emb.getResult());
+  launch(op, KernelId::embedding,
+         {buffer(emb.getIds()), buffer(emb.getTable())}, y,
+         {{"n", product(tensorOf(emb.getIds()).getShape())},
+          {"vocab", table.getDimSize(0)},
+          {"dim", table.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(RMSNormOp norm) {
+  Operation *op = norm;
+  RankedTensorType x = tensorOf(norm.getInput());
+  Value y = temporary(norm.getResult());
+  launch(op, KernelId::rms_norm,
+         {buffer(norm.getInput()), buffer(norm.getWeight())}, y,
+         {{"rows", product(x.getShape().drop_back())},
+          {"dim", x.getShape().back()}},
+         {{"eps", norm.getEps().convertToDouble()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(LinearOp linear) {
+  Operation *op = linear;
+  if (linear.getBias())
+    return op->emitOpError() << "with a bias cannot be lowered to kernels "
+                                "yet (no biased linear kernel)";
+  // The head feeding a cross-entropy lowers with it (below).
+  if (linear->hasOneUse() &&
+      isa<CrossEntropyOp, TokenCrossEntropyOp>(*linear->user_begin()))
     return success();
-  }
-  if (auto emb = dyn_cast<EmbeddingOp>(op)) {
-    RankedTensorType table = tensorOf(emb.getTable());
-    Value y = temporary(emb.getResult());
-    launch(op, KernelId::embedding,
-           {buffer(emb.getIds()), buffer(emb.getTable())}, y,
-           {{"n", product(tensorOf(emb.getIds()).getShape())},
-            {"vocab", table.getDimSize(0)},
-            {"dim", table.getDimSize(1)}});
-    return success();
-  }
-  if (auto norm = dyn_cast<RMSNormOp>(op)) {
-    RankedTensorType x = tensorOf(norm.getInput());
-    Value y = temporary(norm.getResult());
-    launch(op, KernelId::rms_norm,
-           {buffer(norm.getInput()), buffer(norm.getWeight())}, y,
-           {{"rows", product(x.getShape().drop_back())},
-            {"dim", x.getShape().back()}},
-           {{"eps", norm.getEps().convertToDouble()}});
-    return success();
-  }
-  if (auto linear = dyn_cast<LinearOp>(op)) {
-    if (linear.getBias())
-      return op->emitOpError() << "with a bias cannot be lowered to kernels "
-                                  "yet (no biased linear kernel)";
-    // The head feeding a cross-entropy lowers with it (below).
-    if (linear->hasOneUse() &&
-        isa<CrossEntropyOp, TokenCrossEntropyOp>(*linear->user_begin()))
-      return success();
-    RankedTensorType x = tensorOf(linear.getInput());
-    RankedTensorType w = tensorOf(linear.getWeight());
-    Value y = temporary(linear.getResult());
+  RankedTensorType x = tensorOf(linear.getInput());
+  RankedTensorType w = tensorOf(linear.getWeight());
+  Value y = temporary(linear.getResult());
+  launch(op, KernelId::linear,
+         {buffer(linear.getInput()), buffer(linear.getWeight())}, y,
+         {{"m", product(x.getShape().drop_back())},
+          {"n", w.getDimSize(0)},
+          {"k", w.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(CrossEntropyOp ce) {
+  Operation *op = ce;
+  auto head = ce.getLogits().getDefiningOp<LinearOp>();
+  if (!head || !head->hasOneUse() || head.getBias())
+    return op->emitOpError()
+           << "needs its logits to come straight from a bias-free "
+              "cherry.linear used only here (lowered together as the fused "
+              "head_cross_entropy kernel)";
+  RankedTensorType h = tensorOf(head.getInput());
+  RankedTensorType w = tensorOf(head.getWeight());
+  if (position) {
+    // Decoding: the logits are the output; no loss.
     launch(op, KernelId::linear,
-           {buffer(linear.getInput()), buffer(linear.getWeight())}, y,
-           {{"m", product(x.getShape().drop_back())},
+           {buffer(head.getInput()), buffer(head.getWeight())}, logits,
+           {{"m", product(h.getShape().drop_back())},
             {"n", w.getDimSize(0)},
             {"k", w.getDimSize(1)}});
+    buffers.map(ce.getLoss(), logits);
     return success();
   }
-  if (auto ce = dyn_cast<CrossEntropyOp>(op)) {
-    auto head = ce.getLogits().getDefiningOp<LinearOp>();
-    if (!head || !head->hasOneUse() || head.getBias())
-      return op->emitOpError()
-             << "needs its logits to come straight from a bias-free "
-                "cherry.linear used only here (lowered together as the fused "
-                "head_cross_entropy kernel)";
-    RankedTensorType h = tensorOf(head.getInput());
-    RankedTensorType w = tensorOf(head.getWeight());
-    if (position) {
-      // Decoding: the logits are the output; no loss.
-      launch(op, KernelId::linear,
-             {buffer(head.getInput()), buffer(head.getWeight())}, logits,
-             {{"m", product(h.getShape().drop_back())},
-              {"n", w.getDimSize(0)},
-              {"k", w.getDimSize(1)}});
-      buffers.map(ce.getLoss(), logits);
-      return success();
-    }
-    lowerHeadLoss(op, head.getInput(), head.getWeight(), ce.getTargets(),
-                  ce.getWeights(), ce.getLoss(), ce.getIgnoreIndex());
-    return success();
-  }
-  if (auto tce = dyn_cast<TokenCrossEntropyOp>(op)) {
-    // Every position's loss (the loss-topk selection reads them): the
-    // rows kernel, its mean going to a scratch scalar.
-    auto head = tce.getLogits().getDefiningOp<LinearOp>();
-    if (!head || !head->hasOneUse() || head.getBias())
-      return op->emitOpError()
-             << "needs its logits to come straight from a bias-free "
-                "cherry.linear used only here";
-    RankedTensorType h = tensorOf(head.getInput());
-    RankedTensorType w = tensorOf(head.getWeight());
-    Value mean = ck::BufferOp::create(
-        b, op->getLoc(), MemRefType::get({}, b.getF32Type()), IntegerAttr());
-    launch(op, KernelId::head_cross_entropy_rows,
-           {buffer(head.getInput()), buffer(head.getWeight()),
-            buffer(tce.getTargets())},
-           {mean, temporary(tce.getResult())},
-           {{"rows", product(h.getShape().drop_back())},
-            {"vocab", w.getDimSize(0)},
-            {"dim", w.getDimSize(1)},
-            {"ignore_index", int64_t(tce.getIgnoreIndex())}});
-    return success();
-  }
-  if (auto rope = dyn_cast<RopeOp>(op)) {
-    RankedTensorType x = tensorOf(rope.getInput());
-    int64_t headDim = rope.getHeadDim();
-    Value y = temporary(rope.getResult());
-    if (position) {
-      launch(op, KernelId::rope_at, {buffer(rope.getInput()), position}, y,
-             {{"batch", x.getDimSize(0)},
-              {"seq", x.getDimSize(1)},
-              {"heads", x.getDimSize(2) / headDim},
-              {"head_dim", headDim}},
-             {{"theta", rope.getTheta().convertToDouble()}});
-      return success();
-    }
-    launch(op, KernelId::rope, {buffer(rope.getInput())}, y,
+  lowerHeadLoss(op, head.getInput(), head.getWeight(), ce.getTargets(),
+                ce.getWeights(), ce.getLoss(), ce.getIgnoreIndex());
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(TokenCrossEntropyOp tce) {
+  Operation *op = tce;
+  // Every position's loss (the loss-topk selection reads them): the
+  // rows kernel, its mean going to a scratch scalar.
+  auto head = tce.getLogits().getDefiningOp<LinearOp>();
+  if (!head || !head->hasOneUse() || head.getBias())
+    return op->emitOpError()
+           << "needs its logits to come straight from a bias-free "
+              "cherry.linear used only here";
+  RankedTensorType h = tensorOf(head.getInput());
+  RankedTensorType w = tensorOf(head.getWeight());
+  Value mean = ck::BufferOp::create(
+      b, op->getLoc(), MemRefType::get({}, b.getF32Type()), IntegerAttr());
+  launch(op, KernelId::head_cross_entropy_rows,
+         {buffer(head.getInput()), buffer(head.getWeight()),
+          buffer(tce.getTargets())},
+         {mean, temporary(tce.getResult())},
+         {{"rows", product(h.getShape().drop_back())},
+          {"vocab", w.getDimSize(0)},
+          {"dim", w.getDimSize(1)},
+          {"ignore_index", int64_t(tce.getIgnoreIndex())}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(RopeOp rope) {
+  Operation *op = rope;
+  RankedTensorType x = tensorOf(rope.getInput());
+  int64_t headDim = rope.getHeadDim();
+  Value y = temporary(rope.getResult());
+  if (position) {
+    launch(op, KernelId::rope_at, {buffer(rope.getInput()), position}, y,
            {{"batch", x.getDimSize(0)},
             {"seq", x.getDimSize(1)},
             {"heads", x.getDimSize(2) / headDim},
-            {"head_dim", headDim},
-            {"position_offset", 0}},
+            {"head_dim", headDim}},
            {{"theta", rope.getTheta().convertToDouble()}});
     return success();
   }
-  if (auto attn = dyn_cast<AttentionOp>(op)) {
-    RankedTensorType q = tensorOf(attn.getQuery());
-    int64_t heads = attn.getNumHeads();
-    int64_t seq = q.getDimSize(1);
-    Value y = temporary(attn.getResult());
-    if (position) {
-      // Append the new keys and values to this layer's caches, then attend
-      // over everything cached so far.
-      RankedTensorType kv = tensorOf(attn.getKey());
-      int64_t b0 = kv.getDimSize(0), width = kv.getDimSize(2);
-      auto cacheType =
-          MemRefType::get({b0, capacity, width}, kv.getElementType());
-      std::string prefix = binding::kCachePrefix + std::to_string(numCaches++);
-      Value kCache = addCache(cacheType, prefix + ".k", op->getLoc());
-      Value vCache = addCache(cacheType, prefix + ".v", op->getLoc());
-      for (auto [value, cache] : {std::pair{attn.getKey(), kCache},
-                                  std::pair{attn.getValue(), vCache}})
-        launch(op, KernelId::kv_append, {buffer(value), position}, cache,
-               {{"batch", b0},
-                {"seq", seq},
-                {"capacity", capacity},
-                {"width", width}});
-      launch(op, KernelId::attention_at,
-             {buffer(attn.getQuery()), kCache, vCache, position}, y,
-             {{"batch", q.getDimSize(0)},
-              {"seq", seq},
-              {"capacity", capacity},
-              {"heads", heads},
-              {"kv_heads", int64_t(attn.getNumKvHeads())},
-              {"head_dim", q.getDimSize(2) / heads}});
-      return success();
-    }
-    launch(op, KernelId::attention,
-           {buffer(attn.getQuery()), buffer(attn.getKey()),
-            buffer(attn.getValue())},
-           y,
-           {{"batch", q.getDimSize(0)},
-            {"q_len", seq},
-            {"kv_len", seq},
-            {"kv_batch_stride", seq},
-            {"heads", heads},
-            {"kv_heads", int64_t(attn.getNumKvHeads())},
-            {"head_dim", q.getDimSize(2) / heads},
-            {"q_position_offset", 0},
-            {"causal", attn.getCausal() ? 1 : 0}});
-    return success();
-  }
-  if (auto swiglu = dyn_cast<SwiGLUOp>(op)) {
-    Value y = temporary(swiglu.getResult());
-    launch(op, KernelId::swiglu,
-           {buffer(swiglu.getGate()), buffer(swiglu.getUp())}, y,
-           {{"n", product(tensorOf(swiglu.getResult()).getShape())}});
-    return success();
-  }
-  if (auto add = dyn_cast<AddOp>(op)) {
-    Value y = temporary(add.getResult());
-    launch(op, KernelId::add, {buffer(add.getLhs()), buffer(add.getRhs())}, y,
-           {{"n", product(tensorOf(add.getResult()).getShape())}});
-    return success();
-  }
-  if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
-    // Inline the block: its argument is the layer input, its yield the
-    // layer result.
-    Block &body = layer.getBody().front();
-    buffers.map(body.getArgument(0), buffer(layer.getInput()));
-    for (Operation &inner : body.without_terminator())
-      if (failed(lower(&inner)))
-        return failure();
-    buffers.map(layer.getResult(), buffer(getYieldedValue(layer)));
-    return success();
-  }
-  if (auto hce = dyn_cast<HeadCrossEntropyOp>(op)) {
-    lowerHeadLoss(op, hce.getInput(), hce.getWeight(), hce.getTargets(),
-                  hce.getWeights(), hce.getLoss(), hce.getIgnoreIndex());
-    return success();
-  }
-  if (failed(lowerGradient(op)))
-    return failure();
-  if (handled)
-    return success();
-  if (isa<func::ReturnOp>(op))
-    return flushUpdates();
-  return op->emitOpError() << "cannot be lowered to kernels yet";
+  launch(op, KernelId::rope, {buffer(rope.getInput())}, y,
+         {{"batch", x.getDimSize(0)},
+          {"seq", x.getDimSize(1)},
+          {"heads", x.getDimSize(2) / headDim},
+          {"head_dim", headDim},
+          {"position_offset", 0}},
+         {{"theta", rope.getTheta().convertToDouble()}});
+  return success();
 }
 
-LogicalResult Lowering::lowerGradient(Operation *op) {
-  handled = true;
-  if (auto g = dyn_cast<HeadCrossEntropyGradOp>(op)) {
-    RankedTensorType h = tensorOf(g.getInput());
-    RankedTensorType w = tensorOf(g.getWeight());
-    Value dh = temporary(g.getInputGrad());
-    Value dw = temporary(g.getWeightGrad());
-    SmallVector<std::pair<StringRef, int64_t>> ints = {
-        {"rows", product(h.getShape().drop_back())},
-        {"vocab", w.getDimSize(0)},
-        {"dim", w.getDimSize(1)}};
-    SmallVector<Value> ins{buffer(g.getInput()), buffer(g.getWeight()),
-                           buffer(g.getTargets())};
-    if (g.getWeights())
-      ins.push_back(buffer(g.getWeights()));
-    else
-      ints.push_back({"ignore_index", int64_t(g.getIgnoreIndex())});
-    launch(op,
-           g.getWeights() ? KernelId::head_cross_entropy_weighted_grad
-                          : KernelId::head_cross_entropy_grad,
-           ins, {dh, dw}, ints, {{"scale", g.getScale().convertToDouble()}});
-    return success();
-  }
-  if (auto g = dyn_cast<LinearGradInputOp>(op)) {
-    RankedTensorType w = tensorOf(g.getWeight());
-    Value dx = temporary(g.getResult());
-    launch(op, KernelId::linear_grad_input,
-           {buffer(g.getGrad()), buffer(g.getWeight())}, dx,
-           {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
-            {"n", w.getDimSize(0)},
-            {"k", w.getDimSize(1)}});
-    return success();
-  }
-  if (auto g = dyn_cast<LinearGradWeightOp>(op)) {
-    RankedTensorType dw = tensorOf(g.getResult());
-    Value out = temporary(g.getResult());
-    launch(op, KernelId::linear_grad_weight,
-           {buffer(g.getGrad()), buffer(g.getInput())}, out,
-           {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
-            {"n", dw.getDimSize(0)},
-            {"k", dw.getDimSize(1)}});
-    return success();
-  }
-  if (auto g = dyn_cast<EmbeddingGradOp>(op)) {
-    RankedTensorType table = tensorOf(g.getResult());
-    Value out = temporary(g.getResult());
-    launch(op, KernelId::embedding_grad,
-           {buffer(g.getIds()), buffer(g.getGrad())}, out,
-           {{"n", product(tensorOf(g.getIds()).getShape())},
-            {"vocab", table.getDimSize(0)},
-            {"dim", table.getDimSize(1)}});
-    return success();
-  }
-  if (auto g = dyn_cast<RMSNormGradOp>(op)) {
-    RankedTensorType x = tensorOf(g.getInput());
-    Value dx = temporary(g.getInputGrad());
-    Value dw = temporary(g.getWeightGrad());
-    launch(op, KernelId::rms_norm_grad,
-           {buffer(g.getInput()), buffer(g.getWeight()), buffer(g.getGrad())},
-           {dx, dw},
-           {{"rows", product(x.getShape().drop_back())},
-            {"dim", x.getShape().back()}},
-           {{"eps", g.getEps().convertToDouble()}});
-    return success();
-  }
-  if (auto g = dyn_cast<RopeGradOp>(op)) {
-    RankedTensorType dy = tensorOf(g.getGrad());
-    int64_t headDim = g.getHeadDim();
-    Value dx = temporary(g.getResult());
-    launch(op, KernelId::rope_grad, {buffer(g.getGrad())}, dx,
-           {{"batch", dy.getDimSize(0)},
-            {"seq", dy.getDimSize(1)},
-            {"heads", dy.getDimSize(2) / headDim},
-            {"head_dim", headDim},
-            {"position_offset", 0}},
-           {{"theta", g.getTheta().convertToDouble()}});
-    return success();
-  }
-  if (auto g = dyn_cast<AttentionGradOp>(op)) {
-    RankedTensorType q = tensorOf(g.getQuery());
-    int64_t heads = g.getNumHeads();
-    Value dq = temporary(g.getQueryGrad());
-    Value dk = temporary(g.getKeyGrad());
-    Value dv = temporary(g.getValueGrad());
-    launch(op, KernelId::attention_grad,
-           {buffer(g.getQuery()), buffer(g.getKey()), buffer(g.getValue()),
-            buffer(g.getOutput()), buffer(g.getGrad())},
-           {dq, dk, dv},
+LogicalResult Lowering::lowerOp(AttentionOp attn) {
+  Operation *op = attn;
+  RankedTensorType q = tensorOf(attn.getQuery());
+  int64_t heads = attn.getNumHeads();
+  int64_t seq = q.getDimSize(1);
+  Value y = temporary(attn.getResult());
+  if (position) {
+    // Append the new keys and values to this layer's caches, then attend
+    // over everything cached so far.
+    RankedTensorType kv = tensorOf(attn.getKey());
+    int64_t b0 = kv.getDimSize(0), width = kv.getDimSize(2);
+    auto cacheType =
+        MemRefType::get({b0, capacity, width}, kv.getElementType());
+    std::string prefix = binding::kCachePrefix + std::to_string(numCaches++);
+    Value kCache = addCache(cacheType, prefix + ".k", op->getLoc());
+    Value vCache = addCache(cacheType, prefix + ".v", op->getLoc());
+    for (auto [value, cache] :
+         {std::pair{attn.getKey(), kCache}, std::pair{attn.getValue(), vCache}})
+      launch(op, KernelId::kv_append, {buffer(value), position}, cache,
+             {{"batch", b0},
+              {"seq", seq},
+              {"capacity", capacity},
+              {"width", width}});
+    launch(op, KernelId::attention_at,
+           {buffer(attn.getQuery()), kCache, vCache, position}, y,
            {{"batch", q.getDimSize(0)},
-            {"seq", q.getDimSize(1)},
+            {"seq", seq},
+            {"capacity", capacity},
             {"heads", heads},
-            {"kv_heads", int64_t(g.getNumKvHeads())},
-            {"head_dim", q.getDimSize(2) / heads},
-            {"causal", g.getCausal() ? 1 : 0}});
+            {"kv_heads", int64_t(attn.getNumKvHeads())},
+            {"head_dim", q.getDimSize(2) / heads}});
     return success();
   }
-  if (auto g = dyn_cast<SwiGLUGradOp>(op)) {
-    Value dgate = temporary(g.getGateGrad());
-    Value dup = temporary(g.getUpGrad());
-    launch(op, KernelId::swiglu_grad,
-           {buffer(g.getGate()), buffer(g.getUp()), buffer(g.getGrad())},
-           {dgate, dup}, {{"n", product(tensorOf(g.getGate()).getShape())}});
-    return success();
-  }
-  if (auto g = dyn_cast<GradSquaredNormOp>(op)) {
-    // One accumulating launch per gradient into one scalar.
-    Value sq = temporary(g.getResult());
-    for (auto [i, grad] : llvm::enumerate(g.getGrads()))
-      launch(op, KernelId::grad_sq_norm, {buffer(grad)}, sq,
-             {{"n", product(tensorOf(grad).getShape())},
-              {"accumulate", i ? 1 : 0}});
-    return success();
-  }
-  if (isa<AdamWUpdateOp, SGDUpdateOp>(op)) {
-    // All updates become one launch (flushUpdates, at the return).
-    updates.push_back(op);
-    return success();
-  }
-  if (auto g = dyn_cast<GatherOp>(op)) {
-    RankedTensorType x = tensorOf(g.getInput());
-    RankedTensorType pos = tensorOf(g.getPositions());
-    Value y = temporary(g.getResult());
-    bool ids = isa<IntegerType>(x.getElementType());
-    if (ids ? x.getRank() != 2 : x.getRank() != 3)
-      return op->emitOpError() << "cannot be lowered: gathers [batch, seq] "
-                                  "ids or [batch, seq, width] values only";
-    SmallVector<std::pair<StringRef, int64_t>> ints = {
-        {"batch", x.getDimSize(0)},
-        {"seq", x.getDimSize(1)},
-        {"k", pos.getDimSize(1)}};
-    if (!ids)
-      ints.push_back({"width", x.getDimSize(2)});
-    launch(op, ids ? KernelId::gather_ids : KernelId::gather_rows,
-           {buffer(g.getInput()), buffer(g.getPositions())}, y, ints);
-    return success();
-  }
-  if (auto g = dyn_cast<GatherGradOp>(op)) {
-    RankedTensorType dx = tensorOf(g.getResult());
-    RankedTensorType pos = tensorOf(g.getPositions());
-    Value out = temporary(g.getResult());
-    launch(op, KernelId::gather_rows_grad,
-           {buffer(g.getGrad()), buffer(g.getPositions())}, out,
-           {{"batch", dx.getDimSize(0)},
-            {"seq", dx.getDimSize(1)},
-            {"k", pos.getDimSize(1)},
-            {"width", dx.getDimSize(2)}});
-    return success();
-  }
-  if (auto sel = dyn_cast<SgtSelectOp>(op)) {
-    RankedTensorType t = tensorOf(sel.getTargets());
-    RankedTensorType pos = tensorOf(sel.getPositions());
-    SmallVector<Value> outs{temporary(sel.getPositions()),
-                            temporary(sel.getWeights())};
-    int64_t batch = t.getDimSize(0), seq = t.getDimSize(1),
-            k = pos.getDimSize(1), seed = sel.getSeed();
-    SgtPolicy policy = sel.getPolicy();
-    if (!hyper && (policy == SgtPolicy::random ||
-                   policy == SgtPolicy::surprisal || policy == SgtPolicy::mask))
-      return op->emitOpError()
-             << "with the " << stringifySgtPolicy(policy)
-             << " policy needs a training step (its draw changes with the "
-                "step in `hyper`)";
-    Value targets = buffer(sel.getTargets());
-    Value scores = sel.getScores() ? buffer(sel.getScores()) : Value();
-    switch (policy) {
-    case SgtPolicy::uniform:
-      launch(op, KernelId::sgt_select_uniform, {targets}, outs,
-             {{"batch", batch}, {"seq", seq}, {"k", k}});
-      return success();
-    case SgtPolicy::score:
-      launch(op, KernelId::sgt_select_score, {targets, scores}, outs,
-             {{"batch", batch},
-              {"seq", seq},
-              {"k", k},
-              {"vocab", tensorOf(sel.getScores()).getDimSize(0)}});
-      return success();
-    case SgtPolicy::random:
-      launch(op, KernelId::sgt_select_random, {targets, hyper}, outs,
-             {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
-      return success();
-    case SgtPolicy::surprisal:
-      launch(op, KernelId::sgt_select_surprisal, {targets, scores, hyper}, outs,
-             {{"batch", batch},
-              {"seq", seq},
-              {"k", k},
-              {"vocab", tensorOf(sel.getScores()).getDimSize(0)},
-              {"seed", seed}});
-      return success();
-    case SgtPolicy::loss_topk:
-      launch(op, KernelId::sgt_select_loss, {scores}, outs,
-             {{"batch", batch}, {"seq", seq}, {"k", k}});
-      return success();
-    case SgtPolicy::mask:
-      launch(op, KernelId::sgt_select_mask, {scores, hyper}, outs,
-             {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
-      return success();
-    }
-  }
-  handled = false;
+  launch(
+      op, KernelId::attention,
+      {buffer(attn.getQuery()), buffer(attn.getKey()), buffer(attn.getValue())},
+      y,
+      {{"batch", q.getDimSize(0)},
+       {"q_len", seq},
+       {"kv_len", seq},
+       {"kv_batch_stride", seq},
+       {"heads", heads},
+       {"kv_heads", int64_t(attn.getNumKvHeads())},
+       {"head_dim", q.getDimSize(2) / heads},
+       {"q_position_offset", 0},
+       {"causal", attn.getCausal() ? 1 : 0}});
   return success();
+}
+
+LogicalResult Lowering::lowerOp(SwiGLUOp swiglu) {
+  Operation *op = swiglu;
+  Value y = temporary(swiglu.getResult());
+  launch(op, KernelId::swiglu,
+         {buffer(swiglu.getGate()), buffer(swiglu.getUp())}, y,
+         {{"n", product(tensorOf(swiglu.getResult()).getShape())}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(AddOp add) {
+  Operation *op = add;
+  Value y = temporary(add.getResult());
+  launch(op, KernelId::add, {buffer(add.getLhs()), buffer(add.getRhs())}, y,
+         {{"n", product(tensorOf(add.getResult()).getShape())}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(DecoderLayerOp layer) {
+  // Inline the block: its argument is the layer input, its yield the
+  // layer result.
+  Block &body = layer.getBody().front();
+  buffers.map(body.getArgument(0), buffer(layer.getInput()));
+  for (Operation &inner : body.without_terminator())
+    if (failed(lower(&inner)))
+      return failure();
+  buffers.map(layer.getResult(), buffer(getYieldedValue(layer)));
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(HeadCrossEntropyOp hce) {
+  Operation *op = hce;
+  lowerHeadLoss(op, hce.getInput(), hce.getWeight(), hce.getTargets(),
+                hce.getWeights(), hce.getLoss(), hce.getIgnoreIndex());
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(HeadCrossEntropyGradOp g) {
+  Operation *op = g;
+  RankedTensorType h = tensorOf(g.getInput());
+  RankedTensorType w = tensorOf(g.getWeight());
+  Value dh = temporary(g.getInputGrad());
+  Value dw = temporary(g.getWeightGrad());
+  SmallVector<std::pair<StringRef, int64_t>> ints = {
+      {"rows", product(h.getShape().drop_back())},
+      {"vocab", w.getDimSize(0)},
+      {"dim", w.getDimSize(1)}};
+  SmallVector<Value> ins{buffer(g.getInput()), buffer(g.getWeight()),
+                         buffer(g.getTargets())};
+  if (g.getWeights())
+    ins.push_back(buffer(g.getWeights()));
+  else
+    ints.push_back({"ignore_index", int64_t(g.getIgnoreIndex())});
+  launch(op,
+         g.getWeights() ? KernelId::head_cross_entropy_weighted_grad
+                        : KernelId::head_cross_entropy_grad,
+         ins, {dh, dw}, ints, {{"scale", g.getScale().convertToDouble()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(LinearGradInputOp g) {
+  Operation *op = g;
+  RankedTensorType w = tensorOf(g.getWeight());
+  Value dx = temporary(g.getResult());
+  launch(op, KernelId::linear_grad_input,
+         {buffer(g.getGrad()), buffer(g.getWeight())}, dx,
+         {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
+          {"n", w.getDimSize(0)},
+          {"k", w.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(LinearGradWeightOp g) {
+  Operation *op = g;
+  RankedTensorType dw = tensorOf(g.getResult());
+  Value out = temporary(g.getResult());
+  launch(op, KernelId::linear_grad_weight,
+         {buffer(g.getGrad()), buffer(g.getInput())}, out,
+         {{"m", product(tensorOf(g.getGrad()).getShape().drop_back())},
+          {"n", dw.getDimSize(0)},
+          {"k", dw.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(EmbeddingGradOp g) {
+  Operation *op = g;
+  RankedTensorType table = tensorOf(g.getResult());
+  Value out = temporary(g.getResult());
+  launch(op, KernelId::embedding_grad,
+         {buffer(g.getIds()), buffer(g.getGrad())}, out,
+         {{"n", product(tensorOf(g.getIds()).getShape())},
+          {"vocab", table.getDimSize(0)},
+          {"dim", table.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(RMSNormGradOp g) {
+  Operation *op = g;
+  RankedTensorType x = tensorOf(g.getInput());
+  Value dx = temporary(g.getInputGrad());
+  Value dw = temporary(g.getWeightGrad());
+  launch(op, KernelId::rms_norm_grad,
+         {buffer(g.getInput()), buffer(g.getWeight()), buffer(g.getGrad())},
+         {dx, dw},
+         {{"rows", product(x.getShape().drop_back())},
+          {"dim", x.getShape().back()}},
+         {{"eps", g.getEps().convertToDouble()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(RopeGradOp g) {
+  Operation *op = g;
+  RankedTensorType dy = tensorOf(g.getGrad());
+  int64_t headDim = g.getHeadDim();
+  Value dx = temporary(g.getResult());
+  launch(op, KernelId::rope_grad, {buffer(g.getGrad())}, dx,
+         {{"batch", dy.getDimSize(0)},
+          {"seq", dy.getDimSize(1)},
+          {"heads", dy.getDimSize(2) / headDim},
+          {"head_dim", headDim},
+          {"position_offset", 0}},
+         {{"theta", g.getTheta().convertToDouble()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(AttentionGradOp g) {
+  Operation *op = g;
+  RankedTensorType q = tensorOf(g.getQuery());
+  int64_t heads = g.getNumHeads();
+  Value dq = temporary(g.getQueryGrad());
+  Value dk = temporary(g.getKeyGrad());
+  Value dv = temporary(g.getValueGrad());
+  launch(op, KernelId::attention_grad,
+         {buffer(g.getQuery()), buffer(g.getKey()), buffer(g.getValue()),
+          buffer(g.getOutput()), buffer(g.getGrad())},
+         {dq, dk, dv},
+         {{"batch", q.getDimSize(0)},
+          {"seq", q.getDimSize(1)},
+          {"heads", heads},
+          {"kv_heads", int64_t(g.getNumKvHeads())},
+          {"head_dim", q.getDimSize(2) / heads},
+          {"causal", g.getCausal() ? 1 : 0}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(SwiGLUGradOp g) {
+  Operation *op = g;
+  Value dgate = temporary(g.getGateGrad());
+  Value dup = temporary(g.getUpGrad());
+  launch(op, KernelId::swiglu_grad,
+         {buffer(g.getGate()), buffer(g.getUp()), buffer(g.getGrad())},
+         {dgate, dup}, {{"n", product(tensorOf(g.getGate()).getShape())}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(GradSquaredNormOp g) {
+  Operation *op = g;
+  // One accumulating launch per gradient into one scalar.
+  Value sq = temporary(g.getResult());
+  for (auto [i, grad] : llvm::enumerate(g.getGrads()))
+    launch(
+        op, KernelId::grad_sq_norm, {buffer(grad)}, sq,
+        {{"n", product(tensorOf(grad).getShape())}, {"accumulate", i ? 1 : 0}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(GatherOp g) {
+  Operation *op = g;
+  RankedTensorType x = tensorOf(g.getInput());
+  RankedTensorType pos = tensorOf(g.getPositions());
+  Value y = temporary(g.getResult());
+  bool ids = isa<IntegerType>(x.getElementType());
+  if (ids ? x.getRank() != 2 : x.getRank() != 3)
+    return op->emitOpError() << "cannot be lowered: gathers [batch, seq] "
+                                "ids or [batch, seq, width] values only";
+  SmallVector<std::pair<StringRef, int64_t>> ints = {{"batch", x.getDimSize(0)},
+                                                     {"seq", x.getDimSize(1)},
+                                                     {"k", pos.getDimSize(1)}};
+  if (!ids)
+    ints.push_back({"width", x.getDimSize(2)});
+  launch(op, ids ? KernelId::gather_ids : KernelId::gather_rows,
+         {buffer(g.getInput()), buffer(g.getPositions())}, y, ints);
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(GatherGradOp g) {
+  Operation *op = g;
+  RankedTensorType dx = tensorOf(g.getResult());
+  RankedTensorType pos = tensorOf(g.getPositions());
+  Value out = temporary(g.getResult());
+  launch(op, KernelId::gather_rows_grad,
+         {buffer(g.getGrad()), buffer(g.getPositions())}, out,
+         {{"batch", dx.getDimSize(0)},
+          {"seq", dx.getDimSize(1)},
+          {"k", pos.getDimSize(1)},
+          {"width", dx.getDimSize(2)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(SgtSelectOp sel) {
+  Operation *op = sel;
+  RankedTensorType t = tensorOf(sel.getTargets());
+  RankedTensorType pos = tensorOf(sel.getPositions());
+  SmallVector<Value> outs{temporary(sel.getPositions()),
+                          temporary(sel.getWeights())};
+  int64_t batch = t.getDimSize(0), seq = t.getDimSize(1), k = pos.getDimSize(1),
+          seed = sel.getSeed();
+  SgtPolicy policy = sel.getPolicy();
+  if (!hyper && (policy == SgtPolicy::random ||
+                 policy == SgtPolicy::surprisal || policy == SgtPolicy::mask))
+    return op->emitOpError()
+           << "with the " << stringifySgtPolicy(policy)
+           << " policy needs a training step (its draw changes with the "
+              "step in `hyper`)";
+  Value targets = buffer(sel.getTargets());
+  Value scores = sel.getScores() ? buffer(sel.getScores()) : Value();
+  switch (policy) {
+  case SgtPolicy::uniform:
+    launch(op, KernelId::sgt_select_uniform, {targets}, outs,
+           {{"batch", batch}, {"seq", seq}, {"k", k}});
+    return success();
+  case SgtPolicy::score:
+    launch(op, KernelId::sgt_select_score, {targets, scores}, outs,
+           {{"batch", batch},
+            {"seq", seq},
+            {"k", k},
+            {"vocab", tensorOf(sel.getScores()).getDimSize(0)}});
+    return success();
+  case SgtPolicy::random:
+    launch(op, KernelId::sgt_select_random, {targets, hyper}, outs,
+           {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
+    return success();
+  case SgtPolicy::surprisal:
+    launch(op, KernelId::sgt_select_surprisal, {targets, scores, hyper}, outs,
+           {{"batch", batch},
+            {"seq", seq},
+            {"k", k},
+            {"vocab", tensorOf(sel.getScores()).getDimSize(0)},
+            {"seed", seed}});
+    return success();
+  case SgtPolicy::loss_topk:
+    launch(op, KernelId::sgt_select_loss, {scores}, outs,
+           {{"batch", batch}, {"seq", seq}, {"k", k}});
+    return success();
+  case SgtPolicy::mask:
+    launch(op, KernelId::sgt_select_mask, {scores, hyper}, outs,
+           {{"batch", batch}, {"seq", seq}, {"k", k}, {"seed", seed}});
+    return success();
+  }
+  return op->emitOpError() << "has a selection policy with no kernel";
 }
 
 LogicalResult Lowering::flushUpdates() {
