@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of test/fuzz with clang (the runtime
+# instrumented, AddressSanitizer and UBSan on) and runs each one from seeds
+# made by the test inputs' generators.
+#   bash scripts/fuzz.sh                 every target, 20000 runs each, seed 1
+#                                        (deterministic: CI runs this)
+#   bash scripts/fuzz.sh --seconds 3600  every target for an hour (a long run)
+#   bash scripts/fuzz.sh --runs N | --seconds S [TARGET...]
+# Targets: ExecutableFuzzer, SafeTensorsFuzzer, CheckpointFuzzer. A crash
+# leaves its input in build-fuzz/artifacts/ and fails the script.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${CHERRY_FUZZ_BUILD_DIR:-$root/build-fuzz}
+limit=(-runs=20000)
+targets=()
+while (($#)); do
+  case "$1" in
+    --runs) limit=(-runs="$2"); shift 2 ;;
+    --seconds) limit=(-max_total_time="$2"); shift 2 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -*) echo "fuzz.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+((${#targets[@]})) || targets=(ExecutableFuzzer SafeTensorsFuzzer CheckpointFuzzer)
+
+# The packages of scripts/bootstrap.sh that the runtime needs, and clang.
+packages=(clang-14 libclang-rt-14-dev libomp-14-dev cmake ninja-build python3
+          libprotobuf-dev protobuf-compiler libopenblas-dev nlohmann-json3-dev
+          libsentencepiece-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DCHERRY_BUILD_COMPILER=OFF -DCHERRY_BUILD_TESTS=OFF \
+    -DCHERRY_BUILD_FUZZERS=ON
+fi
+cmake --build "$build" --target "${targets[@]}"
+
+# Seeds: the hand-encoded executables, safetensors files and checkpoint
+# JSON the lit tests use.
+seeds=$build/seeds
+rm -rf "$seeds" && mkdir -p "$seeds"/{ExecutableFuzzer,SafeTensorsFuzzer,CheckpointFuzzer}
+mkdir -p "$seeds/inputs"
+python3 "$root/test/Run/Inputs/make_run_inputs.py" "$seeds/inputs" >/dev/null
+cp "$seeds"/inputs/*.cherry "$seeds/ExecutableFuzzer/"
+cp "$seeds"/inputs/*.safetensors "$seeds/SafeTensorsFuzzer/"
+printf '{"global_step": 3, "seed": 0, "batch": 2, "seq": 16}\0{"vocab_size": 8}' \
+  > "$seeds/CheckpointFuzzer/state"
+printf '{"global_step": "3"}' > "$seeds/CheckpointFuzzer/bad-step"
+
+mkdir -p "$build/artifacts"
+for t in "${targets[@]}"; do
+  corpus=$build/corpus/$t
+  mkdir -p "$corpus"
+  echo "fuzz.sh: $t ${limit[*]}"
+  status=0
+  ASAN_OPTIONS=detect_leaks=1 "$build/bin/$t" -seed=1 "${limit[@]}" \
+    -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$build/artifacts/$t-" "$corpus" "$seeds/$t" \
+    > "$build/$t.log" 2>&1 || status=$?
+  grep -E '^Done [0-9]+ runs|ERROR|SUMMARY' "$build/$t.log" || true
+  if ((status)) || ls "$build/artifacts/$t-"* >/dev/null 2>&1; then
+    echo "fuzz.sh: $t failed (exit $status; log $build/$t.log; inputs:" \
+         "$(ls "$build/artifacts/$t-"* 2>/dev/null))" >&2
+    exit 1
+  fi
+done
+echo "fuzz.sh: no failures"
