@@ -36,8 +36,8 @@ std::string emptySafeTensors() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   using namespace cherry::runtime;
-  static const std::string dir = "/tmp/cherry-fuzz-ckpt-" +
-                                 std::to_string(::getpid()) + "/checkpoint-3";
+  static const std::string dir =
+      "/tmp/cherry-fuzz-ckpt-" + std::to_string(::getpid()) + "/checkpoint-3";
   static bool made = [] {
     std::filesystem::create_directories(dir);
     writeFile(dir + "/model.safetensors", emptySafeTensors());

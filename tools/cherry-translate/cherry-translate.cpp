@@ -13,20 +13,40 @@
 #include "cherry/Dialect/Kernel/Target/EmitExecutable.h"
 #include "cherry/Frontend/HFImport.h"
 #include "cherry/Support/FileIO.h"
+#include "cherry/Tools/InputFiles.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
+/// The temporary output, removed when a write fails fatally.
+static std::string temporaryOutput;
+
 int main(int argc, char **argv) {
+  if (std::optional<std::string> error =
+          cherry::tools::checkInputFiles(argc, argv, /*directories=*/true)) {
+    llvm::errs() << "cherry-translate: " << *error << "\n";
+    return 1;
+  }
+  // LLVM reports a failed write of the output (a full disk, /dev/full) as a
+  // fatal error; say it as one line of ours and leave no temporary behind.
+  llvm::install_fatal_error_handler([](void *, const char *reason, bool) {
+    if (!temporaryOutput.empty())
+      ::unlink(temporaryOutput.c_str());
+    llvm::errs() << "cherry-translate: " << reason << "\n";
+    std::_Exit(1);
+  });
   llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "cherry-translate " CHERRY_VERSION_STRING
           " (MLIR " LLVM_VERSION_STRING ")\n";
@@ -81,6 +101,7 @@ int main(int argc, char **argv) {
     }
   }
 
+  temporaryOutput = temporary;
   std::vector<char *> args;
   for (std::string &s : storage)
     args.push_back(s.data());
