@@ -8,6 +8,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::cherry;
@@ -45,6 +47,10 @@ public:
       return fail(key, "must be an integer");
     if (*number <= 0)
       return fail(key, "must be positive, found " + Twine(*number));
+    // Sizes are dimensions of tensors whose products must not wrap.
+    constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+    if (*number > kMax)
+      return fail(key, "is " + Twine(*number) + ", more than " + Twine(kMax));
     value = *number;
   }
 

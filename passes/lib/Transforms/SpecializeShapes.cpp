@@ -13,6 +13,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <cstdint>
+#include <limits>
+
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYSPECIALIZESHAPESPASS
 #include "cherry/Transforms/Passes.h.inc"
@@ -77,11 +80,15 @@ struct SpecializeShapesPass
           << "cherry-specialize-shapes: no function @" << function;
       return signalPassFailure();
     }
-    if (batch < 0 || seq < 0) {
+    // A token count must fit the kernels' 32-bit row indices.
+    constexpr int64_t kMaxTokens = std::numeric_limits<int32_t>::max();
+    const int64_t b = batch, t = seq;
+    if (b < 0 || t < 0 || b > kMaxTokens || t > kMaxTokens ||
+        (b && t && b > kMaxTokens / t)) {
       emitError(func.getLoc())
-          << "cherry-specialize-shapes: batch and seq must be "
-             "positive, found batch="
-          << batch << " seq=" << seq;
+          << "cherry-specialize-shapes: batch and seq must be positive with "
+             "batch * seq at most "
+          << kMaxTokens << ", found batch=" << b << " seq=" << t;
       return signalPassFailure();
     }
     Block &entry = func.getBody().front();

@@ -48,6 +48,14 @@ func.func @misaligned() {
 
 // -----
 
+func.func @too_large() {
+  // expected-error @+1 {{'cherry_kernel.buffer' op of type 'memref<4611686018427387904x256xf32>' holds more than 2^48 bytes (a dimension or the batch is too large)}}
+  %b = cherry_kernel.buffer : memref<4611686018427387904x256xf32>
+  return
+}
+
+// -----
+
 cherry.param @w : tensor<4xf32> init(#cherry.constant<1.0>)
 func.func @param_mismatch() {
   // expected-error @+1 {{'cherry_kernel.param' op buffer 'memref<5xf32>' does not match parameter @w of type 'tensor<4xf32>'}}

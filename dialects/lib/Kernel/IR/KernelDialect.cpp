@@ -50,6 +50,22 @@ LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+/// Buffers above 2^48 bytes are refused: no machine holds one, and every
+/// product of their dimensions then fits in int64 without wrapping.
+static constexpr uint64_t kMaxBufferBytes = uint64_t(1) << 48;
+
+/// The bytes of `type`, or nothing when the product of its dimensions
+/// exceeds kMaxBufferBytes (checked factor by factor, so it cannot wrap).
+static std::optional<uint64_t> boundedBytes(MemRefType type) {
+  uint64_t bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  for (int64_t d : type.getShape()) {
+    if (d < 0 || (d && bytes > kMaxBufferBytes / uint64_t(d)))
+      return std::nullopt;
+    bytes *= uint64_t(d);
+  }
+  return bytes;
+}
+
 int64_t BufferOp::getSizeInBytes() {
   MemRefType type = getBuffer().getType();
   return type.getNumElements() *
@@ -57,6 +73,10 @@ int64_t BufferOp::getSizeInBytes() {
 }
 
 LogicalResult BufferOp::verify() {
+  if (!boundedBytes(getBuffer().getType()))
+    return emitOpError() << "of type " << getBuffer().getType()
+                         << " holds more than 2^48 bytes (a dimension or "
+                            "the batch is too large)";
   if (std::optional<uint64_t> offset = getOffset(); offset && *offset % 64)
     return emitOpError() << "offset " << *offset
                          << " is not a multiple of 64 bytes";
