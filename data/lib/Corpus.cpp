@@ -854,16 +854,27 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
 
   // data.json last: once it is there, the other files are complete.
   const std::string &dir = options.outDir;
+  std::error_code exists;
+  const bool created = !std::filesystem::exists(dir, exists);
   createOutDir(dir);
-  writeFileAtomically(dir + "/tokenizer.model", modelBytes);
-  writeFileAtomically(dir + "/train.bin", tokenFileBytes(trainTokens));
-  writeFileAtomically(dir + "/val.bin", tokenFileBytes(valTokens));
-  writeFileAtomically(dir + "/token_counts.json",
-                      tokenCountsJson(counts, trainTokens.size()));
-  writeFileAtomically(
-      dir + "/data.json",
-      data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-          "\n");
+  try {
+    writeFileAtomically(dir + "/tokenizer.model", modelBytes);
+    writeFileAtomically(dir + "/train.bin", tokenFileBytes(trainTokens));
+    writeFileAtomically(dir + "/val.bin", tokenFileBytes(valTokens));
+    writeFileAtomically(dir + "/token_counts.json",
+                        tokenCountsJson(counts, trainTokens.size()));
+    writeFileAtomically(
+        dir + "/data.json",
+        data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n");
+  } catch (const DataError &) {
+    // A failed write (a full disk) leaves no directory this run made. One
+    // that existed keeps what it held (each file is replaced atomically).
+    std::error_code ignored;
+    if (created)
+      std::filesystem::remove_all(dir, ignored);
+    throw;
+  }
   if (options.verbose)
     log << "cherry-data: done in " << fixed(total.seconds(), 2) << " s\n";
 

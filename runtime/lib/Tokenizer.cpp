@@ -4,8 +4,11 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -104,6 +107,14 @@ void Tokenizer::adopt(const Api *shim, void *model) {
 }
 
 Status Tokenizer::load(const std::string &path) {
+  // SentencePiece reads a directory or a FIFO as a stream and fails with a
+  // standard-library message (or blocks); say what the path is instead.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::error(path + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Status::error(path + ": not a regular file (a SentencePiece "
+                                ".model file)");
   std::string error;
   const Api *shim = openShim(error);
   if (!shim)
