@@ -494,16 +494,7 @@ int run(int argc, char **argv, const char *version) {
 
 int main(int argc, char **argv) {
   using namespace cherry;
-  try {
+  return tools::reportErrors<data::DataError>("cherry-data", [&] {
     return data::run(argc, argv, CHERRY_VERSION_STRING);
-  } catch (const data::DataError &error) {
-    std::cerr << "cherry-data: " << error.what() << "\n";
-  } catch (const tools::UsageError &error) {
-    std::cerr << "cherry-data: " << error.what() << "\n";
-  } catch (const std::bad_alloc &) {
-    std::cerr << "cherry-data: out of memory\n";
-  } catch (const std::exception &error) {
-    std::cerr << "cherry-data: internal error: " << error.what() << "\n";
-  }
-  return 1;
+  });
 }

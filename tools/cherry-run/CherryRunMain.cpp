@@ -78,16 +78,8 @@ int run(int argc, char **argv, const char *version) {
 } // namespace
 
 int cherryRunMain(int argc, char **argv, const char *version) {
-  try {
-    return run(argc, argv, version);
-  } catch (const RunError &error) {
-    std::cerr << "cherry-run: " << error.what() << "\n";
-  } catch (const std::bad_alloc &) {
-    std::cerr << "cherry-run: out of memory\n";
-  } catch (const std::exception &error) {
-    std::cerr << "cherry-run: internal error: " << error.what() << "\n";
-  }
-  return 1;
+  return tools::reportErrors("cherry-run",
+                             [&] { return run(argc, argv, version); });
 }
 
 } // namespace cherry::run

@@ -14,7 +14,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <map>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,6 +29,27 @@ namespace cherry::tools {
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// A tool's main: runs `body` and turns what it throws into one line on
+/// stderr, "<tool>: <message>", and exit status 1. UsageError and every type
+/// of `UserErrors` are the user's mistakes; anything else is an internal
+/// error, said as such.
+template <typename... UserErrors, typename Body>
+int reportErrors(const char *tool, Body body) {
+  try {
+    return body();
+  } catch (const UsageError &error) {
+    std::cerr << tool << ": " << error.what() << "\n";
+  } catch (const std::bad_alloc &) {
+    std::cerr << tool << ": out of memory\n";
+  } catch (const std::exception &error) {
+    const bool user =
+        (... || (dynamic_cast<const UserErrors *>(&error) != nullptr));
+    std::cerr << tool << (user ? ": " : ": internal error: ") << error.what()
+              << "\n";
+  }
+  return 1;
+}
 
 struct FlagSpec {
   FlagSpec(const char *name, bool takesValue, bool repeatable = false)
