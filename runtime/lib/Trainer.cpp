@@ -623,6 +623,20 @@ Status Trainer::Impl::checkSameRun(const Checkpoint &ckpt) const {
                            config.exePath + " is compiled for " + field + " " +
                            std::to_string(value));
   }
+  // A cosine schedule's length shapes every step's rate: resuming with
+  // another would silently change the steps already planned.
+  const LrSchedule &schedule = config.schedule;
+  if (schedule.kind == LrScheduleKind::Cosine && !state.is_discarded() &&
+      state.contains("schedule_steps") &&
+      state["schedule_steps"].is_number_integer() &&
+      state["schedule_steps"].get<int64_t>() != schedule.totalSteps)
+    return Status::error(
+        "--resume " + ckpt.dir + ": the run's cosine schedule spans " +
+        state["schedule_steps"].dump() + " steps, this one " +
+        std::to_string(schedule.totalSteps) + " (pass --schedule-steps " +
+        state["schedule_steps"].dump() +
+        " to continue it, or start a new schedule from its weights with "
+        "--weights)");
   return Status::success();
 }
 
@@ -763,6 +777,8 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
   state["tokens"] = step * tokensPerStep();
   state["batch"] = impl_->batch;
   state["seq"] = impl_->seq;
+  state["lr_schedule"] = lrScheduleKindName(impl_->config.schedule.kind);
+  state["schedule_steps"] = impl_->config.schedule.totalSteps;
   std::string saved;
   CHERRY_TRY(cherry::runtime::saveCheckpoint(
       impl_->config.saveDir, step, impl_->modelTensors, impl_->optimizerTensors,

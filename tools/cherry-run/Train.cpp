@@ -51,6 +51,9 @@ optimizer.safetensors and trainer_state.json), written atomically.
   --lr-schedule         constant (default) or cosine (decays to --min-lr)
   --warmup N            linear warmup steps (default 0)
   --min-lr X            floor of the cosine schedule (default 0)
+  --schedule-steps N    steps the schedule spans (default --steps); a run
+                        resumed with a larger --steps passes the original
+                        length to keep its cosine schedule
   --weight-decay W      decoupled weight decay of matrices (default 0.01)
   --beta1, --beta2      AdamW betas (default 0.9, 0.999)
   --eps E               AdamW eps (default 1e-8)
@@ -131,6 +134,7 @@ int runTrain(const std::vector<std::string> &argv) {
                    {"--lr", true},
                    {"--lr-schedule", true},
                    {"--warmup", true},
+                   {"--schedule-steps", true},
                    {"--min-lr", true},
                    {"--weight-decay", true},
                    {"--beta1", true},
@@ -197,11 +201,11 @@ int runTrain(const std::vector<std::string> &argv) {
   const int64_t couplingEvery = count("--coupling-every", 0, 1);
   const bool json = args.has("--json");
   LrSchedule schedule;
-  check(parseLrSchedule(args.get("--lr-schedule").value_or("constant"),
-                        args.get("--lr").value_or("1e-3"),
-                        args.get("--min-lr").value_or("0"),
-                        args.get("--warmup").value_or("0"),
-                        std::max<int64_t>(steps, 1), schedule));
+  check(parseLrSchedule(
+      args.get("--lr-schedule").value_or("constant"),
+      args.get("--lr").value_or("1e-3"), args.get("--min-lr").value_or("0"),
+      args.get("--warmup").value_or("0"),
+      count("--schedule-steps", std::max<int64_t>(steps, 1), 1), schedule));
 
   TrainerConfig config;
   config.exePath = exePath;
