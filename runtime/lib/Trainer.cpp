@@ -811,7 +811,10 @@ Status Trainer::Impl::step(int64_t s,
                            const std::chrono::steady_clock::time_point &begin,
                            StepMetrics &m,
                            std::optional<Coupling::Result> &coupled) {
-  const int64_t batchIndex = s % train.availableBatches();
+  // Global batch s is worldSize consecutive batches of the file; rank r
+  // reads the r-th (one batch per step on one rank).
+  const int64_t batchIndex = (s * config.ranks.worldSize + config.ranks.rank) %
+                             train.availableBatches();
   hostIds.resize(batch * seq);
   hostTargets.resize(batch * seq);
   CHERRY_TRY(prefixed(

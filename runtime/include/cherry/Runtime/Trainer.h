@@ -13,7 +13,9 @@
 // checkpoints. Errors are one line naming the file, binding or flag.
 //
 // Ranks: a run is `worldSize` processes; each reads its own share of every
-// global batch, rank 0 alone writes metrics and checkpoints. World size 1
+// global batch (global batch s is batches s * worldSize .. s * worldSize +
+// worldSize - 1 of the token file, modulo the batches it holds; rank r reads
+// the r-th), rank 0 alone writes metrics and checkpoints. World size 1
 // is the only one the runtime runs today; the parameters are here so that
 // data-parallel training plugs in without changing the interface.
 //
