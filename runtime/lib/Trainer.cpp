@@ -102,8 +102,12 @@ const ex::Parameter *scoreTable(const ex::Executable &exe) {
 /// Training state (optimizer moments, the selection's score table) goes to
 /// optimizer.safetensors; model weights to model.safetensors.
 bool isOptimizerState(const ex::Parameter &p) {
-  return p.role() != ex::MODEL_WEIGHT;
+  return p.role() == ex::OPTIMIZER_STATE || p.role() == ex::SELECTION_SCORES;
 }
+
+/// Source weights only initialize others (averaged layers): a checkpoint
+/// neither holds nor needs them.
+bool isSaved(const ex::Parameter &p) { return p.role() != ex::SOURCE_WEIGHT; }
 
 std::string checkpointKey(const ex::Parameter &p) {
   return p.checkpoint_key().empty() ? p.name() : p.checkpoint_key();
@@ -541,6 +545,8 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
     CHERRY_TRY(prefixed("--resume: ", loadCheckpoint(*config.resume, ckpt)));
     // Every parameter must come from the checkpoint, with its shape.
     for (const ex::Parameter &p : exe.parameters()) {
+      if (!isSaved(p))
+        continue;
       const SafeTensors &file =
           isOptimizerState(p) ? ckpt.optimizer : ckpt.model;
       const std::string key = checkpointKey(p);
@@ -597,7 +603,7 @@ Status Trainer::Impl::checkSameRun(const Checkpoint &ckpt) const {
     for (const TensorView &t : file->tensors())
       if (std::none_of(exe.parameters().begin(), exe.parameters().end(),
                        [&](const ex::Parameter &p) {
-                         return checkpointKey(p) == t.name;
+                         return isSaved(p) && checkpointKey(p) == t.name;
                        }))
         unused.push_back(t.name);
     if (!unused.empty())
@@ -644,6 +650,8 @@ void Trainer::Impl::collectCheckpointTensors() {
   const ex::Executable &exe = program->executable();
   std::vector<uint32_t> modelBuffers, optimizerBuffers;
   for (const ex::Parameter &p : exe.parameters()) {
+    if (!isSaved(p))
+      continue;
     TensorToWrite t;
     t.name = checkpointKey(p);
     t.shape.assign(p.shape().begin(), p.shape().end());

@@ -86,10 +86,15 @@ static ex::BindingRole bindingRole(StringRef name, bool state,
 }
 
 /// Optimizer moments ("optimizer.*") and the selection's score table
-/// ("sgt.scores", made by cherry-sgt) are training state, not weights.
+/// ("sgt.scores", made by cherry-sgt) are training state, not weights; the
+/// averaged layers' sources ("source.*") are load-only.
 static ex::ParameterRole parameterRole(StringRef name) {
   if (name == "sgt.scores")
     return ex::SELECTION_SCORES;
+  // cherry-layer-average keeps the layers it averages as source.* (their
+  // checkpoint keys the dense model's).
+  if (name.starts_with("source."))
+    return ex::SOURCE_WEIGHT;
   return name.starts_with("optimizer.") ? ex::OPTIMIZER_STATE
                                         : ex::MODEL_WEIGHT;
 }
