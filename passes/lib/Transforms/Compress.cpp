@@ -65,6 +65,8 @@ FailureOr<func::FuncOp> lookupFunction(ModuleOp module, StringRef name,
 /// Replaces the chain `layers` by `replacement`'s result and erases the
 /// layers, last first (each one's result is only read by the next).
 void eraseChain(ArrayRef<DecoderLayerOp> layers, Value replacement) {
+  if (layers.empty())
+    return;
   DecoderLayerOp last = layers.back();
   last.getResult().replaceAllUsesWith(replacement);
   for (DecoderLayerOp layer : llvm::reverse(layers))
