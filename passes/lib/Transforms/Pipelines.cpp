@@ -125,7 +125,26 @@ void mlir::cherry::buildReportPipeline(OpPassManager &pm,
   pm.addPass(createCherryCostReportPass(reportOptions));
 }
 
+void mlir::cherry::buildCompressPipeline(
+    OpPassManager &pm, const CompressPipelineOptions &options) {
+  CherryLayerAveragePassOptions average;
+  average.groupSize = options.groupSize;
+  average.groups = options.groups;
+  pm.addPass(createCherryLayerAveragePass(average));
+  CherryRecurrentPassOptions recurrent;
+  recurrent.steps = options.steps;
+  recurrent.schedule = options.schedule;
+  pm.addPass(createCherryRecurrentPass(recurrent));
+  pm.addPass(createCherryRecurrentUnrollPass());
+}
+
 void mlir::cherry::registerCherryPipelines() {
+  PassPipelineRegistration<CompressPipelineOptions>(
+      "cherry-compress",
+      "Compress the depth of the forward graph: average groups of adjacent "
+      "layers, run the merged layers on a schedule of effective steps and "
+      "unroll it into layers sharing their parameters",
+      buildCompressPipeline);
   PassPipelineRegistration<TrainPipelineOptions>(
       "cherry-train",
       "Compile the forward graph for training: @train_step (forward, "

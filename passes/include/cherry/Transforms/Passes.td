@@ -290,4 +290,77 @@ def CherrySgtSparsifyPass : Pass<"cherry-sgt-sparsify", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryLayerAveragePass
+    : Pass<"cherry-layer-average", "::mlir::ModuleOp"> {
+  let summary = "Merge groups of adjacent decoder layers into their mean";
+  let description = [{
+    Replaces each group of adjacent top-level `cherry.decoder_layer`s of
+    `function` by one layer whose every parameter (norm gains included) is
+    the element-wise mean of the group's: layer `g` (in group order) reads
+    new parameters `model.layers.{g}.<suffix>` declared with
+    `init(#cherry.mean_of<[...]>)` and no checkpoint key, so the runtime
+    computes the means when weights load. The original parameters become
+    `source.model.layers.{j}.<suffix>`, keep their checkpoint keys (the dense
+    checkpoint's `model.layers.{j}.*`) and are not trainable. The merged
+    layer's body is the group's first layer, its `param_ref`s redirected to
+    the merged parameters, and its `index` is `g`.
+
+    Groups are given either by `group-size=G` (consecutive groups of `G`
+    layers, `G` dividing the layer count) or by `groups=0-7,8-15,...`
+    (ranges or single layers, in layer order, covering every layer once).
+    Every layer of a group must read parameters of the same suffixes and
+    types, all of them its own (`model.layers.{index}.*`).
+
+    Example: `cherry-opt model.mlir --cherry-layer-average=group-size=8`
+  }];
+  let options = [
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"0",
+           "Layers per group (0: use `groups`)">,
+    Option<"groups", "groups", "std::string", /*default=*/"\"\"",
+           "Explicit groups, e.g. 0-7,8-15 (ranges of layer positions)">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose layers are merged">,
+  ];
+}
+
+def CherryRecurrentPass : Pass<"cherry-recurrent", "::mlir::ModuleOp"> {
+  let summary = "Run the decoder layers as shared layers of a cherry.recurrent";
+  let description = [{
+    Wraps the `L` top-level `cherry.decoder_layer`s of `function` (typically
+    after `cherry-layer-average`) in one `cherry.recurrent` whose regions are
+    the layers' bodies, in order, and whose schedule has `steps` entries:
+    `sequence` runs layer `i` for its share of the steps consecutively
+    (`steps / L` each, the remainder going to the first layers), `cycle`
+    runs `0, 1, ..., L-1` repeatedly, and an explicit list (`0,0,1,1`) names
+    the layer of every step. Every layer must run at least once; the
+    parameters stay shared, so the parameter count does not change while
+    the effective depth becomes `steps`.
+
+    Example: `cherry-opt model.mlir --cherry-recurrent="steps=34 schedule=cycle"`
+  }];
+  let options = [
+    Option<"steps", "steps", "int64_t", /*default=*/"0",
+           "Effective steps (0: one per layer)">,
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"sequence\"",
+           "sequence, cycle or an explicit list of layer positions">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose layers are wrapped">,
+  ];
+}
+
+def CherryRecurrentUnrollPass
+    : Pass<"cherry-recurrent-unroll", "::mlir::ModuleOp"> {
+  let summary = "Expand every cherry.recurrent into a chain of decoder layers";
+  let description = [{
+    Replaces each `cherry.recurrent` by one `cherry.decoder_layer` per step,
+    in schedule order: step `s` is a copy of region `schedule[s]` with
+    `index = s`. The copies read the same parameters (the same
+    `param_ref`s), so autodiff sums the gradients of a shared parameter over
+    all the steps that read it, and the kernel lowering, which knows no
+    `cherry.recurrent`, sees an ordinary (deeper) model. A recurrent op with
+    `step_params` is an error: slicing them needs an op the dialect does not
+    have yet.
+  }];
+}
+
 #endif // CHERRY_TRANSFORMS_PASSES_TD

@@ -90,6 +90,34 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+/// Options of --cherry-compress.
+struct CompressPipelineOptions
+    : public PassPipelineOptions<CompressPipelineOptions> {
+  PassOptions::Option<int64_t> groupSize{
+      *this, "group-size", llvm::cl::desc("Adjacent layers averaged into one"),
+      llvm::cl::init(0)};
+  PassOptions::Option<std::string> groups{
+      *this, "groups",
+      llvm::cl::desc("Explicit groups instead of group-size, e.g. 0-7,8-15"),
+      llvm::cl::init("")};
+  PassOptions::Option<int64_t> steps{
+      *this, "steps",
+      llvm::cl::desc("Effective steps of the shared layers (0: one each)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<std::string> schedule{
+      *this, "schedule",
+      llvm::cl::desc("sequence, cycle or an explicit list like 0,0,1,1"),
+      llvm::cl::init("sequence")};
+};
+
+/// --cherry-compress: average groups of adjacent layers
+/// (cherry-layer-average), run the merged layers on a schedule of steps
+/// (cherry-recurrent) and expand it into a chain of layers sharing their
+/// parameters (cherry-recurrent-unroll); composes with --cherry-train and
+/// --cherry-infer.
+void buildCompressPipeline(OpPassManager &pm,
+                           const CompressPipelineOptions &options);
+
 /// --cherry-train: @train_step (forward, gradients through each op's VJP,
 /// optimizer updates) and @eval_step, lowered to kernels sharing one
 /// parameter set; with a selective training policy also @grad_step.

@@ -1,0 +1,425 @@
+//===- Compress.cpp - Depth compression with recurrent recovery -----------===//
+//
+// A trained deep model is made shallow by averaging groups of adjacent
+// layers (cherry-layer-average), and its depth is restored by running the
+// shared layers on a schedule of effective steps (cherry-recurrent). The
+// loop form is expanded into an ordinary chain of layers reading shared
+// parameters (cherry-recurrent-unroll) for the existing lowering and
+// autodiff, which know no cherry.recurrent.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Dialect/Cherry/IR/CherryAttrs.h"
+#include "cherry/Dialect/Cherry/IR/CherryOps.h"
+#include "cherry/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::cherry {
+#define GEN_PASS_DEF_CHERRYLAYERAVERAGEPASS
+#define GEN_PASS_DEF_CHERRYRECURRENTPASS
+#define GEN_PASS_DEF_CHERRYRECURRENTUNROLLPASS
+#include "cherry/Transforms/Passes.h.inc"
+} // namespace mlir::cherry
+
+using namespace mlir;
+using namespace mlir::cherry;
+
+namespace {
+
+/// The top-level decoder layers of `func` in order, checked to form one
+/// chain (each layer's only user is the next layer), since merging or
+/// sharing layers with something else reading the stream in between would
+/// change what that reader sees.
+FailureOr<SmallVector<DecoderLayerOp>> getLayerChain(func::FuncOp func,
+                                                     StringRef pass) {
+  SmallVector<DecoderLayerOp> layers(
+      func.getFunctionBody().getOps<DecoderLayerOp>());
+  if (layers.empty())
+    return func.emitError()
+           << pass << ": @" << func.getName() << " has no cherry.decoder_layer";
+  for (unsigned i = 0; i + 1 < layers.size(); ++i) {
+    Value stream = layers[i].getResult();
+    if (layers[i + 1].getInput() != stream || !stream.hasOneUse())
+      return layers[i + 1].emitError()
+             << pass << ": layers " << i << " and " << i + 1
+             << " are not adjacent (the residual stream has another user)";
+  }
+  return layers;
+}
+
+FailureOr<func::FuncOp> lookupFunction(ModuleOp module, StringRef name,
+                                       StringRef pass) {
+  auto func = module.lookupSymbol<func::FuncOp>(name);
+  if (!func)
+    return emitError(module.getLoc())
+           << pass << ": no function @" << name << " in the module";
+  return func;
+}
+
+/// Replaces the chain `layers` by `replacement`'s result and erases the
+/// layers, last first (each one's result is only read by the next).
+void eraseChain(ArrayRef<DecoderLayerOp> layers, Value replacement) {
+  if (layers.empty())
+    return;
+  DecoderLayerOp last = layers.back();
+  last.getResult().replaceAllUsesWith(replacement);
+  for (DecoderLayerOp layer : llvm::reverse(layers))
+    layer.erase();
+}
+
+//===----------------------------------------------------------------------===//
+// cherry-layer-average
+//===----------------------------------------------------------------------===//
+
+/// A half-open range [begin, end) of layer positions.
+struct Group {
+  int64_t begin, end;
+};
+
+/// Parses `groups` ("0-7,8-15" or "0,1-3") and checks that the groups are
+/// non-empty, in range, in layer order and cover every layer exactly once.
+FailureOr<SmallVector<Group>> parseGroups(StringRef spec, int64_t numLayers,
+                                          Location loc) {
+  auto fail = [&]() { return emitError(loc) << "cherry-layer-average: "; };
+  SmallVector<Group> groups;
+  SmallVector<StringRef> items;
+  spec.split(items, ',');
+  SmallVector<int> owner(numLayers, -1);
+  for (StringRef item : items) {
+    auto [first, last] = item.trim().split('-');
+    int64_t begin, end;
+    if (first.trim().getAsInteger(10, begin) ||
+        (last.empty() ? (end = begin, false)
+                      : last.trim().getAsInteger(10, end)))
+      return fail() << "groups: cannot parse '" << item
+                    << "' (expected a layer or a range like 0-7)";
+    if (end < begin)
+      return fail() << "groups: group '" << item << "' is empty";
+    if (begin < 0 || end >= numLayers)
+      return fail() << "groups: group '" << item << "' is out of range (0-"
+                    << numLayers - 1 << ")";
+    for (int64_t j = begin; j <= end; ++j)
+      if (owner[j] >= 0)
+        return fail() << "groups: layer " << j << " is in more than one group";
+      else
+        owner[j] = groups.size();
+    if (!groups.empty() && begin != groups.back().end)
+      return fail() << "groups: group '" << item
+                    << "' does not follow the previous group (groups must "
+                       "be adjacent and in layer order)";
+    groups.push_back({begin, end + 1});
+  }
+  if (groups.empty() || groups.front().begin != 0 ||
+      groups.back().end != numLayers)
+    return fail() << "groups: the groups do not cover layers 0-"
+                  << numLayers - 1;
+  return groups;
+}
+
+FailureOr<SmallVector<Group>> makeGroups(int64_t groupSize, StringRef spec,
+                                         int64_t numLayers, Location loc) {
+  if (!spec.empty() && groupSize != 0)
+    return emitError(loc)
+           << "cherry-layer-average: give group-size or groups, not both";
+  if (!spec.empty())
+    return parseGroups(spec, numLayers, loc);
+  if (groupSize <= 0 || numLayers % groupSize != 0)
+    return emitError(loc) << "cherry-layer-average: group-size " << groupSize
+                          << " does not divide the " << numLayers << " layers";
+  SmallVector<Group> groups;
+  for (int64_t b = 0; b < numLayers; b += groupSize)
+    groups.push_back({b, b + groupSize});
+  return groups;
+}
+
+/// One parameter a layer reads: its name after `model.layers.{index}.`.
+struct LayerParam {
+  std::string suffix;
+  // Mutable: op handles are values whose accessors are not const.
+  mutable ParamOp param;
+};
+
+std::string layerPrefix(int64_t index) {
+  return "model.layers." + std::to_string(index) + ".";
+}
+
+/// The parameters `layer` reads, in body order, each once; all of them must
+/// be the layer's own (`model.layers.{index}.*`).
+FailureOr<SmallVector<LayerParam>> getLayerParams(DecoderLayerOp layer,
+                                                  SymbolTable &symbols) {
+  std::string prefix = layerPrefix(layer.getIndex());
+  SmallVector<LayerParam> params;
+  llvm::StringSet<> seen;
+  WalkResult walk = layer.walk([&](ParamRefOp ref) {
+    StringRef name = ref.getParam();
+    if (!name.starts_with(prefix)) {
+      ref.emitError() << "cherry-layer-average: layer " << layer.getIndex()
+                      << " reads @" << name << ", which is not one of its "
+                      << "own parameters (" << prefix << "*)";
+      return WalkResult::interrupt();
+    }
+    if (seen.insert(name).second)
+      params.push_back({name.drop_front(prefix.size()).str(),
+                        symbols.lookup<ParamOp>(name)});
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  return params;
+}
+
+/// Checks that `other` reads the same suffixes with the same types as
+/// `first` (the layers of one group), so that every mean is defined.
+LogicalResult checkSameParams(DecoderLayerOp first,
+                              ArrayRef<LayerParam> firstParams,
+                              DecoderLayerOp other,
+                              ArrayRef<LayerParam> otherParams) {
+  llvm::StringMap<Type> types;
+  for (const LayerParam &p : otherParams)
+    types[p.suffix] = p.param.getType();
+  for (const LayerParam &p : firstParams) {
+    auto it = types.find(p.suffix);
+    if (it == types.end())
+      return other.emitError()
+             << "cherry-layer-average: layer " << other.getIndex()
+             << " has no parameter " << p.suffix << " (layer "
+             << first.getIndex() << " has)";
+    if (it->second != p.param.getType())
+      return other.emitError()
+             << "cherry-layer-average: parameter " << p.suffix << " of layer "
+             << other.getIndex() << " is " << it->second << ", but "
+             << p.param.getType() << " in layer " << first.getIndex()
+             << " (the layers of a group must have the same shapes)";
+  }
+  if (firstParams.size() != otherParams.size())
+    return other.emitError()
+           << "cherry-layer-average: layer " << other.getIndex() << " reads "
+           << otherParams.size() << " parameters, layer " << first.getIndex()
+           << " reads " << firstParams.size();
+  return success();
+}
+
+struct LayerAveragePass
+    : public mlir::cherry::impl::CherryLayerAveragePassBase<LayerAveragePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (failed(run()))
+      signalPassFailure();
+  }
+
+  LogicalResult run() {
+    ModuleOp module = getOperation();
+    FailureOr<func::FuncOp> func =
+        lookupFunction(module, function, "cherry-layer-average");
+    if (failed(func))
+      return failure();
+    FailureOr<SmallVector<DecoderLayerOp>> layers =
+        getLayerChain(*func, "cherry-layer-average");
+    if (failed(layers))
+      return failure();
+    FailureOr<SmallVector<Group>> merged =
+        makeGroups(groupSize, groups, layers->size(), module.getLoc());
+    if (failed(merged))
+      return failure();
+
+    // Everything is checked before anything changes.
+    SymbolTable symbols(module);
+    SmallVector<SmallVector<LayerParam>> params;
+    for (DecoderLayerOp layer : *layers) {
+      FailureOr<SmallVector<LayerParam>> p = getLayerParams(layer, symbols);
+      if (failed(p))
+        return failure();
+      params.push_back(std::move(*p));
+    }
+    for (const Group &group : *merged)
+      for (int64_t j = group.begin + 1; j < group.end; ++j)
+        if (failed(checkSameParams((*layers)[group.begin], params[group.begin],
+                                   (*layers)[j], params[j])))
+          return failure();
+
+    // Sources first: the merged names reuse the `model.layers.*` names.
+    for (auto [layer, layerParams] : llvm::zip(*layers, params))
+      for (LayerParam &p : layerParams)
+        renameSource(p, layer.getIndex(), symbols);
+    for (auto [g, group] : llvm::enumerate(*merged))
+      mergeGroup(g,
+                 ArrayRef(*layers).slice(group.begin, group.end - group.begin),
+                 ArrayRef(params).slice(group.begin, group.end - group.begin),
+                 symbols);
+    return success();
+  }
+
+  /// `model.layers.{j}.X` becomes the frozen, load-only
+  /// `source.model.layers.{j}.X`, its checkpoint key unchanged.
+  void renameSource(LayerParam &p, int64_t index, SymbolTable &symbols) {
+    auto name = StringAttr::get(&getContext(),
+                                "source." + layerPrefix(index) + p.suffix);
+    (void)symbols.rename(p.param, name);
+    p.param.setTrainable(false);
+  }
+
+  /// Declares `model.layers.{g}.X = mean_of(sources)` for every parameter of
+  /// the group and makes the group's first layer read them.
+  void mergeGroup(int64_t g, ArrayRef<DecoderLayerOp> layers,
+                  ArrayRef<SmallVector<LayerParam>> params,
+                  SymbolTable &symbols) {
+    MLIRContext *ctx = &getContext();
+    DecoderLayerOp merged = layers.front();
+    llvm::StringMap<StringAttr> mergedName;
+    for (auto [k, first] : llvm::enumerate(params.front())) {
+      SmallVector<Attribute> sources;
+      for (ArrayRef<LayerParam> layerParams : params)
+        for (const LayerParam &p : layerParams)
+          if (p.suffix == first.suffix)
+            sources.push_back(FlatSymbolRefAttr::get(p.param.getSymNameAttr()));
+      OpBuilder builder(first.param);
+      auto param = ParamOp::create(
+          builder, first.param.getLoc(),
+          StringAttr::get(ctx, layerPrefix(g) + first.suffix),
+          TypeAttr::get(first.param.getType()),
+          MeanOfInitAttr::get(ctx, ArrayAttr::get(ctx, sources)),
+          /*checkpoint=*/nullptr, /*trainable=*/builder.getBoolAttr(true));
+      symbols.insert(param, Block::iterator(first.param));
+      mergedName[first.param.getSymName()] = param.getSymNameAttr();
+    }
+    merged.walk([&](ParamRefOp ref) {
+      ref.setParamAttr(FlatSymbolRefAttr::get(mergedName.at(ref.getParam())));
+    });
+    merged.setIndex(g);
+    eraseChain(layers.drop_front(), merged.getResult());
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// cherry-recurrent
+//===----------------------------------------------------------------------===//
+
+/// The schedule named by `spec` for `numLayers` shared layers and `steps`
+/// effective steps.
+FailureOr<SmallVector<int64_t>> makeSchedule(StringRef spec, int64_t steps,
+                                             int64_t numLayers, Location loc) {
+  auto fail = [&]() { return emitError(loc) << "cherry-recurrent: "; };
+  if (steps < numLayers)
+    return fail() << "steps " << steps << " is fewer than the " << numLayers
+                  << " layers (every layer must run)";
+  SmallVector<int64_t> schedule;
+  if (spec == "sequence") {
+    for (int64_t layer = 0; layer < numLayers; ++layer)
+      schedule.append(steps / numLayers + (layer < steps % numLayers), layer);
+    return schedule;
+  }
+  if (spec == "cycle") {
+    for (int64_t s = 0; s < steps; ++s)
+      schedule.push_back(s % numLayers);
+    return schedule;
+  }
+  SmallVector<StringRef> items;
+  spec.split(items, ',');
+  for (StringRef item : items) {
+    int64_t layer;
+    if (item.trim().getAsInteger(10, layer))
+      return fail() << "schedule: cannot parse '" << item
+                    << "' (expected sequence, cycle or a list like 0,0,1,1)";
+    if (layer < 0 || layer >= numLayers)
+      return fail() << "schedule: step " << schedule.size() << " names layer "
+                    << layer << ", but there are " << numLayers << " layers";
+    schedule.push_back(layer);
+  }
+  if (static_cast<int64_t>(schedule.size()) != steps)
+    return fail() << "schedule: " << schedule.size()
+                  << " entries, but steps is " << steps;
+  for (int64_t layer = 0; layer < numLayers; ++layer)
+    if (!llvm::is_contained(schedule, layer))
+      return fail() << "schedule: layer " << layer << " never runs";
+  return schedule;
+}
+
+struct RecurrentPass
+    : public mlir::cherry::impl::CherryRecurrentPassBase<RecurrentPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (failed(run()))
+      signalPassFailure();
+  }
+
+  LogicalResult run() {
+    ModuleOp module = getOperation();
+    FailureOr<func::FuncOp> func =
+        lookupFunction(module, function, "cherry-recurrent");
+    if (failed(func))
+      return failure();
+    FailureOr<SmallVector<DecoderLayerOp>> layers =
+        getLayerChain(*func, "cherry-recurrent");
+    if (failed(layers))
+      return failure();
+    int64_t numLayers = layers->size();
+    FailureOr<SmallVector<int64_t>> order =
+        makeSchedule(schedule, steps == 0 ? numLayers : int64_t(steps),
+                     numLayers, module.getLoc());
+    if (failed(order))
+      return failure();
+
+    DecoderLayerOp first = layers->front();
+    OpBuilder builder(first);
+    auto recurrent = RecurrentOp::create(
+        builder, first.getLoc(), first.getInput().getType(), first.getInput(),
+        /*step_params=*/ValueRange(), builder.getDenseI64ArrayAttr(*order),
+        numLayers);
+    for (auto [region, layer] : llvm::zip(recurrent.getLayers(), *layers))
+      region.takeBody(layer.getBody());
+    eraseChain(*layers, recurrent.getResult());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// cherry-recurrent-unroll
+//===----------------------------------------------------------------------===//
+
+/// Replaces `recurrent` by one decoder layer per step, each a copy of the
+/// region the schedule names, chained through the residual stream.
+LogicalResult unroll(RecurrentOp recurrent) {
+  if (!recurrent.getStepParams().empty())
+    return recurrent.emitError()
+           << "cherry-recurrent-unroll: step_params are not supported yet "
+              "(slicing them needs an op the dialect does not have)";
+  OpBuilder builder(recurrent);
+  Value stream = recurrent.getInput();
+  for (auto [step, layer] : llvm::enumerate(recurrent.getSchedule())) {
+    auto copy =
+        DecoderLayerOp::create(builder, recurrent.getLoc(), stream.getType(),
+                               stream, builder.getI64IntegerAttr(step));
+    IRMapping mapping;
+    recurrent.getLayers()[layer].cloneInto(&copy.getBody(), mapping);
+    stream = copy.getResult();
+  }
+  recurrent.getResult().replaceAllUsesWith(stream);
+  recurrent.erase();
+  return success();
+}
+
+struct RecurrentUnrollPass
+    : public mlir::cherry::impl::CherryRecurrentUnrollPassBase<
+          RecurrentUnrollPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    // Collected first: unrolling while walking would erase ops under the
+    // walk.
+    SmallVector<RecurrentOp> recurrents;
+    getOperation().walk([&](RecurrentOp op) { recurrents.push_back(op); });
+    for (RecurrentOp recurrent : recurrents)
+      if (failed(unroll(recurrent)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
