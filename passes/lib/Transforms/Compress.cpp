@@ -32,12 +32,16 @@ using namespace mlir::cherry;
 
 namespace {
 
-/// The top-level decoder layers of `func` in order, checked to form one
+/// The top-level decoder layers of @`function` in order, checked to form one
 /// chain (each layer's only user is the next layer), since merging or
 /// sharing layers with something else reading the stream in between would
 /// change what that reader sees.
-FailureOr<SmallVector<DecoderLayerOp>> getLayerChain(func::FuncOp func,
-                                                     StringRef pass) {
+FailureOr<SmallVector<DecoderLayerOp>>
+getLayerChain(ModuleOp module, StringRef function, StringRef pass) {
+  auto func = module.lookupSymbol<func::FuncOp>(function);
+  if (!func)
+    return emitError(module.getLoc())
+           << pass << ": no function @" << function << " in the module";
   SmallVector<DecoderLayerOp> layers(
       func.getFunctionBody().getOps<DecoderLayerOp>());
   if (layers.empty())
@@ -51,15 +55,6 @@ FailureOr<SmallVector<DecoderLayerOp>> getLayerChain(func::FuncOp func,
              << " are not adjacent (the residual stream has another user)";
   }
   return layers;
-}
-
-FailureOr<func::FuncOp> lookupFunction(ModuleOp module, StringRef name,
-                                       StringRef pass) {
-  auto func = module.lookupSymbol<func::FuncOp>(name);
-  if (!func)
-    return emitError(module.getLoc())
-           << pass << ": no function @" << name << " in the module";
-  return func;
 }
 
 /// Replaces the chain `layers` by `replacement`'s result and erases the
@@ -216,12 +211,8 @@ struct LayerAveragePass
 
   LogicalResult run() {
     ModuleOp module = getOperation();
-    FailureOr<func::FuncOp> func =
-        lookupFunction(module, function, "cherry-layer-average");
-    if (failed(func))
-      return failure();
     FailureOr<SmallVector<DecoderLayerOp>> layers =
-        getLayerChain(*func, "cherry-layer-average");
+        getLayerChain(module, function, "cherry-layer-average");
     if (failed(layers))
       return failure();
     FailureOr<SmallVector<Group>> merged =
@@ -352,12 +343,8 @@ struct RecurrentPass
 
   LogicalResult run() {
     ModuleOp module = getOperation();
-    FailureOr<func::FuncOp> func =
-        lookupFunction(module, function, "cherry-recurrent");
-    if (failed(func))
-      return failure();
     FailureOr<SmallVector<DecoderLayerOp>> layers =
-        getLayerChain(*func, "cherry-recurrent");
+        getLayerChain(module, function, "cherry-recurrent");
     if (failed(layers))
       return failure();
     int64_t numLayers = layers->size();
