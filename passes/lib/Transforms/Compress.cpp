@@ -373,7 +373,54 @@ struct RecurrentPass
 
 /// Replaces `recurrent` by one decoder layer per step, each a copy of the
 /// region the schedule names, chained through the residual stream.
-LogicalResult unroll(RecurrentOp recurrent) {
+/// Whether parameter `name` is one of a layer's RMSNorm gains.
+bool isLayerNormGain(StringRef name) {
+  return name.ends_with(".input_layernorm.weight") ||
+         name.ends_with(".post_attention_layernorm.weight");
+}
+
+/// `name` without its `model.layers.{i}.` prefix.
+StringRef layerSuffix(StringRef name) {
+  StringRef rest = name;
+  if (!rest.consume_front("model.layers."))
+    return name;
+  size_t dot = rest.find('.');
+  return dot == StringRef::npos ? name : rest.drop_front(dot + 1);
+}
+
+/// Makes step `step`'s copy of a layer read its own norm gains:
+/// model.recurrent.steps.{step}.<suffix>, the one-source mean of the shared
+/// gain (so equal to it at initialization).
+void giveStepNorms(DecoderLayerOp copy, int64_t step, ModuleOp module,
+                   SymbolTable &symbols) {
+  MLIRContext *ctx = module.getContext();
+  copy.walk([&](ParamRefOp ref) {
+    if (!isLayerNormGain(ref.getParam()))
+      return;
+    auto shared = symbols.lookup<ParamOp>(ref.getParam());
+    std::string name = "model.recurrent.steps." + std::to_string(step) + "." +
+                       layerSuffix(ref.getParam()).str();
+    auto own = symbols.lookup<ParamOp>(name);
+    if (!own) {
+      OpBuilder builder(shared);
+      own = ParamOp::create(
+          builder, shared.getLoc(), StringAttr::get(ctx, name),
+          TypeAttr::get(shared.getType()),
+          MeanOfInitAttr::get(
+              ctx, ArrayAttr::get(
+                       ctx, {FlatSymbolRefAttr::get(shared.getSymNameAttr())})),
+          /*checkpoint=*/nullptr, /*trainable=*/builder.getBoolAttr(true));
+      symbols.insert(own, Block::iterator(shared));
+    }
+    ref.setParamAttr(FlatSymbolRefAttr::get(own.getSymNameAttr()));
+    // Every step reads its own copy now: the shared gain only initializes
+    // them, and nothing trains it.
+    shared.setTrainable(false);
+  });
+}
+
+LogicalResult unroll(RecurrentOp recurrent, bool stepNorms, ModuleOp module,
+                     SymbolTable &symbols) {
   if (!recurrent.getStepParams().empty())
     return recurrent.emitError()
            << "cherry-recurrent-unroll: step_params are not supported yet "
@@ -386,6 +433,8 @@ LogicalResult unroll(RecurrentOp recurrent) {
                                stream, builder.getI64IntegerAttr(step));
     IRMapping mapping;
     recurrent.getLayers()[layer].cloneInto(&copy.getBody(), mapping);
+    if (stepNorms)
+      giveStepNorms(copy, int64_t(step), module, symbols);
     stream = copy.getResult();
   }
   recurrent.getResult().replaceAllUsesWith(stream);
@@ -403,8 +452,9 @@ struct RecurrentUnrollPass
     // walk.
     SmallVector<RecurrentOp> recurrents;
     getOperation().walk([&](RecurrentOp op) { recurrents.push_back(op); });
+    SymbolTable symbols(getOperation());
     for (RecurrentOp recurrent : recurrents)
-      if (failed(unroll(recurrent)))
+      if (failed(unroll(recurrent, stepNorms, getOperation(), symbols)))
         return signalPassFailure();
   }
 };

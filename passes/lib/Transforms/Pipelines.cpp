@@ -135,7 +135,9 @@ void mlir::cherry::buildCompressPipeline(
   recurrent.steps = options.steps;
   recurrent.schedule = options.schedule;
   pm.addPass(createCherryRecurrentPass(recurrent));
-  pm.addPass(createCherryRecurrentUnrollPass());
+  CherryRecurrentUnrollPassOptions unroll;
+  unroll.stepNorms = options.stepNorms;
+  pm.addPass(createCherryRecurrentUnrollPass(unroll));
 }
 
 void mlir::cherry::registerCherryPipelines() {

@@ -360,7 +360,17 @@ def CherryRecurrentUnrollPass
     `cherry.recurrent`, sees an ordinary (deeper) model. A recurrent op with
     `step_params` is an error: slicing them needs an op the dialect does not
     have yet.
+
+    With `step-norms=1` each step gets its own copies of its layer's two
+    RMSNorm gains, `model.recurrent.steps.{s}.input_layernorm.weight` and
+    `...post_attention_layernorm.weight`, each initialized as the one-source
+    `mean_of` of the shared gain: at initialization every step computes
+    exactly the shared layer, and training then lets the steps differ.
   }];
+  let options = [
+    Option<"stepNorms", "step-norms", "bool", /*default=*/"false",
+           "Per-step copies of the layers' RMSNorm gains">,
+  ];
 }
 
 #endif // CHERRY_TRANSFORMS_PASSES_TD

@@ -108,6 +108,10 @@ struct CompressPipelineOptions
       *this, "schedule",
       llvm::cl::desc("sequence, cycle or an explicit list like 0,0,1,1"),
       llvm::cl::init("sequence")};
+  PassOptions::Option<bool> stepNorms{
+      *this, "step-norms",
+      llvm::cl::desc("Per-step copies of the layers' RMSNorm gains"),
+      llvm::cl::init(false)};
 };
 
 /// --cherry-compress: average groups of adjacent layers
