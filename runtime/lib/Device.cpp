@@ -54,11 +54,9 @@ Status HostMemoryDevice::copyToHost(void *dst, const DeviceMemory &src,
 
 std::vector<std::string> builtDevices() { return {"cpu"}; }
 
-Status createDevice(const std::string &name, std::unique_ptr<Device> &out) {
-  if (name == "cpu") {
-    out = createCpuDevice();
+Status checkDeviceName(const std::string &name) {
+  if (name == "cpu")
     return Status::success();
-  }
   std::string built;
   for (const std::string &d : builtDevices())
     built += (built.empty() ? "" : ", ") + d;
@@ -68,6 +66,13 @@ Status createDevice(const std::string &name, std::unique_ptr<Device> &out) {
         "': this runtime has no CUDA backend (devices: " + built + ")");
   return Status::error("unknown device '" + name + "' (devices: " + built +
                        ")");
+}
+
+Status createDevice(const std::string &name, std::unique_ptr<Device> &out) {
+  if (Status s = checkDeviceName(name); !s.ok())
+    return s;
+  out = createCpuDevice(); // the only device built in (checkDeviceName)
+  return Status::success();
 }
 
 } // namespace cherry::runtime

@@ -232,6 +232,13 @@ Status verifyExecutable(const ex::Executable &exe) {
   return Status::success();
 }
 
+std::string shapeString(const ex::Buffer &b) {
+  std::string out = ex::DType_Name(b.dtype()) + " [";
+  for (int i = 0; i < b.shape_size(); ++i)
+    out += (i ? ", " : "") + std::to_string(b.shape(i));
+  return out + "]";
+}
+
 int findFunction(const ex::Executable &exe, ex::FunctionRole role) {
   for (int i = 0; i < exe.functions_size(); ++i)
     if (exe.functions(i).role() == role)

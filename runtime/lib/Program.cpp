@@ -60,8 +60,6 @@ uint64_t elementCount(const google::protobuf::RepeatedField<int64_t> &shape) {
 // Checks against the kernel ABI (KernelAbi.h, from runtime/abi/Kernels.abi)
 //===----------------------------------------------------------------------===//
 
-float *f32(std::byte *p) { return reinterpret_cast<float *>(p); }
-
 /// A prepared instruction: operand offsets in the arena, and the call the
 /// device runs (pointers filled in once the arena exists).
 struct Step {

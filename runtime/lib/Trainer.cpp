@@ -46,13 +46,6 @@ Status prefixed(const std::string &prefix, Status st) {
   return st;
 }
 
-std::string shapeString(const ex::Buffer &b) {
-  std::string out = ex::DType_Name(b.dtype()) + " [";
-  for (int i = 0; i < b.shape_size(); ++i)
-    out += (i ? ", " : "") + std::to_string(b.shape(i));
-  return out + "]";
-}
-
 /// The F32 scalar in buffer `b`.
 Status readScalar(const Program &program, const ex::Buffer *b, float &out) {
   return program.read(b->id(), &out, sizeof(float));
@@ -60,8 +53,8 @@ Status readScalar(const Program &program, const ex::Buffer *b, float &out) {
 
 /// Writes a host vector into buffer `b`.
 template <typename T>
-Status writeAll(Program &program, const ex::Buffer *b,
-                const std::vector<T> &values) {
+Status writeBuffer(Program &program, const ex::Buffer *b,
+                   const std::vector<T> &values) {
   return program.write(b->id(), values.data(), values.size() * sizeof(T));
 }
 
@@ -372,8 +365,8 @@ Status Coupling::measure(int64_t step, const std::vector<int32_t> &batchIds,
   sgt::SelectionInputs in{scoreTable ? scores.data() : nullptr, vocab, nullptr,
                           mask ? mask->data() : nullptr};
   if (policy == sgt::Policy::LossTopk) {
-    CHERRY_TRY(writeAll(*program, eval.ids, batchIds));
-    CHERRY_TRY(writeAll(*program, eval.targets, batchTargets));
+    CHERRY_TRY(writeBuffer(*program, eval.ids, batchIds));
+    CHERRY_TRY(writeBuffer(*program, eval.targets, batchTargets));
     CHERRY_TRY(
         prefixed("--coupling-every: eval: ", program->run(eval.function)));
     const ex::Buffer *rows =
@@ -394,15 +387,15 @@ Status Coupling::measure(int64_t step, const std::vector<int32_t> &batchIds,
   if (selected == 0 || selected == n)
     return Status::success();
 
-  CHERRY_TRY(writeAll(*program, ids, batchIds));
-  CHERRY_TRY(writeAll(*program, targets, batchTargets));
+  CHERRY_TRY(writeBuffer(*program, ids, batchIds));
+  CHERRY_TRY(writeBuffer(*program, targets, batchTargets));
   std::vector<float> w(n);
   auto gradient = [&](bool ofSelected, int64_t count) {
     for (int64_t i = 0; i < n; ++i)
       w[i] = (chosen[i] != 0) == ofSelected
                  ? static_cast<float>(1.0 / static_cast<double>(count))
                  : 0.0f;
-    CHERRY_TRY(writeAll(*program, weights, w));
+    CHERRY_TRY(writeBuffer(*program, weights, w));
     return prefixed("--coupling-every: grad_step: ", program->run(fn));
   };
   std::vector<std::vector<float>> ofSelected, ofOthers;
@@ -804,8 +797,8 @@ Status Trainer::evaluate(double &loss) {
   for (int64_t k = 0; k < t.config.evalBatches; ++k) {
     CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
                         t.val.read(k, ids.data(), targets.data())));
-    CHERRY_TRY(writeAll(*t.program, t.eval.ids, ids));
-    CHERRY_TRY(writeAll(*t.program, t.eval.targets, targets));
+    CHERRY_TRY(writeBuffer(*t.program, t.eval.ids, ids));
+    CHERRY_TRY(writeBuffer(*t.program, t.eval.targets, targets));
     CHERRY_TRY(prefixed("eval: ", t.program->run(t.eval.function)));
     float batchLoss = 0;
     CHERRY_TRY(readScalar(*t.program, t.eval.loss, batchLoss));
@@ -827,13 +820,13 @@ Status Trainer::Impl::step(int64_t s,
   hostTargets.resize(batch * seq);
   CHERRY_TRY(prefixed(
       "--data: ", train.read(batchIndex, hostIds.data(), hostTargets.data())));
-  CHERRY_TRY(writeAll(*program, ids, hostIds));
-  CHERRY_TRY(writeAll(*program, targets, hostTargets));
+  CHERRY_TRY(writeBuffer(*program, ids, hostIds));
+  CHERRY_TRY(writeBuffer(*program, targets, hostTargets));
   if (mask) {
     hostMask.resize(batch * seq);
     CHERRY_TRY(prefixed("--sgt-mask ",
                         maskFile.read(train, batchIndex, hostMask.data())));
-    CHERRY_TRY(writeAll(*program, mask, hostMask));
+    CHERRY_TRY(writeBuffer(*program, mask, hostMask));
   }
   // Measured at the step's weights and batch, before its update (and
   // outside its timing).

@@ -43,13 +43,6 @@ void check(const runtime::Status &status, const std::string &prefix) {
     throw RunError(prefix + status.message);
 }
 
-std::string shapeString(const ex::Buffer &b) {
-  std::string out = ex::DType_Name(b.dtype()) + " [";
-  for (int i = 0; i < b.shape_size(); ++i)
-    out += (i ? ", " : "") + std::to_string(b.shape(i));
-  return out + "]";
-}
-
 CpuFlags parseCpuFlags(const ParsedArgs &args) {
   if (args.has("--deterministic") && args.has("--no-deterministic"))
     throw RunError("--deterministic and --no-deterministic contradict each "
@@ -57,8 +50,7 @@ CpuFlags parseCpuFlags(const ParsedArgs &args) {
   CpuFlags flags;
   flags.deterministic = !args.has("--no-deterministic");
   if (auto device = args.get("--device")) {
-    std::unique_ptr<Device> probe;
-    check(createDevice(*device, probe), "--device: ");
+    check(checkDeviceName(*device), "--device: ");
     flags.device = *device;
   }
   if (auto text = args.get("--threads"))

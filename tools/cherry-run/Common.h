@@ -48,8 +48,6 @@ int64_t parseInteger(const std::string &flag, const std::string &text,
 uint64_t parseSeed(const std::string &text);
 /// Throws a RunError with `prefix` and the message when `status` failed.
 void check(const runtime::Status &status, const std::string &prefix = "");
-/// "F32 [2, 16]".
-std::string shapeString(const ex::Buffer &b);
 
 /// The flags every command that runs kernels takes: --device NAME,
 /// --threads N and --deterministic (the default) or --no-deterministic,

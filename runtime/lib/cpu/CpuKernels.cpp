@@ -365,7 +365,14 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               float *c, int64_t ldc, bool accumulate) {
   const GemmGrid g = gemmGrid(m, n, k);
   const int64_t blocks = g.rowParts * g.colParts, tasks = g.parts();
-  std::vector<float> partials((g.kParts - 1) * m * n);
+  // Kept across calls, like the head's tiles: the weight gradients split
+  // over k run every step, and a fresh buffer would be page-faulted in each
+  // time.
+  thread_local std::vector<float> partialBuffer;
+  const size_t partialFloats = static_cast<size_t>((g.kParts - 1) * m * n);
+  if (partialBuffer.size() < partialFloats)
+    partialBuffer.resize(partialFloats);
+  float *partials = partialBuffer.data();
   const int nt = threadsFor(tasks, 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
@@ -387,7 +394,7 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                    c + r0 * ldc + c0, ldc, accumulate);
       else
         gemmSerial(transA, transB, mr, nc, kc, ap, lda, bp, ldb,
-                   partials.data() + (kp - 1) * m * n + r0 * n + c0, n,
+                   partials + (kp - 1) * m * n + r0 * n + c0, n,
                    /*accumulate=*/false);
     }
     if (g.kParts > 1) {
@@ -395,8 +402,7 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 #pragma omp for schedule(static)
       for (int64_t i = 0; i < m; ++i)
         for (int64_t p = 0; p + 1 < g.kParts; ++p)
-          addSpan(c + i * ldc, partials.data() + p * m * n + i * n, c + i * ldc,
-                  n);
+          addSpan(c + i * ldc, partials + p * m * n + i * n, c + i * ldc, n);
     }
   }
 }

@@ -110,8 +110,13 @@ std::unique_ptr<Device> createCpuDevice();
 /// The devices this runtime was built with, as createDevice spells them.
 std::vector<std::string> builtDevices();
 
+/// Whether `name` names a device this runtime was built with; fails naming
+/// the device and the devices built in. Creates nothing (a device may hold a
+/// context), so tools check flags with it before any work.
+Status checkDeviceName(const std::string &name);
+
 /// The device called `name` ("cpu"; "cuda" or "cuda:N" where the CUDA
-/// backend is built). Fails naming the device and the devices built in.
+/// backend is built); fails as checkDeviceName.
 Status createDevice(const std::string &name, std::unique_ptr<Device> &out);
 
 } // namespace cherry::runtime

@@ -46,6 +46,9 @@ int findFunction(const executable::Executable &exe,
 const executable::Binding *findBinding(const executable::Function &fn,
                                        executable::BindingRole role);
 
+/// "F32 [2, 16]": a buffer's dtype and shape, for messages.
+std::string shapeString(const executable::Buffer &buffer);
+
 /// Size in bytes of one element of `dtype`; 0 for DTYPE_UNSPECIFIED.
 unsigned dtypeSize(executable::DType dtype);
 
