@@ -4,8 +4,10 @@
 # train on the CPU with a falling loss (checkpoints, metrics, TensorBoard
 # events), evaluate the trained weights on held-out tokens, train again
 # supervising 15% of the positions (selective training, with its gradient
-# coupling), and generate a sample. Also prints the cost report of the paper's 1B/48-layer
-# model.
+# coupling), compress the trained model's depth (4 layers averaged into 2 shared ones
+# run for 4 steps with per-step norms), evaluate it as compressed and after a short
+# recovery training, and generate a sample. Also prints the cost report of the paper's
+# 1B/48-layer model and of its 48 -> 6 x 34 compressed recipe.
 #   bash scripts/demo.sh            (outputs under build/demo)
 set -euo pipefail
 
@@ -47,7 +49,41 @@ step "Evaluate the trained weights on 8 held-out batches (untrained: ~ ln 2048 =
 "$bin/cherry-opt" "$out/tiny.mlir" --cherry-infer="batch=8 seq=128" -o "$out/tiny.infer.mlir"
 "$bin/cherry-translate" --emit-executable "$out/tiny.infer.mlir" -o "$out/tiny.cherry"
 "$bin/cherry-run" eval "$out/tiny.cherry" --weights "$checkpoint" \
-  --data "$out/data/val.bin" --batches 8
+  --data "$out/data/val.bin" --batches 8 --json > "$out/dense.eval.json"
+heldout() { sed -n 's/.*"loss": *\([0-9.eE+-]*\).*/\1/p' "$1"; }
+echo "held-out loss $(heldout "$out/dense.eval.json")"
+
+step "Depth compression: the 4 trained layers averaged into 2 shared ones, run for 4 steps"
+# sequence schedule: layer 0 (the mean of layers 0-1) runs steps 0-1, layer 1
+# (of layers 2-3) steps 2-3; per-step RMSNorm gains, the shared gain at first.
+compress="group-size=2 steps=4 schedule=sequence step-norms=1"
+"$bin/cherry-opt" "$out/tiny.mlir" --cherry-compress="$compress" --cherry-report -o /dev/null
+"$bin/cherry-opt" "$out/tiny.mlir" --cherry-compress="$compress" \
+  --cherry-infer="batch=8 seq=128 report=0" -o "$out/tiny.compressed.infer.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.compressed.infer.mlir" \
+  -o "$out/tiny.compressed.cherry"
+# The dense checkpoint loads as is: the runtime averages its layers at load.
+"$bin/cherry-run" eval "$out/tiny.compressed.cherry" --weights "$checkpoint" \
+  --data "$out/data/val.bin" --batches 8 --json > "$out/compressed.eval.json"
+echo "held-out loss without recovery $(heldout "$out/compressed.eval.json")"
+
+step "Recover the compressed model: ${CHERRY_DEMO_RECOVERY_STEPS:-100} steps from the dense checkpoint"
+"$bin/cherry-opt" "$out/tiny.mlir" --cherry-compress="$compress" \
+  --cherry-train="batch=8 seq=128 optimizer=adamw report=0" -o "$out/tiny.compressed.train.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.compressed.train.mlir" \
+  -o "$out/tiny.compressed.train.cherry"
+rm -rf "$out/recovered"
+"$bin/cherry-run" train "$out/tiny.compressed.train.cherry" --weights "$checkpoint" \
+  --data "$out/data/train.bin" --steps ${CHERRY_DEMO_RECOVERY_STEPS:-100} --seed 1 \
+  --lr 1e-3 --lr-schedule cosine --warmup 10 --min-lr 1e-4 \
+  --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --log-every 50 --save "$out/recovered"
+"$bin/cherry-run" eval "$out/tiny.compressed.cherry" \
+  --weights "$out/recovered/$(cat "$out/recovered/latest")" \
+  --data "$out/data/val.bin" --batches 8 --json > "$out/recovered.eval.json"
+echo "Held-out loss (8 val batches):"
+echo "  dense (4 layers):                  $(heldout "$out/dense.eval.json")"
+echo "  compressed (2 shared x 4 steps):   $(heldout "$out/compressed.eval.json")"
+echo "  recovered (${CHERRY_DEMO_RECOVERY_STEPS:-100} steps):              $(heldout "$out/recovered.eval.json")"
 
 step "Selective training: supervise 15% of the positions (drawn by surprisal, 1/p-weighted)"
 "$bin/cherry-opt" "$out/tiny.mlir" \
@@ -72,5 +108,7 @@ step "Generate from the trained weights (one decoding step over a 96-token KV ca
   --tokenizer "$out/data/tokenizer.model" --prompt "The computer" \
   --max-new-tokens 40 --temperature 0.7 --top-k 40
 
-step "Cost report of the paper's 48-layer ~1B model"
+step "Cost report of the paper's 48-layer ~1B model, and of it compressed to 6 shared layers x 34 steps"
 "$bin/cherry-opt" "$root/models/paper-1b-48l/model.mlir" --cherry-report -o /dev/null
+"$bin/cherry-opt" "$root/models/paper-1b-48l/model.mlir" \
+  --cherry-compress="group-size=8 steps=34 schedule=sequence step-norms=1" --cherry-report -o /dev/null

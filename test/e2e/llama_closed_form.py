@@ -6,6 +6,14 @@ alone.
 Usage:
     cherry-opt models/tiny/model.mlir --cherry-cost-report=format=json -o /dev/null \
         | python3 test/e2e/llama_closed_form.py models/tiny/config.json
+    cherry-opt MODEL --cherry-compress="group-size=G steps=S [step-norms=1]" \
+        --cherry-cost-report=format=json -o /dev/null \
+        | python3 test/e2e/llama_closed_form.py CONFIG --compress G,S [--step-norms]
+
+With --compress the expected report is that of the model compressed to
+L/G shared layers run for S steps (unrolled: S decoder_layer rows, each a
+full layer's FLOPs, every shared weight counted once in the total; the L
+source layers are declared, loaded and read by nothing).
 
 This is deliberately independent of the importer (cherry-translate
 --import-hf) and of the IR: it
@@ -22,7 +30,7 @@ import json
 import sys
 
 
-def closed_form(cfg):
+def closed_form(cfg, compress=None, step_norms=False):
     V = cfg["vocab_size"]
     D = cfg["hidden_size"]
     F = cfg["intermediate_size"]
@@ -56,18 +64,48 @@ def closed_form(cfg):
     outside_bwd = N * D + 2 * (final_norm_fwd + head_fwd + loss_fwd)
     outside_params = V * D + D + (0 if tied else V * D)
 
-    total_params = L * layer_params + outside_params
+    outside_declared = 2 + (0 if tied else 1)  # embedding, norm (+ lm_head)
+    if compress is None:
+        total_params = L * layer_params + outside_params
+        rows, shared = L, L
+        run_params = L * layer_params
+        declared = 9 * L + outside_declared
+        elements = trainable = total_params
+        unread = 0
+    else:
+        G, S = compress
+        if G <= 0 or L % G or S < L // G:
+            raise ValueError(f"cannot compress {L} layers in groups of {G} "
+                             f"to {S} steps")
+        shared = L // G
+        rows = S
+        # With step norms every step reads its own two gains and the shared
+        # gains only initialize them.
+        gains = 2 * D
+        run_params = (shared * (layer_params - gains) + S * gains if step_norms
+                      else shared * layer_params)
+        total_params = run_params + outside_params
+        declared = 9 * L + 9 * shared + outside_declared + (2 * S if step_norms else 0)
+        elements = L * layer_params + shared * layer_params + outside_params + \
+            (S * gains if step_norms else 0)
+        unread = L * layer_params + (shared * gains if step_norms else 0)
+        trainable = elements - unread
     return {
-        "L": L, "N": N, "tied": tied,
+        "L": L, "N": N, "tied": tied, "rows": rows,
         "layer": {"params": layer_params, "forward_flops": layer_fwd,
                   "backward_flops": layer_bwd},
         "outside": {"params": outside_params, "forward_flops": outside_fwd,
                     "backward_flops": outside_bwd},
         "total": {"params": total_params,
-                  "forward_flops": L * layer_fwd + outside_fwd,
-                  "backward_flops": L * layer_bwd + outside_bwd},
-        # 9 weights per layer, embedding, final norm (+ lm_head when untied).
-        "declared": 9 * L + 2 + (0 if tied else 1),
+                  "forward_flops": rows * layer_fwd + outside_fwd,
+                  "backward_flops": rows * layer_bwd + outside_bwd},
+        # The one run of identical layers (none for a single layer).
+        "run": None if rows < 2 else {
+            "layers": rows, "weight_sets": shared,
+            "params": run_params, "forward_flops": rows * layer_fwd,
+            "backward_flops": rows * layer_bwd},
+        "declared": declared, "elements": elements, "trainable": trainable,
+        "unread": unread,
     }
 
 
@@ -106,7 +144,7 @@ def check(expected, report):
     if others:
         errors.append(f"unexpected scopes: {[s.get('name') for s in others]}")
     names = [s.get("name") for s in layers]
-    want_names = [f"decoder_layer {i}" for i in range(expected["L"])]
+    want_names = [f"decoder_layer {i}" for i in range(expected["rows"])]
     if names != want_names:
         errors.append(f"decoder_layer rows are {names}, expected {want_names}")
     for row in layers:
@@ -119,25 +157,59 @@ def check(expected, report):
                 expected["outside"])
     compare_row("total", fn.get("total"), expected["total"])
 
+    runs = fn.get("layer_runs", [])
+    want_run = expected["run"]
+    if want_run is None:
+        if runs:
+            errors.append(f"layer_runs: expected none, found {len(runs)}")
+    elif len(runs) != 1:
+        errors.append(f"layer_runs: expected one run of {want_run['layers']} "
+                      f"layers, found {len(runs)}")
+    else:
+        run = runs[0]
+        compare_row("layer run", run, want_run)
+        compare_row("layer run, per layer", run.get("per_layer"), expected["layer"])
+        for key in ("layers", "weight_sets"):
+            compare("layer run", key, want_run[key], run.get(key))
+        compare("layer run", "first_layer", 0, run.get("first_layer"))
+        compare("layer run", "last_layer", want_run["layers"] - 1, run.get("last_layer"))
+
     module = report.get("module", {})
-    compare("module", "parameter_elements", expected["total"]["params"],
+    compare("module", "parameter_elements", expected["elements"],
             module.get("parameter_elements"))
-    compare("module", "trainable_elements", expected["total"]["params"],
+    compare("module", "trainable_elements", expected["trainable"],
             module.get("trainable_elements"))
+    compare("module", "unread_elements", expected["unread"],
+            module.get("unread_elements"))
     compare("module", "parameters", expected["declared"], module.get("parameters"))
     return errors
 
 
 def main(argv):
-    if len(argv) != 2:
+    args = argv[1:]
+    compress, step_norms = None, False
+    if "--step-norms" in args:
+        args.remove("--step-norms")
+        step_norms = True
+    if "--compress" in args:
+        i = args.index("--compress")
+        try:
+            compress = tuple(int(x) for x in args[i + 1].split(","))
+            assert len(compress) == 2
+        except (IndexError, ValueError, AssertionError):
+            print("error: --compress takes G,S (group size, steps)", file=sys.stderr)
+            return 1
+        del args[i:i + 2]
+    if len(args) != 1:
         print(f"usage: cherry-opt MODEL --cherry-cost-report=format=json -o /dev/null"
-              f" | {argv[0]} CONFIG.json", file=sys.stderr)
+              f" | {argv[0]} CONFIG.json [--compress G,S [--step-norms]]",
+              file=sys.stderr)
         return 1
-    preset = argv[1]
+    preset = args[0]
     try:
         with open(preset) as f:
             cfg = json.load(f)
-        expected = closed_form(cfg)
+        expected = closed_form(cfg, compress, step_norms)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"error: cannot read config {preset}: {e!r}", file=sys.stderr)
         return 1
@@ -159,7 +231,10 @@ def main(argv):
 
     n = expected["N"]
     total = expected["total"]
-    print(f"OK {preset}: {expected['L']} layers, {total['params']} params "
+    shape = (f"{expected['L']} layers" if compress is None else
+             f"{expected['L']} layers -> {expected['L'] // compress[0]} shared x "
+             f"{compress[1]} steps{' (step norms)' if step_norms else ''}")
+    print(f"OK {preset}: {shape}, {total['params']} params "
           f"({expected['layer']['params']}/layer, "
           f"{expected['outside']['params']} outside); {n} tokens/call; "
           f"forward {total['forward_flops']} FLOPs/call = "

@@ -2,7 +2,10 @@
 //
 // Prints parameters and FLOPs per token for each function, split into the
 // structural units CHERRY rewrites (decoder layers, recurrent blocks, MoEE,
-// MTP heads) and everything else.
+// MTP heads) and everything else. Runs of identical decoder layers are
+// summarized (one row for the run, one for a layer): a 48-layer model reads
+// as one line, and a compressed model's effective steps as their unique
+// parameters against the FLOPs of every step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +20,9 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <set>
+#include <vector>
 
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYCOSTREPORTPASS
@@ -38,11 +44,25 @@ struct Scope {
   FlopCount flops;
 };
 
+/// A run of consecutive decoder layers with the same parameter count and
+/// FLOPs: scopes [first, first + count). `params` counts the distinct
+/// parameters the run reads (each shared weight once), `weightSets` the
+/// distinct sets of weights it runs (count when nothing is shared).
+struct LayerRun {
+  unsigned first = 0, count = 0;
+  int64_t firstIndex = 0, lastIndex = 0; // decoder_layer indices
+  int64_t params = 0;
+  int64_t weightSets = 0;
+  Scope layer; // one layer's figures
+  FlopCount flops;
+};
+
 struct FunctionReport {
   std::string name;
   int64_t tokens = 0; // 0: unknown
   std::string tokenSource;
   SmallVector<Scope> scopes;
+  SmallVector<LayerRun> runs;
   Scope total;
 };
 
@@ -73,6 +93,10 @@ private:
     return n;
   }
   void warnUncosted(Operation *root);
+  /// The runs of identical layers among `report`'s scopes; `layerParams`
+  /// holds the parameters of each decoder_layer scope (by scope position).
+  void summarizeLayers(FunctionReport &report,
+                       const llvm::DenseMap<unsigned, ParamSet> &layerParams);
 
   SymbolTable symbols;
   llvm::StringSet<> warned;
@@ -116,6 +140,7 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
 
   Scope outside{"outside layers", "other"};
   ParamSet outsideParams, allParams;
+  llvm::DenseMap<unsigned, ParamSet> layerParams;
   // Every block counts once: a function lowered to several blocks (cf) must
   // not lose the ops outside its entry block.
   for (Operation &op : fn.getFunctionBody().getOps()) {
@@ -132,6 +157,7 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
     llvm::raw_string_ostream os(name);
     if (auto layer = dyn_cast<DecoderLayerOp>(op)) {
       os << "decoder_layer " << layer.getIndex();
+      layerParams[report.scopes.size()] = params;
       report.scopes.push_back({name, "decoder_layer", 0, count(params), flops});
     } else if (auto rec = dyn_cast<RecurrentOp>(op)) {
       os << "recurrent (" << rec.getLayers().size() << " shared, "
@@ -169,7 +195,68 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
   report.total.name = "total";
   report.total.kind = "total";
   report.total.params = count(allParams);
+  summarizeLayers(report, layerParams);
   return report;
+}
+
+void CostReporter::summarizeLayers(
+    FunctionReport &report,
+    const llvm::DenseMap<unsigned, ParamSet> &layerParams) {
+  auto same = [](const Scope &a, const Scope &b) {
+    return a.kind == b.kind && a.params == b.params &&
+           a.flops.forward == b.flops.forward &&
+           a.flops.backward == b.flops.backward;
+  };
+  ArrayRef<Scope> scopes = report.scopes;
+  for (unsigned i = 0; i < scopes.size();) {
+    unsigned end = i + 1;
+    if (scopes[i].kind == "decoder_layer")
+      while (end < scopes.size() && same(scopes[i], scopes[end]))
+        ++end;
+    if (end - i < 2) {
+      i = end;
+      continue;
+    }
+    LayerRun run;
+    run.first = i;
+    run.count = end - i;
+    run.layer = scopes[i];
+    run.layer.name = "per layer";
+    run.layer.depth = 1;
+    ParamSet distinct;
+    llvm::DenseMap<ParamOp, unsigned> readers;
+    for (unsigned j = i; j < end; ++j) {
+      const ParamSet &params = layerParams.at(j);
+      distinct.insert(params.begin(), params.end());
+      for (ParamOp p : params)
+        ++readers[p];
+      run.flops += scopes[j].flops;
+    }
+    run.params = count(distinct);
+    // A layer's weight set is the parameters it shares with other layers of
+    // the run; layers sharing nothing are a set each.
+    std::set<std::vector<Operation *>> sets;
+    for (unsigned j = i; j < end; ++j) {
+      std::vector<Operation *> shared;
+      for (ParamOp p : layerParams.at(j))
+        if (readers[p] > 1)
+          shared.push_back(p.getOperation());
+      if (shared.empty())
+        ++run.weightSets;
+      else
+        sets.insert(std::move(shared));
+    }
+    run.weightSets += sets.size();
+    auto index = [](const Scope &s) {
+      int64_t n = 0;
+      (void)StringRef(s.name).rsplit(' ').second.getAsInteger(10, n);
+      return n;
+    };
+    run.firstIndex = index(scopes[i]);
+    run.lastIndex = index(scopes[end - 1]);
+    report.runs.push_back(std::move(run));
+    i = end;
+  }
 }
 
 double perToken(int64_t flops, int64_t tokens) {
@@ -198,8 +285,23 @@ void printText(const FunctionReport &r, raw_ostream &os) {
     os << llvm::format("  %-36s %14lld %20.1f %20.1f\n", name.c_str(),
                        static_cast<long long>(s.params), fwd, both);
   };
-  for (const Scope &s : r.scopes)
-    row(s);
+  const LayerRun *run = r.runs.begin();
+  for (unsigned i = 0; i < r.scopes.size(); ++i) {
+    if (run == r.runs.end() || run->first != i) {
+      row(r.scopes[i]);
+      continue;
+    }
+    std::string name;
+    llvm::raw_string_ostream nameOs(name);
+    nameOs << "decoder_layer " << run->firstIndex << "-" << run->lastIndex
+           << " x" << run->count;
+    if (run->weightSets < run->count)
+      nameOs << " (" << run->weightSets << " shared)";
+    row({name, "decoder_layers", 0, run->params, run->flops});
+    row(run->layer);
+    i += run->count - 1;
+    ++run;
+  }
   row(r.total);
 }
 
@@ -219,6 +321,22 @@ llvm::json::Object toJson(const Scope &s, int64_t tokens) {
   return o;
 }
 
+llvm::json::Object toJson(const LayerRun &run, int64_t tokens) {
+  Scope all{"", "decoder_layers", 0, run.params, run.flops};
+  llvm::json::Object o = toJson(all, tokens);
+  o.erase("name");
+  o["first_layer"] = run.firstIndex;
+  o["last_layer"] = run.lastIndex;
+  o["layers"] = static_cast<int64_t>(run.count);
+  o["weight_sets"] = run.weightSets;
+  llvm::json::Object layer = toJson(run.layer, tokens);
+  layer.erase("name");
+  layer.erase("kind");
+  layer.erase("nested");
+  o["per_layer"] = std::move(layer);
+  return o;
+}
+
 struct CherryCostReportPass
     : public mlir::cherry::impl::CherryCostReportPassBase<
           CherryCostReportPass> {
@@ -233,13 +351,19 @@ struct CherryCostReportPass
         reports.push_back(reporter.run(fn));
     });
 
-    int64_t declared = 0, elements = 0, trainable = 0;
+    // Parameters no function reads only initialize others (the source
+    // layers of a mean_of): they are loaded, never run nor saved.
+    llvm::StringSet<> read;
+    module.walk([&](ParamRefOp ref) { read.insert(ref.getParam()); });
+    int64_t declared = 0, elements = 0, trainable = 0, unread = 0;
     for (ParamOp p : module.getOps<ParamOp>()) {
       int64_t n = cast<CostOpInterface>(p.getOperation()).getParameterCount();
       ++declared;
       elements += n;
       if (p.getTrainable())
         trainable += n;
+      if (!read.contains(p.getSymName()))
+        unread += n;
     }
 
     raw_ostream &os = llvm::outs();
@@ -249,22 +373,31 @@ struct CherryCostReportPass
         llvm::json::Array scopes;
         for (const Scope &s : r.scopes)
           scopes.push_back(toJson(s, r.tokens));
+        llvm::json::Array runs;
+        for (const LayerRun &run : r.runs)
+          runs.push_back(toJson(run, r.tokens));
         fns.push_back(llvm::json::Object{{"function", r.name},
                                          {"tokens_per_call", r.tokens},
                                          {"scopes", std::move(scopes)},
+                                         {"layer_runs", std::move(runs)},
                                          {"total", toJson(r.total, r.tokens)}});
       }
       llvm::json::Object doc{
           {"functions", std::move(fns)},
           {"module", llvm::json::Object{{"parameters", declared},
                                         {"parameter_elements", elements},
-                                        {"trainable_elements", trainable}}}};
+                                        {"trainable_elements", trainable},
+                                        {"unread_elements", unread}}}};
       os << llvm::formatv("{0:2}", llvm::json::Value(std::move(doc))) << "\n";
     } else {
       for (const FunctionReport &r : reports)
         printText(r, os);
       os << "module: " << declared << " parameters, " << elements
-         << " elements (" << trainable << " trainable)\n";
+         << " elements (" << trainable << " trainable";
+      if (unread)
+        os << ", " << unread << " read by no function, only initializing "
+           << "others";
+      os << ")\n";
     }
     os.flush();
     markAllAnalysesPreserved();
