@@ -178,3 +178,72 @@ module {
     return %b : tensor<2x4x2xf32>
   }
 }
+
+// -----
+
+// Consecutive decoder layers of the same cost are one run: a row for the run
+// (its distinct parameters, all its FLOPs) and one for a layer. Three layers,
+// each one 8x8 linear (64 params, 2*N*64 = 512 FLOPs, 128.0/token, 384.0
+// fwd+bwd), layers 0 and 2 reading the same weight: the run reads 2 x 64 = 128
+// distinct parameters, 3 x 128.0 = 384.0 FLOPs/token (1152.0 fwd+bwd), and
+// runs 2 weight sets (@w0 twice, @w1 once). @src is read by no function.
+// CHECK-LABEL: cost report for @layers: 4 tokens per call
+// CHECK-NEXT: scope
+// CHECK-NEXT: {{^}}  decoder_layer 0-2 x3 (2 shared){{ +}}128{{ +}}384.0{{ +}}1152.0
+// CHECK-NEXT: {{^}}    per layer{{ +}}64{{ +}}128.0{{ +}}384.0
+// CHECK-NEXT: {{^}}  outside layers{{ +}}0{{ +}}0.0{{ +}}0.0
+// CHECK-NEXT: {{^}}  total{{ +}}128{{ +}}384.0{{ +}}1152.0
+// CHECK-NEXT: module: 3 parameters, 192 elements (128 trainable, 64 read by no function, only initializing others)
+
+// JSON: "function": "layers"
+// JSON-NEXT: "layer_runs": [
+// JSON-NEXT: {
+// JSON-NEXT: "backward_flops": 3072
+// JSON-NEXT: "first_layer": 0
+// JSON-NEXT: "forward_flops": 1536
+// JSON-NEXT: "forward_flops_per_token": 384
+// JSON-NEXT: "kind": "decoder_layers"
+// JSON-NEXT: "last_layer": 2
+// JSON-NEXT: "layers": 3
+// JSON-NEXT: "params": 128
+// JSON-NEXT: "per_layer": {
+// JSON-NEXT: "backward_flops": 1024
+// JSON-NEXT: "forward_flops": 512
+// JSON-NEXT: "forward_flops_per_token": 128
+// JSON-NEXT: "params": 64
+// JSON-NEXT: "train_flops_per_token": 384
+// JSON-NEXT: }
+// JSON-NEXT: "train_flops_per_token": 1152
+// JSON-NEXT: "weight_sets": 2
+// The scopes keep every layer.
+// JSON: "name": "decoder_layer 0"
+// JSON: "name": "decoder_layer 1"
+// JSON: "name": "decoder_layer 2"
+// JSON: "unread_elements": 64
+
+module {
+  cherry.param @w0 : tensor<8x8xf32> init(#cherry.normal<std = 0.02>)
+  cherry.param @w1 : tensor<8x8xf32> init(#cherry.normal<std = 0.02>)
+  cherry.param @src : tensor<8x8xf32> init(#cherry.normal<std = 0.02>) {trainable = false}
+  func.func @layers(%ids: tensor<1x4xi32>, %x: tensor<1x4x8xf32>) -> tensor<1x4x8xf32> {
+    %h0 = cherry.decoder_layer %x {index = 0 : i64} : tensor<1x4x8xf32> {
+    ^bb0(%a: tensor<1x4x8xf32>):
+      %w = cherry.param_ref @w0 : tensor<8x8xf32>
+      %l = cherry.linear %a, %w : tensor<1x4x8xf32>, tensor<8x8xf32> -> tensor<1x4x8xf32>
+      cherry.yield %l : tensor<1x4x8xf32>
+    }
+    %h1 = cherry.decoder_layer %h0 {index = 1 : i64} : tensor<1x4x8xf32> {
+    ^bb0(%a: tensor<1x4x8xf32>):
+      %w = cherry.param_ref @w1 : tensor<8x8xf32>
+      %l = cherry.linear %a, %w : tensor<1x4x8xf32>, tensor<8x8xf32> -> tensor<1x4x8xf32>
+      cherry.yield %l : tensor<1x4x8xf32>
+    }
+    %h2 = cherry.decoder_layer %h1 {index = 2 : i64} : tensor<1x4x8xf32> {
+    ^bb0(%a: tensor<1x4x8xf32>):
+      %w = cherry.param_ref @w0 : tensor<8x8xf32>
+      %l = cherry.linear %a, %w : tensor<1x4x8xf32>, tensor<8x8xf32> -> tensor<1x4x8xf32>
+      cherry.yield %l : tensor<1x4x8xf32>
+    }
+    return %h2 : tensor<1x4x8xf32>
+  }
+}

@@ -18,6 +18,13 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
     from `CostOpInterface`; ops without it are reported as a warning and
     counted as zero. The IR is not changed.
 
+    Consecutive decoder layers of the same cost are summarized in the text
+    report as one row for the run (`decoder_layer 0-47 x48`: its distinct
+    parameters, each shared weight once, and the FLOPs of all its layers),
+    with `(N shared)` when its layers run only N distinct weight sets (a
+    compressed model's effective steps), and one `per layer` row; JSON keeps
+    every layer and adds the runs under `layer_runs`.
+
     Example: `cherry-opt model.mlir --cherry-cost-report=format=json -o /dev/null`
   }];
   let options = [
