@@ -29,7 +29,7 @@ is), so its time and memory row says so.
 
 Usage:
   python3 models/compress-small/experiment.py [--out DIR]
-      [--teacher-steps 600] [--recovery-steps 300] [--seeds 1,2]
+      [--teacher-steps 1000] [--recovery-steps 500] [--seeds 1,2]
 Needs the tools built (bash scripts/bootstrap.sh); about 25 minutes on two
 cores with the defaults. Writes DIR/results.json and DIR/results.md. A run
 made before with the same command is reused from DIR, so invoking it again
@@ -137,7 +137,7 @@ def train(exe, data, run_dir, steps, lr, seed, args, weights=None):
     cmd = [tool("cherry-run"), "train", exe, "--data", os.path.join(data, "train.bin"),
            "--val", os.path.join(data, "val.bin"), "--steps", steps, "--seed", seed,
            "--lr", lr, "--lr-schedule", "cosine", "--warmup", max(1, steps // 10),
-           "--min-lr", lr / 10, "--weight-decay", "0.1", "--beta2", "0.95",
+           "--min-lr", f"{lr / 10:g}", "--weight-decay", "0.1", "--beta2", "0.95",
            "--grad-clip", "1.0", "--eval-every", args.eval_every,
            "--eval-batches", args.eval_batches, "--log-every", args.eval_every,
            "--save", run_dir, "--json"]
@@ -183,8 +183,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default=os.path.join(ROOT, "build", "compress-experiment"))
     p.add_argument("--corpus", default="/usr/share/games/fortunes")
-    p.add_argument("--teacher-steps", type=int, default=600)
-    p.add_argument("--recovery-steps", type=int, default=300)
+    p.add_argument("--teacher-steps", type=int, default=1000)
+    p.add_argument("--recovery-steps", type=int, default=500)
     p.add_argument("--lr", type=float, default=3e-3, help="peak lr from scratch")
     p.add_argument("--recovery-lr", type=float, default=1e-3)
     p.add_argument("--big-layers", type=int, default=0,
