@@ -82,6 +82,7 @@ rm -rf "$out/recovered"
   --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --log-every 50 \
   --save "$out/recovered" | tee "$out/recovered.log"
 recovered=$(sed -n 's/^step [0-9]*: val_loss \([0-9.]*\).*/\1/p' "$out/recovered.log" | tail -n 1)
+[ -n "$recovered" ] || { echo "demo: no val_loss in $out/recovered.log" >&2; exit 1; }
 echo "Held-out loss (8 val batches):"
 echo "  dense (4 layers):                 $(heldout "$out/dense.eval.json")"
 echo "  compressed (2 shared x 4 steps):  $(heldout "$out/compressed.eval.json")"
