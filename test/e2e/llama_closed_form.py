@@ -8,12 +8,16 @@ Usage:
         | python3 test/e2e/llama_closed_form.py models/tiny/config.json
     cherry-opt MODEL --cherry-compress="group-size=G steps=S [step-norms=1]" \
         --cherry-cost-report=format=json -o /dev/null \
-        | python3 test/e2e/llama_closed_form.py CONFIG --compress G,S [--step-norms]
+        | python3 test/e2e/llama_closed_form.py CONFIG --compress G,S [--step-norms] [--lora R]
 
 With --compress the expected report is that of the model compressed to
 L/G shared layers run for S steps (unrolled: S decoder_layer rows, each a
 full layer's FLOPs, every shared weight counted once in the total; the L
-source layers are declared, loaded and read by nothing).
+source layers are declared, loaded and read by nothing). --lora R adds
+per-step LoRA of rank R on the seven projections (lora-rank=R): per step and
+projection [out, in], A [R, in] and B [out, R], computed as
+linear(x, W) + linear(scale(linear(x, A)), B): 2*N*in*R + N*R + 2*N*R*out + N*out
+forward FLOPs.
 
 This is deliberately independent of the importer (cherry-translate
 --import-hf) and of the IR: it
@@ -30,7 +34,7 @@ import json
 import sys
 
 
-def closed_form(cfg, compress=None, step_norms=False):
+def closed_form(cfg, compress=None, step_norms=False, lora=0):
     V = cfg["vocab_size"]
     D = cfg["hidden_size"]
     F = cfg["intermediate_size"]
@@ -54,6 +58,14 @@ def closed_form(cfg, compress=None, step_norms=False):
                  + B * H * (T * (T + 1) // 2) * (4 * d + 5)  # causal attention
                  + 5 * N * F                      # swiglu
                  + 2 * N * D)                     # two residual adds
+    # Per-step LoRA on each projection (in, out), when compressed with it.
+    projections = [(D, H * d), (D, K * d), (D, K * d), (H * d, D),
+                   (D, F), (D, F), (F, D)]
+    lora_params = sum(lora * (i + o) for i, o in projections)
+    lora_fwd = sum(2 * N * i * lora + N * lora + 2 * N * lora * o + N * o
+                   for i, o in projections) if lora else 0
+    layer_params += lora_params
+    layer_fwd += lora_fwd
     layer_bwd = 2 * layer_fwd
 
     # Outside the layers: embedding, final norm, head, cross-entropy.
@@ -82,13 +94,15 @@ def closed_form(cfg, compress=None, step_norms=False):
         # With step norms every step reads its own two gains and the shared
         # gains only initialize them.
         gains = 2 * D
-        run_params = (shared * (layer_params - gains) + S * gains if step_norms
-                      else shared * layer_params)
+        dense_layer = layer_params - lora_params  # what a shared layer holds
+        run_params = (shared * (dense_layer - gains) + S * gains if step_norms
+                      else shared * dense_layer) + S * lora_params
         total_params = run_params + outside_params
-        declared = 9 * L + 9 * shared + outside_declared + (2 * S if step_norms else 0)
-        elements = L * layer_params + shared * layer_params + outside_params + \
-            (S * gains if step_norms else 0)
-        unread = L * layer_params + (shared * gains if step_norms else 0)
+        declared = 9 * L + 9 * shared + outside_declared + \
+            (2 * S if step_norms else 0) + (14 * S if lora else 0)
+        elements = L * dense_layer + shared * dense_layer + outside_params + \
+            (S * gains if step_norms else 0) + S * lora_params
+        unread = L * dense_layer + (shared * gains if step_norms else 0)
         trainable = elements - unread
     return {
         "L": L, "N": N, "tied": tied, "rows": rows,
@@ -191,6 +205,15 @@ def main(argv):
     if "--step-norms" in args:
         args.remove("--step-norms")
         step_norms = True
+    lora = 0
+    if "--lora" in args:
+        i = args.index("--lora")
+        try:
+            lora = int(args[i + 1])
+        except (IndexError, ValueError):
+            print("error: --lora takes the rank", file=sys.stderr)
+            return 1
+        del args[i:i + 2]
     if "--compress" in args:
         i = args.index("--compress")
         try:
@@ -200,16 +223,16 @@ def main(argv):
             print("error: --compress takes G,S (group size, steps)", file=sys.stderr)
             return 1
         del args[i:i + 2]
-    if len(args) != 1:
+    if len(args) != 1 or (lora and compress is None):
         print(f"usage: cherry-opt MODEL --cherry-cost-report=format=json -o /dev/null"
-              f" | {argv[0]} CONFIG.json [--compress G,S [--step-norms]]",
+              f" | {argv[0]} CONFIG.json [--compress G,S [--step-norms] [--lora R]]",
               file=sys.stderr)
         return 1
     preset = args[0]
     try:
         with open(preset) as f:
             cfg = json.load(f)
-        expected = closed_form(cfg, compress, step_norms)
+        expected = closed_form(cfg, compress, step_norms, lora)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"error: cannot read config {preset}: {e!r}", file=sys.stderr)
         return 1
@@ -233,7 +256,8 @@ def main(argv):
     total = expected["total"]
     shape = (f"{expected['L']} layers" if compress is None else
              f"{expected['L']} layers -> {expected['L'] // compress[0]} shared x "
-             f"{compress[1]} steps{' (step norms)' if step_norms else ''}")
+             f"{compress[1]} steps{' (step norms)' if step_norms else ''}"
+             f"{f' (LoRA rank {lora})' if lora else ''}")
     print(f"OK {preset}: {shape}, {total['params']} params "
           f"({expected['layer']['params']}/layer, "
           f"{expected['outside']['params']} outside); {n} tokens/call; "
