@@ -137,6 +137,8 @@ void mlir::cherry::buildCompressPipeline(
   pm.addPass(createCherryRecurrentPass(recurrent));
   CherryRecurrentUnrollPassOptions unroll;
   unroll.stepNorms = options.stepNorms;
+  unroll.loraRank = options.loraRank;
+  unroll.loraAlpha = options.loraAlpha;
   pm.addPass(createCherryRecurrentUnrollPass(unroll));
 }
 

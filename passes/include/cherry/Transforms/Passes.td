@@ -366,10 +366,35 @@ def CherryRecurrentUnrollPass
     `...post_attention_layernorm.weight`, each initialized as the one-source
     `mean_of` of the shared gain: at initialization every step computes
     exactly the shared layer, and training then lets the steps differ.
+
+    With `lora-rank=r` every step also gets a LoRA adapter on each of its
+    layer's seven projections (`q_proj`, `k_proj`, `v_proj`, `o_proj`,
+    `gate_proj`, `up_proj`, `down_proj`), with PEFT's convention: the step's
+    effective weight is `W + (alpha / r) * B_s * A_s`, with
+    `model.recurrent.steps.{s}.<module>.lora_A.weight` (`[r, in]`, drawn
+    from `U(-1/sqrt(in), 1/sqrt(in))`, PEFT's Kaiming-uniform) and
+    `...lora_B.weight` (`[out, r]`, zero), so a step computes exactly its
+    shared layer at initialization. The graph computes
+    `linear(x, W) + linear(scale(linear(x, A), alpha / r), B)`: two thin
+    GEMMs per projection, never the `[out, in]` product. `r` may not exceed
+    a projection's smaller dimension. `lora-alpha` defaults to `r`
+    (scale 1).
+
+    The model's `cherry.hf_config` (the config.json every checkpoint gets)
+    records the result, so that `--import-hf` on a checkpoint rebuilds it:
+    `num_hidden_layers` becomes the shared layer count and a section
+    `"cherry": {"recurrent": {"steps", "schedule", "step_norms",
+    "lora_rank", "lora_alpha", "lora_targets", "source_layers", "groups"}}`
+    is added (the last two when `cherry-layer-average` made the layers).
   }];
   let options = [
     Option<"stepNorms", "step-norms", "bool", /*default=*/"false",
            "Per-step copies of the layers' RMSNorm gains">,
+    Option<"loraRank", "lora-rank", "int64_t", /*default=*/"0",
+           "Rank of the per-step LoRA adapters (0: none)">,
+    Option<"loraAlpha", "lora-alpha", "double", /*default=*/"0.0",
+           "LoRA alpha; the adapters are scaled by alpha / rank (0: alpha = "
+           "rank)">,
   ];
 }
 

@@ -112,6 +112,15 @@ struct CompressPipelineOptions
       *this, "step-norms",
       llvm::cl::desc("Per-step copies of the layers' RMSNorm gains"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> loraRank{
+      *this, "lora-rank",
+      llvm::cl::desc("Rank of the per-step LoRA adapters (0: none)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<double> loraAlpha{
+      *this, "lora-alpha",
+      llvm::cl::desc("LoRA alpha: adapters scaled by alpha / rank (0: alpha "
+                     "= rank)"),
+      llvm::cl::init(0.0)};
 };
 
 /// --cherry-compress: average groups of adjacent layers
