@@ -170,9 +170,25 @@ def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
     `cherry.grad_of = @param`. The loss must be a `head_cross_entropy`
     (run `cherry-fuse-head` first) so that no gradient materializes the
     logits.
+
+    With `recompute=1` (activation checkpointing per decoder layer) the
+    backward pass of each layer starts by computing the layer's forward ops
+    again from the layer's input, and the layer's vector-Jacobian products
+    read those copies: the forward pass keeps only the residual stream at
+    each layer boundary alive for the backward pass, and one layer's
+    internals at a time exist, at the price of a second forward pass of
+    every layer. The copies carry the unit attribute `cherry.recompute`,
+    which keeps CSE from merging them back into the originals. Gradients
+    are bit-identical to those without recomputation (the same kernels on
+    the same values). For a depth-compressed model this is the memory
+    behaviour of a loop: activation memory grows by one residual stream per
+    effective step.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let options = [
+    Option<"recompute", "recompute", "bool", /*default=*/"false",
+           "Recompute each decoder layer's forward ops in its backward pass "
+           "(activation checkpointing)">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "Forward function to differentiate">,
     Option<"name", "name", "std::string", /*default=*/"\"train_step\"",

@@ -80,6 +80,12 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
   PassOptions::Option<int64_t> sgtSeed{
       *this, "sgt-seed", llvm::cl::desc("Seed of the random draws"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> recompute{
+      *this, "recompute",
+      llvm::cl::desc("Recompute each decoder layer in the backward pass from "
+                     "its input (activation checkpointing: less memory, one "
+                     "more forward pass)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> sgtHoist{
       *this, "sgt-hoist",
       llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
