@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace mlir::cherry {
@@ -27,6 +28,26 @@ using namespace mlir;
 using namespace mlir::cherry;
 
 namespace {
+
+/// A cotangent `scale(constant)` (a weighted loss term) becomes the
+/// constant: the loss ops' VJPs take their cotangent as a known factor.
+Value foldScaledConstant(OpBuilder &b, Value grad) {
+  auto scale = grad.getDefiningOp<ScaleOp>();
+  DenseElementsAttr splat;
+  if (!scale || !matchPattern(scale.getInput(), m_Constant(&splat)) ||
+      !splat.isSplat())
+    return grad;
+  auto type = cast<RankedTensorType>(scale.getType());
+  double value = splat.getSplatValue<APFloat>().convertToDouble() *
+                 scale.getFactor().convertToDouble();
+  Value folded = arith::ConstantOp::create(
+      b, scale.getLoc(),
+      DenseElementsAttr::get(type,
+                             b.getFloatAttr(type.getElementType(), value)));
+  if (scale->use_empty())
+    scale.erase();
+  return folded;
+}
 
 struct AutodiffPass
     : public mlir::cherry::impl::CherryAutodiffPassBase<AutodiffPass> {
@@ -151,6 +172,14 @@ struct AutodiffPass
           diff.buildVJP(b, resultGrads);
       if (failed(operandGrads))
         return signalPassFailure();
+      llvm::DenseMap<Value, Value> folded;
+      for (Value &grad : *operandGrads)
+        if (grad) {
+          Value &f = folded[grad];
+          if (!f)
+            f = foldScaledConstant(b, grad);
+          grad = f;
+        }
       for (auto [operand, grad] :
            llvm::zip_equal(op->getOperands(), *operandGrads))
         if (grad)

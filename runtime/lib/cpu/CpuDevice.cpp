@@ -301,6 +301,17 @@ Status run(const GatherRowsArgs &a) {
   return Status::success();
 }
 
+Status run(const ShiftTargetsArgs &a) {
+  if (a.shift < 0)
+    return Status::error("shift_targets: negative shift " +
+                         std::to_string(a.shift));
+  for (int64_t b = 0; b < a.batch; ++b)
+    for (int64_t t = 0; t < a.seq; ++t)
+      a.y[b * a.seq + t] = t + a.shift < a.seq ? a.ids[b * a.seq + t + a.shift]
+                                               : static_cast<int32_t>(a.fill);
+  return Status::success();
+}
+
 Status run(const GatherIdsArgs &a) {
   const int32_t *pos = a.positions;
   if (Status st = checkPositions(pos, a.batch, a.k, a.seq); !st.ok())

@@ -219,6 +219,41 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
+  let summary = "Add multi-token-prediction heads to the training loss";
+  let description = [{
+    Adds `heads = D` heads predicting the tokens 2, ..., D+1 positions ahead
+    to the loss of `function`, in the layout of Gloeckle et al. (2024): the
+    trunk is every layer but the last; the next-token head is the last
+    layer, the final norm and the unembedding, and head `k` is its own
+    decoder layer on the same trunk output (the last layer's input), followed
+    by the same final norm and unembedding, with targets
+    `cherry.shift_targets` by `k` (the last `k` positions of each sequence
+    have none and are ignored). Head `k` reads parameters
+    `model.mtp_heads.{k}.<name in the layer>`, each initialized as a copy
+    (one-source `mean_of`) of the last layer's, so every head starts out
+    predicting what the next-token head predicts. The loss becomes
+    `L_next + (weight / D) * sum_k L_k` (DeepSeek-V3's weighting; its
+    default 0.3); each head's cross-entropy carries
+    `cherry.mtp_offset = k + 1`. Sharing the final norm and the unembedding
+    keeps the added parameters to one layer per head.
+
+    `clone-to` rewrites a copy and keeps `function` (the training pipeline
+    evaluates the next-token loss alone, so held-out losses stay comparable
+    with models trained without heads).
+  }];
+  let options = [
+    Option<"heads", "heads", "int64_t", /*default=*/"1",
+           "Extra heads: head k predicts the token k + 1 positions ahead">,
+    Option<"weight", "weight", "double", /*default=*/"0.3",
+           "Weight of the heads' mean loss next to the next-token loss">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose loss gets the heads">,
+    Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
+           "Rewrite a copy of the function under this name">,
+  ];
+}
+
 def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
   let summary = "Supervise only a fraction of the target positions";
   let description = [{

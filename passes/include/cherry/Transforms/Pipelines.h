@@ -80,6 +80,16 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
   PassOptions::Option<int64_t> sgtSeed{
       *this, "sgt-seed", llvm::cl::desc("Seed of the random draws"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> mtp{
+      *this, "mtp",
+      llvm::cl::desc("Multi-token-prediction heads: head k predicts the "
+                     "token k + 1 ahead (0: none)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<double> mtpWeight{
+      *this, "mtp-weight",
+      llvm::cl::desc("Weight of the heads' mean loss: L_next + (weight / "
+                     "mtp) * sum_k L_k"),
+      llvm::cl::init(0.3)};
   PassOptions::Option<bool> recompute{
       *this, "recompute",
       llvm::cl::desc("Recompute each decoder layer in the backward pass from "
