@@ -52,7 +52,10 @@ def hf_loss(model_dir, tokens, dtype):
         for k in range(BATCHES):
             chunk = toks[k * B * T: k * B * T + B * T + 1]
             ids, targets = chunk[:-1].view(B, T), chunk[1:].view(B, T)
-            logits = model(input_ids=ids).logits
+            # The head applied here: LlamaForCausalLM's forward casts the
+            # logits to float32 whatever the model's dtype.
+            hidden = model.model(input_ids=ids).last_hidden_state
+            logits = model.lm_head(hidden)
             # cherry-run eval: the mean over batches of each batch's mean
             # loss, accumulated in double.
             total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
