@@ -122,6 +122,7 @@ private:
   LogicalResult lowerOp(AttentionOp attn);
   LogicalResult lowerOp(SwiGLUOp swiglu);
   LogicalResult lowerOp(AddOp add);
+  LogicalResult lowerOp(ScaleOp scale);
   LogicalResult lowerOp(DecoderLayerOp layer);
   LogicalResult lowerOp(HeadCrossEntropyOp hce);
   LogicalResult lowerOp(HeadCrossEntropyGradOp g);
@@ -186,7 +187,7 @@ LogicalResult Lowering::lowerBlock(Block &block) {
 LogicalResult Lowering::lower(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case<ParamRefOp, EmbeddingOp, RMSNormOp, LinearOp, CrossEntropyOp,
-            TokenCrossEntropyOp, RopeOp, AttentionOp, SwiGLUOp, AddOp,
+            TokenCrossEntropyOp, RopeOp, AttentionOp, SwiGLUOp, AddOp, ScaleOp,
             DecoderLayerOp, HeadCrossEntropyOp, HeadCrossEntropyGradOp,
             LinearGradInputOp, LinearGradWeightOp, EmbeddingGradOp,
             RMSNormGradOp, RopeGradOp, AttentionGradOp, SwiGLUGradOp,
@@ -391,6 +392,15 @@ LogicalResult Lowering::lowerOp(AddOp add) {
   Value y = temporary(add.getResult());
   launch(op, KernelId::add, {buffer(add.getLhs()), buffer(add.getRhs())}, y,
          {{"n", product(tensorOf(add.getResult()).getShape())}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(ScaleOp scale) {
+  Operation *op = scale;
+  Value y = temporary(scale.getResult());
+  launch(op, KernelId::scale, {buffer(scale.getInput())}, y,
+         {{"n", product(tensorOf(scale.getResult()).getShape())}},
+         {{"factor", scale.getFactor().convertToDouble()}});
   return success();
 }
 

@@ -66,14 +66,16 @@ void addSelectiveTraining(OpPassManager &pm,
 
 /// @train_step from @forward, or with selective training from @forward_sgt
 /// plus @grad_step from @forward_weighted.
-void addGradients(OpPassManager &pm, bool selective) {
+void addGradients(OpPassManager &pm, bool selective, bool recompute) {
   CherryAutodiffPassOptions autodiff;
+  autodiff.recompute = recompute;
   autodiff.function = selective ? "forward_sgt" : "forward";
   autodiff.keepForward = !selective;
   pm.addPass(createCherryAutodiffPass(autodiff));
   if (!selective)
     return;
   CherryAutodiffPassOptions weighted;
+  weighted.recompute = recompute;
   weighted.function = "forward_weighted";
   weighted.name = fn::kGradStep;
   weighted.keepForward = false;
@@ -88,7 +90,7 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   if (selective)
     addSelectiveTraining(pm, options);
   pm.addPass(createCherryFuseHeadPass());
-  addGradients(pm, selective);
+  addGradients(pm, selective, options.recompute);
   CherryOptimizerPassOptions optimizer;
   optimizer.optimizer = options.optimizer;
   pm.addPass(createCherryOptimizerPass(optimizer));
@@ -137,6 +139,8 @@ void mlir::cherry::buildCompressPipeline(
   pm.addPass(createCherryRecurrentPass(recurrent));
   CherryRecurrentUnrollPassOptions unroll;
   unroll.stepNorms = options.stepNorms;
+  unroll.loraRank = options.loraRank;
+  unroll.loraAlpha = options.loraAlpha;
   pm.addPass(createCherryRecurrentUnrollPass(unroll));
 }
 

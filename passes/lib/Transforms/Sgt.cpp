@@ -254,7 +254,7 @@ struct HoistGather : public OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
 
   static SmallVector<unsigned> rowOperands(Operation *op) {
-    if (isa<RMSNormOp, LinearOp>(op))
+    if (isa<RMSNormOp, LinearOp, ScaleOp>(op))
       return {0};
     if (isa<AddOp, SwiGLUOp>(op))
       return {0, 1};

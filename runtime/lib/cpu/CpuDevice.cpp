@@ -69,6 +69,11 @@ Status run(const AddArgs &a) {
   return Status::success();
 }
 
+Status run(const ScaleArgs &a) {
+  cpu::scale(a.x, a.factor, a.y, a.n);
+  return Status::success();
+}
+
 Status run(const HeadCrossEntropyArgs &a) {
   cpu::LossSum loss;
   Status status = cpu::headCrossEntropy(a.h, a.w, a.targets, a.rows, a.vocab,

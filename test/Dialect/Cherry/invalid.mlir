@@ -91,6 +91,14 @@ func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>) {
 // -----
 
 func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{'cherry.scale' op factor must be finite, found INF}}
+  %0 = cherry.scale %x {factor = 0x7FF0000000000000 : f64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
   // expected-error @+1 {{'cherry.add' op has unknown attribute 'fast' (it takes no attributes)}}
   %0 = cherry.add %x, %x {fast} : tensor<2x4x8xf32>
   return

@@ -14,6 +14,8 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::cherry;
 
@@ -224,6 +226,13 @@ LogicalResult LinearOp::verify() {
   SmallVector<int64_t> expected(input.getShape());
   expected.back() = out;
   return verifyResultType(*this, result, expected, input.getElementType(), "");
+}
+
+LogicalResult ScaleOp::verify() {
+  double factor = getFactor().convertToDouble();
+  if (!std::isfinite(factor))
+    return emitOpError() << "factor must be finite, found " << factor;
+  return success();
 }
 
 LogicalResult RopeOp::verify() {

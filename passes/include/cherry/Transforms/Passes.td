@@ -170,9 +170,25 @@ def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
     `cherry.grad_of = @param`. The loss must be a `head_cross_entropy`
     (run `cherry-fuse-head` first) so that no gradient materializes the
     logits.
+
+    With `recompute=1` (activation checkpointing per decoder layer) the
+    backward pass of each layer starts by computing the layer's forward ops
+    again from the layer's input, and the layer's vector-Jacobian products
+    read those copies: the forward pass keeps only the residual stream at
+    each layer boundary alive for the backward pass, and one layer's
+    internals at a time exist, at the price of a second forward pass of
+    every layer. The copies carry the unit attribute `cherry.recompute`,
+    which keeps CSE from merging them back into the originals. Gradients
+    are bit-identical to those without recomputation (the same kernels on
+    the same values). For a depth-compressed model this is the memory
+    behaviour of a loop: activation memory grows by one residual stream per
+    effective step.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let options = [
+    Option<"recompute", "recompute", "bool", /*default=*/"false",
+           "Recompute each decoder layer's forward ops in its backward pass "
+           "(activation checkpointing)">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "Forward function to differentiate">,
     Option<"name", "name", "std::string", /*default=*/"\"train_step\"",
@@ -366,10 +382,35 @@ def CherryRecurrentUnrollPass
     `...post_attention_layernorm.weight`, each initialized as the one-source
     `mean_of` of the shared gain: at initialization every step computes
     exactly the shared layer, and training then lets the steps differ.
+
+    With `lora-rank=r` every step also gets a LoRA adapter on each of its
+    layer's seven projections (`q_proj`, `k_proj`, `v_proj`, `o_proj`,
+    `gate_proj`, `up_proj`, `down_proj`), with PEFT's convention: the step's
+    effective weight is `W + (alpha / r) * B_s * A_s`, with
+    `model.recurrent.steps.{s}.<module>.lora_A.weight` (`[r, in]`, drawn
+    from `U(-1/sqrt(in), 1/sqrt(in))`, PEFT's Kaiming-uniform) and
+    `...lora_B.weight` (`[out, r]`, zero), so a step computes exactly its
+    shared layer at initialization. The graph computes
+    `linear(x, W) + linear(scale(linear(x, A), alpha / r), B)`: two thin
+    GEMMs per projection, never the `[out, in]` product. `r` may not exceed
+    a projection's smaller dimension. `lora-alpha` defaults to `r`
+    (scale 1).
+
+    The model's `cherry.hf_config` (the config.json every checkpoint gets)
+    records the result, so that `--import-hf` on a checkpoint rebuilds it:
+    `num_hidden_layers` becomes the shared layer count and a section
+    `"cherry": {"recurrent": {"steps", "schedule", "step_norms",
+    "lora_rank", "lora_alpha", "lora_targets", "source_layers", "groups"}}`
+    is added (the last two when `cherry-layer-average` made the layers).
   }];
   let options = [
     Option<"stepNorms", "step-norms", "bool", /*default=*/"false",
            "Per-step copies of the layers' RMSNorm gains">,
+    Option<"loraRank", "lora-rank", "int64_t", /*default=*/"0",
+           "Rank of the per-step LoRA adapters (0: none)">,
+    Option<"loraAlpha", "lora-alpha", "double", /*default=*/"0.0",
+           "LoRA alpha; the adapters are scaled by alpha / rank (0: alpha = "
+           "rank)">,
   ];
 }
 
