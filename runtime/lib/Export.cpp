@@ -237,8 +237,8 @@ Status readRecurrent(const json &config, const std::string &name,
       return fail(p + "lora_alpha", "must be a finite number");
     r.loraAlpha = it->get<double>();
   }
-  if (r.loraRank > 0 && r.loraAlpha == 0)
-    return fail(p + "lora_alpha", "must be non-zero when lora_rank is " +
+  if (r.loraRank > 0 && !(r.loraAlpha > 0))
+    return fail(p + "lora_alpha", "must be positive when lora_rank is " +
                                       std::to_string(r.loraRank));
   auto targets = rec->find("lora_targets");
   if (targets == rec->end() || targets->is_null()) {
@@ -683,6 +683,14 @@ Status exportRecurrentModel(const ExportRequest &request,
       if (Status s = parseObject(configName, configJson, fromCheckpoint);
           !s.ok())
         return s;
+      // The compiled shape ("cherry": {"batch", "seq"}) is the trainer's
+      // to record; everything else must agree.
+      for (json *config : {&fromExe, &fromCheckpoint})
+        if (auto it = config->find("cherry");
+            it != config->end() && it->is_object()) {
+          it->erase("batch");
+          it->erase("seq");
+        }
       if (std::optional<std::string> at =
               firstDifference(fromExe, fromCheckpoint))
         return Status::error(exeName + ": its model_config differs from " +

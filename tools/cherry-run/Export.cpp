@@ -30,8 +30,9 @@ embeddings, the final norm and lm_head. transformers loads it as is, and
 cherry-translate --import-hf reads it as a dense model.
 
   MODEL.cherry          optional: the compiled model; its model_config must
-                        equal the checkpoint's config.json and its saved
-                        parameters be the checkpoint's tensors
+                        equal the checkpoint's config.json (but for the
+                        compiled batch and seq) and its saved parameters be
+                        the checkpoint's tensors
   --weights CHECKPOINT  a checkpoint directory (config.json,
                         model.safetensors), or a run directory (its latest
                         checkpoint), or a .safetensors file with MODEL.cherry

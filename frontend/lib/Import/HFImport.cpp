@@ -309,6 +309,8 @@ static LogicalResult makeRecurrent(ModuleOp module, const LlamaConfig &config,
   pm.addPass(createCherryRecurrentPass(recurrent));
   CherryRecurrentUnrollPassOptions unroll;
   unroll.stepNorms = rec.stepNorms;
+  unroll.loraRank = rec.loraRank;
+  unroll.loraAlpha = rec.loraAlpha;
   pm.addPass(createCherryRecurrentUnrollPass(unroll));
   if (failed(pm.run(module)))
     return failure();

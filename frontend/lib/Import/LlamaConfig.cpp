@@ -228,8 +228,8 @@ static bool parseRecurrent(const json::Value &value, LlamaConfig &config,
     }
     rec.loraAlpha = *a;
   }
-  if (rec.loraRank > 0 && rec.loraAlpha == 0) {
-    read.fail("lora_alpha", "must be non-zero when lora_rank is " +
+  if (rec.loraRank > 0 && !(rec.loraAlpha > 0)) {
+    read.fail("lora_alpha", "must be positive when lora_rank is " +
                                 Twine(rec.loraRank) +
                                 " (the adapters' scale is lora_alpha / "
                                 "lora_rank)");
@@ -265,9 +265,13 @@ static bool parseRecurrent(const json::Value &value, LlamaConfig &config,
       rec.loraTargets.push_back(target.first.str());
   }
   if (rec.loraRank > 0) {
-    if (rec.loraTargets.empty()) {
+    // --cherry-compress adapts all seven projections, and the import
+    // rebuilds the model with it.
+    if (rec.loraTargets.size() != std::size(kLoraTargets)) {
       read.fail("lora_targets",
-                "is empty, but lora_rank is " + Twine(rec.loraRank));
+                "must name all of q_proj, k_proj, v_proj, o_proj, gate_proj, "
+                "up_proj, down_proj (adapters on some projections only are "
+                "not supported)");
       return false;
     }
     for (const auto &[target, module] : kLoraTargets) {
@@ -457,9 +461,9 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
     shapeRead.positiveInt("seq", config.seq);
     for (const auto &entry : *section)
       if (entry.first != "batch" && entry.first != "seq" &&
-          entry.first != "recurrent")
-        shapeRead.fail(entry.first,
-                       "is not a known field (batch, seq, recurrent)");
+          entry.first != "recurrent" && entry.first != "averaged")
+        shapeRead.fail(entry.first, "is not a known field (batch, seq, "
+                                    "recurrent, averaged)");
     if (shapeRead.failed())
       return std::nullopt;
     if (const json::Value *recurrent = section->get("recurrent");

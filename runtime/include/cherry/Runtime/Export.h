@@ -78,8 +78,9 @@ struct ExportRequest {
   /// index, which then needs `executable` for the config.
   std::string weights;
   /// The compiled model, when given: its model_config must equal the
-  /// checkpoint's config.json and its saved parameters must be the
-  /// checkpoint's tensors, shape for shape.
+  /// checkpoint's config.json but for the compiled shape ("cherry":
+  /// {"batch", "seq"}), and its saved parameters must be the checkpoint's
+  /// tensors, shape for shape.
   const executable::Executable *executable = nullptr;
   std::string executableName;
   std::string outDir;
