@@ -1,6 +1,7 @@
 // RUN: cherry-opt %s --cherry-recurrent=steps=3 --cherry-recurrent-unroll="lora-rank=2 lora-alpha=6" | FileCheck %s
 // RUN: not cherry-opt %s --cherry-recurrent=steps=3 --cherry-recurrent-unroll=lora-rank=5 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not cherry-opt %s --cherry-recurrent=steps=3 --cherry-recurrent-unroll="lora-rank=2 lora-alpha=-1" 2>&1 | FileCheck %s --check-prefix=ALPHA
+// RUN: not cherry-opt %s --cherry-recurrent=steps=3 --cherry-recurrent-unroll="lora-rank=2 lora-init=svd" 2>&1 | FileCheck %s --check-prefix=SVD
 
 // Per-step LoRA: every step gets A_s [r, in] (Kaiming-uniform, bound
 // 1/sqrt(in) = 1/sqrt(4)) and B_s [out, r] (zero) for its projection, and
@@ -31,6 +32,7 @@
 // CHECK: cherry.param_ref @model.recurrent.steps.2.mlp.down_proj.lora_A.weight
 
 // RANK: error: cherry-recurrent-unroll: lora-rank 5 exceeds the smaller dimension (4) of @model.layers.0.mlp.down_proj.weight 'tensor<4x4xf32>'
+// SVD: error: cherry-recurrent-unroll: lora-init=svd needs layers averaged by cherry-layer-average, but @model.layers.0.mlp.down_proj.weight is not a mean of source layers
 // ALPHA: error: cherry-recurrent-unroll: lora-alpha must be a finite number >= 0, found -1.00
 
 module {

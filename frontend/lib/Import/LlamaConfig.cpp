@@ -152,8 +152,8 @@ static bool parseRecurrent(const json::Value &value, LlamaConfig &config,
   }
   FieldReader read(*object, "cherry.recurrent", emitError);
   static constexpr StringRef kKnown[] = {
-      "steps",      "schedule",     "step_norms",    "lora_rank",
-      "lora_alpha", "lora_targets", "source_layers", "groups"};
+      "steps",        "schedule",  "step_norms",    "lora_rank", "lora_alpha",
+      "lora_targets", "lora_init", "source_layers", "groups"};
   for (const auto &entry : *object)
     if (!llvm::is_contained(kKnown, StringRef(entry.first)))
       read.fail(entry.first,
@@ -288,6 +288,18 @@ static bool parseRecurrent(const json::Value &value, LlamaConfig &config,
       }
     }
   }
+
+  // How the adapters were initialized (provenance: an imported model's
+  // adapters come from its checkpoint).
+  if (std::optional<StringRef> init = read.string("lora_init")) {
+    if (*init != "random" && *init != "svd")
+      read.fail("lora_init",
+                "must be \"random\" or \"svd\", found \"" + *init + "\"");
+    else
+      rec.loraInit = init->str();
+  }
+  if (read.failed())
+    return false;
 
   // Provenance: checked for type, not used to build the graph.
   read.positiveInt("source_layers", rec.sourceLayers);

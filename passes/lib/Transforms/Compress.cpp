@@ -463,27 +463,50 @@ StringRef layerSuffix(StringRef name) {
   return dot == StringRef::npos ? name : rest.drop_front(dot + 1);
 }
 
+/// For lora-init=svd: the source layer parameter step `step` replaces for
+/// the shared parameter `shared` (a mean_of of its group, in layer order):
+/// the `run`-th of `runs` runs of the layer stands for source
+/// floor(run * G / runs).
+FailureOr<FlatSymbolRefAttr> replacedSource(ParamOp shared, int64_t run,
+                                            int64_t runs, Operation *at) {
+  auto mean = dyn_cast_if_present<MeanOfInitAttr>(shared.getInitAttr());
+  if (!mean)
+    return at->emitError()
+           << "cherry-recurrent-unroll: lora-init=svd needs layers averaged "
+              "by cherry-layer-average, but @"
+           << shared.getSymName() << " is not a mean of source layers";
+  int64_t groupSize = mean.getSources().size();
+  return cast<FlatSymbolRefAttr>(mean.getSources()[run * groupSize / runs]);
+}
+
 /// Makes step `step`'s copy of a layer read its own norm gains:
 /// model.recurrent.steps.{step}.<suffix>, the one-source mean of the shared
 /// gain (so equal to it at initialization).
-void giveStepNorms(DecoderLayerOp copy, int64_t step, ModuleOp module,
-                   SymbolTable &symbols) {
+LogicalResult giveStepNorms(DecoderLayerOp copy, int64_t step, int64_t run,
+                            int64_t runs, bool fromSource, ModuleOp module,
+                            SymbolTable &symbols) {
   MLIRContext *ctx = module.getContext();
-  copy.walk([&](ParamRefOp ref) {
+  WalkResult walk = copy.walk([&](ParamRefOp ref) {
     if (!isLayerNormGain(ref.getParam()))
-      return;
+      return WalkResult::advance();
     auto shared = symbols.lookup<ParamOp>(ref.getParam());
     std::string name = "model.recurrent.steps." + std::to_string(step) + "." +
                        layerSuffix(ref.getParam()).str();
     auto own = symbols.lookup<ParamOp>(name);
     if (!own) {
+      auto init = FlatSymbolRefAttr::get(shared.getSymNameAttr());
+      if (fromSource) {
+        FailureOr<FlatSymbolRefAttr> source =
+            replacedSource(shared, run, runs, ref);
+        if (failed(source))
+          return WalkResult::interrupt();
+        init = *source;
+      }
       OpBuilder builder(shared);
       own = ParamOp::create(
           builder, shared.getLoc(), StringAttr::get(ctx, name),
           TypeAttr::get(shared.getType()),
-          MeanOfInitAttr::get(
-              ctx, ArrayAttr::get(
-                       ctx, {FlatSymbolRefAttr::get(shared.getSymNameAttr())})),
+          MeanOfInitAttr::get(ctx, ArrayAttr::get(ctx, {init})),
           /*checkpoint=*/nullptr, /*trainable=*/builder.getBoolAttr(true));
       symbols.insert(own, Block::iterator(shared));
     }
@@ -491,7 +514,9 @@ void giveStepNorms(DecoderLayerOp copy, int64_t step, ModuleOp module,
     // Every step reads its own copy now: the shared gain only initializes
     // them, and nothing trains it.
     shared.setTrainable(false);
+    return WalkResult::advance();
   });
+  return failure(walk.wasInterrupted());
 }
 
 /// The projections that get per-step LoRA adapters, by their module path
@@ -515,6 +540,7 @@ StringRef loraTarget(StringRef name) {
 struct LoraOptions {
   int64_t rank = 0;
   double alpha = 0;
+  bool svd = false;
   double scale() const { return alpha / double(rank); }
 };
 
@@ -556,8 +582,9 @@ LogicalResult checkLoraRank(RecurrentOp recurrent, int64_t rank,
 
 /// Adds step `step`'s LoRA adapter to every target projection of `copy`:
 /// `y = linear(x, W)` becomes `y + linear(scale(linear(x, A_s)), B_s)`.
-void giveStepLora(DecoderLayerOp copy, int64_t step, const LoraOptions &lora,
-                  SymbolTable &symbols) {
+LogicalResult giveStepLora(DecoderLayerOp copy, int64_t step, int64_t run,
+                           int64_t runs, const LoraOptions &lora,
+                           SymbolTable &symbols) {
   SmallVector<LinearOp> targets;
   copy.walk([&](LinearOp linear) {
     auto ref = linear.getWeight().getDefiningOp<ParamRefOp>();
@@ -573,13 +600,29 @@ void giveStepLora(DecoderLayerOp copy, int64_t step, const LoraOptions &lora,
                          loraTarget(ref.getParam()).str();
     MLIRContext *ctx = copy.getContext();
     Type f32 = weight.getElementType();
-    ParamOp a = declareStepParam(
-        prefix + ".lora_A.weight", RankedTensorType::get({lora.rank, in}, f32),
-        UniformInitAttr::get(ctx, APFloat(1.0 / std::sqrt(double(in)))), shared,
-        symbols);
-    ParamOp b = declareStepParam(
-        prefix + ".lora_B.weight", RankedTensorType::get({out, lora.rank}, f32),
-        ConstantInitAttr::get(ctx, APFloat(0.0)), shared, symbols);
+    Attribute initA =
+        UniformInitAttr::get(ctx, APFloat(1.0 / std::sqrt(double(in))));
+    Attribute initB = ConstantInitAttr::get(ctx, APFloat(0.0));
+    if (lora.svd) {
+      FailureOr<FlatSymbolRefAttr> source =
+          replacedSource(shared, run, runs, linear);
+      if (failed(source))
+        return failure();
+      auto average = FlatSymbolRefAttr::get(shared.getSymNameAttr());
+      auto factor = [&](StringRef which) {
+        return LoraSvdInitAttr::get(ctx, *source, average, lora.rank,
+                                    StringAttr::get(ctx, which),
+                                    APFloat(lora.scale()));
+      };
+      initA = factor("A");
+      initB = factor("B");
+    }
+    ParamOp a = declareStepParam(prefix + ".lora_A.weight",
+                                 RankedTensorType::get({lora.rank, in}, f32),
+                                 initA, shared, symbols);
+    ParamOp b = declareStepParam(prefix + ".lora_B.weight",
+                                 RankedTensorType::get({out, lora.rank}, f32),
+                                 initB, shared, symbols);
 
     OpBuilder builder(linear->getBlock(), std::next(linear->getIterator()));
     Location loc = linear.getLoc();
@@ -601,6 +644,7 @@ void giveStepLora(DecoderLayerOp copy, int64_t step, const LoraOptions &lora,
                              delta);
     linear.getResult().replaceAllUsesExcept(sum.getResult(), sum);
   }
+  return success();
 }
 
 LogicalResult unroll(RecurrentOp recurrent, bool stepNorms,
@@ -614,16 +658,22 @@ LogicalResult unroll(RecurrentOp recurrent, bool stepNorms,
     return failure();
   OpBuilder builder(recurrent);
   Value stream = recurrent.getInput();
+  SmallVector<int64_t> runs = recurrent.getRunsPerLayer();
+  SmallVector<int64_t> run(runs.size(), 0);
   for (auto [step, layer] : llvm::enumerate(recurrent.getSchedule())) {
     auto copy =
         DecoderLayerOp::create(builder, recurrent.getLoc(), stream.getType(),
                                stream, builder.getI64IntegerAttr(step));
     IRMapping mapping;
     recurrent.getLayers()[layer].cloneInto(&copy.getBody(), mapping);
-    if (stepNorms)
-      giveStepNorms(copy, int64_t(step), module, symbols);
-    if (lora.rank > 0)
-      giveStepLora(copy, int64_t(step), lora, symbols);
+    // This step is the k-th run of its layer.
+    int64_t k = run[layer]++;
+    if (stepNorms && failed(giveStepNorms(copy, int64_t(step), k, runs[layer],
+                                          lora.svd, module, symbols)))
+      return failure();
+    if (lora.rank > 0 && failed(giveStepLora(copy, int64_t(step), k,
+                                             runs[layer], lora, symbols)))
+      return failure();
     stream = copy.getResult();
   }
   recurrent.getResult().replaceAllUsesWith(stream);
@@ -649,6 +699,7 @@ LogicalResult recordRecurrence(RecurrentOp recurrent, bool stepNorms,
             {"step_norms", stepNorms},
             {"lora_rank", lora.rank},
             {"lora_alpha", lora.rank > 0 ? lora.alpha : 0.0},
+            {"lora_init", lora.svd ? "svd" : "random"},
             {"lora_targets", std::move(targets)}};
         if (llvm::json::Object *averaged = cherry.getObject("averaged")) {
           if (const llvm::json::Value *v = averaged->get("source_layers"))
@@ -668,7 +719,19 @@ struct RecurrentUnrollPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    LoraOptions lora{loraRank, loraAlpha == 0.0 ? double(loraRank) : loraAlpha};
+    if (loraInit != "random" && loraInit != "svd") {
+      emitError(module.getLoc())
+          << "cherry-recurrent-unroll: lora-init must be random or svd, found '"
+          << loraInit << "'";
+      return signalPassFailure();
+    }
+    if (loraInit == "svd" && loraRank == 0) {
+      emitError(module.getLoc()) << "cherry-recurrent-unroll: lora-init=svd "
+                                    "needs lora-rank > 0";
+      return signalPassFailure();
+    }
+    LoraOptions lora{loraRank, loraAlpha == 0.0 ? double(loraRank) : loraAlpha,
+                     loraInit == "svd"};
     if (loraRank < 0) {
       emitError(module.getLoc())
           << "cherry-recurrent-unroll: lora-rank must be >= 0, found "

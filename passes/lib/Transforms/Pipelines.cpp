@@ -141,6 +141,7 @@ void mlir::cherry::buildCompressPipeline(
   unroll.stepNorms = options.stepNorms;
   unroll.loraRank = options.loraRank;
   unroll.loraAlpha = options.loraAlpha;
+  unroll.loraInit = options.loraInit;
   pm.addPass(createCherryRecurrentUnrollPass(unroll));
 }
 

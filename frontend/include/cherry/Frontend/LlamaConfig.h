@@ -33,6 +33,9 @@ struct RecurrentConfig {
   double loraAlpha = 0;
   /// Projections with LoRA adapters: "q_proj", ..., "down_proj".
   llvm::SmallVector<std::string> loraTargets;
+  /// How --cherry-compress initialized the adapters: "random" or "svd"
+  /// (provenance; an import reads them from the checkpoint).
+  std::string loraInit = "random";
   /// Provenance (the dense model's depth and the layers averaged into each
   /// shared layer); 0 / empty when absent.
   int64_t sourceLayers = 0;

@@ -396,6 +396,15 @@ def CherryRecurrentUnrollPass
     a projection's smaller dimension. `lora-alpha` defaults to `r`
     (scale 1).
 
+    `lora-init=svd` starts each step's adapter instead from the truncated
+    SVD of the residual between the layer that step replaces and the
+    average (`#cherry.lora_svd`, computed by the runtime at load): step `s`,
+    the `k`-th of the `n` runs of shared layer `i`, whose group averaged
+    `G` source layers, replaces the group's source `floor(k * G / n)` (with
+    the `sequence` schedule and as many steps as source layers, step `s`
+    replaces source layer `s`). It needs layers made by
+    `cherry-layer-average`.
+
     The model's `cherry.hf_config` (the config.json every checkpoint gets)
     records the result, so that `--import-hf` on a checkpoint rebuilds it:
     `num_hidden_layers` becomes the shared layer count and a section
@@ -411,6 +420,9 @@ def CherryRecurrentUnrollPass
     Option<"loraAlpha", "lora-alpha", "double", /*default=*/"0.0",
            "LoRA alpha; the adapters are scaled by alpha / rank (0: alpha = "
            "rank)">,
+    Option<"loraInit", "lora-init", "std::string", /*default=*/"\"random\"",
+           "random (A Kaiming-uniform, B zero) or svd (the truncated SVD of "
+           "the replaced layer's residual)">,
   ];
 }
 

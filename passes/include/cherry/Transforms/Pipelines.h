@@ -127,6 +127,11 @@ struct CompressPipelineOptions
       llvm::cl::desc("LoRA alpha: adapters scaled by alpha / rank (0: alpha "
                      "= rank)"),
       llvm::cl::init(0.0)};
+  PassOptions::Option<std::string> loraInit{
+      *this, "lora-init",
+      llvm::cl::desc("random (B = 0: identity at initialization) or svd "
+                     "(the truncated SVD of the replaced layer's residual)"),
+      llvm::cl::init("random")};
 };
 
 /// --cherry-compress: average groups of adjacent layers
