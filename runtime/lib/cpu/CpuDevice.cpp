@@ -69,6 +69,11 @@ Status run(const AddArgs &a) {
   return Status::success();
 }
 
+Status run(const ScaleArgs &a) {
+  cpu::scale(a.x, a.factor, a.y, a.n);
+  return Status::success();
+}
+
 Status run(const HeadCrossEntropyArgs &a) {
   cpu::LossSum loss;
   Status status = cpu::headCrossEntropy(a.h, a.w, a.targets, a.rows, a.vocab,
@@ -293,6 +298,17 @@ Status run(const GatherRowsArgs &a) {
       std::memcpy(a.y + (b * a.k + j) * a.width,
                   a.x + (b * a.seq + pos[b * a.k + j]) * a.width,
                   static_cast<size_t>(a.width) * sizeof(float));
+  return Status::success();
+}
+
+Status run(const ShiftTargetsArgs &a) {
+  if (a.shift < 0)
+    return Status::error("shift_targets: negative shift " +
+                         std::to_string(a.shift));
+  for (int64_t b = 0; b < a.batch; ++b)
+    for (int64_t t = 0; t < a.seq; ++t)
+      a.y[b * a.seq + t] = t + a.shift < a.seq ? a.ids[b * a.seq + t + a.shift]
+                                               : static_cast<int32_t>(a.fill);
   return Status::success();
 }
 

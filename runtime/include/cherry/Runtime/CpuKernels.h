@@ -119,6 +119,9 @@ void swiglu(const float *gate, const float *up, float *out, int64_t n);
 /// out = a + b over n elements (out may alias a or b).
 void add(const float *a, const float *b, float *out, int64_t n);
 
+/// out = factor * x over n elements (out may alias x).
+void scale(const float *x, float factor, float *out, int64_t n);
+
 /// Sum and count of the per-token losses of a cross-entropy.
 struct LossSum {
   double sum = 0;
