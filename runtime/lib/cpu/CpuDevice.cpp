@@ -143,6 +143,12 @@ Status run(const HeadCrossEntropyGradArgs &a) {
                                    /*accumulateDw=*/false);
 }
 
+Status run(const HeadCrossEntropyTrainArgs &a) {
+  return cpu::headCrossEntropyTrain(
+      a.h, a.w, a.targets, static_cast<float>(a.scale), a.loss, a.dh, a.dw,
+      a.rows, a.vocab, a.dim, a.ignore_index);
+}
+
 Status run(const LinearGradInputArgs &a) {
   cpu::linearGradInput(a.dy, a.w, a.dx, a.m, a.n, a.k, /*accumulate=*/false);
   return Status::success();

@@ -215,6 +215,16 @@ Status headCrossEntropyGrad(const float *h, const float *w,
                             float *dw, int64_t rows, int64_t vocab, int64_t dim,
                             int64_t ignoreIndex, bool accumulateDw);
 
+/// headCrossEntropy and headCrossEntropyGrad in one pass, for training:
+/// each band of logits is computed once and gives its rows' losses, then
+/// (in place) their gradient, then dh and dw, so the head costs three GEMMs
+/// of [rows, vocab, dim] where the two kernels take four. `loss` is the mean
+/// over the non-ignored rows (0 if none), dh and dw are overwritten.
+Status headCrossEntropyTrain(const float *h, const float *w,
+                             const int32_t *targets, float dloss, float *loss,
+                             float *dh, float *dw, int64_t rows, int64_t vocab,
+                             int64_t dim, int64_t ignoreIndex);
+
 /// Gradient of L = dloss * sum_r weights[r] * loss_r (the weighted head
 /// loss of a selection): dh overwritten, dw overwritten. Rows of weight 0
 /// contribute nothing and their targets are not read. Fails naming the row
