@@ -942,6 +942,67 @@ TEST(CpuGradKernels, HeadCrossEntropyGradAcrossBands) {
   }
 }
 
+TEST(CpuGradKernels, HeadCrossEntropyTrainIsLossAndGradInOnePass) {
+  // The gradient comes from the same bands as headCrossEntropyGrad's, so dh
+  // and dw are bit-identical to it. The loss is the double mean of each
+  // row's m + log(sum exp(x - m)) - x[target] over float logits: each logit
+  // errs by at most sumBound(dim) * sum_i |h_i w_ji| (the GEMM), which moves
+  // the row's loss by at most twice the largest such error; the float sum
+  // of vocab exponentials (each within 4 ulps) errs relatively by at most
+  // sumBound(vocab + 4), which the log turns into that much absolutely; and
+  // the final float rounding of loss adds |loss| * 2^-24.
+  for (auto [rows, vocab, dim] : {std::array<int64_t, 3>{600, 1500, 40},
+                                  std::array<int64_t, 3>{37, 257, 9}}) {
+    CeCase c = makeCeCase(rows, vocab, dim);
+    auto h = randomVector(rows * dim, 77, -2.0f, 2.0f);
+    auto w = randomVector(vocab * dim, 78);
+    std::vector<float> dh(rows * dim), dw(vocab * dim);
+    std::vector<float> wantDh(rows * dim), wantDw(vocab * dim);
+    float loss = -1.0f;
+    Status st =
+        headCrossEntropyTrain(h.data(), w.data(), c.targets.data(), 0.7f, &loss,
+                              dh.data(), dw.data(), rows, vocab, dim, kIgnore);
+    ASSERT_TRUE(st.ok()) << st.message;
+    st = headCrossEntropyGrad(h.data(), w.data(), c.targets.data(), 0.7f,
+                              wantDh.data(), wantDw.data(), rows, vocab, dim,
+                              kIgnore, false);
+    ASSERT_TRUE(st.ok()) << st.message;
+    EXPECT_EQ(dh, wantDh);
+    EXPECT_EQ(dw, wantDw);
+
+    double sum = 0, bound = 0;
+    int64_t count = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      if (c.targets[r] == kIgnore)
+        continue;
+      std::vector<double> logits(vocab);
+      double m = -1e300, worst = 0;
+      for (int64_t j = 0; j < vocab; ++j) {
+        double dot = 0, mag = 0;
+        for (int64_t i = 0; i < dim; ++i) {
+          dot += double(h[r * dim + i]) * w[j * dim + i];
+          mag += std::abs(double(h[r * dim + i]) * w[j * dim + i]);
+        }
+        logits[j] = dot;
+        m = std::max(m, dot);
+        worst = std::max(worst, sumBound(double(dim)) * mag);
+      }
+      double z = 0;
+      for (double x : logits)
+        z += std::exp(x - m);
+      double rowLoss = m + std::log(z) - logits[c.targets[r]];
+      sum += rowLoss;
+      bound += 2 * worst + sumBound(double(vocab + 4));
+      ++count;
+    }
+    const double want = sum / count;
+    bound = bound / count + std::abs(want) * std::ldexp(1.0, -24);
+    EXPECT_LE(std::abs(loss - want), bound)
+        << "rows " << rows << " vocab " << vocab << ": loss " << loss
+        << " want " << want;
+  }
+}
+
 TEST(CpuGradKernels, HeadCrossEntropyGradAllRowsIgnored) {
   const int64_t rows = 4, vocab = 11, dim = 5;
   std::vector<int32_t> targets(rows, int32_t(kIgnore));

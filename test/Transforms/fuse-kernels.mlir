@@ -34,3 +34,41 @@ func.func @read_between(%a: memref<3x8xf32> {cherry_kernel.binding = "a"}, %b: m
   cherry_kernel.launch "rms_norm"(%sum, %w : memref<3x8xf32>, memref<8xf32>) outs(%out : memref<3x8xf32>) {rows = 3 : i64, dim = 8 : i64, eps = 1.0e-05 : f64}
   return
 }
+
+// -----
+
+// A training step's head loss and head gradient of the same buffers become
+// one head_cross_entropy_train launch at the gradient's place.
+// CHECK-LABEL: func.func @head_train
+// CHECK-NOT: "head_cross_entropy"(
+// CHECK: "swiglu"
+// CHECK: cherry_kernel.launch "head_cross_entropy_train"(%arg0, %arg1, %arg2 : memref<6x4xf32>, memref<10x4xf32>, memref<6xi32>) outs(%arg3, %[[DH:.*]], %[[DW:.*]] : memref<f32>, memref<6x4xf32>, memref<10x4xf32>) {dim = 4 : i64, ignore_index = -100 : i64, rows = 6 : i64, scale = 1.000000e+00 : f64, vocab = 10 : i64}
+// CHECK-NOT: "head_cross_entropy_grad"
+func.func @head_train(%h: memref<6x4xf32> {cherry_kernel.binding = "h"}, %w: memref<10x4xf32> {cherry_kernel.binding = "w"},
+                      %t: memref<6xi32> {cherry_kernel.binding = "t"}, %loss: memref<f32> {cherry_kernel.binding = "loss", cherry_kernel.output},
+                      %x: memref<3x8xf32> {cherry_kernel.binding = "x"}) {
+  cherry_kernel.launch "head_cross_entropy"(%h, %w, %t : memref<6x4xf32>, memref<10x4xf32>, memref<6xi32>) outs(%loss : memref<f32>) {rows = 6 : i64, vocab = 10 : i64, dim = 4 : i64, ignore_index = -100 : i64}
+  %s = cherry_kernel.buffer : memref<3x8xf32>
+  cherry_kernel.launch "swiglu"(%x, %x : memref<3x8xf32>, memref<3x8xf32>) outs(%s : memref<3x8xf32>) {n = 24 : i64}
+  %dh = cherry_kernel.buffer : memref<6x4xf32>
+  %dw = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "head_cross_entropy_grad"(%h, %w, %t : memref<6x4xf32>, memref<10x4xf32>, memref<6xi32>) outs(%dh, %dw : memref<6x4xf32>, memref<10x4xf32>) {rows = 6 : i64, vocab = 10 : i64, dim = 4 : i64, ignore_index = -100 : i64, scale = 1.0 : f64}
+  cherry_kernel.launch "add"(%dh, %dh : memref<6x4xf32>, memref<6x4xf32>) outs(%dh : memref<6x4xf32>) {n = 24 : i64}
+  return
+}
+
+// -----
+
+// Not fused: the head weight is written between the two.
+// CHECK-LABEL: func.func @head_written_between
+// CHECK: "head_cross_entropy"(
+// CHECK: "head_cross_entropy_grad"
+func.func @head_written_between(%h: memref<6x4xf32> {cherry_kernel.binding = "h"}, %w: memref<10x4xf32> {cherry_kernel.binding = "w"},
+                                %t: memref<6xi32> {cherry_kernel.binding = "t"}, %loss: memref<f32> {cherry_kernel.binding = "loss", cherry_kernel.output}) {
+  cherry_kernel.launch "head_cross_entropy"(%h, %w, %t : memref<6x4xf32>, memref<10x4xf32>, memref<6xi32>) outs(%loss : memref<f32>) {rows = 6 : i64, vocab = 10 : i64, dim = 4 : i64, ignore_index = -100 : i64}
+  cherry_kernel.launch "add"(%w, %w : memref<10x4xf32>, memref<10x4xf32>) outs(%w : memref<10x4xf32>) {n = 40 : i64}
+  %dh = cherry_kernel.buffer : memref<6x4xf32>
+  %dw = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "head_cross_entropy_grad"(%h, %w, %t : memref<6x4xf32>, memref<10x4xf32>, memref<6xi32>) outs(%dh, %dw : memref<6x4xf32>, memref<10x4xf32>) {rows = 6 : i64, vocab = 10 : i64, dim = 4 : i64, ignore_index = -100 : i64, scale = 1.0 : f64}
+  return
+}

@@ -64,3 +64,18 @@ module {
     return %loss : tensor<f32>
   }
 }
+
+// -----
+
+module {
+  cherry.param @w : tensor<4x8xf32> init(#cherry.normal<std = 0.02>)
+  func.func @forward(%ids: tensor<2x7xi32>, %targets: tensor<2x7xi32>) -> tensor<f32> {
+    %w = cherry.param_ref @w : tensor<4x8xf32>
+    %h = cherry.embedding %ids, %w : tensor<2x7xi32>, tensor<4x8xf32> -> tensor<2x7x8xf32>
+    // expected-error @+1 {{'cherry.scale' op cannot be lowered: the scale kernel takes a positive factor, found -2.000000e+00}}
+    %s = cherry.scale %h {factor = -2.0 : f64} : tensor<2x7x8xf32>
+    %logits = cherry.linear %s, %w : tensor<2x7x8xf32>, tensor<4x8xf32> -> tensor<2x7x4xf32>
+    %loss = cherry.cross_entropy %logits, %targets : tensor<2x7x4xf32>, tensor<2x7xi32>
+    return %loss : tensor<f32>
+  }
+}

@@ -1,10 +1,11 @@
-//===- FuseKernels.cpp - Fuse memory-bound kernel chains ------------------===//
+//===- FuseKernels.cpp - Fuse kernel chains -------------------------------===//
 //
 // Rewrites `add` followed by `rms_norm` of its sum (the residual connection
 // feeding the next norm) into one `add_rms_norm` launch that reads the two
 // summands once and writes both the sum and the normalized rows: the sum is
 // still needed as the next residual, but no kernel reads it back just to
-// normalize it.
+// normalize it. And a training step's head loss and head gradient into one
+// `head_cross_entropy_train` launch that computes the logits once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,11 +45,74 @@ bool unusedBetween(Value value, Operation *writer, Operation *reader) {
   return true;
 }
 
+/// True when no launch strictly between `first` and `second` (one block)
+/// writes any of `values`.
+bool unwrittenBetween(ValueRange values, Operation *first, Operation *second) {
+  for (Operation *op = first->getNextNode(); op && op != second;
+       op = op->getNextNode())
+    if (auto launch = dyn_cast<ck::LaunchOp>(op))
+      for (Value out : launch.getOutputs())
+        if (llvm::is_contained(values, out))
+          return false;
+  return true;
+}
+
 struct FuseKernelsPass
     : public mlir::cherry::impl::CherryFuseKernelsPassBase<FuseKernelsPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    fuseAddRmsNorm();
+    fuseHeadTrain();
+  }
+
+  /// head_cross_entropy(h, w, t) -> loss, later head_cross_entropy_grad(h,
+  /// w, t) -> dh, dw: one head_cross_entropy_train at the gradient's place.
+  void fuseHeadTrain() {
+    SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
+    getOperation().walk([&](ck::LaunchOp grad) {
+      if (grad.getKernel() != kernelName(KernelId::head_cross_entropy_grad))
+        return;
+      ValueRange in = grad.getInputs();
+      ck::LaunchOp forward;
+      for (Operation *user : in[0].getUsers()) {
+        auto launch = dyn_cast<ck::LaunchOp>(user);
+        if (launch &&
+            launch.getKernel() == kernelName(KernelId::head_cross_entropy) &&
+            launch.getInputs() == in &&
+            launch->getBlock() == grad->getBlock() &&
+            launch->isBeforeInBlock(grad))
+          forward = launch;
+      }
+      if (!forward)
+        return;
+      for (StringRef attr : {"rows", "vocab", "dim", "ignore_index"})
+        if (forward->getAttr(attr) != grad->getAttr(attr))
+          return;
+      Value loss = forward.getOutputs()[0];
+      if (!unwrittenBetween(in, forward, grad) ||
+          !unusedBetween(loss, forward, grad))
+        return;
+      pairs.push_back({forward, grad});
+    });
+
+    for (auto [forward, grad] : pairs) {
+      OpBuilder b(grad);
+      Value outputs[] = {forward.getOutputs()[0], grad.getOutputs()[0],
+                         grad.getOutputs()[1]};
+      auto fused = ck::LaunchOp::create(
+          b, FusedLoc::get(&getContext(), {forward.getLoc(), grad.getLoc()}),
+          kernelName(KernelId::head_cross_entropy_train), grad.getInputs(),
+          outputs);
+      for (StringRef attr : {"rows", "vocab", "dim", "ignore_index", "scale"})
+        fused->setAttr(attr, grad->getAttr(attr));
+      forward.erase();
+      grad.erase();
+      ++numHeadsFused;
+    }
+  }
+
+  void fuseAddRmsNorm() {
     SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
     getOperation().walk([&](ck::LaunchOp norm) {
       if (norm.getKernel() != kernelName(KernelId::rms_norm))

@@ -398,6 +398,11 @@ LogicalResult Lowering::lowerOp(AddOp add) {
 
 LogicalResult Lowering::lowerOp(ScaleOp scale) {
   Operation *op = scale;
+  // Kernel float attributes are positive (runtime/abi/Kernels.abi).
+  if (!(scale.getFactor().convertToDouble() > 0))
+    return op->emitOpError() << "cannot be lowered: the scale kernel takes a "
+                                "positive factor, found "
+                             << scale.getFactor().convertToDouble();
   Value y = temporary(scale.getResult());
   launch(op, KernelId::scale, {buffer(scale.getInput())}, y,
          {{"n", product(tensorOf(scale.getResult()).getShape())}},

@@ -555,11 +555,15 @@ constexpr int64_t kCeBandMinRows = 32;
 constexpr int64_t kCeBandMaxRows = 256;
 
 /// A row of logits [vocab] becomes (softmax - onehot(target)) * scale, or
-/// zeros when scale is 0 (an ignored row: its target is not read).
+/// zeros when scale is 0 (an ignored row: its target is not read). With
+/// `loss`, also writes the row's cross-entropy logsumexp - logit[target]
+/// (0 for an ignored row).
 CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
-                                        float scale) {
+                                        float scale, float *loss) {
   if (scale == 0.0f) {
     std::fill(x, x + vocab, 0.0f);
+    if (loss)
+      *loss = 0.0f;
     return;
   }
   float m = -std::numeric_limits<float>::infinity();
@@ -570,6 +574,8 @@ CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
 #pragma omp simd reduction(+ : sum)
   for (int64_t j = 0; j < vocab; ++j)
     sum += expF32(x[j] - m);
+  if (loss)
+    *loss = m + std::log(sum) - x[target];
   const float c = scale / sum;
 #pragma omp simd
   for (int64_t j = 0; j < vocab; ++j)
@@ -587,7 +593,8 @@ CHERRY_CPU_DISPATCH(softmaxGradRow)
 /// depend on the thread count.
 void headGradByRow(const float *h, const float *w, const int32_t *targets,
                    const float *rowScale, float *dh, float *dw, int64_t rows,
-                   int64_t vocab, int64_t dim, bool accumulateDw) {
+                   int64_t vocab, int64_t dim, bool accumulateDw,
+                   float *rowLoss = nullptr) {
   const int64_t bandRows = std::min(
       rows, std::clamp(kCeBandFloats / vocab, kCeBandMinRows, kCeBandMaxRows));
   // Kept across calls, like the forward's tiles: a fresh buffer would be
@@ -604,8 +611,8 @@ void headGradByRow(const float *h, const float *w, const int32_t *targets,
     const int nt = std::min<int64_t>(threadsFor(nr * vocab, kElementChunk), nr);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < nr; ++r)
-      softmaxGradRow(grad + r * vocab, targets[r0 + r], vocab,
-                     rowScale[r0 + r]);
+      softmaxGradRow(grad + r * vocab, targets[r0 + r], vocab, rowScale[r0 + r],
+                     rowLoss ? rowLoss + r0 + r : nullptr);
     parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
                  vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
     parallelGemm(/*transA=*/true, /*transB=*/false, vocab, dim, nr, grad, vocab,
@@ -846,6 +853,44 @@ Status headCrossEntropyGrad(const float *h, const float *w,
     rowScale[r] = targets[r] == ignoreIndex ? 0.0f : scale;
   headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
                 accumulateDw);
+  return Status::success();
+}
+
+Status headCrossEntropyTrain(const float *h, const float *w,
+                             const int32_t *targets, float dloss, float *loss,
+                             float *dh, float *dw, int64_t rows, int64_t vocab,
+                             int64_t dim, int64_t ignoreIndex) {
+  int64_t count = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t t = targets[r];
+    if (t == ignoreIndex)
+      continue;
+    if (t < 0 || t >= vocab)
+      return badTarget("headCrossEntropyTrain", r, t, vocab, ignoreIndex);
+    ++count;
+  }
+  *loss = 0.0f;
+  if (rows <= 0 || dim <= 0)
+    return Status::success();
+  if (count == 0) { // the loss is a constant 0
+    std::fill(dh, dh + rows * dim, 0.0f);
+    std::fill(dw, dw + std::max<int64_t>(vocab, 0) * dim, 0.0f);
+    return Status::success();
+  }
+  const float scale = dloss / static_cast<float>(count);
+  std::vector<float> rowScale(rows), rowLoss(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    rowScale[r] = targets[r] == ignoreIndex ? 0.0f : scale;
+  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
+                /*accumulateDw=*/false, rowLoss.data());
+  // The mean in row order, in double, as headCrossEntropy sums it.
+  LossSum sum;
+  for (int64_t r = 0; r < rows; ++r)
+    if (targets[r] != ignoreIndex) {
+      sum.sum += rowLoss[r];
+      ++sum.count;
+    }
+  *loss = static_cast<float>(sum.mean());
   return Status::success();
 }
 

@@ -129,9 +129,19 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
     launch writing both the sum and the normalized rows. Each Llama block has
     two such pairs (the residual after attention feeding the MLP norm, and
     the residual after the MLP feeding the next block's norm).
+
+    In a training step, a `head_cross_entropy` launch and the
+    `head_cross_entropy_grad` launch of the same head (the same `h`, `w`
+    and `targets` buffers, none of them written in between, and the loss
+    not read in between) become one `head_cross_entropy_train` launch at the
+    gradient's place: the head's logits are computed once for the loss and
+    the gradient, three GEMMs of `[rows, vocab, dim]` where the two kernels
+    take four.
   }];
   let statistics = [
     Statistic<"numFused", "fused-add-rms-norm", "add + rms_norm pairs fused">,
+    Statistic<"numHeadsFused", "fused-head-train",
+              "head_cross_entropy + its gradient fused">,
   ];
 }
 
