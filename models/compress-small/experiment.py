@@ -30,8 +30,9 @@ is), so its time and memory row says so.
 Usage:
   python3 models/compress-small/experiment.py [--out DIR]
       [--teacher-steps 1000] [--recovery-steps 500] [--seeds 1,2]
-Needs the tools built (bash scripts/bootstrap.sh); about 25 minutes on two
-cores with the defaults. Writes DIR/results.json and DIR/results.md. A run
+Needs the tools built (bash scripts/bootstrap.sh); with the defaults it took
+44 minutes on two cores other jobs were using too (docs/Compression.md),
+roughly half that on idle ones. Writes DIR/results.json and DIR/results.md. A run
 made before with the same command is reused from DIR, so invoking it again
 (say, after cherry-opt learned lora-rank) only trains the new rows.
 """
