@@ -80,13 +80,13 @@ rm -rf "$out/recovered"
   --steps ${CHERRY_DEMO_RECOVERY_STEPS:-100} --seed 1 \
   --lr 1e-3 --lr-schedule cosine --warmup 10 --min-lr 1e-4 \
   --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --log-every 50 \
-  --save "$out/recovered" | tee "$out/recovered.log"
+  --save "$out/recovered" 2>&1 | tee "$out/recovered.log"
 recovered=$(sed -n 's/^step [0-9]*: val_loss \([0-9.]*\).*/\1/p' "$out/recovered.log" | tail -n 1)
 [ -n "$recovered" ] || { echo "demo: no val_loss in $out/recovered.log" >&2; exit 1; }
 echo "Held-out loss (8 val batches):"
-echo "  dense (4 layers):                 $(heldout "$out/dense.eval.json")"
-echo "  compressed (2 shared x 4 steps):  $(heldout "$out/compressed.eval.json")"
-echo "  recovered (${CHERRY_DEMO_RECOVERY_STEPS:-100} steps):            $recovered"
+printf '  %-34s %.4f\n' "dense (4 layers):" "$(heldout "$out/dense.eval.json")" \
+  "compressed (2 shared x 4 steps):" "$(heldout "$out/compressed.eval.json")" \
+  "recovered (${CHERRY_DEMO_RECOVERY_STEPS:-100} steps):" "$recovered"
 
 step "Selective training: supervise 15% of the positions (drawn by surprisal, 1/p-weighted)"
 "$bin/cherry-opt" "$out/tiny.mlir" \
