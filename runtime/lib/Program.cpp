@@ -13,6 +13,7 @@
 #include "cherry/Runtime/Device.h"
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/KernelAbi.h"
+#include "cherry/Runtime/LoraSvd.h"
 #include "cherry/Runtime/SafeTensors.h"
 
 #include <algorithm>
@@ -47,6 +48,17 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 std::vector<int64_t>
 shapeOf(const google::protobuf::RepeatedField<int64_t> &shape) {
   return std::vector<int64_t>(shape.begin(), shape.end());
+}
+
+/// The parameters an initializer computes from (mean_of's sources,
+/// lora_svd's original and average), made first.
+std::vector<std::string> initSources(const ex::Initializer &init) {
+  if (init.kind_case() == ex::Initializer::kMeanOf)
+    return {init.mean_of().parameters().begin(),
+            init.mean_of().parameters().end()};
+  if (init.kind_case() == ex::Initializer::kLoraSvd)
+    return {init.lora_svd().original(), init.lora_svd().average()};
+  return {};
 }
 
 uint64_t elementCount(const google::protobuf::RepeatedField<int64_t> &shape) {
@@ -428,6 +440,41 @@ Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
       }
       break;
     }
+    case ex::Initializer::kLoraSvd: {
+      const ex::LoraSvd &svd = init.lora_svd();
+      const ex::Parameter *pair[2] = {nullptr, nullptr};
+      for (int k = 0; k < 2; ++k) {
+        const std::string &other = k ? svd.average() : svd.original();
+        auto it = byName.find(other);
+        if (it == byName.end())
+          return Status::error(name + ": lora_svd names unknown parameter '" +
+                               other + "'");
+        if (other == p.name())
+          return Status::error(name + ": lora_svd names the parameter itself");
+        pair[k] = it->second;
+      }
+      std::vector<int64_t> matrix = shapeOf(pair[0]->shape());
+      if (matrix.size() != 2 || shapeOf(pair[1]->shape()) != matrix)
+        return Status::error(name +
+                             ": lora_svd needs two matrices of one "
+                             "shape, found " +
+                             shapeString(matrix) + " and " +
+                             shapeString(shapeOf(pair[1]->shape())));
+      const int64_t rank = svd.rank();
+      if (rank <= 0 || rank > std::min(matrix[0], matrix[1]) ||
+          !std::isfinite(svd.scale()) || !(svd.scale() > 0))
+        return Status::error(name + ": lora_svd rank " + std::to_string(rank) +
+                             " (of " + shapeString(matrix) + ") or scale " +
+                             std::to_string(svd.scale()) + " is invalid");
+      std::vector<int64_t> want = svd.factor_b()
+                                      ? std::vector<int64_t>{matrix[0], rank}
+                                      : std::vector<int64_t>{rank, matrix[1]};
+      if (shapeOf(p.shape()) != want)
+        return Status::error(name + ": lora_svd factor has shape " +
+                             shapeString(shapeOf(p.shape())) + ", expected " +
+                             shapeString(want));
+      break;
+    }
     default:
       return Status::error(name + " has an empty initializer");
     }
@@ -450,10 +497,9 @@ Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
     }
     st = 1;
     path.push_back(p.name());
-    if (p.init().kind_case() == ex::Initializer::kMeanOf)
-      for (const std::string &source : p.init().mean_of().parameters())
-        if (Status s = visit(*byName.at(source)); !s.ok())
-          return s;
+    for (const std::string &source : initSources(p.init()))
+      if (Status s = visit(*byName.at(source)); !s.ok())
+        return s;
     path.pop_back();
     state[p.name()] = 2;
     return Status::success();
@@ -752,9 +798,13 @@ Status Program::loadParameters(const SafeTensors *weights,
   // of mean_of parameters stay on the host until their means are made.
   std::unordered_set<std::string> meanSources;
   for (const ex::Parameter &p : params)
-    if (p.init().kind_case() == ex::Initializer::kMeanOf)
-      for (const std::string &name : p.init().mean_of().parameters())
-        meanSources.insert(name);
+    for (const std::string &name : initSources(p.init()))
+      meanSources.insert(name);
+  // lora_svd factors come in pairs from one decomposition: the other
+  // factor of a pair made first waits here.
+  std::map<std::pair<std::string, std::string>,
+           std::pair<std::vector<float>, std::vector<float>>>
+      svdFactors;
   std::unordered_map<int, std::vector<float>> kept;
   auto store = [&](int i, std::vector<float> values) {
     const ex::Parameter &p = params[i];
@@ -829,6 +879,31 @@ Status Program::loadParameters(const SafeTensors *weights,
           sum += src[e];
         dst[e] = static_cast<float>(sum * scale);
       }
+    } else if (p.init().kind_case() == ex::Initializer::kLoraSvd) {
+      const ex::LoraSvd &svd = p.init().lora_svd();
+      int o = index.at(svd.original()), a = index.at(svd.average());
+      for (int j : {o, a})
+        if (Status s = make(j); !s.ok())
+          return s;
+      auto key = std::make_pair(svd.original() + "\n" + svd.average(),
+                                std::to_string(svd.rank()) + "\n" +
+                                    std::to_string(svd.scale()));
+      auto it = svdFactors.find(key);
+      if (it == svdFactors.end()) {
+        const std::vector<float> &orig = kept.at(o), &avg = kept.at(a);
+        std::vector<double> residual(orig.size());
+        for (size_t e = 0; e < orig.size(); ++e)
+          residual[e] = static_cast<double>(orig[e]) - avg[e];
+        const int64_t out = params[o].shape(0), in = params[o].shape(1);
+        std::pair<std::vector<float>, std::vector<float>> factors;
+        if (Status s =
+                loraSvdFactors(residual, out, in, svd.rank(), svd.scale(),
+                               factors.first, factors.second);
+            !s.ok())
+          return Status::error("parameter '" + p.name() + "': " + s.message);
+        it = svdFactors.emplace(key, std::move(factors)).first;
+      }
+      values = svd.factor_b() ? it->second.first : it->second.second;
     } else {
       initializeValues(p.init(), p.name(), seed, dst, count);
     }

@@ -110,6 +110,38 @@ std::string checkpointKey(const ex::Parameter &p) {
 /// Resumed state must be state a run can continue from: finite, and second
 /// moments (optimizer.v.*) non-negative (their square root divides the
 /// update).
+/// config.json's "cherry": {"recurrent": ...} section (null when dense).
+nlohmann::json recurrentSection(const std::string &configText) {
+  nlohmann::json config = nlohmann::json::parse(configText, nullptr, false);
+  if (!config.is_object() || !config.contains("cherry") ||
+      !config["cherry"].is_object() || !config["cherry"].contains("recurrent"))
+    return nullptr;
+  return config["cherry"]["recurrent"];
+}
+
+/// A checkpoint of a recurrent model continues only in an executable with
+/// the same recurrence: the same tensors could hold another schedule's
+/// steps, so the two config sections are compared key by key.
+Status checkSameRecurrence(const std::string &dir, const std::string &ours,
+                           const std::string &theirs) {
+  nlohmann::json a = recurrentSection(ours), b = recurrentSection(theirs);
+  if (a == b)
+    return Status::success();
+  if (a.is_null() || b.is_null())
+    return Status::error("--resume " + dir + ": the checkpoint is of a " +
+                         (b.is_null() ? "dense" : "recurrent (compressed)") +
+                         " model, the executable's is " +
+                         (a.is_null() ? "dense" : "recurrent (compressed)"));
+  for (const char *key : {"steps", "schedule", "step_norms", "lora_rank",
+                          "lora_alpha", "lora_targets"})
+    if (a.value(key, nlohmann::json()) != b.value(key, nlohmann::json()))
+      return Status::error(
+          "--resume " + dir + ": config.json cherry.recurrent." + key + " is " +
+          b.value(key, nlohmann::json()).dump() + ", the executable's is " +
+          a.value(key, nlohmann::json()).dump());
+  return Status::success();
+}
+
 Status checkResumedValues(const std::string &dir, const std::string &key,
                           const std::vector<float> &values) {
   if (int64_t bad = firstNonFinite(values.data(), values.size()); bad >= 0)
@@ -543,6 +575,8 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
   if (config.resume) {
     Checkpoint ckpt;
     CHERRY_TRY(prefixed("--resume: ", loadCheckpoint(*config.resume, ckpt)));
+    CHERRY_TRY(
+        checkSameRecurrence(ckpt.dir, exe.model_config(), ckpt.configJson));
     // Every parameter must come from the checkpoint, with its shape.
     for (const ex::Parameter &p : exe.parameters()) {
       if (!isSaved(p))

@@ -185,6 +185,31 @@ double logSumExp(const double *logits, int64_t n) {
   return m + std::log(s);
 }
 
+/// y = x W_eff^T for W_eff = W + scale * B A (B: [out, r], A: [r, in]),
+/// the effective weight formed in double first.
+std::vector<double> loraLinear(const std::vector<double> &x, int64_t rows,
+                               int64_t in, const ReferenceTensor &weight,
+                               const ReferenceTensor &a,
+                               const ReferenceTensor &b, double scale,
+                               int64_t out) {
+  const int64_t rank = a.shape[0];
+  std::vector<double> eff(out * in);
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i) {
+      double delta = 0;
+      for (int64_t k = 0; k < rank; ++k)
+        delta += static_cast<double>(b.data[o * rank + k]) *
+                 static_cast<double>(a.data[k * in + i]);
+      eff[o * in + i] =
+          static_cast<double>(weight.data[o * in + i]) + scale * delta;
+    }
+  std::vector<double> y(rows * out);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < out; ++o)
+      y[r * out + o] = dot(&x[r * in], &eff[o * in], in);
+  return y;
+}
+
 void requireValid(const Status &status) {
   if (status.ok())
     return;
@@ -266,21 +291,41 @@ std::vector<double> finalHidden(const ReferenceConfig &cfg,
     for (int64_t i = 0; i < hidden; ++i)
       h[r * hidden + i] = embed.data[ids[r] * hidden + i];
 
-  for (int64_t layer = 0; layer < cfg.layers; ++layer) {
+  const int64_t steps = cfg.schedule.empty()
+                            ? cfg.layers
+                            : static_cast<int64_t>(cfg.schedule.size());
+  for (int64_t step = 0; step < steps; ++step) {
+    const int64_t layer = cfg.schedule.empty() ? step : cfg.schedule[step];
     std::string prefix = "model.layers." + std::to_string(layer) + ".";
+    std::string stepPrefix =
+        "model.recurrent.steps." + std::to_string(step) + ".";
     auto w = [&](const char *name) -> const ReferenceTensor & {
       return weightOf(weights, prefix + name);
+    };
+    auto gain = [&](const char *name) -> const ReferenceTensor & {
+      return weightOf(weights, (cfg.stepNorms ? stepPrefix : prefix) + name);
+    };
+    // A projection ("self_attn.q_proj") of this step.
+    auto linear = [&](const std::vector<double> &x, int64_t rows, int64_t in,
+                      const std::string &module, int64_t out) {
+      const ReferenceTensor &weight = w((module + ".weight").c_str());
+      if (cfg.loraRank == 0)
+        return ::linear(x, rows, in, weight, out);
+      return loraLinear(
+          x, rows, in, weight,
+          weightOf(weights, stepPrefix + module + ".lora_A.weight"),
+          weightOf(weights, stepPrefix + module + ".lora_B.weight"),
+          cfg.loraAlpha / static_cast<double>(cfg.loraRank), out);
     };
 
     // Attention block.
     std::vector<double> n =
-        rmsNormRows(h, rows, hidden, w("input_layernorm.weight"), cfg.eps);
-    std::vector<double> q =
-        linear(n, rows, hidden, w("self_attn.q_proj.weight"), qWidth);
+        rmsNormRows(h, rows, hidden, gain("input_layernorm.weight"), cfg.eps);
+    std::vector<double> q = linear(n, rows, hidden, "self_attn.q_proj", qWidth);
     std::vector<double> k =
-        linear(n, rows, hidden, w("self_attn.k_proj.weight"), kvWidth);
+        linear(n, rows, hidden, "self_attn.k_proj", kvWidth);
     std::vector<double> v =
-        linear(n, rows, hidden, w("self_attn.v_proj.weight"), kvWidth);
+        linear(n, rows, hidden, "self_attn.v_proj", kvWidth);
     for (int64_t r = 0; r < rows; ++r) {
       int64_t pos = r % seq;
       for (int64_t hd = 0; hd < cfg.heads; ++hd)
@@ -289,22 +334,19 @@ std::vector<double> finalHidden(const ReferenceConfig &cfg,
         referenceRope(&k[r * kvWidth + hd * d], d, pos, cfg.theta);
     }
     std::vector<double> a = attention(cfg, q, k, v, batch, seq);
-    std::vector<double> o =
-        linear(a, rows, qWidth, w("self_attn.o_proj.weight"), hidden);
+    std::vector<double> o = linear(a, rows, qWidth, "self_attn.o_proj", hidden);
     for (int64_t i = 0; i < rows * hidden; ++i)
       h[i] += o[i];
 
     // MLP block.
-    n = rmsNormRows(h, rows, hidden, w("post_attention_layernorm.weight"),
+    n = rmsNormRows(h, rows, hidden, gain("post_attention_layernorm.weight"),
                     cfg.eps);
-    std::vector<double> gate =
-        linear(n, rows, hidden, w("mlp.gate_proj.weight"), inter);
-    std::vector<double> up =
-        linear(n, rows, hidden, w("mlp.up_proj.weight"), inter);
+    std::vector<double> gate = linear(n, rows, hidden, "mlp.gate_proj", inter);
+    std::vector<double> up = linear(n, rows, hidden, "mlp.up_proj", inter);
     for (int64_t i = 0; i < rows * inter; ++i)
       gate[i] = silu(gate[i]) * up[i];
     std::vector<double> down =
-        linear(gate, rows, inter, w("mlp.down_proj.weight"), hidden);
+        linear(gate, rows, inter, "mlp.down_proj", hidden);
     for (int64_t i = 0; i < rows * hidden; ++i)
       h[i] += down[i];
   }
@@ -314,6 +356,45 @@ std::vector<double> finalHidden(const ReferenceConfig &cfg,
 }
 
 } // namespace
+
+/// Reads "cherry": {"recurrent": {...}} when present.
+static Status parseRecurrence(const json &object, ReferenceConfig &cfg) {
+  if (!present(object, "cherry") || !object.at("cherry").is_object() ||
+      !present(object.at("cherry"), "recurrent"))
+    return Status::success();
+  const json &rec = object.at("cherry").at("recurrent");
+  auto bad = [](const std::string &key, const std::string &what) {
+    return Status::error("config.json: \"cherry.recurrent." + key +
+                         "\" must be " + what);
+  };
+  if (!rec.is_object() || !rec.contains("schedule") ||
+      !rec.at("schedule").is_array() || rec.at("schedule").empty())
+    return bad("schedule", "a non-empty list of layer positions");
+  for (const json &entry : rec.at("schedule")) {
+    if (!entry.is_number_integer() || entry.get<int64_t>() < 0 ||
+        entry.get<int64_t>() >= cfg.layers)
+      return bad("schedule", "a list of layers in [0, num_hidden_layers)");
+    cfg.schedule.push_back(entry.get<int64_t>());
+  }
+  if (rec.contains("step_norms")) {
+    if (!rec.at("step_norms").is_boolean())
+      return bad("step_norms", "true or false");
+    cfg.stepNorms = rec.at("step_norms").get<bool>();
+  }
+  if (rec.contains("lora_rank")) {
+    if (!rec.at("lora_rank").is_number_integer() ||
+        rec.at("lora_rank").get<int64_t>() < 0)
+      return bad("lora_rank", "an integer >= 0");
+    cfg.loraRank = rec.at("lora_rank").get<int64_t>();
+  }
+  if (rec.contains("lora_alpha")) {
+    if (!rec.at("lora_alpha").is_number() ||
+        !std::isfinite(rec.at("lora_alpha").get<double>()))
+      return bad("lora_alpha", "a number");
+    cfg.loraAlpha = rec.at("lora_alpha").get<double>();
+  }
+  return Status::success();
+}
 
 //===----------------------------------------------------------------------===//
 // Config
@@ -361,6 +442,8 @@ Status cherry::reference::parseReferenceConfig(const std::string &jsonText,
   read(readBool(object, "tie_word_embeddings", cfg.tied));
   if (!status.ok())
     return status;
+  if (Status s = parseRecurrence(object, cfg); !s.ok())
+    return s;
 
   if (present(object, "rope_parameters")) {
     const json &rope = object.at("rope_parameters");
@@ -490,6 +573,31 @@ cherry::reference::referenceWeightShapes(const ReferenceConfig &cfg) {
     shapes.push_back({p + "mlp.down_proj.weight", {hidden, inter}});
     shapes.push_back({p + "input_layernorm.weight", {hidden}});
     shapes.push_back({p + "post_attention_layernorm.weight", {hidden}});
+  }
+  for (int64_t step = 0; step < static_cast<int64_t>(cfg.schedule.size());
+       ++step) {
+    std::string p = "model.recurrent.steps." + std::to_string(step) + ".";
+    if (cfg.stepNorms) {
+      shapes.push_back({p + "input_layernorm.weight", {hidden}});
+      shapes.push_back({p + "post_attention_layernorm.weight", {hidden}});
+    }
+    if (cfg.loraRank == 0)
+      continue;
+    const int64_t r = cfg.loraRank;
+    const struct {
+      const char *module;
+      int64_t out, in;
+    } projections[] = {{"self_attn.q_proj", qWidth, hidden},
+                       {"self_attn.k_proj", kvWidth, hidden},
+                       {"self_attn.v_proj", kvWidth, hidden},
+                       {"self_attn.o_proj", hidden, qWidth},
+                       {"mlp.gate_proj", inter, hidden},
+                       {"mlp.up_proj", inter, hidden},
+                       {"mlp.down_proj", hidden, inter}};
+    for (const auto &proj : projections) {
+      shapes.push_back({p + proj.module + ".lora_A.weight", {r, proj.in}});
+      shapes.push_back({p + proj.module + ".lora_B.weight", {proj.out, r}});
+    }
   }
   shapes.push_back({"model.norm.weight", {hidden}});
   if (!cfg.tied)

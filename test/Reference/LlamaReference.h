@@ -15,7 +15,15 @@
 //   h += a Wo^T
 //   n = RMSNorm(h) with post_attention_layernorm
 //   h += down(silu(gate(n)) * up(n))
-// then the final RMSNorm (model.norm), logits = h W^T with W = lm_head (or
+// A recurrent (depth-compressed) model, config.json's "cherry": {"recurrent":
+// {"schedule", "step_norms", "lora_rank", "lora_alpha"}}, runs one layer per
+// schedule entry: step s is layer schedule[s]'s block, with step s's own
+// gains model.recurrent.steps.{s}.*_layernorm.weight when step_norms, and
+// with every projection's weight W replaced by
+// W + (lora_alpha / lora_rank) * B_s A_s (B_s, A_s =
+// model.recurrent.steps.{s}.<module>.lora_B/lora_A.weight) when lora_rank > 0,
+// the effective weight formed in double before it is applied.
+// Then the final RMSNorm (model.norm), logits = h W^T with W = lm_head (or
 // the embeddings when tied), and the loss of a position is
 // logsumexp(logits) - logits[target], averaged over targets != -100.
 //
@@ -52,6 +60,12 @@ struct ReferenceConfig {
   double eps = 1e-6;
   double theta = 10000.0;
   bool tied = false;
+  /// Recurrence: empty for a dense model, else the shared layer of each
+  /// effective step (every entry < layers).
+  std::vector<int64_t> schedule;
+  bool stepNorms = false;
+  int64_t loraRank = 0;
+  double loraAlpha = 0;
 
   int64_t resolvedHeadDim() const { return headDim ? headDim : hidden / heads; }
 };

@@ -1,7 +1,7 @@
 //===- reference-eval.cpp - Loss of a Llama model dir on a token file -----===//
 //
 // cherry-reference-eval --model DIR --data FILE.bin --batch B --seq T
-//                       --batches K [--threads N]
+//                       --batches K [--threads N] [--shift K]
 // cherry-reference-eval --model DIR --prompt-ids 1,2,3 --generate N
 //
 // Evaluates the independent reference forward pass on the first K batches of
@@ -9,7 +9,9 @@
 // batch k reads tokens [k*B*T, k*B*T + B*T + 1); inputs are the first B*T
 // viewed as B rows of T, targets the same shifted by one. Prints the mean of
 // the per-batch mean losses (%.9g) on stdout; any error is one line on
-// stderr and exit status 1.
+// stderr and exit status 1. With --shift K each position is scored against
+// the target K positions further on in its row (none past the row's end),
+// as a multi-token-prediction head is.
 //
 // With --generate, greedily continues the prompt by N tokens, each from a
 // full forward pass over everything so far (no KV cache), and prints the new
@@ -34,7 +36,7 @@ namespace {
 
 const char *kUsage =
     "usage: cherry-reference-eval --model DIR --data FILE.bin --batch B "
-    "--seq T --batches K [--threads N]\n"
+    "--seq T --batches K [--threads N] [--shift K]\n"
     "       cherry-reference-eval --model DIR --prompt-ids IDS --generate N\n";
 
 [[noreturn]] void fail(const std::string &message) {
@@ -56,6 +58,7 @@ int64_t parsePositive(const std::string &flag, const std::string &text) {
 int main(int argc, char **argv) {
   std::string model, data;
   int64_t batch = 0, seq = 0, batches = 0, threads = 0, generate = 0;
+  int64_t shift = 0;
   std::vector<int64_t> prompt;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -78,6 +81,8 @@ int main(int argc, char **argv) {
       batches = parsePositive(flag, value);
     else if (flag == "--threads")
       threads = parsePositive(flag, value);
+    else if (flag == "--shift")
+      shift = parsePositive(flag, value);
     else if (flag == "--generate")
       generate = parsePositive(flag, value);
     else if (flag == "--prompt-ids") {
@@ -155,6 +160,13 @@ int main(int argc, char **argv) {
       ids[i] = token(start + i);
       targets[i] = token(start + i + 1);
     }
+    // --shift K: the target of position t is the one of t + K in its row
+    // (a multi-token-prediction head's), none past the row's end.
+    if (shift)
+      for (int64_t b = 0; b < batch; ++b)
+        for (int64_t t = 0; t < seq; ++t)
+          targets[b * seq + t] =
+              t + shift < seq ? targets[b * seq + t + shift] : kIgnoreIndex;
     if (Status s =
             checkReferenceInputs(cfg, weights, ids, &targets, batch, seq);
         !s.ok())

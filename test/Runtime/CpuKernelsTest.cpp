@@ -556,6 +556,19 @@ TEST(CpuKernels, AddMatchesReferenceInPlace) {
   expectClose(a, want, 1e-7);
 }
 
+TEST(CpuKernels, ScaleIsOneRoundedProductInPlace) {
+  // One float multiply per element: correctly rounded, so equal to the
+  // double product rounded to float, bit for bit.
+  const int64_t n = 37 * 13 * 101;
+  auto x = randomVector(n, 112);
+  const float factor = 0.3f;
+  std::vector<float> want(n);
+  for (int64_t i = 0; i < n; ++i)
+    want[i] = static_cast<float>(double(factor) * double(x[i]));
+  scale(x.data(), factor, x.data(), n);
+  EXPECT_EQ(x, want);
+}
+
 //===----------------------------------------------------------------------===//
 // headCrossEntropy
 //===----------------------------------------------------------------------===//

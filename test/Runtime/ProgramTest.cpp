@@ -429,6 +429,163 @@ TEST(ProgramRun, DispatchMatchesDirectCalls) {
     EXPECT_EQ(f32(p, rx)[i], rWant[i]);
 }
 
+/// A top-1 layer of 2 experts and its backward from an executable, every
+/// output bit for bit the direct calls'. logits [[1, 0], [0, 2], [3, 1],
+/// [0, 0]] route tokens to experts [0, 1, 0, 0] (the tie to the lower
+/// index): expert 0 takes slots 0, 2, 3 (rows 0, 1, 2), expert 1 slot 1
+/// (row 3), so slot_row = [0, 3, 1, 2] and counts = [3, 1].
+TEST(ProgramRun, MoeKernelsMatchDirectCalls) {
+  const int64_t T = 4, E = 2, K = 1, D = 3, N = 2;
+  Builder b;
+  uint32_t logits = b.buffer(ex::F32, {T, E}), x = b.buffer(ex::F32, {T, D});
+  uint32_t w = b.buffer(ex::F32, {E, N, D}), dy = b.buffer(ex::F32, {T, N});
+  uint32_t probs = b.buffer(ex::F32, {T, E}), gate = b.buffer(ex::F32, {T, K});
+  uint32_t expert = b.buffer(ex::I32, {T, K}), slotRow = b.buffer(ex::I32, {T});
+  uint32_t counts = b.buffer(ex::I32, {E}), xp = b.buffer(ex::F32, {T, D});
+  uint32_t yp = b.buffer(ex::F32, {T, N}), y = b.buffer(ex::F32, {T, N});
+  uint32_t balance = b.buffer(ex::F32, {}), z = b.buffer(ex::F32, {});
+  uint32_t dyp = b.buffer(ex::F32, {T, N}), dgate = b.buffer(ex::F32, {T, K});
+  uint32_t dw = b.buffer(ex::F32, {E, N, D}), dxp = b.buffer(ex::F32, {T, D});
+  uint32_t dx = b.buffer(ex::F32, {T, D}), dl = b.buffer(ex::F32, {T, E});
+  uint32_t dlb = b.buffer(ex::F32, {T, E}), dlz = b.buffer(ex::F32, {T, E});
+  const std::vector<std::pair<std::string, int64_t>> route = {
+      {"tokens", T}, {"experts", E}, {"top_k", K}};
+  const std::vector<std::pair<std::string, int64_t>> rows = {
+      {"tokens", T}, {"top_k", K}, {"dim", D}};
+  const std::vector<std::pair<std::string, int64_t>> rowsN = {
+      {"tokens", T}, {"top_k", K}, {"dim", N}};
+  const std::vector<std::pair<std::string, int64_t>> gemm = {
+      {"m", T * K}, {"n", N}, {"k", D}, {"experts", E}};
+  auto withRenorm = route;
+  withRenorm.push_back({"renormalize", 0});
+  b.inst("f", "moe_topk", {logits}, {probs, expert, gate}, withRenorm);
+  b.inst("f", "moe_permute", {expert}, {slotRow, counts}, route);
+  b.inst("f", "moe_gather_rows", {x, slotRow}, {xp}, rows);
+  b.inst("f", "moe_grouped_linear", {xp, w, counts}, {yp}, gemm);
+  b.inst("f", "moe_unpermute", {yp, slotRow, gate}, {y}, rowsN);
+  b.inst("f", "moe_balance_loss", {probs, counts}, {balance}, route,
+         {{"coeff", 0.01}});
+  b.inst("f", "moe_z_loss", {logits}, {z}, {{"tokens", T}, {"experts", E}},
+         {{"coeff", 0.001}});
+  b.inst("f", "moe_unpermute_grad", {dy, yp, slotRow, gate}, {dyp, dgate},
+         rowsN);
+  b.inst("f", "moe_grouped_linear_grad_weight", {dyp, xp, counts}, {dw}, gemm);
+  b.inst("f", "moe_grouped_linear_grad_input", {dyp, w, counts}, {dxp}, gemm);
+  b.inst("f", "moe_gather_rows_grad", {dxp, slotRow}, {dx}, rows);
+  b.inst("f", "moe_topk_grad", {probs, expert, gate, dgate}, {dl}, withRenorm);
+  b.inst("f", "moe_balance_loss_grad", {probs, counts}, {dlb}, route,
+         {{"coeff", 0.01}});
+  b.inst("f", "moe_z_loss_grad", {logits}, {dlz},
+         {{"tokens", T}, {"experts", E}}, {{"coeff", 0.001}});
+  Program p = b.build();
+
+  const std::vector<float> lV = {1, 0, 0, 2, 3, 1, 0, 0};
+  const std::vector<float> xV = randomFloats(T * D, 20),
+                           wV = randomFloats(E * N * D, 21),
+                           dyV = randomFloats(T * N, 22);
+  std::memcpy(f32(p, logits), lV.data(), lV.size() * 4);
+  std::memcpy(f32(p, x), xV.data(), xV.size() * 4);
+  std::memcpy(f32(p, w), wV.data(), wV.size() * 4);
+  std::memcpy(f32(p, dy), dyV.data(), dyV.size() * 4);
+  Status s = p.run("f");
+  ASSERT_TRUE(s.ok()) << s.message;
+  const int32_t expertWant[] = {0, 1, 0, 0}, slotWant[] = {0, 3, 1, 2},
+                countsWant[] = {3, 1};
+  for (int i = 0; i < T; ++i) {
+    EXPECT_EQ(i32(p, expert)[i], expertWant[i]) << i;
+    EXPECT_EQ(i32(p, slotRow)[i], slotWant[i]) << i;
+  }
+  EXPECT_EQ(i32(p, counts)[0], countsWant[0]);
+  EXPECT_EQ(i32(p, counts)[1], countsWant[1]);
+
+  // The same kernels called directly.
+  std::vector<float> probsW(T * E), gateW(T), xpW(T * D), ypW(T * N), yW(T * N),
+      dypW(T * N), dgateW(T), dwW(E * N * D), dxpW(T * D), dxW(T * D),
+      dlW(T * E), dlbW(T * E), dlzW(T * E);
+  std::vector<int32_t> expertW(T), slotW(T), countsW(E);
+  cpu::moeTopk(lV.data(), T, E, K, false, probsW.data(), expertW.data(),
+               gateW.data());
+  ASSERT_TRUE(
+      cpu::moePermute(expertW.data(), T, E, K, slotW.data(), countsW.data())
+          .ok());
+  ASSERT_TRUE(
+      cpu::moeGatherRows(xV.data(), slotW.data(), T, K, D, xpW.data()).ok());
+  ASSERT_TRUE(cpu::moeGroupedLinear(xpW.data(), wV.data(), countsW.data(), T, N,
+                                    D, E, ypW.data())
+                  .ok());
+  ASSERT_TRUE(cpu::moeUnpermute(ypW.data(), slotW.data(), gateW.data(), T, K, N,
+                                yW.data())
+                  .ok());
+  double balanceW = 0;
+  ASSERT_TRUE(cpu::moeBalanceLoss(probsW.data(), countsW.data(), T, E, K, 0.01,
+                                  balanceW)
+                  .ok());
+  const double zW = cpu::moeZLoss(lV.data(), T, E, 0.001);
+  ASSERT_TRUE(cpu::moeUnpermuteGrad(dyV.data(), ypW.data(), slotW.data(),
+                                    gateW.data(), T, K, N, dypW.data(),
+                                    dgateW.data())
+                  .ok());
+  ASSERT_TRUE(cpu::moeGroupedLinearGradWeight(dypW.data(), xpW.data(),
+                                              countsW.data(), T, N, D, E,
+                                              dwW.data())
+                  .ok());
+  ASSERT_TRUE(cpu::moeGroupedLinearGradInput(dypW.data(), wV.data(),
+                                             countsW.data(), T, N, D, E,
+                                             dxpW.data())
+                  .ok());
+  ASSERT_TRUE(
+      cpu::moeGatherRowsGrad(dxpW.data(), slotW.data(), T, K, D, dxW.data())
+          .ok());
+  ASSERT_TRUE(cpu::moeTopkGrad(probsW.data(), expertW.data(), gateW.data(),
+                               dgateW.data(), T, E, K, false, dlW.data())
+                  .ok());
+  ASSERT_TRUE(cpu::moeBalanceLossGrad(probsW.data(), countsW.data(), T, E, K,
+                                      0.01, dlbW.data())
+                  .ok());
+  cpu::moeZLossGrad(lV.data(), T, E, 0.001, dlzW.data());
+
+  auto same = [&](uint32_t buffer, const std::vector<float> &want,
+                  const char *what) {
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(f32(p, buffer)[i], want[i]) << what << " " << i;
+  };
+  same(probs, probsW, "probs");
+  same(gate, gateW, "gate");
+  same(xp, xpW, "xp");
+  same(yp, ypW, "yp");
+  same(y, yW, "y");
+  same(dyp, dypW, "dyp");
+  same(dgate, dgateW, "dgate");
+  same(dw, dwW, "dw");
+  same(dxp, dxpW, "dxp");
+  same(dx, dxW, "dx");
+  same(dl, dlW, "dlogits");
+  same(dlb, dlbW, "balance dlogits");
+  same(dlz, dlzW, "z dlogits");
+  EXPECT_EQ(*f32(p, balance), static_cast<float>(balanceW));
+  EXPECT_EQ(*f32(p, z), static_cast<float>(zW));
+
+  // A kernel's error names the instruction: an expert index the router
+  // could not have written.
+  b.exe.mutable_functions(0)->mutable_instructions()->DeleteSubrange(0, 1);
+  Program q = b.build();
+  std::memcpy(i32(q, expert), expertWant, sizeof(expertWant));
+  i32(q, expert)[2] = 2;
+  EXPECT_CONTAINS(q.run("f").message,
+                  "function 'f' instruction 0: moe_permute: expert 2 at slot "
+                  "2 is outside [0, 2)");
+}
+
+TEST(ProgramCheck, MoeTopkNeedsTopKOfAtMostExperts) {
+  Builder b;
+  uint32_t logits = b.buffer(ex::F32, {4, 2}),
+           probs = b.buffer(ex::F32, {4, 2});
+  uint32_t expert = b.buffer(ex::I32, {4, 3}), gate = b.buffer(ex::F32, {4, 3});
+  b.inst("f", "moe_topk", {logits}, {probs, expert, gate},
+         {{"tokens", 4}, {"experts", 2}, {"top_k", 3}, {"renormalize", 1}});
+  EXPECT_CONTAINS(b.error(), "top_k 3 exceeds experts 2");
+}
+
 /// adamw_multi updates every listed tensor in one launch exactly as one
 /// adamw launch per tensor does (decay on the first `decayed`, clipping by
 /// the shared norm), and the loader checks the list's counts and sizes.

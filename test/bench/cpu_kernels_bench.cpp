@@ -7,6 +7,10 @@
 //   flops             FLOP/s of the arithmetic (GEMMs, attention, loss head)
 //   bytes_per_second  bytes each kernel must read and write, once
 //   items_per_second  rows (tokens) per second; elements for add and swiglu
+// The mixture-of-experts kernels run a 2-expert top-1 and an 8-expert top-2
+// layer of the benchmark configuration: BM_MoeGroupedLinear against
+// BM_Linear of the same rows, n and k (the same FLOPs) is the cost of
+// grouping, BM_MoeDispatchCombine all of a routed layer but its GEMMs.
 // Wall-clock time throughout: the kernels run on every core (OMP_NUM_THREADS
 // to change that; the context line `cherry_threads` says how many).
 //
@@ -331,6 +335,58 @@ void BM_AdamW(benchmark::State &state) {
   setTraffic(state, n, 7 * 4 * n);
 }
 
+// The counts of m rows over `experts` experts, as even as can be (the first
+// ones one more).
+std::vector<int32_t> evenCounts(int64_t m, int64_t experts) {
+  std::vector<int32_t> counts(experts);
+  for (int64_t e = 0; e < experts; ++e)
+    counts[e] = static_cast<int32_t>(m / experts + (e < m % experts ? 1 : 0));
+  return counts;
+}
+
+// Arguments: m (permuted rows), n, k, experts. Compare with BM_Linear at the
+// same m, n, k: the same FLOPs in `experts` GEMMs of m / experts rows.
+void BM_MoeGroupedLinear(benchmark::State &state) {
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2),
+                experts = state.range(3);
+  auto x = filled(m * k), w = filled(experts * n * k);
+  auto counts = evenCounts(m, experts);
+  std::vector<float> y(m * n);
+  for (auto _ : state) {
+    auto st = moeGroupedLinear(x.data(), w.data(), counts.data(), m, n, k,
+                               experts, y.data());
+    benchmark::DoNotOptimize(st);
+  }
+  setFlops(state, 2.0 * m * n * k);
+  setTraffic(state, m, 4 * (m * k + experts * n * k + m * n));
+}
+
+// Arguments: tokens, top_k, dim, experts. Router (softmax + top-k), the
+// permutation, dispatch (gather) and combine (unpermute): everything of a
+// routed layer but its GEMMs.
+void BM_MoeDispatchCombine(benchmark::State &state) {
+  const int64_t tokens = state.range(0), topK = state.range(1),
+                dim = state.range(2), experts = state.range(3);
+  const int64_t slots = tokens * topK;
+  auto logits = filled(tokens * experts, 4.0f), x = filled(tokens * dim);
+  std::vector<float> probs(tokens * experts), gate(slots), xp(slots * dim),
+      y(tokens * dim);
+  std::vector<int32_t> expert(slots), slotRow(slots), counts(experts);
+  for (auto _ : state) {
+    moeTopk(logits.data(), tokens, experts, topK, true, probs.data(),
+            expert.data(), gate.data());
+    auto st = moePermute(expert.data(), tokens, experts, topK, slotRow.data(),
+                         counts.data());
+    st = moeGatherRows(x.data(), slotRow.data(), tokens, topK, dim, xp.data());
+    // Combine the gathered rows themselves (an expert's output is as wide).
+    st = moeUnpermute(xp.data(), slotRow.data(), gate.data(), tokens, topK, dim,
+                      y.data());
+    benchmark::DoNotOptimize(st);
+  }
+  // x read, xp written, xp read, y written.
+  setTraffic(state, tokens, 4 * (2 * tokens * dim + 2 * slots * dim));
+}
+
 // tiny: 1024 rows; benchmark config: 2048 rows. Hidden 256, inter 688.
 BENCHMARK(BM_Linear)
     ->ArgNames({"m", "n", "k"})
@@ -343,6 +399,7 @@ BENCHMARK(BM_Linear)
     ->Args({2048, 688, 256})
     ->Args({2048, 256, 688})
     ->Args({2048, 8192, 256}) // lm_head (benchmark config)
+    ->Args({4096, 688, 256})  // the permuted rows of 8 experts top-2
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Embedding)
@@ -462,6 +519,21 @@ BENCHMARK(BM_AdamW)
     ->Arg(2048 * 256)
     ->Arg(8192 * 256)
     ->Arg(688 * 256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
+BENCHMARK(BM_MoeGroupedLinear)
+    ->ArgNames({"m", "n", "k", "experts"})
+    ->Args({2048, 688, 256, 2}) // gate_proj, 2 experts top-1 (bench config)
+    ->Args({2048, 256, 688, 2}) // down_proj
+    ->Args({4096, 688, 256, 8}) // 8 experts top-2
+    ->Args({4096, 688, 256, 1}) // one expert: the grouping's own overhead
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MoeDispatchCombine)
+    ->ArgNames({"tokens", "top_k", "dim", "experts"})
+    ->Args({2048, 1, 256, 2})
+    ->Args({2048, 2, 256, 8})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 

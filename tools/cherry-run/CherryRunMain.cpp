@@ -1,8 +1,8 @@
 //===- CherryRunMain.cpp - The cherry-run command line --------------------===//
 //
 // The commands of cherry-run, one file each (Train.cpp, Eval.cpp,
-// Generate.cpp); this file dispatches to them. Every user error is one line
-// "cherry-run: ..." on stderr and exit status 1.
+// Generate.cpp, Export.cpp); this file dispatches to them. Every user error is
+// one line "cherry-run: ..." on stderr and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +31,8 @@ commands:
   train          train a compiled model: checkpoints, metrics, resume
   eval           mean loss of a model on the first batches of a token file
   generate       continue a prompt token by token (KV cache, greedy or sampled)
+  export         write a compressed (recurrent) checkpoint as a plain Hugging
+                 Face Llama with one layer per step
 
 options:
   -h, --help     show this help ('cherry-run <command> --help' for a command)
@@ -46,7 +48,7 @@ environment:
 int run(int argc, char **argv, const char *version) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty())
-    throw RunError("missing command: train, eval or generate (see "
+    throw RunError("missing command: train, eval, generate or export (see "
                    "'cherry-run --help')");
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -68,11 +70,13 @@ int run(int argc, char **argv, const char *version) {
     return runGenerate(rest);
   if (command == "train")
     return runTrain(rest);
+  if (command == "export")
+    return runExport(rest);
   if (!command.empty() && command[0] == '-')
     throw RunError("unknown option '" + command +
                    "' (see 'cherry-run --help')");
   throw RunError("unknown command '" + command +
-                 "': expected train, eval or generate");
+                 "': expected train, eval, generate or export");
 }
 
 } // namespace

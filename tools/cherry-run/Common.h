@@ -1,7 +1,7 @@
 //===- Common.h - What the cherry-run commands share ------------*- C++ -*-===//
 //
 // Option parsing and error reporting of cherry-run's commands (Train.cpp,
-// Eval.cpp, Generate.cpp). Every user error is a RunError: one line
+// Eval.cpp, Generate.cpp, Export.cpp). Every user error is a RunError: one line
 // "cherry-run: ..." on stderr and exit status 1.
 //
 //===----------------------------------------------------------------------===//
@@ -76,6 +76,7 @@ void loadWeights(runtime::Program &program,
 int runTrain(const std::vector<std::string> &argv);
 int runEval(const std::vector<std::string> &argv);
 int runGenerate(const std::vector<std::string> &argv);
+int runExport(const std::vector<std::string> &argv);
 
 } // namespace cherry::run
 

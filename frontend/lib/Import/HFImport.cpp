@@ -11,12 +11,14 @@
 #include "cherry/Dialect/Cherry/IR/CherryOps.h"
 #include "cherry/Runtime/SafeTensors.h"
 #include "cherry/Support/OneLineDiagnostics.h"
+#include "cherry/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -253,6 +255,7 @@ static LogicalResult checkWeights(StringRef dir, const LlamaConfig &config,
     return success();
 
   SmallVector<LlamaWeight> expected = llamaWeights(config);
+  expected.append(recurrentStepWeights(config));
   llvm::StringSet<> expectedNames;
   for (const LlamaWeight &w : expected) {
     expectedNames.insert(w.name);
@@ -278,9 +281,70 @@ static LogicalResult checkWeights(StringRef dir, const LlamaConfig &config,
     if (t.name == "lm_head.weight" && config.tieWordEmbeddings)
       return fail(t.file, "tensor 'lm_head.weight' is present but "
                           "tie_word_embeddings is true");
-    return fail(t.file,
-                "tensor '" + t.name + "' is not a weight of this Llama config");
+    return fail(t.file, "tensor '" + t.name + "' is not a weight of this " +
+                            (config.recurrent ? "recurrent " : "") +
+                            "Llama config");
   }
+  return success();
+}
+
+/// Turns the `numLayers` shared layers of `module` into the recurrent model
+/// of `config.recurrent`, exactly as --cherry-compress makes it from the
+/// shared layers on (cherry-recurrent with the explicit schedule, then
+/// cherry-recurrent-unroll with the per-step parameters; no averaging: the
+/// shared layers are the model's own). Every per-step parameter reads the
+/// checkpoint tensor of its name; with `fromCheckpoint` it has no initializer
+/// (the checkpoint must hold it), else it keeps the one the pass gives it.
+static LogicalResult makeRecurrent(ModuleOp module, const LlamaConfig &config,
+                                   bool fromCheckpoint) {
+  const RecurrentConfig &rec = *config.recurrent;
+  MLIRContext *context = module.getContext();
+  PassManager pm(context);
+  CherryRecurrentPassOptions recurrent;
+  recurrent.steps = rec.steps;
+  recurrent.schedule = llvm::join(
+      llvm::map_range(rec.schedule,
+                      [](int64_t layer) { return std::to_string(layer); }),
+      ",");
+  pm.addPass(createCherryRecurrentPass(recurrent));
+  CherryRecurrentUnrollPassOptions unroll;
+  unroll.stepNorms = rec.stepNorms;
+  unroll.loraRank = rec.loraRank;
+  unroll.loraAlpha = rec.loraAlpha;
+  pm.addPass(createCherryRecurrentUnrollPass(unroll));
+  if (failed(pm.run(module)))
+    return failure();
+
+  // The per-step parameters the passes made must be the config's, by name
+  // and shape: the checkpoint is read by these names.
+  llvm::StringMap<SmallVector<int64_t, 2>> expected;
+  for (const LlamaWeight &w : recurrentStepWeights(config))
+    expected[w.name] = w.shape;
+  Builder b(context);
+  size_t made = 0;
+  for (ParamOp param : module.getOps<ParamOp>()) {
+    StringRef name = param.getSymName();
+    if (!name.starts_with("model.recurrent.steps."))
+      continue;
+    auto it = expected.find(name);
+    if (it == expected.end() ||
+        param.getTensorType().getShape() != ArrayRef<int64_t>(it->second))
+      return param.emitError()
+             << "the recurrent passes made parameter '" << name << "' of type "
+             << param.getType()
+             << ", which the config's \"cherry.recurrent\" section does not "
+                "imply";
+    ++made;
+    param.setCheckpointAttr(b.getStringAttr(name));
+    if (fromCheckpoint)
+      param.removeInitAttr();
+  }
+  if (made != expected.size())
+    return emitError(module.getLoc())
+           << "the recurrent passes made " << made
+           << " per-step parameters, but the config's \"cherry.recurrent\" "
+              "section implies "
+           << expected.size();
   return success();
 }
 
@@ -331,8 +395,13 @@ mlir::cherry::importHuggingFaceModel(llvm::SourceMgr &sourceMgr,
       buildLlamaModule(context, *config, batch, seq,
                        /*withInitializers=*/!hasWeights,
                        FileLineColLoc::get(context, path, 1, 1));
+  if (config->recurrent &&
+      failed(makeRecurrent(*module, *config, /*fromCheckpoint=*/hasWeights)))
+    return nullptr;
   // The config travels with the program into checkpoints (compact JSON,
-  // keys sorted, so the attribute does not depend on the file's layout).
+  // keys sorted, so the attribute does not depend on the file's layout),
+  // its "cherry.recurrent" section included: training the imported model
+  // saves checkpoints that import to the same model again.
   if (llvm::Expected<llvm::json::Value> json = llvm::json::parse(text)) {
     std::string compact;
     llvm::raw_string_ostream os(compact);

@@ -111,6 +111,227 @@ bool isNullOr(const json::Object &object, StringRef key,
 
 } // namespace
 
+static constexpr std::pair<StringRef, StringRef> kLoraTargets[] = {
+    {"q_proj", "self_attn.q_proj"}, {"k_proj", "self_attn.k_proj"},
+    {"v_proj", "self_attn.v_proj"}, {"o_proj", "self_attn.o_proj"},
+    {"gate_proj", "mlp.gate_proj"}, {"up_proj", "mlp.up_proj"},
+    {"down_proj", "mlp.down_proj"},
+};
+
+ArrayRef<std::pair<StringRef, StringRef>> mlir::cherry::loraTargetWeights() {
+  return kLoraTargets;
+}
+
+/// The [out, in] shape of the weight LoRA target `module`
+/// ("self_attn.q_proj") adapts.
+static SmallVector<int64_t, 2> targetShape(const LlamaConfig &config,
+                                           StringRef module) {
+  for (const LlamaWeight &w : llamaLayerWeights(config))
+    if (w.name == (module + ".weight").str())
+      return w.shape;
+  return {};
+}
+
+/// A JSON integer (not a boolean), or nullopt.
+static std::optional<int64_t> jsonInteger(const json::Value &value) {
+  if (value.kind() == json::Value::Boolean)
+    return std::nullopt;
+  return value.getAsInteger();
+}
+
+/// Reads `"cherry": {"recurrent": {...}}` into `config.recurrent`, checking
+/// it against the rest of the config (`num_hidden_layers` shared layers).
+static bool parseRecurrent(const json::Value &value, LlamaConfig &config,
+                           const ConfigErrorFn &emitError) {
+  const json::Object *object = value.getAsObject();
+  if (!object) {
+    emitError("cherry.recurrent",
+              "'cherry.recurrent' must be an object {\"steps\": N, "
+              "\"schedule\": [...], ...}");
+    return false;
+  }
+  FieldReader read(*object, "cherry.recurrent", emitError);
+  static constexpr StringRef kKnown[] = {
+      "steps",        "schedule",  "step_norms",    "lora_rank", "lora_alpha",
+      "lora_targets", "lora_init", "source_layers", "groups"};
+  for (const auto &entry : *object)
+    if (!llvm::is_contained(kKnown, StringRef(entry.first)))
+      read.fail(entry.first,
+                "is not a known field (" +
+                    llvm::join(std::begin(kKnown), std::end(kKnown), ", ") +
+                    ")");
+  if (read.failed())
+    return false;
+
+  RecurrentConfig rec;
+  const int64_t layers = config.numLayers;
+  if (!object->get("steps")) {
+    read.fail("steps", "is missing (the number of effective steps)");
+    return false;
+  }
+  read.positiveInt("steps", rec.steps);
+  read.boolean("step_norms", rec.stepNorms);
+  if (read.failed())
+    return false;
+
+  // The schedule: one shared layer per step, every layer run.
+  const json::Value *schedule = object->get("schedule");
+  const json::Array *entries = schedule ? schedule->getAsArray() : nullptr;
+  if (!entries) {
+    read.fail("schedule", schedule ? "must be a list of shared layer indices"
+                                   : "is missing (the shared layer of each "
+                                     "step)");
+    return false;
+  }
+  for (auto [s, entry] : llvm::enumerate(*entries)) {
+    std::optional<int64_t> layer = jsonInteger(entry);
+    if (!layer) {
+      read.fail("schedule", "entry " + Twine(s) + " is not an integer");
+      return false;
+    }
+    if (*layer < 0 || *layer >= layers) {
+      read.fail("schedule", "entry " + Twine(s) + " names layer " +
+                                Twine(*layer) + ", but there are " +
+                                Twine(layers) +
+                                " shared layers (num_hidden_layers)");
+      return false;
+    }
+    rec.schedule.push_back(*layer);
+  }
+  if (static_cast<int64_t>(rec.schedule.size()) != rec.steps) {
+    read.fail("schedule", "has " + Twine(rec.schedule.size()) +
+                              " entries, but steps is " + Twine(rec.steps));
+    return false;
+  }
+  for (int64_t layer = 0; layer < layers; ++layer)
+    if (!llvm::is_contained(rec.schedule, layer)) {
+      read.fail("schedule", "never runs shared layer " + Twine(layer));
+      return false;
+    }
+
+  // LoRA: rank 0 is none.
+  if (const json::Value *rank = object->get("lora_rank");
+      rank && rank->kind() != json::Value::Null) {
+    std::optional<int64_t> r = jsonInteger(*rank);
+    if (!r || *r < 0) {
+      read.fail("lora_rank", "must be a non-negative integer");
+      return false;
+    }
+    rec.loraRank = *r;
+  }
+  if (const json::Value *alpha = object->get("lora_alpha");
+      alpha && alpha->kind() != json::Value::Null) {
+    std::optional<double> a = alpha->getAsNumber();
+    if (!a || !std::isfinite(*a)) {
+      read.fail("lora_alpha", "must be a finite number");
+      return false;
+    }
+    rec.loraAlpha = *a;
+  }
+  if (rec.loraRank > 0 && !(rec.loraAlpha > 0)) {
+    read.fail("lora_alpha", "must be positive when lora_rank is " +
+                                Twine(rec.loraRank) +
+                                " (the adapters' scale is lora_alpha / "
+                                "lora_rank)");
+    return false;
+  }
+  if (const json::Value *targets = object->get("lora_targets");
+      targets && targets->kind() != json::Value::Null) {
+    const json::Array *list = targets->getAsArray();
+    if (!list) {
+      read.fail("lora_targets", "must be a list of projection names");
+      return false;
+    }
+    for (const json::Value &target : *list) {
+      std::optional<StringRef> name = target.getAsString();
+      auto known = llvm::find_if(kLoraTargets, [&](const auto &t) {
+        return name && t.first == *name;
+      });
+      if (known == std::end(kLoraTargets)) {
+        read.fail("lora_targets",
+                  (name ? "names '" + *name + "'" : Twine("has a non-string")) +
+                      ", not one of q_proj, k_proj, v_proj, o_proj, "
+                      "gate_proj, up_proj, down_proj");
+        return false;
+      }
+      if (llvm::is_contained(rec.loraTargets, *name)) {
+        read.fail("lora_targets", "names '" + *name + "' twice");
+        return false;
+      }
+      rec.loraTargets.push_back(name->str());
+    }
+  } else {
+    for (const auto &target : kLoraTargets)
+      rec.loraTargets.push_back(target.first.str());
+  }
+  if (rec.loraRank > 0) {
+    // --cherry-compress adapts all seven projections, and the import
+    // rebuilds the model with it.
+    if (rec.loraTargets.size() != std::size(kLoraTargets)) {
+      read.fail("lora_targets",
+                "must name all of q_proj, k_proj, v_proj, o_proj, gate_proj, "
+                "up_proj, down_proj (adapters on some projections only are "
+                "not supported)");
+      return false;
+    }
+    for (const auto &[target, module] : kLoraTargets) {
+      if (!llvm::is_contained(rec.loraTargets, target))
+        continue;
+      SmallVector<int64_t, 2> shape = targetShape(config, module);
+      int64_t smaller = std::min(shape[0], shape[1]);
+      if (rec.loraRank > smaller) {
+        read.fail("lora_rank", "(" + Twine(rec.loraRank) +
+                                   ") exceeds the smaller dimension of " +
+                                   target + " [" + Twine(shape[0]) + ", " +
+                                   Twine(shape[1]) + "]");
+        return false;
+      }
+    }
+  }
+
+  // How the adapters were initialized (provenance: an imported model's
+  // adapters come from its checkpoint).
+  if (std::optional<StringRef> init = read.string("lora_init")) {
+    if (*init != "random" && *init != "svd")
+      read.fail("lora_init",
+                "must be \"random\" or \"svd\", found \"" + *init + "\"");
+    else
+      rec.loraInit = init->str();
+  }
+  if (read.failed())
+    return false;
+
+  // Provenance: checked for type, not used to build the graph.
+  read.positiveInt("source_layers", rec.sourceLayers);
+  if (read.failed())
+    return false;
+  if (const json::Value *groups = object->get("groups");
+      groups && groups->kind() != json::Value::Null) {
+    const json::Array *list = groups->getAsArray();
+    bool ok = list && static_cast<int64_t>(list->size()) == layers;
+    for (size_t g = 0; ok && g < list->size(); ++g) {
+      const json::Array *members = (*list)[g].getAsArray();
+      ok = members && !members->empty();
+      SmallVector<int64_t> group;
+      for (size_t k = 0; ok && k < members->size(); ++k) {
+        std::optional<int64_t> j = jsonInteger((*members)[k]);
+        ok = j && *j >= 0 && (!rec.sourceLayers || *j < rec.sourceLayers);
+        if (ok)
+          group.push_back(*j);
+      }
+      rec.groups.push_back(std::move(group));
+    }
+    if (!ok) {
+      read.fail("groups", "must be " + Twine(layers) +
+                              " non-empty lists of source layer indices "
+                              "(one per shared layer)");
+      return false;
+    }
+  }
+  config.recurrent = std::move(rec);
+  return true;
+}
+
 std::optional<LlamaConfig>
 mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
   llvm::Expected<json::Value> parsed = json::parse(text);
@@ -251,10 +472,16 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
     shapeRead.positiveInt("batch", config.batch);
     shapeRead.positiveInt("seq", config.seq);
     for (const auto &entry : *section)
-      if (entry.first != "batch" && entry.first != "seq")
-        shapeRead.fail(entry.first, "is not a known field (batch, seq)");
+      if (entry.first != "batch" && entry.first != "seq" &&
+          entry.first != "recurrent" && entry.first != "averaged")
+        shapeRead.fail(entry.first, "is not a known field (batch, seq, "
+                                    "recurrent, averaged)");
     if (shapeRead.failed())
       return std::nullopt;
+    if (const json::Value *recurrent = section->get("recurrent");
+        recurrent && recurrent->kind() != json::Value::Null)
+      if (!parseRecurrent(*recurrent, config, emitError))
+        return std::nullopt;
   }
   return config;
 }
@@ -275,6 +502,35 @@ mlir::cherry::llamaLayerWeights(const LlamaConfig &config) {
       {"input_layernorm.weight", {d}, /*isNorm=*/true},
       {"post_attention_layernorm.weight", {d}, /*isNorm=*/true},
   };
+}
+
+SmallVector<LlamaWeight>
+mlir::cherry::recurrentStepWeights(const LlamaConfig &config) {
+  SmallVector<LlamaWeight> weights;
+  if (!config.recurrent)
+    return weights;
+  const RecurrentConfig &rec = *config.recurrent;
+  int64_t d = config.hiddenSize;
+  for (int64_t s = 0; s < rec.steps; ++s) {
+    std::string prefix = "model.recurrent.steps." + std::to_string(s) + ".";
+    if (rec.stepNorms) {
+      weights.push_back({prefix + "input_layernorm.weight", {d}, true});
+      weights.push_back(
+          {prefix + "post_attention_layernorm.weight", {d}, true});
+    }
+    if (rec.loraRank == 0)
+      continue;
+    for (const auto &[target, module] : kLoraTargets) {
+      if (!llvm::is_contained(rec.loraTargets, target))
+        continue;
+      SmallVector<int64_t, 2> shape = targetShape(config, module);
+      weights.push_back(
+          {prefix + module.str() + ".lora_A.weight", {rec.loraRank, shape[1]}});
+      weights.push_back(
+          {prefix + module.str() + ".lora_B.weight", {shape[0], rec.loraRank}});
+    }
+  }
+  return weights;
 }
 
 SmallVector<LlamaWeight> mlir::cherry::llamaWeights(const LlamaConfig &config) {

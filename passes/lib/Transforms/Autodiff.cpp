@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace mlir::cherry {
@@ -27,6 +28,26 @@ using namespace mlir;
 using namespace mlir::cherry;
 
 namespace {
+
+/// A cotangent `scale(constant)` (a weighted loss term) becomes the
+/// constant: the loss ops' VJPs take their cotangent as a known factor.
+Value foldScaledConstant(OpBuilder &b, Value grad) {
+  auto scale = grad.getDefiningOp<ScaleOp>();
+  DenseElementsAttr splat;
+  if (!scale || !matchPattern(scale.getInput(), m_Constant(&splat)) ||
+      !splat.isSplat())
+    return grad;
+  auto type = cast<RankedTensorType>(scale.getType());
+  double value = splat.getSplatValue<APFloat>().convertToDouble() *
+                 scale.getFactor().convertToDouble();
+  Value folded = arith::ConstantOp::create(
+      b, scale.getLoc(),
+      DenseElementsAttr::get(type,
+                             b.getFloatAttr(type.getElementType(), value)));
+  if (scale->use_empty())
+    scale.erase();
+  return folded;
+}
 
 struct AutodiffPass
     : public mlir::cherry::impl::CherryAutodiffPassBase<AutodiffPass> {
@@ -53,6 +74,18 @@ struct AutodiffPass
     moduleBuilder.setInsertionPointAfter(forward);
     auto train = cast<func::FuncOp>(moduleBuilder.clone(*forward));
     train.setName(name);
+    // Which layer each op came from (the ops move, so the pointers stay
+    // valid), for recomputation.
+    llvm::DenseMap<Operation *, unsigned> layerOf;
+    SmallVector<SmallVector<Operation *>> layerOps;
+    if (recompute)
+      for (DecoderLayerOp layer : train.getBody().getOps<DecoderLayerOp>()) {
+        layerOps.emplace_back();
+        for (Operation &op : layer.getBody().front().without_terminator()) {
+          layerOf[&op] = layerOps.size() - 1;
+          layerOps.back().push_back(&op);
+        }
+      }
     inlineDecoderLayers(train);
     Block &block = train.getBody().front();
     auto ret = cast<func::ReturnOp>(block.getTerminator());
@@ -72,6 +105,28 @@ struct AutodiffPass
         b, train.getLoc(),
         DenseElementsAttr::get(lossType,
                                b.getFloatAttr(lossType.getElementType(), 1.0)));
+
+    // With recomputation, the first time the reverse walk reaches a layer's
+    // op, the layer's forward ops are copied at the current point; the VJPs
+    // of the layer's ops are built from their copies, whose operands are the
+    // recomputed values (the layer input itself stays the original).
+    SmallVector<IRMapping> recomputed(layerOps.size());
+    SmallVector<bool> isRecomputed(layerOps.size(), false);
+    auto vjpSource = [&](Operation *op) -> Operation * {
+      auto it = layerOf.find(op);
+      if (it == layerOf.end() || op->getNumResults() == 0)
+        return op;
+      unsigned k = it->second;
+      if (!isRecomputed[k]) {
+        isRecomputed[k] = true;
+        for (Operation *forwardOp : layerOps[k]) {
+          Operation *copy = b.clone(*forwardOp, recomputed[k]);
+          if (!isa<ParamRefOp>(copy))
+            copy->setAttr("cherry.recompute", b.getUnitAttr());
+        }
+      }
+      return recomputed[k].lookup(op->getResult(0)).getDefiningOp();
+    };
 
     // Reverse walk over the forward ops (those before the return).
     SmallVector<Operation *> forwardOps;
@@ -102,7 +157,7 @@ struct AutodiffPass
                              "own gradient would materialize the logits";
         return signalPassFailure();
       }
-      auto diff = dyn_cast<DifferentiableOpInterface>(op);
+      auto diff = dyn_cast<DifferentiableOpInterface>(vjpSource(op));
       if (!diff) {
         op->emitOpError() << "is not differentiable (it does not implement "
                              "DifferentiableOpInterface)";
@@ -117,6 +172,14 @@ struct AutodiffPass
           diff.buildVJP(b, resultGrads);
       if (failed(operandGrads))
         return signalPassFailure();
+      llvm::DenseMap<Value, Value> folded;
+      for (Value &grad : *operandGrads)
+        if (grad) {
+          Value &f = folded[grad];
+          if (!f)
+            f = foldScaledConstant(b, grad);
+          grad = f;
+        }
       for (auto [operand, grad] :
            llvm::zip_equal(op->getOperands(), *operandGrads))
         if (grad)

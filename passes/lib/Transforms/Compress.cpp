@@ -19,6 +19,10 @@
 #include "mlir/IR/SymbolTable.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <cmath>
 
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYLAYERAVERAGEPASS
@@ -66,6 +70,57 @@ void eraseChain(ArrayRef<DecoderLayerOp> layers, Value replacement) {
   last.getResult().replaceAllUsesWith(replacement);
   for (DecoderLayerOp layer : llvm::reverse(layers))
     layer.erase();
+}
+
+/// Rewrites the module's `cherry.hf_config` (the config.json checkpoints
+/// get) through `update`; a module without one (IR written by hand) has
+/// nothing to record.
+LogicalResult
+updateHfConfig(ModuleOp module, StringRef pass,
+               llvm::function_ref<void(llvm::json::Object &)> update) {
+  auto text = module->getAttrOfType<StringAttr>("cherry.hf_config");
+  if (!text)
+    return success();
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text.getValue());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return emitError(module.getLoc())
+           << pass << ": the module's cherry.hf_config is not valid JSON";
+  }
+  llvm::json::Object *config = json->getAsObject();
+  if (!config)
+    return emitError(module.getLoc())
+           << pass << ": the module's cherry.hf_config is not a JSON object";
+  update(*config);
+  std::string compact;
+  llvm::raw_string_ostream os(compact);
+  os << llvm::json::Value(std::move(*config));
+  module->setAttr("cherry.hf_config",
+                  StringAttr::get(module.getContext(), compact));
+  return success();
+}
+
+/// Whether the module's config records a recurrent model.
+bool hasRecurrentSection(ModuleOp module) {
+  auto text = module->getAttrOfType<StringAttr>("cherry.hf_config");
+  if (!text)
+    return false;
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text.getValue());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return false;
+  }
+  const llvm::json::Object *config = json->getAsObject();
+  const llvm::json::Object *cherry =
+      config ? config->getObject("cherry") : nullptr;
+  return cherry && cherry->get("recurrent");
+}
+
+/// The config's "cherry" section, made if absent.
+llvm::json::Object &cherrySection(llvm::json::Object &config) {
+  if (!config.getObject("cherry"))
+    config["cherry"] = llvm::json::Object();
+  return *config.getObject("cherry");
 }
 
 //===----------------------------------------------------------------------===//
@@ -221,6 +276,11 @@ struct LayerAveragePass
       return failure();
 
     // Everything is checked before anything changes.
+    if (hasRecurrentSection(module))
+      return emitError(module.getLoc())
+             << "cherry-layer-average: the model is already compressed (its "
+                "config has a cherry.recurrent section); average the dense "
+                "model instead";
     SymbolTable symbols(module);
     SmallVector<SmallVector<LayerParam>> params;
     for (DecoderLayerOp layer : *layers) {
@@ -244,7 +304,22 @@ struct LayerAveragePass
                  ArrayRef(*layers).slice(group.begin, group.end - group.begin),
                  ArrayRef(params).slice(group.begin, group.end - group.begin),
                  symbols);
-    return success();
+    // Provenance for the recurrent section (cherry-recurrent-unroll moves
+    // it there) and the layer count checkpoints will hold.
+    return updateHfConfig(
+        module, "cherry-layer-average", [&](llvm::json::Object &config) {
+          config["num_hidden_layers"] = int64_t(merged->size());
+          llvm::json::Array groupList;
+          for (const Group &group : *merged) {
+            llvm::json::Array members;
+            for (int64_t j = group.begin; j < group.end; ++j)
+              members.push_back(j);
+            groupList.push_back(std::move(members));
+          }
+          cherrySection(config)["averaged"] =
+              llvm::json::Object{{"source_layers", int64_t(layers->size())},
+                                 {"groups", std::move(groupList)}};
+        });
   }
 
   /// `model.layers.{j}.X` becomes the frozen, load-only
@@ -388,27 +463,50 @@ StringRef layerSuffix(StringRef name) {
   return dot == StringRef::npos ? name : rest.drop_front(dot + 1);
 }
 
+/// For lora-init=svd: the source layer parameter step `step` replaces for
+/// the shared parameter `shared` (a mean_of of its group, in layer order):
+/// the `run`-th of `runs` runs of the layer stands for source
+/// floor(run * G / runs).
+FailureOr<FlatSymbolRefAttr> replacedSource(ParamOp shared, int64_t run,
+                                            int64_t runs, Operation *at) {
+  auto mean = dyn_cast_if_present<MeanOfInitAttr>(shared.getInitAttr());
+  if (!mean)
+    return at->emitError()
+           << "cherry-recurrent-unroll: lora-init=svd needs layers averaged "
+              "by cherry-layer-average, but @"
+           << shared.getSymName() << " is not a mean of source layers";
+  int64_t groupSize = mean.getSources().size();
+  return cast<FlatSymbolRefAttr>(mean.getSources()[run * groupSize / runs]);
+}
+
 /// Makes step `step`'s copy of a layer read its own norm gains:
 /// model.recurrent.steps.{step}.<suffix>, the one-source mean of the shared
 /// gain (so equal to it at initialization).
-void giveStepNorms(DecoderLayerOp copy, int64_t step, ModuleOp module,
-                   SymbolTable &symbols) {
+LogicalResult giveStepNorms(DecoderLayerOp copy, int64_t step, int64_t run,
+                            int64_t runs, bool fromSource, ModuleOp module,
+                            SymbolTable &symbols) {
   MLIRContext *ctx = module.getContext();
-  copy.walk([&](ParamRefOp ref) {
+  WalkResult walk = copy.walk([&](ParamRefOp ref) {
     if (!isLayerNormGain(ref.getParam()))
-      return;
+      return WalkResult::advance();
     auto shared = symbols.lookup<ParamOp>(ref.getParam());
     std::string name = "model.recurrent.steps." + std::to_string(step) + "." +
                        layerSuffix(ref.getParam()).str();
     auto own = symbols.lookup<ParamOp>(name);
     if (!own) {
+      auto init = FlatSymbolRefAttr::get(shared.getSymNameAttr());
+      if (fromSource) {
+        FailureOr<FlatSymbolRefAttr> source =
+            replacedSource(shared, run, runs, ref);
+        if (failed(source))
+          return WalkResult::interrupt();
+        init = *source;
+      }
       OpBuilder builder(shared);
       own = ParamOp::create(
           builder, shared.getLoc(), StringAttr::get(ctx, name),
           TypeAttr::get(shared.getType()),
-          MeanOfInitAttr::get(
-              ctx, ArrayAttr::get(
-                       ctx, {FlatSymbolRefAttr::get(shared.getSymNameAttr())})),
+          MeanOfInitAttr::get(ctx, ArrayAttr::get(ctx, {init})),
           /*checkpoint=*/nullptr, /*trainable=*/builder.getBoolAttr(true));
       symbols.insert(own, Block::iterator(shared));
     }
@@ -416,30 +514,202 @@ void giveStepNorms(DecoderLayerOp copy, int64_t step, ModuleOp module,
     // Every step reads its own copy now: the shared gain only initializes
     // them, and nothing trains it.
     shared.setTrainable(false);
+    return WalkResult::advance();
   });
+  return failure(walk.wasInterrupted());
 }
 
-LogicalResult unroll(RecurrentOp recurrent, bool stepNorms, ModuleOp module,
+/// The projections that get per-step LoRA adapters, by their module path
+/// in a layer.
+constexpr StringLiteral kLoraTargets[] = {
+    "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+    "self_attn.o_proj", "mlp.gate_proj",    "mlp.up_proj",
+    "mlp.down_proj"};
+
+/// The LoRA target module (`self_attn.q_proj`) whose weight `name` is, or "".
+StringRef loraTarget(StringRef name) {
+  StringRef suffix = layerSuffix(name);
+  for (StringRef target : kLoraTargets)
+    if (suffix.size() == target.size() + strlen(".weight") &&
+        suffix.starts_with(target) && suffix.ends_with(".weight"))
+      return target;
+  return "";
+}
+
+/// The options of the per-step adapters.
+struct LoraOptions {
+  int64_t rank = 0;
+  double alpha = 0;
+  bool svd = false;
+  double scale() const { return alpha / double(rank); }
+};
+
+/// Declares `name` (before `anchor`, so steps stay in order) unless it
+/// exists, and returns it.
+ParamOp declareStepParam(StringRef name, RankedTensorType type, Attribute init,
+                         ParamOp anchor, SymbolTable &symbols) {
+  if (auto existing = symbols.lookup<ParamOp>(name))
+    return existing;
+  OpBuilder builder(anchor);
+  auto param =
+      ParamOp::create(builder, anchor.getLoc(), builder.getStringAttr(name),
+                      TypeAttr::get(type), init, /*checkpoint=*/nullptr,
+                      /*trainable=*/builder.getBoolAttr(true));
+  symbols.insert(param, Block::iterator(anchor));
+  return param;
+}
+
+/// Checks that every LoRA target of the recurrent op's layers admits rank
+/// `rank` (at most the weight's smaller dimension).
+LogicalResult checkLoraRank(RecurrentOp recurrent, int64_t rank,
+                            SymbolTable &symbols) {
+  WalkResult walk = recurrent.walk([&](LinearOp linear) {
+    auto ref = linear.getWeight().getDefiningOp<ParamRefOp>();
+    if (!ref || loraTarget(ref.getParam()).empty())
+      return WalkResult::advance();
+    auto type = cast<RankedTensorType>(ref.getType());
+    int64_t limit = std::min(type.getDimSize(0), type.getDimSize(1));
+    if (rank > limit) {
+      linear.emitError() << "cherry-recurrent-unroll: lora-rank " << rank
+                         << " exceeds the smaller dimension (" << limit
+                         << ") of @" << ref.getParam() << " " << type;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+/// Adds step `step`'s LoRA adapter to every target projection of `copy`:
+/// `y = linear(x, W)` becomes `y + linear(scale(linear(x, A_s)), B_s)`.
+LogicalResult giveStepLora(DecoderLayerOp copy, int64_t step, int64_t run,
+                           int64_t runs, const LoraOptions &lora,
+                           SymbolTable &symbols) {
+  SmallVector<LinearOp> targets;
+  copy.walk([&](LinearOp linear) {
+    auto ref = linear.getWeight().getDefiningOp<ParamRefOp>();
+    if (ref && !loraTarget(ref.getParam()).empty())
+      targets.push_back(linear);
+  });
+  for (LinearOp linear : targets) {
+    auto ref = linear.getWeight().getDefiningOp<ParamRefOp>();
+    auto shared = symbols.lookup<ParamOp>(ref.getParam());
+    RankedTensorType weight = shared.getTensorType();
+    int64_t out = weight.getDimSize(0), in = weight.getDimSize(1);
+    std::string prefix = "model.recurrent.steps." + std::to_string(step) + "." +
+                         loraTarget(ref.getParam()).str();
+    MLIRContext *ctx = copy.getContext();
+    Type f32 = weight.getElementType();
+    Attribute initA =
+        UniformInitAttr::get(ctx, APFloat(1.0 / std::sqrt(double(in))));
+    Attribute initB = ConstantInitAttr::get(ctx, APFloat(0.0));
+    if (lora.svd) {
+      FailureOr<FlatSymbolRefAttr> source =
+          replacedSource(shared, run, runs, linear);
+      if (failed(source))
+        return failure();
+      auto average = FlatSymbolRefAttr::get(shared.getSymNameAttr());
+      auto factor = [&](StringRef which) {
+        return LoraSvdInitAttr::get(ctx, *source, average, lora.rank,
+                                    StringAttr::get(ctx, which),
+                                    APFloat(lora.scale()));
+      };
+      initA = factor("A");
+      initB = factor("B");
+    }
+    ParamOp a = declareStepParam(prefix + ".lora_A.weight",
+                                 RankedTensorType::get({lora.rank, in}, f32),
+                                 initA, shared, symbols);
+    ParamOp b = declareStepParam(prefix + ".lora_B.weight",
+                                 RankedTensorType::get({out, lora.rank}, f32),
+                                 initB, shared, symbols);
+
+    OpBuilder builder(linear->getBlock(), std::next(linear->getIterator()));
+    Location loc = linear.getLoc();
+    auto x = cast<RankedTensorType>(linear.getInput().getType());
+    SmallVector<int64_t> narrow(x.getShape());
+    narrow.back() = lora.rank;
+    auto narrowType = RankedTensorType::get(narrow, f32);
+    Value aRef = ParamRefOp::create(builder, loc, a.getTensorType(),
+                                    FlatSymbolRefAttr::get(a.getSymNameAttr()));
+    Value u = LinearOp::create(builder, loc, narrowType, linear.getInput(),
+                               aRef, Value());
+    Value scaled = ScaleOp::create(builder, loc, narrowType, u,
+                                   builder.getF64FloatAttr(lora.scale()));
+    Value bRef = ParamRefOp::create(builder, loc, b.getTensorType(),
+                                    FlatSymbolRefAttr::get(b.getSymNameAttr()));
+    Value delta =
+        LinearOp::create(builder, loc, linear.getType(), scaled, bRef, Value());
+    auto sum = AddOp::create(builder, loc, linear.getType(), linear.getResult(),
+                             delta);
+    linear.getResult().replaceAllUsesExcept(sum.getResult(), sum);
+  }
+  return success();
+}
+
+LogicalResult unroll(RecurrentOp recurrent, bool stepNorms,
+                     const LoraOptions &lora, ModuleOp module,
                      SymbolTable &symbols) {
   if (!recurrent.getStepParams().empty())
     return recurrent.emitError()
            << "cherry-recurrent-unroll: step_params are not supported yet "
               "(slicing them needs an op the dialect does not have)";
+  if (lora.rank > 0 && failed(checkLoraRank(recurrent, lora.rank, symbols)))
+    return failure();
   OpBuilder builder(recurrent);
   Value stream = recurrent.getInput();
+  SmallVector<int64_t> runs = recurrent.getRunsPerLayer();
+  SmallVector<int64_t> run(runs.size(), 0);
   for (auto [step, layer] : llvm::enumerate(recurrent.getSchedule())) {
     auto copy =
         DecoderLayerOp::create(builder, recurrent.getLoc(), stream.getType(),
                                stream, builder.getI64IntegerAttr(step));
     IRMapping mapping;
     recurrent.getLayers()[layer].cloneInto(&copy.getBody(), mapping);
-    if (stepNorms)
-      giveStepNorms(copy, int64_t(step), module, symbols);
+    // This step is the k-th run of its layer.
+    int64_t k = run[layer]++;
+    if (stepNorms && failed(giveStepNorms(copy, int64_t(step), k, runs[layer],
+                                          lora.svd, module, symbols)))
+      return failure();
+    if (lora.rank > 0 && failed(giveStepLora(copy, int64_t(step), k,
+                                             runs[layer], lora, symbols)))
+      return failure();
     stream = copy.getResult();
   }
   recurrent.getResult().replaceAllUsesWith(stream);
   recurrent.erase();
   return success();
+}
+
+/// Records the unrolled model in the config checkpoints get.
+LogicalResult recordRecurrence(RecurrentOp recurrent, bool stepNorms,
+                               const LoraOptions &lora, ModuleOp module) {
+  int64_t layers = recurrent.getLayers().size();
+  SmallVector<int64_t> schedule(recurrent.getSchedule());
+  return updateHfConfig(
+      module, "cherry-recurrent-unroll", [&](llvm::json::Object &config) {
+        config["num_hidden_layers"] = layers;
+        llvm::json::Object &cherry = cherrySection(config);
+        llvm::json::Array targets;
+        for (StringRef target : kLoraTargets)
+          targets.push_back(target.rsplit('.').second.str());
+        llvm::json::Object section{
+            {"steps", int64_t(schedule.size())},
+            {"schedule", llvm::json::Array(schedule)},
+            {"step_norms", stepNorms},
+            {"lora_rank", lora.rank},
+            {"lora_alpha", lora.rank > 0 ? lora.alpha : 0.0},
+            {"lora_init", lora.svd ? "svd" : "random"},
+            {"lora_targets", std::move(targets)}};
+        if (llvm::json::Object *averaged = cherry.getObject("averaged")) {
+          if (const llvm::json::Value *v = averaged->get("source_layers"))
+            section["source_layers"] = *v;
+          if (const llvm::json::Value *v = averaged->get("groups"))
+            section["groups"] = *v;
+          cherry.erase("averaged");
+        }
+        cherry["recurrent"] = std::move(section);
+      });
 }
 
 struct RecurrentUnrollPass
@@ -448,13 +718,48 @@ struct RecurrentUnrollPass
   using Base::Base;
 
   void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (loraInit != "random" && loraInit != "svd") {
+      emitError(module.getLoc())
+          << "cherry-recurrent-unroll: lora-init must be random or svd, found '"
+          << loraInit << "'";
+      return signalPassFailure();
+    }
+    if (loraInit == "svd" && loraRank == 0) {
+      emitError(module.getLoc()) << "cherry-recurrent-unroll: lora-init=svd "
+                                    "needs lora-rank > 0";
+      return signalPassFailure();
+    }
+    LoraOptions lora{loraRank, loraAlpha == 0.0 ? double(loraRank) : loraAlpha,
+                     loraInit == "svd"};
+    if (loraRank < 0) {
+      emitError(module.getLoc())
+          << "cherry-recurrent-unroll: lora-rank must be >= 0, found "
+          << int64_t(loraRank);
+      return signalPassFailure();
+    }
+    if (!std::isfinite(loraAlpha) || loraAlpha < 0) {
+      emitError(module.getLoc())
+          << "cherry-recurrent-unroll: lora-alpha must be a finite number >= "
+             "0, found "
+          << llvm::formatv("{0}", double(loraAlpha)).str();
+      return signalPassFailure();
+    }
     // Collected first: unrolling while walking would erase ops under the
     // walk.
     SmallVector<RecurrentOp> recurrents;
-    getOperation().walk([&](RecurrentOp op) { recurrents.push_back(op); });
-    SymbolTable symbols(getOperation());
+    module.walk([&](RecurrentOp op) { recurrents.push_back(op); });
+    if (recurrents.size() > 1) {
+      recurrents[1].emitError()
+          << "cherry-recurrent-unroll: the module has " << recurrents.size()
+          << " cherry.recurrent ops; one config.json "
+             "can describe only one";
+      return signalPassFailure();
+    }
+    SymbolTable symbols(module);
     for (RecurrentOp recurrent : recurrents)
-      if (failed(unroll(recurrent, stepNorms, getOperation(), symbols)))
+      if (failed(recordRecurrence(recurrent, stepNorms, lora, module)) ||
+          failed(unroll(recurrent, stepNorms, lora, module, symbols)))
         return signalPassFailure();
   }
 };

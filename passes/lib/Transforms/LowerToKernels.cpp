@@ -122,6 +122,8 @@ private:
   LogicalResult lowerOp(AttentionOp attn);
   LogicalResult lowerOp(SwiGLUOp swiglu);
   LogicalResult lowerOp(AddOp add);
+  LogicalResult lowerOp(ScaleOp scale);
+  LogicalResult lowerOp(ShiftTargetsOp shift);
   LogicalResult lowerOp(DecoderLayerOp layer);
   LogicalResult lowerOp(HeadCrossEntropyOp hce);
   LogicalResult lowerOp(HeadCrossEntropyGradOp g);
@@ -186,12 +188,12 @@ LogicalResult Lowering::lowerBlock(Block &block) {
 LogicalResult Lowering::lower(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case<ParamRefOp, EmbeddingOp, RMSNormOp, LinearOp, CrossEntropyOp,
-            TokenCrossEntropyOp, RopeOp, AttentionOp, SwiGLUOp, AddOp,
-            DecoderLayerOp, HeadCrossEntropyOp, HeadCrossEntropyGradOp,
-            LinearGradInputOp, LinearGradWeightOp, EmbeddingGradOp,
-            RMSNormGradOp, RopeGradOp, AttentionGradOp, SwiGLUGradOp,
-            GradSquaredNormOp, GatherOp, GatherGradOp, SgtSelectOp>(
-          [&](auto typed) { return lowerOp(typed); })
+            TokenCrossEntropyOp, RopeOp, AttentionOp, SwiGLUOp, AddOp, ScaleOp,
+            ShiftTargetsOp, DecoderLayerOp, HeadCrossEntropyOp,
+            HeadCrossEntropyGradOp, LinearGradInputOp, LinearGradWeightOp,
+            EmbeddingGradOp, RMSNormGradOp, RopeGradOp, AttentionGradOp,
+            SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
+            SgtSelectOp>([&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
@@ -394,6 +396,15 @@ LogicalResult Lowering::lowerOp(AddOp add) {
   return success();
 }
 
+LogicalResult Lowering::lowerOp(ScaleOp scale) {
+  Operation *op = scale;
+  Value y = temporary(scale.getResult());
+  launch(op, KernelId::scale, {buffer(scale.getInput())}, y,
+         {{"n", product(tensorOf(scale.getResult()).getShape())}},
+         {{"factor", scale.getFactor().convertToDouble()}});
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(DecoderLayerOp layer) {
   // Inline the block: its argument is the layer input, its yield the
   // layer result.
@@ -558,6 +569,18 @@ LogicalResult Lowering::lowerOp(GatherOp g) {
     ints.push_back({"width", x.getDimSize(2)});
   launch(op, ids ? KernelId::gather_ids : KernelId::gather_rows,
          {buffer(g.getInput()), buffer(g.getPositions())}, y, ints);
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(ShiftTargetsOp shift) {
+  Operation *op = shift;
+  RankedTensorType ids = tensorOf(shift.getTargets());
+  Value y = temporary(shift.getResult());
+  launch(op, KernelId::shift_targets, {buffer(shift.getTargets())}, y,
+         {{"batch", ids.getDimSize(0)},
+          {"seq", ids.getDimSize(1)},
+          {"shift", shift.getShift()},
+          {"fill", shift.getFill()}});
   return success();
 }
 

@@ -48,16 +48,23 @@ void addKernelTail(OpPassManager &pm, bool report) {
   pm.addPass(createCherryPlanMemoryPass(plan));
 }
 
-/// Selective training rewrites a copy of the forward function
-/// (@forward_sgt): the training step supervises the selected positions, the
-/// evaluation step keeps the loss on all tokens.
+/// The copy of @forward that training differentiates when its loss differs
+/// from evaluation's (selective training, multi-token prediction); the
+/// evaluation step keeps the next-token loss on all tokens.
+constexpr const char *kTrainForward = "forward_train";
+
+/// Selective training rewrites `function` (or a copy of @forward named
+/// kTrainForward): the training step supervises the selected positions.
 void addSelectiveTraining(OpPassManager &pm,
-                          const TrainPipelineOptions &options) {
+                          const TrainPipelineOptions &options, bool inPlace) {
   CherrySgtPassOptions sgt;
   sgt.policy = options.sgt;
   sgt.ratio = options.sgtRatio;
   sgt.seed = options.sgtSeed;
-  sgt.cloneTo = "forward_sgt";
+  if (inPlace)
+    sgt.function = kTrainForward;
+  else
+    sgt.cloneTo = kTrainForward;
   pm.addPass(createCherrySgtPass(sgt));
   CherrySgtSparsifyPassOptions sparsify;
   sparsify.hoist = options.sgtHoist;
@@ -67,16 +74,19 @@ void addSelectiveTraining(OpPassManager &pm,
   pm.addPass(createCherryWeightLossPass());
 }
 
-/// @train_step from @forward, or with selective training from @forward_sgt
-/// plus @grad_step from @forward_weighted.
-void addGradients(OpPassManager &pm, bool selective) {
+/// @train_step from @forward (or its training copy), with selective
+/// training plus @grad_step from @forward_weighted.
+void addGradients(OpPassManager &pm, bool selective, bool copied,
+                  bool recompute) {
   CherryAutodiffPassOptions autodiff;
-  autodiff.function = selective ? "forward_sgt" : "forward";
-  autodiff.keepForward = !selective;
+  autodiff.recompute = recompute;
+  autodiff.function = copied ? kTrainForward : "forward";
+  autodiff.keepForward = !copied;
   pm.addPass(createCherryAutodiffPass(autodiff));
   if (!selective)
     return;
   CherryAutodiffPassOptions weighted;
+  weighted.recompute = recompute;
   weighted.function = "forward_weighted";
   weighted.name = fn::kGradStep;
   weighted.keepForward = false;
@@ -88,10 +98,18 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
                                       const TrainPipelineOptions &options) {
   addSpecialize(pm, options.batch, options.seq);
   bool selective = options.sgt != "none";
+  bool mtp = options.mtp > 0;
+  if (mtp) {
+    CherryMtpPassOptions heads;
+    heads.heads = options.mtp;
+    heads.weight = options.mtpWeight;
+    heads.cloneTo = kTrainForward;
+    pm.addPass(createCherryMtpPass(heads));
+  }
   if (selective)
-    addSelectiveTraining(pm, options);
+    addSelectiveTraining(pm, options, /*inPlace=*/mtp);
   pm.addPass(createCherryFuseHeadPass());
-  addGradients(pm, selective);
+  addGradients(pm, selective, selective || mtp, options.recompute);
   CherryOptimizerPassOptions optimizer;
   optimizer.optimizer = options.optimizer;
   pm.addPass(createCherryOptimizerPass(optimizer));
@@ -140,6 +158,9 @@ void mlir::cherry::buildCompressPipeline(
   pm.addPass(createCherryRecurrentPass(recurrent));
   CherryRecurrentUnrollPassOptions unroll;
   unroll.stepNorms = options.stepNorms;
+  unroll.loraRank = options.loraRank;
+  unroll.loraAlpha = options.loraAlpha;
+  unroll.loraInit = options.loraInit;
   pm.addPass(createCherryRecurrentUnrollPass(unroll));
 }
 

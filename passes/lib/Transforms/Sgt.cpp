@@ -89,12 +89,17 @@ struct SgtPass : public mlir::cherry::impl::CherrySgtPassBase<SgtPass> {
     // Rewrite a copy: the original keeps its all-token loss (evaluation).
     if (!cloneTo.empty())
       func = cloneFunction(func, cloneTo);
+    // The next-token loss; multi-token-prediction heads keep theirs.
     SmallVector<CrossEntropyOp> losses;
-    func.walk([&](CrossEntropyOp ce) { losses.push_back(ce); });
+    func.walk([&](CrossEntropyOp ce) {
+      if (!ce->hasAttr("cherry.mtp_offset"))
+        losses.push_back(ce);
+    });
     if (losses.size() != 1) {
       emitError(func.getLoc())
           << "cherry-sgt: @" << function
-          << " must have exactly one cross_entropy, found " << losses.size();
+          << " must have exactly one next-token cross_entropy, found "
+          << losses.size();
       return signalPassFailure();
     }
     CrossEntropyOp ce = losses.front();
@@ -254,7 +259,7 @@ struct HoistGather : public OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
 
   static SmallVector<unsigned> rowOperands(Operation *op) {
-    if (isa<RMSNormOp, LinearOp>(op))
+    if (isa<RMSNormOp, LinearOp, ScaleOp>(op))
       return {0};
     if (isa<AddOp, SwiGLUOp>(op))
       return {0, 1};

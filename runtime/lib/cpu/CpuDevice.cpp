@@ -69,6 +69,11 @@ Status run(const AddArgs &a) {
   return Status::success();
 }
 
+Status run(const ScaleArgs &a) {
+  cpu::scale(a.x, a.factor, a.y, a.n);
+  return Status::success();
+}
+
 Status run(const HeadCrossEntropyArgs &a) {
   cpu::LossSum loss;
   Status status = cpu::headCrossEntropy(a.h, a.w, a.targets, a.rows, a.vocab,
@@ -296,6 +301,17 @@ Status run(const GatherRowsArgs &a) {
   return Status::success();
 }
 
+Status run(const ShiftTargetsArgs &a) {
+  if (a.shift < 0)
+    return Status::error("shift_targets: negative shift " +
+                         std::to_string(a.shift));
+  for (int64_t b = 0; b < a.batch; ++b)
+    for (int64_t t = 0; t < a.seq; ++t)
+      a.y[b * a.seq + t] = t + a.shift < a.seq ? a.ids[b * a.seq + t + a.shift]
+                                               : static_cast<int32_t>(a.fill);
+  return Status::success();
+}
+
 Status run(const GatherIdsArgs &a) {
   const int32_t *pos = a.positions;
   if (Status st = checkPositions(pos, a.batch, a.k, a.seq); !st.ok())
@@ -401,6 +417,86 @@ Status run(const HeadCrossEntropyRowsArgs &a) {
   if (!status.ok())
     return status;
   *a.loss = static_cast<float>(loss.mean());
+  return Status::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+Status run(const MoeTopkArgs &a) {
+  cpu::moeTopk(a.logits, a.tokens, a.experts, a.top_k, a.renormalize != 0,
+               a.probs, a.expert, a.gate);
+  return Status::success();
+}
+
+Status run(const MoeTopkGradArgs &a) {
+  return cpu::moeTopkGrad(a.probs, a.expert, a.gate, a.dgate, a.tokens,
+                          a.experts, a.top_k, a.renormalize != 0, a.dlogits);
+}
+
+Status run(const MoePermuteArgs &a) {
+  return cpu::moePermute(a.expert, a.tokens, a.experts, a.top_k, a.slot_row,
+                         a.counts);
+}
+
+Status run(const MoeGatherRowsArgs &a) {
+  return cpu::moeGatherRows(a.x, a.slot_row, a.tokens, a.top_k, a.dim, a.xp);
+}
+
+Status run(const MoeGatherRowsGradArgs &a) {
+  return cpu::moeGatherRowsGrad(a.dxp, a.slot_row, a.tokens, a.top_k, a.dim,
+                                a.dx);
+}
+
+Status run(const MoeGroupedLinearArgs &a) {
+  return cpu::moeGroupedLinear(a.xp, a.w, a.counts, a.m, a.n, a.k, a.experts,
+                               a.yp);
+}
+
+Status run(const MoeGroupedLinearGradInputArgs &a) {
+  return cpu::moeGroupedLinearGradInput(a.dyp, a.w, a.counts, a.m, a.n, a.k,
+                                        a.experts, a.dxp);
+}
+
+Status run(const MoeGroupedLinearGradWeightArgs &a) {
+  return cpu::moeGroupedLinearGradWeight(a.dyp, a.xp, a.counts, a.m, a.n, a.k,
+                                         a.experts, a.dw);
+}
+
+Status run(const MoeUnpermuteArgs &a) {
+  return cpu::moeUnpermute(a.yp, a.slot_row, a.gate, a.tokens, a.top_k, a.dim,
+                           a.y);
+}
+
+Status run(const MoeUnpermuteGradArgs &a) {
+  return cpu::moeUnpermuteGrad(a.dy, a.yp, a.slot_row, a.gate, a.tokens,
+                               a.top_k, a.dim, a.dyp, a.dgate);
+}
+
+Status run(const MoeBalanceLossArgs &a) {
+  double loss = 0.0;
+  if (Status st = cpu::moeBalanceLoss(a.probs, a.counts, a.tokens, a.experts,
+                                      a.top_k, a.coeff, loss);
+      !st.ok())
+    return st;
+  *a.loss = static_cast<float>(loss);
+  return Status::success();
+}
+
+Status run(const MoeBalanceLossGradArgs &a) {
+  return cpu::moeBalanceLossGrad(a.probs, a.counts, a.tokens, a.experts,
+                                 a.top_k, a.coeff, a.dlogits);
+}
+
+Status run(const MoeZLossArgs &a) {
+  *a.loss =
+      static_cast<float>(cpu::moeZLoss(a.logits, a.tokens, a.experts, a.coeff));
+  return Status::success();
+}
+
+Status run(const MoeZLossGradArgs &a) {
+  cpu::moeZLossGrad(a.logits, a.tokens, a.experts, a.coeff, a.dlogits);
   return Status::success();
 }
 

@@ -85,6 +85,14 @@ CHERRY_CPU_BODY void addSpanBody(const float *a, const float *b, float *out,
 }
 CHERRY_CPU_DISPATCH(addSpan)
 
+CHERRY_CPU_BODY void scaleSpanBody(const float *x, float factor, float *out,
+                                   int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = factor * x[i];
+}
+CHERRY_CPU_DISPATCH(scaleSpan)
+
 CHERRY_CPU_BODY void swigluSpanBody(const float *gate, const float *up,
                                     float *out, int64_t n) {
 #pragma omp simd
@@ -514,6 +522,16 @@ void add(const float *a, const float *b, float *out, int64_t n) {
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
     addSpan(a + i0, b + i0, out + i0, std::min(kElementChunk, n - i0));
+  }
+}
+
+void scale(const float *x, float factor, float *out, int64_t n) {
+  const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
+  const int nt = threadsFor(chunks, 1);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t i0 = c * kElementChunk;
+    scaleSpan(x + i0, factor, out + i0, std::min(kElementChunk, n - i0));
   }
 }
 

@@ -65,6 +65,48 @@ cherry.param @p : tensor<4xf32> init(#cherry.mean_of<[@q]>)
 
 // -----
 
+// expected-error @+1 {{#cherry.lora_svd: rank must be positive, got 0}}
+cherry.param @a : tensor<2x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 0, factor = "A", scale = 1.0>)
+
+// -----
+
+// expected-error @+1 {{#cherry.lora_svd: factor must be "A" or "B", got "C"}}
+cherry.param @a : tensor<2x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 2, factor = "C", scale = 1.0>)
+
+// -----
+
+// expected-error @+1 {{#cherry.lora_svd: scale must be a positive number, got 0}}
+cherry.param @a : tensor<2x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 2, factor = "A", scale = 0.0>)
+
+// -----
+
+cherry.param @o : tensor<6x4xf32> checkpoint("o")
+// expected-error @+1 {{init of @a: lora_svd names undefined parameter @m}}
+cherry.param @a : tensor<2x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 2, factor = "A", scale = 1.0>)
+
+// -----
+
+cherry.param @o : tensor<6x4xf32> checkpoint("o")
+cherry.param @m : tensor<6x4xf32> checkpoint("m")
+// expected-error @+1 {{init of @a: lora_svd rank 5 exceeds the smaller dimension of 'tensor<6x4xf32>'}}
+cherry.param @a : tensor<5x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 5, factor = "A", scale = 1.0>)
+
+// -----
+
+cherry.param @o : tensor<6x4xf32> checkpoint("o")
+cherry.param @m : tensor<6x4xf32> checkpoint("m")
+// expected-error @+1 {{init of @b: lora_svd factor "B" of 'tensor<6x4xf32>' must be [out, rank], found 'tensor<2x4xf32>'}}
+cherry.param @b : tensor<2x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 2, factor = "B", scale = 1.0>)
+
+// -----
+
+cherry.param @o : tensor<6x4xf32> checkpoint("o")
+cherry.param @m : tensor<6x5xf32> checkpoint("m")
+// expected-error @+1 {{init of @a: lora_svd needs two matrices of one type, found 'tensor<6x4xf32>' and 'tensor<6x5xf32>'}}
+cherry.param @a : tensor<2x4xf32> init(#cherry.lora_svd<original = @o, average = @m, rank = 2, factor = "A", scale = 1.0>)
+
+// -----
+
 func.func @f() {
   // expected-error @+1 {{references undefined parameter @nope}}
   %0 = cherry.param_ref @nope : tensor<4xf32>
@@ -85,6 +127,14 @@ func.func @f() {
 func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<8xf32>) {
   // expected-error @+1 {{'cherry.rms_norm' op has unknown attribute 'epsilon' (expected one of: eps)}}
   %0 = cherry.rms_norm %x, %w {epsilon = 1.0e-6 : f64} : tensor<2x4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{'cherry.scale' op factor must be finite, found INF}}
+  %0 = cherry.scale %x {factor = 0x7FF0000000000000 : f64} : tensor<2x4x8xf32>
   return
 }
 

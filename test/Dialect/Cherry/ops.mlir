@@ -51,6 +51,8 @@ module {
     %s = cherry.swiglu %o, %o2 : tensor<2x4x8xf32>
     // CHECK: cherry.add %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
     %a = cherry.add %s, %h : tensor<2x4x8xf32>
+    // CHECK: cherry.scale %{{.*}} {factor = 2.500000e-01 : f64} : tensor<2x4x8xf32>
+    %sc = cherry.scale %a {factor = 0.25 : f64} : tensor<2x4x8xf32>
     // CHECK: cherry.sub %{{.*}}, %{{.*}} : tensor<2x4x8xf32>
     %b = cherry.sub %a, %n2 : tensor<2x4x8xf32>
     // CHECK: cherry.mul %{{.*}}, %{{.*}} : tensor<2x4x8xf32>

@@ -10,7 +10,9 @@ Usage:
                    [--drop NAME] [--extra NAME] [--reshape NAME=D0xD1]
                    [--dtype-of NAME=BF16] [--truncate BYTES] [--overlap]
 
-The default model has sizes that are not multiples of any vector width.
+The default model has sizes that are not multiples of any vector width. A
+config whose "cherry" section (--set) has a "recurrent" section also gets
+the per-step tensors it implies (step norms, LoRA adapters).
 """
 
 import argparse
@@ -41,6 +43,36 @@ def llama_weights(cfg):
     out.append(("model.norm.weight", [D]))
     if not cfg["tie_word_embeddings"]:
         out.append(("lm_head.weight", [V, D]))
+    return out + recurrent_weights(cfg)
+
+
+def recurrent_weights(cfg):
+    """The per-step tensors of a "cherry": {"recurrent": ...} section
+    (docs/Formats.md): step norms, then LoRA A [r, in] and B [out, r]."""
+    rec = (cfg.get("cherry") or {}).get("recurrent")
+    if not isinstance(rec, dict):
+        return []
+    D, F = cfg["hidden_size"], cfg["intermediate_size"]
+    H, K = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    d = D // H
+    shapes = {"q_proj": ("self_attn", [H * d, D]), "k_proj": ("self_attn", [K * d, D]),
+              "v_proj": ("self_attn", [K * d, D]), "o_proj": ("self_attn", [D, H * d]),
+              "gate_proj": ("mlp", [F, D]), "up_proj": ("mlp", [F, D]),
+              "down_proj": ("mlp", [D, F])}
+    rank = rec.get("lora_rank") or 0
+    targets = rec.get("lora_targets") or list(shapes)
+    out = []
+    for s in range(rec["steps"]):
+        p = f"model.recurrent.steps.{s}."
+        if rec.get("step_norms"):
+            out += [(p + "input_layernorm.weight", [D]),
+                    (p + "post_attention_layernorm.weight", [D])]
+        if rank:
+            for name in shapes:
+                if name in targets:
+                    module, (rows, cols) = shapes[name]
+                    out += [(p + f"{module}.{name}.lora_A.weight", [rank, cols]),
+                            (p + f"{module}.{name}.lora_B.weight", [rows, rank])]
     return out
 
 

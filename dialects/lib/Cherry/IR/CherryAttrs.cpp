@@ -6,6 +6,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::cherry;
 
@@ -27,6 +29,24 @@ NormalInitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (!(std.convertToDouble() > 0.0))
     return emitError() << "#cherry.normal: std must be positive, got "
                        << std.convertToDouble();
+  return success();
+}
+
+LogicalResult
+LoraSvdInitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        FlatSymbolRefAttr, FlatSymbolRefAttr, int64_t rank,
+                        StringAttr factor, APFloat scale) {
+  if (rank <= 0)
+    return emitError() << "#cherry.lora_svd: rank must be positive, got "
+                       << rank;
+  if (factor.getValue() != "A" && factor.getValue() != "B")
+    return emitError() << "#cherry.lora_svd: factor must be \"A\" or "
+                          "\"B\", got "
+                       << factor;
+  double s = scale.convertToDouble();
+  if (!(s > 0.0) || !std::isfinite(s))
+    return emitError()
+           << "#cherry.lora_svd: scale must be a positive number, got " << s;
   return success();
 }
 

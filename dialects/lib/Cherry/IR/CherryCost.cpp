@@ -67,6 +67,7 @@ int64_t AttentionOp::getForwardFlops() {
 int64_t SwiGLUOp::getForwardFlops() { return 5 * numel(getResult()); }
 
 int64_t AddOp::getForwardFlops() { return numel(getResult()); }
+int64_t ScaleOp::getForwardFlops() { return numel(getResult()); }
 int64_t SubOp::getForwardFlops() { return numel(getResult()); }
 int64_t MulOp::getForwardFlops() { return numel(getResult()); }
 

@@ -14,6 +14,8 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::cherry;
 
@@ -101,7 +103,46 @@ LogicalResult ParamOp::verify() {
   return success();
 }
 
+/// Checks a #cherry.lora_svd initializer against the parameters it names:
+/// both `[out, in]` of one type, and the factor's shape `[rank, in]` (A) or
+/// `[out, rank]` (B), rank at most min(out, in).
+static LogicalResult verifyLoraSvd(ParamOp param, LoraSvdInitAttr init,
+                                   SymbolTableCollection &symbolTable) {
+  auto fail = [&]() {
+    return param.emitOpError() << "init of @" << param.getSymName() << ": ";
+  };
+  ParamOp original =
+      symbolTable.lookupNearestSymbolFrom<ParamOp>(param, init.getOriginal());
+  ParamOp average =
+      symbolTable.lookupNearestSymbolFrom<ParamOp>(param, init.getAverage());
+  if (!original || !average)
+    return fail() << "lora_svd names undefined parameter "
+                  << (original ? init.getAverage() : init.getOriginal());
+  if (original == param || average == param)
+    return fail() << "lora_svd names the parameter itself";
+  RankedTensorType type = original.getTensorType();
+  if (type.getRank() != 2 || average.getType() != type)
+    return fail() << "lora_svd needs two matrices of one type, found "
+                  << original.getType() << " and " << average.getType();
+  int64_t out = type.getDimSize(0), in = type.getDimSize(1);
+  int64_t rank = init.getRank();
+  if (rank > std::min(out, in))
+    return fail() << "lora_svd rank " << rank
+                  << " exceeds the smaller dimension of " << type;
+  bool isA = init.getFactor().getValue() == "A";
+  SmallVector<int64_t> want =
+      isA ? SmallVector<int64_t>{rank, in} : SmallVector<int64_t>{out, rank};
+  if (param.getTensorType().getShape() != ArrayRef(want) ||
+      param.getTensorType().getElementType() != type.getElementType())
+    return fail() << "lora_svd factor " << init.getFactor() << " of " << type
+                  << " must be " << (isA ? "[rank, in]" : "[out, rank]")
+                  << ", found " << param.getType();
+  return success();
+}
+
 LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  if (auto svd = dyn_cast_if_present<LoraSvdInitAttr>(getInitAttr()))
+    return verifyLoraSvd(*this, svd, symbolTable);
   auto mean = dyn_cast_if_present<MeanOfInitAttr>(getInitAttr());
   if (!mean)
     return success();
@@ -224,6 +265,13 @@ LogicalResult LinearOp::verify() {
   SmallVector<int64_t> expected(input.getShape());
   expected.back() = out;
   return verifyResultType(*this, result, expected, input.getElementType(), "");
+}
+
+LogicalResult ScaleOp::verify() {
+  double factor = getFactor().convertToDouble();
+  if (!std::isfinite(factor))
+    return emitOpError() << "factor must be finite, found " << factor;
+  return success();
 }
 
 LogicalResult RopeOp::verify() {

@@ -70,6 +70,12 @@ VJP AddOp::buildVJP(OpBuilder &, ValueRange cotangents) {
   return SmallVector<Value>{cotangents[0], cotangents[0]};
 }
 
+VJP ScaleOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  Value dx =
+      ScaleOp::create(b, getLoc(), getType(), cotangents[0], getFactorAttr());
+  return SmallVector<Value>{dx};
+}
+
 VJP SubOp::buildVJP(OpBuilder &, ValueRange) {
   return emitOpError() << "is not differentiable yet (no negation op)";
 }

@@ -272,7 +272,14 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
         for (Attribute source : m.getSources())
           i->mutable_mean_of()->add_parameters(
               cast<FlatSymbolRefAttr>(source).getValue().str());
-      else
+      else if (auto svd = dyn_cast<LoraSvdInitAttr>(*init)) {
+        ex::LoraSvd *l = i->mutable_lora_svd();
+        l->set_original(svd.getOriginal().getValue().str());
+        l->set_average(svd.getAverage().getValue().str());
+        l->set_rank(svd.getRank());
+        l->set_factor_b(svd.getFactor().getValue() == "B");
+        l->set_scale(svd.getScale().convertToDouble());
+      } else
         return param.emitOpError()
                << "initializer " << *init << " has no Executable form";
     }

@@ -20,6 +20,28 @@
 
 namespace mlir::cherry {
 
+/// The `"cherry": {"recurrent": {...}}` section of a compressed model
+/// (docs/Formats.md): `num_hidden_layers` shared layers run for `steps`
+/// steps, step s running layer `schedule[s]`, with optional per-step RMSNorm
+/// gains and LoRA adapters (`model.recurrent.steps.{s}.*`).
+struct RecurrentConfig {
+  int64_t steps = 0;
+  llvm::SmallVector<int64_t> schedule;
+  bool stepNorms = false;
+  /// 0: no LoRA.
+  int64_t loraRank = 0;
+  double loraAlpha = 0;
+  /// Projections with LoRA adapters: "q_proj", ..., "down_proj".
+  llvm::SmallVector<std::string> loraTargets;
+  /// How --cherry-compress initialized the adapters: "random" or "svd"
+  /// (provenance; an import reads them from the checkpoint).
+  std::string loraInit = "random";
+  /// Provenance (the dense model's depth and the layers averaged into each
+  /// shared layer); 0 / empty when absent.
+  int64_t sourceLayers = 0;
+  llvm::SmallVector<llvm::SmallVector<int64_t>> groups;
+};
+
 struct LlamaConfig {
   int64_t vocabSize = 32000;
   int64_t hiddenSize = 4096;
@@ -40,6 +62,9 @@ struct LlamaConfig {
   /// "seq": T}` section; 0 when absent.
   int64_t batch = 0;
   int64_t seq = 0;
+  /// The `"cherry": {"recurrent": ...}` section, when the model is a
+  /// compressed (recurrent) one; `numLayers` is then its shared layers.
+  std::optional<RecurrentConfig> recurrent;
 };
 
 /// Reports an error about the config; `key` is the offending field (possibly
@@ -67,6 +92,17 @@ llvm::SmallVector<LlamaWeight> llamaWeights(const LlamaConfig &config);
 
 /// The weight names of one decoder layer, relative to `model.layers.<i>.`.
 llvm::SmallVector<LlamaWeight> llamaLayerWeights(const LlamaConfig &config);
+
+/// The projections LoRA adapters may target, in layer order, and the
+/// weight each adapts (relative to `model.layers.<i>.`).
+llvm::ArrayRef<std::pair<llvm::StringRef, llvm::StringRef>> loraTargetWeights();
+
+/// The per-step weights of a recurrent config (none without one), in step
+/// order: `model.recurrent.steps.{s}.input_layernorm.weight` and
+/// `...post_attention_layernorm.weight` with step norms, then
+/// `model.recurrent.steps.{s}.<module>.lora_A.weight` [rank, in] and
+/// `...lora_B.weight` [out, rank] for every LoRA target.
+llvm::SmallVector<LlamaWeight> recurrentStepWeights(const LlamaConfig &config);
 
 } // namespace mlir::cherry
 

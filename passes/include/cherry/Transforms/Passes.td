@@ -173,9 +173,25 @@ def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
     `cherry.grad_of = @param`. The loss must be a `head_cross_entropy`
     (run `cherry-fuse-head` first) so that no gradient materializes the
     logits.
+
+    With `recompute=1` (activation checkpointing per decoder layer) the
+    backward pass of each layer starts by computing the layer's forward ops
+    again from the layer's input, and the layer's vector-Jacobian products
+    read those copies: the forward pass keeps only the residual stream at
+    each layer boundary alive for the backward pass, and one layer's
+    internals at a time exist, at the price of a second forward pass of
+    every layer. The copies carry the unit attribute `cherry.recompute`,
+    which keeps CSE from merging them back into the originals. Gradients
+    are bit-identical to those without recomputation (the same kernels on
+    the same values). For a depth-compressed model this is the memory
+    behaviour of a loop: activation memory grows by one residual stream per
+    effective step.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let options = [
+    Option<"recompute", "recompute", "bool", /*default=*/"false",
+           "Recompute each decoder layer's forward ops in its backward pass "
+           "(activation checkpointing)">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "Forward function to differentiate">,
     Option<"name", "name", "std::string", /*default=*/"\"train_step\"",
@@ -203,6 +219,41 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
            "adamw or sgd">,
     Option<"function", "function", "std::string",
            /*default=*/"\"train_step\"", "Function returning the gradients">,
+  ];
+}
+
+def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
+  let summary = "Add multi-token-prediction heads to the training loss";
+  let description = [{
+    Adds `heads = D` heads predicting the tokens 2, ..., D+1 positions ahead
+    to the loss of `function`, in the layout of Gloeckle et al. (2024): the
+    trunk is every layer but the last; the next-token head is the last
+    layer, the final norm and the unembedding, and head `k` is its own
+    decoder layer on the same trunk output (the last layer's input), followed
+    by the same final norm and unembedding, with targets
+    `cherry.shift_targets` by `k` (the last `k` positions of each sequence
+    have none and are ignored). Head `k` reads parameters
+    `model.mtp_heads.{k}.<name in the layer>`, each initialized as a copy
+    (one-source `mean_of`) of the last layer's, so every head starts out
+    predicting what the next-token head predicts. The loss becomes
+    `L_next + (weight / D) * sum_k L_k` (DeepSeek-V3's weighting; its
+    default 0.3); each head's cross-entropy carries
+    `cherry.mtp_offset = k + 1`. Sharing the final norm and the unembedding
+    keeps the added parameters to one layer per head.
+
+    `clone-to` rewrites a copy and keeps `function` (the training pipeline
+    evaluates the next-token loss alone, so held-out losses stay comparable
+    with models trained without heads).
+  }];
+  let options = [
+    Option<"heads", "heads", "int64_t", /*default=*/"1",
+           "Extra heads: head k predicts the token k + 1 positions ahead">,
+    Option<"weight", "weight", "double", /*default=*/"0.3",
+           "Weight of the heads' mean loss next to the next-token loss">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose loss gets the heads">,
+    Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
+           "Rewrite a copy of the function under this name">,
   ];
 }
 
@@ -369,10 +420,47 @@ def CherryRecurrentUnrollPass
     `...post_attention_layernorm.weight`, each initialized as the one-source
     `mean_of` of the shared gain: at initialization every step computes
     exactly the shared layer, and training then lets the steps differ.
+
+    With `lora-rank=r` every step also gets a LoRA adapter on each of its
+    layer's seven projections (`q_proj`, `k_proj`, `v_proj`, `o_proj`,
+    `gate_proj`, `up_proj`, `down_proj`), with PEFT's convention: the step's
+    effective weight is `W + (alpha / r) * B_s * A_s`, with
+    `model.recurrent.steps.{s}.<module>.lora_A.weight` (`[r, in]`, drawn
+    from `U(-1/sqrt(in), 1/sqrt(in))`, PEFT's Kaiming-uniform) and
+    `...lora_B.weight` (`[out, r]`, zero), so a step computes exactly its
+    shared layer at initialization. The graph computes
+    `linear(x, W) + linear(scale(linear(x, A), alpha / r), B)`: two thin
+    GEMMs per projection, never the `[out, in]` product. `r` may not exceed
+    a projection's smaller dimension. `lora-alpha` defaults to `r`
+    (scale 1).
+
+    `lora-init=svd` starts each step's adapter instead from the truncated
+    SVD of the residual between the layer that step replaces and the
+    average (`#cherry.lora_svd`, computed by the runtime at load): step `s`,
+    the `k`-th of the `n` runs of shared layer `i`, whose group averaged
+    `G` source layers, replaces the group's source `floor(k * G / n)` (with
+    the `sequence` schedule and as many steps as source layers, step `s`
+    replaces source layer `s`). It needs layers made by
+    `cherry-layer-average`.
+
+    The model's `cherry.hf_config` (the config.json every checkpoint gets)
+    records the result, so that `--import-hf` on a checkpoint rebuilds it:
+    `num_hidden_layers` becomes the shared layer count and a section
+    `"cherry": {"recurrent": {"steps", "schedule", "step_norms",
+    "lora_rank", "lora_alpha", "lora_targets", "source_layers", "groups"}}`
+    is added (the last two when `cherry-layer-average` made the layers).
   }];
   let options = [
     Option<"stepNorms", "step-norms", "bool", /*default=*/"false",
            "Per-step copies of the layers' RMSNorm gains">,
+    Option<"loraRank", "lora-rank", "int64_t", /*default=*/"0",
+           "Rank of the per-step LoRA adapters (0: none)">,
+    Option<"loraAlpha", "lora-alpha", "double", /*default=*/"0.0",
+           "LoRA alpha; the adapters are scaled by alpha / rank (0: alpha = "
+           "rank)">,
+    Option<"loraInit", "lora-init", "std::string", /*default=*/"\"random\"",
+           "random (A Kaiming-uniform, B zero) or svd (the truncated SVD of "
+           "the replaced layer's residual)">,
   ];
 }
 

@@ -84,6 +84,22 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
   PassOptions::Option<int64_t> sgtSeed{
       *this, "sgt-seed", llvm::cl::desc("Seed of the random draws"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> mtp{
+      *this, "mtp",
+      llvm::cl::desc("Multi-token-prediction heads: head k predicts the "
+                     "token k + 1 ahead (0: none)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<double> mtpWeight{
+      *this, "mtp-weight",
+      llvm::cl::desc("Weight of the heads' mean loss: L_next + (weight / "
+                     "mtp) * sum_k L_k"),
+      llvm::cl::init(0.3)};
+  PassOptions::Option<bool> recompute{
+      *this, "recompute",
+      llvm::cl::desc("Recompute each decoder layer in the backward pass from "
+                     "its input (activation checkpointing: less memory, one "
+                     "more forward pass)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> sgtHoist{
       *this, "sgt-hoist",
       llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
@@ -116,6 +132,20 @@ struct CompressPipelineOptions
       *this, "step-norms",
       llvm::cl::desc("Per-step copies of the layers' RMSNorm gains"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> loraRank{
+      *this, "lora-rank",
+      llvm::cl::desc("Rank of the per-step LoRA adapters (0: none)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<double> loraAlpha{
+      *this, "lora-alpha",
+      llvm::cl::desc("LoRA alpha: adapters scaled by alpha / rank (0: alpha "
+                     "= rank)"),
+      llvm::cl::init(0.0)};
+  PassOptions::Option<std::string> loraInit{
+      *this, "lora-init",
+      llvm::cl::desc("random (B = 0: identity at initialization) or svd "
+                     "(the truncated SVD of the replaced layer's residual)"),
+      llvm::cl::init("random")};
 };
 
 /// --cherry-compress: average groups of adjacent layers

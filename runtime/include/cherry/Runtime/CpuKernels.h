@@ -119,6 +119,9 @@ void swiglu(const float *gate, const float *up, float *out, int64_t n);
 /// out = a + b over n elements (out may alias a or b).
 void add(const float *a, const float *b, float *out, int64_t n);
 
+/// out = factor * x over n elements (out may alias x).
+void scale(const float *x, float factor, float *out, int64_t n);
+
 /// Sum and count of the per-token losses of a cross-entropy.
 struct LossSum {
   double sum = 0;
@@ -272,6 +275,115 @@ void adamwMany(const std::vector<ParamUpdate> &updates, float gradScale,
 /// sgd over all `updates` in one parallel pass, like adamwMany.
 void sgdMany(const std::vector<ParamUpdate> &updates, float gradScale, float lr,
              float weightDecay);
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts: token-level top-k routing, dropless (docs/MoEE.md).
+// tokens rows of the router, `experts` experts, topK choices per token; slot
+// s = t * topK + j is token t's j-th choice. Every sum runs in an order the
+// shapes fix (no atomics): the same bits on any thread count.
+//===----------------------------------------------------------------------===//
+
+/// The router: probs[t] = softmax(logits[t]) (float32, max subtracted);
+/// expert[t, j] the index of the j-th largest logit (ties to the lower
+/// index; the logits' order is the probabilities'); gate[t, j] =
+/// probs[t, expert[t, j]], or when `renormalize` the softmax of the chosen
+/// logits alone (= those probabilities over their sum). topK <= experts.
+void moeTopk(const float *logits, int64_t tokens, int64_t experts, int64_t topK,
+             bool renormalize, float *probs, int32_t *expert, float *gate);
+
+/// Gradient of moeTopk's gates with respect to the logits (overwritten):
+/// renormalized, dlogits[t, e_j] = gate_j (dgate_j - sum_i gate_i dgate_i)
+/// at the chosen e_j, 0 elsewhere; otherwise dlogits[t] = probs[t] (d -
+/// probs[t] . d), d the dgates scattered to their experts. Fails naming the
+/// slot on an expert index outside [0, experts), before writing anything.
+Status moeTopkGrad(const float *probs, const int32_t *expert, const float *gate,
+                   const float *dgate, int64_t tokens, int64_t experts,
+                   int64_t topK, bool renormalize, float *dlogits);
+
+/// Groups the tokens * topK slots by expert, stably (a counting sort):
+/// slotRow[s] is slot s's row in the permuted order, counts[e] how many
+/// slots expert e got. Fails naming the slot on an expert index outside
+/// [0, experts), before writing anything.
+Status moePermute(const int32_t *expert, int64_t tokens, int64_t experts,
+                  int64_t topK, int32_t *slotRow, int32_t *counts);
+
+/// Dispatch: xp[slotRow[t * topK + j]] = x[t] (x [tokens, dim], xp
+/// [tokens * topK, dim]). Fails when slotRow is not a permutation of
+/// 0 .. tokens * topK - 1.
+Status moeGatherRows(const float *x, const int32_t *slotRow, int64_t tokens,
+                     int64_t topK, int64_t dim, float *xp);
+
+/// Gradient of moeGatherRows: dx[t] = sum over j ascending of
+/// dxp[slotRow[t * topK + j]] (overwritten). Fails on a row outside
+/// [0, tokens * topK).
+Status moeGatherRowsGrad(const float *dxp, const int32_t *slotRow,
+                         int64_t tokens, int64_t topK, int64_t dim, float *dx);
+
+/// Grouped linear over permuted rows: for each expert e, its counts[e] rows
+/// of xp [m, k] (after those of experts 0 .. e-1) times w[e]^T (w [experts,
+/// n, k]) into the same rows of yp [m, n], (+)= when `accumulate`; one GEMM
+/// per non-empty expert, deterministic like linear. Fails when a count is
+/// negative or the counts do not sum to m, before writing anything.
+Status moeGroupedLinear(const float *xp, const float *w, const int32_t *counts,
+                        int64_t m, int64_t n, int64_t k, int64_t experts,
+                        float *yp, bool accumulate = false);
+
+/// Gradient of moeGroupedLinear with respect to its input: dxp[rows of e]
+/// (+)= dyp[rows of e] w[e]. Fails on bad counts like moeGroupedLinear.
+Status moeGroupedLinearGradInput(const float *dyp, const float *w,
+                                 const int32_t *counts, int64_t m, int64_t n,
+                                 int64_t k, int64_t experts, float *dxp,
+                                 bool accumulate = false);
+
+/// Gradient of moeGroupedLinear with respect to the weights: dw[e] (+)=
+/// dyp[rows of e]^T xp[rows of e], each element summed over the expert's
+/// rows in one BLAS call (or its fixed k pieces, in order); an expert with
+/// no rows gets zero (or keeps its value when accumulating). Fails on bad
+/// counts like moeGroupedLinear.
+Status moeGroupedLinearGradWeight(const float *dyp, const float *xp,
+                                  const int32_t *counts, int64_t m, int64_t n,
+                                  int64_t k, int64_t experts, float *dw,
+                                  bool accumulate = false);
+
+/// Combine: y[t] = sum over j ascending of gate[t, j] * yp[slotRow[t * topK +
+/// j]] (overwritten). Fails on a row outside [0, tokens * topK).
+Status moeUnpermute(const float *yp, const int32_t *slotRow, const float *gate,
+                    int64_t tokens, int64_t topK, int64_t dim, float *y);
+
+/// Gradient of moeUnpermute: dyp[slotRow[s]] = gate[s] * dy[t] and dgate[s] =
+/// dy[t] . yp[slotRow[s]] for s = t * topK + j (both overwritten). Fails
+/// when slotRow is not a permutation.
+Status moeUnpermuteGrad(const float *dy, const float *yp,
+                        const int32_t *slotRow, const float *gate,
+                        int64_t tokens, int64_t topK, int64_t dim, float *dyp,
+                        float *dgate);
+
+/// The Switch load-balancing loss coeff * experts * sum_e f_e P_e, f_e =
+/// counts[e] / (tokens * topK), P_e the mean over tokens of probs[:, e];
+/// summed in double, in token order. Fails when a count is negative or the
+/// counts do not sum to tokens * topK.
+Status moeBalanceLoss(const float *probs, const int32_t *counts, int64_t tokens,
+                      int64_t experts, int64_t topK, double coeff,
+                      double &loss);
+
+/// Gradient of moeBalanceLoss (coefficient `coeff`) with respect to the
+/// router logits, through probs = softmax(logits), f held constant:
+/// dlogits[t, e] = probs[t, e] (a_e - sum_i probs[t, i] a_i), a_e = coeff *
+/// experts * f_e / tokens (overwritten). Fails on bad counts like
+/// moeBalanceLoss.
+Status moeBalanceLossGrad(const float *probs, const int32_t *counts,
+                          int64_t tokens, int64_t experts, int64_t topK,
+                          double coeff, float *dlogits);
+
+/// The router z-loss coeff * mean over t of logsumexp(logits[t])^2, each
+/// logsumexp and the sum in double, in token order.
+double moeZLoss(const float *logits, int64_t tokens, int64_t experts,
+                double coeff);
+
+/// Gradient of moeZLoss: dlogits[t] = coeff * 2 lse_t softmax(logits[t]) /
+/// tokens (overwritten; lse_t and the softmax in double).
+void moeZLossGrad(const float *logits, int64_t tokens, int64_t experts,
+                  double coeff, float *dlogits);
 
 } // namespace cherry::runtime::cpu
 

@@ -72,8 +72,35 @@ def Cherry_MeanOfInitAttr : Cherry_Attr<"MeanOfInit", "mean_of"> {
   let genVerifyDecl = 1;
 }
 
+def Cherry_LoraSvdInitAttr : Cherry_Attr<"LoraSvdInit", "lora_svd"> {
+  let summary = "Initialise a LoRA factor from the truncated SVD of a residual";
+  let description = [{
+    `#cherry.lora_svd<original = @source.model.layers.5.mlp.up_proj.weight,
+    average = @model.layers.0.mlp.up_proj.weight, rank = 8, factor = "B",
+    scale = 2.0>` makes one factor of a rank-`rank` adapter whose
+    `scale * B * A` is the best rank-`rank` approximation (truncated SVD,
+    Eckart-Young) of the residual `original - average`, both `[out, in]`
+    parameters: with `R = U S V^T`, `B = U_r sqrt(S_r / scale)` (`[out,
+    rank]`) and `A = sqrt(S_r / scale) V_r^T` (`[rank, in]`). So the
+    adapted weight `average + scale * B * A` starts as close to `original`
+    as the rank allows, and equals it when `rank` is the residual's rank.
+    The runtime computes it when weights load (LAPACK's `dgesdd`, in
+    double); the compiler never holds weight values. This is the
+    initialization of Relaxed Recursive Transformers for an averaged layer
+    standing in for the layer it replaced.
+  }];
+  let parameters = (ins "::mlir::FlatSymbolRefAttr":$original,
+                        "::mlir::FlatSymbolRefAttr":$average,
+                        "int64_t":$rank,
+                        "::mlir::StringAttr":$factor,
+                        Cherry_DoubleParameter:$scale);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def Cherry_InitializerAttr : AnyAttrOf<[Cherry_ConstantInitAttr,
-    Cherry_NormalInitAttr, Cherry_UniformInitAttr, Cherry_MeanOfInitAttr]>;
+    Cherry_NormalInitAttr, Cherry_UniformInitAttr, Cherry_MeanOfInitAttr,
+    Cherry_LoraSvdInitAttr]>;
 
 //===----------------------------------------------------------------------===//
 // Enums

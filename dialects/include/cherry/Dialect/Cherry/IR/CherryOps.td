@@ -278,6 +278,25 @@ def Cherry_AddOp : Cherry_ElementwiseBinaryOp<"add", "lhs + rhs", [Commutative]>
 def Cherry_SubOp : Cherry_ElementwiseBinaryOp<"sub", "lhs - rhs">;
 def Cherry_MulOp : Cherry_ElementwiseBinaryOp<"mul", "lhs * rhs", [Commutative]>;
 
+def Cherry_ScaleOp : Cherry_Op<"scale", [
+    Pure, AllTypesMatch<["input", "result"]>, Cherry_Cost, Cherry_Shape,
+    Cherry_Differentiable]> {
+  let summary = "Element-wise multiplication by a constant factor";
+  let description = [{
+    `result = factor * input`, element by element. Per-step LoRA uses it for
+    PEFT's `lora_alpha / r` scaling on the rank-`r` intermediate, where it
+    costs `r` multiplies per token instead of one per output feature.
+
+    ```mlir
+    %y = cherry.scale %x {factor = 2.0 : f64} : tensor<2x16x8xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, F64Attr:$factor);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def Cherry_CrossEntropyOp : Cherry_Op<"cross_entropy", [
     Pure, Cherry_Cost, Cherry_ShapeInferred]> {
   let summary = "Mean softmax cross-entropy over all non-ignored positions";
