@@ -20,7 +20,7 @@ import sys
 if len(sys.argv) < 3:
     sys.exit(__doc__)
 B = sys.argv[1]
-W = sys.argv[2]
+W = os.path.abspath(sys.argv[2])
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 150
 rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -50,7 +50,9 @@ tool(sys.executable, os.path.join(root, "test/e2e/Inputs/make_tokens.py"),
 
 def probe(args, label, timeout=30):
     try:
-        p = subprocess.run([run] + args, capture_output=True, timeout=timeout,
+        # In WORK_DIR: a bad value may become a relative --save directory.
+        p = subprocess.run([os.path.abspath(run)] + args, capture_output=True,
+                           timeout=timeout, cwd=W,
                            env=dict(os.environ, OMP_NUM_THREADS="1"))
     except subprocess.TimeoutExpired:
         findings.append((label, "TIMEOUT", args)); stats["timeout"] += 1; return
