@@ -1,5 +1,7 @@
 # -*- Python -*-
 import os
+import subprocess
+import tempfile
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -21,3 +23,21 @@ llvm_config.with_environment("PATH", config.cherry_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["cherry-opt", "cherry-translate", "cherry-data", "cherry-run",
      "cherry-reference-eval", "cherry-reference-train"], [config.cherry_tools_dir])
+
+# 'tmpfs': a small tmpfs can be mounted in a private mount namespace
+# (unshare -rm), for the tests of a full file system.
+def can_mount_tmpfs():
+    target = tempfile.mkdtemp()
+    try:
+        return subprocess.run(
+            ["unshare", "-rm", "mount", "-t", "tmpfs", "-o", "size=16k",
+             "tmpfs", target], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        os.rmdir(target)
+
+
+if can_mount_tmpfs():
+    config.available_features.add("tmpfs")

@@ -725,6 +725,58 @@ void createOutDir(const std::string &dir) {
                     ": cannot create directory: " + error.message());
 }
 
+/// The files of one prepare run, written into a hidden staging directory
+/// inside the output directory and moved into place only when every one of
+/// them is complete: a write that fails (a full disk) leaves the files an
+/// earlier run wrote there as they were, not a mix of old and new.
+class StagedOutput {
+public:
+  explicit StagedOutput(const std::string &dir) : dir(dir) {
+    std::string pattern = dir + "/.cherry-data-staging-XXXXXX";
+    if (!::mkdtemp(pattern.data()))
+      throw DataError("--out " + dir + ": cannot create a staging directory: " +
+                      errnoText(errno));
+    staging = pattern;
+  }
+  StagedOutput(const StagedOutput &) = delete;
+  StagedOutput &operator=(const StagedOutput &) = delete;
+  ~StagedOutput() {
+    std::error_code ignored;
+    if (!staging.empty())
+      std::filesystem::remove_all(staging, ignored);
+  }
+
+  /// Writes (and fsyncs) `name` in the staging directory; an error names the
+  /// file of the output directory it is for.
+  void write(const std::string &name, std::string_view contents) {
+    std::optional<support::FileError> error = support::replaceFileAtomically(
+        staging + "/" + name, {{contents.data(), contents.size()}});
+    if (error && error->step != support::FileError::Step::OpenDirectory &&
+        error->step != support::FileError::Step::SyncDirectory)
+      throw DataError(dir + "/" + name +
+                      ": cannot write: " + errnoText(error->error));
+    names.push_back(name);
+  }
+
+  /// Renames every staged file into the output directory, in the order they
+  /// were written, and removes the staging directory.
+  void commit() {
+    for (const std::string &name : names)
+      if (::rename((staging + "/" + name).c_str(),
+                   (dir + "/" + name).c_str()) != 0)
+        throw DataError(dir + "/" + name +
+                        ": cannot move into place: " + errnoText(errno));
+    (void)support::syncDirectory(dir);
+    ::rmdir(staging.c_str());
+    staging.clear();
+  }
+
+private:
+  std::string dir;
+  std::string staging;
+  std::vector<std::string> names;
+};
+
 std::string tokenCountsJson(const std::vector<uint64_t> &counts,
                             uint64_t tokens) {
   std::string json = "{\n";
@@ -852,24 +904,25 @@ PrepareSummary prepare(const PrepareOptions &options, std::ostream &log) {
                       {"tokens", valTokens.size()}}}};
   data["token_counts"] = "token_counts.json";
 
-  // data.json last: once it is there, the other files are complete.
+  // Every file is staged first; data.json is moved into place last: once it
+  // is there, the other files are complete.
   const std::string &dir = options.outDir;
   std::error_code exists;
   const bool created = !std::filesystem::exists(dir, exists);
   createOutDir(dir);
   try {
-    writeFileAtomically(dir + "/tokenizer.model", modelBytes);
-    writeFileAtomically(dir + "/train.bin", tokenFileBytes(trainTokens));
-    writeFileAtomically(dir + "/val.bin", tokenFileBytes(valTokens));
-    writeFileAtomically(dir + "/token_counts.json",
-                        tokenCountsJson(counts, trainTokens.size()));
-    writeFileAtomically(
-        dir + "/data.json",
-        data.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-            "\n");
+    StagedOutput out(dir);
+    out.write("tokenizer.model", modelBytes);
+    out.write("train.bin", tokenFileBytes(trainTokens));
+    out.write("val.bin", tokenFileBytes(valTokens));
+    out.write("token_counts.json", tokenCountsJson(counts, trainTokens.size()));
+    out.write("data.json", data.dump(2, ' ', false,
+                                     nlohmann::json::error_handler_t::replace) +
+                               "\n");
+    out.commit();
   } catch (const DataError &) {
     // A failed write (a full disk) leaves no directory this run made. One
-    // that existed keeps what it held (each file is replaced atomically).
+    // that existed keeps what it held: nothing was moved into it.
     std::error_code ignored;
     if (created)
       std::filesystem::remove_all(dir, ignored);

@@ -47,7 +47,9 @@ TokenFile &TokenFile::operator=(TokenFile &&other) noexcept {
 }
 
 Status TokenFile::open(const std::string &path, TokenFile &out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever
+  // before fstat could refuse it; regular files ignore the flag.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return Status::error(path + ": cannot open: " + std::strerror(errno));
   struct stat st;
@@ -144,6 +146,18 @@ Status DataLoader::read(int64_t k, int32_t *inputs, int32_t *targets) const {
 
 Status MaskFile::open(const std::string &path, const TokenFile &tokens,
                       MaskFile &out) {
+  // Only a regular file of one byte per token: a FIFO would block, a device
+  // such as /dev/zero never ends.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::error(path + ": cannot open: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return Status::error(path + ": not a regular file");
+  if (static_cast<uint64_t>(st.st_size) != tokens.numTokens())
+    return Status::error(path + ": " + std::to_string(st.st_size) +
+                         " mask bytes, but " + tokens.path() + " holds " +
+                         std::to_string(tokens.numTokens()) +
+                         " tokens (one byte per token)");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Status::error(path + ": cannot open: " + std::strerror(errno));

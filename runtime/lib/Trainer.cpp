@@ -26,6 +26,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 namespace cherry::runtime {
 
@@ -246,6 +247,12 @@ Status loadWeights(Program &program, const std::optional<std::string> &path,
 
 Status loadSurprisal(const std::string &flag, const std::string &path,
                      int64_t vocab, std::vector<float> &scores) {
+  // A FIFO would block and a device never end: only a regular file.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Status::error(flag + " " + path + ": cannot read");
+  if (!S_ISREG(st.st_mode))
+    return Status::error(flag + " " + path + ": not a regular file");
   std::ifstream in(path);
   if (!in)
     return Status::error(flag + " " + path + ": cannot read");

@@ -90,9 +90,24 @@ Status fsyncDir(const std::string &dir) {
 }
 
 bool readWholeFile(const std::string &path, std::string &out, int &err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Only regular files: O_NONBLOCK keeps a FIFO from blocking the open, and
+  // a FIFO or a device (/dev/zero never ends) is refused.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     err = errno;
+    return false;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    err = errno;
+    ::close(fd);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    // "not a regular file" has no errno of its own; EISDIR and ENODEV read
+    // right for a directory and for a FIFO or a device.
+    err = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
+    ::close(fd);
     return false;
   }
   std::string text;

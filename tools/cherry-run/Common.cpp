@@ -80,7 +80,7 @@ void loadWeights(Program &program, const std::optional<std::string> &path,
   WeightsReport report;
   check(runtime::loadWeights(program, path, seed, report));
   for (const std::string &note : report.notes)
-    std::cerr << "cherry-run: " << note << "\n";
+    std::cerr << "cherry-run: " << tools::oneLine(note) << "\n";
 }
 
 } // namespace cherry::run

@@ -233,7 +233,7 @@ int runTrain(const std::vector<std::string> &argv) {
   Trainer trainer;
   Status created = Trainer::create(program, config, weights, trainer);
   for (const std::string &note : weights.notes)
-    std::cerr << "cherry-run: " << note << "\n";
+    std::cerr << "cherry-run: " << tools::oneLine(note) << "\n";
   check(created);
 
   if (trainer.done()) {

@@ -116,7 +116,9 @@ struct OptimizerPass
     SmallVector<Type> inputs(func.getArgumentTypes());
     func.setType(FunctionType::get(&getContext(), inputs,
                                    {loss.getType(), sq.getType()}));
-    func.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+    // The results changed (loss, then the squared gradient norm): the
+    // attributes of the old ones do not carry over.
+    func.removeResAttrsAttr();
   }
 };
 

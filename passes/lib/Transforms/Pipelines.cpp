@@ -11,6 +11,9 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <optional>
+#include <string>
+
 using namespace mlir;
 using namespace mlir::cherry;
 namespace fn = ::cherry::abi::function;
@@ -161,6 +164,64 @@ void mlir::cherry::buildCompressPipeline(
   pm.addPass(createCherryRecurrentUnrollPass(unroll));
 }
 
+namespace {
+/// "option=value" of a size option that was given but is not positive.
+std::optional<std::string>
+notPositive(const mlir::detail::PassOptions::Option<int64_t> &option,
+            StringRef what) {
+  if (!option.hasValue() || option > 0)
+    return std::nullopt;
+  return (option.ArgStr + "=" + Twine(int64_t(option)) +
+          ": expected a positive " + what)
+      .str();
+}
+
+/// What is wrong with the sizes a pipeline was given, if anything. Batch and
+/// seq left out keep the model's; given, they are positive (0 is no size
+/// and does not mean "the model's").
+std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
+  if (auto error = notPositive(options.batch, "batch size (leave batch out "
+                                              "to keep the model's)"))
+    return error;
+  return notPositive(options.seq, "sequence length (leave seq out to keep "
+                                  "the model's)");
+}
+std::optional<std::string> checkSizes(const InferPipelineOptions &options) {
+  if (auto error = notPositive(options.batch, "batch size (leave batch out "
+                                              "to keep the model's)"))
+    return error;
+  return notPositive(options.seq, "sequence length (leave seq out to keep "
+                                  "the model's)");
+}
+std::optional<std::string> checkSizes(const DecodePipelineOptions &options) {
+  if (auto error = notPositive(options.batch, "number of sequences"))
+    return error;
+  return notPositive(options.capacity, "number of KV cache rows");
+}
+
+/// Registers `--name`, refusing a size option that is not positive when the
+/// pipeline is parsed: one line naming the pipeline and the option.
+template <typename Options>
+void registerSizedPipeline(StringRef name, StringRef description,
+                           void (*build)(OpPassManager &, const Options &)) {
+  registerPassPipeline(
+      name, description,
+      [name, build](OpPassManager &pm, StringRef text,
+                    function_ref<LogicalResult(const Twine &)> errorHandler) {
+        Options options;
+        if (failed(options.parseFromString(text)))
+          return failure();
+        if (std::optional<std::string> error = checkSizes(options))
+          return errorHandler("--" + name + ": " + *error);
+        build(pm, options);
+        return success();
+      },
+      [](function_ref<void(const mlir::detail::PassOptions &)> optHandler) {
+        optHandler(Options());
+      });
+}
+} // namespace
+
 void mlir::cherry::registerCherryPipelines() {
   PassPipelineRegistration<CompressPipelineOptions>(
       "cherry-compress",
@@ -168,18 +229,18 @@ void mlir::cherry::registerCherryPipelines() {
       "layers, run the merged layers on a schedule of effective steps and "
       "unroll it into layers sharing their parameters",
       buildCompressPipeline);
-  PassPipelineRegistration<TrainPipelineOptions>(
+  registerSizedPipeline<TrainPipelineOptions>(
       "cherry-train",
       "Compile the forward graph for training: @train_step (forward, "
       "gradients through each op's VJP, optimizer updates) and @eval_step, "
       "lowered to kernels sharing one parameter set",
       buildTrainPipeline);
-  PassPipelineRegistration<DecodePipelineOptions>(
+  registerSizedPipeline<DecodePipelineOptions>(
       "cherry-decode",
       "Compile the forward graph for generation: one decoding step "
       "(@decode_step) over per-layer KV caches",
       buildDecodePipeline);
-  PassPipelineRegistration<InferPipelineOptions>(
+  registerSizedPipeline<InferPipelineOptions>(
       "cherry-infer",
       "Compile the forward graph for evaluation: specialize shapes, clean "
       "up, lower to kernel launches, fuse, plan memory (function "

@@ -72,6 +72,23 @@ struct SpecializeShapesPass
           SpecializeShapesPass> {
   using Base::Base;
 
+  /// On the command line a size that is given is positive: `batch=0` is no
+  /// batch size (leaving the option out keeps the function's). A pass built
+  /// in code takes 0 as "keep".
+  LogicalResult initializeOptions(
+      StringRef options,
+      function_ref<LogicalResult(const Twine &)> errorHandler) override {
+    if (failed(Base::initializeOptions(options, errorHandler)))
+      return failure();
+    for (const auto *option : {&batch, &seq})
+      if (option->hasValue() && *option <= 0)
+        return errorHandler("cherry-specialize-shapes: " + option->ArgStr +
+                            "=" + Twine(int64_t(*option)) +
+                            ": expected a positive size (leave " +
+                            option->ArgStr + " out to keep the function's)");
+    return success();
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto func = module.lookupSymbol<func::FuncOp>(function);

@@ -15,6 +15,7 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -23,6 +24,20 @@ using namespace mlir::cherry::kernel;
 namespace ex = ::cherry::executable;
 
 static constexpr uint64_t kAlignment = 64;
+
+/// The strings of an Executable are UTF-8: protobuf would write others with
+/// a log line of its own, and the runtime refuses to read them. MLIR strings
+/// and symbol names can hold any bytes (escapes such as "\FF").
+static LogicalResult checkUtf8(Operation *op, const Twine &what,
+                               StringRef value) {
+  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(value.data());
+  const auto *end = begin + value.size();
+  const llvm::UTF8 *bad = begin;
+  if (llvm::isLegalUTF8String(&bad, end))
+    return success();
+  return op->emitError() << what << " is not valid UTF-8 (byte "
+                         << (bad - begin) << " of " << value.size() << ")";
+}
 
 static FailureOr<ex::DType> dtypeOf(Type element, Location loc) {
   if (element.isF32())
@@ -208,7 +223,24 @@ private:
 } // namespace
 
 LogicalResult Emitter::emitParams(ex::Executable &exe) {
+  // Each tensor of a checkpoint belongs to one parameter (the runtime
+  // refuses an executable where two share one).
+  llvm::StringMap<StringRef> keys;
   for (auto param : module.getOps<mlir::cherry::ParamOp>()) {
+    if (failed(checkUtf8(param, "the name of parameter @" + param.getSymName(),
+                         param.getSymName())))
+      return failure();
+    if (std::optional<StringRef> key = param.getCheckpoint()) {
+      if (failed(checkUtf8(
+              param, "the checkpoint name of parameter @" + param.getSymName(),
+              *key)))
+        return failure();
+      auto [it, inserted] = keys.try_emplace(*key, param.getSymName());
+      if (!inserted)
+        return param.emitOpError() << "parameter @" << param.getSymName()
+                                   << " has the checkpoint name '" << *key
+                                   << "' of parameter @" << it->second;
+    }
     RankedTensorType tensor = param.getTensorType();
     auto type = MemRefType::get(tensor.getShape(), tensor.getElementType());
     uint64_t bytes = type.getNumElements() *
@@ -261,6 +293,9 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
     return func.emitError() << "function @" << func.getName()
                             << " is not lowered to kernels (it returns "
                                "values; run --cherry-infer first)";
+  if (failed(checkUtf8(func, "the name of function @" + func.getName(),
+                       func.getName())))
+    return failure();
   ex::Function *fn = exe.add_functions();
   fn->set_name(func.getName().str());
   fn->set_role(functionRole(func.getName()));
@@ -283,6 +318,12 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
                            : func.getArgAttr(arg.getArgNumber(), kOutputAttr)
                                ? fn->add_outputs()
                                : fn->add_inputs();
+    if (failed(checkUtf8(func,
+                         "the binding name of argument " +
+                             Twine(arg.getArgNumber()) + " of @" +
+                             func.getName(),
+                         name.getValue())))
+      return failure();
     binding->set_name(name.str());
     std::string parameter;
     binding->set_role(bindingRole(name.getValue(), state, parameter));
@@ -299,8 +340,11 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
 LogicalResult Emitter::run(ex::Executable &exe) {
   exe.set_version(::cherry::runtime::kExecutableVersion);
   exe.set_producer("cherry-translate " CHERRY_VERSION_STRING);
-  if (auto config = module->getAttrOfType<StringAttr>("cherry.hf_config"))
+  if (auto config = module->getAttrOfType<StringAttr>("cherry.hf_config")) {
+    if (failed(checkUtf8(module, "cherry.hf_config", config.getValue())))
+      return failure();
     exe.set_model_config(config.str());
+  }
   if (failed(emitParams(exe)))
     return failure();
 
@@ -356,6 +400,10 @@ LogicalResult Emitter::run(ex::Executable &exe) {
         slices(launch.getInputs(), inst->mutable_inputs());
         slices(launch.getOutputs(), inst->mutable_outputs());
         for (NamedAttribute attr : launch->getDiscardableAttrs()) {
+          if (failed(checkUtf8(
+                  launch, "attribute name '" + attr.getName().strref() + "'",
+                  attr.getName().strref())))
+            return failure();
           ex::Attribute *a = inst->add_attributes();
           a->set_name(attr.getName().str());
           if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))

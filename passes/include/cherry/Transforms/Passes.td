@@ -49,15 +49,18 @@ def CherrySpecializeShapesPass
     `ShapeInferenceOpInterface`; region ops retype their block arguments
     first. Results are retyped to what the body returns. An op without the
     interface whose operands changed is an error naming it, as is a sequence
-    length some op cannot take (the verifier runs afterwards).
+    length some op cannot take (the verifier runs afterwards). A size left
+    out keeps the function's; a size given must be positive (`batch=0` is an
+    error naming the option, not "keep"), and `batch * seq` at most
+    2^31 - 1.
 
     Example: `cherry-opt model.mlir --cherry-specialize-shapes="batch=4 seq=256"`
   }];
   let options = [
     Option<"batch", "batch", "int64_t", /*default=*/"0",
-           "Batch size (0: keep the current one)">,
+           "Batch size, positive (left out: keep the current one)">,
     Option<"seq", "seq", "int64_t", /*default=*/"0",
-           "Sequence length (0: keep the current one)">,
+           "Sequence length, positive (left out: keep the current one)">,
     Option<"function", "function", "std::string", /*default=*/"\"forward\"",
            "Function to specialize">,
   ];

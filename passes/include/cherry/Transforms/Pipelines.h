@@ -31,10 +31,12 @@ struct ReportPipelineOptions
 /// Options of --cherry-infer.
 struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
   PassOptions::Option<int64_t> batch{
-      *this, "batch", llvm::cl::desc("Batch size (0: the model's)"),
+      *this, "batch",
+      llvm::cl::desc("Batch size, positive (left out: the model's)"),
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> seq{
-      *this, "seq", llvm::cl::desc("Sequence length (0: the model's)"),
+      *this, "seq",
+      llvm::cl::desc("Sequence length, positive (left out: the model's)"),
       llvm::cl::init(0)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
@@ -45,11 +47,11 @@ struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
 struct DecodePipelineOptions
     : public PassPipelineOptions<DecodePipelineOptions> {
   PassOptions::Option<int64_t> batch{
-      *this, "batch", llvm::cl::desc("Sequences decoded at once"),
+      *this, "batch", llvm::cl::desc("Sequences decoded at once, positive"),
       llvm::cl::init(1)};
   PassOptions::Option<int64_t> capacity{
       *this, "capacity",
-      llvm::cl::desc("KV cache rows: prompt plus generated tokens"),
+      llvm::cl::desc("KV cache rows: prompt plus generated tokens, positive"),
       llvm::cl::init(256)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
@@ -59,10 +61,12 @@ struct DecodePipelineOptions
 /// Options of --cherry-train.
 struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
   PassOptions::Option<int64_t> batch{
-      *this, "batch", llvm::cl::desc("Batch size (0: the model's)"),
+      *this, "batch",
+      llvm::cl::desc("Batch size, positive (left out: the model's)"),
       llvm::cl::init(0)};
   PassOptions::Option<int64_t> seq{
-      *this, "seq", llvm::cl::desc("Sequence length (0: the model's)"),
+      *this, "seq",
+      llvm::cl::desc("Sequence length, positive (left out: the model's)"),
       llvm::cl::init(0)};
   PassOptions::Option<std::string> optimizer{*this, "optimizer",
                                              llvm::cl::desc("adamw or sgd"),

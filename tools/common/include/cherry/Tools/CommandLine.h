@@ -30,6 +30,30 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// `message` with its control characters escaped (\n, \r, \t, \xNN): a
+/// name read from a corrupt file cannot break an error into two lines.
+inline std::string oneLine(const std::string &message) {
+  static const char *const hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(message.size());
+  for (unsigned char c : message) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 /// A tool's main: runs `body` and turns what it throws into one line on
 /// stderr, "<tool>: <message>", and exit status 1. UsageError and every type
 /// of `UserErrors` are the user's mistakes; anything else is an internal
@@ -39,14 +63,14 @@ int reportErrors(const char *tool, Body body) {
   try {
     return body();
   } catch (const UsageError &error) {
-    std::cerr << tool << ": " << error.what() << "\n";
+    std::cerr << tool << ": " << oneLine(error.what()) << "\n";
   } catch (const std::bad_alloc &) {
     std::cerr << tool << ": out of memory\n";
   } catch (const std::exception &error) {
     const bool user =
         (... || (dynamic_cast<const UserErrors *>(&error) != nullptr));
-    std::cerr << tool << (user ? ": " : ": internal error: ") << error.what()
-              << "\n";
+    std::cerr << tool << (user ? ": " : ": internal error: ")
+              << oneLine(error.what()) << "\n";
   }
   return 1;
 }
