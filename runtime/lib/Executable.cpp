@@ -7,6 +7,7 @@
 #include <google/protobuf/stubs/logging.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -254,6 +255,63 @@ const ex::Binding *findBinding(const ex::Function &fn, ex::BindingRole role) {
   return nullptr;
 }
 
+uint32_t crc32(const void *data, size_t size) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k)
+        c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  const auto *p = static_cast<const unsigned char *>(data);
+  for (size_t i = 0; i < size; ++i)
+    c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::string encodeExecutableFile(const std::string &payload) {
+  std::string file(kExecutableMagic, 8);
+  auto put = [&](uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+      file.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  };
+  put(payload.size(), 8);
+  put(crc32(payload.data(), payload.size()), 4);
+  return file + payload;
+}
+
+Status decodeExecutableFile(const std::string &file, std::string &payload) {
+  if (file.size() < kExecutableHeaderBytes ||
+      file.compare(0, 8, kExecutableMagic) != 0)
+    return Status::error("not a CHERRY executable (no CHERRYX1 header; "
+                         "compile it with cherry-translate --emit-executable)");
+  auto get = [&](size_t at, int bytes) {
+    uint64_t value = 0;
+    for (int i = 0; i < bytes; ++i)
+      value |= uint64_t(static_cast<unsigned char>(file[at + i])) << (8 * i);
+    return value;
+  };
+  const uint64_t length = get(8, 8);
+  const uint64_t have = file.size() - kExecutableHeaderBytes;
+  if (length != have)
+    return Status::error(
+        "the header says " + str(length) +
+        " bytes of executable, the file holds " + str(have) +
+        (have < length ? " (truncated)" : " (trailing bytes)"));
+  const uint32_t want = static_cast<uint32_t>(get(16, 4));
+  const uint32_t got = crc32(file.data() + kExecutableHeaderBytes,
+                             file.size() - kExecutableHeaderBytes);
+  if (want != got)
+    return Status::error("checksum mismatch (the file is corrupted; compile "
+                         "it again)");
+  payload.assign(file, kExecutableHeaderBytes, std::string::npos);
+  return Status::success();
+}
+
 Status loadExecutable(const std::string &path, ex::Executable &exe) {
   // Read with a bound, and only from a regular file: a FIFO would block
   // forever and /dev/zero never ends.
@@ -279,8 +337,11 @@ Status loadExecutable(const std::string &path, ex::Executable &exe) {
     return Status::error(path + ": cannot read: " + std::strerror(errno));
   // protobuf logs its own line for some malformed inputs (invalid UTF-8);
   // ours is the one error the user sees.
+  std::string payload;
+  if (Status s = decodeExecutableFile(bytes, payload); !s.ok())
+    return Status::error(path + ": " + s.message);
   google::protobuf::LogSilencer quiet;
-  if (!exe.ParseFromString(bytes))
+  if (!exe.ParseFromString(payload))
     return Status::error(path + ": not a CHERRY executable (protobuf parse "
                                 "failed; truncated or wrong file?)");
   if (Status s = verifyExecutable(exe); !s.ok())
@@ -292,7 +353,8 @@ Status saveExecutable(const ex::Executable &exe, const std::string &path) {
   std::string bytes;
   if (!exe.SerializeToString(&bytes))
     return Status::error(path + ": cannot serialize executable");
-  return detail::writeFileAtomically(path, {{bytes.data(), bytes.size()}});
+  std::string file = encodeExecutableFile(bytes);
+  return detail::writeFileAtomically(path, {{file.data(), file.size()}});
 }
 
 } // namespace cherry::runtime

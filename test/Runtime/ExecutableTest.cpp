@@ -281,3 +281,34 @@ TEST(Executable, SaveIntoMissingDirectoryFailsCleanly) {
 }
 
 } // namespace
+
+TEST(ExecutableFile, Crc32IsTheIeeeChecksum) {
+  // The standard check value of CRC-32/ISO-HDLC (zlib.crc32).
+  EXPECT_EQ(crc32("123456789", 9), 0xCBF43926u);
+  EXPECT_EQ(crc32("", 0), 0u);
+}
+
+TEST(ExecutableFile, EveryFlippedBitIsDetected) {
+  std::string payload;
+  ASSERT_TRUE(makeValid().SerializeToString(&payload));
+  const std::string file = encodeExecutableFile(payload);
+  ASSERT_EQ(file.size(), kExecutableHeaderBytes + payload.size());
+  std::string decoded;
+  ASSERT_TRUE(decodeExecutableFile(file, decoded).ok());
+  EXPECT_EQ(decoded, payload);
+  // A CRC detects every single-bit error; the header's bits are checked by
+  // the magic and the length.
+  for (size_t bit = 0; bit < file.size() * 8; ++bit) {
+    std::string bad = file;
+    bad[bit / 8] = static_cast<char>(bad[bit / 8] ^ (1 << (bit % 8)));
+    EXPECT_FALSE(decodeExecutableFile(bad, decoded).ok()) << "bit " << bit;
+  }
+  EXPECT_EQ(
+      decodeExecutableFile(file.substr(0, file.size() - 1), decoded).message,
+      "the header says " + std::to_string(payload.size()) +
+          " bytes of executable, the file holds " +
+          std::to_string(payload.size() - 1) + " (truncated)");
+  EXPECT_EQ(decodeExecutableFile(payload, decoded).message,
+            "not a CHERRY executable (no CHERRYX1 header; compile it with "
+            "cherry-translate --emit-executable)");
+}

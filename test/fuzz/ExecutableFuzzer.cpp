@@ -1,8 +1,10 @@
 //===- ExecutableFuzzer.cpp - libFuzzer target: the Executable loader -----===//
 //
-// Any bytes as an executable: parse, verify, validate against the kernel
-// ABI, and create the program when its arena is small. Every outcome must be
-// a Status; a crash, a hang or a sanitizer report is a bug.
+// Any bytes as an executable file (the header checked) and, so that
+// mutations reach the protobuf parser without having to fix the checksum,
+// the same bytes as a bare payload: parse, verify, validate against the
+// kernel ABI, and create the program when its arena is small. Every outcome
+// must be a Status; a crash, a hang or a sanitizer report is a bug.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,12 +15,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+namespace {
+
+int loadPayload(const std::string &payload) {
   using namespace cherry::runtime;
   google::protobuf::LogSilencer quiet;
   cherry::executable::Executable exe;
-  if (!exe.ParseFromArray(data, static_cast<int>(size)))
+  if (!exe.ParseFromString(payload))
     return 0;
   if (!verifyExecutable(exe).ok() || !validateProgram(exe).ok())
     return 0;
@@ -30,4 +35,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (Program::create(std::move(exe), program).ok())
     (void)program.loadParameters(nullptr, "", 0);
   return 0;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const std::string bytes(reinterpret_cast<const char *>(data), size);
+  std::string payload;
+  if (cherry::runtime::decodeExecutableFile(bytes, payload).ok())
+    return loadPayload(payload);
+  return loadPayload(bytes);
 }

@@ -19,6 +19,9 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exe_file import wrap  # noqa: E402
+
 VOCAB, DIM, BATCH, SEQ = 8, 4, 2, 3
 EPS = 1e-5
 ROWS = BATCH * SEQ
@@ -229,8 +232,16 @@ def make(out):
         "noeval.cherry": tiny_model(normal, fn_name="train_step").encode(),
         "badkernel.cherry": tiny_model(normal, kernel="foo").encode(),
     }
+    # Every executable in its file header (exe_file.py, beside this script).
+    files = {name: wrap(data) for name, data in files.items()}
     files["truncated.cherry"] = files["tiny.cherry"][:-3]
     files["garbage.cherry"] = b"\x00\x01\x02\x03 not a protobuf"
+    # One flipped bit in the payload: the checksum catches it.
+    flipped = bytearray(files["tiny.cherry"])
+    flipped[-5] ^= 0x10
+    files["flipped.cherry"] = bytes(flipped)
+    # The header's copy of a payload that is not a valid protobuf.
+    files["notproto.cherry"] = wrap(b"\xff\xff\xff\xff")
     for name, data in files.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

@@ -441,7 +441,7 @@ LogicalResult mlir::cherry::kernel::emitExecutable(ModuleOp module,
   std::string bytes;
   if (!exe.SerializeToString(&bytes))
     return module.emitError() << "could not serialize the executable";
-  os << bytes;
+  os << ::cherry::runtime::encodeExecutableFile(bytes);
   return success();
 }
 

@@ -28,6 +28,25 @@ inline constexpr uint64_t kMaxExecutableBytes = uint64_t(1) << 30;
 /// function per role, every gradient binding naming a parameter.
 Status verifyExecutable(const executable::Executable &exe);
 
+/// An executable file is a header and the serialized Executable (the
+/// payload): the 8 bytes "CHERRYX1", the payload's length (u64,
+/// little-endian) and its CRC-32 (u32, little-endian; IEEE 802.3, as
+/// zlib.crc32), 20 bytes in all. The checksum turns any corruption of the
+/// file (a flipped bit in an attribute would otherwise still parse and
+/// silently change a result) into an error.
+inline constexpr char kExecutableMagic[] = "CHERRYX1";
+inline constexpr size_t kExecutableHeaderBytes = 20;
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib.crc32) of `size` bytes.
+uint32_t crc32(const void *data, size_t size);
+
+/// The file bytes for `payload` (header + payload).
+std::string encodeExecutableFile(const std::string &payload);
+
+/// The payload of executable file bytes, checked: the header, the length
+/// and the checksum. The error says what is wrong, without the file name.
+Status decodeExecutableFile(const std::string &file, std::string &payload);
+
 /// Reads `path` into `exe` and verifies it. Errors name the file.
 Status loadExecutable(const std::string &path, executable::Executable &exe);
 
