@@ -73,16 +73,22 @@ step "Recover the compressed model: ${CHERRY_DEMO_RECOVERY_STEPS:-100} steps fro
 "$bin/cherry-translate" --emit-executable "$out/tiny.compressed.train.mlir" \
   -o "$out/tiny.compressed.train.cherry"
 rm -rf "$out/recovered"
-# The recovered loss is the run's own final evaluation: the same 8 batches
-# cherry-run eval reads, on the weights the run ends with.
 "$bin/cherry-run" train "$out/tiny.compressed.train.cherry" --weights "$checkpoint" \
-  --data "$out/data/train.bin" --val "$out/data/val.bin" --eval-batches 8 \
-  --steps ${CHERRY_DEMO_RECOVERY_STEPS:-100} --seed 1 \
+  --data "$out/data/train.bin" --steps ${CHERRY_DEMO_RECOVERY_STEPS:-100} --seed 1 \
   --lr 1e-3 --lr-schedule cosine --warmup 10 --min-lr 1e-4 \
   --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --log-every 50 \
-  --save "$out/recovered" 2>&1 | tee "$out/recovered.log"
-recovered=$(sed -n 's/^step [0-9]*: val_loss \([0-9.]*\).*/\1/p' "$out/recovered.log" | tail -n 1)
-[ -n "$recovered" ] || { echo "demo: no val_loss in $out/recovered.log" >&2; exit 1; }
+  --save "$out/recovered"
+# The recovered checkpoint's config.json describes the recurrence:
+# --import-hf rebuilds the compressed model reading every tensor from it.
+recovered_ckpt="$out/recovered/$(cat "$out/recovered/latest")"
+"$bin/cherry-translate" --import-hf "$recovered_ckpt" -o "$out/tiny.recovered.mlir"
+"$bin/cherry-opt" "$out/tiny.recovered.mlir" --cherry-infer="batch=8 seq=128 report=0" \
+  -o "$out/tiny.recovered.infer.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.recovered.infer.mlir" \
+  -o "$out/tiny.recovered.cherry"
+"$bin/cherry-run" eval "$out/tiny.recovered.cherry" --weights "$recovered_ckpt" \
+  --data "$out/data/val.bin" --batches 8 --json > "$out/recovered.eval.json"
+recovered=$(heldout "$out/recovered.eval.json")
 echo "Held-out loss (8 val batches):"
 printf '  %-34s %.4f\n' "dense (4 layers):" "$(heldout "$out/dense.eval.json")" \
   "compressed (2 shared x 4 steps):" "$(heldout "$out/compressed.eval.json")" \
