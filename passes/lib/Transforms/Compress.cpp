@@ -454,15 +454,6 @@ bool isLayerNormGain(StringRef name) {
          name.ends_with(".post_attention_layernorm.weight");
 }
 
-/// `name` without its `model.layers.{i}.` prefix.
-StringRef layerSuffix(StringRef name) {
-  StringRef rest = name;
-  if (!rest.consume_front("model.layers."))
-    return name;
-  size_t dot = rest.find('.');
-  return dot == StringRef::npos ? name : rest.drop_front(dot + 1);
-}
-
 /// For lora-init=svd: the source layer parameter step `step` replaces for
 /// the shared parameter `shared` (a mean_of of its group, in layer order):
 /// the `run`-th of `runs` runs of the layer stands for source
@@ -490,8 +481,9 @@ LogicalResult giveStepNorms(DecoderLayerOp copy, int64_t step, int64_t run,
     if (!isLayerNormGain(ref.getParam()))
       return WalkResult::advance();
     auto shared = symbols.lookup<ParamOp>(ref.getParam());
+    StringRef local = layerLocalName(ref.getParam());
     std::string name = "model.recurrent.steps." + std::to_string(step) + "." +
-                       layerSuffix(ref.getParam()).str();
+                       (local.empty() ? ref.getParam() : local).str();
     auto own = symbols.lookup<ParamOp>(name);
     if (!own) {
       auto init = FlatSymbolRefAttr::get(shared.getSymNameAttr());
@@ -528,7 +520,7 @@ constexpr StringLiteral kLoraTargets[] = {
 
 /// The LoRA target module (`self_attn.q_proj`) whose weight `name` is, or "".
 StringRef loraTarget(StringRef name) {
-  StringRef suffix = layerSuffix(name);
+  StringRef suffix = layerLocalName(name);
   for (StringRef target : kLoraTargets)
     if (suffix.size() == target.size() + strlen(".weight") &&
         suffix.starts_with(target) && suffix.ends_with(".weight"))

@@ -12,6 +12,18 @@
 using namespace mlir;
 using namespace mlir::cherry;
 
+StringRef mlir::cherry::layerLocalName(StringRef name) {
+  for (StringRef prefix : {"model.layers.", "model.recurrent.steps."}) {
+    StringRef rest = name;
+    if (!rest.consume_front(prefix))
+      continue;
+    size_t dot = rest.find('.');
+    if (dot != StringRef::npos)
+      return rest.drop_front(dot + 1);
+  }
+  return "";
+}
+
 Value mlir::cherry::getYieldedValue(DecoderLayerOp layer) {
   return layer.getBody().front().getTerminator()->getOperand(0);
 }

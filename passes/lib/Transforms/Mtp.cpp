@@ -32,20 +32,6 @@ using namespace mlir::cherry;
 
 namespace {
 
-/// `name` after its layer prefix (`model.layers.{i}.` or
-/// `model.recurrent.steps.{s}.`), or "" when it has neither.
-StringRef layerLocalName(StringRef name) {
-  for (StringRef prefix : {"model.layers.", "model.recurrent.steps."}) {
-    StringRef rest = name;
-    if (!rest.consume_front(prefix))
-      continue;
-    size_t dot = rest.find('.');
-    if (dot != StringRef::npos)
-      return rest.drop_front(dot + 1);
-  }
-  return "";
-}
-
 struct MtpPass : public mlir::cherry::impl::CherryMtpPassBase<MtpPass> {
   using Base::Base;
 

@@ -825,17 +825,24 @@ void swigluGrad(const float *gate, const float *up, const float *dout,
   });
 }
 
-Status headCrossEntropyGrad(const float *h, const float *w,
-                            const int32_t *targets, float dloss, float *dh,
-                            float *dw, int64_t rows, int64_t vocab, int64_t dim,
-                            int64_t ignoreIndex, bool accumulateDw) {
-  int64_t count = 0;
+namespace {
+
+/// The gradient of the mean head loss over the rows whose target is not
+/// `ignoreIndex`, times dloss (dh overwritten, dw overwritten or added to);
+/// with `rowLoss`, also each row's loss (0 for an ignored row). `count` is
+/// the number of scored rows. Fails on a bad target before writing anything.
+Status headMeanLossGrad(const char *kernel, const float *h, const float *w,
+                        const int32_t *targets, float dloss, float *dh,
+                        float *dw, int64_t rows, int64_t vocab, int64_t dim,
+                        int64_t ignoreIndex, bool accumulateDw, float *rowLoss,
+                        int64_t &count) {
+  count = 0;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t t = targets[r];
     if (t == ignoreIndex)
       continue;
     if (t < 0 || t >= vocab)
-      return badTarget("headCrossEntropyGrad", r, t, vocab, ignoreIndex);
+      return badTarget(kernel, r, t, vocab, ignoreIndex);
     ++count;
   }
   if (rows <= 0 || dim <= 0)
@@ -844,6 +851,8 @@ Status headCrossEntropyGrad(const float *h, const float *w,
     std::fill(dh, dh + rows * dim, 0.0f);
     if (!accumulateDw)
       std::fill(dw, dw + std::max<int64_t>(vocab, 0) * dim, 0.0f);
+    if (rowLoss)
+      std::fill(rowLoss, rowLoss + rows, 0.0f);
     return Status::success();
   }
   // d(mean loss)/d(logit) = (softmax - onehot) / count, times dloss.
@@ -852,44 +861,40 @@ Status headCrossEntropyGrad(const float *h, const float *w,
   for (int64_t r = 0; r < rows; ++r)
     rowScale[r] = targets[r] == ignoreIndex ? 0.0f : scale;
   headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
-                accumulateDw);
+                accumulateDw, rowLoss);
   return Status::success();
+}
+
+} // namespace
+
+Status headCrossEntropyGrad(const float *h, const float *w,
+                            const int32_t *targets, float dloss, float *dh,
+                            float *dw, int64_t rows, int64_t vocab, int64_t dim,
+                            int64_t ignoreIndex, bool accumulateDw) {
+  int64_t count;
+  return headMeanLossGrad("headCrossEntropyGrad", h, w, targets, dloss, dh, dw,
+                          rows, vocab, dim, ignoreIndex, accumulateDw,
+                          /*rowLoss=*/nullptr, count);
 }
 
 Status headCrossEntropyTrain(const float *h, const float *w,
                              const int32_t *targets, float dloss, float *loss,
                              float *dh, float *dw, int64_t rows, int64_t vocab,
                              int64_t dim, int64_t ignoreIndex) {
-  int64_t count = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t t = targets[r];
-    if (t == ignoreIndex)
-      continue;
-    if (t < 0 || t >= vocab)
-      return badTarget("headCrossEntropyTrain", r, t, vocab, ignoreIndex);
-    ++count;
-  }
-  *loss = 0.0f;
-  if (rows <= 0 || dim <= 0)
-    return Status::success();
-  if (count == 0) { // the loss is a constant 0
-    std::fill(dh, dh + rows * dim, 0.0f);
-    std::fill(dw, dw + std::max<int64_t>(vocab, 0) * dim, 0.0f);
-    return Status::success();
-  }
-  const float scale = dloss / static_cast<float>(count);
-  std::vector<float> rowScale(rows), rowLoss(rows);
-  for (int64_t r = 0; r < rows; ++r)
-    rowScale[r] = targets[r] == ignoreIndex ? 0.0f : scale;
-  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
-                /*accumulateDw=*/false, rowLoss.data());
+  std::vector<float> rowLoss(std::max<int64_t>(rows, 0));
+  int64_t count;
+  if (Status s =
+          headMeanLossGrad("headCrossEntropyTrain", h, w, targets, dloss, dh,
+                           dw, rows, vocab, dim, ignoreIndex,
+                           /*accumulateDw=*/false, rowLoss.data(), count);
+      !s.ok())
+    return s;
   // The mean in row order, in double, as headCrossEntropy sums it.
   LossSum sum;
   for (int64_t r = 0; r < rows; ++r)
-    if (targets[r] != ignoreIndex) {
+    if (targets[r] != ignoreIndex)
       sum.sum += rowLoss[r];
-      ++sum.count;
-    }
+  sum.count = count;
   *loss = static_cast<float>(sum.mean());
   return Status::success();
 }

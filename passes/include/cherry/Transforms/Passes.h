@@ -38,6 +38,11 @@ unsigned
 inlineDecoderLayers(Operation *root,
                     function_ref<bool(DecoderLayerOp)> shouldInline = nullptr);
 
+/// A layer parameter's name within its layer: `name` after
+/// `model.layers.{i}.` or `model.recurrent.steps.{s}.`
+/// (`self_attn.q_proj.weight`), or "" for a parameter of no layer.
+StringRef layerLocalName(StringRef name);
+
 /// Registers the named pipelines (`--cherry-report`, ...).
 void registerCherryPipelines();
 
