@@ -8,7 +8,9 @@
 #include "cherry/Runtime/Export.h"
 
 #include "AtomicFile.h"
+#include "RunFiles.h"
 #include "cherry/Runtime/Executable.h"
+#include "cherry/Runtime/Training.h"
 #include "cherry/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
@@ -33,41 +35,13 @@ namespace cherry::runtime {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
+using detail::errnoText;
+using detail::isDirectory;
+using detail::isRegularFile;
+using detail::joinPath;
+using detail::readWholeFile;
 
 namespace {
-
-std::string errnoText(int err) { return std::strerror(err); }
-
-std::string joinPath(const std::string &dir, const std::string &name) {
-  if (dir.empty())
-    return name;
-  return dir.back() == '/' ? dir + name : dir + "/" + name;
-}
-
-bool isDirectory(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool isRegularFile(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-bool readWholeFile(const std::string &path, std::string &out, int &err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    err = errno;
-    return false;
-  }
-  std::string text;
-  bool ok = support::readAll(fd, text);
-  err = errno;
-  ::close(fd);
-  if (ok)
-    out = std::move(text);
-  return ok;
-}
 
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "[";
@@ -615,18 +589,15 @@ Status exportRecurrentModel(const ExportRequest &request,
     std::string dir = path;
     // A run directory: its latest checkpoint.
     std::string latest;
+    bool hasLatest = false;
+    if (Status s = readLatestCheckpoint(path, latest, hasLatest); !s.ok())
+      return s;
     int err = 0;
-    if (isRegularFile(joinPath(path, "latest"))) {
-      if (!readWholeFile(joinPath(path, "latest"), latest, err))
-        return Status::error(joinPath(path, "latest") +
-                             ": cannot read: " + errnoText(err));
-      while (!latest.empty() && (latest.back() == '\n' || latest.back() == ' '))
-        latest.pop_back();
+    if (hasLatest) {
       dir = joinPath(path, latest);
-      if (latest.empty() || latest.find('/') != std::string::npos ||
-          !isDirectory(dir))
-        return Status::error(joinPath(path, "latest") + " names '" + latest +
-                             "', which is not a checkpoint directory");
+      if (!isDirectory(dir))
+        return Status::error(joinPath(path, "latest") + " names " + latest +
+                             ", which is not a directory");
     }
     bool found = false;
     if (Status s = SafeTensors::openModelDir(dir, weights, found); !s.ok())

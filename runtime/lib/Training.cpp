@@ -8,6 +8,7 @@
 #include "cherry/Runtime/Training.h"
 
 #include "AtomicFile.h"
+#include "RunFiles.h"
 #include "cherry/Support/FileIO.h"
 
 #include <nlohmann/json.hpp>
@@ -34,18 +35,13 @@ namespace cherry::runtime {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
+using detail::errnoText;
+using detail::isDirectory;
+using detail::isRegularFile;
+using detail::joinPath;
+using detail::readWholeFile;
 
 namespace {
-
-std::string errnoText(int err) { return std::strerror(err); }
-
-std::string joinPath(const std::string &dir, const std::string &name) {
-  if (dir.empty())
-    return name;
-  if (dir.back() == '/')
-    return dir + name;
-  return dir + "/" + name;
-}
 
 /// nlohmann's what() starts with "[json.exception.parse_error.101] ".
 std::string withoutJsonPrefix(const char *what) {
@@ -89,38 +85,6 @@ Status fsyncDir(const std::string &dir) {
       dir + ": fsync of directory failed: " + errnoText(error->error));
 }
 
-bool readWholeFile(const std::string &path, std::string &out, int &err) {
-  // Only regular files: O_NONBLOCK keeps a FIFO from blocking the open, and
-  // a FIFO or a device (/dev/zero never ends) is refused.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    err = errno;
-    return false;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    err = errno;
-    ::close(fd);
-    return false;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    // "not a regular file" has no errno of its own; EISDIR and ENODEV read
-    // right for a directory and for a FIFO or a device.
-    err = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
-    ::close(fd);
-    return false;
-  }
-  std::string text;
-  if (!support::readAll(fd, text)) {
-    err = errno;
-    ::close(fd);
-    return false;
-  }
-  ::close(fd);
-  out = std::move(text);
-  return true;
-}
-
 /// A whole-string decimal integer, no sign, no overflow.
 bool parseUnsignedDigits(const std::string &text, int64_t &out) {
   if (text.empty() || text.size() > 18)
@@ -144,16 +108,6 @@ int64_t checkpointStepOf(const std::string &name) {
   if (!parseUnsignedDigits(name.substr(prefix.size()), step))
     return -1;
   return step;
-}
-
-bool isDirectory(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool isRegularFile(const std::string &path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 } // namespace
