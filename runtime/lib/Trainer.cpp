@@ -10,6 +10,7 @@
 
 #include "AtomicFile.h"
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/DataLoader.h"
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/SafeTensors.h"
@@ -504,8 +505,11 @@ struct Trainer::Impl {
   std::vector<Staged> staged;
   std::string modelConfig;
   std::string lastSaved; ///< the last checkpoint this run wrote
+  /// The run's communicator (a run of several ranks), else null.
+  Communicator *communicator = nullptr;
 
   Status bind();
+  Status checkRanks();
   Status openData();
   Status fillParameters(WeightsReport &weights);
   Status checkSameRun(const Checkpoint &ckpt) const;
@@ -513,6 +517,16 @@ struct Trainer::Impl {
   void collectCheckpointTensors();
   Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
               StepMetrics &m, std::optional<Coupling::Result> &coupled);
+  /// The target tokens this rank's batch supervises (hyper[7]: its weight
+  /// in the mean across ranks): the marked ones under a mask, else all.
+  int64_t supervisedTokens() const {
+    if (!mask)
+      return batch * seq;
+    int64_t marked = 0;
+    for (int32_t m : hostMask)
+      marked += m != 0;
+    return marked;
+  }
 };
 
 Status Trainer::Impl::bind() {
@@ -537,6 +551,42 @@ Status Trainer::Impl::bind() {
     return Status::error(where + " input 'ids' is not [batch, seq]");
   batch = ids->shape(0);
   seq = ids->shape(1);
+  return Status::success();
+}
+
+/// The ranks a training step reduces across: its rank_share's `ranks`, 1
+/// for a step without collectives.
+int64_t compiledRanks(const ex::Function &fn) {
+  for (const ex::Instruction &inst : fn.instructions())
+    if (inst.kernel() == abi::kernelName(abi::KernelId::rank_share))
+      for (const ex::Attribute &attr : inst.attributes())
+        if (attr.name() == "ranks")
+          return attr.i();
+  return 1;
+}
+
+Status Trainer::Impl::checkRanks() {
+  const int64_t compiled =
+      compiledRanks(program->executable().functions(trainFn));
+  const int world = config.ranks.worldSize;
+  if (compiled != world)
+    return Status::error(
+        config.exePath + ": train_step is compiled for " +
+        std::to_string(compiled) + (compiled == 1 ? " rank" : " ranks") +
+        ", but the run has " + std::to_string(world) +
+        (compiled == 1
+             ? " (compile with --cherry-train=\"... ranks=" +
+                   std::to_string(world) + "\")"
+             : " (start it with mpirun -np " + std::to_string(compiled) + ")"));
+  if (world > 1) {
+    communicator = program->device().communicator();
+    if (!communicator || communicator->size() != world)
+      return Status::error("a run of " + std::to_string(world) +
+                           " ranks needs the device's communicator");
+    if (config.couplingEvery)
+      return Status::error("--coupling-every measures one rank's gradients: "
+                           "run it on one rank");
+  }
   return Status::success();
 }
 
@@ -663,6 +713,19 @@ Status Trainer::Impl::checkSameRun(const Checkpoint &ckpt) const {
                            config.exePath + " is compiled for " + field + " " +
                            std::to_string(value));
   }
+  // Each rank reads its share of every global batch: another number of
+  // ranks would train on other batches (and another global batch size).
+  const int64_t trained = !state.is_discarded() &&
+                                  state.contains("world_size") &&
+                                  state["world_size"].is_number_integer()
+                              ? state["world_size"].get<int64_t>()
+                              : 1;
+  if (trained != config.ranks.worldSize)
+    return Status::error(
+        "--resume " + ckpt.dir + ": the run trained on " +
+        std::to_string(trained) + (trained == 1 ? " rank" : " ranks") +
+        ", this one has " + std::to_string(config.ranks.worldSize) +
+        " (resume on as many ranks, or start from its weights with --weights)");
   // A cosine schedule's length shapes every step's rate: resuming with
   // another would silently change the steps already planned.
   const LrSchedule &schedule = config.schedule;
@@ -752,15 +815,16 @@ Trainer &Trainer::operator=(Trainer &&) noexcept = default;
 
 Status Trainer::create(Program &program, const TrainerConfig &config,
                        WeightsReport &weights, Trainer &out) {
-  if (config.ranks.worldSize != 1 || config.ranks.rank != 0)
-    return Status::error("training on " +
-                         std::to_string(config.ranks.worldSize) +
-                         " ranks is not supported by this runtime (world "
-                         "size 1 only)");
+  if (config.ranks.worldSize < 1 || config.ranks.rank < 0 ||
+      config.ranks.rank >= config.ranks.worldSize)
+    return Status::error(
+        "rank " + std::to_string(config.ranks.rank) + " of a run of " +
+        std::to_string(config.ranks.worldSize) + " ranks does not exist");
   auto impl = std::make_unique<Impl>();
   impl->program = &program;
   impl->config = config;
   CHERRY_TRY(impl->bind());
+  CHERRY_TRY(impl->checkRanks());
   CHERRY_TRY(impl->openData());
   if (config.couplingEvery) {
     impl->coupling.emplace();
@@ -819,6 +883,7 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
   state["tokens"] = step * tokensPerStep();
   state["batch"] = impl_->batch;
   state["seq"] = impl_->seq;
+  state["world_size"] = impl_->config.ranks.worldSize;
   state["lr_schedule"] = lrScheduleKindName(impl_->config.schedule.kind);
   state["schedule_steps"] = impl_->config.schedule.totalSteps;
   std::string saved;
@@ -834,8 +899,10 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
 Status Trainer::evaluate(double &loss) {
   Impl &t = *impl_;
   std::vector<int32_t> ids(t.batch * t.seq), targets(t.batch * t.seq);
+  // Rank r evaluates batches r, r + R, ...; the sums are reduced.
+  const int world = t.config.ranks.worldSize;
   double sum = 0;
-  for (int64_t k = 0; k < t.config.evalBatches; ++k) {
+  for (int64_t k = t.config.ranks.rank; k < t.config.evalBatches; k += world) {
     CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
                         t.val.read(k, ids.data(), targets.data())));
     CHERRY_TRY(writeBuffer(*t.program, t.eval.ids, ids));
@@ -845,6 +912,8 @@ Status Trainer::evaluate(double &loss) {
     CHERRY_TRY(readScalar(*t.program, t.eval.loss, batchLoss));
     sum += batchLoss;
   }
+  if (t.communicator)
+    CHERRY_TRY(prefixed("eval: ", t.communicator->allReduceHostSum(&sum, 1)));
   loss = sum / static_cast<double>(t.config.evalBatches);
   return Status::success();
 }
@@ -885,7 +954,7 @@ Status Trainer::Impl::step(int64_t s,
                            static_cast<float>(o.weightDecay),
                            static_cast<float>(s + 1),
                            static_cast<float>(o.gradClip),
-                           0.0f};
+                           static_cast<float>(supervisedTokens())};
   CHERRY_TRY(program->write(hyper->id(), values, sizeof(values)));
   CHERRY_TRY(
       prefixed("step " + std::to_string(s + 1) + ": ", program->run(trainFn)));

@@ -138,6 +138,8 @@ private:
   LogicalResult lowerOp(GatherOp g);
   LogicalResult lowerOp(GatherGradOp g);
   LogicalResult lowerOp(SgtSelectOp sel);
+  LogicalResult lowerOp(RankShareOp share);
+  LogicalResult lowerOp(AllReduceOp reduce);
   /// The head and the mean cross-entropy as one launch; in evaluation it
   /// also writes every position's loss.
   void lowerHeadLoss(Operation *op, Value h, Value w, Value targets,
@@ -193,7 +195,8 @@ LogicalResult Lowering::lower(Operation *op) {
             HeadCrossEntropyGradOp, LinearGradInputOp, LinearGradWeightOp,
             EmbeddingGradOp, RMSNormGradOp, RopeGradOp, AttentionGradOp,
             SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
-            SgtSelectOp>([&](auto typed) { return lowerOp(typed); })
+            SgtSelectOp, RankShareOp, AllReduceOp>(
+          [&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
@@ -654,6 +657,37 @@ LogicalResult Lowering::lowerOp(SgtSelectOp sel) {
     return success();
   }
   return op->emitOpError() << "has a selection policy with no kernel";
+}
+
+LogicalResult Lowering::lowerOp(RankShareOp share) {
+  Operation *op = share;
+  launch(op, KernelId::rank_share, {buffer(share.getHyper())},
+         temporary(share.getShare()), {{"ranks", share.getRanks()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(AllReduceOp reduce) {
+  Operation *op = reduce;
+  // In place: each result is its input's buffer, which nothing reads
+  // unreduced afterwards.
+  SmallVector<Value> ins{buffer(reduce.getShare())}, outs;
+  for (auto [x, y] : llvm::zip(reduce.getInputs(), reduce.getResults())) {
+    if (!x.hasOneUse())
+      return op->emitOpError()
+             << "cannot be lowered in place: an input is also read elsewhere";
+    Value xb = buffer(x);
+    if (!xb || !xb.getDefiningOp<ck::BufferOp>())
+      return op->emitOpError() << "cannot be lowered in place: an input is "
+                                  "not a temporary of the step";
+    ins.push_back(xb);
+    outs.push_back(xb);
+    buffers.map(y, xb);
+  }
+  launch(op, KernelId::all_reduce, ins, outs,
+         {{"ranks", reduce.getRanks()},
+          {"count", int64_t(reduce.getInputs().size())},
+          {"mean", reduce.getMean() ? 1 : 0}});
+  return success();
 }
 
 LogicalResult Lowering::flushUpdates() {

@@ -11,6 +11,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -113,6 +114,12 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   CherryOptimizerPassOptions optimizer;
   optimizer.optimizer = options.optimizer;
   pm.addPass(createCherryOptimizerPass(optimizer));
+  if (options.ranks > 1) {
+    CherryDataParallelPassOptions parallel;
+    parallel.ranks = options.ranks;
+    parallel.bucketMb = options.bucketMb;
+    pm.addPass(createCherryDataParallelPass(parallel));
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addLowering(pm, fn::kTrainStep, fn::kTrainStep, LoweringMode::Train);
@@ -183,6 +190,13 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
+  if (options.ranks < 1)
+    return ("ranks=" + Twine(int64_t(options.ranks)) +
+            ": expected a positive number of ranks")
+        .str();
+  if (!(options.bucketMb > 0) || !std::isfinite(options.bucketMb))
+    return "bucket-mb=" + std::to_string(double(options.bucketMb)) +
+           ": expected a positive bucket size in MiB";
   return notPositive(options.seq, "sequence length (leave seq out to keep "
                                   "the model's)");
 }

@@ -517,13 +517,88 @@ void startFromSources(const KernelCall &call) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Collectives across ranks
+//===----------------------------------------------------------------------===//
+
+/// The communicator of a collective compiled for `ranks` ranks.
+Status collectiveCommunicator(Communicator *c, const char *kernel,
+                              int64_t ranks, Communicator *&out) {
+  if (!c)
+    return Status::error(std::string(kernel) + ": the executable reduces " +
+                         "across " + std::to_string(ranks) +
+                         " ranks, but this run has one (start it with "
+                         "mpirun -np " +
+                         std::to_string(ranks) + ")");
+  if (c->size() != ranks)
+    return Status::error(std::string(kernel) +
+                         ": the executable is compiled for " +
+                         std::to_string(ranks) + " ranks, the run has " +
+                         std::to_string(c->size()));
+  out = c;
+  return Status::success();
+}
+
+Status runRankShare(Communicator *comm, const RankShareArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "rank_share", a.ranks, c);
+      !s.ok())
+    return s;
+  const float weight = a.hyper[7];
+  if (!std::isfinite(weight) || weight < 0)
+    return Status::error("rank_share: hyper[7] (the rank's supervised "
+                         "tokens) is " +
+                         std::to_string(weight) +
+                         ", not a finite non-negative count");
+  *a.share = weight;
+  if (Status s = c->allReduceSum({{a.share, 1}}); !s.ok())
+    return Status::error("rank_share: " + s.message);
+  const float total = *a.share;
+  *a.share = total > 0 ? weight / total : 0.0f;
+  return Status::success();
+}
+
+Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "all_reduce", a.ranks, c);
+      !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  for (int64_t t = 0; t < a.count; ++t) {
+    // In place, or into y from x; y_t aliasing another tensor's x is not
+    // something the compiler emits (it would read a reduced value).
+    for (int64_t u = 0; u < a.count; ++u)
+      if (u != t && a.y[t].data == a.x[u].data)
+        return Status::error("all_reduce: output " + std::to_string(t) +
+                             " is input " + std::to_string(u) +
+                             " (only its own input may be reduced in place)");
+    if (a.y[t].data != a.x[t].data)
+      std::memcpy(a.y[t].data, a.x[t].data, a.x[t].size * sizeof(float));
+    if (a.mean)
+      cpu::scale(a.y[t].data, *a.share, a.y[t].size);
+    tensors.push_back({a.y[t].data, static_cast<uint64_t>(a.y[t].size)});
+  }
+  if (Status s = c->allReduceSum(tensors); !s.ok())
+    return Status::error("all_reduce: " + s.message);
+  return Status::success();
+}
+
 class CpuDevice final : public HostMemoryDevice {
 public:
   const char *name() const override { return "cpu"; }
 
   Status launch(const KernelCall &call) override {
     startFromSources(call);
-    return dispatch(call, [](const auto &args) { return run(args); });
+    return dispatch(call, [this](const auto &args) { return runOn(args); });
+  }
+
+private:
+  template <class Args> Status runOn(const Args &args) { return run(args); }
+  Status runOn(const RankShareArgs &args) {
+    return runRankShare(communicator(), args);
+  }
+  Status runOn(const AllReduceArgs &args) {
+    return runAllReduce(communicator(), args);
   }
 };
 

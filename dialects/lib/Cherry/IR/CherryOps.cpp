@@ -886,3 +886,24 @@ LogicalResult GatherGradOp::verify() {
                          << dy.getDimSize(2) << "], found " << result;
   return success();
 }
+
+LogicalResult RankShareOp::verify() {
+  if (getRanks() < 1)
+    return emitOpError() << "ranks must be positive, found " << getRanks();
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() {
+  if (getRanks() < 1)
+    return emitOpError() << "ranks must be positive, found " << getRanks();
+  if (getInputs().empty())
+    return emitOpError() << "reduces no tensors";
+  if (getInputs().size() != getResults().size())
+    return emitOpError() << "has " << getInputs().size() << " inputs but "
+                         << getResults().size() << " results";
+  for (auto [i, in, out] : llvm::enumerate(getInputs(), getResults()))
+    if (in.getType() != out.getType())
+      return emitOpError() << "result " << i << " is " << out.getType()
+                           << ", its input " << in.getType();
+  return success();
+}

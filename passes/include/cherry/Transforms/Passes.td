@@ -239,6 +239,33 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
+  let summary = "Average the gradients of train_step over the ranks of a run";
+  let description = [{
+    Makes `function` (a training step from `cherry-optimizer`) a
+    data-parallel step of `ranks` ranks: `cherry.rank_share` of `hyper`
+    (this rank's share of the supervised tokens), then the gradients in
+    buckets of at most `bucket-mb` MiB (a gradient larger than that is a
+    bucket of its own), each reduced by one `cherry.all_reduce` (the
+    share-weighted mean) placed right after the op that finishes the
+    bucket's last gradient, so that a device can overlap it with the rest
+    of the backward pass. Buckets follow the order in which the backward
+    pass finishes the gradients: the head and the final norm, then the
+    layers from last to first, then the embedding (reverse layer order).
+    The global-norm clipping and the updates read the reduced gradients;
+    the loss is reduced with the last bucket, so every rank returns the
+    loss of the whole global batch.
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", /*default=*/"2",
+           "Ranks of the run, at least 2">,
+    Option<"bucketMb", "bucket-mb", "double", /*default=*/"25",
+           "Largest bucket of gradients reduced together, in MiB">,
+    Option<"function", "function", "std::string",
+           /*default=*/"\"train_step\"", "The training step">,
+  ];
+}
+
 def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
   let summary = "Add multi-token-prediction heads to the training loss";
   let description = [{

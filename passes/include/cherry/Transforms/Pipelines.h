@@ -105,6 +105,16 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
                      "only (cherry-sgt-sparsify hoist)"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> ranks{
+      *this, "ranks",
+      llvm::cl::desc("Data-parallel ranks the step runs on (1: no "
+                     "reduction; more: cherry-data-parallel)"),
+      llvm::cl::init(1)};
+  PassOptions::Option<double> bucketMb{
+      *this, "bucket-mb",
+      llvm::cl::desc("Largest bucket of gradients reduced across ranks "
+                     "together, in MiB"),
+      llvm::cl::init(25)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
