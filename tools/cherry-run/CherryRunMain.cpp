@@ -59,7 +59,10 @@ int run(int argc, char **argv, const char *version) {
   }
   if (command == "--version") {
     writeStdout(std::string("cherry-run version ") + version + "\n" +
-                cpu::cpuDescription() + "\n");
+                cpu::cpuDescription() + "\n" + "ranks: " +
+                (builtWithMpi() ? builtWithNccl() ? "mpi, nccl" : "mpi"
+                                : "one (built without MPI)") +
+                "\n");
     return 0;
   }
   // A bad CHERRY_CPU_VARIANT is refused before any file is read.

@@ -48,14 +48,14 @@ struct DataParallelPass
     ModuleOp module = getOperation();
     if (ranks < 2) {
       emitError(module.getLoc())
-          << "cherry-data-parallel: ranks must be at least 2, found " << ranks
-          << " (one rank needs no reduction)";
+          << "cherry-data-parallel: ranks must be at least 2, found "
+          << int64_t(ranks) << " (one rank needs no reduction)";
       return signalPassFailure();
     }
     if (!(bucketMb > 0) || !std::isfinite(bucketMb)) {
       emitError(module.getLoc())
           << "cherry-data-parallel: bucket-mb must be positive, found "
-          << bucketMb;
+          << double(bucketMb);
       return signalPassFailure();
     }
     auto func = module.lookupSymbol<func::FuncOp>(function);

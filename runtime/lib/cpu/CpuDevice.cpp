@@ -195,7 +195,7 @@ Status run(const GradSqNormArgs &a) {
 }
 
 /// The runtime scalars of an update: [lr, beta1, beta2, eps, weight_decay,
-/// step, max_grad_norm, 0].
+/// step, max_grad_norm, tokens].
 struct Hyper {
   float lr, beta1, beta2, eps, weightDecay;
   int64_t step;

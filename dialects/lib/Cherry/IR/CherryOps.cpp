@@ -848,7 +848,7 @@ static LogicalResult verifyHyper(Operation *op, Value hyper) {
       !type.getElementType().isF32())
     return op->emitOpError() << "hyper must be tensor<8xf32> [lr, beta1, "
                                 "beta2, eps, weight_decay, step, "
-                                "max_grad_norm, 0], found "
+                                "max_grad_norm, tokens], found "
                              << type;
   return success();
 }

@@ -229,7 +229,7 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
     non-trainable parameters `optimizer.m.<name>` and `optimizer.v.<name>`.
     Weight decay is applied to parameters of rank >= 2 only. `hyper` carries
     the runtime scalars `[lr, beta1, beta2, eps, weight_decay, step,
-    max_grad_norm, 0]`, so schedules and settings need no recompilation.
+    max_grad_norm, tokens]`, so schedules and settings need no recompilation.
   }];
   let options = [
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",

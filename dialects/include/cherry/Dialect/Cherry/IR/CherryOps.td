@@ -43,7 +43,7 @@ def Cherry_Loss : 0DTensorOf<[F32]> {
 }
 
 // The optimizer's runtime scalars: [lr, beta1, beta2, eps, weight_decay,
-// step, max_grad_norm, 0].
+// step, max_grad_norm, tokens].
 def Cherry_Hyper : 1DTensorOf<[F32]> {
   let builderCall =
       "::mlir::RankedTensorType::get({8}, $_builder.getF32Type())";
@@ -587,7 +587,7 @@ def Cherry_AdamWUpdateOp : Cherry_UpdateOp<"adamw_update"> {
   let description = [{
     Updates parameter `param` and its moment parameters `m` and `v` in place
     from `grad`, clipped by the global norm. `hyper` holds the runtime
-    scalars `[lr, beta1, beta2, eps, weight_decay, step, max_grad_norm, 0]`
+    scalars `[lr, beta1, beta2, eps, weight_decay, step, max_grad_norm, tokens]`
     (step 1-based; max_grad_norm 0 disables clipping), so one executable
     serves any schedule and any settings. Weight decay applies only when
     `decay` is set (matrices and embeddings; not norms).
