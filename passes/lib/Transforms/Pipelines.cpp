@@ -150,6 +150,10 @@ void mlir::cherry::buildReportPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   CherryCostReportPassOptions reportOptions;
   reportOptions.format = options.format;
+  reportOptions.ranks = options.ranks;
+  reportOptions.linkGbps = options.linkGbps;
+  reportOptions.stepMs = options.stepMs;
+  reportOptions.tflops = options.tflops;
   pm.addPass(createCherryCostReportPass(reportOptions));
 }
 

@@ -25,6 +25,15 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
     compressed model's effective steps), and one `per layer` row; JSON keeps
     every layer and adds the runs under `layer_runs`.
 
+    With `ranks=R` (above 1) it adds what data parallelism costs per step:
+    the bytes each rank sends to all-reduce the f32 gradients of the
+    trainable parameters with a ring (`2 (R - 1) / R` times their bytes),
+    and, given `link-gbps`, the time that takes; with a compute time
+    (`step-ms` measured on one rank, or the FLOPs of the report's first
+    function at `tflops`), the estimated step time for R ranks, between
+    `max(compute, communication)` (fully overlapped with the backward pass,
+    as bucketed reductions allow) and their sum (not overlapped).
+
     Example: `cherry-opt model.mlir --cherry-cost-report=format=json -o /dev/null`
   }];
   let options = [
@@ -36,6 +45,16 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
                           "an aligned table for people"),
                clEnumValN(::mlir::cherry::CostReportFormat::Json, "json",
                           "one JSON document for scripts"))}]>,
+    Option<"ranks", "ranks", "int64_t", /*default=*/"1",
+           "Data-parallel ranks to estimate the step of (1: none)">,
+    Option<"linkGbps", "link-gbps", "double", /*default=*/"0",
+           "Bandwidth each rank sends at, in GB/s (e.g. NVLink 450, "
+           "InfiniBand 50)">,
+    Option<"stepMs", "step-ms", "double", /*default=*/"0",
+           "Measured compute time of one step on one rank, in ms">,
+    Option<"tflops", "tflops", "double", /*default=*/"0",
+           "Without step-ms: the sustained TFLOP/s of one device, to "
+           "estimate the compute time from the FLOPs">,
   ];
 }
 
