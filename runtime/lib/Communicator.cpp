@@ -10,6 +10,7 @@
 
 #include "cherry/Runtime/Device.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -103,6 +104,42 @@ public:
       std::memcpy(t.data, staging_.data() + at, t.count * sizeof(float));
       at += t.count;
     }
+    return Status::success();
+  }
+
+  Status allGatherShards(const std::vector<Tensor> &tensors) override {
+    std::vector<int> counts(size_), offsets(size_);
+    for (const Tensor &t : tensors) {
+      const uint64_t shard = (t.count + size_ - 1) / size_;
+      if (shard > kMaxCount)
+        return Status::error("MPI_Allgatherv: a shard of " +
+                             std::to_string(shard) +
+                             " elements is more than one call carries");
+      for (int r = 0; r < size_; ++r) {
+        const uint64_t begin = std::min<uint64_t>(t.count, r * shard);
+        offsets[r] = static_cast<int>(begin);
+        counts[r] = static_cast<int>(
+            std::min<uint64_t>(t.count, begin + shard) - begin);
+      }
+      if (int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t.data,
+                                  counts.data(), offsets.data(), MPI_FLOAT,
+                                  MPI_COMM_WORLD);
+          rc != MPI_SUCCESS)
+        return mpiError("MPI_Allgatherv", rc);
+    }
+    return Status::success();
+  }
+
+  Status gatherHost(const void *send, size_t bytes, void *receive,
+                    int root) override {
+    if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return Status::error("MPI_Gather: " + std::to_string(bytes) +
+                           " bytes is more than one gather carries");
+    if (int rc =
+            MPI_Gather(send, static_cast<int>(bytes), MPI_BYTE, receive,
+                       static_cast<int>(bytes), MPI_BYTE, root, MPI_COMM_WORLD);
+        rc != MPI_SUCCESS)
+      return mpiError("MPI_Gather", rc);
     return Status::success();
   }
 

@@ -17,6 +17,7 @@
 #include <mpi.h>
 #include <nccl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -57,6 +58,41 @@ public:
       return ncclError("ncclGroupEnd", rc);
     if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
       return cudaError("cudaStreamSynchronize", rc);
+    return Status::success();
+  }
+
+  Status allGatherShards(const std::vector<Tensor> &tensors) override {
+    // Shards of a tensor may differ in size: one broadcast per shard.
+    if (ncclResult_t rc = ncclGroupStart(); rc != ncclSuccess)
+      return ncclError("ncclGroupStart", rc);
+    for (const Tensor &t : tensors) {
+      const uint64_t shard = (t.count + size_ - 1) / size_;
+      for (int r = 0; r < size_; ++r) {
+        const uint64_t begin = std::min<uint64_t>(t.count, r * shard);
+        const uint64_t n = std::min<uint64_t>(t.count, begin + shard) - begin;
+        if (n == 0)
+          continue;
+        if (ncclResult_t rc = ncclBroadcast(t.data + begin, t.data + begin, n,
+                                            ncclFloat, r, comm_, 0);
+            rc != ncclSuccess) {
+          ncclGroupEnd();
+          return ncclError("ncclBroadcast", rc);
+        }
+      }
+    }
+    if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
+      return ncclError("ncclGroupEnd", rc);
+    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
+      return cudaError("cudaStreamSynchronize", rc);
+    return Status::success();
+  }
+
+  Status gatherHost(const void *send, size_t bytes, void *receive,
+                    int root) override {
+    if (MPI_Gather(send, static_cast<int>(bytes), MPI_BYTE, receive,
+                   static_cast<int>(bytes), MPI_BYTE, root,
+                   MPI_COMM_WORLD) != MPI_SUCCESS)
+      return Status::error("MPI_Gather failed");
     return Status::success();
   }
 

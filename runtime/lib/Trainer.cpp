@@ -108,6 +108,34 @@ std::string checkpointKey(const ex::Parameter &p) {
   return p.checkpoint_key().empty() ? p.name() : p.checkpoint_key();
 }
 
+/// A moment of ZeRO-1 (`optimizer.m.<name>` or `optimizer.v.<name>` of
+/// ceil(n / worldSize) elements, `<name>` a parameter of n): the shape of
+/// the whole moment, which checkpoints hold, else nothing.
+std::optional<std::vector<int64_t>> shardedMoment(const ex::Executable &exe,
+                                                  const ex::Parameter &p,
+                                                  int worldSize) {
+  if (worldSize < 2 || p.role() != ex::OPTIMIZER_STATE)
+    return std::nullopt;
+  std::string name = p.name();
+  for (const char *prefix : {"optimizer.m.", "optimizer.v."})
+    if (name.rfind(prefix, 0) == 0) {
+      name = name.substr(std::strlen(prefix));
+      for (const ex::Parameter &of : exe.parameters()) {
+        if (of.name() != name)
+          continue;
+        int64_t n = 1, own = 1;
+        for (int64_t d : of.shape())
+          n *= d;
+        for (int64_t d : p.shape())
+          own *= d;
+        if (own == n || own != (n + worldSize - 1) / worldSize)
+          return std::nullopt;
+        return std::vector<int64_t>(of.shape().begin(), of.shape().end());
+      }
+    }
+  return std::nullopt;
+}
+
 /// Resumed state must be state a run can continue from: finite, and second
 /// moments (optimizer.v.*) non-negative (their square root divides the
 /// update).
@@ -503,6 +531,15 @@ struct Trainer::Impl {
     std::vector<std::byte> bytes;
   };
   std::vector<Staged> staged;
+  /// ZeRO-1 moments: this rank's shard, gathered whole on rank 0 per save.
+  struct Sharded {
+    TensorToWrite *tensor;
+    uint32_t buffer;
+    int64_t elements, shard;
+    std::vector<float> local, gathered;
+  };
+  std::vector<Sharded> sharded;
+  std::vector<size_t> shardedIndex; ///< their places in optimizerTensors
   std::string modelConfig;
   std::string lastSaved; ///< the last checkpoint this run wrote
   /// The run's communicator (a run of several ranks), else null.
@@ -639,13 +676,27 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
         return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
                              "' is missing (the checkpoint is of another "
                              "model)");
-      if (std::vector<int64_t>(p.shape().begin(), p.shape().end()) != t->shape)
+      std::optional<std::vector<int64_t>> whole =
+          shardedMoment(exe, p, config.ranks.worldSize);
+      if ((whole ? *whole
+                 : std::vector<int64_t>(p.shape().begin(), p.shape().end())) !=
+          t->shape)
         return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
                              "' has another shape than the executable's "
                              "parameter (the checkpoint is of another model)");
       std::vector<float> values(t->numElements());
       t->toFloat32(values.data());
       CHERRY_TRY(checkResumedValues(ckpt.dir, key, values));
+      if (whole) {
+        // ZeRO-1: this rank's shard of the whole moment, zero past its end.
+        const int64_t n = static_cast<int64_t>(values.size());
+        const int64_t shard = p.shape(0);
+        const int64_t begin = std::min<int64_t>(n, config.ranks.rank * shard);
+        const int64_t end = std::min<int64_t>(n, begin + shard);
+        std::vector<float> own(shard, 0.0f);
+        std::copy(values.begin() + begin, values.begin() + end, own.begin());
+        values = std::move(own);
+      }
       CHERRY_TRY(program->write(p.buffer(), values.data(),
                                 values.size() * sizeof(float)));
     }
@@ -754,15 +805,37 @@ void Trainer::Impl::collectCheckpointTensors() {
     t.shape.assign(p.shape().begin(), p.shape().end());
     t.data = program->hostData(p.buffer());
     const bool state = isOptimizerState(p);
+    std::optional<std::vector<int64_t>> whole =
+        shardedMoment(exe, p, config.ranks.worldSize);
+    if (whole) {
+      int64_t n = 1;
+      for (int64_t d : *whole)
+        n *= d;
+      t.shape = *whole;
+      t.data = nullptr;
+      sharded.push_back(
+          {nullptr,
+           p.buffer(),
+           n,
+           (n + config.ranks.worldSize - 1) / config.ranks.worldSize,
+           {},
+           {}});
+      shardedIndex.push_back(optimizerTensors.size());
+    }
     (state ? optimizerTensors : modelTensors).push_back(t);
     (state ? optimizerBuffers : modelBuffers).push_back(p.buffer());
   }
   // The lists are complete: pointers into them stay valid.
+  for (size_t i = 0; i < sharded.size(); ++i)
+    sharded[i].tensor = &optimizerTensors[shardedIndex[i]];
   for (auto [tensors, buffers] :
        {std::pair{&modelTensors, &modelBuffers},
         std::pair{&optimizerTensors, &optimizerBuffers}})
     for (size_t i = 0; i < tensors->size(); ++i)
-      if (!(*tensors)[i].data)
+      if (!(*tensors)[i].data &&
+          std::none_of(sharded.begin(), sharded.end(), [&](const Sharded &m) {
+            return m.tensor == &(*tensors)[i];
+          }))
         staged.push_back({&(*tensors)[i], (*buffers)[i], {}});
 }
 
@@ -855,6 +928,19 @@ int64_t Trainer::tokensPerStep() const {
 }
 
 Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
+  // Every rank sends its shards of the ZeRO-1 moments; rank 0 saves them
+  // whole, as an unsharded run does.
+  for (Impl::Sharded &m : impl_->sharded) {
+    CHERRY_TRY(impl_->program->read(m.buffer, m.local));
+    m.gathered.resize(impl_->config.ranks.writes()
+                          ? m.shard * impl_->config.ranks.worldSize
+                          : 0);
+    CHERRY_TRY(prefixed("checkpoint: ",
+                        impl_->communicator->gatherHost(
+                            m.local.data(), m.local.size() * sizeof(float),
+                            m.gathered.data(), 0)));
+    m.tensor->data = m.gathered.data();
+  }
   if (!impl_->config.ranks.writes())
     return Status::success();
   for (Impl::Staged &s : impl_->staged) {

@@ -706,6 +706,42 @@ LogicalResult Lowering::flushUpdates() {
         ordered.push_back(op);
   int64_t numDecayed = llvm::count_if(updates, decays);
   bool adamw = isa<AdamWUpdateOp>(updates.front());
+  // ZeRO-1: each rank updates its shard of every parameter, then the ranks
+  // gather the parameters.
+  auto shards = [](Operation *op) {
+    auto u = dyn_cast<AdamWUpdateOp>(op);
+    return u ? u.getShards() : int64_t(1);
+  };
+  if (shards(updates.front()) > 1) {
+    int64_t ranks = shards(updates.front());
+    SmallVector<Value> params;
+    for (Operation *op : ordered) {
+      auto u = dyn_cast<AdamWUpdateOp>(op);
+      if (!u || u.getShards() != ranks)
+        return op->emitOpError() << "cannot be fused with updates sharded "
+                                    "another way in one function";
+      Value param = ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()),
+                                        u.getParamAttr());
+      const int64_t n = product(tensorOf(u.getGrad()).getShape());
+      const int64_t shard = (n + ranks - 1) / ranks;
+      auto momentType = MemRefType::get({shard}, b.getF32Type());
+      Value m = ck::ParamOp::create(b, op->getLoc(), momentType, u.getMAttr());
+      Value v = ck::ParamOp::create(b, op->getLoc(), momentType, u.getVAttr());
+      launch(op, KernelId::adamw_shard,
+             {buffer(u.getGrad()), buffer(u.getHyper()),
+              buffer(u.getGradSqNorm())},
+             {param, m, v},
+             {{"n", n},
+              {"shard", shard},
+              {"ranks", ranks},
+              {"decay", u.getDecay() ? 1 : 0}});
+      params.push_back(param);
+    }
+    launch(updates.front(), KernelId::all_gather, params, params,
+           {{"ranks", ranks}, {"count", int64_t(params.size())}});
+    updates.clear();
+    return success();
+  }
   Value hyper, sq;
   SmallVector<Value> grads, outs;
   for (Operation *op : ordered) {

@@ -118,6 +118,8 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
     CherryDataParallelPassOptions parallel;
     parallel.ranks = options.ranks;
     parallel.bucketMb = options.bucketMb;
+    parallel.zero = options.zero;
+    parallel.report = options.report;
     pm.addPass(createCherryDataParallelPass(parallel));
   }
   pm.addPass(createCanonicalizerPass());
@@ -198,6 +200,9 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
     return ("ranks=" + Twine(int64_t(options.ranks)) +
             ": expected a positive number of ranks")
         .str();
+  if (options.zero && options.ranks < 2)
+    return std::string("zero=1 shards the optimizer state across ranks: "
+                       "give ranks=R above 1");
   if (!(options.bucketMb > 0) || !std::isfinite(options.bucketMb))
     return "bucket-mb=" + std::to_string(double(options.bucketMb)) +
            ": expected a positive bucket size in MiB";

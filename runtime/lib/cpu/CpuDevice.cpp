@@ -583,6 +583,46 @@ Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
   return Status::success();
 }
 
+Status runAdamwShard(Communicator *comm, const AdamwShardArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "adamw_shard", a.ranks, c);
+      !s.ok())
+    return s;
+  Hyper h; // as adamw_multi: decay per tensor
+  if (Status st = readHyper(a.hyper, a.grad_sq_norm, /*decay=*/true, h);
+      !st.ok())
+    return st;
+  const int64_t begin = std::min<int64_t>(a.n, c->rank() * a.shard);
+  const int64_t end = std::min<int64_t>(a.n, begin + a.shard);
+  if (end > begin)
+    cpu::adamwMany({{a.param + begin, a.grad + begin, a.m, a.v, end - begin,
+                     a.decay != 0}},
+                   h.clip, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay,
+                   h.step);
+  return Status::success();
+}
+
+Status runAllGather(Communicator *comm, const AllGatherArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "all_gather", a.ranks, c);
+      !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  for (int64_t t = 0; t < a.count; ++t) {
+    for (int64_t u = 0; u < a.count; ++u)
+      if (u != t && a.y[t].data == a.x[u].data)
+        return Status::error("all_gather: output " + std::to_string(t) +
+                             " is input " + std::to_string(u) +
+                             " (only its own input may be gathered in place)");
+    if (a.y[t].data != a.x[t].data)
+      std::memcpy(a.y[t].data, a.x[t].data, a.x[t].size * sizeof(float));
+    tensors.push_back({a.y[t].data, static_cast<uint64_t>(a.y[t].size)});
+  }
+  if (Status s = c->allGatherShards(tensors); !s.ok())
+    return Status::error("all_gather: " + s.message);
+  return Status::success();
+}
+
 class CpuDevice final : public HostMemoryDevice {
 public:
   const char *name() const override { return "cpu"; }
@@ -599,6 +639,12 @@ private:
   }
   Status runOn(const AllReduceArgs &args) {
     return runAllReduce(communicator(), args);
+  }
+  Status runOn(const AdamwShardArgs &args) {
+    return runAdamwShard(communicator(), args);
+  }
+  Status runOn(const AllGatherArgs &args) {
+    return runAllGather(communicator(), args);
   }
 };
 

@@ -856,10 +856,20 @@ static LogicalResult verifyHyper(Operation *op, Value hyper) {
 LogicalResult
 AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   Type type = getGrad().getType();
+  if (getShards() < 1)
+    return emitOpError() << "shards must be positive, found " << getShards();
+  // ZeRO-1: the moments of this rank's shard only.
+  Type moments = type;
+  if (getShards() > 1) {
+    auto grad = cast<RankedTensorType>(type);
+    int64_t n = grad.getNumElements();
+    moments = RankedTensorType::get({(n + getShards() - 1) / getShards()},
+                                    grad.getElementType());
+  }
   if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(), type,
                                "param")) ||
-      failed(verifyParamOfType(*this, symbolTable, getMAttr(), type, "m")) ||
-      failed(verifyParamOfType(*this, symbolTable, getVAttr(), type, "v")))
+      failed(verifyParamOfType(*this, symbolTable, getMAttr(), moments, "m")) ||
+      failed(verifyParamOfType(*this, symbolTable, getVAttr(), moments, "v")))
     return failure();
   return verifyHyper(*this, getHyper());
 }

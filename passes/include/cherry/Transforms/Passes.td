@@ -274,12 +274,26 @@ def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
     The global-norm clipping and the updates read the reduced gradients;
     the loss is reduced with the last bucket, so every rank returns the
     loss of the whole global batch.
+
+    With `zero` (ZeRO-1; AdamW only), every `cherry.adamw_update` gets
+    `shards = ranks` and its moments become 1-D parameters of
+    `ceil(n / ranks)` elements: a rank keeps the moments of its shard of
+    each parameter only, updates that shard (bit for bit as the unsharded
+    update), and the ranks gather the parameters after the updates. The
+    gradients are still all-reduced (the global clipping norm reads all of
+    them). `report` prints the optimizer state per rank with and without
+    sharding.
   }];
   let options = [
     Option<"ranks", "ranks", "int64_t", /*default=*/"2",
            "Ranks of the run, at least 2">,
     Option<"bucketMb", "bucket-mb", "double", /*default=*/"25",
            "Largest bucket of gradients reduced together, in MiB">,
+    Option<"zero", "zero", "bool", /*default=*/"false",
+           "ZeRO-1: shard AdamW's moments across the ranks (each updates its "
+           "shard of every parameter, then the ranks gather the parameters)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Print the optimizer state per rank on stderr">,
     Option<"function", "function", "std::string",
            /*default=*/"\"train_step\"", "The training step">,
   ];

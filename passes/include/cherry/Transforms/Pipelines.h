@@ -132,6 +132,10 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::desc("Largest bucket of gradients reduced across ranks "
                      "together, in MiB"),
       llvm::cl::init(25)};
+  PassOptions::Option<bool> zero{
+      *this, "zero",
+      llvm::cl::desc("ZeRO-1: shard AdamW's moments across the ranks"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};

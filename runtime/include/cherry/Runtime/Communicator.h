@@ -51,8 +51,16 @@ public:
   /// Replaces each tensor by its sum over the ranks, in place, as one
   /// collective (a bucket). Every rank ends with the same bits.
   virtual Status allReduceSum(const std::vector<Tensor> &tensors) = 0;
+  /// Makes each tensor whole from its shards (ZeRO-1), in place: rank r
+  /// holds the up-to-date elements [r * s, min(count, (r + 1) * s)),
+  /// s = ceil(count / size()), and sends them to every rank.
+  virtual Status allGatherShards(const std::vector<Tensor> &tensors) = 0;
   /// The same for doubles in host memory (metrics, whatever the device).
   virtual Status allReduceHostSum(double *values, size_t count) = 0;
+  /// Every rank's `bytes` host bytes at `send`, concatenated in rank order
+  /// into `receive` (size() * bytes) on rank `root`.
+  virtual Status gatherHost(const void *send, size_t bytes, void *receive,
+                            int root) = 0;
   /// Rank `root`'s `bytes` host bytes at `data` on every rank.
   virtual Status broadcastHost(void *data, size_t bytes, int root) = 0;
   /// Ends every rank of the run with exit status `code` (MPI_Abort): a rank

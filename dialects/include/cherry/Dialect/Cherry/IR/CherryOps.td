@@ -592,6 +592,11 @@ def Cherry_AdamWUpdateOp : Cherry_UpdateOp<"adamw_update"> {
     serves any schedule and any settings. Weight decay applies only when
     `decay` is set (matrices and embeddings; not norms).
 
+    With `shards = R` above 1 (ZeRO-1, `cherry-data-parallel zero=1`), each
+    rank of a data-parallel run keeps the moments of its shard of the
+    parameter only: `m` and `v` are 1-D of `ceil(n / R)` elements, and the
+    update changes this rank's shard of `param`, which the ranks then gather.
+
     ```mlir
     cherry.adamw_update @w, @optimizer.m.w, @optimizer.v.w, %g, %hyper, %sq {decay = true}
         : tensor<4x8xf32>
@@ -600,7 +605,8 @@ def Cherry_AdamWUpdateOp : Cherry_UpdateOp<"adamw_update"> {
   let arguments = (ins FlatSymbolRefAttr:$param, FlatSymbolRefAttr:$m,
                        FlatSymbolRefAttr:$v, Cherry_FloatTensor:$grad,
                        Cherry_Hyper:$hyper, Cherry_Loss:$grad_sq_norm,
-                       DefaultValuedAttr<BoolAttr, "true">:$decay);
+                       DefaultValuedAttr<BoolAttr, "true">:$decay,
+                       DefaultValuedAttr<I64Attr, "1">:$shards);
   let assemblyFormat = [{
     $param `,` $m `,` $v `,` $grad `,` $hyper `,` $grad_sq_norm attr-dict `:`
     type($grad)
