@@ -832,13 +832,15 @@ LogicalResult HeadCrossEntropyGradOp::verify() {
 static LogicalResult verifyParamOfType(Operation *op,
                                        SymbolTableCollection &symbolTable,
                                        FlatSymbolRefAttr sym, Type type,
-                                       StringRef role) {
+                                       StringRef role,
+                                       StringRef expected = "the gradient") {
   auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(op, sym);
   if (!param)
     return op->emitOpError() << role << " " << sym << " is not a cherry.param";
   if (param.getType() != type)
-    return op->emitOpError() << role << " " << sym << " has type "
-                             << param.getType() << ", the gradient " << type;
+    return op->emitOpError()
+           << role << " " << sym << " has type " << param.getType() << ", "
+           << expected << " " << type;
   return success();
 }
 
@@ -860,7 +862,9 @@ AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     return emitOpError() << "shards must be positive, found " << getShards();
   // ZeRO-1: the moments of this rank's shard only.
   Type moments = type;
+  std::string label = "the gradient";
   if (getShards() > 1) {
+    label = "a shard of " + std::to_string(getShards()) + " is";
     auto grad = cast<RankedTensorType>(type);
     int64_t n = grad.getNumElements();
     moments = RankedTensorType::get({(n + getShards() - 1) / getShards()},
@@ -868,8 +872,10 @@ AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   }
   if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(), type,
                                "param")) ||
-      failed(verifyParamOfType(*this, symbolTable, getMAttr(), moments, "m")) ||
-      failed(verifyParamOfType(*this, symbolTable, getVAttr(), moments, "v")))
+      failed(verifyParamOfType(*this, symbolTable, getMAttr(), moments, "m",
+                               label)) ||
+      failed(verifyParamOfType(*this, symbolTable, getVAttr(), moments, "v",
+                               label)))
     return failure();
   return verifyHyper(*this, getHyper());
 }
