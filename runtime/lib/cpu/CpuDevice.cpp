@@ -360,17 +360,19 @@ Status run(const SgtSelectScoreArgs &a) {
 /// draws anew and a resumed run draws what the uninterrupted one did.
 uint64_t stepOf(const float *hyper) { return static_cast<uint64_t>(hyper[5]); }
 
-Status run(const SgtSelectRandomArgs &a) {
+// The seeded selections draw by the row's index in the global batch: on
+// rank r of a data-parallel run, row b is row r * batch + b.
+Status run(const SgtSelectRandomArgs &a, int64_t firstRow = 0) {
   sgt::selectRandom(static_cast<uint64_t>(a.seed), stepOf(a.hyper), a.batch,
-                    a.seq, a.k, a.positions);
+                    a.seq, a.k, a.positions, firstRow);
   sgt::equalWeights(a.batch, a.k, a.weights);
   return Status::success();
 }
 
-Status run(const SgtSelectSurprisalArgs &a) {
-  return sgt::selectSurprisal(a.targets, a.scores, a.vocab,
-                              static_cast<uint64_t>(a.seed), stepOf(a.hyper),
-                              a.batch, a.seq, a.k, a.positions, a.weights);
+Status run(const SgtSelectSurprisalArgs &a, int64_t firstRow = 0) {
+  return sgt::selectSurprisal(
+      a.targets, a.scores, a.vocab, static_cast<uint64_t>(a.seed),
+      stepOf(a.hyper), a.batch, a.seq, a.k, a.positions, a.weights, firstRow);
 }
 
 Status run(const SgtSelectLossArgs &a) {
@@ -378,9 +380,9 @@ Status run(const SgtSelectLossArgs &a) {
   return Status::success();
 }
 
-Status run(const SgtSelectMaskArgs &a) {
+Status run(const SgtSelectMaskArgs &a, int64_t firstRow = 0) {
   return sgt::selectMask(a.mask, static_cast<uint64_t>(a.seed), stepOf(a.hyper),
-                         a.batch, a.seq, a.k, a.positions, a.weights);
+                         a.batch, a.seq, a.k, a.positions, a.weights, firstRow);
 }
 
 Status run(const HeadCrossEntropyWeightedArgs &a) {
@@ -639,6 +641,19 @@ private:
   }
   Status runOn(const AllReduceArgs &args) {
     return runAllReduce(communicator(), args);
+  }
+  /// The first row of this rank's batch in the global batch.
+  int64_t firstRow(int64_t batch) const {
+    return communicator() ? communicator()->rank() * batch : 0;
+  }
+  Status runOn(const SgtSelectRandomArgs &args) {
+    return run(args, firstRow(args.batch));
+  }
+  Status runOn(const SgtSelectSurprisalArgs &args) {
+    return run(args, firstRow(args.batch));
+  }
+  Status runOn(const SgtSelectMaskArgs &args) {
+    return run(args, firstRow(args.batch));
   }
   Status runOn(const AdamwShardArgs &args) {
     return runAdamwShard(communicator(), args);
