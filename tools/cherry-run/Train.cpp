@@ -86,6 +86,12 @@ optimizer.safetensors and trainer_state.json), written atomically.
   --json                one JSON object per reported step on stdout, and a
                         summary with the median tokens_per_s at the end
   -h, --help            show this help
+
+Many ranks: `mpirun -np R cherry-run train ...` runs an executable compiled
+with --cherry-train="... ranks=R" on R processes; rank r reads batch
+s * R + r at step s, the gradients and the loss are averaged across ranks
+inside train_step, and rank 0 alone prints and writes DIR (docs/UserGuide.md,
+"Many ranks").
 )";
 
 /// A finite real in (lo, hi] (or [lo, hi] when `closedLow`).
