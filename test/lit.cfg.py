@@ -46,7 +46,13 @@ if can_mount_tmpfs():
 # 'mpirun': OpenMPI's launcher runs two ranks here and cherry-run was built
 # with MPI; the many-ranks tests (train-ranks.test) need both. OpenMPI wants
 # --allow-run-as-root under root and --oversubscribe on machines with fewer
-# cores than ranks.
+# cores than ranks; --bind-to none leaves the ranks' threads unpinned, and
+# shared memory without single-copy (CMA) works in containers that forbid
+# ptrace.
+mpirun_args = ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+config.environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+
+
 def mpirun_works():
     import shutil
     if not shutil.which("mpirun"):
@@ -58,9 +64,9 @@ def mpirun_works():
         if b"ranks: mpi" not in version.stdout:
             return "cherry-run was built without MPI (install libopenmpi-dev)"
         probe = subprocess.run(
-            ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2",
-             "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            timeout=60)
+            ["mpirun"] + mpirun_args + ["-np", "2", "true"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+            env=dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism="none"))
         if probe.returncode != 0:
             return "mpirun -np 2 true failed"
     except (OSError, subprocess.SubprocessError) as error:
@@ -73,5 +79,4 @@ if mpirun_missing is None:
     config.available_features.add("mpirun")
 else:
     lit_config.note(f"the many-ranks tests are skipped: {mpirun_missing}")
-config.substitutions.append(
-    ("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
+config.substitutions.append(("%mpirun", " ".join(["mpirun"] + mpirun_args)))
