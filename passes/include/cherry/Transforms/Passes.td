@@ -259,8 +259,13 @@ def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
     keeps the added parameters to one layer per head.
 
     `clone-to` rewrites a copy and keeps `function` (the training pipeline
-    evaluates the next-token loss alone, so held-out losses stay comparable
-    with models trained without heads).
+    differentiates the copy).
+
+    With `objective=false` the loss is left alone and each head's loss
+    becomes a result of its own, after the next-token loss, marked
+    `cherry.mtp_head = k`: the evaluation step reports the next-token loss
+    (comparable with models trained without heads) and each head's, and
+    the decoding pipeline's verification step outputs each head's logits.
   }];
   let options = [
     Option<"heads", "heads", "int64_t", /*default=*/"1",
@@ -271,6 +276,9 @@ def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
            "Function whose loss gets the heads">,
     Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
            "Rewrite a copy of the function under this name">,
+    Option<"objective", "objective", "bool", /*default=*/"true",
+           "Add the heads to the loss (training); false: return each "
+           "head's loss as its own result (evaluation, decoding)">,
   ];
 }
 
