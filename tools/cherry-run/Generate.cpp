@@ -431,23 +431,26 @@ int runGenerate(const std::vector<std::string> &argv) {
                    " pieces but the model's vocabulary is " +
                    std::to_string(vocab));
   applyCpuFlags(cpuFlags);
-  loadWeights(program, args.get("--weights"), seed);
   // Drafting heads made by their initializers (copies of the last layer)
-  // are not the trained heads: the checkpoint has fewer heads than asked.
-  if (speculative && args.has("--weights"))
-    for (const std::string &name : program.parameterReport().initialized) {
-      const std::string prefix = "model.mtp_heads.";
+  // are not trained heads: the checkpoint has fewer heads than asked for.
+  auto trainedHeads = [&](const Program &loaded) {
+    if (!speculative || !args.has("--weights"))
+      return;
+    const std::string prefix = "model.mtp_heads.";
+    for (const std::string &name : loaded.parameterReport().initialized) {
       if (name.rfind(prefix, 0) != 0)
         continue;
       const int64_t k = std::atoll(name.c_str() + prefix.size());
       if (k >= 1 && k <= draft)
         throw RunError("--weights " + *args.get("--weights") +
                        " has no multi-token head " + std::to_string(k) +
-                       " (no '" + name +
-                       "'); it was trained with fewer "
-                       "heads than --draft " +
-                       std::to_string(draft) + " drafts with");
+                       " (no tensor '" + name +
+                       "'): it was trained with fewer heads than the " +
+                       std::to_string(draft) +
+                       " drafts asked for (pass a smaller --draft)");
     }
+  };
+  loadWeights(program, args.get("--weights"), seed, trainedHeads);
 
   // One untimed call of each function first, so that neither speed counts
   // the first call's start-up (threads, first touch of the arena). What it
