@@ -812,7 +812,7 @@ struct LowerToKernelsPass
     SmallVector<Type> argTypes;
     SmallVector<StringRef> names;
     // Storage for the grad.<param>, mtp_loss.<k> and mtp_logits.<k> names.
-    std::deque<std::string> gradNames;
+    std::deque<std::string> ownedNames;
     unsigned numOutputs = 1 + mtpHeads.size();
     argTypes.push_back(memrefOf(ids));
     names.push_back(binding::kIds);
@@ -835,8 +835,8 @@ struct LowerToKernelsPass
       names.push_back(binding::kLogits);
       for (auto [i, k] : llvm::enumerate(mtpHeads)) {
         argTypes.push_back(memrefOf(decoded[i + 1].getLogits().getType()));
-        gradNames.push_back(binding::kMtpLogitsPrefix + std::to_string(k));
-        names.push_back(gradNames.back());
+        ownedNames.push_back(binding::kMtpLogitsPrefix + std::to_string(k));
+        names.push_back(ownedNames.back());
       }
     } else {
       argTypes.push_back(memrefOf(type.getInput(1)));
@@ -858,20 +858,20 @@ struct LowerToKernelsPass
       names.push_back(binding::kLoss);
       for (auto [i, k] : llvm::enumerate(mtpHeads)) {
         argTypes.push_back(memrefOf(type.getResult(i + 1)));
-        gradNames.push_back(binding::kMtpLossPrefix + std::to_string(k));
-        names.push_back(gradNames.back());
+        ownedNames.push_back(binding::kMtpLossPrefix + std::to_string(k));
+        names.push_back(ownedNames.back());
       }
       if (grad) {
         numOutputs = numResults;
         for (unsigned i = 1; i < numResults; ++i) {
           argTypes.push_back(memrefOf(type.getResult(i)));
-          gradNames.push_back(
+          ownedNames.push_back(
               (binding::kGradPrefix +
                source
                    .getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of")
                    .getValue())
                   .str());
-          names.push_back(gradNames.back());
+          names.push_back(ownedNames.back());
         }
       }
       if (train) {

@@ -94,6 +94,13 @@ def CherryLowerToKernelsPass
     across calls). RoPE and attention read the position from `%position`
     (`rope_at`, `attention_at`), new keys and values are appended to the
     caches (`kv_append`), and the head writes the logits instead of a loss.
+
+    Results after the loss must be multi-token heads' losses (marked
+    `cherry.mtp_head = k` by `cherry-mtp objective=false`): evaluation
+    writes head `k`'s loss to an output `mtp_loss.<k>` after `%loss` (the
+    per-position losses stay the next-token loss's), and decoding writes
+    its logits to `mtp_logits.<k>` after `%logits` (the shifted targets are
+    not computed).
   }];
   let dependentDialects = ["::mlir::cherry::kernel::CherryKernelDialect",
                            "::mlir::memref::MemRefDialect"];
