@@ -236,7 +236,6 @@ std::optional<std::string> checkSizes(const DecodePipelineOptions &options) {
   if (options.mtp < 0)
     return "mtp=" + std::to_string(options.mtp) +
            ": expected a number of multi-token heads, 0 or more";
-
   return notPositive(options.capacity, "number of KV cache rows");
 }
 
