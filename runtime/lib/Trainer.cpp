@@ -677,8 +677,9 @@ Status Trainer::Impl::openData() {
     if (eval.batch != batch || eval.seq != seq)
       return Status::error(exePath +
                            ": eval_step and train_step shapes differ");
-    CHERRY_TRY(
-        DataLoader::open(*config.valPath, batch, seq, config.evalBatches, val));
+    CHERRY_TRY(DataLoader::open(*config.valPath, batch, seq,
+                                config.evalBatches * config.ranks.worldSize,
+                                val));
   }
   return Status::success();
 }
@@ -1012,11 +1013,13 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
 Status Trainer::evaluate(double &loss, std::vector<double> *headLosses) {
   Impl &t = *impl_;
   std::vector<int32_t> ids(t.batch * t.seq), targets(t.batch * t.seq);
-  // Rank r evaluates batches r, r + R, ...; the sums are reduced.
+  // The first evalBatches global batches, laid out as in training: rank r
+  // evaluates batches k * R + r of its batch size; the sums are reduced.
   const int world = t.config.ranks.worldSize;
+  const int64_t batches = t.config.evalBatches * world;
   double sum = 0;
   std::vector<double> headSums(t.eval.mtpLosses.size(), 0.0);
-  for (int64_t k = t.config.ranks.rank; k < t.config.evalBatches; k += world) {
+  for (int64_t k = t.config.ranks.rank; k < batches; k += world) {
     CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
                         t.val.read(k, ids.data(), targets.data())));
     CHERRY_TRY(writeBuffer(*t.program, t.eval.ids, ids));
@@ -1036,11 +1039,11 @@ Status Trainer::evaluate(double &loss, std::vector<double> *headLosses) {
       CHERRY_TRY(prefixed("eval: ", t.communicator->allReduceHostSum(
                                         headSums.data(), headSums.size())));
   }
-  loss = sum / static_cast<double>(t.config.evalBatches);
+  loss = sum / static_cast<double>(batches);
   if (headLosses) {
     headLosses->clear();
     for (double h : headSums)
-      headLosses->push_back(h / static_cast<double>(t.config.evalBatches));
+      headLosses->push_back(h / static_cast<double>(batches));
   }
   return Status::success();
 }

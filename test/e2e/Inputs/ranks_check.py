@@ -2,8 +2,8 @@
 """Checks for runs on several ranks (test/e2e/train-ranks.test).
 
   ranks_check.py close A.jsonl B.jsonl TOL
-      every step's loss and grad_norm (cherry-run train --json) of B within
-      relative TOL of A's, the same steps in both
+      every step's loss, grad_norm and validation losses (cherry-run train
+      --json) of B within relative TOL of A's, the same steps in both
   ranks_check.py tail A.jsonl B.jsonl
       B's steps (a resumed run) are the last of A's, with identical values
   ranks_check.py mask OUT NUM_TOKENS ROW_TOKENS
@@ -29,13 +29,22 @@ def steps(path):
     return out
 
 
+def records(path):
+    return {r["step"]: r for r in map(json.loads, open(path))
+            if "loss" in r and "step" in r}
+
+
 def close(a_path, b_path, tol):
-    a, b = steps(a_path), steps(b_path)
+    a, b = records(a_path), records(b_path)
     if not a or sorted(a) != sorted(b):
         sys.exit(f"FAIL: steps {sorted(a)} vs {sorted(b)}")
     worst = 0.0
     for s in sorted(a):
-        for name, x, y in zip(("loss", "grad_norm"), a[s], b[s]):
+        # The validation losses too, where both runs report them.
+        names = [n for n in a[s] if n in b[s] and
+                 (n in ("loss", "grad_norm") or n.startswith("val_loss"))]
+        for name in names:
+            x, y = a[s][name], b[s][name]
             rel = abs(x - y) / max(abs(x), 1e-30)
             worst = max(worst, rel)
             if rel > tol:

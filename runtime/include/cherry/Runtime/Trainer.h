@@ -160,11 +160,13 @@ public:
   /// Tokens each optimizer step trains on, over all ranks.
   int64_t tokensPerStep() const;
 
-  /// Writes checkpoint-<step> (rank 0 only; others return success) and
-  /// makes it `latest`; `dir` receives its path.
+  /// Writes checkpoint-<step> (rank 0 only; the others send their shards of
+  /// ZeRO-1 moments and return success: every rank calls it) and makes it
+  /// `latest`; `dir` receives its path.
   Status saveCheckpoint(int64_t step, std::string *dir);
 
-  /// Mean loss of the first evalBatches batches of the validation data;
+  /// Mean loss of the first evalBatches global batches of the validation
+  /// data (rank r of R evaluates its batches k * R + r, as in training);
   /// `headLosses`, when given, receives each multi-token head's the same
   /// way (empty without heads).
   Status evaluate(double &loss, std::vector<double> *headLosses = nullptr);
