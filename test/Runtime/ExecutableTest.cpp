@@ -188,8 +188,9 @@ TEST(Executable, RejectsOtherVersion) {
   ex::Executable exe = makeValid();
   exe.set_version(kExecutableVersion + 1);
   EXPECT_EQ(verifyExecutable(exe).message,
-            "executable version 3 is not supported (this runtime reads "
-            "version 2)");
+            "executable version 4 is not supported (this runtime reads "
+            "version 3; compile it again with cherry-translate "
+            "--emit-executable)");
 }
 
 TEST(Executable, RejectsBufferOutsideArena) {
