@@ -76,10 +76,10 @@ checkSlices(const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
 
 /// Checks one instruction: a kernel call, or a loop of kernel calls with
 /// its slot table.
-static Status
-checkInstruction(const ex::Instruction &inst,
-                 const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
-                 const std::string &at) {
+static Status checkInstruction(
+    const ex::Instruction &inst,
+    const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
+    const std::string &at) {
   if (!inst.has_loop()) {
     if (inst.kernel().empty())
       return Status::error(at + " has no kernel name");
@@ -91,8 +91,7 @@ checkInstruction(const ex::Instruction &inst,
         !s.ok())
       return s;
     if (!ex::Device_IsValid(inst.device()))
-      return Status::error(where + " has unknown device " +
-                           str(inst.device()));
+      return Status::error(where + " has unknown device " + str(inst.device()));
     return Status::success();
   }
   const ex::Loop &loop = inst.loop();
@@ -121,9 +120,8 @@ checkInstruction(const ex::Instruction &inst,
       if (slice.slot() != 0)
         return Status::error(where + " iteration " + std::to_string(t) +
                              " binds a slot to another slot");
-    if (Status s = checkSlices(row, buffers,
-                               where + " iteration " + std::to_string(t) +
-                                   " slot");
+    if (Status s = checkSlices(
+            row, buffers, where + " iteration " + std::to_string(t) + " slot");
         !s.ok())
       return s;
   }
@@ -135,8 +133,8 @@ checkInstruction(const ex::Instruction &inst,
     if (body.kernel().empty())
       return Status::error(in + " has no kernel name");
     const std::string named = in + " (" + body.kernel() + ")";
-    if (Status s =
-            checkSlices(body.inputs(), buffers, named + " input", loop.num_slots());
+    if (Status s = checkSlices(body.inputs(), buffers, named + " input",
+                               loop.num_slots());
         !s.ok())
       return s;
     if (Status s = checkSlices(body.outputs(), buffers, named + " output",
@@ -144,8 +142,7 @@ checkInstruction(const ex::Instruction &inst,
         !s.ok())
       return s;
     if (!ex::Device_IsValid(body.device()))
-      return Status::error(named + " has unknown device " +
-                           str(body.device()));
+      return Status::error(named + " has unknown device " + str(body.device()));
   }
   return Status::success();
 }

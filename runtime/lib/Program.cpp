@@ -857,8 +857,8 @@ Status Program::run(int function) {
         call.out = step.iterations[t][j].out;
         if (Status s = launch(call); !s.ok())
           return Status::error(at + " (loop) iteration " + std::to_string(t) +
-                               " body instruction " + std::to_string(j) +
-                               ": " + s.message);
+                               " body instruction " + std::to_string(j) + ": " +
+                               s.message);
       }
   }
   // A device that queues its launches reports their errors here.

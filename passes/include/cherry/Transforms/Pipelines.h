@@ -38,6 +38,13 @@ struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
       *this, "seq",
       llvm::cl::desc("Sequence length, positive (left out: the model's)"),
       llvm::cl::init(0)};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
+                     "layer's kernels listed) or loop (runs of layers that "
+                     "launch the same kernels, the steps of a recurrent "
+                     "model, as one loop instruction)"),
+      llvm::cl::init("unrolled")};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -53,6 +60,13 @@ struct DecodePipelineOptions
       *this, "capacity",
       llvm::cl::desc("KV cache rows: prompt plus generated tokens, positive"),
       llvm::cl::init(256)};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
+                     "layer's kernels listed) or loop (runs of layers that "
+                     "launch the same kernels, the steps of a recurrent "
+                     "model, as one loop instruction)"),
+      llvm::cl::init("unrolled")};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -105,6 +119,14 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
                      "only (cherry-sgt-sparsify hoist)"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
+                     "layer's kernels listed) or loop (runs of layers that "
+                     "launch the same kernels, the steps of a recurrent "
+                     "model, as one loop instruction; training recomputes each "
+                     "layer from its input)"),
+      llvm::cl::init("unrolled")};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
