@@ -116,7 +116,7 @@ def CherryKernel_LoopOp : CherryKernel_Op<"loop", [SingleBlock, NoTerminator]> {
   let arguments = (ins I64Attr:$trips, Variadic<AnyStaticShapeMemRef>:$slots);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $trips `slots` `(` $slots `:` type($slots) `)` $body attr-dict
+    $trips (`slots` `(` $slots^ `:` type($slots) `)`)? $body attr-dict
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
