@@ -366,6 +366,10 @@ TEST(Executable, RejectsBadLoops) {
   EXPECT_EQ(verifyExecutable(exe).message,
             at + " iteration 1 slot operand 1 names undefined buffer 7");
   exe = makeLoop();
+  loopOf(exe)->mutable_slots(3)->set_slot(1);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " iteration 1 binds a slot to another slot");
+  exe = makeLoop();
   loopOf(exe)->mutable_body(0)->mutable_outputs(0)->set_slot(3);
   EXPECT_EQ(verifyExecutable(exe).message,
             at + " body instruction 0 (add) output operand 0 names slot 2, "

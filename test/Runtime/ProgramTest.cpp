@@ -803,6 +803,36 @@ TEST(ProgramRun, LoopRunsEachTripOnItsSlots) {
                        "expected 16 (n = 4 elements of 4 bytes)");
 }
 
+/// A list kernel takes its tensors' sizes from its slices: a loop's trips
+/// share one call, so a trip binding tensors of other sizes is refused.
+TEST(ProgramCheck, LoopTripsShareOperandSizes) {
+  Builder b;
+  uint32_t hyper = b.buffer(ex::F32, {8});
+  uint32_t norm = b.buffer(ex::F32, {1});
+  uint32_t g4 = b.buffer(ex::F32, {4}), p4 = b.buffer(ex::F32, {4});
+  uint32_t g8 = b.buffer(ex::F32, {8}), p8 = b.buffer(ex::F32, {8});
+  ex::Loop *loop = b.function("f")->add_instructions()->mutable_loop();
+  loop->set_trips(2);
+  loop->set_num_slots(2);
+  for (uint32_t id : {g4, p4, g8, p8})
+    b.slice(loop->add_slots(), id);
+  ex::Instruction *sgd = loop->add_body();
+  sgd->set_kernel("sgd_multi");
+  b.slice(sgd->add_inputs(), hyper);
+  b.slice(sgd->add_inputs(), norm);
+  sgd->add_inputs()->set_slot(1);
+  sgd->add_outputs()->set_slot(2);
+  for (auto [name, v] :
+       {std::pair<const char *, int64_t>{"count", 1}, {"decayed", 0}}) {
+    auto *a = sgd->add_attributes();
+    a->set_name(name);
+    a->set_i(v);
+  }
+  EXPECT_EQ(b.error(), "function 'f' instruction 0 (loop) iteration 1 body "
+                       "instruction 0: its operand sizes differ from "
+                       "iteration 0's");
+}
+
 TEST(ProgramCheck, ValidLinearPasses) {
   Builder b = linearProgram();
   EXPECT_TRUE(validateProgram(b.exe).ok());
