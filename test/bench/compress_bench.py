@@ -15,7 +15,9 @@ backward pass from the residual stream at its input), `recompute=1` (the
 same recomputation, every step's kernels listed) and the plain unrolled
 form (every step's internals kept for the backward pass). For each it
 prints the median tokens/s of `cherry-run train` over the steps after the
-first, the training step's scratch arena (from the memory planner), the
+first, the median tokens per CPU second of the whole run (all threads; on a
+machine other jobs share, the fairer comparison of the work each form
+does), the training step's scratch arena (from the memory planner), the
 peak RSS and the executable's instruction count, then the scratch growth
 per extra step against the target of at most 2 x batch*seq*hidden*4
 bytes, and the loop form's speed relative to the unrolled one (target >=
@@ -34,8 +36,20 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from eval_bench import child_peak_rss  # noqa: E402
 from train_bench import CONFIG  # noqa: E402
+
+
+def run_measured(args):
+    """Runs `args`; returns (stdout, peak RSS in MiB, CPU seconds of all its
+    threads), from wait4."""
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
+        stdout = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        if status != 0:
+            err.seek(0)
+            sys.exit(f"{' '.join(args)} failed:\n{err.read().decode()}")
+    return stdout.decode(), usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -96,12 +110,13 @@ def main():
                 run(f"{bin_dir}/cherry-translate", "--emit-executable", f"{tmp}/{name}.mlir",
                     "-o", f"{tmp}/{name}.cherry")
             rates = {form: [] for form, _ in forms}
+            cpu_rates = {form: [] for form, _ in forms}
             losses, rss = {}, {}
             # The forms alternate, so that a busy machine slows them alike.
             for round in range(args.repeat):
                 for form, _ in forms:
                     name = compiled[form][0]
-                    text, peak = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/{name}.cherry",
+                    text, peak, cpu = run_measured([f"{bin_dir}/cherry-run", "train", f"{tmp}/{name}.cherry",
                                                  "--data", data, "--steps", str(args.steps), "--save",
                                                  f"{tmp}/{name}.run{round}", "--threads",
                                                  str(args.threads), "--json"])
@@ -110,12 +125,16 @@ def main():
                     losses[form] = [(r["loss"], r["grad_norm"]) for r in steps_run]
                     rates[form] += [r["tokens_per_s"] for r in steps_run[1:] or steps_run]
                     rss[form] = max(rss.get(form, 0), peak)
+                    cpu_rates[form].append(args.steps * B * T / cpu)
             for form, _ in forms:
                 name, scratch, launches, loops = compiled[form]
                 xs = sorted(rates[form])
                 rate = xs[len(xs) // 2]
-                results[(steps, form)] = (rate, scratch, rss[form], losses[form])
-                print(f"  {steps:3d} steps  {form:9s}  {rate:8.0f} tokens/s   train scratch "
+                ys = sorted(cpu_rates[form])
+                cpu_rate = ys[len(ys) // 2]
+                results[(steps, form)] = (rate, scratch, rss[form], losses[form], cpu_rate)
+                print(f"  {steps:3d} steps  {form:9s}  {rate:8.0f} tokens/s  {cpu_rate:8.0f} "
+                      f"tokens/CPU-s   train scratch "
                       f"{scratch / 2**20:7.1f} MiB   peak RSS {rss[form]:7.1f} MiB   "
                       f"{launches} launches ({loops} loops)", flush=True)
         ok = True
@@ -124,7 +143,9 @@ def main():
             ok &= same
             for form in ("loop", "recompute"):
                 ratio = results[(steps, form)][0] / results[(steps, "unrolled")][0]
-                print(f"  {steps} steps: {form} runs at {ratio:.2f}x the unrolled form's speed"
+                cpu_ratio = results[(steps, form)][4] / results[(steps, "unrolled")][4]
+                print(f"  {steps} steps: {form} runs at {ratio:.2f}x the unrolled form's speed "
+                      f"(tokens/s), {cpu_ratio:.2f}x per CPU second"
                       + (" (target >= 0.80)" if form == "loop" else ""))
             print(f"  {steps} steps: losses {'bit-identical' if same else 'DIFFERENT'} in the three forms")
         if len(depths) >= 2:
