@@ -96,10 +96,16 @@ struct LayerLoopPass
     hoistDefinitions(block);
 
     SmallVector<Segment> segments;
-    for (auto launch : block.getOps<ck::LaunchOp>()) {
-      auto layer = launch->getAttrOfType<IntegerAttr>(ck::kLayerAttr);
+    for (Operation &op : block) {
+      if (isa<ck::ParamOp, ck::BufferOp>(op))
+        continue;
+      auto launch = dyn_cast<ck::LaunchOp>(op);
+      auto layer = launch ? launch->getAttrOfType<IntegerAttr>(ck::kLayerAttr)
+                          : IntegerAttr();
       if (!layer) {
-        segments.push_back({-1, {}}); // breaks runs
+        // Anything else (an unmarked launch, a loop already there) ends a
+        // run: a loop replaces consecutive launches only.
+        segments.push_back({-1, {}});
         continue;
       }
       if (segments.empty() || segments.back().layer != layer.getInt() ||
