@@ -104,6 +104,13 @@ static Status checkInstruction(
     return Status::error(where + " has trip count 0, expected at least 1");
   if (loop.body_size() == 0)
     return Status::error(where + " has an empty body");
+  // The runtime prepares every trip's body calls: bounded like the
+  // instructions an executable file can hold.
+  if (loop.trips() > kMaxLoopCalls / static_cast<uint64_t>(loop.body_size()))
+    return Status::error(where + " runs " + str(loop.trips()) + " trips of " +
+                         str(loop.body_size()) +
+                         " kernel calls, more than the limit of " +
+                         str(kMaxLoopCalls));
   uint64_t cells = 0;
   if (__builtin_mul_overflow(uint64_t{loop.trips()}, uint64_t{loop.num_slots()},
                              &cells) ||

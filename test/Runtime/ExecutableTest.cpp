@@ -353,6 +353,14 @@ TEST(Executable, RejectsBadLoops) {
   EXPECT_EQ(verifyExecutable(exe).message,
             at + " has trip count 0, expected at least 1");
   exe = makeLoop();
+  loopOf(exe)->set_trips(4000000000u);
+  loopOf(exe)->set_num_slots(0);
+  loopOf(exe)->clear_slots();
+  loopOf(exe)->mutable_body(0)->mutable_inputs(0)->set_slot(0);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " runs 4000000000 trips of 1 kernel calls, more than the "
+                 "limit of 16777216");
+  exe = makeLoop();
   loopOf(exe)->set_trips(3);
   EXPECT_EQ(verifyExecutable(exe).message,
             at + " has 4 slot slices, expected trips * num_slots = 3 * 2");

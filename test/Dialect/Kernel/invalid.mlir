@@ -122,3 +122,13 @@ func.func @loop_body(%a: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @loop_calls(%a: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.loop' op runs 16777217 trips of 1 launches, more than the limit of 16777216}}
+  cherry_kernel.loop 16777217 {
+    cherry_kernel.launch "add"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  }
+  return
+}

@@ -155,6 +155,13 @@ LogicalResult LoopOp::verify() {
                            << slot.getType() << " does not match body argument "
                            << i % perTrip << " of type "
                            << getBody().getArgument(i % perTrip).getType();
+  // The runtime's bound on a loop's kernel calls (kMaxLoopCalls).
+  constexpr uint64_t kMaxCalls = uint64_t(1) << 24;
+  uint64_t calls =
+      std::distance(getBody().front().begin(), getBody().front().end());
+  if (calls && uint64_t(getTrips()) > kMaxCalls / calls)
+    return emitOpError() << "runs " << getTrips() << " trips of " << calls
+                         << " launches, more than the limit of " << kMaxCalls;
   for (Operation &op : getBody().front())
     if (!isa<LaunchOp>(op))
       return op.emitOpError()

@@ -19,6 +19,9 @@ namespace cherry::runtime {
 /// The schema version this runtime reads and writes (3: Loop instructions).
 inline constexpr unsigned kExecutableVersion = 3;
 
+/// The most kernel calls one Loop instruction may run (trips * body).
+inline constexpr uint64_t kMaxLoopCalls = uint64_t(1) << 24;
+
 /// Executables hold no weights; a larger file is refused before it is read.
 inline constexpr uint64_t kMaxExecutableBytes = uint64_t(1) << 30;
 
