@@ -44,6 +44,18 @@ void addLowering(OpPassManager &pm, StringRef function, StringRef name,
 /// Whether a pipeline's `form` asks for the loop form.
 bool isLoop(StringRef form) { return form == "loop"; }
 
+/// Gives `function` the loss of each of `heads` multi-token heads as a
+/// result of its own (cherry-mtp objective=false), or a copy `cloneTo`.
+void addMtpHeads(OpPassManager &pm, int64_t heads, StringRef function,
+                 StringRef cloneTo = "") {
+  CherryMtpPassOptions mtp;
+  mtp.heads = heads;
+  mtp.function = function.str();
+  mtp.cloneTo = cloneTo.str();
+  mtp.objective = false;
+  pm.addPass(createCherryMtpPass(mtp));
+}
+
 /// Kernel-level fusion, the layers' loops for the loop form, and memory
 /// planning, common to every pipeline.
 void addKernelTail(OpPassManager &pm, bool report, bool loop) {
@@ -117,6 +129,11 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   }
   if (selective)
     addSelectiveTraining(pm, options, /*inPlace=*/mtp);
+  // The evaluation step reports the next-token loss as without heads, and
+  // each head's loss besides (after cherry-weight-loss has copied @forward
+  // for the coupling's gradients).
+  if (mtp)
+    addMtpHeads(pm, options.mtp, "forward");
   pm.addPass(createCherryFuseHeadPass());
   // The loop form keeps only each layer's input for the backward pass,
   // which recomputes the rest.
@@ -135,17 +152,31 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   addKernelTail(pm, options.report, loop);
 }
 
+/// The function the decoding pipeline makes the verification step from.
+constexpr const char *kVerifyForward = "forward_verify";
+
 void mlir::cherry::buildDecodePipeline(OpPassManager &pm,
                                        const DecodePipelineOptions &options) {
+  if (options.mtp > 0) {
+    // Self-speculative decoding: a copy of @forward at 1 + D rows with the
+    // heads' logits as outputs, besides the one-row step.
+    addSpecialize(pm, options.batch, /*seq=*/1 + options.mtp);
+    addMtpHeads(pm, options.mtp, "forward", kVerifyForward);
+  }
   addSpecialize(pm, options.batch, /*seq=*/1);
   addLowering(pm, "forward", fn::kDecodeStep, LoweringMode::Decode,
               isLoop(options.form), options.capacity);
+  if (options.mtp > 0)
+    addLowering(pm, kVerifyForward, fn::kVerifyStep, LoweringMode::Decode,
+                isLoop(options.form), options.capacity);
   addKernelTail(pm, options.report, isLoop(options.form));
 }
 
 void mlir::cherry::buildInferPipeline(OpPassManager &pm,
                                       const InferPipelineOptions &options) {
   addSpecialize(pm, options.batch, options.seq);
+  if (options.mtp > 0)
+    addMtpHeads(pm, options.mtp, "forward");
   addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval,
               isLoop(options.form));
   addKernelTail(pm, options.report, isLoop(options.form));
@@ -206,6 +237,9 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
+  if (options.mtp < 0)
+    return "mtp=" + std::to_string(options.mtp) +
+           ": expected a number of multi-token heads, 0 or more";
   return notPositive(options.seq, "sequence length (leave seq out to keep "
                                   "the model's)");
 }
@@ -215,6 +249,9 @@ std::optional<std::string> checkSizes(const InferPipelineOptions &options) {
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
+  if (options.mtp < 0)
+    return "mtp=" + std::to_string(options.mtp) +
+           ": expected a number of multi-token heads, 0 or more";
   return notPositive(options.seq, "sequence length (leave seq out to keep "
                                   "the model's)");
 }
@@ -223,6 +260,9 @@ std::optional<std::string> checkSizes(const DecodePipelineOptions &options) {
     return error;
   if (auto error = notPositive(options.batch, "number of sequences"))
     return error;
+  if (options.mtp < 0)
+    return "mtp=" + std::to_string(options.mtp) +
+           ": expected a number of multi-token heads, 0 or more";
   return notPositive(options.capacity, "number of KV cache rows");
 }
 
