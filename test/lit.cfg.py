@@ -41,3 +41,16 @@ def can_mount_tmpfs():
 
 if can_mount_tmpfs():
     config.available_features.add("tmpfs")
+
+
+# The CUDA device: "cuda-backend" where the runtime is built with it,
+# "cuda-device" where this machine also has an NVIDIA GPU (docs/CUDA.md).
+if getattr(config, "cherry_cuda", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("cuda-backend")
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                                text=True, timeout=30)
+        if listed.returncode == 0 and "GPU" in listed.stdout:
+            config.available_features.add("cuda-device")
+    except (OSError, subprocess.SubprocessError):
+        pass

@@ -653,6 +653,13 @@ Status Program::create(ex::Executable exe, Program &out,
     return s;
   impl->buffers = bufferMap(impl->exe);
   impl->device = device ? std::move(device) : createCpuDevice();
+  for (size_t f = 0; f < impl->functions.size(); ++f)
+    for (size_t i = 0; i < impl->functions[f].size(); ++i)
+      if (Status s = impl->device->supports(impl->functions[f][i].call.kernel);
+          !s.ok())
+        return Status::error("function '" + impl->exe.functions(f).name() +
+                             "' instruction " + std::to_string(i) + ": " +
+                             s.message + " on device " + impl->device->name());
 
   const uint64_t size = impl->exe.arena_size_bytes();
   if (Status s = impl->device->allocate(size, impl->arena); !s.ok())
