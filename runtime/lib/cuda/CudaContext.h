@@ -28,8 +28,8 @@ namespace cherry::runtime::cuda {
 
 /// What a kernel found wrong in its data (the CPU kernels fail the call with
 /// the same line). Kernels cannot return a Status: they record the first
-/// error here (mapped host memory) and the device reports it at the next
-/// synchronize or copyToHost.
+/// error in a record in device memory, which the device reads back and
+/// reports at the next synchronize or copyToHost.
 enum ErrorCode : int {
   kNoError = 0,
   kIdOutsideVocab,     ///< a = id, b = position, c = vocab

@@ -4,7 +4,7 @@
 // through pinned staging buffers, so copyToDevice returns once the bytes are
 // staged and the copy runs asynchronously on the stream; kernels are
 // enqueued on the same stream, and their data errors (ids outside the
-// vocabulary, ...) land in a mapped error record that synchronize() and
+// vocabulary, ...) land in an error record that synchronize() and
 // copyToHost() report. docs/CUDA.md describes the design.
 //
 //===----------------------------------------------------------------------===//
@@ -154,6 +154,8 @@ public:
     }
     if (errorHost_)
       cudaFreeHost(errorHost_);
+    if (ctx_.error)
+      cudaFree(ctx_.error);
     if (ctx_.stream)
       cudaStreamDestroy(ctx_.stream);
   }
@@ -171,16 +173,19 @@ public:
             cudaStreamCreateWithFlags(&ctx_.stream, cudaStreamNonBlocking);
         e != cudaSuccess)
       return cudaFailure("cudaStreamCreate", e);
+    // The error record lives in device memory (atomics on mapped host
+    // memory need PCIe atomics); synchronize() reads it back through
+    // pinned memory.
     if (cudaError_t e = cudaHostAlloc(&errorHost_, sizeof(ErrorRecord),
-                                      cudaHostAllocMapped);
+                                      cudaHostAllocDefault);
         e != cudaSuccess)
       return cudaFailure("cudaHostAlloc (error record)", e);
-    std::memset(errorHost_, 0, sizeof(ErrorRecord));
-    void *mapped = nullptr;
-    if (cudaError_t e = cudaHostGetDevicePointer(&mapped, errorHost_, 0);
+    if (cudaError_t e = cudaMalloc(&ctx_.error, sizeof(ErrorRecord));
         e != cudaSuccess)
-      return cudaFailure("cudaHostGetDevicePointer (error record)", e);
-    ctx_.error = static_cast<ErrorRecord *>(mapped);
+      return cudaFailure("cudaMalloc (error record)", e);
+    if (cudaError_t e = cudaMemset(ctx_.error, 0, sizeof(ErrorRecord));
+        e != cudaSuccess)
+      return cudaFailure("cudaMemset (error record)", e);
     for (int i = 0; i < 2; ++i) {
       if (cudaError_t e =
               cudaHostAlloc(&staging_[i], kStagingBytes, cudaHostAllocDefault);
@@ -312,13 +317,20 @@ public:
   }
 
   Status synchronize() override {
+    if (cudaError_t e =
+            cudaMemcpyAsync(errorHost_, ctx_.error, sizeof(ErrorRecord),
+                            cudaMemcpyDeviceToHost, ctx_.stream);
+        e != cudaSuccess)
+      return cudaFailure(name_.c_str(), e);
     if (cudaError_t e = cudaStreamSynchronize(ctx_.stream); e != cudaSuccess)
       return cudaFailure(name_.c_str(), e);
-    volatile ErrorRecord *r = errorHost_;
-    if (r->code != kNoError) {
-      ErrorRecord copy{r->code, r->kernel, r->a, r->b, r->c, r->d};
-      std::memset(errorHost_, 0, sizeof(ErrorRecord));
-      return Status::error(describe(copy));
+    if (errorHost_->code != kNoError) {
+      const ErrorRecord record = *errorHost_;
+      if (cudaError_t e =
+              cudaMemsetAsync(ctx_.error, 0, sizeof(ErrorRecord), ctx_.stream);
+          e != cudaSuccess)
+        return cudaFailure(name_.c_str(), e);
+      return Status::error(describe(record));
     }
     return Status::success();
   }

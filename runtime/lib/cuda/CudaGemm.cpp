@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 
 namespace cherry::runtime::cuda {
 
@@ -36,7 +37,18 @@ struct Plan {
 };
 
 using Key = std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, int64_t,
-                       int64_t, bool>;
+                       int64_t, uint32_t>;
+
+/// The largest power of two (at most 256) that divides `p`'s address: the
+/// heuristic assumes 256-byte aligned operands unless told otherwise, and
+/// a band of rows starts anywhere.
+uint32_t alignmentOf(const void *p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  uint32_t align = 256;
+  while (align > 4 && a % align != 0)
+    align /= 2;
+  return align;
+}
 
 } // namespace
 
@@ -76,9 +88,11 @@ public:
 
   /// The plan of a column-major product C[M, N] = op(X)[M, K] op(Y)[K, N].
   Status plan(bool transX, bool transY, int64_t M, int64_t N, int64_t K,
-              int64_t ldx, int64_t ldy, int64_t ldc, bool accumulate,
-              Plan *&out) {
-    const Key key{transX, transY, M, N, K, ldx, ldy, ldc, accumulate};
+              int64_t ldx, int64_t ldy, int64_t ldc, uint32_t alignX,
+              uint32_t alignY, uint32_t alignC, Plan *&out) {
+    const Key key{transX, transY, M,
+                  N,      K,      ldx,
+                  ldy,    ldc,    alignX | alignY << 9 | alignC << 18};
     auto it = plans.find(key);
     if (it != plans.end()) {
       out = &it->second;
@@ -110,6 +124,12 @@ public:
     const size_t ws = kWorkspaceBytes;
     cublasLtMatmulPreferenceSetAttribute(
         pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+    for (auto [attr, value] :
+         {std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, alignX},
+          std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, alignY},
+          std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, alignC},
+          std::pair{CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignC}})
+      cublasLtMatmulPreferenceSetAttribute(pref, attr, &value, sizeof value);
     cublasLtMatmulHeuristicResult_t result{};
     int found = 0;
     s = cublasLtMatmulAlgoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c, pref,
@@ -165,8 +185,8 @@ Status gemm(Context &ctx, bool transA, bool transB, int64_t m, int64_t n,
   Gemm &g = *ctx.gemm;
   Plan *p = nullptr;
   // Column-major C^T[n, m] = op(B)^T[n, k] op(A)^T[k, m].
-  if (Status s =
-          g.plan(transB, transA, n, m, k, ldb, lda, ldc, beta != 0.0f, p);
+  if (Status s = g.plan(transB, transA, n, m, k, ldb, lda, ldc, alignmentOf(b),
+                        alignmentOf(a), alignmentOf(c), p);
       !s.ok())
     return s;
   const float alpha = 1.0f;

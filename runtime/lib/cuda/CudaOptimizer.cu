@@ -227,9 +227,11 @@ Status chunkTable(Context &ctx, const Args &a, bool adam, const Chunk *&out,
     const size_t bytes = std::max<size_t>(1, chunks.size()) * sizeof(Chunk);
     if (cudaError_t e = cudaMalloc(&table, bytes); e != cudaSuccess)
       return cudaFailure("optimizer chunk table", e);
+    // On the stream (ordered before the update); from pageable memory, so
+    // the call returns once the bytes are staged.
     if (cudaError_t e =
-            cudaMemcpy(table, chunks.data(), chunks.size() * sizeof(Chunk),
-                       cudaMemcpyHostToDevice);
+            cudaMemcpyAsync(table, chunks.data(), chunks.size() * sizeof(Chunk),
+                            cudaMemcpyHostToDevice, ctx.stream);
         e != cudaSuccess)
       return cudaFailure("optimizer chunk table", e);
     it = ctx.tables.emplace(key, table).first;
