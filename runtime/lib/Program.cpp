@@ -610,7 +610,8 @@ struct Program::Impl {
   BufferMap buffers;
   std::vector<std::vector<Step>> functions;
   ParameterReport report;
-  /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit.
+  /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit (each
+  /// launch is followed by a synchronize, so queued devices are timed too).
   bool profile = [] {
     const char *env = std::getenv("CHERRY_PROFILE");
     return env && *env && std::string(env) != "0";
@@ -768,6 +769,10 @@ Status Program::run(int function) {
     auto start = impl_->profile ? std::chrono::steady_clock::now()
                                 : std::chrono::steady_clock::time_point();
     Status s = impl_->device->launch(steps[i].call);
+    // A device that queues launches (CUDA) is waited for, so that the time
+    // is the kernel's.
+    if (impl_->profile && s.ok())
+      s = impl_->device->synchronize();
     if (impl_->profile) {
       auto &entry = impl_->kernelTimes[abi::kernelName(steps[i].call.kernel)];
       entry.first += std::chrono::duration<double>(

@@ -227,15 +227,28 @@ PY
     say "bench $name torch $mode: FAILED (see log.txt)"
   fi
 }
+# The per-kernel profile (CHERRY_PROFILE=1: each launch waited for).
+profile() { # NAME STEPS
+  CHERRY_PROFILE=1 CHERRY_CUDA_MATMUL=bf16 timeout 180 env LD_LIBRARY_PATH="$libpath" \
+    "$here/bin/cherry-run" train "$in/$1-train.cherry" --data "$in/$1-tokens.bin" \
+    --steps "$2" --save "$work/profile-$1" --device "$dev" --json \
+    >/dev/null 2>"$work/profile.txt"
+  say "kernel profile, $1, bf16, $2 steps:"
+  grep -A12 'kernel profile' "$work/profile.txt" | tee -a "$report"
+  cat "$work/profile.txt" >>"$log"
+}
 if [ "$dry" = 1 ]; then
   bench_cherry bench fp32 2
+  profile bench 1
   say "dry run: the rest of the benchmark is skipped"
   exit $failed
 fi
 for mode in fp32 tf32 bf16; do bench_cherry bench "$mode" 30; done
+[ "$(elapsed)" -lt "$budget" ] && profile bench 5
 bench_torch bench eager 20
 bench_cherry llama124m bf16 12
 bench_torch llama124m eager 12
+[ "$(elapsed)" -lt "$budget" ] && profile llama124m 3
 bench_torch bench compile 20
 bench_torch llama124m compile 12
 say "done in $(elapsed) s; $([ $failed -eq 0 ] && echo 'every check passed' || echo 'a check FAILED')"

@@ -15,6 +15,7 @@
 
 #include <cublasLt.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <tuple>
@@ -60,8 +61,15 @@ public:
   void *workspace = nullptr;
   static constexpr size_t kWorkspaceBytes = size_t(32) << 20;
   std::map<Key, Plan> plans;
+  /// Plans that fell back to fp32 (no tensor-core algorithm).
+  int fallbacks = 0;
 
   ~Gemm() {
+    if (fallbacks > 0)
+      std::fprintf(stderr,
+                   "cherry-run: CUDA: %d GEMM shape%s had no %s algorithm "
+                   "and ran in fp32\n",
+                   fallbacks, fallbacks == 1 ? "" : "s", matmulModeName(mode));
     for (auto &[key, p] : plans) {
       cublasLtMatrixLayoutDestroy(p.a);
       cublasLtMatrixLayoutDestroy(p.b);
@@ -134,6 +142,22 @@ public:
     int found = 0;
     s = cublasLtMatmulAlgoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c, pref,
                                        1, &result, &found);
+    if ((s != CUBLAS_STATUS_SUCCESS || found == 0) &&
+        computeType() != CUBLAS_COMPUTE_32F) {
+      // No tensor-core algorithm for this shape or alignment: fp32.
+      cublasLtMatmulDescDestroy(p.desc);
+      if ((s = cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F,
+                                        CUDA_R_32F)) != CUBLAS_STATUS_SUCCESS)
+        return ltFailure("matmul descriptor", s);
+      cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opX,
+                                     sizeof opX);
+      cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opY,
+                                     sizeof opY);
+      found = 0;
+      s = cublasLtMatmulAlgoGetHeuristic(handle, p.desc, p.a, p.b, p.c, p.c,
+                                         pref, 1, &result, &found);
+      ++fallbacks;
+    }
     cublasLtMatmulPreferenceDestroy(pref);
     if (s != CUBLAS_STATUS_SUCCESS || found == 0)
       return s != CUBLAS_STATUS_SUCCESS
