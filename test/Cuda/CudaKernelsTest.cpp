@@ -36,6 +36,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace cherry::runtime;
@@ -118,8 +119,11 @@ int64_t elementsOf(const cherry::abi::OperandSpec &op,
   return n;
 }
 
-/// Runs `c` on `device`: outputs (or the error) come back.
-Status runOn(Device &device, const Case &c, std::vector<Tensor> &outs) {
+/// Runs `c` on `device`: outputs (or the error) come back. `inPlace`: an
+/// output that updates an input is that input's slice (as the loader may
+/// place it), else its own slice starting as a copy.
+Status runOn(Device &device, const Case &c, std::vector<Tensor> &outs,
+             bool inPlace = false) {
   const cherry::abi::KernelSpec &spec = cherry::abi::kernelSpec(c.kernel);
   std::vector<Tensor> init;
   if (spec.isList()) {
@@ -159,8 +163,12 @@ Status runOn(Device &device, const Case &c, std::vector<Tensor> &outs) {
     call.inBytes.push_back(c.in[i].bytes.size());
   }
   for (size_t o = 0; o < init.size() && s.ok(); ++o) {
-    s = device.copyToDevice(mem, outAt[o], init[o].bytes.data(),
-                            init[o].bytes.size());
+    const int source = spec.isList() ? -1 : spec.outputs[o].source;
+    if (inPlace && source >= 0)
+      outAt[o] = inAt[source];
+    else
+      s = device.copyToDevice(mem, outAt[o], init[o].bytes.data(),
+                              init[o].bytes.size());
     call.out.push_back(mem.address + outAt[o]);
     call.outBytes.push_back(init[o].bytes.size());
   }
@@ -202,6 +210,19 @@ void expectSame(const Case &c, Compare how = Compare::Relative,
   Status sg = runOn(*gpu, c, got);
   ASSERT_TRUE(sg.ok()) << name << " on CUDA: " << sg.message;
   const cherry::abi::KernelSpec &spec = cherry::abi::kernelSpec(c.kernel);
+  // Deterministic: a second run gives the same bits; and an output updated
+  // in place in its input's slice equals the one in its own slice.
+  for (bool inPlace : {false, true}) {
+    std::vector<Tensor> again;
+    Status s2 = runOn(*gpu, c, again, inPlace);
+    ASSERT_TRUE(s2.ok()) << name << " on CUDA: " << s2.message;
+    for (size_t o = 0; o < got.size(); ++o)
+      EXPECT_EQ(0, std::memcmp(got[o].bytes.data(), again[o].bytes.data(),
+                               got[o].bytes.size()))
+          << name << " output " << o
+          << (inPlace ? ": in place differs from its own slice"
+                      : ": differs run to run");
+  }
   for (size_t o = 0; o < want.size(); ++o) {
     const int specIndex =
         spec.isList() ? 0
@@ -615,6 +636,124 @@ TEST(CudaKernels, SelectiveTraining) {
              Compare::Exact);
   expectSame({KernelId::sgt_select_uniform, {batch, seq, k}, {}, {ids}, {}},
              Compare::Exact);
+}
+
+/// A random permutation of 0 .. n - 1 (Fisher-Yates on xorshift values).
+std::vector<int32_t> permutation(int64_t n, uint64_t seed) {
+  std::vector<int32_t> p(n);
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = static_cast<int32_t>(i);
+  std::vector<float> u = randomFloats(n, seed, 0.0f, 1.0f);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(p[i],
+              p[std::min<int64_t>(i, static_cast<int64_t>(u[i] * (i + 1)))]);
+  return p;
+}
+
+TEST(CudaKernels, MixtureOfExperts) {
+  const int64_t tokens = 37, experts = 5, topK = 2, dim = 19, n = 23;
+  const int64_t slots = tokens * topK;
+  Tensor logits = Tensor::of(randomFloats(tokens * experts, 111, -3, 3));
+  for (int64_t renorm : {0, 1}) {
+    const Case topk{
+        KernelId::moe_topk, {tokens, experts, topK, renorm}, {}, {logits}, {}};
+    expectSame(topk);
+    std::vector<Tensor> routed; // probs, expert, gate from the CPU
+    std::unique_ptr<Device> cpu = createCpuDevice();
+    ASSERT_TRUE(runOn(*cpu, topk, routed).ok());
+    expectSame({KernelId::moe_topk_grad,
+                {tokens, experts, topK, renorm},
+                {},
+                {routed[0], routed[1], routed[2],
+                 Tensor::of(randomFloats(slots, 112))},
+                {}});
+  }
+  Tensor expert = Tensor::of(randomInts(slots, 113, 0, experts));
+  expectSame({KernelId::moe_permute, {tokens, experts, topK}, {}, {expert}, {}},
+             Compare::Exact);
+  Tensor slotRow = Tensor::of(permutation(slots, 114));
+  Tensor gate = Tensor::of(randomFloats(slots, 115, 0, 1));
+  expectSame({KernelId::moe_gather_rows,
+              {tokens, topK, dim},
+              {},
+              {Tensor::of(randomFloats(tokens * dim, 116)), slotRow},
+              {}},
+             Compare::Exact);
+  expectSame({KernelId::moe_gather_rows_grad,
+              {tokens, topK, dim},
+              {},
+              {Tensor::of(randomFloats(slots * dim, 117)), slotRow},
+              {}});
+  Tensor yp = Tensor::of(randomFloats(slots * dim, 118));
+  expectSame({KernelId::moe_unpermute,
+              {tokens, topK, dim},
+              {},
+              {yp, slotRow, gate},
+              {}});
+  expectSame({KernelId::moe_unpermute_grad,
+              {tokens, topK, dim},
+              {},
+              {Tensor::of(randomFloats(tokens * dim, 119)), yp, slotRow, gate},
+              {}});
+  // Counts summing to the rows, one expert empty.
+  const int64_t m = slots;
+  std::vector<int32_t> counts = {20, 0, 31, 9, 14};
+  Tensor c = Tensor::of(counts);
+  Tensor w = Tensor::of(randomFloats(experts * n * dim, 120));
+  expectSame({KernelId::moe_grouped_linear,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * dim, 121)), w, c},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_input,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 122)), w, c},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_weight,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 123)),
+               Tensor::of(randomFloats(m * dim, 124)), c},
+              {}});
+  Tensor probs = Tensor::of(randomFloats(tokens * experts, 125, 0, 1));
+  expectSame({KernelId::moe_balance_loss,
+              {tokens, experts, topK},
+              {0.01},
+              {probs, c},
+              {}});
+  expectSame({KernelId::moe_balance_loss_grad,
+              {tokens, experts, topK},
+              {0.01},
+              {probs, c},
+              {}});
+  expectSame({KernelId::moe_z_loss, {tokens, experts}, {0.001}, {logits}, {}});
+  expectSame(
+      {KernelId::moe_z_loss_grad, {tokens, experts}, {0.001}, {logits}, {}});
+}
+
+TEST(CudaKernels, BadRoutingFailsWithOneLine) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  std::vector<Tensor> out;
+  Status s = runOn(*gpu,
+                   {KernelId::moe_permute,
+                    {2, 3, 2},
+                    {},
+                    {Tensor::of(std::vector<int32_t>{0, 2, 3, 1})},
+                    {}},
+                   out);
+  EXPECT_EQ(s.message, "moe_permute: expert 3 at slot 2 is outside [0, 3)");
+  s = runOn(*gpu,
+            {KernelId::moe_grouped_linear,
+             {4, 2, 2, 2},
+             {},
+             {Tensor::of(randomFloats(8, 1)), Tensor::of(randomFloats(8, 2)),
+              Tensor::of(std::vector<int32_t>{1, 2})},
+             {}},
+            out);
+  EXPECT_EQ(s.message,
+            "moe_grouped_linear: the expert counts sum to 3, expected 4 rows");
 }
 
 /// Every kernel of the ABI either runs on the CUDA device or is refused

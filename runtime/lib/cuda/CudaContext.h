@@ -40,6 +40,11 @@ enum ErrorCode : int {
   kNegativePosition,   ///< a = position
   kBadStep,            ///< a = the step's bits (float)
   kGatherPosition,     ///< a = position, b = row, c = seq
+  kExpertIndex,        ///< a = expert, b = slot, c = experts
+  kSlotRow,            ///< a = slot, b = row, c = slots
+  kSlotTaken,          ///< a = row
+  kNegativeCount,      ///< a = expert, b = count
+  kCountSum,           ///< a = total, b = rows expected
 };
 
 struct ErrorRecord {
@@ -61,8 +66,13 @@ class Gemm;
 /// What kernels launch with. Not thread-safe: one device, one host thread.
 struct Context {
   cudaStream_t stream = nullptr;
-  /// Device-visible address of the error record.
+  /// The error record (device memory) and its pinned host copy.
   ErrorRecord *error = nullptr;
+  ErrorRecord *errorHost = nullptr;
+  /// Waits for the stream and reports (and clears) a kernel's recorded
+  /// error: a CUDA error, or the first data error as the CPU words it.
+  Status takeError();
+  std::string deviceName;
   Gemm *gemm = nullptr;
   int multiprocessors = 1;
 
@@ -149,6 +159,21 @@ CHERRY_CUDA_KERNEL(AdamwArgs)
 CHERRY_CUDA_KERNEL(SgdArgs)
 CHERRY_CUDA_KERNEL(AdamwMultiArgs)
 CHERRY_CUDA_KERNEL(SgdMultiArgs)
+// CudaMoe.cu
+CHERRY_CUDA_KERNEL(MoeTopkArgs)
+CHERRY_CUDA_KERNEL(MoeTopkGradArgs)
+CHERRY_CUDA_KERNEL(MoePermuteArgs)
+CHERRY_CUDA_KERNEL(MoeGatherRowsArgs)
+CHERRY_CUDA_KERNEL(MoeGatherRowsGradArgs)
+CHERRY_CUDA_KERNEL(MoeGroupedLinearArgs)
+CHERRY_CUDA_KERNEL(MoeGroupedLinearGradInputArgs)
+CHERRY_CUDA_KERNEL(MoeGroupedLinearGradWeightArgs)
+CHERRY_CUDA_KERNEL(MoeUnpermuteArgs)
+CHERRY_CUDA_KERNEL(MoeUnpermuteGradArgs)
+CHERRY_CUDA_KERNEL(MoeBalanceLossArgs)
+CHERRY_CUDA_KERNEL(MoeBalanceLossGradArgs)
+CHERRY_CUDA_KERNEL(MoeZLossArgs)
+CHERRY_CUDA_KERNEL(MoeZLossGradArgs)
 #undef CHERRY_CUDA_KERNEL
 
 } // namespace cherry::runtime::cuda

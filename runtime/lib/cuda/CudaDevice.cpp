@@ -131,6 +131,20 @@ std::string describe(const ErrorRecord &r) {
   case kGatherPosition:
     return k + ": position " + s(r.a) + " at row " + s(r.b) +
            " is outside [0, " + s(r.c) + ")";
+  case kExpertIndex:
+    return k + ": expert " + s(r.a) + " at slot " + s(r.b) +
+           " is outside [0, " + s(r.c) + ")";
+  case kSlotRow:
+    return k + ": slot " + s(r.a) + " has row " + s(r.b) + ", outside [0, " +
+           s(r.c) + ")";
+  case kSlotTaken:
+    return k + ": row " + s(r.a) +
+           " is taken by two slots (slot_row is not a permutation)";
+  case kNegativeCount:
+    return k + ": expert " + s(r.a) + " has a negative count " + s(r.b);
+  case kCountSum:
+    return k + ": the expert counts sum to " + s(r.a) + ", expected " + s(r.b) +
+           " rows";
   }
   return k + ": error " + s(r.code);
 }
@@ -152,8 +166,8 @@ public:
       if (staging_[i])
         cudaFreeHost(staging_[i]);
     }
-    if (errorHost_)
-      cudaFreeHost(errorHost_);
+    if (ctx_.errorHost)
+      cudaFreeHost(ctx_.errorHost);
     if (ctx_.error)
       cudaFree(ctx_.error);
     if (ctx_.stream)
@@ -162,6 +176,7 @@ public:
 
   Status init(int index, MatmulMode mode) {
     name_ = "cuda:" + std::to_string(index);
+    ctx_.deviceName = name_;
     if (cudaError_t e = cudaSetDevice(index); e != cudaSuccess)
       return cudaFailure(name_.c_str(), e);
     cudaDeviceProp prop{};
@@ -176,7 +191,7 @@ public:
     // The error record lives in device memory (atomics on mapped host
     // memory need PCIe atomics); synchronize() reads it back through
     // pinned memory.
-    if (cudaError_t e = cudaHostAlloc(&errorHost_, sizeof(ErrorRecord),
+    if (cudaError_t e = cudaHostAlloc(&ctx_.errorHost, sizeof(ErrorRecord),
                                       cudaHostAllocDefault);
         e != cudaSuccess)
       return cudaFailure("cudaHostAlloc (error record)", e);
@@ -316,36 +331,34 @@ public:
     });
   }
 
-  Status synchronize() override {
-    if (cudaError_t e =
-            cudaMemcpyAsync(errorHost_, ctx_.error, sizeof(ErrorRecord),
-                            cudaMemcpyDeviceToHost, ctx_.stream);
-        e != cudaSuccess)
-      return cudaFailure(name_.c_str(), e);
-    if (cudaError_t e = cudaStreamSynchronize(ctx_.stream); e != cudaSuccess)
-      return cudaFailure(name_.c_str(), e);
-    if (errorHost_->code != kNoError) {
-      const ErrorRecord record = *errorHost_;
-      if (cudaError_t e =
-              cudaMemsetAsync(ctx_.error, 0, sizeof(ErrorRecord), ctx_.stream);
-          e != cudaSuccess)
-        return cudaFailure(name_.c_str(), e);
-      return Status::error(describe(record));
-    }
-    return Status::success();
-  }
+  Status synchronize() override { return ctx_.takeError(); }
 
 private:
   static constexpr uint64_t kStagingBytes = uint64_t(16) << 20;
   std::string name_, description_;
   Context ctx_;
-  ErrorRecord *errorHost_ = nullptr;
   void *staging_[2] = {nullptr, nullptr};
   cudaEvent_t stagingEvent_[2] = {nullptr, nullptr};
   int next_ = 0;
 };
 
 } // namespace
+
+Status Context::takeError() {
+  if (cudaError_t e = cudaMemcpyAsync(errorHost, error, sizeof(ErrorRecord),
+                                      cudaMemcpyDeviceToHost, stream);
+      e != cudaSuccess)
+    return cudaFailure(deviceName.c_str(), e);
+  if (cudaError_t e = cudaStreamSynchronize(stream); e != cudaSuccess)
+    return cudaFailure(deviceName.c_str(), e);
+  if (errorHost->code == kNoError)
+    return Status::success();
+  const ErrorRecord record = *errorHost;
+  if (cudaError_t e = cudaMemsetAsync(error, 0, sizeof(ErrorRecord), stream);
+      e != cudaSuccess)
+    return cudaFailure(deviceName.c_str(), e);
+  return Status::error(describe(record));
+}
 
 Status parseMatmulMode(MatmulMode &mode) {
   mode = MatmulMode::Fp32;
