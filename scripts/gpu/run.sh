@@ -13,7 +13,7 @@
 # on the CPU device instead (the comparisons then compare the CPU with
 # itself), to test this script on a machine without a GPU. Sized to finish in about 8 minutes on an H200:
 # each command has a timeout, and the benchmark stops starting new runs
-# once CHERRY_GPU_BUDGET_S seconds (default 420) have passed.
+# once CHERRY_GPU_BUDGET_S seconds (default 300) have passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=${OUT:-$here/gpu-results}
@@ -27,7 +27,7 @@ bench=$out/bench.jsonl
 work=$(mktemp -d "${TMPDIR:-/tmp}/cherry-gpu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
-budget=${CHERRY_GPU_BUDGET_S:-420}
+budget=${CHERRY_GPU_BUDGET_S:-300}
 in=$here/inputs
 failed=0
 dev=cuda

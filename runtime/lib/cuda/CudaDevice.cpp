@@ -198,7 +198,8 @@ public:
     if (cudaError_t e = cudaMalloc(&ctx_.error, sizeof(ErrorRecord));
         e != cudaSuccess)
       return cudaFailure("cudaMalloc (error record)", e);
-    if (cudaError_t e = cudaMemset(ctx_.error, 0, sizeof(ErrorRecord));
+    if (cudaError_t e =
+            cudaMemsetAsync(ctx_.error, 0, sizeof(ErrorRecord), ctx_.stream);
         e != cudaSuccess)
       return cudaFailure("cudaMemset (error record)", e);
     for (int i = 0; i < 2; ++i) {
