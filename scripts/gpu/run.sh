@@ -69,6 +69,13 @@ cr() { LD_LIBRARY_PATH="$libpath" "$here/bin/cherry-run" "$@"; }
 check_py() { python3 "$here/gpu_check.py" "$@"; }
 
 note "bundle: $here; library path: $libpath; started $(date -u)"
+# Every library must resolve before anything runs.
+missing=$(LD_LIBRARY_PATH="$libpath" ldd "$here/bin/cherry-run" "$here/bin/cherry-cuda-tests" 2>&1 |
+  awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
+if [ -n "$missing" ]; then
+  say "FAIL libraries not found: $missing(CUDA's: set CHERRY_CUDA_LIB to the folder holding libcublasLt.so.13)"
+  exit 1
+fi
 {
   nvidia-smi 2>&1 | head -20
   LD_LIBRARY_PATH="$libpath" ldd "$here/bin/cherry-run"
