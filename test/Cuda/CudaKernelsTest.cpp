@@ -636,6 +636,49 @@ TEST(CudaKernels, SelectiveTraining) {
              Compare::Exact);
   expectSame({KernelId::sgt_select_uniform, {batch, seq, k}, {}, {ids}, {}},
              Compare::Exact);
+  // The other selections: the CPU's algorithms row by row (CudaSgtRows.h,
+  // checked on the host by cherry-cuda-sgt-rows), so the same bits.
+  const int64_t vocab = 40;
+  Tensor targets = Tensor::of(randomInts(batch * seq, 105, 0, vocab));
+  std::vector<float> scoreValues = randomFloats(vocab, 106, 0, 8);
+  scoreValues[2] = scoreValues[3]; // a tie
+  Tensor scores = Tensor::of(scoreValues);
+  for (float step : {1.0f, 12.0f}) {
+    Tensor hy = Tensor::of(hyper(step, 0));
+    expectSame({KernelId::sgt_select_score,
+                {batch, seq, k, vocab},
+                {},
+                {targets, scores},
+                {}},
+               Compare::Exact);
+    expectSame({KernelId::sgt_select_random,
+                {batch, seq, k, 7},
+                {},
+                {targets, hy},
+                {}},
+               Compare::Exact);
+    expectSame({KernelId::sgt_select_surprisal,
+                {batch, seq, k, vocab, 7},
+                {},
+                {targets, scores, hy},
+                {}},
+               Compare::Exact);
+    expectSame({KernelId::sgt_select_loss,
+                {batch, seq, k},
+                {},
+                {Tensor::of(randomFloats(batch * seq, 107, 0, 5))},
+                {}},
+               Compare::Exact);
+    std::vector<int32_t> mask = randomInts(batch * seq, 108, 0, 2);
+    for (int64_t t = 0; t < seq; ++t)
+      mask[t] = 1; // a row with more marked positions than k
+    expectSame({KernelId::sgt_select_mask,
+                {batch, seq, k, 7},
+                {},
+                {Tensor::of(mask), hy},
+                {}},
+               Compare::Exact);
+  }
 }
 
 /// A random permutation of 0 .. n - 1 (Fisher-Yates on xorshift values).

@@ -45,6 +45,9 @@ enum ErrorCode : int {
   kSlotTaken,          ///< a = row
   kNegativeCount,      ///< a = expert, b = count
   kCountSum,           ///< a = total, b = rows expected
+  kScoreTarget,        ///< a = target, b = row, c = vocab
+  kBadScore,           ///< a = token, b = the score's bits (float)
+  kMaskValue,          ///< a = value, b = row, c = position
 };
 
 struct ErrorRecord {
@@ -159,6 +162,12 @@ CHERRY_CUDA_KERNEL(AdamwArgs)
 CHERRY_CUDA_KERNEL(SgdArgs)
 CHERRY_CUDA_KERNEL(AdamwMultiArgs)
 CHERRY_CUDA_KERNEL(SgdMultiArgs)
+// CudaSgt.cu
+CHERRY_CUDA_KERNEL(SgtSelectScoreArgs)
+CHERRY_CUDA_KERNEL(SgtSelectRandomArgs)
+CHERRY_CUDA_KERNEL(SgtSelectSurprisalArgs)
+CHERRY_CUDA_KERNEL(SgtSelectLossArgs)
+CHERRY_CUDA_KERNEL(SgtSelectMaskArgs)
 // CudaMoe.cu
 CHERRY_CUDA_KERNEL(MoeTopkArgs)
 CHERRY_CUDA_KERNEL(MoeTopkGradArgs)

@@ -142,6 +142,19 @@ std::string describe(const ErrorRecord &r) {
            " is taken by two slots (slot_row is not a permutation)";
   case kNegativeCount:
     return k + ": expert " + s(r.a) + " has a negative count " + s(r.b);
+  case kScoreTarget:
+    return k + ": target " + s(r.a) + " at row " + s(r.b) +
+           " is outside the score table of " + s(r.c);
+  case kBadScore: {
+    float score;
+    const uint32_t bits = static_cast<uint32_t>(r.b);
+    std::memcpy(&score, &bits, sizeof score);
+    return k + ": score of token " + s(r.a) + " is " + std::to_string(score) +
+           ", not a finite non-negative number";
+  }
+  case kMaskValue:
+    return k + ": mask value " + s(r.a) + " at row " + s(r.b) + ", position " +
+           s(r.c) + " is not 0 or 1";
   case kCountSum:
     return k + ": the expert counts sum to " + s(r.a) + ", expected " + s(r.b) +
            " rows";
