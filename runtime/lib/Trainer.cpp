@@ -859,12 +859,14 @@ void Trainer::Impl::collectCheckpointTensors() {
   for (auto [tensors, buffers] :
        {std::pair{&modelTensors, &modelBuffers},
         std::pair{&optimizerTensors, &optimizerBuffers}})
-    for (size_t i = 0; i < tensors->size(); ++i)
-      if (!(*tensors)[i].data &&
-          std::none_of(sharded.begin(), sharded.end(), [&](const Sharded &m) {
-            return m.tensor == &(*tensors)[i];
-          }))
+    for (size_t i = 0; i < tensors->size(); ++i) {
+      // (A structured binding cannot be captured in C++17.)
+      const TensorToWrite *tensor = &(*tensors)[i];
+      if (!tensor->data &&
+          std::none_of(sharded.begin(), sharded.end(),
+                       [&](const Sharded &m) { return m.tensor == tensor; }))
         staged.push_back({&(*tensors)[i], (*buffers)[i], {}});
+    }
 }
 
 Status Trainer::Impl::checkModelConfig() {

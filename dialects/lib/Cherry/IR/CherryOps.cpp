@@ -867,7 +867,8 @@ AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
     label = "a shard of " + std::to_string(getShards()) + " is";
     auto grad = cast<RankedTensorType>(type);
     int64_t n = grad.getNumElements();
-    moments = RankedTensorType::get({(n + getShards() - 1) / getShards()},
+    int64_t shards = getShards();
+    moments = RankedTensorType::get({(n + shards - 1) / shards},
                                     grad.getElementType());
   }
   if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(), type,
