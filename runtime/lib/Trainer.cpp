@@ -210,37 +210,53 @@ Status findEvalStep(const Program &program, const std::string &path,
 
 Status loadWeights(Program &program, const std::optional<std::string> &path,
                    uint64_t seed, WeightsReport &report) {
-  if (!path) {
+  std::vector<std::string> paths;
+  if (path)
+    paths.push_back(*path);
+  return loadWeights(program, paths, seed, report);
+}
+
+Status loadWeights(Program &program, const std::vector<std::string> &paths,
+                   uint64_t seed, WeightsReport &report) {
+  if (paths.empty()) {
     Status s = program.loadParameters(nullptr, "", seed);
     if (!s.ok())
       return Status::error(s.message + "; pass --weights");
     return Status::success();
   }
-  SafeTensors weights;
-  std::error_code ec;
-  if (std::filesystem::is_directory(*path, ec)) {
-    bool found = false;
-    CHERRY_TRY(SafeTensors::openModelDir(*path, weights, found));
-    if (!found)
-      return Status::error("--weights " + *path +
-                           ": the directory has no model.safetensors or "
-                           "model.safetensors.index.json");
-  } else {
-    CHERRY_TRY(SafeTensors::open(*path, weights));
+  std::vector<SafeTensors> files(paths.size());
+  std::vector<Program::WeightSource> sources;
+  for (size_t k = 0; k < paths.size(); ++k) {
+    const std::string &path = paths[k];
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      bool found = false;
+      CHERRY_TRY(SafeTensors::openModelDir(path, files[k], found));
+      if (!found)
+        return Status::error("--weights " + path +
+                             ": the directory has no model.safetensors or "
+                             "model.safetensors.index.json");
+    } else {
+      CHERRY_TRY(SafeTensors::open(path, files[k]));
+    }
+    sources.push_back({&files[k], path});
   }
-  CHERRY_TRY(program.loadParameters(&weights, *path, seed));
+  CHERRY_TRY(program.loadParameters(sources, seed));
   const ParameterReport &loaded = program.parameterReport();
   auto plural = [](size_t n) { return n == 1 ? "" : "s"; };
+  std::string from = paths.front();
+  for (size_t k = 1; k < paths.size(); ++k)
+    from += (k + 1 == paths.size() ? " and " : ", ") + paths[k];
   if (!loaded.unusedTensors.empty())
     report.notes.push_back(
         "warning: " + std::to_string(loaded.unusedTensors.size()) + " tensor" +
-        plural(loaded.unusedTensors.size()) + " of " + *path +
+        plural(loaded.unusedTensors.size()) + " of " + from +
         " not used by the executable (first: '" + loaded.unusedTensors.front() +
         "')");
   if (!loaded.initialized.empty())
     report.notes.push_back(
         "note: " + std::to_string(loaded.initialized.size()) + " parameter" +
-        plural(loaded.initialized.size()) + " not in " + *path +
+        plural(loaded.initialized.size()) + " not in " + from +
         " made by initializers (first: '" + loaded.initialized.front() + "')");
   return Status::success();
 }

@@ -1063,7 +1063,7 @@ TEST(ProgramCheck, Parameters) {
     Builder b = linearProgram();
     b.param("a", {2})->mutable_init()->mutable_mean_of()->add_parameters("b");
     b.param("b", {2})->mutable_init()->mutable_mean_of()->add_parameters("a");
-    EXPECT_EQ(b.error(), "parameter 'a': mean_of cycle: a -> b -> a");
+    EXPECT_EQ(b.error(), "parameter 'a': initializer cycle: a -> b -> a");
   }
   {
     Builder b = linearProgram();

@@ -77,8 +77,16 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
 
 void loadWeights(Program &program, const std::optional<std::string> &path,
                  uint64_t seed) {
+  std::vector<std::string> paths;
+  if (path)
+    paths.push_back(*path);
+  loadWeights(program, paths, seed);
+}
+
+void loadWeights(Program &program, const std::vector<std::string> &paths,
+                 uint64_t seed) {
   WeightsReport report;
-  check(runtime::loadWeights(program, path, seed, report));
+  check(runtime::loadWeights(program, paths, seed, report));
   for (const std::string &note : report.notes)
     std::cerr << "cherry-run: " << tools::oneLine(note) << "\n";
 }

@@ -71,6 +71,9 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
 /// parameters) on stderr.
 void loadWeights(runtime::Program &program,
                  const std::optional<std::string> &path, uint64_t seed);
+/// As above from one --weights per weight source.
+void loadWeights(runtime::Program &program,
+                 const std::vector<std::string> &paths, uint64_t seed);
 
 /// The commands; each returns the exit status.
 int runTrain(const std::vector<std::string> &argv);

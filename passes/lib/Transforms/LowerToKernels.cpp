@@ -138,6 +138,14 @@ private:
   LogicalResult lowerOp(GatherOp g);
   LogicalResult lowerOp(GatherGradOp g);
   LogicalResult lowerOp(SgtSelectOp sel);
+  LogicalResult lowerOp(MoeRouteOp route);
+  LogicalResult lowerOp(MoeRouteGradOp g);
+  LogicalResult lowerOp(MoeDispatchOp dispatch);
+  LogicalResult lowerOp(MoeDispatchGradOp g);
+  LogicalResult lowerOp(MoeGroupedLinearOp linear);
+  LogicalResult lowerOp(MoeGroupedLinearGradOp g);
+  LogicalResult lowerOp(MoeCombineOp combine);
+  LogicalResult lowerOp(MoeCombineGradOp g);
   /// The head and the mean cross-entropy as one launch; in evaluation it
   /// also writes every position's loss.
   void lowerHeadLoss(Operation *op, Value h, Value w, Value targets,
@@ -193,7 +201,10 @@ LogicalResult Lowering::lower(Operation *op) {
             HeadCrossEntropyGradOp, LinearGradInputOp, LinearGradWeightOp,
             EmbeddingGradOp, RMSNormGradOp, RopeGradOp, AttentionGradOp,
             SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
-            SgtSelectOp>([&](auto typed) { return lowerOp(typed); })
+            SgtSelectOp, MoeRouteOp, MoeRouteGradOp, MoeDispatchOp,
+            MoeDispatchGradOp, MoeGroupedLinearOp, MoeGroupedLinearGradOp,
+            MoeCombineOp, MoeCombineGradOp>(
+          [&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
@@ -544,6 +555,160 @@ LogicalResult Lowering::lowerOp(SwiGLUGradOp g) {
   launch(op, KernelId::swiglu_grad,
          {buffer(g.getGate()), buffer(g.getUp()), buffer(g.getGrad())},
          {dgate, dup}, {{"n", product(tensorOf(g.getGate()).getShape())}});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts: each op onto the moe_* kernels (docs/MoEE.md)
+//===----------------------------------------------------------------------===//
+
+LogicalResult Lowering::lowerOp(MoeRouteOp route) {
+  Operation *op = route;
+  int64_t tokens = route.getNumTokens(), experts = route.getNumExperts();
+  int64_t topK = route.getTopK();
+  launch(op, KernelId::moe_topk, {buffer(route.getLogits())},
+         {temporary(route.getProbs()), temporary(route.getExpert()),
+          temporary(route.getGate())},
+         {{"tokens", tokens},
+          {"experts", experts},
+          {"top_k", topK},
+          {"renormalize", route.getRenormalize() ? 1 : 0}});
+  launch(op, KernelId::moe_permute, {buffer(route.getExpert())},
+         {temporary(route.getSlotRow()), temporary(route.getCounts())},
+         {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeRouteGradOp g) {
+  Operation *op = g;
+  RankedTensorType logits = tensorOf(g.getLogits());
+  int64_t experts = logits.getShape().back();
+  int64_t tokens = logits.getNumElements() / experts, topK = g.getTopK();
+  double balance = g.getBalanceCoeff().convertToDouble();
+  double z = g.getZCoeff().convertToDouble();
+  // Each term into its own buffer, summed with `add` into the result.
+  SmallVector<Value> terms;
+  auto term = [&]() {
+    Value t = ck::BufferOp::create(b, op->getLoc(), memrefFor(g.getResult()),
+                                   IntegerAttr());
+    terms.push_back(t);
+    return t;
+  };
+  launch(op, KernelId::moe_topk_grad,
+         {buffer(g.getProbs()), buffer(g.getExpert()), buffer(g.getGate()),
+          buffer(g.getGateGrad())},
+         term(),
+         {{"tokens", tokens},
+          {"experts", experts},
+          {"top_k", topK},
+          {"renormalize", g.getRenormalize() ? 1 : 0}});
+  if (balance > 0)
+    launch(op, KernelId::moe_balance_loss_grad,
+           {buffer(g.getProbs()), buffer(g.getCounts())}, term(),
+           {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}},
+           {{"coeff", balance}});
+  if (z > 0)
+    launch(op, KernelId::moe_z_loss_grad, {buffer(g.getLogits())}, term(),
+           {{"tokens", tokens}, {"experts", experts}}, {{"coeff", z}});
+  if (terms.size() == 1) {
+    buffers.map(g.getResult(), terms.front());
+    return success();
+  }
+  SmallVector<Value> parts = terms;
+  Value sum = parts.front();
+  for (size_t i = 1; i < parts.size(); ++i) {
+    Value out = i + 1 == parts.size() ? temporary(g.getResult()) : term();
+    launch(op, KernelId::add, {sum, parts[i]}, out,
+           {{"n", logits.getNumElements()}});
+    sum = out;
+  }
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeDispatchOp dispatch) {
+  Operation *op = dispatch;
+  RankedTensorType x = tensorOf(dispatch.getInput());
+  int64_t dim = x.getShape().back();
+  launch(op, KernelId::moe_gather_rows,
+         {buffer(dispatch.getInput()), buffer(dispatch.getSlotRow())},
+         temporary(dispatch.getResult()),
+         {{"tokens", x.getNumElements() / dim},
+          {"top_k", int64_t(dispatch.getTopK())},
+          {"dim", dim}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeDispatchGradOp g) {
+  Operation *op = g;
+  RankedTensorType dx = tensorOf(g.getResult());
+  int64_t dim = dx.getShape().back();
+  launch(op, KernelId::moe_gather_rows_grad,
+         {buffer(g.getGrad()), buffer(g.getSlotRow())},
+         temporary(g.getResult()),
+         {{"tokens", dx.getNumElements() / dim},
+          {"top_k", int64_t(g.getTopK())},
+          {"dim", dim}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeGroupedLinearOp linear) {
+  Operation *op = linear;
+  RankedTensorType w = tensorOf(linear.getWeight());
+  launch(op, KernelId::moe_grouped_linear,
+         {buffer(linear.getInput()), buffer(linear.getWeight()),
+          buffer(linear.getCounts())},
+         temporary(linear.getResult()),
+         {{"m", tensorOf(linear.getInput()).getDimSize(0)},
+          {"n", w.getDimSize(1)},
+          {"k", w.getDimSize(2)},
+          {"experts", w.getDimSize(0)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeGroupedLinearGradOp g) {
+  Operation *op = g;
+  RankedTensorType w = tensorOf(g.getWeight());
+  SmallVector<std::pair<StringRef, int64_t>> ints = {
+      {"m", tensorOf(g.getInput()).getDimSize(0)},
+      {"n", w.getDimSize(1)},
+      {"k", w.getDimSize(2)},
+      {"experts", w.getDimSize(0)}};
+  launch(op, KernelId::moe_grouped_linear_grad_input,
+         {buffer(g.getGrad()), buffer(g.getWeight()), buffer(g.getCounts())},
+         temporary(g.getInputGrad()), ints);
+  launch(op, KernelId::moe_grouped_linear_grad_weight,
+         {buffer(g.getGrad()), buffer(g.getInput()), buffer(g.getCounts())},
+         temporary(g.getWeightGrad()), ints);
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeCombineOp combine) {
+  Operation *op = combine;
+  RankedTensorType yp = tensorOf(combine.getInput());
+  RankedTensorType gate = tensorOf(combine.getGate());
+  int64_t topK = gate.getShape().back();
+  launch(op, KernelId::moe_unpermute,
+         {buffer(combine.getInput()), buffer(combine.getSlotRow()),
+          buffer(combine.getGate())},
+         temporary(combine.getResult()),
+         {{"tokens", gate.getNumElements() / topK},
+          {"top_k", topK},
+          {"dim", yp.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeCombineGradOp g) {
+  Operation *op = g;
+  RankedTensorType yp = tensorOf(g.getInput());
+  RankedTensorType gate = tensorOf(g.getGate());
+  int64_t topK = gate.getShape().back();
+  launch(op, KernelId::moe_unpermute_grad,
+         {buffer(g.getGrad()), buffer(g.getInput()), buffer(g.getSlotRow()),
+          buffer(g.getGate())},
+         {temporary(g.getInputGrad()), temporary(g.getGateGrad())},
+         {{"tokens", gate.getNumElements() / topK},
+          {"top_k", topK},
+          {"dim", yp.getDimSize(1)}});
   return success();
 }
 
