@@ -857,11 +857,11 @@ Status Program::loadParameters(const std::vector<WeightSource> &sources,
     const std::string &key = p.checkpoint_key();
     const uint32_t source = p.weight_source();
     if (!key.empty() && !sources.empty() && source >= sources.size())
-      return Status::error(
-          "parameter '" + p.name() + "' reads tensor '" + key +
-          "' from weight source " + std::to_string(source) + ", but " +
-          std::to_string(sources.size()) +
-          " were given (pass one --weights per source, in order)");
+      return Status::error("parameter '" + p.name() + "' reads tensor '" + key +
+                           "' from weight source " + std::to_string(source) +
+                           ", but " + std::to_string(sources.size()) +
+                           (sources.size() == 1 ? " was" : " were") +
+                           " given (pass one --weights per source, in order)");
     const SafeTensors *weights =
         source < sources.size() ? sources[source].weights : nullptr;
     const std::string weightsName =

@@ -214,9 +214,9 @@ struct MoeeFusePass
       ParamOp gate = symbols.lookup<ParamOp>(m->prefix + kGate.str());
       int64_t hidden = gate.getTensorType().getDimSize(1);
       std::string routerName = m->prefix + "router.weight";
-      if (symbols.lookup(routerName))
-        return gate.emitOpError() << "cherry-moee-fuse: @" << routerName
-                                  << " exists already (a fused model?)";
+      if (Operation *existing = symbols.lookup(routerName))
+        return existing->emitOpError() << "cherry-moee-fuse: @" << routerName
+                                       << " exists already (a fused model?)";
       OpBuilder b(gate);
       auto router = ParamOp::create(
           b, gate.getLoc(), b.getStringAttr(routerName),

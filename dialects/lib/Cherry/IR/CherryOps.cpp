@@ -100,9 +100,10 @@ LogicalResult ParamOp::verify() {
     if (d <= 0)
       return emitOpError() << "parameter @" << getSymName()
                            << " has a zero-sized dimension in " << getType();
-  if (getWeightSource() < 0 || getWeightSource() > UINT32_MAX)
+  int64_t source = static_cast<int64_t>(getWeightSource());
+  if (source < 0 || source > UINT32_MAX)
     return emitOpError() << "parameter @" << getSymName()
-                         << " has weight_source " << getWeightSource()
+                         << " has weight_source " << source
                          << ", expected an index >= 0";
   if (getWeightSource() != 0 && !getCheckpoint())
     return emitOpError() << "parameter @" << getSymName()
