@@ -501,6 +501,8 @@ struct Trainer::Impl {
   const ex::Buffer *ids = nullptr, *targets = nullptr, *hyper = nullptr,
                    *loss = nullptr, *sqNorm = nullptr, *mask = nullptr;
   int64_t batch = 0, seq = 0;
+  /// A mixture's routers: their per-expert counts and losses (metrics).
+  std::vector<const ex::Buffer *> routerCounts, routerLosses;
   DataLoader train, val;
   MaskFile maskFile;
   EvalStep eval;
@@ -527,6 +529,8 @@ struct Trainer::Impl {
   Status checkSameRun(const Checkpoint &ckpt) const;
   Status checkModelConfig();
   void collectCheckpointTensors();
+  /// Appends a mixture's expert loads and router losses to `m`'s extras.
+  Status routerMetrics(StepMetrics &m) const;
   Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
               StepMetrics &m, std::optional<Coupling::Result> &coupled);
 };
@@ -549,6 +553,24 @@ Status Trainer::Impl::bind() {
       binding(p, trainFn, where, ex::LOSS, "loss", true, ex::F32, loss, 4));
   CHERRY_TRY(binding(p, trainFn, where, ex::GRAD_SQ_NORM, "grad_sq_norm", true,
                      ex::F32, sqNorm, 4));
+  for (const ex::Binding &b : p.executable().functions(trainFn).outputs()) {
+    const ex::Buffer *buf = p.buffer(b.buffer());
+    if (b.role() == ex::EXPERT_COUNTS &&
+        (buf->dtype() != ex::I32 || buf->shape_size() != 1 ||
+         (!routerCounts.empty() &&
+          buf->shape(0) != routerCounts.front()->shape(0))))
+      return Status::error(where + " output '" + b.name() + "' is " +
+                           shapeString(*buf) +
+                           ", expected I32 [experts] like every router's");
+    if (b.role() == ex::ROUTER_LOSS &&
+        (buf->dtype() != ex::F32 || buf->size_bytes() != 4))
+      return Status::error(where + " output '" + b.name() + "' is " +
+                           shapeString(*buf) + ", expected an F32 scalar");
+    if (b.role() == ex::EXPERT_COUNTS)
+      routerCounts.push_back(buf);
+    if (b.role() == ex::ROUTER_LOSS)
+      routerLosses.push_back(buf);
+  }
   if (ids->shape_size() != 2)
     return Status::error(where + " input 'ids' is not [batch, seq]");
   batch = ids->shape(0);
@@ -922,6 +944,37 @@ Status Trainer::Impl::step(int64_t s,
   m.tokens = (s + 1) * tokens;
   m.elapsedSeconds = std::chrono::duration<double>(t1 - begin).count();
   m.wallTime = unixTimeSeconds();
+  return routerMetrics(m);
+}
+
+Status Trainer::Impl::routerMetrics(StepMetrics &m) const {
+  // A mixture's expert loads (the fraction of all routers' token-slots each
+  // expert got) and the routers' summed losses.
+  if (routerCounts.empty())
+    return Status::success();
+  std::vector<double> load(routerCounts.front()->shape(0), 0.0);
+  std::vector<int32_t> counts(load.size());
+  double total = 0;
+  for (const ex::Buffer *b : routerCounts) {
+    CHERRY_TRY(
+        program->read(b->id(), counts.data(), counts.size() * sizeof(int32_t)));
+    for (size_t e = 0; e < counts.size(); ++e) {
+      load[e] += counts[e];
+      total += counts[e];
+    }
+  }
+  for (size_t e = 0; e < load.size(); ++e)
+    m.extra.push_back({"expert_load_" + std::to_string(e),
+                       total > 0 ? load[e] / total : 0.0});
+  if (routerLosses.empty())
+    return Status::success();
+  double sum = 0;
+  for (const ex::Buffer *b : routerLosses) {
+    float value = 0;
+    CHERRY_TRY(readScalar(*program, b, value));
+    sum += value;
+  }
+  m.extra.push_back({"router_loss", sum});
   return Status::success();
 }
 
@@ -982,7 +1035,11 @@ Status Trainer::run(const ReportFn &report, TrainSummary &summary) {
             {"train/tokens_per_second", static_cast<float>(m.tokensPerSecond)}};
         for (auto &[name, value] : m.extra)
           scalars.push_back(
-              {(name.rfind("coupling", 0) == 0 ? "sgt/" : "eval/") + name,
+              {(name.rfind("coupling", 0) == 0 ? "sgt/"
+                : name.rfind("expert_load", 0) == 0 || name == "router_loss"
+                    ? "moe/"
+                    : "eval/") +
+                   name,
                static_cast<float>(value)});
         CHERRY_TRY(events.addScalars(scalars, m.step, m.wallTime));
         CHERRY_TRY(events.flush());

@@ -100,10 +100,13 @@ double parseReal(const std::string &flag, const std::string &text, double lo,
 }
 
 /// The console lines of a step's extra metrics, one per metric; the
-/// per-layer couplings join the coupling's line.
+/// per-layer couplings join the coupling's line. A mixture's expert loads
+/// and router loss are on the step's own line.
 std::vector<std::string> metricNotes(const StepMetrics &m) {
   std::vector<std::string> notes;
   for (auto &[name, value] : m.extra) {
+    if (name.rfind("expert_load_", 0) == 0 || name == "router_loss")
+      continue;
     char text[32];
     if (name.rfind("coupling_layer", 0) == 0 && !notes.empty()) {
       std::snprintf(text, sizeof(text), " %.3f", value);

@@ -76,6 +76,17 @@ public:
   Value tokenLosses;
 
 private:
+  /// Appends an output argument named `name` to the target (a training
+  /// step's router statistics).
+  Value addOutput(MemRefType type, StringRef name, Location loc) {
+    unsigned index = target.getNumArguments();
+    NamedAttribute attrs[] = {
+        b.getNamedAttr(ck::kBindingAttr, b.getStringAttr(name)),
+        b.getNamedAttr(ck::kOutputAttr, b.getUnitAttr())};
+    (void)target.insertArgument(index, type, b.getDictionaryAttr(attrs), loc);
+    return target.getArgument(index);
+  }
+
   /// Appends a state argument (a KV cache) named `name` to the target.
   Value addCache(MemRefType type, StringRef name, Location loc) {
     unsigned index = target.getNumArguments();
@@ -184,6 +195,7 @@ private:
   func::FuncOp target;
   OpBuilder b;
   int64_t numCaches = 0;
+  int64_t numRouters = 0;
 };
 
 LogicalResult Lowering::lowerBlock(Block &block) {
@@ -573,9 +585,46 @@ LogicalResult Lowering::lowerOp(MoeRouteOp route) {
           {"experts", experts},
           {"top_k", topK},
           {"renormalize", route.getRenormalize() ? 1 : 0}});
+  // A training step also returns each router's counts and losses for the
+  // metrics (a recomputed copy of a router has none of its own).
+  bool stats = hyper && !op->hasAttr("cherry.recompute");
+  std::string prefix =
+      stats ? binding::kRouterPrefix + std::to_string(numRouters++) : "";
+  Value counts = temporary(route.getCounts());
+  if (stats) {
+    counts = addOutput(memrefFor(route.getCounts()),
+                       prefix + binding::kRouterCountsSuffix, op->getLoc());
+    buffers.map(route.getCounts(), counts);
+  }
   launch(op, KernelId::moe_permute, {buffer(route.getExpert())},
-         {temporary(route.getSlotRow()), temporary(route.getCounts())},
+         {temporary(route.getSlotRow()), counts},
          {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}});
+  double balance = route.getBalanceCoeff().convertToDouble();
+  double z = route.getZCoeff().convertToDouble();
+  if (!stats || (balance <= 0 && z <= 0))
+    return success();
+  auto scalar = MemRefType::get({}, b.getF32Type());
+  Value loss =
+      addOutput(scalar, prefix + binding::kRouterLossSuffix, op->getLoc());
+  Value balanceLoss =
+      z > 0 ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
+                  .getResult()
+            : loss;
+  if (balance > 0)
+    launch(op, KernelId::moe_balance_loss, {buffer(route.getProbs()), counts},
+           balanceLoss,
+           {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}},
+           {{"coeff", balance}});
+  if (z <= 0)
+    return success();
+  Value zLoss =
+      balance > 0 ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
+                        .getResult()
+                  : loss;
+  launch(op, KernelId::moe_z_loss, {buffer(route.getLogits())}, zLoss,
+         {{"tokens", tokens}, {"experts", experts}}, {{"coeff", z}});
+  if (balance > 0)
+    launch(op, KernelId::add, {balanceLoss, zLoss}, loss, {{"n", 1}});
   return success();
 }
 

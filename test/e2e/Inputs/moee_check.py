@@ -15,6 +15,8 @@ compiles it for training (optimizer=sgd) and evaluation. Then:
   few hundred terms against double); the same model recompiled with
   weights=fused and loaded from checkpoint-0 gives the same loss, bit for
   bit (the same values through the same kernels).
+- Metrics: the step's router_loss equals the reference's objective minus
+  its task loss; the expert loads sum to 1.
 - Gradients: one SGD step (lr 0.1, no decay) from the sources; for COORDS
   random weights of the checkpoint (experts, routers, shared weights) the
   gradient g = (before - after) / lr equals a central finite difference of
@@ -33,6 +35,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from grad_check import H, LR, read_safetensors, run, write_safetensors  # noqa: E402
+
+
+def config_experts(directory):
+    return json.load(open(f"{directory}/config.json"))["cherry"]["moee"]["experts"]
 
 
 def main():
@@ -60,7 +66,8 @@ def main():
     run(*train, "--steps", "0", "--save", f"{work}/start")
     start = f"{work}/start/checkpoint-0"
     out = run(*train, "--steps", "1", "--save", f"{work}/run")
-    compiled_train = [json.loads(line) for line in out.splitlines() if '"step"' in line][0]["loss"]
+    step1 = [json.loads(line) for line in out.splitlines() if '"step"' in line][0]
+    compiled_train = step1["loss"]
 
     def evaluate(exe, *weights):
         out = run("cherry-run", "eval", exe, *weights, "--data", tokens, "--batches", "1", "--json")
@@ -84,6 +91,19 @@ def main():
     failures += not ok
     print(f"{'ok  ' if ok else 'FAIL'} train step loss (the task loss): {compiled_train:.9g} "
           f"(relative {rel:.1e})")
+    # The step's metrics: the routers' losses (the objective minus the task
+    # loss, in double by the reference; float32 sums of a few terms against
+    # it: 1e-6 absolute) and expert loads that sum to 1.
+    router = reference(start, objective=True) - want
+    got_router = step1.get("router_loss", 0.0)
+    ok = abs(got_router - router) <= 1e-6 + 1e-4 * abs(router)
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} router_loss: compiled {got_router:.9g} reference "
+          f"{router:.9g}")
+    loads = [v for k, v in sorted(step1.items()) if k.startswith("expert_load_")]
+    ok = len(loads) == config_experts(start) and abs(sum(loads) - 1) < 1e-12
+    failures += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} expert loads {' '.join(f'{v:.3f}' for v in loads)}")
     fused = evaluate(f"{work}/fused.eval.cherry", "--weights", start)
     ok = fused == got
     failures += not ok

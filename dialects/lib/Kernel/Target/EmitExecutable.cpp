@@ -86,6 +86,12 @@ static ex::BindingRole bindingRole(StringRef name, bool state,
   if (state)
     return name.starts_with(bind::kCachePrefix) ? ex::KV_CACHE
                                                 : ex::BINDING_ROLE_UNSPECIFIED;
+  if (name.starts_with(bind::kRouterPrefix)) {
+    if (name.ends_with(bind::kRouterCountsSuffix))
+      return ex::EXPERT_COUNTS;
+    if (name.ends_with(bind::kRouterLossSuffix))
+      return ex::ROUTER_LOSS;
+  }
   return llvm::StringSwitch<ex::BindingRole>(name)
       .Case(bind::kIds, ex::TOKEN_IDS)
       .Case(bind::kTargets, ex::TARGETS)
