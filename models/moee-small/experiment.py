@@ -80,6 +80,7 @@ def main():
     p.add_argument("--lr", type=float, default=3e-3, help="peak lr of the dense seed")
     p.add_argument("--tune-lr", type=float, default=1e-3, help="peak lr of the later stages")
     p.add_argument("--eval-batches", type=int, default=20)
+    p.add_argument("--fuse", default=FUSE, help="the cherry-moee-fuse options")
     args = p.parse_args()
     out = args.out
     shutil.rmtree(out, ignore_errors=True)
@@ -150,7 +151,7 @@ def main():
                      os.path.join(data, f"train-{x}.bin"), [recovered["checkpoint"]])
                for x in "ab"]
     # 4: the mixture, and the baselines on the same tokens.
-    moee = compile_model(arch, [f"--cherry-moee-fuse={FUSE}", "--cherry-train=report=0"],
+    moee = compile_model(arch, [f"--cherry-moee-fuse={args.fuse}", "--cherry-train=report=0"],
                          f"{out}/moee.cherry")
     fused = train(moee, "run-moee", args.fuse_steps, args.tune_lr, train_all,
                   [e["checkpoint"] for e in experts])
@@ -159,11 +160,12 @@ def main():
     continued = [train(single, f"run-expert-{x}-continued", args.fuse_steps, args.tune_lr,
                        train_all, [e["checkpoint"]]) for x, e in zip("ab", experts)]
 
+    dense_params, _ = active_params(f"{dense}/model.mlir", [])
     compressed_active, _ = active_params(arch, [])
-    moee_active, moee_total = active_params(arch, [f"--cherry-moee-fuse={FUSE}"])
+    moee_active, moee_total = active_params(arch, [f"--cherry-moee-fuse={args.fuse}"])
     after = lambda steps: steps * tokens_per_step  # noqa: E731
     rows = [
-        ("dense 4 layers (seed)", compressed_active, "-", seed),
+        ("dense 4 layers (seed)", dense_params, "-", seed),
         ("compressed 2x4 (recovered seed)", compressed_active, 0, recovered),
         ("expert a (branch on half a)", compressed_active, after(args.branch_steps), experts[0]),
         ("expert b (branch on half b)", compressed_active, after(args.branch_steps), experts[1]),
@@ -173,7 +175,7 @@ def main():
          after(args.branch_steps + args.fuse_steps), continued[1]),
         ("single compressed, same tokens", compressed_active,
          after(2 * args.branch_steps + args.fuse_steps), long),
-        (f"MoEE 2 experts top-1 ({moee_total:,} params in all)", moee_active,
+        (f"MoEE of the 2 experts ({moee_total:,} params in all)", moee_active,
          after(2 * args.branch_steps + args.fuse_steps), fused),
     ]
     lines = ["| model | active params | tokens after the compressed seed | held-out loss | "
@@ -188,7 +190,7 @@ def main():
              f"router loss {last.get('router_loss', float('nan')):.4f}"]
     header = (f"seed {args.seed_steps} steps (lr {args.lr:g}), recovery {args.recovery_steps}, "
               f"branches {args.branch_steps} each, fused {args.fuse_steps} (lr {args.tune_lr:g}); "
-              f"{tokens_per_step} tokens/step; `{FUSE}`; held-out loss: mean of "
+              f"{tokens_per_step} tokens/step; `{args.fuse}`; held-out loss: mean of "
               f"{args.eval_batches} val batches; total {time.time() - t0:.0f} s\n\n")
     text = header + "\n".join(lines) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     with open(os.path.join(out, "results.json"), "w") as f:
