@@ -308,33 +308,24 @@ struct MoeeFusePass
           .getResult();
     };
     Value router = ref(m.prefix + "router.weight");
-    auto logits =
-        LinearOp::create(b, loc,
-                         RankedTensorType::get(
-                             [&] {
-                               SmallVector<int64_t> s(xType.getShape());
-                               s.back() = experts;
-                               return s;
-                             }(),
-                             xType.getElementType()),
-                         x, router, Value());
-    SmallVector<Type> routeTypes;
+    SmallVector<int64_t> perToken(xType.getShape());
+    perToken.back() = experts;
+    auto logitsType = RankedTensorType::get(perToken, xType.getElementType());
+    Value logits = LinearOp::create(b, loc, logitsType, x, router, Value());
+    perToken.back() = topK;
+    int64_t tokens = xType.getNumElements() / xType.getShape().back();
+    Type i32 = b.getI32Type();
     auto route = MoeRouteOp::create(
-        b, loc,
-        TypeRange{logits.getType(), logits.getType(), logits.getType(),
-                  logits.getType(), logits.getType()},
-        logits, b.getI64IntegerAttr(topK), b.getBoolAttr(renormalize),
+        b, loc, logitsType, RankedTensorType::get(perToken, i32),
+        RankedTensorType::get(perToken, xType.getElementType()),
+        RankedTensorType::get({tokens * topK}, i32),
+        RankedTensorType::get({experts}, i32), logits,
+        b.getI64IntegerAttr(topK), b.getBoolAttr(renormalize),
         b.getF64FloatAttr(balance), b.getF64FloatAttr(zLoss));
-    (void)cast<ShapeInferenceOpInterface>(route.getOperation())
-        .inferResultTypes(routeTypes);
-    for (auto [result, type] : llvm::zip(route->getResults(), routeTypes))
-      result.setType(type);
     auto dispatch = MoeDispatchOp::create(
         b, loc,
-        RankedTensorType::get(
-            {xType.getNumElements() / xType.getShape().back() * int64_t(topK),
-             xType.getShape().back()},
-            xType.getElementType()),
+        RankedTensorType::get({tokens * topK, xType.getShape().back()},
+                              xType.getElementType()),
         x, route.getSlotRow(), b.getI64IntegerAttr(topK));
     auto grouped = [&](Value input, StringRef which) {
       Value w = ref(m.prefix + which.str());
