@@ -110,6 +110,7 @@ struct MoeeFusePass
     if (weights != "sources" && weights != "fused")
       return fail() << "weights must be sources or fused, found '" << weights
                     << "'";
+    sharedSource.reset();
     if (shared != "mean") {
       int64_t index;
       if (StringRef(shared).getAsInteger(10, index) || index < 0 ||
