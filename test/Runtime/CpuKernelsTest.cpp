@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -307,6 +308,34 @@ TEST(CpuKernels, LinearMatchesReferenceWhenSplit) {
       }
     }
   }
+}
+
+/// Decoding's few-row linears: within the bound for 1 to 4 rows (odd k
+/// leaves a tail), and each row's bits those of the row alone, on any
+/// number of threads (a verification step's rows are decode_step's).
+TEST(CpuKernels, LinearOfFewRowsIsEachRowAlone) {
+  ThreadGuard guard;
+  const int64_t n = 300, k = 250 + 3;
+  auto x = randomVector(4 * k, 9), w = randomVector(n * k, 10);
+  std::vector<std::vector<float>> alone(4, std::vector<float>(n));
+  setNumThreads(1);
+  for (int64_t i = 0; i < 4; ++i)
+    linear(x.data() + i * k, w.data(), alone[i].data(), 1, n, k);
+  for (int threads : {1, 2})
+    for (int64_t m = 1; m <= 4; ++m) {
+      setNumThreads(threads);
+      std::vector<float> y(m * n, std::nanf(""));
+      linear(x.data(), w.data(), y.data(), m, n, k);
+      std::vector<float> prefix(x.begin(), x.begin() + m * k);
+      std::vector<double> want, bound;
+      productWithBound(prefix, w, m, n, k, nullptr, want, bound);
+      expectWithinBound(y, want, bound, "m " + std::to_string(m));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          ASSERT_EQ(std::memcmp(&y[i * n + j], &alone[i][j], sizeof(float)), 0)
+              << "m " << m << " row " << i << " column " << j << " threads "
+              << threads;
+    }
 }
 
 TEST(CpuKernels, LinearWithEmptyReductionIsZero) {

@@ -28,6 +28,7 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <type_traits>
 
 #include <algorithm>
 #include <atomic>
@@ -342,6 +343,82 @@ CHERRY_CPU_DISPATCH(maxAndSumExp)
 constexpr int64_t kLossRows = 256;
 constexpr int64_t kLossVocab = 1024;
 
+//===----------------------------------------------------------------------===//
+// Linear layers of a few rows
+//===----------------------------------------------------------------------===//
+
+/// Rows up to which `linear` computes dot products itself instead of
+/// calling BLAS: decoding (one row, or the 1 + D rows of a verification
+/// step).
+constexpr int64_t kFewRows = 4;
+
+/// Lanes of each dot product's partial sums: enough independent sums that
+/// even one row is not bound by the latency of its additions.
+constexpr int64_t kDotLanes = 16;
+
+/// y[i, j] (+)= x[i, :] . w[j, :] for M rows and output columns [j0, j1):
+/// each weight row is read once for all M rows (BLAS repacks the whole
+/// weight for every call of so few rows, which costs more than the
+/// product). Every output is summed in the order the source spells out
+/// (kDotLanes strided partial sums, then the tail, then the lanes in a
+/// fixed tree), the same for every M, so a row's result does not depend on
+/// the rows beside it: a verification step's logits are decode_step's, bit
+/// for bit.
+template <typename Rows>
+CHERRY_CPU_BODY void
+linearFewRowsBody(Rows, const float *x, const float *w, float *y, int64_t n,
+                  int64_t k, int64_t j0, int64_t j1, bool accumulate) {
+  constexpr int64_t M = Rows::value;
+  const int64_t body = k / kDotLanes * kDotLanes;
+  for (int64_t j = j0; j < j1; ++j) {
+    const float *wj = w + j * k;
+    float lanes[M][kDotLanes] = {};
+    for (int64_t e = 0; e < body; e += kDotLanes)
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t l = 0; l < kDotLanes; ++l)
+          lanes[i][l] += x[i * k + e + l] * wj[e + l];
+    for (int64_t i = 0; i < M; ++i) {
+      for (int64_t e = body; e < k; ++e)
+        lanes[i][e - body] += x[i * k + e] * wj[e];
+      for (int64_t width = kDotLanes / 2; width > 0; width /= 2)
+        for (int64_t l = 0; l < width; ++l)
+          lanes[i][l] += lanes[i][l + width];
+      float &out = y[i * n + j];
+      out = accumulate ? out + lanes[i][0] : lanes[i][0];
+    }
+  }
+}
+CHERRY_CPU_DISPATCH(linearFewRows)
+
+/// linearFewRows over all columns, a contiguous column range per thread (the
+/// same bits on any number of threads).
+void linearFewRowsParallel(const float *x, const float *w, float *y, int64_t m,
+                           int64_t n, int64_t k, bool accumulate) {
+  const int nt = threadsFor(m * n * k, kGemmMinMacsPerThread);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int64_t parts = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t j0 = n * t / parts, j1 = n * (t + 1) / parts;
+    auto rows = [&](auto count) {
+      linearFewRows(count, x, w, y, n, k, j0, j1, accumulate);
+    };
+    switch (m) {
+    case 1:
+      rows(std::integral_constant<int64_t, 1>());
+      break;
+    case 2:
+      rows(std::integral_constant<int64_t, 2>());
+      break;
+    case 3:
+      rows(std::integral_constant<int64_t, 3>());
+      break;
+    default:
+      rows(std::integral_constant<int64_t, 4>());
+      break;
+    }
+  }
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -419,6 +496,10 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 void linear(const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k, bool accumulate) {
+  if (m >= 1 && m <= kFewRows) {
+    linearFewRowsParallel(x, w, y, m, n, k, accumulate);
+    return;
+  }
   parallelGemm(/*transA=*/false, /*transB=*/true, m, n, k, x, k, w, k, y, n,
                accumulate);
 }
