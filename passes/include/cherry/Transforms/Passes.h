@@ -59,6 +59,10 @@ updateHfConfig(ModuleOp module, StringRef pass,
 /// The config's "cherry" section, made if absent.
 llvm::json::Object &cherrySection(llvm::json::Object &config);
 
+/// Op attribute (i64) set by cherry-autodiff's tag-layers: the decoder layer
+/// whose forward or backward pass the op belongs to.
+inline constexpr llvm::StringLiteral kLayerTagAttr = "cherry.layer";
+
 /// Registers the named pipelines (`--cherry-report`, ...).
 void registerCherryPipelines();
 
