@@ -253,3 +253,12 @@ int64_t MoeGroupedLinearGradOp::getForwardFlops() {
 int64_t MoeCombineOp::getForwardFlops() { return 2 * numel(getInput()); }
 int64_t MoeCombineOp::getBackwardFlops() { return 3 * numel(getInput()); }
 int64_t MoeCombineGradOp::getForwardFlops() { return 3 * numel(getInput()); }
+// Collectives count the additions of the reduction: one per element (the
+// bytes they move are the cost report's, docs/CostModel.md).
+int64_t RankShareOp::getForwardFlops() { return 1; }
+int64_t AllReduceOp::getForwardFlops() {
+  int64_t total = 0;
+  for (Value x : getInputs())
+    total += numel(x);
+  return total;
+}

@@ -12,6 +12,7 @@
 #ifndef CHERRY_RUNTIME_DEVICE_H
 #define CHERRY_RUNTIME_DEVICE_H
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/KernelAbi.h"
 #include "cherry/Runtime/Status.h"
 
@@ -84,6 +85,18 @@ public:
   virtual Status launch(const KernelCall &call) = 0;
   /// Waits for everything issued; the first error since the last call.
   virtual Status synchronize() = 0;
+
+  /// The communicator the collective kernels (rank_share, all_reduce)
+  /// reduce through, over this device's memory (createCommunicator makes
+  /// it); the device owns it. Null: a run of one rank, whose collectives
+  /// fail.
+  void setCommunicator(std::unique_ptr<Communicator> communicator) {
+    communicator_ = std::move(communicator);
+  }
+  Communicator *communicator() const { return communicator_.get(); }
+
+private:
+  std::unique_ptr<Communicator> communicator_;
 };
 
 /// A device whose memory is the host's: anonymous mappings (zero-filled,
