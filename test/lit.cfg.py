@@ -80,3 +80,16 @@ if mpirun_missing is None:
 else:
     lit_config.note(f"the many-ranks tests are skipped: {mpirun_missing}")
 config.substitutions.append(("%mpirun", " ".join(["mpirun"] + mpirun_args)))
+
+
+# The CUDA device: "cuda-backend" where the runtime is built with it,
+# "cuda-device" where this machine also has an NVIDIA GPU (docs/CUDA.md).
+if getattr(config, "cherry_cuda", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("cuda-backend")
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                                text=True, timeout=30)
+        if listed.returncode == 0 and "GPU" in listed.stdout:
+            config.available_features.add("cuda-device")
+    except (OSError, subprocess.SubprocessError):
+        pass
