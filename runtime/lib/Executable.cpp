@@ -269,9 +269,11 @@ Status verifyExecutable(const ex::Executable &exe) {
       return Status::error(name + " shares buffer " + str(p.buffer()) +
                            " with parameter '" + other->second + "'");
     // Checkpoints are written by key: a duplicate would fail the first save.
+    // Keys are per weight source (each expert's source holds the same names).
     if (!p.checkpoint_key().empty())
-      if (auto [other, fresh] =
-              checkpointKeys.emplace(p.checkpoint_key(), p.name());
+      if (auto [other, fresh] = checkpointKeys.emplace(
+              std::to_string(p.weight_source()) + ":" + p.checkpoint_key(),
+              p.name());
           !fresh)
         return Status::error(name + " has checkpoint_key '" +
                              p.checkpoint_key() + "', as parameter '" +

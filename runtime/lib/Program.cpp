@@ -56,6 +56,9 @@ std::vector<std::string> initSources(const ex::Initializer &init) {
   if (init.kind_case() == ex::Initializer::kMeanOf)
     return {init.mean_of().parameters().begin(),
             init.mean_of().parameters().end()};
+  if (init.kind_case() == ex::Initializer::kStackOf)
+    return {init.stack_of().parameters().begin(),
+            init.stack_of().parameters().end()};
   if (init.kind_case() == ex::Initializer::kLoraSvd)
     return {init.lora_svd().original(), init.lora_svd().average()};
   return {};
@@ -499,6 +502,30 @@ Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
       }
       break;
     }
+    case ex::Initializer::kStackOf: {
+      const auto &sources = init.stack_of().parameters();
+      std::vector<int64_t> shape = shapeOf(p.shape());
+      if (sources.empty() || shape.empty() ||
+          shape[0] != static_cast<int64_t>(sources.size()))
+        return Status::error(name + ": stack_of names " + str(sources.size()) +
+                             " parameters for shape " + shapeString(shape) +
+                             " (one per slice of the first dimension)");
+      std::vector<int64_t> slice(shape.begin() + 1, shape.end());
+      for (const std::string &source : sources) {
+        auto it = byName.find(source);
+        if (it == byName.end())
+          return Status::error(name + ": stack_of names unknown parameter '" +
+                               source + "'");
+        if (source == p.name())
+          return Status::error(name + ": stack_of names the parameter itself");
+        if (shapeOf(it->second->shape()) != slice)
+          return Status::error(name + ": stack_of parameter '" + source +
+                               "' has shape " +
+                               shapeString(shapeOf(it->second->shape())) +
+                               ", expected " + shapeString(slice));
+      }
+      break;
+    }
     case ex::Initializer::kLoraSvd: {
       const ex::LoraSvd &svd = init.lora_svd();
       const ex::Parameter *pair[2] = {nullptr, nullptr};
@@ -552,7 +579,7 @@ Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
       for (auto it = begin; it != path.end(); ++it)
         cycle += *it + " -> ";
       return Status::error("parameter '" + p.name() +
-                           "': mean_of cycle: " + cycle + p.name());
+                           "': initializer cycle: " + cycle + p.name());
     }
     st = 1;
     path.push_back(p.name());
@@ -898,10 +925,18 @@ Status Program::run(const std::string &name) {
 
 Status Program::loadParameters(const SafeTensors *weights,
                                const std::string &weightsName, uint64_t seed) {
+  if (!weights)
+    return loadParameters(std::vector<WeightSource>{}, seed);
+  return loadParameters(std::vector<WeightSource>{{weights, weightsName}},
+                        seed);
+}
+
+Status Program::loadParameters(const std::vector<WeightSource> &sources,
+                               uint64_t seed) {
   const auto &params = impl_->exe.parameters();
   ParameterReport report;
   std::unordered_map<std::string, int> index;
-  std::unordered_set<std::string> usedKeys;
+  std::vector<std::unordered_set<std::string>> usedKeys(sources.size());
   std::vector<int> state(params.size(), 0); // 0: to make, 1: making, 2: done
   // Values are made on the host and transferred to the device; the sources
   // of mean_of parameters stay on the host until their means are made.
@@ -929,8 +964,19 @@ Status Program::loadParameters(const SafeTensors *weights,
     const ex::Parameter &p = params[i];
     index[p.name()] = i;
     const std::string &key = p.checkpoint_key();
-    if (!key.empty())
-      usedKeys.insert(key);
+    const uint32_t source = p.weight_source();
+    if (!key.empty() && !sources.empty() && source >= sources.size())
+      return Status::error("parameter '" + p.name() + "' reads tensor '" + key +
+                           "' from weight source " + std::to_string(source) +
+                           ", but " + std::to_string(sources.size()) +
+                           (sources.size() == 1 ? " was" : " were") +
+                           " given (pass one --weights per source, in order)");
+    const SafeTensors *weights =
+        source < sources.size() ? sources[source].weights : nullptr;
+    const std::string weightsName =
+        source < sources.size() ? sources[source].name : std::string();
+    if (!key.empty() && weights)
+      usedKeys[source].insert(key);
     const TensorView *t =
         weights && !key.empty() ? weights->find(key) : nullptr;
     if (t) {
@@ -973,7 +1019,17 @@ Status Program::loadParameters(const SafeTensors *weights,
     const size_t count = elementCount(p.shape());
     std::vector<float> values(count);
     float *dst = values.data();
-    if (p.init().kind_case() == ex::Initializer::kMeanOf) {
+    if (p.init().kind_case() == ex::Initializer::kStackOf) {
+      size_t offset = 0;
+      for (const std::string &name : p.init().stack_of().parameters()) {
+        int j = index.at(name);
+        if (Status s = make(j); !s.ok())
+          return s;
+        const std::vector<float> &slice = kept.at(j);
+        std::copy(slice.begin(), slice.end(), dst + offset);
+        offset += slice.size();
+      }
+    } else if (p.init().kind_case() == ex::Initializer::kMeanOf) {
       std::vector<const float *> sources;
       for (const std::string &name : p.init().mean_of().parameters()) {
         int j = index.at(name);
@@ -1026,10 +1082,12 @@ Status Program::loadParameters(const SafeTensors *weights,
     if (Status s = make(i); !s.ok())
       return s;
 
-  if (weights)
-    for (const TensorView &t : weights->tensors())
-      if (!usedKeys.count(t.name))
-        report.unusedTensors.push_back(t.name);
+  for (size_t k = 0; k < sources.size(); ++k)
+    for (const TensorView &t : sources[k].weights->tensors())
+      if (!usedKeys[k].count(t.name))
+        report.unusedTensors.push_back(
+            (sources.size() > 1 ? sources[k].name + ": " : std::string()) +
+            t.name);
   impl_->report = std::move(report);
   return Status::success();
 }

@@ -266,37 +266,53 @@ Status findEvalStep(const Program &program, const std::string &path,
 
 Status loadWeights(Program &program, const std::optional<std::string> &path,
                    uint64_t seed, WeightsReport &report) {
-  if (!path) {
+  std::vector<std::string> paths;
+  if (path)
+    paths.push_back(*path);
+  return loadWeights(program, paths, seed, report);
+}
+
+Status loadWeights(Program &program, const std::vector<std::string> &paths,
+                   uint64_t seed, WeightsReport &report) {
+  if (paths.empty()) {
     Status s = program.loadParameters(nullptr, "", seed);
     if (!s.ok())
       return Status::error(s.message + "; pass --weights");
     return Status::success();
   }
-  SafeTensors weights;
-  std::error_code ec;
-  if (std::filesystem::is_directory(*path, ec)) {
-    bool found = false;
-    CHERRY_TRY(SafeTensors::openModelDir(*path, weights, found));
-    if (!found)
-      return Status::error("--weights " + *path +
-                           ": the directory has no model.safetensors or "
-                           "model.safetensors.index.json");
-  } else {
-    CHERRY_TRY(SafeTensors::open(*path, weights));
+  std::vector<SafeTensors> files(paths.size());
+  std::vector<Program::WeightSource> sources;
+  for (size_t k = 0; k < paths.size(); ++k) {
+    const std::string &path = paths[k];
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      bool found = false;
+      CHERRY_TRY(SafeTensors::openModelDir(path, files[k], found));
+      if (!found)
+        return Status::error("--weights " + path +
+                             ": the directory has no model.safetensors or "
+                             "model.safetensors.index.json");
+    } else {
+      CHERRY_TRY(SafeTensors::open(path, files[k]));
+    }
+    sources.push_back({&files[k], path});
   }
-  CHERRY_TRY(program.loadParameters(&weights, *path, seed));
+  CHERRY_TRY(program.loadParameters(sources, seed));
   const ParameterReport &loaded = program.parameterReport();
   auto plural = [](size_t n) { return n == 1 ? "" : "s"; };
+  std::string from = paths.front();
+  for (size_t k = 1; k < paths.size(); ++k)
+    from += (k + 1 == paths.size() ? " and " : ", ") + paths[k];
   if (!loaded.unusedTensors.empty())
     report.notes.push_back(
         "warning: " + std::to_string(loaded.unusedTensors.size()) + " tensor" +
-        plural(loaded.unusedTensors.size()) + " of " + *path +
+        plural(loaded.unusedTensors.size()) + " of " + from +
         " not used by the executable (first: '" + loaded.unusedTensors.front() +
         "')");
   if (!loaded.initialized.empty())
     report.notes.push_back(
         "note: " + std::to_string(loaded.initialized.size()) + " parameter" +
-        plural(loaded.initialized.size()) + " not in " + *path +
+        plural(loaded.initialized.size()) + " not in " + from +
         " made by initializers (first: '" + loaded.initialized.front() + "')");
   return Status::success();
 }
@@ -541,6 +557,8 @@ struct Trainer::Impl {
   const ex::Buffer *ids = nullptr, *targets = nullptr, *hyper = nullptr,
                    *loss = nullptr, *sqNorm = nullptr, *mask = nullptr;
   int64_t batch = 0, seq = 0;
+  /// A mixture's routers: their per-expert counts and losses (metrics).
+  std::vector<const ex::Buffer *> routerCounts, routerLosses;
   DataLoader train, val;
   MaskFile maskFile;
   EvalStep eval;
@@ -579,6 +597,8 @@ struct Trainer::Impl {
   Status checkSameRun(const Checkpoint &ckpt) const;
   Status checkModelConfig();
   void collectCheckpointTensors();
+  /// Appends a mixture's expert loads and router losses to `m`'s extras.
+  Status routerMetrics(StepMetrics &m) const;
   Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
               StepMetrics &m, std::optional<Coupling::Result> &coupled);
   /// The target tokens this rank's batch supervises (hyper[7]: its weight
@@ -611,6 +631,24 @@ Status Trainer::Impl::bind() {
       binding(p, trainFn, where, ex::LOSS, "loss", true, ex::F32, loss, 4));
   CHERRY_TRY(binding(p, trainFn, where, ex::GRAD_SQ_NORM, "grad_sq_norm", true,
                      ex::F32, sqNorm, 4));
+  for (const ex::Binding &b : p.executable().functions(trainFn).outputs()) {
+    const ex::Buffer *buf = p.buffer(b.buffer());
+    if (b.role() == ex::EXPERT_COUNTS &&
+        (buf->dtype() != ex::I32 || buf->shape_size() != 1 ||
+         (!routerCounts.empty() &&
+          buf->shape(0) != routerCounts.front()->shape(0))))
+      return Status::error(where + " output '" + b.name() + "' is " +
+                           shapeString(*buf) +
+                           ", expected I32 [experts] like every router's");
+    if (b.role() == ex::ROUTER_LOSS &&
+        (buf->dtype() != ex::F32 || buf->size_bytes() != 4))
+      return Status::error(where + " output '" + b.name() + "' is " +
+                           shapeString(*buf) + ", expected an F32 scalar");
+    if (b.role() == ex::EXPERT_COUNTS)
+      routerCounts.push_back(buf);
+    if (b.role() == ex::ROUTER_LOSS)
+      routerLosses.push_back(buf);
+  }
   if (ids->shape_size() != 2)
     return Status::error(where + " input 'ids' is not [batch, seq]");
   batch = ids->shape(0);
@@ -1107,6 +1145,37 @@ Status Trainer::Impl::step(int64_t s,
   m.tokens = (s + 1) * tokens;
   m.elapsedSeconds = std::chrono::duration<double>(t1 - begin).count();
   m.wallTime = unixTimeSeconds();
+  return routerMetrics(m);
+}
+
+Status Trainer::Impl::routerMetrics(StepMetrics &m) const {
+  // A mixture's expert loads (the fraction of all routers' token-slots each
+  // expert got) and the routers' summed losses.
+  if (routerCounts.empty())
+    return Status::success();
+  std::vector<double> load(routerCounts.front()->shape(0), 0.0);
+  std::vector<int32_t> counts(load.size());
+  double total = 0;
+  for (const ex::Buffer *b : routerCounts) {
+    CHERRY_TRY(
+        program->read(b->id(), counts.data(), counts.size() * sizeof(int32_t)));
+    for (size_t e = 0; e < counts.size(); ++e) {
+      load[e] += counts[e];
+      total += counts[e];
+    }
+  }
+  for (size_t e = 0; e < load.size(); ++e)
+    m.extra.push_back({"expert_load_" + std::to_string(e),
+                       total > 0 ? load[e] / total : 0.0});
+  if (routerLosses.empty())
+    return Status::success();
+  double sum = 0;
+  for (const ex::Buffer *b : routerLosses) {
+    float value = 0;
+    CHERRY_TRY(readScalar(*program, b, value));
+    sum += value;
+  }
+  m.extra.push_back({"router_loss", sum});
   return Status::success();
 }
 
@@ -1171,7 +1240,11 @@ Status Trainer::run(const ReportFn &report, TrainSummary &summary) {
             {"train/tokens_per_second", static_cast<float>(m.tokensPerSecond)}};
         for (auto &[name, value] : m.extra)
           scalars.push_back(
-              {(name.rfind("coupling", 0) == 0 ? "sgt/" : "eval/") + name,
+              {(name.rfind("coupling", 0) == 0 ? "sgt/"
+                : name.rfind("expert_load", 0) == 0 || name == "router_loss"
+                    ? "moe/"
+                    : "eval/") +
+                   name,
                static_cast<float>(value)});
         CHERRY_TRY(events.addScalars(scalars, m.step, m.wallTime));
         CHERRY_TRY(events.flush());

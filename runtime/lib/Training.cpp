@@ -398,6 +398,16 @@ std::string metricFields(const StepMetrics &m, bool withGradNorm) {
     s += "  grad_norm " + fixed(m.gradNorm, 2);
   if (std::isfinite(m.tokensPerSecond))
     s += "  " + fixed(m.tokensPerSecond, 0) + " tok/s";
+  // A mixture's expert loads ("load 0.52/0.48") and router losses.
+  std::string load;
+  for (const auto &[name, value] : m.extra) {
+    if (name.rfind("expert_load_", 0) == 0)
+      load += (load.empty() ? "" : "/") + fixed(value, 2);
+    else if (name == "router_loss")
+      s += "  router_loss " + fixed(value, 4);
+  }
+  if (!load.empty())
+    s += "  load " + load;
   return s;
 }
 

@@ -276,11 +276,91 @@ std::vector<double> attention(const ReferenceConfig &cfg,
   return out;
 }
 
-/// The hidden states after the final norm: [batch*seq, hidden].
+/// The routed MLP of one layer on `n` ([rows, hidden]): its output, and its
+/// router losses added to `routerLoss`.
+std::vector<double> routedMlp(const ReferenceConfig &cfg,
+                              const ReferenceWeights &weights,
+                              const std::string &prefix,
+                              const std::vector<double> &n, int64_t rows,
+                              double &routerLoss) {
+  const int64_t hidden = cfg.hidden, inter = cfg.intermediate;
+  const int64_t experts = cfg.experts, k = cfg.topK;
+  const ReferenceTensor &router = weightOf(weights, prefix + "router.weight");
+  const ReferenceTensor &gate =
+      weightOf(weights, prefix + "experts.gate_proj.weight");
+  const ReferenceTensor &up =
+      weightOf(weights, prefix + "experts.up_proj.weight");
+  const ReferenceTensor &down =
+      weightOf(weights, prefix + "experts.down_proj.weight");
+  std::vector<double> out(rows * hidden, 0.0);
+  std::vector<double> slots(experts, 0.0), meanProb(experts, 0.0);
+  double zSum = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const double *x = &n[r * hidden];
+    std::vector<double> z(experts);
+    for (int64_t e = 0; e < experts; ++e) {
+      double acc = 0;
+      for (int64_t i = 0; i < hidden; ++i)
+        acc += static_cast<double>(router.data[e * hidden + i]) * x[i];
+      z[e] = acc;
+    }
+    double lse = logSumExp(z.data(), experts);
+    zSum += lse * lse;
+    std::vector<double> p(experts);
+    for (int64_t e = 0; e < experts; ++e) {
+      p[e] = std::exp(z[e] - lse);
+      meanProb[e] += p[e] / static_cast<double>(rows);
+    }
+    // Experts by decreasing logit, ties to the lower index.
+    std::vector<int64_t> order(experts);
+    for (int64_t e = 0; e < experts; ++e)
+      order[e] = e;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return z[a] > z[b]; });
+    double chosen = 0;
+    for (int64_t j = 0; j < k; ++j)
+      chosen += p[order[j]];
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t e = order[j];
+      slots[e] += 1;
+      const double g = cfg.renormalize ? p[e] / chosen : p[e];
+      std::vector<double> act(inter);
+      for (int64_t o = 0; o < inter; ++o) {
+        double a = 0, b = 0;
+        for (int64_t i = 0; i < hidden; ++i) {
+          a += static_cast<double>(gate.data[(e * inter + o) * hidden + i]) *
+               x[i];
+          b +=
+              static_cast<double>(up.data[(e * inter + o) * hidden + i]) * x[i];
+        }
+        act[o] = silu(a) * b;
+      }
+      for (int64_t o = 0; o < hidden; ++o) {
+        double y = 0;
+        for (int64_t i = 0; i < inter; ++i)
+          y += static_cast<double>(down.data[(e * hidden + o) * inter + i]) *
+               act[i];
+        out[r * hidden + o] += g * y;
+      }
+    }
+  }
+  double balance = 0;
+  for (int64_t e = 0; e < experts; ++e)
+    balance += slots[e] / static_cast<double>(rows * k) * meanProb[e];
+  routerLoss += cfg.balanceCoeff * static_cast<double>(experts) * balance +
+                cfg.zCoeff * zSum / static_cast<double>(rows);
+  return out;
+}
+
+/// The hidden states after the final norm: [batch*seq, hidden]; the router
+/// losses of a mixture are added to `routerLoss` when given.
 std::vector<double> finalHidden(const ReferenceConfig &cfg,
                                 const ReferenceWeights &weights,
                                 const std::vector<int64_t> &ids, int64_t batch,
-                                int64_t seq) {
+                                int64_t seq, double *routerLoss = nullptr) {
+  double unusedRouterLoss = 0;
+  if (!routerLoss)
+    routerLoss = &unusedRouterLoss;
   int64_t rows = batch * seq, hidden = cfg.hidden, d = cfg.resolvedHeadDim();
   int64_t qWidth = cfg.heads * d, kvWidth = cfg.kvHeads * d;
   int64_t inter = cfg.intermediate;
@@ -341,6 +421,13 @@ std::vector<double> finalHidden(const ReferenceConfig &cfg,
     // MLP block.
     n = rmsNormRows(h, rows, hidden, gain("post_attention_layernorm.weight"),
                     cfg.eps);
+    if (cfg.experts > 0) {
+      std::vector<double> down =
+          routedMlp(cfg, weights, prefix + "mlp.", n, rows, *routerLoss);
+      for (int64_t i = 0; i < rows * hidden; ++i)
+        h[i] += down[i];
+      continue;
+    }
     std::vector<double> gate = linear(n, rows, hidden, "mlp.gate_proj", inter);
     std::vector<double> up = linear(n, rows, hidden, "mlp.up_proj", inter);
     for (int64_t i = 0; i < rows * inter; ++i)
@@ -396,6 +483,46 @@ static Status parseRecurrence(const json &object, ReferenceConfig &cfg) {
   return Status::success();
 }
 
+/// Reads "cherry": {"moee": {...}} when present.
+static Status parseMoee(const json &object, ReferenceConfig &cfg) {
+  if (!present(object, "cherry") || !object.at("cherry").is_object() ||
+      !present(object.at("cherry"), "moee"))
+    return Status::success();
+  const json &moe = object.at("cherry").at("moee");
+  auto bad = [](const std::string &key, const std::string &what) {
+    return Status::error("config.json: \"cherry.moee." + key + "\" must be " +
+                         what);
+  };
+  if (!moe.is_object() || !moe.contains("experts") ||
+      !moe.at("experts").is_number_integer() ||
+      moe.at("experts").get<int64_t>() < 1)
+    return bad("experts", "an integer >= 1");
+  cfg.experts = moe.at("experts").get<int64_t>();
+  if (!moe.contains("top_k") || !moe.at("top_k").is_number_integer() ||
+      moe.at("top_k").get<int64_t>() < 1 ||
+      moe.at("top_k").get<int64_t>() > cfg.experts)
+    return bad("top_k", "an integer in [1, experts]");
+  cfg.topK = moe.at("top_k").get<int64_t>();
+  if (moe.contains("routing") && moe.at("routing") != "token")
+    return bad("routing", "\"token\" (the only routing implemented)");
+  if (moe.contains("renormalize")) {
+    if (!moe.at("renormalize").is_boolean())
+      return bad("renormalize", "true or false");
+    cfg.renormalize = moe.at("renormalize").get<bool>();
+  }
+  for (auto [key, slot] :
+       {std::pair<const char *, double *>{"balance_coeff", &cfg.balanceCoeff},
+        {"z_coeff", &cfg.zCoeff}})
+    if (moe.contains(key)) {
+      if (!moe.at(key).is_number() ||
+          !std::isfinite(moe.at(key).get<double>()) ||
+          moe.at(key).get<double>() < 0)
+        return bad(key, "a number >= 0");
+      *slot = moe.at(key).get<double>();
+    }
+  return Status::success();
+}
+
 //===----------------------------------------------------------------------===//
 // Config
 //===----------------------------------------------------------------------===//
@@ -443,6 +570,8 @@ Status cherry::reference::parseReferenceConfig(const std::string &jsonText,
   if (!status.ok())
     return status;
   if (Status s = parseRecurrence(object, cfg); !s.ok())
+    return s;
+  if (Status s = parseMoee(object, cfg); !s.ok())
     return s;
 
   if (present(object, "rope_parameters")) {
@@ -568,9 +697,19 @@ cherry::reference::referenceWeightShapes(const ReferenceConfig &cfg) {
     shapes.push_back({p + "self_attn.k_proj.weight", {kvWidth, hidden}});
     shapes.push_back({p + "self_attn.v_proj.weight", {kvWidth, hidden}});
     shapes.push_back({p + "self_attn.o_proj.weight", {hidden, qWidth}});
-    shapes.push_back({p + "mlp.gate_proj.weight", {inter, hidden}});
-    shapes.push_back({p + "mlp.up_proj.weight", {inter, hidden}});
-    shapes.push_back({p + "mlp.down_proj.weight", {hidden, inter}});
+    if (cfg.experts > 0) {
+      const int64_t e = cfg.experts;
+      shapes.push_back({p + "mlp.router.weight", {e, hidden}});
+      shapes.push_back(
+          {p + "mlp.experts.gate_proj.weight", {e, inter, hidden}});
+      shapes.push_back({p + "mlp.experts.up_proj.weight", {e, inter, hidden}});
+      shapes.push_back(
+          {p + "mlp.experts.down_proj.weight", {e, hidden, inter}});
+    } else {
+      shapes.push_back({p + "mlp.gate_proj.weight", {inter, hidden}});
+      shapes.push_back({p + "mlp.up_proj.weight", {inter, hidden}});
+      shapes.push_back({p + "mlp.down_proj.weight", {hidden, inter}});
+    }
     shapes.push_back({p + "input_layernorm.weight", {hidden}});
     shapes.push_back({p + "post_attention_layernorm.weight", {hidden}});
   }
@@ -684,6 +823,16 @@ std::vector<double> cherry::reference::referenceLogits(
   std::vector<double> h = finalHidden(cfg, weights, ids, batch, seq);
   return linear(h, batch * seq, cfg.hidden, headWeight(cfg, weights),
                 cfg.vocab);
+}
+
+double cherry::reference::referenceRouterLoss(const ReferenceConfig &cfg,
+                                              const ReferenceWeights &weights,
+                                              const std::vector<int64_t> &ids,
+                                              int64_t batch, int64_t seq) {
+  requireValid(checkReferenceInputs(cfg, weights, ids, nullptr, batch, seq));
+  double routerLoss = 0;
+  (void)finalHidden(cfg, weights, ids, batch, seq, &routerLoss);
+  return routerLoss;
 }
 
 std::vector<double> cherry::reference::referenceTokenLosses(

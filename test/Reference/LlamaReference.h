@@ -23,6 +23,18 @@
 // W + (lora_alpha / lora_rank) * B_s A_s (B_s, A_s =
 // model.recurrent.steps.{s}.<module>.lora_B/lora_A.weight) when lora_rank > 0,
 // the effective weight formed in double before it is applied.
+// A Mixture of Efficient Experts (config.json's "cherry": {"moee":
+// {"experts": E, "top_k": k, "renormalize", "balance_coeff", "z_coeff"}})
+// replaces each MLP by a routed one (docs/MoEE.md): per token, logits
+// z = n W_r^T (W_r = model.layers.{i}.mlp.router.weight, [E, hidden]),
+// p = softmax(z), the k experts of largest logit (ties to the lower index),
+// gates p_e over the chosen (divided by their sum when renormalize), and
+// the MLP output sum_j g_j FFN_{e_j}(n) with FFN_e the SwiGLU MLP of slice e
+// of model.layers.{i}.mlp.experts.{gate,up,down}_proj.weight ([E, out, in]).
+// Each routed MLP run adds its router losses
+// balance_coeff * E * sum_e f_e P_e + z_coeff * mean_t logsumexp(z_t)^2
+// (f_e the fraction of the n k token-slots at e, P_e the mean of p_e)
+// to referenceRouterLoss.
 // Then the final RMSNorm (model.norm), logits = h W^T with W = lm_head (or
 // the embeddings when tied), and the loss of a position is
 // logsumexp(logits) - logits[target], averaged over targets != -100.
@@ -66,6 +78,13 @@ struct ReferenceConfig {
   bool stepNorms = false;
   int64_t loraRank = 0;
   double loraAlpha = 0;
+  /// Mixture of Efficient Experts: 0 for a dense MLP, else the experts of
+  /// every routed MLP.
+  int64_t experts = 0;
+  int64_t topK = 1;
+  bool renormalize = true;
+  double balanceCoeff = 0;
+  double zCoeff = 0;
 
   int64_t resolvedHeadDim() const { return headDim ? headDim : hidden / heads; }
 };
@@ -161,6 +180,13 @@ double referenceMeanLoss(const ReferenceConfig &cfg,
                          const std::vector<int64_t> &ids,
                          const std::vector<int64_t> &targets, int64_t batch,
                          int64_t seq);
+
+/// The sum over every routed MLP run of its router losses (0 for a dense
+/// model): what training adds to referenceMeanLoss.
+double referenceRouterLoss(const ReferenceConfig &cfg,
+                           const ReferenceWeights &weights,
+                           const std::vector<int64_t> &ids, int64_t batch,
+                           int64_t seq);
 
 /// Greedy decoding of one sequence: appends `steps` tokens to `prompt`, each
 /// the argmax (lowest id on ties) of the last position's logits from a full

@@ -1,7 +1,7 @@
 //===- reference-eval.cpp - Loss of a Llama model dir on a token file -----===//
 //
 // cherry-reference-eval --model DIR --data FILE.bin --batch B --seq T
-//                       --batches K [--threads N] [--shift K]
+//                       --batches K [--threads N] [--shift K] [--objective]
 // cherry-reference-eval --model DIR --prompt-ids 1,2,3 --generate N
 //
 // Evaluates the independent reference forward pass on the first K batches of
@@ -11,7 +11,9 @@
 // the per-batch mean losses (%.9g) on stdout; any error is one line on
 // stderr and exit status 1. With --shift K each position is scored against
 // the target K positions further on in its row (none past the row's end),
-// as a multi-token-prediction head is.
+// as a multi-token-prediction head is. With --objective the loss is the
+// training objective of a Mixture of Efficient Experts: the task loss plus
+// every routed MLP's router losses (referenceRouterLoss).
 //
 // With --generate, greedily continues the prompt by N tokens, each from a
 // full forward pass over everything so far (no KV cache), and prints the new
@@ -36,7 +38,7 @@ namespace {
 
 const char *kUsage =
     "usage: cherry-reference-eval --model DIR --data FILE.bin --batch B "
-    "--seq T --batches K [--threads N] [--shift K]\n"
+    "--seq T --batches K [--threads N] [--shift K] [--objective]\n"
     "       cherry-reference-eval --model DIR --prompt-ids IDS --generate N\n";
 
 [[noreturn]] void fail(const std::string &message) {
@@ -59,12 +61,17 @@ int main(int argc, char **argv) {
   std::string model, data;
   int64_t batch = 0, seq = 0, batches = 0, threads = 0, generate = 0;
   int64_t shift = 0;
+  bool objective = false;
   std::vector<int64_t> prompt;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    }
+    if (flag == "--objective") {
+      objective = true;
+      continue;
     }
     if (i + 1 >= argc)
       fail("missing value after " + flag + "\n" + kUsage);
@@ -172,6 +179,8 @@ int main(int argc, char **argv) {
         !s.ok())
       fail(data + ": batch " + std::to_string(k) + ": " + s.message);
     sum += referenceMeanLoss(cfg, weights, ids, targets, batch, seq);
+    if (objective)
+      sum += referenceRouterLoss(cfg, weights, ids, batch, seq);
   }
   std::printf("%.9g\n", sum / static_cast<double>(batches));
   return 0;

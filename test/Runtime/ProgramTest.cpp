@@ -1138,7 +1138,41 @@ TEST(ProgramCheck, Parameters) {
     Builder b = linearProgram();
     b.param("a", {2})->mutable_init()->mutable_mean_of()->add_parameters("b");
     b.param("b", {2})->mutable_init()->mutable_mean_of()->add_parameters("a");
-    EXPECT_EQ(b.error(), "parameter 'a': mean_of cycle: a -> b -> a");
+    EXPECT_EQ(b.error(), "parameter 'a': initializer cycle: a -> b -> a");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("p", {2, 2})
+        ->mutable_init()
+        ->mutable_stack_of()
+        ->add_parameters("q");
+    EXPECT_EQ(b.error(), "parameter 'p': stack_of names 1 parameters for shape "
+                         "[2, 2] (one per slice of the first dimension)");
+  }
+  {
+    Builder b = linearProgram();
+    auto *stack = b.param("p", {2, 2})->mutable_init()->mutable_stack_of();
+    stack->add_parameters("q");
+    stack->add_parameters("r");
+    b.param("q", {2})->mutable_init()->set_constant(1);
+    EXPECT_EQ(b.error(), "parameter 'p': stack_of names unknown parameter 'r'");
+  }
+  {
+    Builder b = linearProgram();
+    auto *stack = b.param("p", {2, 2})->mutable_init()->mutable_stack_of();
+    stack->add_parameters("q");
+    stack->add_parameters("q");
+    b.param("q", {3})->mutable_init()->set_constant(1);
+    EXPECT_EQ(b.error(), "parameter 'p': stack_of parameter 'q' has shape [3], "
+                         "expected [2]");
+  }
+  {
+    Builder b = linearProgram();
+    b.param("p", {1, 2})
+        ->mutable_init()
+        ->mutable_stack_of()
+        ->add_parameters("p");
+    EXPECT_EQ(b.error(), "parameter 'p': stack_of names the parameter itself");
   }
   {
     Builder b = linearProgram();
@@ -1349,6 +1383,47 @@ TEST(ProgramParams, ConstantAndMeanOf) {
   EXPECT_EQ(p.parameterReport().initialized,
             (std::vector<std::string>{"x", "avg", "avg2"}));
   std::filesystem::remove(path);
+}
+
+TEST(ProgramParams, StackOfAndWeightSources) {
+  // "w" stacks "s0" (read from weight source 0) and "s1" (the same key from
+  // source 1); "t" reads source 1 alone.
+  Builder b;
+  auto *w = b.param("w", {2, 3});
+  w->clear_checkpoint_key();
+  w->mutable_init()->mutable_stack_of()->add_parameters("s0");
+  w->mutable_init()->mutable_stack_of()->add_parameters("s1");
+  b.param("s0", {3}, "model.x");
+  b.param("s1", {3}, "model.x")->set_weight_source(1);
+  b.param("t", {3}, "model.t")->set_weight_source(1);
+  Program p = b.build();
+
+  std::string path0 = tempPath("source0.safetensors");
+  std::string path1 = tempPath("source1.safetensors");
+  const float x0[] = {1, 2, 3}, x1[] = {4, 5, 6}, t1[] = {7, 8, 9};
+  ASSERT_TRUE(
+      writeSafeTensors(path0, {{"model.x", TensorDType::F32, {3}, x0}}).ok());
+  ASSERT_TRUE(writeSafeTensors(path1, {{"model.x", TensorDType::F32, {3}, x1},
+                                       {"model.t", TensorDType::F32, {3}, t1}})
+                  .ok());
+  SafeTensors st0, st1;
+  ASSERT_TRUE(SafeTensors::open(path0, st0).ok());
+  ASSERT_TRUE(SafeTensors::open(path1, st1).ok());
+  Status s = p.loadParameters({{&st0, path0}, {&st1, path1}}, 0);
+  ASSERT_TRUE(s.ok()) << s.message;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(f32(p, 0)[i], x0[i]);     // w[0]
+    EXPECT_EQ(f32(p, 0)[3 + i], x1[i]); // w[1]
+    EXPECT_EQ(f32(p, 3)[i], t1[i]);     // t
+  }
+  EXPECT_TRUE(p.parameterReport().unusedTensors.empty());
+  // One source where two are read: one line naming the parameter.
+  s = p.loadParameters({{&st0, path0}}, 0);
+  EXPECT_EQ(s.message, "parameter 's1' reads tensor 'model.x' from weight "
+                       "source 1, but 1 was given (pass one --weights per "
+                       "source, in order)");
+  std::filesystem::remove(path0);
+  std::filesystem::remove(path1);
 }
 
 //===----------------------------------------------------------------------===//

@@ -87,8 +87,17 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
 void loadWeights(Program &program, const std::optional<std::string> &path,
                  uint64_t seed,
                  const std::function<void(const Program &)> &validate) {
+  std::vector<std::string> paths;
+  if (path)
+    paths.push_back(*path);
+  loadWeights(program, paths, seed, validate);
+}
+
+void loadWeights(Program &program, const std::vector<std::string> &paths,
+                 uint64_t seed,
+                 const std::function<void(const Program &)> &validate) {
   WeightsReport report;
-  check(runtime::loadWeights(program, path, seed, report));
+  check(runtime::loadWeights(program, paths, seed, report));
   if (validate)
     validate(program);
   for (const std::string &note : report.notes)

@@ -75,6 +75,12 @@ void loadWeights(
     runtime::Program &program, const std::optional<std::string> &path,
     uint64_t seed,
     const std::function<void(const runtime::Program &)> &validate = {});
+/// As above from one --weights per weight source (a model fused from
+/// several, docs/MoEE.md).
+void loadWeights(
+    runtime::Program &program, const std::vector<std::string> &paths,
+    uint64_t seed,
+    const std::function<void(const runtime::Program &)> &validate = {});
 
 /// The commands; each returns the exit status.
 int runTrain(const std::vector<std::string> &argv);

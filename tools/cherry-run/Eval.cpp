@@ -46,7 +46,9 @@ same way; the loss stays the next-token loss alone.
   --weights PATH        a .safetensors file, a *.index.json of shards, or a
                         model directory (model.safetensors or
                         model.safetensors.index.json); parameters it lacks are
-                        made by their initializers. Default: initialize all
+                        made by their initializers. Default: initialize all.
+                        A model fused from several (cherry-moee-fuse) takes
+                        one --weights per source model, in order
   --seed S              seed of the initializers (default 0)
   --device D            where the kernels run: cpu (default); cuda or cuda:N
                         where the CUDA backend is built
@@ -102,7 +104,7 @@ struct SelectionMetrics {
 int runEval(const std::vector<std::string> &argv) {
   const std::string command = "eval";
   ParsedArgs args(argv,
-                  {{"--weights", true},
+                  {{"--weights", true, /*repeatable=*/true},
                    {"--seed", true},
                    {"--data", true},
                    {"--batches", true},
@@ -138,9 +140,10 @@ int runEval(const std::vector<std::string> &argv) {
   uint64_t seed = 0;
   if (auto text = args.get("--seed"))
     seed = parseSeed(*text);
-  std::optional<std::string> weightsPath = args.get("--weights");
-  if (weightsPath && weightsPath->empty())
-    throw RunError("--weights is empty");
+  const std::vector<std::string> weightsPaths = args.all("--weights");
+  for (const std::string &path : weightsPaths)
+    if (path.empty())
+      throw RunError("--weights is empty");
   bool json = args.has("--json");
   // The selection metrics' flags, checked before anything is loaded.
   if (!args.has("--sgt-policy"))
@@ -210,7 +213,7 @@ int runEval(const std::vector<std::string> &argv) {
     maskBatch.resize(eval.batch * eval.seq);
   }
   applyCpuFlags(cpuFlags);
-  loadWeights(program, weightsPath, seed);
+  loadWeights(program, weightsPaths, seed);
 
   const int64_t positions = eval.batch * eval.seq;
   std::vector<int32_t> ids(positions), targets(positions);

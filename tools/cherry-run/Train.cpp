@@ -44,7 +44,9 @@ optimizer.safetensors and trainer_state.json), written atomically.
   --steps N             optimizer steps counted from the start of training: a
                         resumed run stops where an uninterrupted one would;
                         0 writes the initial checkpoint only
-  --weights PATH        start from these weights (Hugging Face names)
+  --weights PATH        start from these weights (Hugging Face names); a
+                        model fused from several (cherry-moee-fuse) takes
+                        one --weights per source model, in order
   --resume DIR          continue a run (DIR or DIR/checkpoint-<n>): weights,
                         optimizer state and step; the same losses follow as
                         in an uninterrupted run
@@ -106,10 +108,13 @@ double parseReal(const std::string &flag, const std::string &text, double lo,
 }
 
 /// The console lines of a step's extra metrics, one per metric; the
-/// per-layer couplings join the coupling's line.
+/// per-layer couplings join the coupling's line. A mixture's expert loads
+/// and router loss are on the step's own line.
 std::vector<std::string> metricNotes(const StepMetrics &m) {
   std::vector<std::string> notes;
   for (auto &[name, value] : m.extra) {
+    if (name.rfind("expert_load_", 0) == 0 || name == "router_loss")
+      continue;
     char text[32];
     if (name.rfind("coupling_layer", 0) == 0 && !notes.empty()) {
       std::snprintf(text, sizeof(text), " %.3f", value);
@@ -135,7 +140,7 @@ int runTrain(const std::vector<std::string> &argv) {
   ParsedArgs args(argv,
                   {{"--data", true},
                    {"--val", true},
-                   {"--weights", true},
+                   {"--weights", true, /*repeatable=*/true},
                    {"--resume", true},
                    {"--seed", true},
                    {"--steps", true},
@@ -220,7 +225,10 @@ int runTrain(const std::vector<std::string> &argv) {
   config.dataPath = dataPath;
   config.saveDir = saveDir;
   config.valPath = args.get("--val");
-  config.weights = args.get("--weights");
+  config.weights = args.all("--weights");
+  for (const std::string &path : config.weights)
+    if (path.empty())
+      throw RunError("--weights is empty");
   config.resume = args.get("--resume");
   config.sgtStats = args.get("--sgt-stats");
   config.sgtMask = args.get("--sgt-mask");

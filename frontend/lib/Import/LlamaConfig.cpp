@@ -472,8 +472,14 @@ mlir::cherry::parseLlamaConfig(StringRef text, const ConfigErrorFn &emitError) {
     shapeRead.positiveInt("batch", config.batch);
     shapeRead.positiveInt("seq", config.seq);
     for (const auto &entry : *section)
-      if (entry.first != "batch" && entry.first != "seq" &&
-          entry.first != "recurrent" && entry.first != "averaged")
+      if (entry.first == "moee")
+        shapeRead.fail(entry.first,
+                       "is a mixture of experts, which --import-hf does not "
+                       "build: import a source model's architecture and fuse "
+                       "it with --cherry-moee-fuse=\"<the section's options> "
+                       "weights=fused\" (docs/MoEE.md)");
+      else if (entry.first != "batch" && entry.first != "seq" &&
+               entry.first != "recurrent" && entry.first != "averaged")
         shapeRead.fail(entry.first, "is not a known field (batch, seq, "
                                     "recurrent, averaged)");
     if (shapeRead.failed())

@@ -188,11 +188,9 @@ struct AutodiffPass
                              "DifferentiableOpInterface)";
         return signalPassFailure();
       }
-      if (llvm::is_contained(resultGrads, Value())) {
-        op->emitOpError() << "has results that do not all reach the loss; "
-                             "not supported yet";
-        return signalPassFailure();
-      }
+      // Results that do not reach the loss have null cotangents; the op's
+      // VJP decides whether it can do without them (cherry.moe_route's
+      // routing decisions never have one).
       FailureOr<SmallVector<Value>> operandGrads =
           diff.buildVJP(b, resultGrads);
       if (failed(operandGrads))

@@ -35,6 +35,41 @@ namespace mlir::cherry {
 using namespace mlir;
 using namespace mlir::cherry;
 
+/// Rewrites the module's `cherry.hf_config` (the config.json checkpoints
+/// get) through `update`; a module without one (IR written by hand) has
+/// nothing to record.
+LogicalResult mlir::cherry::updateHfConfig(
+    ModuleOp module, StringRef pass,
+    llvm::function_ref<void(llvm::json::Object &)> update) {
+  auto text = module->getAttrOfType<StringAttr>("cherry.hf_config");
+  if (!text)
+    return success();
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text.getValue());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return emitError(module.getLoc())
+           << pass << ": the module's cherry.hf_config is not valid JSON";
+  }
+  llvm::json::Object *config = json->getAsObject();
+  if (!config)
+    return emitError(module.getLoc())
+           << pass << ": the module's cherry.hf_config is not a JSON object";
+  update(*config);
+  std::string compact;
+  llvm::raw_string_ostream os(compact);
+  os << llvm::json::Value(std::move(*config));
+  module->setAttr("cherry.hf_config",
+                  StringAttr::get(module.getContext(), compact));
+  return success();
+}
+
+/// The config's "cherry" section, made if absent.
+llvm::json::Object &mlir::cherry::cherrySection(llvm::json::Object &config) {
+  if (!config.getObject("cherry"))
+    config["cherry"] = llvm::json::Object();
+  return *config.getObject("cherry");
+}
+
 namespace {
 
 /// The top-level decoder layers of @`function` in order, checked to form one
@@ -73,34 +108,6 @@ void eraseChain(ArrayRef<DecoderLayerOp> layers, Value replacement) {
     layer.erase();
 }
 
-/// Rewrites the module's `cherry.hf_config` (the config.json checkpoints
-/// get) through `update`; a module without one (IR written by hand) has
-/// nothing to record.
-LogicalResult
-updateHfConfig(ModuleOp module, StringRef pass,
-               llvm::function_ref<void(llvm::json::Object &)> update) {
-  auto text = module->getAttrOfType<StringAttr>("cherry.hf_config");
-  if (!text)
-    return success();
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text.getValue());
-  if (!json) {
-    llvm::consumeError(json.takeError());
-    return emitError(module.getLoc())
-           << pass << ": the module's cherry.hf_config is not valid JSON";
-  }
-  llvm::json::Object *config = json->getAsObject();
-  if (!config)
-    return emitError(module.getLoc())
-           << pass << ": the module's cherry.hf_config is not a JSON object";
-  update(*config);
-  std::string compact;
-  llvm::raw_string_ostream os(compact);
-  os << llvm::json::Value(std::move(*config));
-  module->setAttr("cherry.hf_config",
-                  StringAttr::get(module.getContext(), compact));
-  return success();
-}
-
 /// Whether the module's config records a recurrent model.
 bool hasRecurrentSection(ModuleOp module) {
   auto text = module->getAttrOfType<StringAttr>("cherry.hf_config");
@@ -115,13 +122,6 @@ bool hasRecurrentSection(ModuleOp module) {
   const llvm::json::Object *cherry =
       config ? config->getObject("cherry") : nullptr;
   return cherry && cherry->get("recurrent");
-}
-
-/// The config's "cherry" section, made if absent.
-llvm::json::Object &cherrySection(llvm::json::Object &config) {
-  if (!config.getObject("cherry"))
-    config["cherry"] = llvm::json::Object();
-  return *config.getObject("cherry");
 }
 
 //===----------------------------------------------------------------------===//

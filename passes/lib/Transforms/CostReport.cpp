@@ -67,6 +67,11 @@ struct FunctionReport {
   SmallVector<Scope> scopes;
   SmallVector<LayerRun> runs;
   Scope total;
+  /// A mixture's parameters a token uses: all but the (E - k) / E of each
+  /// routed expert weight it does not run; -1 without routed MLPs.
+  int64_t activeParams = -1;
+  /// "top-k of E experts" when the routed MLPs agree on it.
+  std::string routing;
 };
 
 class CostReporter {
@@ -199,6 +204,33 @@ FunctionReport CostReporter::run(FunctionOpInterface fn) {
   report.total.kind = "total";
   report.total.params = count(allParams);
   summarizeLayers(report, layerParams);
+
+  // Expert-level sparsity: each token runs top_k of the E slices of a
+  // stacked expert weight (moe_grouped_linear's FLOPs already count only
+  // the rows routed to each expert).
+  llvm::DenseMap<Operation *, std::pair<int64_t, int64_t>> routed;
+  fn.walk([&](MoeGroupedLinearOp linear) {
+    auto ref = linear.getWeight().getDefiningOp<ParamRefOp>();
+    auto route = linear.getCounts().getDefiningOp<MoeRouteOp>();
+    if (ParamOp p = ref ? lookup(ref) : ParamOp(); p && route)
+      routed[p] = {int64_t(route.getTopK()), route.getNumExperts()};
+  });
+  if (!routed.empty()) {
+    double inactive = 0;
+    llvm::StringSet<> routings;
+    for (auto &[p, kE] : routed) {
+      int64_t n =
+          cast<CostOpInterface>(p).getParameterCount() * (kE.second - kE.first);
+      inactive += static_cast<double>(n) / static_cast<double>(kE.second);
+      routings.insert(
+          ("top-" + Twine(kE.first) + " of " + Twine(kE.second) + " experts")
+              .str());
+    }
+    report.activeParams =
+        report.total.params - static_cast<int64_t>(std::llround(inactive));
+    report.routing = routings.size() == 1 ? routings.begin()->getKey().str()
+                                          : "routed experts";
+  }
   return report;
 }
 
@@ -306,6 +338,9 @@ void printText(const FunctionReport &r, raw_ostream &os) {
     ++run;
   }
   row(r.total);
+  if (r.activeParams >= 0)
+    row({"active per token (" + r.routing + ")", "active", 0, r.activeParams,
+         r.total.flops});
 }
 
 llvm::json::Object toJson(const Scope &s, int64_t tokens) {
@@ -440,11 +475,14 @@ struct CherryCostReportPass
         llvm::json::Array runs;
         for (const LayerRun &run : r.runs)
           runs.push_back(toJson(run, r.tokens));
-        fns.push_back(llvm::json::Object{{"function", r.name},
-                                         {"tokens_per_call", r.tokens},
-                                         {"scopes", std::move(scopes)},
-                                         {"layer_runs", std::move(runs)},
-                                         {"total", toJson(r.total, r.tokens)}});
+        llvm::json::Object fn{{"function", r.name},
+                              {"tokens_per_call", r.tokens},
+                              {"scopes", std::move(scopes)},
+                              {"layer_runs", std::move(runs)},
+                              {"total", toJson(r.total, r.tokens)}};
+        if (r.activeParams >= 0)
+          fn["active_params"] = r.activeParams;
+        fns.push_back(std::move(fn));
       }
       llvm::json::Object doc{
           {"functions", std::move(fns)},

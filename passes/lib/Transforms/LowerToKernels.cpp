@@ -82,6 +82,17 @@ public:
   Value perPositionLoss;
 
 private:
+  /// Appends an output argument named `name` to the target (a training
+  /// step's router statistics).
+  Value addOutput(MemRefType type, StringRef name, Location loc) {
+    unsigned index = target.getNumArguments();
+    NamedAttribute attrs[] = {
+        b.getNamedAttr(ck::kBindingAttr, b.getStringAttr(name)),
+        b.getNamedAttr(ck::kOutputAttr, b.getUnitAttr())};
+    (void)target.insertArgument(index, type, b.getDictionaryAttr(attrs), loc);
+    return target.getArgument(index);
+  }
+
   /// Appends a state argument (a KV cache) named `name` to the target.
   Value addCache(MemRefType type, StringRef name, Location loc) {
     unsigned index = target.getNumArguments();
@@ -151,6 +162,14 @@ private:
   LogicalResult lowerOp(GatherOp g);
   LogicalResult lowerOp(GatherGradOp g);
   LogicalResult lowerOp(SgtSelectOp sel);
+  LogicalResult lowerOp(MoeRouteOp route);
+  LogicalResult lowerOp(MoeRouteGradOp g);
+  LogicalResult lowerOp(MoeDispatchOp dispatch);
+  LogicalResult lowerOp(MoeDispatchGradOp g);
+  LogicalResult lowerOp(MoeGroupedLinearOp linear);
+  LogicalResult lowerOp(MoeGroupedLinearGradOp g);
+  LogicalResult lowerOp(MoeCombineOp combine);
+  LogicalResult lowerOp(MoeCombineGradOp g);
   LogicalResult lowerOp(RankShareOp share);
   LogicalResult lowerOp(AllReduceOp reduce);
   /// The head and the mean cross-entropy as one launch; in evaluation it
@@ -192,6 +211,7 @@ private:
   func::FuncOp target;
   OpBuilder b;
   int64_t numCaches = 0;
+  int64_t numRouters = 0;
   /// The decoder layer whose body is being lowered.
   std::optional<int64_t> currentLayer;
 };
@@ -211,7 +231,9 @@ LogicalResult Lowering::lower(Operation *op) {
             HeadCrossEntropyGradOp, LinearGradInputOp, LinearGradWeightOp,
             EmbeddingGradOp, RMSNormGradOp, RopeGradOp, AttentionGradOp,
             SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
-            SgtSelectOp, RankShareOp, AllReduceOp>(
+            SgtSelectOp, MoeRouteOp, MoeRouteGradOp, MoeDispatchOp,
+            MoeDispatchGradOp, MoeGroupedLinearOp, MoeGroupedLinearGradOp,
+            MoeCombineOp, MoeCombineGradOp, RankShareOp, AllReduceOp>(
           [&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
@@ -570,6 +592,197 @@ LogicalResult Lowering::lowerOp(SwiGLUGradOp g) {
   launch(op, KernelId::swiglu_grad,
          {buffer(g.getGate()), buffer(g.getUp()), buffer(g.getGrad())},
          {dgate, dup}, {{"n", product(tensorOf(g.getGate()).getShape())}});
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts: each op onto the moe_* kernels (docs/MoEE.md)
+//===----------------------------------------------------------------------===//
+
+LogicalResult Lowering::lowerOp(MoeRouteOp route) {
+  Operation *op = route;
+  int64_t tokens = route.getNumTokens(), experts = route.getNumExperts();
+  int64_t topK = route.getTopK();
+  launch(op, KernelId::moe_topk, {buffer(route.getLogits())},
+         {temporary(route.getProbs()), temporary(route.getExpert()),
+          temporary(route.getGate())},
+         {{"tokens", tokens},
+          {"experts", experts},
+          {"top_k", topK},
+          {"renormalize", route.getRenormalize() ? 1 : 0}});
+  // A training step also returns each router's counts and losses for the
+  // metrics (a recomputed copy of a router has none of its own).
+  bool stats = hyper && !op->hasAttr("cherry.recompute");
+  std::string prefix =
+      stats ? binding::kRouterPrefix + std::to_string(numRouters++) : "";
+  Value counts = temporary(route.getCounts());
+  if (stats) {
+    counts = addOutput(memrefFor(route.getCounts()),
+                       prefix + binding::kRouterCountsSuffix, op->getLoc());
+    buffers.map(route.getCounts(), counts);
+  }
+  launch(op, KernelId::moe_permute, {buffer(route.getExpert())},
+         {temporary(route.getSlotRow()), counts},
+         {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}});
+  double balance = route.getBalanceCoeff().convertToDouble();
+  double z = route.getZCoeff().convertToDouble();
+  if (!stats || (balance <= 0 && z <= 0))
+    return success();
+  auto scalar = MemRefType::get({}, b.getF32Type());
+  Value loss =
+      addOutput(scalar, prefix + binding::kRouterLossSuffix, op->getLoc());
+  Value balanceLoss =
+      z > 0 ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
+                  .getResult()
+            : loss;
+  if (balance > 0)
+    launch(op, KernelId::moe_balance_loss, {buffer(route.getProbs()), counts},
+           balanceLoss,
+           {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}},
+           {{"coeff", balance}});
+  if (z <= 0)
+    return success();
+  Value zLoss =
+      balance > 0 ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
+                        .getResult()
+                  : loss;
+  launch(op, KernelId::moe_z_loss, {buffer(route.getLogits())}, zLoss,
+         {{"tokens", tokens}, {"experts", experts}}, {{"coeff", z}});
+  if (balance > 0)
+    launch(op, KernelId::add, {balanceLoss, zLoss}, loss, {{"n", 1}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeRouteGradOp g) {
+  Operation *op = g;
+  RankedTensorType logits = tensorOf(g.getLogits());
+  int64_t experts = logits.getShape().back();
+  int64_t tokens = logits.getNumElements() / experts, topK = g.getTopK();
+  double balance = g.getBalanceCoeff().convertToDouble();
+  double z = g.getZCoeff().convertToDouble();
+  // Each term into its own buffer, summed with `add` into the result.
+  SmallVector<Value> terms;
+  auto term = [&]() {
+    Value t = ck::BufferOp::create(b, op->getLoc(), memrefFor(g.getResult()),
+                                   IntegerAttr());
+    terms.push_back(t);
+    return t;
+  };
+  launch(op, KernelId::moe_topk_grad,
+         {buffer(g.getProbs()), buffer(g.getExpert()), buffer(g.getGate()),
+          buffer(g.getGateGrad())},
+         term(),
+         {{"tokens", tokens},
+          {"experts", experts},
+          {"top_k", topK},
+          {"renormalize", g.getRenormalize() ? 1 : 0}});
+  if (balance > 0)
+    launch(op, KernelId::moe_balance_loss_grad,
+           {buffer(g.getProbs()), buffer(g.getCounts())}, term(),
+           {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}},
+           {{"coeff", balance}});
+  if (z > 0)
+    launch(op, KernelId::moe_z_loss_grad, {buffer(g.getLogits())}, term(),
+           {{"tokens", tokens}, {"experts", experts}}, {{"coeff", z}});
+  if (terms.size() == 1) {
+    buffers.map(g.getResult(), terms.front());
+    return success();
+  }
+  SmallVector<Value> parts = terms;
+  Value sum = parts.front();
+  for (size_t i = 1; i < parts.size(); ++i) {
+    Value out = i + 1 == parts.size() ? temporary(g.getResult()) : term();
+    launch(op, KernelId::add, {sum, parts[i]}, out,
+           {{"n", logits.getNumElements()}});
+    sum = out;
+  }
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeDispatchOp dispatch) {
+  Operation *op = dispatch;
+  RankedTensorType x = tensorOf(dispatch.getInput());
+  int64_t dim = x.getShape().back();
+  launch(op, KernelId::moe_gather_rows,
+         {buffer(dispatch.getInput()), buffer(dispatch.getSlotRow())},
+         temporary(dispatch.getResult()),
+         {{"tokens", x.getNumElements() / dim},
+          {"top_k", int64_t(dispatch.getTopK())},
+          {"dim", dim}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeDispatchGradOp g) {
+  Operation *op = g;
+  RankedTensorType dx = tensorOf(g.getResult());
+  int64_t dim = dx.getShape().back();
+  launch(op, KernelId::moe_gather_rows_grad,
+         {buffer(g.getGrad()), buffer(g.getSlotRow())},
+         temporary(g.getResult()),
+         {{"tokens", dx.getNumElements() / dim},
+          {"top_k", int64_t(g.getTopK())},
+          {"dim", dim}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeGroupedLinearOp linear) {
+  Operation *op = linear;
+  RankedTensorType w = tensorOf(linear.getWeight());
+  launch(op, KernelId::moe_grouped_linear,
+         {buffer(linear.getInput()), buffer(linear.getWeight()),
+          buffer(linear.getCounts())},
+         temporary(linear.getResult()),
+         {{"m", tensorOf(linear.getInput()).getDimSize(0)},
+          {"n", w.getDimSize(1)},
+          {"k", w.getDimSize(2)},
+          {"experts", w.getDimSize(0)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeGroupedLinearGradOp g) {
+  Operation *op = g;
+  RankedTensorType w = tensorOf(g.getWeight());
+  SmallVector<std::pair<StringRef, int64_t>> ints = {
+      {"m", tensorOf(g.getInput()).getDimSize(0)},
+      {"n", w.getDimSize(1)},
+      {"k", w.getDimSize(2)},
+      {"experts", w.getDimSize(0)}};
+  launch(op, KernelId::moe_grouped_linear_grad_input,
+         {buffer(g.getGrad()), buffer(g.getWeight()), buffer(g.getCounts())},
+         temporary(g.getInputGrad()), ints);
+  launch(op, KernelId::moe_grouped_linear_grad_weight,
+         {buffer(g.getGrad()), buffer(g.getInput()), buffer(g.getCounts())},
+         temporary(g.getWeightGrad()), ints);
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeCombineOp combine) {
+  Operation *op = combine;
+  RankedTensorType yp = tensorOf(combine.getInput());
+  RankedTensorType gate = tensorOf(combine.getGate());
+  int64_t topK = gate.getShape().back();
+  launch(op, KernelId::moe_unpermute,
+         {buffer(combine.getInput()), buffer(combine.getSlotRow()),
+          buffer(combine.getGate())},
+         temporary(combine.getResult()),
+         {{"tokens", gate.getNumElements() / topK},
+          {"top_k", topK},
+          {"dim", yp.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeCombineGradOp g) {
+  Operation *op = g;
+  RankedTensorType yp = tensorOf(g.getInput());
+  RankedTensorType gate = tensorOf(g.getGate());
+  int64_t topK = gate.getShape().back();
+  launch(op, KernelId::moe_unpermute_grad,
+         {buffer(g.getGrad()), buffer(g.getInput()), buffer(g.getSlotRow()),
+          buffer(g.getGate())},
+         {temporary(g.getInputGrad()), temporary(g.getGateGrad())},
+         {{"tokens", gate.getNumElements() / topK},
+          {"top_k", topK},
+          {"dim", yp.getDimSize(1)}});
   return success();
 }
 

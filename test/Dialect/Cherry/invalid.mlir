@@ -1029,3 +1029,215 @@ func.func @f(%g: tensor<4x8xf32>, %hyper: tensor<8xf32>, %sq: tensor<f32>) {
   cherry.adamw_update @w, @m, @v, %g, %hyper, %sq {shards = 3 : i64} : tensor<4x8xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{parameter @p has weight_source -1, expected an index >= 0}}
+cherry.param @p : tensor<4xf32> checkpoint("p") {weight_source = -1 : i64}
+
+// -----
+
+// expected-error @+1 {{parameter @p has a weight_source but no checkpoint(...) to read from it}}
+cherry.param @p : tensor<4xf32> init(#cherry.constant<0.0>) {weight_source = 1 : i64}
+
+// -----
+
+// expected-error @+1 {{#cherry.stack_of: needs at least one source}}
+cherry.param @p : tensor<2x4xf32> init(#cherry.stack_of<[]>)
+
+// -----
+
+// expected-error @+1 {{#cherry.stack_of: source #0 must be a parameter symbol (@name), got 1 : i64}}
+cherry.param @p : tensor<2x4xf32> init(#cherry.stack_of<[1]>)
+
+// -----
+
+cherry.param @a : tensor<4xf32> checkpoint("a")
+// expected-error @+1 {{init of @p: stack_of 1 parameters needs a first dimension of 1, found 'tensor<2x4xf32>'}}
+cherry.param @p : tensor<2x4xf32> init(#cherry.stack_of<[@a]>)
+
+// -----
+
+cherry.param @a : tensor<4xf32> checkpoint("a")
+// expected-error @+1 {{init of @p stacks undefined parameter @b}}
+cherry.param @p : tensor<2x4xf32> init(#cherry.stack_of<[@a, @b]>)
+
+// -----
+
+// expected-error @+1 {{init of @p stacks itself}}
+cherry.param @p : tensor<1x4xf32> init(#cherry.stack_of<[@p]>)
+
+// -----
+
+cherry.param @a : tensor<4xf32> checkpoint("a")
+cherry.param @b : tensor<5xf32> checkpoint("b")
+// expected-error @+1 {{init of @p stacks @b of type 'tensor<5xf32>', expected 'tensor<4xf32>'}}
+cherry.param @p : tensor<2x4xf32> init(#cherry.stack_of<[@a, @b]>)
+
+// -----
+
+func.func @f(%z: tensor<f32>) {
+  // expected-error @+1 {{logits must be [..., experts], found 'tensor<f32>'}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 1 : i64} : tensor<f32> -> tensor<1xi32>, tensor<1xf32>, tensor<1xi32>, tensor<1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{top_k must be in [1, 3] (the experts), found 4}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 4 : i64} : tensor<2x4x3xf32> -> tensor<2x4x4xi32>, tensor<2x4x4xf32>, tensor<32xi32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{balance_coeff must be a finite number >= 0 (0 leaves the loss out), found -1.000000e-02}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 1 : i64, balance_coeff = -0.01 : f64} : tensor<2x4x3xf32> -> tensor<2x4x1xi32>, tensor<2x4x1xf32>, tensor<8xi32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{expert must be 'tensor<2x4x1xi32>' (top_k per token), found 'tensor<2x4x2xi32>'}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 1 : i64} : tensor<2x4x3xf32> -> tensor<2x4x2xi32>, tensor<2x4x1xf32>, tensor<8xi32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{gate must be 'tensor<2x4x1xf32>' (top_k per token), found 'tensor<8x1xf32>'}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 1 : i64} : tensor<2x4x3xf32> -> tensor<2x4x1xi32>, tensor<8x1xf32>, tensor<8xi32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{slot_row must be tensor<16xi32> (one row per token-slot), found 'tensor<8xi32>'}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 2 : i64} : tensor<2x4x3xf32> -> tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<8xi32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>) {
+  // expected-error @+1 {{counts must be tensor<3xi32> (one count per expert), found 'tensor<2xi32>'}}
+  %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 1 : i64} : tensor<2x4x3xf32> -> tensor<2x4x1xi32>, tensor<2x4x1xf32>, tensor<8xi32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<f32>, %r: tensor<1xi32>) {
+  // expected-error @+1 {{input must be [..., dim], found 'tensor<f32>'}}
+  %0 = cherry.moe_dispatch %x, %r {top_k = 1 : i64} : tensor<f32>, tensor<1xi32> -> tensor<1x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<8xi32>) {
+  // expected-error @+1 {{top_k must be >= 1, found 0}}
+  %0 = cherry.moe_dispatch %x, %r {top_k = 0 : i64} : tensor<2x4x8xf32>, tensor<8xi32> -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<8xi32>) {
+  // expected-error @+1 {{slot_row must be tensor<16xi32> (tokens * top_k), found 'tensor<8xi32>'}}
+  %0 = cherry.moe_dispatch %x, %r {top_k = 2 : i64} : tensor<2x4x8xf32>, tensor<8xi32> -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %r: tensor<8xi32>) {
+  // expected-error @+1 {{result must be [8, 8] (tokens * top_k rows of the input), found 'tensor<2x4x8xf32>'}}
+  %0 = cherry.moe_dispatch %x, %r {top_k = 1 : i64} : tensor<2x4x8xf32>, tensor<8xi32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %w: tensor<2x16x8xf32>, %c: tensor<2xi32>) {
+  // expected-error @+1 {{input must be [rows, in_features], found 'tensor<2x4x8xf32>'}}
+  %0 = cherry.moe_grouped_linear %x, %w, %c : tensor<2x4x8xf32>, tensor<2x16x8xf32>, tensor<2xi32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x8xf32>, %w: tensor<16x8xf32>, %c: tensor<2xi32>) {
+  // expected-error @+1 {{weight must be [experts, out_features, 8], found 'tensor<16x8xf32>'}}
+  %0 = cherry.moe_grouped_linear %x, %w, %c : tensor<8x8xf32>, tensor<16x8xf32>, tensor<2xi32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x8xf32>, %w: tensor<2x16x8xf64>, %c: tensor<2xi32>) {
+  // expected-error @+1 {{weight element type 'f64' differs from input element type 'f32'}}
+  %0 = cherry.moe_grouped_linear %x, %w, %c : tensor<8x8xf32>, tensor<2x16x8xf64>, tensor<2xi32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x8xf32>, %w: tensor<2x16x8xf32>, %c: tensor<3xi32>) {
+  // expected-error @+1 {{counts must be tensor<2xi32> (one count per expert), found 'tensor<3xi32>'}}
+  %0 = cherry.moe_grouped_linear %x, %w, %c : tensor<8x8xf32>, tensor<2x16x8xf32>, tensor<3xi32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x8xf32>, %w: tensor<2x16x8xf32>, %c: tensor<2xi32>) {
+  // expected-error @+1 {{result must be [8, 16], found 'tensor<8x8xf32>'}}
+  %0 = cherry.moe_grouped_linear %x, %w, %c : tensor<8x8xf32>, tensor<2x16x8xf32>, tensor<2xi32> -> tensor<8x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<2x4x8xf32>, %r: tensor<8xi32>, %g: tensor<2x4x1xf32>) {
+  // expected-error @+1 {{input must be [tokens * top_k, dim], found 'tensor<2x4x8xf32>'}}
+  %0 = cherry.moe_combine %y, %r, %g : tensor<2x4x8xf32>, tensor<8xi32>, tensor<2x4x1xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<8x8xf32>, %r: tensor<8xi32>, %g: tensor<2x4x2xf32>) {
+  // expected-error @+1 {{gate 'tensor<2x4x2xf32>' must be [..., top_k] with 8 elements (one per input row)}}
+  %0 = cherry.moe_combine %y, %r, %g : tensor<8x8xf32>, tensor<8xi32>, tensor<2x4x2xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<8x8xf32>, %r: tensor<8xi32>, %g: tensor<2x4x1xf64>) {
+  // expected-error @+1 {{gate element type 'f64' differs from input element type 'f32'}}
+  %0 = cherry.moe_combine %y, %r, %g : tensor<8x8xf32>, tensor<8xi32>, tensor<2x4x1xf64> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<8x8xf32>, %r: tensor<4xi32>, %g: tensor<2x4x1xf32>) {
+  // expected-error @+1 {{slot_row must be tensor<8xi32> (one row per token-slot), found 'tensor<4xi32>'}}
+  %0 = cherry.moe_combine %y, %r, %g : tensor<8x8xf32>, tensor<4xi32>, tensor<2x4x1xf32> -> tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%y: tensor<8x8xf32>, %r: tensor<8xi32>, %g: tensor<2x4x1xf32>) {
+  // expected-error @+1 {{result must be 'tensor<2x4x8xf32>' (the gate's tokens, the input's dim), found 'tensor<8x8xf32>'}}
+  %0 = cherry.moe_combine %y, %r, %g : tensor<8x8xf32>, tensor<8xi32>, tensor<2x4x1xf32> -> tensor<8x8xf32>
+  return
+}

@@ -182,4 +182,30 @@ module {
     %r:2 = cherry.all_reduce %share, %g, %b {mean = true, ranks = 2 : i64} : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>, tensor<8xf32>
     return %r#0, %r#1 : tensor<4x8xf32>, tensor<8xf32>
   }
+
+  // CHECK: cherry.param @moe.a : tensor<16x8xf32> checkpoint("w") {trainable = false, weight_source = 1 : i64}
+  cherry.param @moe.a : tensor<16x8xf32> checkpoint("w") {trainable = false, weight_source = 1 : i64}
+  // CHECK: cherry.param @moe.w : tensor<1x16x8xf32> init(#cherry.stack_of<[@moe.a]>)
+  cherry.param @moe.w : tensor<1x16x8xf32> init(#cherry.stack_of<[@moe.a]>)
+
+  // CHECK-LABEL: func.func @routed
+  func.func @routed(%x: tensor<2x4x8xf32>, %z: tensor<2x4x3xf32>, %w: tensor<3x16x8xf32>, %dy: tensor<2x4x8xf32>) {
+    // CHECK: cherry.moe_route %{{.*}} {balance_coeff = 1.000000e-02 : f64, renormalize = false, top_k = 2 : i64, z_coeff = 1.000000e-03 : f64} : tensor<2x4x3xf32> -> tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<16xi32>, tensor<3xi32>
+    %p, %e, %g, %rows, %counts = cherry.moe_route %z {top_k = 2 : i64, renormalize = false, balance_coeff = 0.01 : f64, z_coeff = 0.001 : f64} : tensor<2x4x3xf32> -> tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<16xi32>, tensor<3xi32>
+    // CHECK: cherry.moe_dispatch %{{.*}}, %{{.*}} {top_k = 2 : i64} : tensor<2x4x8xf32>, tensor<16xi32> -> tensor<16x8xf32>
+    %xp = cherry.moe_dispatch %x, %rows {top_k = 2 : i64} : tensor<2x4x8xf32>, tensor<16xi32> -> tensor<16x8xf32>
+    // CHECK: cherry.moe_grouped_linear %{{.*}}, %{{.*}}, %{{.*}} : tensor<16x8xf32>, tensor<3x16x8xf32>, tensor<3xi32> -> tensor<16x16xf32>
+    %hp = cherry.moe_grouped_linear %xp, %w, %counts : tensor<16x8xf32>, tensor<3x16x8xf32>, tensor<3xi32> -> tensor<16x16xf32>
+    // CHECK: cherry.moe_combine %{{.*}}, %{{.*}}, %{{.*}} : tensor<16x8xf32>, tensor<16xi32>, tensor<2x4x2xf32> -> tensor<2x4x8xf32>
+    %y = cherry.moe_combine %xp, %rows, %g : tensor<16x8xf32>, tensor<16xi32>, tensor<2x4x2xf32> -> tensor<2x4x8xf32>
+    // CHECK: cherry.moe_combine_grad %{{.*}} : tensor<16x8xf32>, tensor<16xi32>, tensor<2x4x2xf32>, tensor<2x4x8xf32>
+    %dyp, %dg = cherry.moe_combine_grad %xp, %rows, %g, %dy : tensor<16x8xf32>, tensor<16xi32>, tensor<2x4x2xf32>, tensor<2x4x8xf32>
+    // CHECK: cherry.moe_grouped_linear_grad %{{.*}} : tensor<16x8xf32>, tensor<3x16x8xf32>, tensor<3xi32>, tensor<16x16xf32>
+    %dxp, %dw = cherry.moe_grouped_linear_grad %xp, %w, %counts, %hp : tensor<16x8xf32>, tensor<3x16x8xf32>, tensor<3xi32>, tensor<16x16xf32>
+    // CHECK: cherry.moe_dispatch_grad %{{.*}}, %{{.*}} {top_k = 2 : i64} : tensor<16x8xf32>, tensor<16xi32> -> tensor<2x4x8xf32>
+    %dx = cherry.moe_dispatch_grad %dxp, %rows {top_k = 2 : i64} : tensor<16x8xf32>, tensor<16xi32> -> tensor<2x4x8xf32>
+    // CHECK: cherry.moe_route_grad %{{.*}} {top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<3xi32>
+    %dz = cherry.moe_route_grad %z, %p, %e, %g, %counts, %dg {top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<3xi32>
+    return
+  }
 }

@@ -60,6 +60,19 @@ UniformInitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult
+StackOfInitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        ArrayAttr sources) {
+  if (sources.empty())
+    return emitError() << "#cherry.stack_of: needs at least one source";
+  for (auto [i, source] : llvm::enumerate(sources))
+    if (!isa<FlatSymbolRefAttr>(source))
+      return emitError() << "#cherry.stack_of: source #" << i
+                         << " must be a parameter symbol (@name), got "
+                         << source;
+  return success();
+}
+
+LogicalResult
 MeanOfInitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        ArrayAttr sources) {
   if (sources.empty())

@@ -213,6 +213,46 @@ int64_t SGDUpdateOp::getBackwardFlops() { return 0; }
 // One add per scattered element.
 int64_t GatherGradOp::getForwardFlops() { return numel(getGrad()); }
 
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+// Softmax (4 per score) and a top_k selection (top_k comparisons per score);
+// the counting sort moves indices only. Backward: the gates' gradient
+// through the chosen experts (4 per slot) and each aux loss's gradient
+// through the softmax (4 per score).
+int64_t MoeRouteOp::getForwardFlops() {
+  return numel(getLogits()) * (4 + getTopK());
+}
+int64_t MoeRouteOp::getBackwardFlops() {
+  int64_t aux = (getBalanceCoeff().convertToDouble() > 0 ? 1 : 0) +
+                (getZCoeff().convertToDouble() > 0 ? 1 : 0);
+  return 4 * numel(getGate()) + 4 * aux * numel(getLogits());
+}
+int64_t MoeRouteGradOp::getForwardFlops() {
+  int64_t aux = (getBalanceCoeff().convertToDouble() > 0 ? 1 : 0) +
+                (getZCoeff().convertToDouble() > 0 ? 1 : 0);
+  return 4 * numel(getGate()) + 4 * aux * numel(getLogits());
+}
+// Dispatch copies rows; its gradient adds each token's top_k rows.
+int64_t MoeDispatchOp::getForwardFlops() { return 0; }
+int64_t MoeDispatchOp::getBackwardFlops() { return numel(getResult()); }
+int64_t MoeDispatchGradOp::getForwardFlops() { return numel(getGrad()); }
+// One GEMM per expert over its rows: 2 * rows * out * in whatever the
+// split, so the FLOPs are those of the top_k experts each token runs.
+int64_t MoeGroupedLinearOp::getForwardFlops() {
+  auto w = cast<RankedTensorType>(getWeight().getType());
+  return 2 * rowsOf(getInput()) * w.getDimSize(1) * w.getDimSize(2);
+}
+int64_t MoeGroupedLinearGradOp::getForwardFlops() {
+  auto w = cast<RankedTensorType>(getWeight().getType());
+  return 4 * rowsOf(getInput()) * w.getDimSize(1) * w.getDimSize(2);
+}
+// A multiply-add per element of each of a token's top_k rows; backward
+// the input gradient (a multiply) and the gate's dot product (2).
+int64_t MoeCombineOp::getForwardFlops() { return 2 * numel(getInput()); }
+int64_t MoeCombineOp::getBackwardFlops() { return 3 * numel(getInput()); }
+int64_t MoeCombineGradOp::getForwardFlops() { return 3 * numel(getInput()); }
 // Collectives count the additions of the reduction: one per element (the
 // bytes they move are the cost report's, docs/CostModel.md).
 int64_t RankShareOp::getForwardFlops() { return 1; }

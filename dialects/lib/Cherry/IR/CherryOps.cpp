@@ -100,6 +100,45 @@ LogicalResult ParamOp::verify() {
     if (d <= 0)
       return emitOpError() << "parameter @" << getSymName()
                            << " has a zero-sized dimension in " << getType();
+  int64_t source = static_cast<int64_t>(getWeightSource());
+  if (source < 0 || source > UINT32_MAX)
+    return emitOpError() << "parameter @" << getSymName()
+                         << " has weight_source " << source
+                         << ", expected an index >= 0";
+  if (getWeightSource() != 0 && !getCheckpoint())
+    return emitOpError() << "parameter @" << getSymName()
+                         << " has a weight_source but no checkpoint(...) to "
+                            "read from it";
+  return success();
+}
+
+/// Checks a #cherry.stack_of initializer: `[n, ...]` from n parameters of
+/// type `[...]`, none the parameter itself.
+static LogicalResult verifyStackOf(ParamOp param, StackOfInitAttr init,
+                                   SymbolTableCollection &symbolTable) {
+  RankedTensorType type = param.getTensorType();
+  int64_t n = init.getSources().size();
+  if (type.getRank() < 1 || type.getDimSize(0) != n)
+    return param.emitOpError()
+           << "init of @" << param.getSymName() << ": stack_of " << n
+           << " parameters needs a first dimension of " << n << ", found "
+           << type;
+  auto slice = RankedTensorType::get(type.getShape().drop_front(),
+                                     type.getElementType());
+  for (Attribute source : init.getSources()) {
+    auto ref = cast<FlatSymbolRefAttr>(source);
+    auto other = symbolTable.lookupNearestSymbolFrom<ParamOp>(param, ref);
+    if (!other)
+      return param.emitOpError() << "init of @" << param.getSymName()
+                                 << " stacks undefined parameter " << ref;
+    if (other == param)
+      return param.emitOpError()
+             << "init of @" << param.getSymName() << " stacks itself";
+    if (other.getType() != slice)
+      return param.emitOpError()
+             << "init of @" << param.getSymName() << " stacks " << ref
+             << " of type " << other.getType() << ", expected " << slice;
+  }
   return success();
 }
 
@@ -143,6 +182,8 @@ static LogicalResult verifyLoraSvd(ParamOp param, LoraSvdInitAttr init,
 LogicalResult ParamOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (auto svd = dyn_cast_if_present<LoraSvdInitAttr>(getInitAttr()))
     return verifyLoraSvd(*this, svd, symbolTable);
+  if (auto stack = dyn_cast_if_present<StackOfInitAttr>(getInitAttr()))
+    return verifyStackOf(*this, stack, symbolTable);
   auto mean = dyn_cast_if_present<MeanOfInitAttr>(getInitAttr());
   if (!mean)
     return success();
@@ -609,6 +650,137 @@ LogicalResult MoEEOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+/// `shape` with its last dimension replaced by `last`.
+static SmallVector<int64_t> withLast(ArrayRef<int64_t> shape, int64_t last) {
+  SmallVector<int64_t> out(shape);
+  out.back() = last;
+  return out;
+}
+
+static LogicalResult verifyIndexVector(Operation *op, StringRef what, Value v,
+                                       int64_t size, StringRef meaning) {
+  RankedTensorType t = tensorType(v);
+  if (t.getRank() != 1 || t.getDimSize(0) != size ||
+      !t.getElementType().isInteger(32))
+    return op->emitOpError() << what << " must be tensor<" << size << "xi32> ("
+                             << meaning << "), found " << t;
+  return success();
+}
+
+LogicalResult MoeRouteOp::verify() {
+  RankedTensorType logits = tensorType(getLogits());
+  if (logits.getRank() < 1)
+    return emitOpError() << "logits must be [..., experts], found " << logits;
+  int64_t experts = getNumExperts(), tokens = getNumTokens();
+  int64_t topK = getTopK();
+  if (topK < 1 || topK > experts)
+    return emitOpError() << "top_k must be in [1, " << experts
+                         << "] (the experts), found " << topK;
+  for (auto [name, value] :
+       {std::pair<StringRef, double>{"balance_coeff",
+                                     getBalanceCoeff().convertToDouble()},
+        {"z_coeff", getZCoeff().convertToDouble()}})
+    if (!(value >= 0) || !std::isfinite(value))
+      return emitOpError() << name
+                           << " must be a finite number >= 0 (0 leaves the "
+                              "loss out), found "
+                           << value;
+  SmallVector<int64_t> perToken = withLast(logits.getShape(), topK);
+  RankedTensorType expert = tensorType(getExpert());
+  if (expert.getShape() != ArrayRef(perToken) ||
+      !expert.getElementType().isInteger(32))
+    return emitOpError() << "expert must be "
+                         << RankedTensorType::get(
+                                perToken, IntegerType::get(getContext(), 32))
+                         << " (top_k per token), found " << expert;
+  RankedTensorType gate = tensorType(getGate());
+  if (gate.getShape() != ArrayRef(perToken) ||
+      gate.getElementType() != logits.getElementType())
+    return emitOpError() << "gate must be "
+                         << RankedTensorType::get(perToken,
+                                                  logits.getElementType())
+                         << " (top_k per token), found " << gate;
+  if (failed(verifyIndexVector(*this, "slot_row", getSlotRow(), tokens * topK,
+                               "one row per token-slot")))
+    return failure();
+  return verifyIndexVector(*this, "counts", getCounts(), experts,
+                           "one count per expert");
+}
+
+LogicalResult MoeDispatchOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType result = tensorType(getResult());
+  if (input.getRank() < 1)
+    return emitOpError() << "input must be [..., dim], found " << input;
+  if (getTopK() < 1)
+    return emitOpError() << "top_k must be >= 1, found " << getTopK();
+  int64_t rows = input.getNumElements() / input.getShape().back() * getTopK();
+  if (failed(verifyIndexVector(*this, "slot_row", getSlotRow(), rows,
+                               "tokens * top_k")))
+    return failure();
+  if (result.getRank() != 2 || result.getDimSize(0) != rows ||
+      result.getDimSize(1) != input.getShape().back() ||
+      result.getElementType() != input.getElementType())
+    return emitOpError() << "result must be [" << rows << ", "
+                         << input.getShape().back()
+                         << "] (tokens * top_k rows of the input), found "
+                         << result;
+  return success();
+}
+
+LogicalResult MoeGroupedLinearOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType weight = tensorType(getWeight());
+  RankedTensorType result = tensorType(getResult());
+  if (input.getRank() != 2)
+    return emitOpError() << "input must be [rows, in_features], found "
+                         << input;
+  if (weight.getRank() != 3 || weight.getDimSize(2) != input.getDimSize(1))
+    return emitOpError() << "weight must be [experts, out_features, "
+                         << input.getDimSize(1) << "], found " << weight;
+  if (failed(verifySameElementType(*this, "weight", weight, "input", input)))
+    return failure();
+  if (failed(verifyIndexVector(*this, "counts", getCounts(),
+                               weight.getDimSize(0), "one count per expert")))
+    return failure();
+  if (result.getRank() != 2 || result.getDimSize(0) != input.getDimSize(0) ||
+      result.getDimSize(1) != weight.getDimSize(1) ||
+      result.getElementType() != input.getElementType())
+    return emitOpError() << "result must be [" << input.getDimSize(0) << ", "
+                         << weight.getDimSize(1) << "], found " << result;
+  return success();
+}
+
+LogicalResult MoeCombineOp::verify() {
+  RankedTensorType input = tensorType(getInput());
+  RankedTensorType gate = tensorType(getGate());
+  RankedTensorType result = tensorType(getResult());
+  if (input.getRank() != 2)
+    return emitOpError() << "input must be [tokens * top_k, dim], found "
+                         << input;
+  if (gate.getRank() < 1 || gate.getNumElements() != input.getDimSize(0))
+    return emitOpError() << "gate " << gate << " must be [..., top_k] with "
+                         << input.getDimSize(0)
+                         << " elements (one per input row)";
+  if (failed(verifySameElementType(*this, "gate", gate, "input", input)))
+    return failure();
+  if (failed(verifyIndexVector(*this, "slot_row", getSlotRow(),
+                               input.getDimSize(0), "one row per token-slot")))
+    return failure();
+  SmallVector<int64_t> want = withLast(gate.getShape(), input.getDimSize(1));
+  if (result.getShape() != ArrayRef(want) ||
+      result.getElementType() != input.getElementType())
+    return emitOpError() << "result must be "
+                         << RankedTensorType::get(want, input.getElementType())
+                         << " (the gate's tokens, the input's dim), found "
+                         << result;
+  return success();
+}
+
 LogicalResult MTPHeadOp::verify() {
   RankedTensorType input = tensorType(getInput());
   RankedTensorType result = tensorType(getResult());
@@ -676,6 +848,53 @@ LogicalResult LinearOp::inferResultTypes(SmallVectorImpl<Type> &types) {
 LogicalResult CrossEntropyOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   // The loss is a scalar whatever the shapes.
   types.push_back(getLoss().getType());
+  return success();
+}
+
+LogicalResult MoeRouteOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType logits = rankedOrNull(getLogits());
+  if (!logits || logits.getRank() < 1)
+    return failure();
+  int64_t topK = getTopK();
+  int64_t tokens = logits.getNumElements() / logits.getShape().back();
+  Type i32 = IntegerType::get(getContext(), 32);
+  SmallVector<int64_t> perToken = withLast(logits.getShape(), topK);
+  types.push_back(logits);
+  types.push_back(RankedTensorType::get(perToken, i32));
+  types.push_back(RankedTensorType::get(perToken, logits.getElementType()));
+  types.push_back(RankedTensorType::get({tokens * topK}, i32));
+  types.push_back(RankedTensorType::get({logits.getShape().back()}, i32));
+  return success();
+}
+
+LogicalResult MoeDispatchOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType input = rankedOrNull(getInput());
+  if (!input || input.getRank() < 1)
+    return failure();
+  int64_t dim = input.getShape().back();
+  types.push_back(RankedTensorType::get(
+      {input.getNumElements() / dim * getTopK(), dim}, input.getElementType()));
+  return success();
+}
+
+LogicalResult
+MoeGroupedLinearOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType input = rankedOrNull(getInput());
+  RankedTensorType weight = rankedOrNull(getWeight());
+  if (!input || !weight || input.getRank() != 2 || weight.getRank() != 3)
+    return failure();
+  types.push_back(RankedTensorType::get(
+      {input.getDimSize(0), weight.getDimSize(1)}, input.getElementType()));
+  return success();
+}
+
+LogicalResult MoeCombineOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType input = rankedOrNull(getInput());
+  RankedTensorType gate = rankedOrNull(getGate());
+  if (!input || !gate || input.getRank() != 2 || gate.getRank() < 1)
+    return failure();
+  types.push_back(RankedTensorType::get(
+      withLast(gate.getShape(), input.getDimSize(1)), input.getElementType()));
   return success();
 }
 

@@ -112,3 +112,44 @@ VJP GatherOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
                                   cotangents[0], getPositions());
   return SmallVector<Value>{dx, Value()};
 }
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts
+//===----------------------------------------------------------------------===//
+
+VJP MoeRouteOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  // Results: probs, expert, gate, slot_row, counts. Only the gates carry the
+  // task loss's gradient; the aux losses' gradients are added here.
+  if (cotangents[0])
+    return emitOpError() << "probs must not reach the loss (the router's "
+                            "losses are the op's balance_coeff and z_coeff)";
+  if (!cotangents[2])
+    return emitOpError() << "gate must reach the loss (combine the experts' "
+                            "outputs with cherry.moe_combine)";
+  Value dlogits = MoeRouteGradOp::create(
+      b, getLoc(), getLogits().getType(), getLogits(), getProbs(), getExpert(),
+      getGate(), getCounts(), cotangents[2], getTopKAttr(),
+      getRenormalizeAttr(), getBalanceCoeffAttr(), getZCoeffAttr());
+  return SmallVector<Value>{dlogits};
+}
+
+VJP MoeDispatchOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  Value dx =
+      MoeDispatchGradOp::create(b, getLoc(), getInput().getType(),
+                                cotangents[0], getSlotRow(), getTopKAttr());
+  return SmallVector<Value>{dx, Value()};
+}
+
+VJP MoeGroupedLinearOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  auto grad = MoeGroupedLinearGradOp::create(
+      b, getLoc(), getInput().getType(), getWeight().getType(), getInput(),
+      getWeight(), getCounts(), cotangents[0]);
+  return SmallVector<Value>{grad.getInputGrad(), grad.getWeightGrad(), Value()};
+}
+
+VJP MoeCombineOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  auto grad = MoeCombineGradOp::create(b, getLoc(), getInput().getType(),
+                                       getGate().getType(), getInput(),
+                                       getSlotRow(), getGate(), cotangents[0]);
+  return SmallVector<Value>{grad.getInputGrad(), Value(), grad.getGateGrad()};
+}

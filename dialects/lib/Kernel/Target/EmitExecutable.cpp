@@ -96,6 +96,12 @@ static ex::BindingRole bindingRole(StringRef name, bool state,
   if (state)
     return name.starts_with(bind::kCachePrefix) ? ex::KV_CACHE
                                                 : ex::BINDING_ROLE_UNSPECIFIED;
+  if (name.starts_with(bind::kRouterPrefix)) {
+    if (name.ends_with(bind::kRouterCountsSuffix))
+      return ex::EXPERT_COUNTS;
+    if (name.ends_with(bind::kRouterLossSuffix))
+      return ex::ROUTER_LOSS;
+  }
   return llvm::StringSwitch<ex::BindingRole>(name)
       .Case(bind::kIds, ex::TOKEN_IDS)
       .Case(bind::kTargets, ex::TARGETS)
@@ -251,7 +257,10 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
               param, "the checkpoint name of parameter @" + param.getSymName(),
               *key)))
         return failure();
-      auto [it, inserted] = keys.try_emplace(*key, param.getSymName());
+      // Keys are per weight source (each expert's source has the same).
+      auto [it, inserted] =
+          keys.try_emplace((Twine(param.getWeightSource()) + ":" + *key).str(),
+                           param.getSymName());
       if (!inserted)
         return param.emitOpError() << "parameter @" << param.getSymName()
                                    << " has the checkpoint name '" << *key
@@ -274,6 +283,7 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
     if (std::optional<StringRef> key = param.getCheckpoint())
       p->set_checkpoint_key(key->str());
     p->set_trainable(param.getTrainable());
+    p->set_weight_source(param.getWeightSource());
     p->set_buffer(*id);
     p->set_role(parameterRole(param.getSymName()));
     if (std::optional<Attribute> init = param.getInit()) {
@@ -287,6 +297,10 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
       else if (auto m = dyn_cast<MeanOfInitAttr>(*init))
         for (Attribute source : m.getSources())
           i->mutable_mean_of()->add_parameters(
+              cast<FlatSymbolRefAttr>(source).getValue().str());
+      else if (auto stack = dyn_cast<StackOfInitAttr>(*init))
+        for (Attribute source : stack.getSources())
+          i->mutable_stack_of()->add_parameters(
               cast<FlatSymbolRefAttr>(source).getValue().str());
       else if (auto svd = dyn_cast<LoraSvdInitAttr>(*init)) {
         ex::LoraSvd *l = i->mutable_lora_svd();

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/Support/JSON.h"
 
 namespace mlir::cherry {
 
@@ -47,6 +48,16 @@ inlineDecoderLayers(Operation *root,
 /// `model.layers.{i}.` or `model.recurrent.steps.{s}.`
 /// (`self_attn.q_proj.weight`), or "" for a parameter of no layer.
 StringRef layerLocalName(StringRef name);
+
+/// Rewrites the module's `cherry.hf_config` (the config.json checkpoints
+/// get) through `update`; a module without one (IR written by hand) has
+/// nothing to record. `pass` names the caller in errors.
+LogicalResult
+updateHfConfig(ModuleOp module, StringRef pass,
+               llvm::function_ref<void(llvm::json::Object &)> update);
+
+/// The config's "cherry" section, made if absent.
+llvm::json::Object &cherrySection(llvm::json::Object &config);
 
 /// Op attribute (i64) set by cherry-autodiff's tag-layers: the decoder layer
 /// whose forward or backward pass the op belongs to.

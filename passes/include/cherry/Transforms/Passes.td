@@ -393,6 +393,65 @@ def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryMoeeFusePass : Pass<"cherry-moee-fuse", "::mlir::ModuleOp"> {
+  let summary = "Fuse E models of one architecture into a Mixture of Efficient Experts";
+  let description = [{
+    Token-level routing, Branch-Train-MiX style: every SwiGLU MLP of
+    `function` (`down(swiglu(gate(x), up(x)))`, plain linears) becomes a
+    routed MLP whose `experts` experts are that MLP in each of the E source
+    models (dense or compressed models of one architecture, imported with
+    `cherry-translate --import-hf`). A router `[E, hidden]` on the MLP's
+    input scores the experts per token (`cherry.moe_route`: softmax, top-k,
+    gates renormalized over the chosen k unless `renormalize=0`); each token
+    runs only its `top-k` experts (`cherry.moe_dispatch`, three
+    `cherry.moe_grouped_linear` GEMMs over the rows routed to each expert,
+    `cherry.moe_combine`). Layers that share their MLP (a compressed model's
+    steps) share the routed MLP and its router.
+
+    Parameters (`weights=sources`, a new fusion): expert `e` of layer `i`'s
+    MLP is slice `e` of `model.layers.{i}.mlp.experts.{gate,up,down}_proj.weight`
+    (`[E, out, in]`, `#cherry.stack_of` the load-only
+    `source.{e}.model.layers.{i}.mlp.*` read from weight source `e`, i.e.
+    the `e`-th `cherry-run --weights`); the router
+    `model.layers.{i}.mlp.router.weight` starts from N(0, router-std²), so
+    the first routing is close to uniform and balanced. Every other
+    parameter read from a checkpoint (attention, norms, embeddings, head)
+    is the mean of the E models' (`shared=mean`, as in Branch-Train-MiX:
+    experts branched from one seed keep compatible attention), or source
+    `e`'s alone (`shared=e`). `weights=fused` instead reads a checkpoint of
+    the fused model (what `cherry-run train` saves), every parameter under
+    its own name: import the source architecture, then fuse with the same
+    options.
+
+    The balance and z-loss coefficients become the routers' (their gradients
+    join training; evaluation keeps the task loss). The config records
+    `"cherry": {"moee": {...}}`.
+  }];
+  let options = [
+    Option<"experts", "experts", "int64_t", /*default=*/"2",
+           "Number of source models, each one expert of every routed MLP">,
+    Option<"topK", "top-k", "int64_t", /*default=*/"1",
+           "Experts each token runs, in [1, experts]">,
+    Option<"renormalize", "renormalize", "bool", /*default=*/"true",
+           "Renormalize the chosen experts' gates to sum to 1 (with top-k=1 "
+           "every gate is then 1 and the router learns from the aux losses "
+           "only)">,
+    Option<"balance", "balance", "double", /*default=*/"0.01",
+           "Coefficient of the Switch load-balancing loss (0: none)">,
+    Option<"zLoss", "z-loss", "double", /*default=*/"0.001",
+           "Coefficient of the router z-loss (0: none)">,
+    Option<"shared", "shared", "std::string", /*default=*/"\"mean\"",
+           "Non-expert parameters: mean (of the sources) or a source index">,
+    Option<"routerStd", "router-std", "double", /*default=*/"0.02",
+           "Standard deviation of the routers' initial weights">,
+    Option<"weights", "weights", "std::string", /*default=*/"\"sources\"",
+           "sources (one weight source per expert) or fused (a checkpoint "
+           "of the fused model)">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "Function whose MLPs are routed">,
+  ];
+}
+
 def CherrySgtPass : Pass<"cherry-sgt", "::mlir::ModuleOp"> {
   let summary = "Supervise only a fraction of the target positions";
   let description = [{

@@ -57,6 +57,12 @@ inline constexpr char kMtpLossPrefix[] = "mtp_loss.";
 inline constexpr char kMtpLogitsPrefix[] = "mtp_logits.";
 /// Out, grad_step: grad.<parameter>, a parameter's gradient.
 inline constexpr char kGradPrefix[] = "grad.";
+/// Out, train_step of a mixture: router.<i>.counts (i32[experts], the
+/// token-slots router i sent to each expert) and router.<i>.loss (f32[],
+/// its balance + z-loss), for the metrics.
+inline constexpr char kRouterPrefix[] = "router.";
+inline constexpr char kRouterCountsSuffix[] = ".counts";
+inline constexpr char kRouterLossSuffix[] = ".loss";
 /// State, decode_step: cache.<i>.k and cache.<i>.v, attention i's KV cache.
 inline constexpr char kCachePrefix[] = "cache.";
 } // namespace binding

@@ -126,6 +126,19 @@ public:
   /// messages (e.g. the --weights path).
   Status loadParameters(const SafeTensors *weights,
                         const std::string &weightsName, uint64_t seed);
+  /// One of several weight sources: `weights` and its name in messages.
+  struct WeightSource {
+    const SafeTensors *weights;
+    std::string name;
+  };
+  /// As above with several sources (cherry-run --weights A --weights B): a
+  /// parameter reads its checkpoint_key from source `weight_source` (0 is
+  /// the first); naming a source past those given is an error naming the
+  /// parameter. With no sources every parameter comes from its
+  /// initializer. stack_of parameters are made from their slices after
+  /// them, like mean_of ones.
+  Status loadParameters(const std::vector<WeightSource> &sources,
+                        uint64_t seed);
   /// What the last successful loadParameters did.
   const ParameterReport &parameterReport() const;
   /// Number of checkpoint tensors the last loadParameters ignored.

@@ -74,6 +74,11 @@ struct WeightsReport {
 /// seeded by `seed`.
 Status loadWeights(Program &program, const std::optional<std::string> &path,
                    uint64_t seed, WeightsReport &report);
+/// As above from several weight sources, in the order parameters'
+/// weight_source numbers them (cherry-run --weights A --weights B); empty:
+/// the initializers.
+Status loadWeights(Program &program, const std::vector<std::string> &paths,
+                   uint64_t seed, WeightsReport &report);
 
 /// Each token's surprisal -log p under the add-one-smoothed unigram counts
 /// of a cherry-data token_counts.json; the counts must cover `vocab` tokens.
@@ -108,11 +113,13 @@ struct OptimizerSettings {
 /// A training run: its files and cadences. Paths are those of cherry-run's
 /// flags, named after them in messages.
 struct TrainerConfig {
-  std::string exePath;                 ///< the executable, for messages
-  std::string dataPath;                ///< --data: uint16 training tokens
-  std::string saveDir;                 ///< --save: the run directory
-  std::optional<std::string> valPath;  ///< --val
-  std::optional<std::string> weights;  ///< --weights
+  std::string exePath;                ///< the executable, for messages
+  std::string dataPath;               ///< --data: uint16 training tokens
+  std::string saveDir;                ///< --save: the run directory
+  std::optional<std::string> valPath; ///< --val
+  /// --weights, one per weight source (a model fused from several reads
+  /// each expert from its own); empty: the initializers.
+  std::vector<std::string> weights;
   std::optional<std::string> resume;   ///< --resume DIR or DIR/checkpoint-<n>
   std::optional<std::string> sgtStats; ///< --sgt-stats token_counts.json
   std::optional<std::string> sgtMask;  ///< --sgt-mask

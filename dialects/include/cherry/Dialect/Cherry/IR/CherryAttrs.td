@@ -98,9 +98,24 @@ def Cherry_LoraSvdInitAttr : Cherry_Attr<"LoraSvdInit", "lora_svd"> {
   let genVerifyDecl = 1;
 }
 
+def Cherry_StackOfInitAttr : Cherry_Attr<"StackOfInit", "stack_of"> {
+  let summary = "Initialise by stacking other parameters along a new first dimension";
+  let description = [{
+    `#cherry.stack_of<[@source.0.model.layers.0.mlp.up_proj.weight,
+    @source.1.model.layers.0.mlp.up_proj.weight]>` makes an `[E, ...]`
+    parameter whose slice `e` is the `e`-th source (each of type `[...]`):
+    this is how `cherry-moee-fuse` turns the MLPs of E models into the
+    stacked weights of one routed MLP's experts. Like `mean_of`, it is
+    computed by the runtime when weights load.
+  }];
+  let parameters = (ins "::mlir::ArrayAttr":$sources);
+  let assemblyFormat = "`<` $sources `>`";
+  let genVerifyDecl = 1;
+}
+
 def Cherry_InitializerAttr : AnyAttrOf<[Cherry_ConstantInitAttr,
     Cherry_NormalInitAttr, Cherry_UniformInitAttr, Cherry_MeanOfInitAttr,
-    Cherry_LoraSvdInitAttr]>;
+    Cherry_LoraSvdInitAttr, Cherry_StackOfInitAttr]>;
 
 //===----------------------------------------------------------------------===//
 // Enums

@@ -67,7 +67,11 @@ def Cherry_ParamOp : Cherry_Op<"param", [
     safetensors tensor it is loaded from (Hugging Face names); `init` says how
     it is made when there is no checkpoint value (training from scratch, new
     per-step parameters, merged layers). At least one of them is required.
-    Parameters are trainable unless `trainable = false`.
+    Parameters are trainable unless `trainable = false`. `weight_source`
+    says which of the runtime's weight sources (`cherry-run --weights A
+    --weights B`: 0 for A, 1 for B) the checkpoint tensor is read from; a
+    model fused from several (`cherry-moee-fuse`) reads each expert's
+    weights from its own.
 
     Example:
 
@@ -82,7 +86,8 @@ def Cherry_ParamOp : Cherry_Op<"param", [
                        TypeAttrOf<Cherry_FloatTensor>:$type,
                        OptionalAttr<Cherry_InitializerAttr>:$init,
                        OptionalAttr<StrAttr>:$checkpoint,
-                       DefaultValuedAttr<BoolAttr, "true">:$trainable);
+                       DefaultValuedAttr<BoolAttr, "true">:$trainable,
+                       DefaultValuedAttr<I64Attr, "0">:$weight_source);
   let assemblyFormat = [{
     $sym_name `:` $type (`init` `(` $init^ `)`)?
     (`checkpoint` `(` $checkpoint^ `)`)? attr-dict
@@ -815,6 +820,236 @@ def Cherry_TokenCrossEntropyOp
     type($result)
   }];
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Mixture of experts: a routed MLP, token-level top-k (docs/MoEE.md)
+//===----------------------------------------------------------------------===//
+
+def Cherry_MoeRouteOp : Cherry_Op<"moe_route", [
+    Pure, Cherry_CostWithBackward, Cherry_ShapeInferred, Cherry_Differentiable,
+    AllTypesMatch<["logits", "probs"]>]> {
+  let summary = "Top-k token routing: softmax, top-k, gates, expert grouping";
+  let description = [{
+    `logits` is `[..., experts]`, one row per token (the router's
+    `linear`). Per row, `probs = softmax(logits)`; `expert[..., j]` is the
+    index of the `j`-th largest logit (ties to the lower index); `gate[...,
+    j]` is `probs` at that expert, divided by the sum of the chosen `top_k`
+    probabilities when `renormalize` is set (the softmax of the chosen
+    logits). The `n * top_k` token-slots (slot `s = t * top_k + j`) are
+    grouped by expert, stably: `slot_row[s]` is slot `s`'s row among the
+    permuted rows and `counts[e]` the number of slots of expert `e`, whose
+    rows follow those of experts `0 .. e-1`.
+
+    The training objective of a function with routers includes each
+    router's Switch load-balancing loss `balance_coeff * experts * sum_e
+    f_e P_e` and z-loss `z_coeff * mean_t logsumexp(logits_t)^2` (a
+    coefficient of 0 leaves the loss out): the op's VJP adds their gradient
+    to the logits' (with the cotangent of `gate`), so the function's loss
+    stays the task loss and evaluation is unchanged. The choice of experts
+    is not differentiated; the counts are not (as in Switch).
+
+    ```mlir
+    %p, %e, %g, %rows, %counts = cherry.moe_route %logits {top_k = 1 : i64}
+        : tensor<2x16x4xf32> -> tensor<2x16x1xi32>, tensor<2x16x1xf32>,
+          tensor<32xi32>, tensor<4xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$logits, I64Attr:$top_k,
+                       DefaultValuedAttr<BoolAttr, "true">:$renormalize,
+                       DefaultValuedAttr<F64Attr, "0.0">:$balance_coeff,
+                       DefaultValuedAttr<F64Attr, "0.0">:$z_coeff);
+  let results = (outs Cherry_FloatTensor:$probs, Cherry_IndexTensor:$expert,
+                      Cherry_FloatTensor:$gate, Cherry_IndexTensor:$slot_row,
+                      Cherry_IndexTensor:$counts);
+  let assemblyFormat = [{
+    $logits attr-dict `:` type($logits) `->` type($expert) `,` type($gate) `,`
+    type($slot_row) `,` type($counts)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getNumExperts() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getLogits().getType())
+          .getShape().back();
+    }
+    int64_t getNumTokens() {
+      auto t = ::llvm::cast<::mlir::RankedTensorType>(getLogits().getType());
+      return t.getNumElements() / t.getShape().back();
+    }
+  }];
+}
+
+def Cherry_MoeRouteGradOp : Cherry_GradOp<"moe_route_grad", [
+    AllTypesMatch<["logits", "probs", "result"]>,
+    AllTypesMatch<["gate", "gate_grad"]>]> {
+  let summary = "Gradient of moe_route: through the gates and the aux losses";
+  let description = [{
+    `dlogits` from the gates' cotangent `gate_grad` (renormalized:
+    `gate_j (dgate_j - sum_i gate_i dgate_i)` at the chosen experts, 0
+    elsewhere; otherwise through the softmax), plus the gradients of the
+    load-balancing loss (`balance_coeff > 0`, with `counts`) and of the
+    z-loss (`z_coeff > 0`). docs/MoEE.md has the formulas.
+
+    ```mlir
+    %dz = cherry.moe_route_grad %logits, %p, %e, %g, %counts, %dg {top_k = 1 : i64}
+        : tensor<2x16x4xf32>, tensor<2x16x1xi32>, tensor<2x16x1xf32>, tensor<4xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$logits, Cherry_FloatTensor:$probs,
+                       Cherry_IndexTensor:$expert, Cherry_FloatTensor:$gate,
+                       Cherry_IndexTensor:$counts,
+                       Cherry_FloatTensor:$gate_grad, I64Attr:$top_k,
+                       DefaultValuedAttr<BoolAttr, "true">:$renormalize,
+                       DefaultValuedAttr<F64Attr, "0.0">:$balance_coeff,
+                       DefaultValuedAttr<F64Attr, "0.0">:$z_coeff);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $probs `,` $expert `,` $gate `,` $counts `,` $gate_grad
+    attr-dict `:` type($logits) `,` type($expert) `,` type($gate) `,`
+    type($counts)
+  }];
+}
+
+def Cherry_MoeDispatchOp : Cherry_Op<"moe_dispatch", [
+    Pure, Cherry_CostWithBackward, Cherry_ShapeInferred,
+    Cherry_Differentiable]> {
+  let summary = "Copies each token's row to its top_k slots' permuted rows";
+  let description = [{
+    `result[slot_row[t * top_k + j]] = input[t]`: the rows of `input`
+    (`[..., dim]`, `tokens` rows) in expert order, `tokens * top_k` of
+    them, for the experts' grouped GEMMs. `slot_row` (from `moe_route`)
+    must be a permutation, else the kernel fails.
+
+    ```mlir
+    %xp = cherry.moe_dispatch %x, %rows {top_k = 1 : i64}
+        : tensor<2x16x64xf32>, tensor<32xi32> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_IndexTensor:$slot_row,
+                       I64Attr:$top_k);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $slot_row attr-dict `:` type($input) `,` type($slot_row) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeDispatchGradOp : Cherry_GradOp<"moe_dispatch_grad"> {
+  let summary = "Gradient of moe_dispatch: a token's slot rows summed";
+  let description = [{
+    `result[t] = sum over j ascending of grad[slot_row[t * top_k + j]]`;
+    the result type gives the input's shape.
+
+    ```mlir
+    %dx = cherry.moe_dispatch_grad %dxp, %rows {top_k = 1 : i64}
+        : tensor<32x64xf32>, tensor<32xi32> -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$grad, Cherry_IndexTensor:$slot_row,
+                       I64Attr:$top_k);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $slot_row attr-dict `:` type($grad) `,` type($slot_row) `->`
+    type($result)
+  }];
+}
+
+def Cherry_MoeGroupedLinearOp : Cherry_Op<"moe_grouped_linear", [
+    Pure, Cherry_Cost, Cherry_ShapeInferred, Cherry_Differentiable]> {
+  let summary = "One linear per expert over its rows of the permuted input";
+  let description = [{
+    `result[r] = input[r] · weight[e]ᵀ` for the `counts[e]` rows of expert
+    `e` (`input` is `[rows, in]` in expert order, `weight` `[experts, out,
+    in]`, each expert's `[out, in]` in the layout of `cherry.linear`). Only
+    the rows routed to an expert multiply its weights: with top-k of E
+    experts, each token's FLOPs are those of k experts.
+
+    ```mlir
+    %yp = cherry.moe_grouped_linear %xp, %w, %counts
+        : tensor<32x64xf32>, tensor<4x172x64xf32>, tensor<4xi32> -> tensor<32x172xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       Cherry_IndexTensor:$counts);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $counts attr-dict `:` type($input) `,`
+    type($weight) `,` type($counts) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeGroupedLinearGradOp : Cherry_GradOp<"moe_grouped_linear_grad", [
+    AllTypesMatch<["input", "input_grad"]>,
+    AllTypesMatch<["weight", "weight_grad"]>]> {
+  let summary = "Gradient of moe_grouped_linear for input and weights";
+  let description = [{
+    Over the rows of each expert `e`: `input_grad[r] = grad[r] · weight[e]`
+    and `weight_grad[e] = grad_eᵀ · input_e` (zero for an expert no row is
+    routed to).
+
+    ```mlir
+    %dxp, %dw = cherry.moe_grouped_linear_grad %xp, %w, %counts, %dyp
+        : tensor<32x64xf32>, tensor<4x172x64xf32>, tensor<4xi32>, tensor<32x172xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_FloatTensor:$weight,
+                       Cherry_IndexTensor:$counts, Cherry_FloatTensor:$grad);
+  let results = (outs Cherry_FloatTensor:$input_grad,
+                      Cherry_FloatTensor:$weight_grad);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $counts `,` $grad attr-dict `:` type($input) `,`
+    type($weight) `,` type($counts) `,` type($grad)
+  }];
+}
+
+def Cherry_MoeCombineOp : Cherry_Op<"moe_combine", [
+    Pure, Cherry_CostWithBackward, Cherry_ShapeInferred,
+    Cherry_Differentiable]> {
+  let summary = "Gate-weighted sum of each token's expert outputs";
+  let description = [{
+    `result[t] = sum over j ascending of gate[t, j] * input[slot_row[t *
+    top_k + j]]`: the permuted expert outputs back in token order. `gate`
+    is `[..., top_k]` (from `moe_route`) and gives the result's leading
+    dimensions; the sum has one writer per row, in a fixed order.
+
+    ```mlir
+    %y = cherry.moe_combine %yp, %rows, %g
+        : tensor<32x64xf32>, tensor<32xi32>, tensor<2x16x1xf32> -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_IndexTensor:$slot_row,
+                       Cherry_FloatTensor:$gate);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $slot_row `,` $gate attr-dict `:` type($input) `,`
+    type($slot_row) `,` type($gate) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeCombineGradOp : Cherry_GradOp<"moe_combine_grad", [
+    AllTypesMatch<["input", "input_grad"]>,
+    AllTypesMatch<["gate", "gate_grad"]>]> {
+  let summary = "Gradient of moe_combine for the expert outputs and gates";
+  let description = [{
+    For slot `s = t * top_k + j`: `input_grad[slot_row[s]] = gate[t, j] *
+    grad[t]` and `gate_grad[t, j] = grad[t] · input[slot_row[s]]`.
+
+    ```mlir
+    %dyp, %dg = cherry.moe_combine_grad %yp, %rows, %g, %dy
+        : tensor<32x64xf32>, tensor<32xi32>, tensor<2x16x1xf32>, tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_IndexTensor:$slot_row,
+                       Cherry_FloatTensor:$gate, Cherry_FloatTensor:$grad);
+  let results = (outs Cherry_FloatTensor:$input_grad,
+                      Cherry_FloatTensor:$gate_grad);
+  let assemblyFormat = [{
+    $input `,` $slot_row `,` $gate `,` $grad attr-dict `:` type($input) `,`
+    type($slot_row) `,` type($gate) `,` type($grad)
+  }];
 }
 
 //===----------------------------------------------------------------------===//
