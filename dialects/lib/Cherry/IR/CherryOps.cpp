@@ -873,7 +873,8 @@ LogicalResult MoeDispatchOp::inferResultTypes(SmallVectorImpl<Type> &types) {
     return failure();
   int64_t dim = input.getShape().back();
   types.push_back(RankedTensorType::get(
-      {input.getNumElements() / dim * getTopK(), dim}, input.getElementType()));
+      {input.getNumElements() / dim * static_cast<int64_t>(getTopK()), dim},
+      input.getElementType()));
   return success();
 }
 

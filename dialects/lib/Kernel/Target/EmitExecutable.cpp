@@ -463,8 +463,8 @@ LogicalResult Emitter::run(ex::Executable &exe) {
         scratchSize = std::max<uint64_t>(
             scratchSize, *offset + exe.buffers(*id).size_bytes());
       } else if (auto launch = dyn_cast<LaunchOp>(op)) {
-        if (failed(
-                emitLaunch(launch, *fn->add_instructions(), buffers, {}, exe)))
+        if (failed(emitLaunch(launch, *fn->add_instructions(), buffers,
+                              llvm::DenseMap<Value, uint32_t>(), exe)))
           return failure();
         noteLaunch(launch, *fn);
       } else if (auto loop = dyn_cast<LoopOp>(op)) {
