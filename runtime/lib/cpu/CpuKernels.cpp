@@ -191,6 +191,10 @@ int64_t attentionScratchFloats(int64_t headDim) {
          kAttnQueryBlock * headDim;
 }
 
+/// Query blocks of fewer rows take attentionBlock, the others
+/// attentionTileBlock.
+constexpr int64_t kAttnTileMinRows = 8;
+
 /// Query row t sees keys [0, visibleKeys(t)).
 inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
   if (!s.causal)
@@ -312,6 +316,113 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
   }
 }
 CHERRY_CPU_DISPATCH(attentionBlock)
+
+/// Floats of scratch one thread needs for attentionTileBlock: Q^T, the
+/// transposed scores of a key block, the accumulators and a padded V block.
+int64_t attentionTileScratchFloats(int64_t headDim) {
+  const int64_t dPad = padToTile(headDim);
+  return headDim * kAttnQueryBlock + kAttnKeyBlock * kAttnQueryBlock +
+         kAttnQueryBlock * dPad + kAttnKeyBlock * dPad;
+}
+
+/// attentionBlock on register-blocked GEMMs, for blocks of many queries.
+/// Computed transposed: with Q^T of the block packed once, the scores of a
+/// key block are S^T = K Q^T (keys as rows, straight from k), the online
+/// softmax runs down the columns (vectorized over the queries), and the
+/// accumulators take (P^T)^T V. Key blocks past the last query's causal
+/// limit are never touched; only the blocks the diagonal crosses are masked.
+template <class Tile>
+CHERRY_CPU_BODY void
+attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
+                       const float *v, float *out, int64_t t0, int64_t rows,
+                       float *scratch) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  constexpr int64_t B = kAttnQueryBlock, BK = kAttnKeyBlock;
+  const int64_t d = s.headDim, dPad = padToTile(d);
+  float *qt = scratch;        // [d][B]: Q^T, zero past `rows`
+  float *st = qt + d * B;     // [BK][B]: scores, then probabilities, of a block
+  float *acc = st + BK * B;   // [B][dPad]
+  float *vp = acc + B * dPad; // [BK][dPad]: the V block padded, if d needs it
+  const bool padV = d % kAttnPad != 0;
+  packTransposed(q, s.qRowStride, rows, d, B, qt);
+  std::fill(acc, acc + rows * dPad, 0.0f);
+  float rowMax[B], rowSum[B], safeMax[B], alpha[B];
+  int64_t visible[B];
+  for (int64_t i = 0; i < B; ++i) {
+    rowMax[i] = kNegInf;
+    rowSum[i] = 0.0f;
+    visible[i] = i < rows ? visibleKeys(s, t0 + i) : 0;
+  }
+
+  const int64_t kvEnd = visibleKeys(s, t0 + rows - 1);
+  for (int64_t j0 = 0; j0 < kvEnd; j0 += BK) {
+    const int64_t nk = std::min(BK, kvEnd - j0);
+    const float *kb = k + j0 * s.kvRowStride, *vb = v + j0 * s.kvRowStride;
+    attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
+
+    // Online softmax, column i being query t0 + i; keys it does not see
+    // count as -inf. A column that has seen no key yet keeps max -inf and
+    // gets zero probabilities (exp against 0, not against -inf - -inf).
+    float newMax[B];
+    std::copy(rowMax, rowMax + B, newMax);
+    for (int64_t j = 0; j < nk; ++j) {
+      float *row = st + j * B;
+      const int64_t key = j0 + j;
+#pragma omp simd
+      for (int64_t i = 0; i < B; ++i) {
+        const float x = key < visible[i] ? row[i] * s.scale : kNegInf;
+        row[i] = x;
+        newMax[i] = x > newMax[i] ? x : newMax[i];
+      }
+    }
+    float blockSum[B];
+#pragma omp simd
+    for (int64_t i = 0; i < B; ++i) {
+      safeMax[i] = newMax[i] == kNegInf ? 0.0f : newMax[i];
+      alpha[i] = newMax[i] == kNegInf ? 1.0f : expF32(rowMax[i] - newMax[i]);
+      blockSum[i] = 0.0f;
+    }
+    for (int64_t j = 0; j < nk; ++j) {
+      float *row = st + j * B;
+#pragma omp simd
+      for (int64_t i = 0; i < B; ++i) {
+        const float p = expF32(row[i] - safeMax[i]);
+        row[i] = p;
+        blockSum[i] += p;
+      }
+    }
+    for (int64_t i = 0; i < rows; ++i) {
+      rowSum[i] = rowSum[i] * alpha[i] + blockSum[i];
+      rowMax[i] = newMax[i];
+      if (alpha[i] != 1.0f) {
+        float *a = acc + i * dPad;
+#pragma omp simd
+        for (int64_t e = 0; e < dPad; ++e)
+          a[e] *= alpha[i];
+      }
+    }
+
+    const float *vsrc = vb;
+    int64_t ldv = s.kvRowStride;
+    if (padV) {
+      packPadded(vb, s.kvRowStride, nk, d, dPad, vp);
+      vsrc = vp;
+      ldv = dPad;
+    }
+    attnGemm<Tile, true>(rows, dPad, nk, st, B, vsrc, ldv, acc, dPad, true);
+  }
+
+  for (int64_t i = 0; i < rows; ++i) {
+    // A row that sees no key (kvLen == 0) gets zeros.
+    const float inv = rowSum[i] > 0.0f ? 1.0f / rowSum[i] : 0.0f;
+    const float *a = acc + i * dPad;
+    float *o = out + i * s.qRowStride;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e)
+      o[e] = a[e] * inv;
+  }
+}
+CHERRY_CPU_DISPATCH_TILED(attentionTileBlock)
 
 //===----------------------------------------------------------------------===//
 // Cross-entropy (cloned row kernel)
@@ -487,7 +598,8 @@ void attention(const float *q, const float *k, const float *v, float *out,
   const int nt = threadsFor(items, 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    std::vector<float> scratch(attentionScratchFloats(headDim));
+    std::vector<float> scratch(std::max(attentionScratchFloats(headDim),
+                                        attentionTileScratchFloats(headDim)));
     // Last query blocks first: under a causal mask they see the most keys.
 #pragma omp for schedule(dynamic, 1)
     for (int64_t item = 0; item < items; ++item) {
@@ -499,8 +611,13 @@ void attention(const float *q, const float *k, const float *v, float *out,
       const int64_t qOffset = (b * qLen + t0) * shape.qRowStride + h * headDim;
       const int64_t kvOffset = b * kvBatchStride * shape.kvRowStride +
                                std::min(h / group, kvHeads - 1) * headDim;
-      attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
-                     out + qOffset, t0, rows, scratch.data());
+      // Few queries (decoding): rows of dot products beat padded tiles.
+      if (rows < kAttnTileMinRows)
+        attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+                       out + qOffset, t0, rows, scratch.data());
+      else
+        attentionTileBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+                           out + qOffset, t0, rows, scratch.data());
     }
   }
 }
