@@ -309,6 +309,33 @@ TEST(CpuKernels, LinearMatchesReferenceWhenSplit) {
   }
 }
 
+/// Up to four rows (decoding) are matrix-vector products over fixed pieces
+/// of w's rows: groups of four rows of w and a remainder, each within the
+/// dot-product bound, and the same bits on any thread count.
+TEST(CpuKernels, LinearOfFewRowsIsMatrixVectorProducts) {
+  for (auto [m, n, k] :
+       {std::array<int64_t, 3>{1, 203, 37}, std::array<int64_t, 3>{3, 130, 257},
+        std::array<int64_t, 3>{4, 7, 1}, std::array<int64_t, 3>{2, 1000, 64}}) {
+    for (bool acc : {false, true}) {
+      auto x = randomVector(m * k, 9), w = randomVector(n * k, 10);
+      auto y0 = randomVector(m * n, 11);
+      std::vector<double> want, bound;
+      productWithBound(x, w, m, n, k, acc ? &y0 : nullptr, want, bound);
+      const std::string what = "m " + std::to_string(m) + " n " +
+                               std::to_string(n) + " k " + std::to_string(k) +
+                               (acc ? " accumulated" : "");
+      auto y = y0;
+      linear(x.data(), w.data(), y.data(), m, n, k, acc);
+      expectWithinBound(y, want, bound, what);
+      expectSameBitsOnAnyThreadCount([&] {
+        auto out = y0;
+        linear(x.data(), w.data(), out.data(), m, n, k, acc);
+        return std::vector<std::vector<float>>{out};
+      });
+    }
+  }
+}
+
 TEST(CpuKernels, LinearWithEmptyReductionIsZero) {
   std::vector<float> y(6, 3.0f);
   linear(nullptr, nullptr, y.data(), 2, 3, 0);

@@ -446,8 +446,8 @@ CHERRY_ALWAYS_INLINE void packPadded(const float *src, int64_t stride,
   }
 }
 
-/// Query rows one work item handles (the packed K^T of a key block is reused
-/// across them), and keys scored per step.
+/// Query rows one work item handles (their packed Q^T is reused across every
+/// key block), and keys scored per step.
 constexpr int64_t kAttnQueryBlock = 64;
 constexpr int64_t kAttnKeyBlock = 64;
 /// Softmax loops run over a multiple of this many keys (masked past the last
@@ -456,47 +456,6 @@ constexpr int64_t kAttnLanes = 16;
 
 inline int64_t roundUpToLanes(int64_t n) {
   return (n + kAttnLanes - 1) / kAttnLanes * kAttnLanes;
-}
-
-/// sc0[j] (and sc1[j] when two rows) = q . k_j for the kAttnKeyBlock keys
-/// of K^T packed as kt[c * kAttnKeyBlock + j] (a fixed trip count: the
-/// compiler keeps the scores in registers): four head-dim columns per pass
-/// over the keys, each K^T load shared by both rows.
-template <bool TwoRows>
-inline void scoreRows(const float *q0, const float *q1, const float *kt,
-                      int64_t d, float *sc0, float *sc1) {
-  constexpr int64_t n = kAttnKeyBlock;
-#pragma omp simd
-  for (int64_t j = 0; j < n; ++j) {
-    sc0[j] = 0.0f;
-    if (TwoRows)
-      sc1[j] = 0.0f;
-  }
-  int64_t c = 0;
-  for (; c + 4 <= d; c += 4) {
-    const float *k0 = kt + c * kAttnKeyBlock, *k1 = k0 + kAttnKeyBlock,
-                *k2 = k1 + kAttnKeyBlock, *k3 = k2 + kAttnKeyBlock;
-    const float a0 = q0[c], a1 = q0[c + 1], a2 = q0[c + 2], a3 = q0[c + 3];
-    const float b0 = TwoRows ? q1[c] : 0.0f, b1 = TwoRows ? q1[c + 1] : 0.0f,
-                b2 = TwoRows ? q1[c + 2] : 0.0f,
-                b3 = TwoRows ? q1[c + 3] : 0.0f;
-#pragma omp simd
-    for (int64_t j = 0; j < n; ++j) {
-      sc0[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
-      if (TwoRows)
-        sc1[j] += b0 * k0[j] + b1 * k1[j] + b2 * k2[j] + b3 * k3[j];
-    }
-  }
-  for (; c < d; ++c) {
-    const float *kc = kt + c * kAttnKeyBlock;
-    const float a = q0[c], b = TwoRows ? q1[c] : 0.0f;
-#pragma omp simd
-    for (int64_t j = 0; j < n; ++j) {
-      sc0[j] += a * kc[j];
-      if (TwoRows)
-        sc1[j] += b * kc[j];
-    }
-  }
 }
 
 /// a0[e] (and a1[e] when two rows) += sum over j in [j0, j1) of p[j] *

@@ -172,6 +172,56 @@ CHERRY_CPU_BODY void ropeRowsBody(float *x, int64_t r0, int64_t r1, int64_t seq,
 CHERRY_CPU_DISPATCH(ropeRows)
 
 //===----------------------------------------------------------------------===//
+// Matrix-vector products (cloned)
+//===----------------------------------------------------------------------===//
+
+/// linear with at most this many rows runs gemvRows, not a GEMM.
+constexpr int64_t kGemvMaxRows = 4;
+/// Rows of w per piece of work (64 rows of 256 floats: 64 KiB).
+constexpr int64_t kGemvPiece = 64;
+/// Multiply-adds a thread should get before gemvRows is split further.
+constexpr int64_t kGemvMinMacsPerThread = int64_t(1) << 15;
+
+/// y[i][j] (+)= x_i . w_j for the m rows of x and the rows j in [j0, j1)
+/// of w, four rows of w per pass over x_i (each x load shared by four
+/// dot products). A row of y's bits depend on the shape alone: j's place in
+/// its group of four is fixed by j0, a multiple of kGemvPiece.
+CHERRY_CPU_BODY void gemvRowsBody(const float *x, const float *w, float *y,
+                                  int64_t m, int64_t n, int64_t k, int64_t j0,
+                                  int64_t j1, bool accumulate) {
+  for (int64_t i = 0; i < m; ++i) {
+    const float *xi = x + i * k;
+    float *yi = y + i * n;
+    int64_t j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
+      float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+      for (int64_t c = 0; c < k; ++c) {
+        const float xc = xi[c];
+        a0 += xc * w0[c];
+        a1 += xc * w1[c];
+        a2 += xc * w2[c];
+        a3 += xc * w3[c];
+      }
+      yi[j] = accumulate ? yi[j] + a0 : a0;
+      yi[j + 1] = accumulate ? yi[j + 1] + a1 : a1;
+      yi[j + 2] = accumulate ? yi[j + 2] + a2 : a2;
+      yi[j + 3] = accumulate ? yi[j + 3] + a3 : a3;
+    }
+    for (; j < j1; ++j) {
+      const float *wj = w + j * k;
+      float a = 0.0f;
+#pragma omp simd reduction(+ : a)
+      for (int64_t c = 0; c < k; ++c)
+        a += xi[c] * wj[c];
+      yi[j] = accumulate ? yi[j] + a : a;
+    }
+  }
+}
+CHERRY_CPU_DISPATCH(gemvRows)
+
+//===----------------------------------------------------------------------===//
 // Attention (cloned block kernel)
 //===----------------------------------------------------------------------===//
 
@@ -187,9 +237,42 @@ struct AttentionShape {
 /// Floats of scratch one thread needs: K^T of a key block, the scores of a
 /// query block against it, and the query block's accumulators.
 int64_t attentionScratchFloats(int64_t headDim) {
-  return headDim * kAttnKeyBlock + kAttnQueryBlock * kAttnKeyBlock +
-         kAttnQueryBlock * headDim;
+  return kAttnQueryBlock * kAttnKeyBlock + kAttnQueryBlock * headDim;
 }
+
+/// sc[j] = q . k_j for the n keys k_j = k + j * stride, four keys per pass
+/// over q (each q load shared); sc is zero from n to the next multiple of
+/// kAttnLanes.
+CHERRY_CPU_BODY void dotKeysBody(const float *q, const float *k, int64_t stride,
+                                 int64_t d, int64_t n, float *sc) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *k0 = k + j * stride, *k1 = k0 + stride, *k2 = k1 + stride,
+                *k3 = k2 + stride;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+    for (int64_t c = 0; c < d; ++c) {
+      a0 += q[c] * k0[c];
+      a1 += q[c] * k1[c];
+      a2 += q[c] * k2[c];
+      a3 += q[c] * k3[c];
+    }
+    sc[j] = a0;
+    sc[j + 1] = a1;
+    sc[j + 2] = a2;
+    sc[j + 3] = a3;
+  }
+  for (; j < n; ++j) {
+    const float *kj = k + j * stride;
+    float a = 0.0f;
+#pragma omp simd reduction(+ : a)
+    for (int64_t c = 0; c < d; ++c)
+      a += q[c] * kj[c];
+    sc[j] = a;
+  }
+  std::fill(sc + n, sc + roundUpToLanes(n), 0.0f);
+}
+CHERRY_CPU_DISPATCH(dotKeys)
 
 /// Query blocks of fewer rows take attentionBlock, the others
 /// attentionTileBlock.
@@ -203,18 +286,19 @@ inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
 }
 
 /// Rows [t0, t0 + rows) of one (batch, head): q and out point at row t0 of
-/// that head, k and v at row 0 of its kv head. Flash-attention style: for
-/// each block of keys, the block's scores (against K^T packed so the inner
-/// loops run over contiguous keys), a running max m and sum l per row, the
-/// accumulator rescaled by e^(m_old - m_new) whenever the max grows.
+/// that head, k and v at row 0 of its kv head; for blocks of few queries
+/// (decoding), where each key is used by so few rows that packing it costs
+/// more than it saves. Flash-attention style: for each block of keys, the
+/// scores of the keys each row sees (dot products straight from the cache
+/// rows), a running max m and sum l per row, the accumulator rescaled by
+/// e^(m_old - m_new) whenever the max grows.
 CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
                                         const float *k, const float *v,
                                         float *out, int64_t t0, int64_t rows,
                                         float *scratch) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const int64_t d = s.headDim;
-  float *kt = scratch;                    // [headDim][kAttnKeyBlock]
-  float *scores = kt + d * kAttnKeyBlock; // [rows][kAttnKeyBlock]
+  float *scores = scratch; // [rows][kAttnKeyBlock]
   float *acc = scores + kAttnQueryBlock * kAttnKeyBlock; // [rows][headDim]
   float rowMax[kAttnQueryBlock], rowSum[kAttnQueryBlock];
   for (int64_t i = 0; i < rows; ++i) {
@@ -226,15 +310,6 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
   const int64_t kvEnd = visibleKeys(s, t0 + rows - 1);
   for (int64_t j0 = 0; j0 < kvEnd; j0 += kAttnKeyBlock) {
     const int64_t nb = std::min(kAttnKeyBlock, kvEnd - j0);
-    for (int64_t j = 0; j < nb; ++j) {
-      const float *kr = k + (j0 + j) * s.kvRowStride;
-      for (int64_t c = 0; c < d; ++c)
-        kt[c * kAttnKeyBlock + j] = kr[c];
-    }
-    for (int64_t c = 0; c < d; ++c)
-      std::fill(kt + c * kAttnKeyBlock + nb, kt + (c + 1) * kAttnKeyBlock,
-                0.0f);
-
     // Row i sees keys [j0, j0 + visible[i]) of this block; rows before
     // `first` see none of them (causal, with a query offset).
     int64_t visible[kAttnQueryBlock];
@@ -245,15 +320,11 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
         first = i;
     }
 
-    // Scores of the whole block (masked below), two rows at a time.
-    int64_t i = first;
-    for (; i + 2 <= rows; i += 2)
-      scoreRows<true>(q + i * s.qRowStride, q + (i + 1) * s.qRowStride, kt, d,
-                      scores + i * kAttnKeyBlock,
-                      scores + (i + 1) * kAttnKeyBlock);
-    if (i < rows)
-      scoreRows<false>(q + i * s.qRowStride, nullptr, kt, d,
-                       scores + i * kAttnKeyBlock, nullptr);
+    // Scores of the keys each row sees: dot products along the head dim,
+    // four keys per pass over the query row.
+    for (int64_t i = first; i < rows; ++i)
+      dotKeys(q + i * s.qRowStride, k + j0 * s.kvRowStride, s.kvRowStride, d,
+              visible[i], scores + i * kAttnKeyBlock);
 
     for (int64_t i = first; i < rows; ++i) {
       const int64_t n = visible[i];
@@ -289,7 +360,8 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
 
     // acc += P V; rows in pairs share the V loads over the keys both see.
     const float *vb = v + j0 * s.kvRowStride;
-    for (i = first; i + 2 <= rows; i += 2) {
+    int64_t i = first;
+    for (; i + 2 <= rows; i += 2) {
       const int64_t both = std::min(visible[i], visible[i + 1]);
       const float *sc0 = scores + i * kAttnKeyBlock, *sc1 = sc0 + kAttnKeyBlock;
       float *a0 = acc + i * d, *a1 = a0 + d;
@@ -530,6 +602,17 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 void linear(const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k, bool accumulate) {
+  if (m > 0 && m <= kGemvMaxRows && k > 0) {
+    // Decoding: a few rows against the whole weight, which is read once,
+    // in fixed pieces of rows of w (no packing, unlike a BLAS GEMM).
+    const int64_t pieces = (n + kGemvPiece - 1) / kGemvPiece;
+    const int nt = threadsFor(m * n * k, kGemvMinMacsPerThread);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int64_t p = 0; p < pieces; ++p)
+      gemvRows(x, w, y, m, n, k, p * kGemvPiece,
+               std::min(n, (p + 1) * kGemvPiece), accumulate);
+    return;
+  }
   parallelGemm(/*transA=*/false, /*transB=*/true, m, n, k, x, k, w, k, y, n,
                accumulate);
 }
