@@ -14,7 +14,8 @@ resident memory (max RSS of the process). With PyTorch in PYTHON (default:
 ~/oracle/bin/python when it exists, else this interpreter; the setup is in
 docs/Performance.md) the same Llama runs there in a separate process per
 mode, eager and torch.compile (--no-compile skips it), with the same
-threads, `torch.no_grad()`, float32 and the same batches. Weights are random
+threads and OpenMP wait policy (passive, as cherry-run runs, unless
+OMP_WAIT_POLICY is set), `torch.no_grad()`, float32 and the same batches. Weights are random
 (the initializers): speed does not depend on their values.
 
 With --generate N (and `transformers` in PYTHON) it also decodes: the model
@@ -162,6 +163,16 @@ def hf_generate_worker(model_dir, prompt, new_tokens, threads, repeats):
                       "transformers": transformers.__version__}))
 
 
+def torch_env(threads):
+    """The PyTorch processes' environment: the same threads, and the OpenMP wait
+    policy cherry-run runs with (passive, unless OMP_WAIT_POLICY is set): on a
+    machine shared with other jobs, spinning threads cost PyTorch several times
+    its speed."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return env
+
+
 def peer_python(path):
     """--python, else ~/oracle/bin/python when it exists, else this interpreter."""
     if path:
@@ -253,7 +264,7 @@ def main():
             out, peak = child_peak_rss([python, os.path.abspath(__file__), "--torch-worker",
                                         cfg_path, data, str(batch), str(seq), str(args.batches),
                                         str(args.threads), str(args.repeats), mode],
-                                       env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
+                                       env=torch_env(args.threads))
             res = json.loads(out.strip().splitlines()[-1])
             theirs = res["tokens_per_s"]
             print(f"  {names[mode]:17} {theirs:12.0f} tokens/s   peak RSS {peak:7.1f} MiB   "
@@ -268,7 +279,7 @@ def main():
             new = args.generate
             prompt = "1,397,981,5,77,1000,42"
             hf = f"{tmp}/hf-model"
-            env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+            env = torch_env(args.threads)
             capacity = 7 + new
             subprocess.run([python, os.path.abspath(__file__), "--hf-save-worker", cfg_path, hf,
                             str(capacity)], check=True, env=env, capture_output=True)

@@ -12,7 +12,9 @@ script compiles it with --cherry-train, runs `cherry-run train` (AdamW)
 REPEATS times and reports the median of the runs' median tokens/s and the
 peak RSS. With PyTorch in PYTHON (default: ~/oracle/bin/python when it
 exists, else this interpreter; docs/Performance.md has the one-line setup)
-it trains the same Llama there, float32, the same threads, torch.optim.AdamW,
+it trains the same Llama there, float32, the same threads and OpenMP wait
+policy (passive, as cherry-run runs, unless OMP_WAIT_POLICY is set),
+torch.optim.AdamW,
 in eager mode and with torch.compile (Inductor; --no-compile skips it), each
 in its own process, REPEATS rounds of STEPS steps (warm-up steps, and for
 torch.compile the compiling ones, not timed), the figure the median of the
@@ -122,6 +124,16 @@ def sgemm_peak(torch):
         a @ b
         times.append(time.perf_counter() - t0)
     return 2 * 2048 ** 3 / statistics.median(times)
+
+
+def torch_env(threads):
+    """The PyTorch processes' environment: the same threads, and the OpenMP wait
+    policy cherry-run runs with (passive, unless OMP_WAIT_POLICY is set): on a
+    machine shared with other jobs, spinning threads cost PyTorch several times
+    its speed."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return env
 
 
 def peer_python(path):
@@ -243,7 +255,7 @@ def main():
                                         os.path.join(model, "config.json"), data,
                                         str(args.steps), str(args.threads), mode,
                                         str(args.repeats)],
-                                       env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
+                                       env=torch_env(args.threads))
             peers[mode] = (json.loads(out.strip().splitlines()[-1]), trss)
         peak = peers["eager"][0]["sgemm_flops"]
         mfu = lambda rate: f"{rate * flops_per_token / peak:.0%}"

@@ -1,10 +1,12 @@
 //===- CpuKernels.cpp - CPU kernels of the runtime ------------------------===//
 //
-// GEMMs go to OpenBLAS; everything else is our own loops. Each hot loop is
-// compiled for AVX-512, AVX2+FMA and baseline x86-64, one copy picked per
-// process (CHERRY_CPU_DISPATCH, CpuVariant.cpp), and is written so that the
-// compiler vectorizes it: `omp simd` on reductions (a float sum may only be
-// reassociated with leave) and an exp with no calls or branches. OpenMP
+// GEMMs go to OpenBLAS, except the small ones inside attention blocks (our
+// register-blocked attnGemm, CpuCommon.h) and linear of a few rows when
+// decoding (matrix-vector products); everything else is our own loops. Each
+// hot loop is compiled for AVX-512, AVX2+FMA and baseline x86-64, one copy
+// picked per process (CHERRY_CPU_DISPATCH, CpuVariant.cpp), and is written so
+// that the compiler vectorizes it: `omp simd` on reductions (a float sum may
+// only be reassociated with leave) and an exp with no calls or branches. OpenMP
 // parallel regions stay in plain driver functions that call the dispatched
 // ones, because a region's outlined body does not inherit a target.
 //
