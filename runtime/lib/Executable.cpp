@@ -88,6 +88,14 @@ checkBindings(const google::protobuf::RepeatedPtrField<ex::Binding> &bindings,
     if (b.role() == ex::GRADIENT && !params.count(b.parameter()))
       return Status::error(where + " is the gradient of unknown parameter '" +
                            b.parameter() + "'");
+    const bool mtp = b.role() == ex::MTP_LOSS || b.role() == ex::MTP_LOGITS;
+    if (mtp ? b.head() < 1 : b.head() != 0)
+      return Status::error(where + (mtp ? " is a multi-token head's output "
+                                          "with head " +
+                                              std::to_string(b.head()) +
+                                              ", expected >= 1"
+                                        : " names a multi-token head but is "
+                                          "no head's output"));
   }
   return Status::success();
 }

@@ -205,6 +205,33 @@ Status findEvalStep(const Program &program, const std::string &path,
     return Status::error(fn + " output 'loss' (buffer " +
                          std::to_string(eval.loss->id()) + ") is " +
                          shapeString(*eval.loss) + ", expected an F32 scalar");
+  // The multi-token heads' losses, heads 1 .. D once each.
+  eval.mtpLosses.clear();
+  for (const ex::Binding &b :
+       program.executable().functions(eval.function).outputs()) {
+    if (b.role() != ex::MTP_LOSS)
+      continue;
+    const ex::Buffer *buf = program.buffer(b.buffer());
+    bool headScalar = buf && buf->dtype() == ex::F32 && buf->size_bytes() >= 4;
+    if (headScalar)
+      for (int64_t d : buf->shape())
+        headScalar = headScalar && d == 1;
+    if (!headScalar)
+      return Status::error(fn + " output '" + b.name() +
+                           "' is not an F32 scalar");
+    const size_t k = static_cast<size_t>(b.head());
+    if (eval.mtpLosses.size() < k)
+      eval.mtpLosses.resize(k, nullptr);
+    if (eval.mtpLosses[k - 1])
+      return Status::error(fn + " has two outputs for head " +
+                           std::to_string(k));
+    eval.mtpLosses[k - 1] = buf;
+  }
+  for (size_t k = 0; k < eval.mtpLosses.size(); ++k)
+    if (!eval.mtpLosses[k])
+      return Status::error(fn + " has no output for multi-token head " +
+                           std::to_string(k + 1) + " but has one for head " +
+                           std::to_string(eval.mtpLosses.size()));
   return Status::success();
 }
 
@@ -831,10 +858,11 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
   return Status::success();
 }
 
-Status Trainer::evaluate(double &loss) {
+Status Trainer::evaluate(double &loss, std::vector<double> *headLosses) {
   Impl &t = *impl_;
   std::vector<int32_t> ids(t.batch * t.seq), targets(t.batch * t.seq);
   double sum = 0;
+  std::vector<double> headSums(t.eval.mtpLosses.size(), 0.0);
   for (int64_t k = 0; k < t.config.evalBatches; ++k) {
     CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
                         t.val.read(k, ids.data(), targets.data())));
@@ -844,8 +872,17 @@ Status Trainer::evaluate(double &loss) {
     float batchLoss = 0;
     CHERRY_TRY(readScalar(*t.program, t.eval.loss, batchLoss));
     sum += batchLoss;
+    for (size_t h = 0; h < headSums.size(); ++h) {
+      CHERRY_TRY(readScalar(*t.program, t.eval.mtpLosses[h], batchLoss));
+      headSums[h] += batchLoss;
+    }
   }
   loss = sum / static_cast<double>(t.config.evalBatches);
+  if (headLosses) {
+    headLosses->clear();
+    for (double h : headSums)
+      headLosses->push_back(h / static_cast<double>(t.config.evalBatches));
+  }
   return Status::success();
 }
 
@@ -953,8 +990,12 @@ Status Trainer::run(const ReportFn &report, TrainSummary &summary) {
     if (t.val.availableBatches() > 0 &&
         (last || (c.evalEvery && (s + 1) % c.evalEvery == 0))) {
       double valLoss = 0;
-      CHERRY_TRY(evaluate(valLoss));
+      std::vector<double> headLosses;
+      CHERRY_TRY(evaluate(valLoss, &headLosses));
       m.extra.push_back({"val_loss", valLoss});
+      for (size_t h = 0; h < headLosses.size(); ++h)
+        m.extra.push_back(
+            {"val_loss_mtp" + std::to_string(h + 1), headLosses[h]});
     }
     if (last || (s + 1 - t.startStep) % c.logEvery == 0) {
       if (writes) {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -309,31 +310,32 @@ TEST(CpuKernels, LinearMatchesReferenceWhenSplit) {
   }
 }
 
-/// Up to four rows (decoding) are matrix-vector products over fixed pieces
-/// of w's rows: groups of four rows of w and a remainder, each within the
-/// dot-product bound, and the same bits on any thread count.
-TEST(CpuKernels, LinearOfFewRowsIsMatrixVectorProducts) {
-  for (auto [m, n, k] :
-       {std::array<int64_t, 3>{1, 203, 37}, std::array<int64_t, 3>{3, 130, 257},
-        std::array<int64_t, 3>{4, 7, 1}, std::array<int64_t, 3>{2, 1000, 64}}) {
-    for (bool acc : {false, true}) {
-      auto x = randomVector(m * k, 9), w = randomVector(n * k, 10);
-      auto y0 = randomVector(m * n, 11);
+/// Decoding's few-row linears: within the bound for 1 to 4 rows (odd k
+/// leaves a tail), and each row's bits those of the row alone, on any
+/// number of threads (a verification step's rows are decode_step's).
+TEST(CpuKernels, LinearOfFewRowsIsEachRowAlone) {
+  ThreadGuard guard;
+  const int64_t n = 300, k = 250 + 3;
+  auto x = randomVector(4 * k, 9), w = randomVector(n * k, 10);
+  std::vector<std::vector<float>> alone(4, std::vector<float>(n));
+  setNumThreads(1);
+  for (int64_t i = 0; i < 4; ++i)
+    linear(x.data() + i * k, w.data(), alone[i].data(), 1, n, k);
+  for (int threads : {1, 2})
+    for (int64_t m = 1; m <= 4; ++m) {
+      setNumThreads(threads);
+      std::vector<float> y(m * n, std::nanf(""));
+      linear(x.data(), w.data(), y.data(), m, n, k);
+      std::vector<float> prefix(x.begin(), x.begin() + m * k);
       std::vector<double> want, bound;
-      productWithBound(x, w, m, n, k, acc ? &y0 : nullptr, want, bound);
-      const std::string what = "m " + std::to_string(m) + " n " +
-                               std::to_string(n) + " k " + std::to_string(k) +
-                               (acc ? " accumulated" : "");
-      auto y = y0;
-      linear(x.data(), w.data(), y.data(), m, n, k, acc);
-      expectWithinBound(y, want, bound, what);
-      expectSameBitsOnAnyThreadCount([&] {
-        auto out = y0;
-        linear(x.data(), w.data(), out.data(), m, n, k, acc);
-        return std::vector<std::vector<float>>{out};
-      });
+      productWithBound(prefix, w, m, n, k, nullptr, want, bound);
+      expectWithinBound(y, want, bound, "m " + std::to_string(m));
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          ASSERT_EQ(std::memcmp(&y[i * n + j], &alone[i][j], sizeof(float)), 0)
+              << "m " << m << " row " << i << " column " << j << " threads "
+              << threads;
     }
-  }
 }
 
 TEST(CpuKernels, LinearWithEmptyReductionIsZero) {
@@ -543,6 +545,26 @@ TEST(CpuKernels, AttentionTileBlocksMatchReference) {
   checkAttention({1, 8, 140, 150, 4, 2, 32, 132, true}, 87);
   checkAttention({1, 7, 140, 150, 4, 2, 32, 133, true}, 88);
   checkAttention({2, 100, 180, 200, 2, 1, 64, 80, true}, 89);
+}
+
+TEST(CpuKernels, AttentionOfFewQueriesIsEachRowAlone) {
+  // Fewer than 8 queries (a speculative verify step) against a cache: each
+  // row's bits are those of the same query decoded alone at its position.
+  const int64_t heads = 4, kv = 2, d = 32, cap = 150, offset = 128, rows = 5;
+  auto q = randomVector(rows * heads * d, 95, -2.0f, 2.0f);
+  auto k = randomVector(cap * kv * d, 96, -2.0f, 2.0f);
+  auto v = randomVector(cap * kv * d, 97);
+  std::vector<float> out(q.size());
+  attention(q.data(), k.data(), v.data(), out.data(), 1, rows, offset + rows,
+            cap, heads, kv, d, offset, true);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<float> alone(heads * d);
+    attention(q.data() + r * heads * d, k.data(), v.data(), alone.data(), 1, 1,
+              offset + r + 1, cap, heads, kv, d, offset + r, true);
+    expectIdentical(std::vector<float>(out.begin() + r * heads * d,
+                                       out.begin() + (r + 1) * heads * d),
+                    alone, "row " + std::to_string(r));
+  }
 }
 
 TEST(CpuKernels, AttentionLargeScoresStayFinite) {

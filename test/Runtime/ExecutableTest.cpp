@@ -105,6 +105,25 @@ TEST(Executable, RejectsGradientOfUnknownParameter) {
             "parameter");
 }
 
+TEST(Executable, MultiTokenHeadOutputsNameTheirHead) {
+  ex::Executable exe = makeValid();
+  auto *head = exe.mutable_functions(0)->add_outputs();
+  head->set_name("mtp_loss.1");
+  head->set_buffer(1);
+  head->set_role(ex::MTP_LOSS);
+  head->set_head(1);
+  EXPECT_TRUE(verifyExecutable(exe).ok()) << verifyExecutable(exe).message;
+  head->set_head(0);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' output 'mtp_loss.1' is a multi-token "
+            "head's output with head 0, expected >= 1");
+  head->set_role(ex::LOSS);
+  head->set_head(2);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' output 'mtp_loss.1' names a multi-token "
+            "head but is no head's output");
+}
+
 TEST(Executable, RejectsTwoFunctionsWithOneRole) {
   ex::Executable exe = makeValid();
   exe.mutable_functions(0)->set_role(ex::EVAL_STEP);

@@ -76,9 +76,12 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
 }
 
 void loadWeights(Program &program, const std::optional<std::string> &path,
-                 uint64_t seed) {
+                 uint64_t seed,
+                 const std::function<void(const Program &)> &validate) {
   WeightsReport report;
   check(runtime::loadWeights(program, path, seed, report));
+  if (validate)
+    validate(program);
   for (const std::string &note : report.notes)
     std::cerr << "cherry-run: " << tools::oneLine(note) << "\n";
 }

@@ -16,6 +16,7 @@
 #include "cherry/Runtime/Trainer.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,9 +69,12 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
                  runtime::Program &program);
 /// Fills the program's parameters from --weights or the initializers,
 /// printing what a user should hear about (unused tensors, initialized
-/// parameters) on stderr.
-void loadWeights(runtime::Program &program,
-                 const std::optional<std::string> &path, uint64_t seed);
+/// parameters) on stderr; `validate`, when given, runs first (it throws
+/// RunError for weights the command cannot use).
+void loadWeights(
+    runtime::Program &program, const std::optional<std::string> &path,
+    uint64_t seed,
+    const std::function<void(const runtime::Program &)> &validate = {});
 
 /// The commands; each returns the exit status.
 int runTrain(const std::vector<std::string> &argv);

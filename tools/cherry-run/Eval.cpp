@@ -34,7 +34,10 @@ const char *const kEvalUsage =
 Runs the executable's eval_step on batches 0 .. K-1 of a uint16 token file
 (batch k reads tokens [k*B*T, k*B*T + B*T + 1), B and T from the shape of
 eval_step's 'ids' input) and prints the mean of the per-batch losses and
-the throughput (time measured around the K steps only).
+the throughput (time measured around the K steps only). An executable
+compiled with multi-token heads (--cherry-infer or --cherry-train mtp=D)
+also reports each head's loss (head k against the tokens k + 1 ahead) the
+same way; the loss stays the next-token loss alone.
 
   --data FILE.bin       flat little-endian uint16 token file
   --batches K           number of batches, K >= 1
@@ -62,7 +65,8 @@ the throughput (time measured around the K steps only).
   --sgt-stats FILE      token_counts.json for surprisal and topk-surprisal
   --sgt-mask FILE       the mask of --data for the mask policy
   --json                print one JSON object {"loss", "batches", "tokens",
-                        "seconds", "tokens_per_s"} instead of a line of text
+                        "seconds", "tokens_per_s", with heads "mtp_losses"}
+                        instead of a line of text
   -h, --help            show this help
 )";
 
@@ -228,6 +232,7 @@ int runEval(const std::vector<std::string> &argv) {
   }
 
   double lossSum = 0;
+  std::vector<double> headSums(eval.mtpLosses.size(), 0.0);
   auto start = std::chrono::steady_clock::now();
   for (int64_t k = 0; k < batches; ++k) {
     const std::string where = "batch " + std::to_string(k) + ": ";
@@ -239,6 +244,10 @@ int runEval(const std::vector<std::string> &argv) {
     float loss = 0;
     check(program.read(eval.loss->id(), &loss, sizeof(loss)), where);
     lossSum += loss;
+    for (size_t h = 0; h < headSums.size(); ++h) {
+      check(program.read(eval.mtpLosses[h]->id(), &loss, sizeof(loss)), where);
+      headSums[h] += loss;
+    }
     if (!maskBatch.empty())
       check(mask.read(loader, k, maskBatch.data()), "--sgt-mask ");
     if (selection) {
@@ -251,6 +260,9 @@ int runEval(const std::vector<std::string> &argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   const double mean = lossSum / static_cast<double>(batches);
+  std::vector<double> headMeans;
+  for (double h : headSums)
+    headMeans.push_back(h / static_cast<double>(batches));
   const int64_t tokens = batches * eval.batch * eval.seq;
   const double tokensPerSecond =
       static_cast<double>(tokens) / std::max(seconds, 1e-9);
@@ -262,6 +274,8 @@ int runEval(const std::vector<std::string> &argv) {
     out["tokens"] = tokens;
     out["seconds"] = seconds;
     out["tokens_per_s"] = tokensPerSecond;
+    if (!headMeans.empty())
+      out["mtp_losses"] = headMeans;
     if (selection) {
       out["loss_selected"] = selection->selectedSum /
                              std::max<int64_t>(selection->selectedCount, 1);
@@ -282,6 +296,13 @@ int runEval(const std::vector<std::string> &argv) {
                 batches == 1 ? "batch" : "batches",
                 static_cast<long long>(tokens), tokensPerSecond);
   writeStdout(line);
+  for (size_t h = 0; h < headMeans.size(); ++h) {
+    std::snprintf(line, sizeof(line),
+                  "eval: multi-token head %zu (the token %zu ahead): loss "
+                  "%.6f\n",
+                  h + 1, h + 2, headMeans[h]);
+    writeStdout(line);
+  }
   if (selection) {
     std::snprintf(line, sizeof(line),
                   "eval: %s selection: loss %.6f on %lld selected positions, "

@@ -66,14 +66,18 @@ public:
   IRMapping buffers;
 
   /// Decoding: the i32[1] position buffer, the KV cache capacity and the
-  /// logits output; null position for an evaluation step.
+  /// logits output of each returned head loss (the next-token head's and
+  /// with multi-token prediction each extra head's); null position for an
+  /// evaluation step.
   Value position;
   int64_t capacity = 0;
-  Value logits;
+  llvm::SmallDenseMap<Value, Value> logitsOf;
   /// Training: the runtime scalars (the step seeds random selections).
   Value hyper;
-  /// Evaluation: the per-position losses output, written by the loss.
+  /// Evaluation: the per-position losses output, written by the
+  /// next-token loss `perPositionLoss` (not by the extra heads' losses).
   Value tokenLosses;
+  Value perPositionLoss;
 
 private:
   /// Appends a state argument (a KV cache) named `name` to the target.
@@ -153,12 +157,13 @@ private:
               {"dim", wType.getDimSize(1)}});
       return;
     }
+    const bool writesRows = tokenLosses && loss == perPositionLoss;
     SmallVector<Value> outs{temporary(loss)};
-    if (tokenLosses)
+    if (writesRows)
       outs.push_back(tokenLosses);
     launch(op,
-           tokenLosses ? KernelId::head_cross_entropy_rows
-                       : KernelId::head_cross_entropy,
+           writesRows ? KernelId::head_cross_entropy_rows
+                      : KernelId::head_cross_entropy,
            {buffer(h), buffer(w), buffer(targets)}, outs,
            {{"rows", rows},
             {"vocab", wType.getDimSize(0)},
@@ -269,6 +274,11 @@ LogicalResult Lowering::lowerOp(CrossEntropyOp ce) {
   RankedTensorType w = tensorOf(head.getWeight());
   if (position) {
     // Decoding: the logits are the output; no loss.
+    Value logits = logitsOf.lookup(ce.getLoss());
+    if (!logits)
+      return op->emitOpError()
+             << "is not returned: decoding outputs the logits of returned "
+                "losses only";
     launch(op, KernelId::linear,
            {buffer(head.getInput()), buffer(head.getWeight())}, logits,
            {{"m", product(h.getShape().drop_back())},
@@ -579,6 +589,9 @@ LogicalResult Lowering::lowerOp(GatherOp g) {
 
 LogicalResult Lowering::lowerOp(ShiftTargetsOp shift) {
   Operation *op = shift;
+  // Decoding has no targets: the heads' losses become logits.
+  if (position)
+    return success();
   RankedTensorType ids = tensorOf(shift.getTargets());
   Value y = temporary(shift.getResult());
   launch(op, KernelId::shift_targets, {buffer(shift.getTargets())}, y,
@@ -731,8 +744,23 @@ struct LowerToKernelsPass
       return attr ? attr.getValue() : StringRef();
     };
     bool hasMask = train && inputName(2) == binding::kSgtMask;
+    // eval and decode: results after the loss are multi-token heads'
+    // losses (cherry-mtp objective=false), each marked with its head.
+    SmallVector<int64_t> mtpHeads;
+    if (!train && !grad)
+      for (unsigned i = 1; i < type.getNumResults(); ++i) {
+        auto head = source.getResultAttrOfType<IntegerAttr>(i, kMtpHeadAttr);
+        if (!head || head.getInt() < 1) {
+          emitError(source.getLoc())
+              << "cherry-lower-to-kernels: result " << i << " of @" << function
+              << " is not a multi-token head's loss (no " << kMtpHeadAttr
+              << " >= 1)";
+          return signalPassFailure();
+        }
+        mtpHeads.push_back(head.getInt());
+      }
     unsigned numInputs = train ? (hasMask ? 4 : 3) : 2,
-             numResults = train ? 2 : 1;
+             numResults = train ? 2 : 1 + mtpHeads.size();
     // grad: (ids, targets, named inputs...) -> (loss, gradients...).
     if (grad) {
       numInputs = std::max(2u, type.getNumInputs());
@@ -783,23 +811,33 @@ struct LowerToKernelsPass
     };
     SmallVector<Type> argTypes;
     SmallVector<StringRef> names;
-    std::deque<std::string> gradNames; // storage for the grad.<param> names
-    unsigned numOutputs = 1;
+    // Storage for the grad.<param>, mtp_loss.<k> and mtp_logits.<k> names.
+    std::deque<std::string> ownedNames;
+    unsigned numOutputs = 1 + mtpHeads.size();
     argTypes.push_back(memrefOf(ids));
     names.push_back(binding::kIds);
     Operation *ret = source.getBody().front().getTerminator();
+    SmallVector<CrossEntropyOp> decoded; // decode: the returned heads
     if (decode) {
-      auto ce = ret->getOperand(0).getDefiningOp<CrossEntropyOp>();
-      if (!ce) {
-        emitError(source.getLoc())
-            << "cherry-lower-to-kernels: decoding needs @" << function
-            << " to return the cross_entropy of the head";
-        return signalPassFailure();
+      for (Value result : ret->getOperands()) {
+        auto ce = result.getDefiningOp<CrossEntropyOp>();
+        if (!ce) {
+          emitError(source.getLoc())
+              << "cherry-lower-to-kernels: decoding needs @" << function
+              << " to return the cross_entropy of each head";
+          return signalPassFailure();
+        }
+        decoded.push_back(ce);
       }
       argTypes.push_back(MemRefType::get({1}, b.getI32Type()));
       names.push_back(binding::kPosition);
-      argTypes.push_back(memrefOf(ce.getLogits().getType()));
+      argTypes.push_back(memrefOf(decoded.front().getLogits().getType()));
       names.push_back(binding::kLogits);
+      for (auto [i, k] : llvm::enumerate(mtpHeads)) {
+        argTypes.push_back(memrefOf(decoded[i + 1].getLogits().getType()));
+        ownedNames.push_back(binding::kMtpLogitsPrefix + std::to_string(k));
+        names.push_back(ownedNames.back());
+      }
     } else {
       argTypes.push_back(memrefOf(type.getInput(1)));
       names.push_back(binding::kTargets);
@@ -818,17 +856,22 @@ struct LowerToKernelsPass
         }
       argTypes.push_back(memrefOf(type.getResult(0)));
       names.push_back(binding::kLoss);
+      for (auto [i, k] : llvm::enumerate(mtpHeads)) {
+        argTypes.push_back(memrefOf(type.getResult(i + 1)));
+        ownedNames.push_back(binding::kMtpLossPrefix + std::to_string(k));
+        names.push_back(ownedNames.back());
+      }
       if (grad) {
         numOutputs = numResults;
         for (unsigned i = 1; i < numResults; ++i) {
           argTypes.push_back(memrefOf(type.getResult(i)));
-          gradNames.push_back(
+          ownedNames.push_back(
               (binding::kGradPrefix +
                source
                    .getResultAttrOfType<FlatSymbolRefAttr>(i, "cherry.grad_of")
                    .getValue())
                   .str());
-          names.push_back(gradNames.back());
+          names.push_back(ownedNames.back());
         }
       }
       if (train) {
@@ -870,15 +913,18 @@ struct LowerToKernelsPass
     lowering.buffers.map(body.getArgument(0), entry->getArgument(0));
     if (decode) {
       lowering.position = entry->getArgument(1);
-      lowering.logits = entry->getArgument(2);
+      for (auto [i, ce] : llvm::enumerate(decoded))
+        lowering.logitsOf[ce.getLoss()] = entry->getArgument(2 + i);
       lowering.capacity = int64_t(capacity);
     } else {
       for (unsigned i = 1; i < numInputs; ++i)
         lowering.buffers.map(body.getArgument(i), entry->getArgument(i));
       if (train)
         lowering.hyper = entry->getArgument(numInputs - 1);
-      if (perPosition)
+      if (perPosition) {
         lowering.tokenLosses = entry->getArgument(names.size() - 1);
+        lowering.perPositionLoss = ret->getOperand(0);
+      }
     }
     if (failed(lowering.lowerBlock(body))) {
       target.erase();

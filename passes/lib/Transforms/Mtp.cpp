@@ -7,7 +7,11 @@
 // its own transformer layer on the same trunk output followed by the same
 // (shared) final norm and unembedding. Head k's layer starts as a copy of
 // the last layer, so at initialization it predicts what the next-token head
-// predicts. The objective is L_next + (weight / D) * sum_k L_k.
+// predicts. The objective is L_next + (weight / D) * sum_k L_k; with
+// objective=false the function instead returns each head's loss as its own
+// result (marked cherry.mtp_head = k) after the next-token loss, for the
+// evaluation step (per-head held-out losses) and the speculative decoding
+// step (per-head logits).
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,6 +93,7 @@ struct MtpPass : public mlir::cherry::impl::CherryMtpPassBase<MtpPass> {
     OpBuilder b(ret);
     Location loc = ce.getLoc();
     Value sum;
+    SmallVector<Value> headLosses;
     for (int64_t k = 1; k <= heads; ++k) {
       FailureOr<DecoderLayerOp> layer = cloneHeadLayer(last, k, symbols, b);
       if (failed(layer))
@@ -105,8 +110,24 @@ struct MtpPass : public mlir::cherry::impl::CherryMtpPassBase<MtpPass> {
           CrossEntropyOp::create(b, loc, ce.getLoss().getType(), logits,
                                  shifted, Value(), ce.getIgnoreIndexAttr());
       loss->setAttr("cherry.mtp_offset", b.getI64IntegerAttr(k + 1));
+      headLosses.push_back(loss.getResult());
+      if (!objective)
+        continue;
       sum = sum ? AddOp::create(b, loc, sum.getType(), sum, loss).getResult()
                 : loss.getResult();
+    }
+    if (!objective) {
+      for (auto [k, loss] : llvm::enumerate(headLosses)) {
+        unsigned index = func.getNumResults();
+        NamedAttribute attr =
+            b.getNamedAttr(kMtpHeadAttr, b.getI64IntegerAttr(k + 1));
+        if (failed(func.insertResult(index, loss.getType(),
+                                     b.getDictionaryAttr(attr))))
+          return func.emitError() << "cherry-mtp: could not add result "
+                                  << index << " to @" << func.getName();
+        ret->insertOperands(index, loss);
+      }
+      return success();
     }
     auto scaled = ScaleOp::create(b, loc, sum.getType(), sum,
                                   b.getF64FloatAttr(weight / double(heads)));
@@ -116,8 +137,9 @@ struct MtpPass : public mlir::cherry::impl::CherryMtpPassBase<MtpPass> {
   }
 
   /// Head k's layer: a copy of `last` on the same input, reading its own
-  /// parameters `model.mtp_heads.{k}.<name in the layer>`, each a copy
-  /// (one-source mean_of) of the last layer's.
+  /// parameters `model.mtp_heads.{k}.<name in the layer>` (also their
+  /// checkpoint names), each a copy (one-source mean_of) of the last
+  /// layer's.
   FailureOr<DecoderLayerOp> cloneHeadLayer(DecoderLayerOp last, int64_t k,
                                            SymbolTable &symbols, OpBuilder &b) {
     auto layer = cast<DecoderLayerOp>(b.clone(*last));
@@ -151,7 +173,10 @@ struct MtpPass : public mlir::cherry::impl::CherryMtpPassBase<MtpPass> {
             MeanOfInitAttr::get(
                 ctx, ArrayAttr::get(ctx, {FlatSymbolRefAttr::get(
                                              source.getSymNameAttr())})),
-            /*checkpoint=*/nullptr, /*trainable=*/builder.getBoolAttr(true));
+            // Saved and loaded under its own name (model.safetensors), so
+            // that evaluation and decoding read the trained heads.
+            /*checkpoint=*/StringAttr::get(ctx, name),
+            /*trainable=*/builder.getBoolAttr(true));
         symbols.insert(own, std::next(Block::iterator(after)));
       }
       ref.setParamAttr(FlatSymbolRefAttr::get(own.getSymNameAttr()));

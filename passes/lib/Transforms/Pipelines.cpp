@@ -40,6 +40,18 @@ void addLowering(OpPassManager &pm, StringRef function, StringRef name,
   pm.addPass(createCherryLowerToKernelsPass(lower));
 }
 
+/// Gives `function` the loss of each of `heads` multi-token heads as a
+/// result of its own (cherry-mtp objective=false), or a copy `cloneTo`.
+void addMtpHeads(OpPassManager &pm, int64_t heads, StringRef function,
+                 StringRef cloneTo = "") {
+  CherryMtpPassOptions mtp;
+  mtp.heads = heads;
+  mtp.function = function.str();
+  mtp.cloneTo = cloneTo.str();
+  mtp.objective = false;
+  pm.addPass(createCherryMtpPass(mtp));
+}
+
 /// Kernel-level fusion and memory planning, common to every pipeline.
 void addKernelTail(OpPassManager &pm, bool report) {
   pm.addPass(createCherryFuseKernelsPass());
@@ -108,6 +120,11 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   }
   if (selective)
     addSelectiveTraining(pm, options, /*inPlace=*/mtp);
+  // The evaluation step reports the next-token loss as without heads, and
+  // each head's loss besides (after cherry-weight-loss has copied @forward
+  // for the coupling's gradients).
+  if (mtp)
+    addMtpHeads(pm, options.mtp, "forward");
   pm.addPass(createCherryFuseHeadPass());
   addGradients(pm, selective, selective || mtp, options.recompute);
   CherryOptimizerPassOptions optimizer;
@@ -122,17 +139,31 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   addKernelTail(pm, options.report);
 }
 
+/// The function the decoding pipeline makes the verification step from.
+constexpr const char *kVerifyForward = "forward_verify";
+
 void mlir::cherry::buildDecodePipeline(OpPassManager &pm,
                                        const DecodePipelineOptions &options) {
+  if (options.mtp > 0) {
+    // Self-speculative decoding: a copy of @forward at 1 + D rows with the
+    // heads' logits as outputs, besides the one-row step.
+    addSpecialize(pm, options.batch, /*seq=*/1 + options.mtp);
+    addMtpHeads(pm, options.mtp, "forward", kVerifyForward);
+  }
   addSpecialize(pm, options.batch, /*seq=*/1);
   addLowering(pm, "forward", fn::kDecodeStep, LoweringMode::Decode,
               options.capacity);
+  if (options.mtp > 0)
+    addLowering(pm, kVerifyForward, fn::kVerifyStep, LoweringMode::Decode,
+                options.capacity);
   addKernelTail(pm, options.report);
 }
 
 void mlir::cherry::buildInferPipeline(OpPassManager &pm,
                                       const InferPipelineOptions &options) {
   addSpecialize(pm, options.batch, options.seq);
+  if (options.mtp > 0)
+    addMtpHeads(pm, options.mtp, "forward");
   addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
   addKernelTail(pm, options.report);
 }
@@ -183,6 +214,9 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
+  if (options.mtp < 0)
+    return "mtp=" + std::to_string(options.mtp) +
+           ": expected a number of multi-token heads, 0 or more";
   return notPositive(options.seq, "sequence length (leave seq out to keep "
                                   "the model's)");
 }
@@ -190,12 +224,18 @@ std::optional<std::string> checkSizes(const InferPipelineOptions &options) {
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
+  if (options.mtp < 0)
+    return "mtp=" + std::to_string(options.mtp) +
+           ": expected a number of multi-token heads, 0 or more";
   return notPositive(options.seq, "sequence length (leave seq out to keep "
                                   "the model's)");
 }
 std::optional<std::string> checkSizes(const DecodePipelineOptions &options) {
   if (auto error = notPositive(options.batch, "number of sequences"))
     return error;
+  if (options.mtp < 0)
+    return "mtp=" + std::to_string(options.mtp) +
+           ": expected a number of multi-token heads, 0 or more";
   return notPositive(options.capacity, "number of KV cache rows");
 }
 

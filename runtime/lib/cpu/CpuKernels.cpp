@@ -30,6 +30,7 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include <type_traits>
 
 #include <algorithm>
 #include <atomic>
@@ -174,56 +175,6 @@ CHERRY_CPU_BODY void ropeRowsBody(float *x, int64_t r0, int64_t r1, int64_t seq,
 CHERRY_CPU_DISPATCH(ropeRows)
 
 //===----------------------------------------------------------------------===//
-// Matrix-vector products (cloned)
-//===----------------------------------------------------------------------===//
-
-/// linear with at most this many rows runs gemvRows, not a GEMM.
-constexpr int64_t kGemvMaxRows = 4;
-/// Rows of w per piece of work (64 rows of 256 floats: 64 KiB).
-constexpr int64_t kGemvPiece = 64;
-/// Multiply-adds a thread should get before gemvRows is split further.
-constexpr int64_t kGemvMinMacsPerThread = int64_t(1) << 15;
-
-/// y[i][j] (+)= x_i . w_j for the m rows of x and the rows j in [j0, j1)
-/// of w, four rows of w per pass over x_i (each x load shared by four
-/// dot products). A row of y's bits depend on the shape alone: j's place in
-/// its group of four is fixed by j0, a multiple of kGemvPiece.
-CHERRY_CPU_BODY void gemvRowsBody(const float *x, const float *w, float *y,
-                                  int64_t m, int64_t n, int64_t k, int64_t j0,
-                                  int64_t j1, bool accumulate) {
-  for (int64_t i = 0; i < m; ++i) {
-    const float *xi = x + i * k;
-    float *yi = y + i * n;
-    int64_t j = j0;
-    for (; j + 4 <= j1; j += 4) {
-      const float *w0 = w + j * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
-      float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-#pragma omp simd reduction(+ : a0, a1, a2, a3)
-      for (int64_t c = 0; c < k; ++c) {
-        const float xc = xi[c];
-        a0 += xc * w0[c];
-        a1 += xc * w1[c];
-        a2 += xc * w2[c];
-        a3 += xc * w3[c];
-      }
-      yi[j] = accumulate ? yi[j] + a0 : a0;
-      yi[j + 1] = accumulate ? yi[j + 1] + a1 : a1;
-      yi[j + 2] = accumulate ? yi[j + 2] + a2 : a2;
-      yi[j + 3] = accumulate ? yi[j + 3] + a3 : a3;
-    }
-    for (; j < j1; ++j) {
-      const float *wj = w + j * k;
-      float a = 0.0f;
-#pragma omp simd reduction(+ : a)
-      for (int64_t c = 0; c < k; ++c)
-        a += xi[c] * wj[c];
-      yi[j] = accumulate ? yi[j] + a : a;
-    }
-  }
-}
-CHERRY_CPU_DISPATCH(gemvRows)
-
-//===----------------------------------------------------------------------===//
 // Attention (cloned block kernel)
 //===----------------------------------------------------------------------===//
 
@@ -360,20 +311,10 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
       }
     }
 
-    // acc += P V; rows in pairs share the V loads over the keys both see.
+    // acc += P V, row by row: a row's bits are those it has alone (a
+    // speculative verify step's rows are decode steps' rows).
     const float *vb = v + j0 * s.kvRowStride;
-    int64_t i = first;
-    for (; i + 2 <= rows; i += 2) {
-      const int64_t both = std::min(visible[i], visible[i + 1]);
-      const float *sc0 = scores + i * kAttnKeyBlock, *sc1 = sc0 + kAttnKeyBlock;
-      float *a0 = acc + i * d, *a1 = a0 + d;
-      accumulatePV<true>(sc0, sc1, vb, s.kvRowStride, d, 0, both, a0, a1);
-      accumulatePV<false>(sc0, nullptr, vb, s.kvRowStride, d, both, visible[i],
-                          a0, nullptr);
-      accumulatePV<false>(sc1, nullptr, vb, s.kvRowStride, d, both,
-                          visible[i + 1], a1, nullptr);
-    }
-    if (i < rows)
+    for (int64_t i = first; i < rows; ++i)
       accumulatePV<false>(scores + i * kAttnKeyBlock, nullptr, vb,
                           s.kvRowStride, d, 0, visible[i], acc + i * d,
                           nullptr);
@@ -527,6 +468,82 @@ CHERRY_CPU_DISPATCH(maxAndSumExp)
 constexpr int64_t kLossRows = 256;
 constexpr int64_t kLossVocab = 1024;
 
+//===----------------------------------------------------------------------===//
+// Linear layers of a few rows
+//===----------------------------------------------------------------------===//
+
+/// Rows up to which `linear` computes dot products itself instead of
+/// calling BLAS: decoding (one row, or the 1 + D rows of a verification
+/// step).
+constexpr int64_t kFewRows = 4;
+
+/// Lanes of each dot product's partial sums: enough independent sums that
+/// even one row is not bound by the latency of its additions.
+constexpr int64_t kDotLanes = 16;
+
+/// y[i, j] (+)= x[i, :] . w[j, :] for M rows and output columns [j0, j1):
+/// each weight row is read once for all M rows (BLAS repacks the whole
+/// weight for every call of so few rows, which costs more than the
+/// product). Every output is summed in the order the source spells out
+/// (kDotLanes strided partial sums, then the tail, then the lanes in a
+/// fixed tree), the same for every M, so a row's result does not depend on
+/// the rows beside it: a verification step's logits are decode_step's, bit
+/// for bit.
+template <typename Rows>
+CHERRY_CPU_BODY void
+linearFewRowsBody(Rows, const float *x, const float *w, float *y, int64_t n,
+                  int64_t k, int64_t j0, int64_t j1, bool accumulate) {
+  constexpr int64_t M = Rows::value;
+  const int64_t body = k / kDotLanes * kDotLanes;
+  for (int64_t j = j0; j < j1; ++j) {
+    const float *wj = w + j * k;
+    float lanes[M][kDotLanes] = {};
+    for (int64_t e = 0; e < body; e += kDotLanes)
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t l = 0; l < kDotLanes; ++l)
+          lanes[i][l] += x[i * k + e + l] * wj[e + l];
+    for (int64_t i = 0; i < M; ++i) {
+      for (int64_t e = body; e < k; ++e)
+        lanes[i][e - body] += x[i * k + e] * wj[e];
+      for (int64_t width = kDotLanes / 2; width > 0; width /= 2)
+        for (int64_t l = 0; l < width; ++l)
+          lanes[i][l] += lanes[i][l + width];
+      float &out = y[i * n + j];
+      out = accumulate ? out + lanes[i][0] : lanes[i][0];
+    }
+  }
+}
+CHERRY_CPU_DISPATCH(linearFewRows)
+
+/// linearFewRows over all columns, a contiguous column range per thread (the
+/// same bits on any number of threads).
+void linearFewRowsParallel(const float *x, const float *w, float *y, int64_t m,
+                           int64_t n, int64_t k, bool accumulate) {
+  const int nt = threadsFor(m * n * k, kGemmMinMacsPerThread);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    const int64_t parts = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t j0 = n * t / parts, j1 = n * (t + 1) / parts;
+    auto rows = [&](auto count) {
+      linearFewRows(count, x, w, y, n, k, j0, j1, accumulate);
+    };
+    switch (m) {
+    case 1:
+      rows(std::integral_constant<int64_t, 1>());
+      break;
+    case 2:
+      rows(std::integral_constant<int64_t, 2>());
+      break;
+    case 3:
+      rows(std::integral_constant<int64_t, 3>());
+      break;
+    default:
+      rows(std::integral_constant<int64_t, 4>());
+      break;
+    }
+  }
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -604,15 +621,8 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 void linear(const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k, bool accumulate) {
-  if (m > 0 && m <= kGemvMaxRows && k > 0) {
-    // Decoding: a few rows against the whole weight, which is read once,
-    // in fixed pieces of rows of w (no packing, unlike a BLAS GEMM).
-    const int64_t pieces = (n + kGemvPiece - 1) / kGemvPiece;
-    const int nt = threadsFor(m * n * k, kGemvMinMacsPerThread);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (int64_t p = 0; p < pieces; ++p)
-      gemvRows(x, w, y, m, n, k, p * kGemvPiece,
-               std::min(n, (p + 1) * kGemvPiece), accumulate);
+  if (m >= 1 && m <= kFewRows) {
+    linearFewRowsParallel(x, w, y, m, n, k, accumulate);
     return;
   }
   parallelGemm(/*transA=*/false, /*transB=*/true, m, n, k, x, k, w, k, y, n,

@@ -72,17 +72,27 @@ static ex::FunctionRole functionRole(StringRef name) {
       .Case(fn::kEvalStep, ex::EVAL_STEP)
       .Case(fn::kDecodeStep, ex::DECODE_STEP)
       .Case(fn::kGradStep, ex::GRAD_STEP)
+      .Case(fn::kVerifyStep, ex::VERIFY_STEP)
       .Default(ex::FUNCTION_ROLE_UNSPECIFIED);
 }
 
 /// The role of binding `name`; `parameter` receives the parameter a
-/// gradient binding ("grad.<parameter>") is the gradient of.
+/// gradient binding ("grad.<parameter>") is the gradient of, `head` the
+/// multi-token head of "mtp_loss.<k>" and "mtp_logits.<k>" (0 otherwise).
 static ex::BindingRole bindingRole(StringRef name, bool state,
-                                   std::string &parameter) {
+                                   std::string &parameter, int64_t &head) {
+  head = 0;
   if (name.consume_front(bind::kGradPrefix)) {
     parameter = name.str();
     return ex::GRADIENT;
   }
+  for (auto [prefix, role] :
+       {std::pair{StringRef(bind::kMtpLossPrefix), ex::MTP_LOSS},
+        std::pair{StringRef(bind::kMtpLogitsPrefix), ex::MTP_LOGITS}})
+    if (!state && name.starts_with(prefix) &&
+        !name.drop_front(prefix.size()).getAsInteger(10, head) && head >= 1)
+      return role;
+  head = 0;
   if (state)
     return name.starts_with(bind::kCachePrefix) ? ex::KV_CACHE
                                                 : ex::BINDING_ROLE_UNSPECIFIED;
@@ -326,8 +336,10 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
       return failure();
     binding->set_name(name.str());
     std::string parameter;
-    binding->set_role(bindingRole(name.getValue(), state, parameter));
+    int64_t head = 0;
+    binding->set_role(bindingRole(name.getValue(), state, parameter, head));
     binding->set_parameter(parameter);
+    binding->set_head(head);
     if (binding->role() == ex::LOGITS)
       fn->set_vocab_size(type.getShape().back());
     binding->set_buffer(*id);

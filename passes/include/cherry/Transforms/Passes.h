@@ -18,6 +18,11 @@ enum class CostReportFormat { Text, Json };
 /// What cherry-lower-to-kernels makes of a function (its `mode` option).
 enum class LoweringMode { Eval, Train, Grad, Decode };
 
+/// The result attribute (i64 k >= 1) cherry-mtp puts on the extra results
+/// of a function it gives per-head losses: result i is head k's loss (the
+/// evaluation step's `mtp_loss`, the decoding step's `mtp_logits`).
+inline constexpr llvm::StringLiteral kMtpHeadAttr = "cherry.mtp_head";
+
 #define GEN_PASS_DECL
 #include "cherry/Transforms/Passes.h.inc"
 

@@ -94,6 +94,13 @@ def CherryLowerToKernelsPass
     across calls). RoPE and attention read the position from `%position`
     (`rope_at`, `attention_at`), new keys and values are appended to the
     caches (`kv_append`), and the head writes the logits instead of a loss.
+
+    Results after the loss must be multi-token heads' losses (marked
+    `cherry.mtp_head = k` by `cherry-mtp objective=false`): evaluation
+    writes head `k`'s loss to an output `mtp_loss.<k>` after `%loss` (the
+    per-position losses stay the next-token loss's), and decoding writes
+    its logits to `mtp_logits.<k>` after `%logits` (the shifted targets are
+    not computed).
   }];
   let dependentDialects = ["::mlir::cherry::kernel::CherryKernelDialect",
                            "::mlir::memref::MemRefDialect"];
@@ -259,8 +266,13 @@ def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
     keeps the added parameters to one layer per head.
 
     `clone-to` rewrites a copy and keeps `function` (the training pipeline
-    evaluates the next-token loss alone, so held-out losses stay comparable
-    with models trained without heads).
+    differentiates the copy).
+
+    With `objective=false` the loss is left alone and each head's loss
+    becomes a result of its own, after the next-token loss, marked
+    `cherry.mtp_head = k`: the evaluation step reports the next-token loss
+    (comparable with models trained without heads) and each head's, and
+    the decoding pipeline's verification step outputs each head's logits.
   }];
   let options = [
     Option<"heads", "heads", "int64_t", /*default=*/"1",
@@ -271,6 +283,9 @@ def CherryMtpPass : Pass<"cherry-mtp", "::mlir::ModuleOp"> {
            "Function whose loss gets the heads">,
     Option<"cloneTo", "clone-to", "std::string", /*default=*/"\"\"",
            "Rewrite a copy of the function under this name">,
+    Option<"objective", "objective", "bool", /*default=*/"true",
+           "Add the heads to the loss (training); false: return each "
+           "head's loss as its own result (evaluation, decoding)">,
   ];
 }
 

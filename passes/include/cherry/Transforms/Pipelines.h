@@ -38,6 +38,12 @@ struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
       *this, "seq",
       llvm::cl::desc("Sequence length, positive (left out: the model's)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> mtp{
+      *this, "mtp",
+      llvm::cl::desc("Multi-token-prediction heads the model was trained "
+                     "with: eval_step also outputs each head's loss (0: "
+                     "none)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -53,6 +59,13 @@ struct DecodePipelineOptions
       *this, "capacity",
       llvm::cl::desc("KV cache rows: prompt plus generated tokens, positive"),
       llvm::cl::init(256)};
+  PassOptions::Option<int64_t> mtp{
+      *this, "mtp",
+      llvm::cl::desc("Multi-token-prediction heads the model was trained "
+                     "with: also @verify_step, 1 + mtp rows at once with "
+                     "each head's logits, for self-speculative decoding (0: "
+                     "none)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -162,7 +175,8 @@ void buildCompressPipeline(OpPassManager &pm,
 void buildTrainPipeline(OpPassManager &pm, const TrainPipelineOptions &options);
 
 /// --cherry-decode: one decoding step (@decode_step) over per-layer KV
-/// caches.
+/// caches; with mtp=D also @verify_step, 1 + D rows at once over caches of
+/// its own with the multi-token heads' logits (self-speculative decoding).
 void buildDecodePipeline(OpPassManager &pm,
                          const DecodePipelineOptions &options);
 

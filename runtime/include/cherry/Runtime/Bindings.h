@@ -24,6 +24,10 @@ inline constexpr char kTrainStep[] = "train_step";
 inline constexpr char kGradStep[] = "grad_step";
 /// (ids, position) -> logits over the KV caches (state).
 inline constexpr char kDecodeStep[] = "decode_step";
+/// Self-speculative decoding (--cherry-decode mtp=D): (ids, position) ->
+/// (logits, mtp_logits.<k>...) for 1 + D new rows at once, over KV caches of
+/// its own, the multi-token heads' included.
+inline constexpr char kVerifyStep[] = "verify_step";
 } // namespace function
 
 namespace binding {
@@ -45,6 +49,12 @@ inline constexpr char kGradSqNorm[] = "grad_sq_norm";
 inline constexpr char kTokenLosses[] = "token_losses";
 /// Out, decode_step: f32[batch, seq, vocab].
 inline constexpr char kLogits[] = "logits";
+/// Out, eval_step with multi-token prediction: mtp_loss.<k>, head k's mean
+/// loss against the targets k positions further on, f32[].
+inline constexpr char kMtpLossPrefix[] = "mtp_loss.";
+/// Out, verify_step: mtp_logits.<k>, head k's logits (each row's guess at
+/// the token k + 1 ahead), f32[batch, seq, vocab].
+inline constexpr char kMtpLogitsPrefix[] = "mtp_logits.";
 /// Out, grad_step: grad.<parameter>, a parameter's gradient.
 inline constexpr char kGradPrefix[] = "grad.";
 /// State, decode_step: cache.<i>.k and cache.<i>.v, attention i's KV cache.

@@ -50,6 +50,9 @@ struct EvalStep {
   const executable::Buffer *ids = nullptr;
   const executable::Buffer *targets = nullptr;
   const executable::Buffer *loss = nullptr;
+  /// Multi-token prediction: mtpLosses[k - 1] is head k's loss (F32
+  /// scalar), the loss against the targets k positions further on.
+  std::vector<const executable::Buffer *> mtpLosses;
   int64_t batch = 0;
   int64_t seq = 0;
 };
@@ -160,8 +163,10 @@ public:
   /// makes it `latest`; `dir` receives its path.
   Status saveCheckpoint(int64_t step, std::string *dir);
 
-  /// Mean loss of the first evalBatches batches of the validation data.
-  Status evaluate(double &loss);
+  /// Mean loss of the first evalBatches batches of the validation data;
+  /// `headLosses`, when given, receives each multi-token head's the same
+  /// way (empty without heads).
+  Status evaluate(double &loss, std::vector<double> *headLosses = nullptr);
 
   /// Called after each reported step (every logEvery steps, and the last)
   /// with its metrics, once metrics.jsonl and the events have them.
