@@ -230,6 +230,8 @@ CHERRY_CPU_DISPATCH(dotKeys)
 /// Query blocks of fewer rows take attentionBlock, the others
 /// attentionTileBlock.
 constexpr int64_t kAttnTileMinRows = 8;
+/// Multiply-adds a thread should get before attention is split further.
+constexpr int64_t kAttnMinMacsPerThread = int64_t(1) << 18;
 
 /// Query row t sees keys [0, visibleKeys(t)).
 inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
@@ -690,7 +692,14 @@ void attention(const float *q, const float *k, const float *v, float *out,
   const int64_t qBlocks = (qLen + kAttnQueryBlock - 1) / kAttnQueryBlock;
   const int64_t perBlock = batch * heads;
   const int64_t items = qBlocks * perBlock;
-  const int nt = threadsFor(items, 1);
+  // A decoding step's attention (one query per head against the cache) is
+  // too little work to wake another thread for: at most one thread per
+  // kAttnMinMacsPerThread multiply-adds (QK^T and PV over every key, an
+  // upper bound under a causal mask). The items do not depend on it.
+  const int64_t macs =
+      batch * heads * qLen * std::max<int64_t>(kvLen, 1) * headDim * 2;
+  const int nt =
+      std::min(threadsFor(items, 1), threadsFor(macs, kAttnMinMacsPerThread));
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     std::vector<float> scratch(std::max(attentionScratchFloats(headDim),
