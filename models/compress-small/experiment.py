@@ -24,12 +24,16 @@ batches of val.bin):
                             parameters, cycle schedule, and per-step LoRA
                             (skipped with a note where cherry-opt does not
                             know lora-rank)
-The loop form of the recurrence is not implemented (only the unrolled one
-is), so its time and memory row says so.
+Every run's seed is an option (--teacher-seed, --recovery-seed, --seeds for
+the dense baselines) and the table's header names them, so the table is
+reproduced by the command it prints. The loop form's time and memory against
+the unrolled form on this config is measured by test/bench/compress_bench.py
+(the command is in the notes below the table; docs/Compression.md).
 
 Usage:
   python3 models/compress-small/experiment.py [--out DIR]
       [--teacher-steps 1000] [--recovery-steps 500] [--seeds 1,2]
+      [--teacher-seed 1] [--recovery-seed 1]
 Needs the tools built (bash scripts/bootstrap.sh); with the defaults it took
 44 minutes on two cores other jobs were using too (docs/Compression.md),
 roughly half that on idle ones. Writes DIR/results.json and DIR/results.md. A run
@@ -109,7 +113,10 @@ def compile_model(mlir, name, out, compress, mode, shape):
     """`mode` is train or infer; `compress` the --cherry-compress options or
     None. Raises ToolError when cherry-opt refuses the options."""
     exe = os.path.join(out, "exe", f"{name}.{mode}.cherry")
-    if not os.path.exists(exe):
+    # An executable older than the compiler is made again (it may be of an
+    # older schema the runtime no longer reads).
+    if not os.path.exists(exe) or \
+            os.path.getmtime(exe) < os.path.getmtime(tool("cherry-translate")):
         os.makedirs(os.path.dirname(exe), exist_ok=True)
         passes = [] if compress is None else [f"--cherry-compress={compress}"]
         if mode == "train":
@@ -194,6 +201,11 @@ def main():
     p.add_argument("--seeds", default="1,2",
                    help="seeds of the dense baselines, comma-separated; each "
                         "reports the median over them")
+    p.add_argument("--teacher-seed", type=int, default=1,
+                   help="seed of the teacher's initializers (cherry-run train --seed)")
+    p.add_argument("--recovery-seed", type=int, default=1,
+                   help="seed of the recovery runs' initializers (their new "
+                        "per-step parameters; cherry-run train --seed)")
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--eval-batches", type=int, default=20)
     p.add_argument("--skip", default="", help="comma-separated row prefixes to skip")
@@ -228,7 +240,7 @@ def main():
     teacher_exe = compile_model(teacher_mlir, f"dense-{teacher_layers}", args.out, None,
                                 "train", shape)
     teacher = train(teacher_exe, data, os.path.join(args.out, "run-teacher"),
-                    args.teacher_steps, args.lr, 1, args)
+                    args.teacher_steps, args.lr, args.teacher_seed, args)
     add(f"dense {teacher_layers} layers (teacher)", cost(teacher_mlir, None),
         args.teacher_steps, teacher["final"], {"seconds": teacher["seconds"]})
 
@@ -284,13 +296,14 @@ def main():
             log(notes[-1])
             continue
         r = train(exe, data, os.path.join(args.out, f"run-recovered-{i}"),
-                  args.recovery_steps, args.recovery_lr, 1, args,
+                  args.recovery_steps, args.recovery_lr, args.recovery_seed, args,
                   weights=teacher["checkpoint"])
         add(f"recovered {name}", cost(teacher_mlir, compress), total_steps, r["final"],
             {"seconds": r["seconds"], "curve": r["curve"], "compress": compress})
-    notes.append("loop vs unrolled (time, memory): not measured; only the unrolled "
-                 "form of the recurrence exists (cherry-recurrent-unroll), the loop "
-                 "form is not implemented")
+    notes.append("loop vs unrolled (time, memory): `python3 test/bench/compress_bench.py "
+                 "--config models/compress-small/config.json --group-size 4 "
+                 "--effective 8 --lora-rank 0` (the same 2x8 model compiled with "
+                 "--cherry-train form=loop and form=unrolled; docs/Compression.md)")
 
     lines = ["| model | params (in layers) | layers run | steps (tokens) seen | "
              "fwd FLOPs/token | held-out loss |", "|---|---|---|---|---|---|"]
@@ -305,7 +318,8 @@ def main():
     header = (f"teacher {args.teacher_steps} steps (lr {args.lr:g}), recovery "
               f"{args.recovery_steps} steps (lr {args.recovery_lr:g}), dense baselines "
               f"{total_steps} steps; {tokens_per_step} tokens/step; held-out loss: "
-              f"mean of {args.eval_batches} val batches; dense seeds {seeds}; "
+              f"mean of {args.eval_batches} val batches; dense seeds {seeds}, teacher "
+              f"seed {args.teacher_seed}, recovery seed {args.recovery_seed}; "
               f"total {time.time() - t0:.0f} s\n\n")
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"args": vars(args), "rows": rows, "notes": notes}, f, indent=1)

@@ -39,12 +39,27 @@ unsigned dtypeSize(ex::DType dtype) {
 
 static std::string str(uint64_t v) { return std::to_string(v); }
 
+/// Checks that every slice lies inside a defined buffer; in a loop body
+/// (`numSlots` > 0 there) a slice may instead name one of the loop's slots.
 static Status
 checkSlices(const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
             const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
-            const std::string &where) {
+            const std::string &where, uint32_t numSlots = 0) {
   for (int i = 0; i < slices.size(); ++i) {
     const ex::BufferSlice &s = slices[i];
+    if (s.slot() != 0) {
+      if (s.slot() > numSlots)
+        return Status::error(
+            where + " operand " + std::to_string(i) + " names slot " +
+            str(s.slot() - 1) +
+            (numSlots ? ", but the loop has " + str(numSlots) + " slots"
+                      : " outside a loop body"));
+      if (s.buffer() || s.offset_bytes() || s.size_bytes())
+        return Status::error(where + " operand " + std::to_string(i) +
+                             " names slot " + str(s.slot() - 1) +
+                             " and a buffer slice");
+      continue;
+    }
     auto it = buffers.find(s.buffer());
     if (it == buffers.end())
       return Status::error(where + " operand " + std::to_string(i) +
@@ -55,6 +70,86 @@ checkSlices(const google::protobuf::RepeatedPtrField<ex::BufferSlice> &slices,
                            " slice [" + str(s.offset_bytes()) + ", +" +
                            str(s.size_bytes()) + ") exceeds buffer " +
                            str(s.buffer()) + " of " + str(size) + " bytes");
+  }
+  return Status::success();
+}
+
+/// Checks one instruction: a kernel call, or a loop of kernel calls with
+/// its slot table.
+static Status checkInstruction(
+    const ex::Instruction &inst,
+    const std::unordered_map<uint32_t, const ex::Buffer *> &buffers,
+    const std::string &at) {
+  if (!inst.has_loop()) {
+    if (inst.kernel().empty())
+      return Status::error(at + " has no kernel name");
+    std::string where = at + " (" + inst.kernel() + ")";
+    if (Status s = checkSlices(inst.inputs(), buffers, where + " input");
+        !s.ok())
+      return s;
+    if (Status s = checkSlices(inst.outputs(), buffers, where + " output");
+        !s.ok())
+      return s;
+    if (!ex::Device_IsValid(inst.device()))
+      return Status::error(where + " has unknown device " + str(inst.device()));
+    return Status::success();
+  }
+  const ex::Loop &loop = inst.loop();
+  const std::string where = at + " (loop)";
+  if (!inst.kernel().empty() || inst.inputs_size() || inst.outputs_size() ||
+      inst.attributes_size() || inst.device() != ex::DEVICE_DEFAULT)
+    return Status::error(where + " has a kernel, operands, attributes or a "
+                                 "device of its own (a loop has only a body)");
+  if (loop.trips() == 0)
+    return Status::error(where + " has trip count 0, expected at least 1");
+  if (loop.body_size() == 0)
+    return Status::error(where + " has an empty body");
+  // The runtime prepares every trip's body calls: bounded like the
+  // instructions an executable file can hold.
+  if (loop.trips() > kMaxLoopCalls / static_cast<uint64_t>(loop.body_size()))
+    return Status::error(where + " runs " + str(loop.trips()) + " trips of " +
+                         str(loop.body_size()) +
+                         " kernel calls, more than the limit of " +
+                         str(kMaxLoopCalls));
+  uint64_t cells = 0;
+  if (__builtin_mul_overflow(uint64_t{loop.trips()}, uint64_t{loop.num_slots()},
+                             &cells) ||
+      cells != static_cast<uint64_t>(loop.slots_size()))
+    return Status::error(where + " has " + str(loop.slots_size()) +
+                         " slot slices, expected trips * num_slots = " +
+                         str(loop.trips()) + " * " + str(loop.num_slots()));
+  for (int t = 0; t < static_cast<int>(loop.trips()); ++t) {
+    // One row at a time, so the message names the iteration.
+    google::protobuf::RepeatedPtrField<ex::BufferSlice> row(
+        loop.slots().begin() + t * loop.num_slots(),
+        loop.slots().begin() + (t + 1) * loop.num_slots());
+    for (const ex::BufferSlice &slice : row)
+      if (slice.slot() != 0)
+        return Status::error(where + " iteration " + std::to_string(t) +
+                             " binds a slot to another slot");
+    if (Status s = checkSlices(
+            row, buffers, where + " iteration " + std::to_string(t) + " slot");
+        !s.ok())
+      return s;
+  }
+  for (int j = 0; j < loop.body_size(); ++j) {
+    const ex::Instruction &body = loop.body(j);
+    const std::string in = where + " body instruction " + std::to_string(j);
+    if (body.has_loop())
+      return Status::error(in + " is a loop (loops do not nest)");
+    if (body.kernel().empty())
+      return Status::error(in + " has no kernel name");
+    const std::string named = in + " (" + body.kernel() + ")";
+    if (Status s = checkSlices(body.inputs(), buffers, named + " input",
+                               loop.num_slots());
+        !s.ok())
+      return s;
+    if (Status s = checkSlices(body.outputs(), buffers, named + " output",
+                               loop.num_slots());
+        !s.ok())
+      return s;
+    if (!ex::Device_IsValid(body.device()))
+      return Status::error(named + " has unknown device " + str(body.device()));
   }
   return Status::success();
 }
@@ -104,7 +199,9 @@ Status verifyExecutable(const ex::Executable &exe) {
   if (exe.version() != kExecutableVersion)
     return Status::error("executable version " + str(exe.version()) +
                          " is not supported (this runtime reads version " +
-                         str(kExecutableVersion) + ")");
+                         str(kExecutableVersion) +
+                         "; compile it again with cherry-translate "
+                         "--emit-executable)");
   std::unordered_map<uint32_t, const ex::Buffer *> buffers;
   for (const ex::Buffer &b : exe.buffers()) {
     std::string name = "buffer " + str(b.id());
@@ -198,23 +295,12 @@ Status verifyExecutable(const ex::Executable &exe) {
       return Status::error("functions '" + fnRoles[f.role()] + "' and '" +
                            f.name() + "' both have role " +
                            ex::FunctionRole_Name(f.role()));
-    for (int i = 0; i < f.instructions_size(); ++i) {
-      const ex::Instruction &inst = f.instructions(i);
-      std::string where = "function '" + f.name() + "' instruction " +
-                          std::to_string(i) + " (" + inst.kernel() + ")";
-      if (inst.kernel().empty())
-        return Status::error("function '" + f.name() + "' instruction " +
-                             std::to_string(i) + " has no kernel name");
-      if (Status s = checkSlices(inst.inputs(), buffers, where + " input");
+    for (int i = 0; i < f.instructions_size(); ++i)
+      if (Status s = checkInstruction(f.instructions(i), buffers,
+                                      "function '" + f.name() +
+                                          "' instruction " + std::to_string(i));
           !s.ok())
         return s;
-      if (Status s = checkSlices(inst.outputs(), buffers, where + " output");
-          !s.ok())
-        return s;
-      if (!ex::Device_IsValid(inst.device()))
-        return Status::error(where + " has unknown device " +
-                             str(inst.device()));
-    }
     if (Status s =
             checkBindings(f.inputs(), buffers, paramNames, f.name(), "input");
         !s.ok())
@@ -230,9 +316,20 @@ Status verifyExecutable(const ex::Executable &exe) {
     // Every output is written by an instruction: one that is not would be
     // read as whatever the arena held (a loss of 0).
     std::unordered_set<uint32_t> written;
-    for (const ex::Instruction &inst : f.instructions())
+    for (const ex::Instruction &inst : f.instructions()) {
       for (const ex::BufferSlice &slice : inst.outputs())
         written.insert(slice.buffer());
+      const ex::Loop &loop = inst.loop();
+      for (const ex::Instruction &body : loop.body())
+        for (const ex::BufferSlice &slice : body.outputs()) {
+          if (slice.slot() == 0)
+            written.insert(slice.buffer());
+          else
+            for (uint32_t t = 0; t < loop.trips(); ++t)
+              written.insert(
+                  loop.slots(t * loop.num_slots() + slice.slot() - 1).buffer());
+        }
+    }
     for (const ex::Binding &b : f.outputs())
       if (!written.count(b.buffer()))
         return Status::error("function '" + f.name() + "' output '" + b.name() +

@@ -77,6 +77,16 @@ uint64_t elementCount(const google::protobuf::RepeatedField<int64_t> &shape) {
 struct Step {
   std::vector<uint64_t> inOffset, outOffset;
   KernelCall call;
+  /// A Loop instruction: `body` (prepared as iteration 0 binds it), run once
+  /// per entry of `iterations`, which holds every body step's operand
+  /// offsets in that iteration (then their addresses, once the arena is
+  /// allocated).
+  struct Operands {
+    std::vector<uint64_t> inOffset, outOffset;
+    std::vector<std::byte *> in, out;
+  };
+  std::vector<Step> body;
+  std::vector<std::vector<Operands>> iterations;
 };
 
 using BufferMap = std::unordered_map<uint32_t, const ex::Buffer *>;
@@ -347,12 +357,10 @@ Status checkOverlaps(const std::string &where, const abi::KernelSpec &spec,
   return Status::success();
 }
 
-/// Checks instruction `index` of `fn` and prepares its Step (offsets only).
-Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
-                          int index, Step &step) {
-  const ex::Instruction &inst = fn.instructions(index);
-  const std::string at =
-      "function '" + fn.name() + "' instruction " + std::to_string(index);
+/// Checks kernel call `inst` (named `at` in messages) and prepares its Step
+/// (offsets only).
+Status prepareCall(const BufferMap &buffers, const ex::Instruction &inst,
+                   const std::string &at, Step &step) {
   std::optional<KernelId> kernel = abi::findKernel(inst.kernel());
   if (!kernel)
     return Status::error(at + ": unknown kernel '" + inst.kernel() + "'");
@@ -378,6 +386,57 @@ Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
       !s.ok())
     return s;
   return checkOverlaps(where, spec, step);
+}
+
+/// Body instruction `body` of a loop as iteration `trip` runs it: its slot
+/// operands replaced by that iteration's slices.
+ex::Instruction instantiate(const ex::Loop &loop, const ex::Instruction &body,
+                            uint32_t trip) {
+  ex::Instruction inst = body;
+  for (auto *slices : {inst.mutable_inputs(), inst.mutable_outputs()})
+    for (ex::BufferSlice &slice : *slices)
+      if (slice.slot() != 0)
+        slice = loop.slots(trip * loop.num_slots() + slice.slot() - 1);
+  return inst;
+}
+
+/// Checks instruction `index` of `fn` and prepares its Step (offsets only):
+/// a kernel call, or a loop whose body is checked as every iteration binds
+/// it.
+Status prepareInstruction(const BufferMap &buffers, const ex::Function &fn,
+                          int index, Step &step) {
+  const ex::Instruction &inst = fn.instructions(index);
+  const std::string at =
+      "function '" + fn.name() + "' instruction " + std::to_string(index);
+  if (!inst.has_loop())
+    return prepareCall(buffers, inst, at, step);
+  const ex::Loop &loop = inst.loop();
+  step.body.resize(loop.body_size());
+  step.iterations.resize(loop.trips());
+  for (uint32_t t = 0; t < loop.trips(); ++t) {
+    step.iterations[t].resize(loop.body_size());
+    for (int j = 0; j < loop.body_size(); ++j) {
+      Step instance;
+      if (Status s = prepareCall(buffers, instantiate(loop, loop.body(j), t),
+                                 at + " (loop) iteration " + std::to_string(t) +
+                                     " body instruction " + std::to_string(j),
+                                 instance);
+          !s.ok())
+        return s;
+      step.iterations[t][j].inOffset = instance.inOffset;
+      step.iterations[t][j].outOffset = instance.outOffset;
+      // The body's calls are shared by the iterations; only addresses may
+      // differ (a list kernel's sizes come from its slices).
+      if (t > 0 && (instance.call.inBytes != step.body[j].call.inBytes ||
+                    instance.call.outBytes != step.body[j].call.outBytes))
+        return Status::error(at + " (loop) iteration " + std::to_string(t) +
+                             " body instruction " + std::to_string(j) +
+                             ": its operand sizes differ from iteration 0's");
+      if (t == 0)
+        step.body[j] = std::move(instance);
+    }
+  }
+  return Status::success();
 }
 
 Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
@@ -658,12 +717,22 @@ Status Program::create(ex::Executable exe, Program &out,
   if (Status s = impl->device->allocate(size, impl->arena); !s.ok())
     return Status::error("cannot allocate the arena of " + str(size) +
                          " bytes: " + s.message);
+  std::byte *base = impl->arena.address;
+  auto addresses = [base](const std::vector<uint64_t> &offsets) {
+    std::vector<std::byte *> out;
+    for (uint64_t off : offsets)
+      out.push_back(base + off);
+    return out;
+  };
   for (std::vector<Step> &steps : impl->functions)
     for (Step &step : steps) {
-      for (uint64_t off : step.inOffset)
-        step.call.in.push_back(impl->arena.address + off);
-      for (uint64_t off : step.outOffset)
-        step.call.out.push_back(impl->arena.address + off);
+      step.call.in = addresses(step.inOffset);
+      step.call.out = addresses(step.outOffset);
+      for (std::vector<Step::Operands> &iteration : step.iterations)
+        for (Step::Operands &operands : iteration) {
+          operands.in = addresses(operands.inOffset);
+          operands.out = addresses(operands.outOffset);
+        }
     }
   out.impl_ = std::move(impl);
   return Status::success();
@@ -756,22 +825,41 @@ const ex::Buffer *Program::stateBuffer(int function,
 Status Program::run(int function) {
   if (function < 0 || function >= static_cast<int>(impl_->functions.size()))
     return Status::error("no function #" + std::to_string(function));
-  const std::vector<Step> &steps = impl_->functions[function];
-  for (size_t i = 0; i < steps.size(); ++i) {
+  std::vector<Step> &steps = impl_->functions[function];
+  auto launch = [&](const KernelCall &call) {
     auto start = impl_->profile ? std::chrono::steady_clock::now()
                                 : std::chrono::steady_clock::time_point();
-    Status s = impl_->device->launch(steps[i].call);
+    Status s = impl_->device->launch(call);
     if (impl_->profile) {
-      auto &entry = impl_->kernelTimes[abi::kernelName(steps[i].call.kernel)];
+      auto &entry = impl_->kernelTimes[abi::kernelName(call.kernel)];
       entry.first += std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
       ++entry.second;
     }
-    if (!s.ok())
-      return Status::error(
-          "function '" + impl_->exe.functions(function).name() +
-          "' instruction " + std::to_string(i) + ": " + s.message);
+    return s;
+  };
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string at = "function '" +
+                           impl_->exe.functions(function).name() +
+                           "' instruction " + std::to_string(i);
+    Step &step = steps[i];
+    if (step.iterations.empty()) {
+      if (Status s = launch(step.call); !s.ok())
+        return Status::error(at + ": " + s.message);
+      continue;
+    }
+    // A loop: each iteration points the body's calls at its operands.
+    for (size_t t = 0; t < step.iterations.size(); ++t)
+      for (size_t j = 0; j < step.body.size(); ++j) {
+        KernelCall &call = step.body[j].call;
+        call.in = step.iterations[t][j].in;
+        call.out = step.iterations[t][j].out;
+        if (Status s = launch(call); !s.ok())
+          return Status::error(at + " (loop) iteration " + std::to_string(t) +
+                               " body instruction " + std::to_string(j) + ": " +
+                               s.message);
+      }
   }
   // A device that queues its launches reports their errors here.
   if (Status s = impl_->device->synchronize(); !s.ok())

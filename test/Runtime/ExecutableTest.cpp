@@ -207,8 +207,9 @@ TEST(Executable, RejectsOtherVersion) {
   ex::Executable exe = makeValid();
   exe.set_version(kExecutableVersion + 1);
   EXPECT_EQ(verifyExecutable(exe).message,
-            "executable version 3 is not supported (this runtime reads "
-            "version 2)");
+            "executable version 4 is not supported (this runtime reads "
+            "version 3; compile it again with cherry-translate "
+            "--emit-executable)");
 }
 
 TEST(Executable, RejectsBufferOutsideArena) {
@@ -330,4 +331,115 @@ TEST(ExecutableFile, EveryFlippedBitIsDetected) {
   EXPECT_EQ(decodeExecutableFile(payload, decoded).message,
             "not a CHERRY executable (no CHERRYX1 header; compile it with "
             "cherry-translate --emit-executable)");
+}
+
+/// makeValid() plus a loop of 2 trips after the matmul: its body adds
+/// buffer 0's first 32 floats to slot 0 (read) into slot 1 (written); trip
+/// 0 binds buffer 1's halves [0, 128) -> [128, 256), trip 1 the reverse.
+ex::Executable makeLoop() {
+  ex::Executable exe = makeValid();
+  ex::Loop *loop = exe.mutable_functions(0)->add_instructions()->mutable_loop();
+  loop->set_trips(2);
+  loop->set_num_slots(2);
+  for (uint64_t offset : {0, 128, 128, 0}) {
+    ex::BufferSlice *s = loop->add_slots();
+    s->set_buffer(1);
+    s->set_offset_bytes(offset);
+    s->set_size_bytes(128);
+  }
+  ex::Instruction *add = loop->add_body();
+  add->set_kernel("add");
+  add->add_inputs()->set_slot(1);
+  ex::BufferSlice *w = add->add_inputs();
+  w->set_buffer(0);
+  w->set_size_bytes(128);
+  add->add_outputs()->set_slot(2);
+  return exe;
+}
+
+TEST(Executable, LoopVerifies) {
+  Status s = verifyExecutable(makeLoop());
+  EXPECT_TRUE(s.ok()) << s.message;
+}
+
+TEST(Executable, RejectsBadLoops) {
+  const std::string at = "function 'train_step' instruction 1 (loop)";
+  auto loopOf = [](ex::Executable &exe) {
+    return exe.mutable_functions(0)->mutable_instructions(1)->mutable_loop();
+  };
+  ex::Executable exe = makeLoop();
+  loopOf(exe)->set_trips(0);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " has trip count 0, expected at least 1");
+  exe = makeLoop();
+  loopOf(exe)->set_trips(4000000000u);
+  loopOf(exe)->set_num_slots(0);
+  loopOf(exe)->clear_slots();
+  loopOf(exe)->mutable_body(0)->mutable_inputs(0)->set_slot(0);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " runs 4000000000 trips of 1 kernel calls, more than the "
+                 "limit of 16777216");
+  exe = makeLoop();
+  loopOf(exe)->set_trips(3);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " has 4 slot slices, expected trips * num_slots = 3 * 2");
+  exe = makeLoop();
+  loopOf(exe)->mutable_slots(2)->set_offset_bytes(200);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " iteration 1 slot operand 0 slice [200, +128) exceeds "
+                 "buffer 1 of 256 bytes");
+  exe = makeLoop();
+  loopOf(exe)->mutable_slots(3)->set_buffer(7);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " iteration 1 slot operand 1 names undefined buffer 7");
+  exe = makeLoop();
+  loopOf(exe)->mutable_slots(3)->set_slot(1);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " iteration 1 binds a slot to another slot");
+  exe = makeLoop();
+  loopOf(exe)->mutable_body(0)->mutable_outputs(0)->set_slot(3);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " body instruction 0 (add) output operand 0 names slot 2, "
+                 "but the loop has 2 slots");
+  exe = makeLoop();
+  loopOf(exe)->mutable_body(0)->mutable_inputs(0)->set_buffer(1);
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " body instruction 0 (add) input operand 0 names slot 0 and "
+                 "a buffer slice");
+  exe = makeLoop();
+  loopOf(exe)->clear_body();
+  EXPECT_EQ(verifyExecutable(exe).message, at + " has an empty body");
+  exe = makeLoop();
+  *loopOf(exe)->add_body()->mutable_loop() =
+      makeLoop().functions(0).instructions(1).loop();
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " body instruction 1 is a loop (loops do not nest)");
+  exe = makeLoop();
+  exe.mutable_functions(0)->mutable_instructions(1)->set_kernel("add");
+  EXPECT_EQ(verifyExecutable(exe).message,
+            at + " has a kernel, operands, attributes or a device of its own "
+                 "(a loop has only a body)");
+  exe = makeLoop();
+  exe.mutable_functions(0)
+      ->mutable_instructions(0)
+      ->mutable_inputs(0)
+      ->set_slot(1);
+  exe.mutable_functions(0)
+      ->mutable_instructions(0)
+      ->mutable_inputs(0)
+      ->clear_buffer();
+  EXPECT_EQ(verifyExecutable(exe).message,
+            "function 'train_step' instruction 0 (matmul) input operand 0 "
+            "names slot 0 outside a loop body");
+}
+
+/// An output only a loop writes, through a slot, counts as written.
+TEST(Executable, LoopSlotOutputsAreWritten) {
+  ex::Executable exe = makeLoop();
+  exe.mutable_functions(0)->mutable_instructions()->DeleteSubrange(0, 1);
+  auto *out = exe.mutable_functions(0)->add_outputs();
+  out->set_name("y");
+  out->set_buffer(1);
+  Status s = verifyExecutable(exe);
+  EXPECT_TRUE(s.ok()) << s.message;
 }

@@ -758,6 +758,81 @@ ex::Instruction *firstInst(Builder &b) {
   return b.exe.mutable_functions(0)->mutable_instructions(0);
 }
 
+/// A loop of 3 trips over one add, x_{t+1} = x_t + w (slots x_t, x_{t+1};
+/// w from above), computes what the three adds unrolled do: x3 = x0 + 3w.
+/// Each trip's instantiated body is checked against the ABI: a slot bound
+/// to a buffer of the wrong size names the trip.
+TEST(ProgramRun, LoopRunsEachTripOnItsSlots) {
+  Builder b;
+  uint32_t w = b.buffer(ex::F32, {4});
+  std::vector<uint32_t> x;
+  for (int t = 0; t < 4; ++t)
+    x.push_back(b.buffer(ex::F32, {4}));
+  ex::Loop *loop = b.function("f")->add_instructions()->mutable_loop();
+  loop->set_trips(3);
+  loop->set_num_slots(2);
+  for (int t = 0; t < 3; ++t) {
+    b.slice(loop->add_slots(), x[t]);
+    b.slice(loop->add_slots(), x[t + 1]);
+  }
+  ex::Instruction *add = loop->add_body();
+  add->set_kernel("add");
+  add->add_inputs()->set_slot(1);
+  b.slice(add->add_inputs(), w);
+  add->add_outputs()->set_slot(2);
+  auto *n = add->add_attributes();
+  n->set_name("n");
+  n->set_i(4);
+  Program p = b.build();
+  const float x0[4] = {1, 2, 3, 4}, wv[4] = {0.5f, -1, 0.25f, 2};
+  std::memcpy(f32(p, x[0]), x0, sizeof(x0));
+  std::memcpy(f32(p, w), wv, sizeof(wv));
+  ASSERT_TRUE(p.run("f").ok());
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(f32(p, x[1])[i], x0[i] + wv[i]);
+    EXPECT_EQ(f32(p, x[3])[i], x0[i] + wv[i] + wv[i] + wv[i]);
+  }
+
+  uint32_t wide = b.buffer(ex::F32, {8});
+  b.slice(
+      b.function("f")->mutable_instructions(0)->mutable_loop()->mutable_slots(
+          3),
+      wide);
+  EXPECT_EQ(b.error(), "function 'f' instruction 0 (loop) iteration 1 body "
+                       "instruction 0 (add): output 0 (y) is 32 bytes, "
+                       "expected 16 (n = 4 elements of 4 bytes)");
+}
+
+/// A list kernel takes its tensors' sizes from its slices: a loop's trips
+/// share one call, so a trip binding tensors of other sizes is refused.
+TEST(ProgramCheck, LoopTripsShareOperandSizes) {
+  Builder b;
+  uint32_t hyper = b.buffer(ex::F32, {8});
+  uint32_t norm = b.buffer(ex::F32, {1});
+  uint32_t g4 = b.buffer(ex::F32, {4}), p4 = b.buffer(ex::F32, {4});
+  uint32_t g8 = b.buffer(ex::F32, {8}), p8 = b.buffer(ex::F32, {8});
+  ex::Loop *loop = b.function("f")->add_instructions()->mutable_loop();
+  loop->set_trips(2);
+  loop->set_num_slots(2);
+  for (uint32_t id : {g4, p4, g8, p8})
+    b.slice(loop->add_slots(), id);
+  ex::Instruction *sgd = loop->add_body();
+  sgd->set_kernel("sgd_multi");
+  b.slice(sgd->add_inputs(), hyper);
+  b.slice(sgd->add_inputs(), norm);
+  sgd->add_inputs()->set_slot(1);
+  sgd->add_outputs()->set_slot(2);
+  for (auto [name, v] :
+       {std::pair<const char *, int64_t>{"count", 1}, {"decayed", 0}}) {
+    auto *a = sgd->add_attributes();
+    a->set_name(name);
+    a->set_i(v);
+  }
+  EXPECT_EQ(b.error(), "function 'f' instruction 0 (loop) iteration 1 body "
+                       "instruction 0: its operand sizes differ from "
+                       "iteration 0's");
+}
+
 TEST(ProgramCheck, ValidLinearPasses) {
   Builder b = linearProgram();
   EXPECT_TRUE(validateProgram(b.exe).ok());

@@ -49,6 +49,18 @@ Value foldScaledConstant(OpBuilder &b, Value grad) {
   return folded;
 }
 
+/// Marks every op a builder inserts with `cherry.layer = layer` while a
+/// layer is set: the ops of one layer's backward pass.
+struct LayerTagger : public OpBuilder::Listener {
+  std::optional<int64_t> layer;
+  void notifyOperationInserted(Operation *op, OpBuilder::InsertPoint) override {
+    if (layer)
+      op->setAttr(
+          kLayerTagAttr,
+          IntegerAttr::get(IntegerType::get(op->getContext(), 64), *layer));
+  }
+};
+
 struct AutodiffPass
     : public mlir::cherry::impl::CherryAutodiffPassBase<AutodiffPass> {
   using Base::Base;
@@ -74,16 +86,21 @@ struct AutodiffPass
     moduleBuilder.setInsertionPointAfter(forward);
     auto train = cast<func::FuncOp>(moduleBuilder.clone(*forward));
     train.setName(name);
+    Builder b0(&getContext());
     // Which layer each op came from (the ops move, so the pointers stay
     // valid), for recomputation.
     llvm::DenseMap<Operation *, unsigned> layerOf;
     SmallVector<SmallVector<Operation *>> layerOps;
-    if (recompute)
+    SmallVector<int64_t> layerIndex;
+    if (recompute || tagLayers)
       for (DecoderLayerOp layer : train.getBody().getOps<DecoderLayerOp>()) {
         layerOps.emplace_back();
+        layerIndex.push_back(layer.getIndex());
         for (Operation &op : layer.getBody().front().without_terminator()) {
           layerOf[&op] = layerOps.size() - 1;
           layerOps.back().push_back(&op);
+          if (tagLayers)
+            op.setAttr(kLayerTagAttr, b0.getI64IntegerAttr(layer.getIndex()));
         }
       }
     inlineDecoderLayers(train);
@@ -92,6 +109,9 @@ struct AutodiffPass
     Value loss = ret.getOperand(0);
 
     OpBuilder b(ret);
+    LayerTagger tagger;
+    if (tagLayers)
+      b.setListener(&tagger);
     llvm::DenseMap<Value, Value> cotangent;
     llvm::MapVector<StringAttr, Value> paramGrads;
     auto accumulate = [&](Value value, Value grad, Location loc) {
@@ -114,7 +134,7 @@ struct AutodiffPass
     SmallVector<bool> isRecomputed(layerOps.size(), false);
     auto vjpSource = [&](Operation *op) -> Operation * {
       auto it = layerOf.find(op);
-      if (it == layerOf.end() || op->getNumResults() == 0)
+      if (!recompute || it == layerOf.end() || op->getNumResults() == 0)
         return op;
       unsigned k = it->second;
       if (!isRecomputed[k]) {
@@ -143,6 +163,11 @@ struct AutodiffPass
       }
       if (!any)
         continue;
+      // What this op's backward pass builds belongs to its layer.
+      auto layer = layerOf.find(op);
+      tagger.layer = layer == layerOf.end()
+                         ? std::nullopt
+                         : std::optional<int64_t>(layerIndex[layer->second]);
       if (auto ref = dyn_cast<ParamRefOp>(op)) {
         Value &slot = paramGrads[ref.getParamAttr().getAttr()];
         slot = slot ? AddOp::create(b, op->getLoc(), slot.getType(), slot,
@@ -186,6 +211,7 @@ struct AutodiffPass
           accumulate(operand, grad, op->getLoc());
     }
 
+    tagger.layer.reset();
     // Results: the loss, then one gradient per trainable parameter that
     // reaches it, in module order.
     SmallVector<Value> results{loss};

@@ -3,9 +3,10 @@
 // A trained deep model is made shallow by averaging groups of adjacent
 // layers (cherry-layer-average), and its depth is restored by running the
 // shared layers on a schedule of effective steps (cherry-recurrent). The
-// loop form is expanded into an ordinary chain of layers reading shared
+// recurrence is expanded into an ordinary chain of layers reading shared
 // parameters (cherry-recurrent-unroll) for the existing lowering and
-// autodiff, which know no cherry.recurrent.
+// autodiff, which know no cherry.recurrent; the pipelines' form=loop makes
+// the kernel schedule a loop over the steps again (cherry-layer-loop).
 //
 //===----------------------------------------------------------------------===//
 

@@ -57,6 +57,13 @@ bool unwrittenBetween(ValueRange values, Operation *first, Operation *second) {
   return true;
 }
 
+/// A fused launch takes the place, and so the layer (cherry_kernel.layer),
+/// of the launch it replaces last.
+void keepLayer(Operation *fused, Operation *replaced) {
+  if (Attribute layer = replaced->getAttr(ck::kLayerAttr))
+    fused->setAttr(ck::kLayerAttr, layer);
+}
+
 struct FuseKernelsPass
     : public mlir::cherry::impl::CherryFuseKernelsPassBase<FuseKernelsPass> {
   using Base::Base;
@@ -106,6 +113,7 @@ struct FuseKernelsPass
           outputs);
       for (StringRef attr : {"rows", "vocab", "dim", "ignore_index", "scale"})
         fused->setAttr(attr, grad->getAttr(attr));
+      keepLayer(fused, grad);
       forward.erase();
       grad.erase();
       ++numHeadsFused;
@@ -146,6 +154,7 @@ struct FuseKernelsPass
       fused->setAttr("rows", norm->getAttr("rows"));
       fused->setAttr("dim", norm->getAttr("dim"));
       fused->setAttr("eps", norm->getAttr("eps"));
+      keepLayer(fused, norm);
       add.erase();
       norm.erase();
       ++numFused;

@@ -64,6 +64,8 @@ public:
   LogicalResult lowerBlock(Block &block);
 
   IRMapping buffers;
+  /// Mark launches with the layer they belong to (tag-layers).
+  bool tagLayers = false;
 
   /// Decoding: the i32[1] position buffer, the KV cache capacity and the
   /// logits output of each returned head loss (the next-token head's and
@@ -106,6 +108,13 @@ private:
                       ArrayRef<std::pair<StringRef, double>> floats = {}) {
     auto launchOp = ck::LaunchOp::create(b, op->getLoc(), kernelName(kernel),
                                          inputs, outputs);
+    if (tagLayers) {
+      auto tag = op->getAttrOfType<IntegerAttr>(kLayerTagAttr);
+      if (!tag && currentLayer)
+        tag = b.getI64IntegerAttr(*currentLayer);
+      if (tag)
+        launchOp->setAttr(ck::kLayerAttr, tag);
+    }
     for (auto [name, value] : ints)
       launchOp->setAttr(name, b.getI64IntegerAttr(value));
     for (auto [name, value] : floats)
@@ -181,6 +190,8 @@ private:
   func::FuncOp target;
   OpBuilder b;
   int64_t numCaches = 0;
+  /// The decoder layer whose body is being lowered.
+  std::optional<int64_t> currentLayer;
 };
 
 LogicalResult Lowering::lowerBlock(Block &block) {
@@ -425,9 +436,11 @@ LogicalResult Lowering::lowerOp(DecoderLayerOp layer) {
   // layer result.
   Block &body = layer.getBody().front();
   buffers.map(body.getArgument(0), buffer(layer.getInput()));
+  currentLayer = layer.getIndex();
   for (Operation &inner : body.without_terminator())
     if (failed(lower(&inner)))
       return failure();
+  currentLayer.reset();
   buffers.map(layer.getResult(), buffer(getYieldedValue(layer)));
   return success();
 }
@@ -909,6 +922,7 @@ struct LowerToKernelsPass
     }
 
     Lowering lowering(source, target);
+    lowering.tagLayers = tagLayers;
     Block &body = source.getBody().front();
     lowering.buffers.map(body.getArgument(0), entry->getArgument(0));
     if (decode) {

@@ -31,14 +31,18 @@ void addSpecialize(OpPassManager &pm, int64_t batch, int64_t seq) {
 
 /// Lowers `function` to the kernel-level `name` in `mode`.
 void addLowering(OpPassManager &pm, StringRef function, StringRef name,
-                 LoweringMode mode, int64_t capacity = 0) {
+                 LoweringMode mode, bool loop, int64_t capacity = 0) {
   CherryLowerToKernelsPassOptions lower;
   lower.function = function.str();
   lower.name = name.str();
   lower.mode = mode;
   lower.capacity = capacity;
+  lower.tagLayers = loop;
   pm.addPass(createCherryLowerToKernelsPass(lower));
 }
+
+/// Whether a pipeline's `form` asks for the loop form.
+bool isLoop(StringRef form) { return form == "loop"; }
 
 /// Gives `function` the loss of each of `heads` multi-token heads as a
 /// result of its own (cherry-mtp objective=false), or a copy `cloneTo`.
@@ -52,9 +56,12 @@ void addMtpHeads(OpPassManager &pm, int64_t heads, StringRef function,
   pm.addPass(createCherryMtpPass(mtp));
 }
 
-/// Kernel-level fusion and memory planning, common to every pipeline.
-void addKernelTail(OpPassManager &pm, bool report) {
+/// Kernel-level fusion, the layers' loops for the loop form, and memory
+/// planning, common to every pipeline.
+void addKernelTail(OpPassManager &pm, bool report, bool loop) {
   pm.addPass(createCherryFuseKernelsPass());
+  if (loop)
+    pm.addPass(createCherryLayerLoopPass());
   CherryPlanMemoryPassOptions plan;
   plan.report = report;
   pm.addPass(createCherryPlanMemoryPass(plan));
@@ -89,9 +96,10 @@ void addSelectiveTraining(OpPassManager &pm,
 /// @train_step from @forward (or its training copy), with selective
 /// training plus @grad_step from @forward_weighted.
 void addGradients(OpPassManager &pm, bool selective, bool copied,
-                  bool recompute) {
+                  bool recompute, bool loop) {
   CherryAutodiffPassOptions autodiff;
   autodiff.recompute = recompute;
+  autodiff.tagLayers = loop;
   autodiff.function = copied ? kTrainForward : "forward";
   autodiff.keepForward = !copied;
   pm.addPass(createCherryAutodiffPass(autodiff));
@@ -99,6 +107,7 @@ void addGradients(OpPassManager &pm, bool selective, bool copied,
     return;
   CherryAutodiffPassOptions weighted;
   weighted.recompute = recompute;
+  weighted.tagLayers = loop;
   weighted.function = "forward_weighted";
   weighted.name = fn::kGradStep;
   weighted.keepForward = false;
@@ -126,17 +135,21 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   if (mtp)
     addMtpHeads(pm, options.mtp, "forward");
   pm.addPass(createCherryFuseHeadPass());
-  addGradients(pm, selective, selective || mtp, options.recompute);
+  // The loop form keeps only each layer's input for the backward pass,
+  // which recomputes the rest.
+  bool loop = isLoop(options.form);
+  addGradients(pm, selective, selective || mtp, options.recompute || loop,
+               loop);
   CherryOptimizerPassOptions optimizer;
   optimizer.optimizer = options.optimizer;
   pm.addPass(createCherryOptimizerPass(optimizer));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addLowering(pm, fn::kTrainStep, fn::kTrainStep, LoweringMode::Train);
+  addLowering(pm, fn::kTrainStep, fn::kTrainStep, LoweringMode::Train, loop);
   if (selective)
-    addLowering(pm, fn::kGradStep, fn::kGradStep, LoweringMode::Grad);
-  addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
-  addKernelTail(pm, options.report);
+    addLowering(pm, fn::kGradStep, fn::kGradStep, LoweringMode::Grad, loop);
+  addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval, loop);
+  addKernelTail(pm, options.report, loop);
 }
 
 /// The function the decoding pipeline makes the verification step from.
@@ -152,11 +165,11 @@ void mlir::cherry::buildDecodePipeline(OpPassManager &pm,
   }
   addSpecialize(pm, options.batch, /*seq=*/1);
   addLowering(pm, "forward", fn::kDecodeStep, LoweringMode::Decode,
-              options.capacity);
+              isLoop(options.form), options.capacity);
   if (options.mtp > 0)
     addLowering(pm, kVerifyForward, fn::kVerifyStep, LoweringMode::Decode,
-                options.capacity);
-  addKernelTail(pm, options.report);
+                isLoop(options.form), options.capacity);
+  addKernelTail(pm, options.report, isLoop(options.form));
 }
 
 void mlir::cherry::buildInferPipeline(OpPassManager &pm,
@@ -164,8 +177,9 @@ void mlir::cherry::buildInferPipeline(OpPassManager &pm,
   addSpecialize(pm, options.batch, options.seq);
   if (options.mtp > 0)
     addMtpHeads(pm, options.mtp, "forward");
-  addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval);
-  addKernelTail(pm, options.report);
+  addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval,
+              isLoop(options.form));
+  addKernelTail(pm, options.report, isLoop(options.form));
 }
 
 void mlir::cherry::buildReportPipeline(OpPassManager &pm,
@@ -210,7 +224,16 @@ notPositive(const mlir::detail::PassOptions::Option<int64_t> &option,
 /// What is wrong with the sizes a pipeline was given, if anything. Batch and
 /// seq left out keep the model's; given, they are positive (0 is no size
 /// and does not mean "the model's").
+/// "form=value" when the form is neither unrolled nor loop.
+std::optional<std::string> badForm(StringRef form) {
+  if (form == "unrolled" || form == "loop")
+    return std::nullopt;
+  return ("form=" + form + ": expected unrolled or loop").str();
+}
+
 std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
+  if (auto error = badForm(options.form))
+    return error;
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
@@ -221,6 +244,8 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
                                   "the model's)");
 }
 std::optional<std::string> checkSizes(const InferPipelineOptions &options) {
+  if (auto error = badForm(options.form))
+    return error;
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
@@ -231,6 +256,8 @@ std::optional<std::string> checkSizes(const InferPipelineOptions &options) {
                                   "the model's)");
 }
 std::optional<std::string> checkSizes(const DecodePipelineOptions &options) {
+  if (auto error = badForm(options.form))
+    return error;
   if (auto error = notPositive(options.batch, "number of sequences"))
     return error;
   if (options.mtp < 0)

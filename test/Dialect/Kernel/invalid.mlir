@@ -79,3 +79,56 @@ func.func @list_no_count(%h: memref<8xf32>, %s: memref<f32>, %g: memref<4xf32>, 
   cherry_kernel.launch "sgd_multi"(%h, %s, %g : memref<8xf32>, memref<f32>, memref<4xf32>) outs(%p : memref<4xf32>) {decayed = 0 : i64}
   return
 }
+
+// -----
+
+func.func @loop_trips(%a: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.loop' op has trip count 0, expected at least 1}}
+  cherry_kernel.loop 0 {
+    cherry_kernel.launch "add"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  }
+  return
+}
+
+// -----
+
+func.func @loop_slot_count(%a: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.loop' op has 3 slot operands, expected trips * block arguments = 2 * 1}}
+  cherry_kernel.loop 2 slots(%a, %a, %a : memref<4xf32>, memref<4xf32>, memref<4xf32>) {
+  ^bb0(%x: memref<4xf32>):
+    cherry_kernel.launch "add"(%x, %x : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  }
+  return
+}
+
+// -----
+
+func.func @loop_slot_type(%a: memref<4xf32>, %b: memref<8xf32>) {
+  // expected-error @+1 {{'cherry_kernel.loop' op slot operand 1 of type 'memref<8xf32>' does not match body argument 0 of type 'memref<4xf32>'}}
+  cherry_kernel.loop 2 slots(%a, %b : memref<4xf32>, memref<8xf32>) {
+  ^bb0(%x: memref<4xf32>):
+    cherry_kernel.launch "add"(%x, %x : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  }
+  return
+}
+
+// -----
+
+func.func @loop_body(%a: memref<4xf32>) {
+  cherry_kernel.loop 1 {
+    // expected-error @+1 {{'cherry_kernel.buffer' op cannot be in the body of a cherry_kernel.loop (only launches are)}}
+    %t = cherry_kernel.buffer : memref<4xf32>
+    cherry_kernel.launch "add"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%t : memref<4xf32>) {n = 4 : i64}
+  }
+  return
+}
+
+// -----
+
+func.func @loop_calls(%a: memref<4xf32>) {
+  // expected-error @+1 {{'cherry_kernel.loop' op runs 16777217 trips of 1 launches, more than the limit of 16777216}}
+  cherry_kernel.loop 16777217 {
+    cherry_kernel.launch "add"(%a, %a : memref<4xf32>, memref<4xf32>) outs(%a : memref<4xf32>) {n = 4 : i64}
+  }
+  return
+}

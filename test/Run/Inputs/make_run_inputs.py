@@ -129,7 +129,7 @@ class Exe:
         msg += field_int(6, FUNCTION_ROLES[name])
         self.functions.append(msg)
 
-    def encode(self, version=2):
+    def encode(self, version=3):
         out = field_int(1, version) + field_int(2, self.end)
         for b in self.buffers:
             out += field_bytes(3, b)
@@ -228,7 +228,7 @@ def make(out):
         "const.cherry": tiny_model({names[0]: ("constant", 0.5),
                                     names[1]: ("constant", 1.0),
                                     names[2]: ("constant", 0.25)}).encode(),
-        "v3.cherry": tiny_model(normal).encode(version=3),
+        "v2.cherry": tiny_model(normal).encode(version=2),
         "noeval.cherry": tiny_model(normal, fn_name="train_step").encode(),
         "badkernel.cherry": tiny_model(normal, kernel="foo").encode(),
     }

@@ -3,10 +3,11 @@
 // Any bytes as cherry IR: parsed with the dialects registered and verified;
 // a module that verifies is compiled by --cherry-train (batch 2, seq 8),
 // --cherry-infer (batch 1, seq 4) and --cherry-decode (batch 1, capacity 8),
-// and the planned result of each is emitted as an executable. Every outcome
-// must be a diagnostic: a crash, an assertion, a hang or a sanitizer report
-// is a bug, and so is an executable that the runtime's verifier refuses (the
-// emitter calls that an internal error) or one that protobuf complains
+// in the loop form for inputs of odd length and the unrolled form for the
+// others, and the planned result of each is emitted as an executable. Every
+// outcome must be a diagnostic: a crash, an assertion, a hang or a sanitizer
+// report is a bug, and so is an executable that the runtime's verifier refuses
+// (the emitter calls that an internal error) or one that protobuf complains
 // about while writing it.
 //
 //===----------------------------------------------------------------------===//
@@ -128,10 +129,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       std::fprintf(stderr, "PipelineFuzzer: does not parse\n");
     return 0;
   }
+  const char *form = size % 2 ? "loop" : "unrolled";
   compile(
       *module,
-      [](OpPassManager &pm) {
+      [form](OpPassManager &pm) {
         mlir::cherry::TrainPipelineOptions options;
+        options.form = form;
         options.batch = 2;
         options.seq = 8;
         options.report = false;
@@ -140,8 +143,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       "--cherry-train");
   compile(
       *module,
-      [](OpPassManager &pm) {
+      [form](OpPassManager &pm) {
         mlir::cherry::InferPipelineOptions options;
+        options.form = form;
         options.batch = 1;
         options.seq = 4;
         options.report = false;
@@ -150,8 +154,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       "--cherry-infer");
   compile(
       *module,
-      [](OpPassManager &pm) {
+      [form](OpPassManager &pm) {
         mlir::cherry::DecodePipelineOptions options;
+        options.form = form;
         options.batch = 1;
         options.capacity = 8;
         options.report = false;

@@ -125,6 +125,9 @@ LogicalResult LaunchOp::verify() {
                            << "' needs float attribute '" << name << "'";
   for (NamedAttribute attr : (*this)->getDiscardableAttrs()) {
     StringRef name = attr.getName();
+    // The dialect's own annotations (kLayerAttr) are no kernel attributes.
+    if (name.starts_with("cherry_kernel."))
+      continue;
     if (!llvm::is_contained(intNames, name) &&
         !llvm::is_contained(floatNames, name))
       return emitOpError() << "kernel '" << getKernel()
@@ -134,6 +137,36 @@ LogicalResult LaunchOp::verify() {
                                   ", ")
                            << ")";
   }
+  return success();
+}
+
+LogicalResult LoopOp::verify() {
+  if (getTrips() < 1)
+    return emitOpError() << "has trip count " << getTrips()
+                         << ", expected at least 1";
+  unsigned perTrip = getNumSlotsPerTrip();
+  if (getSlots().size() != uint64_t(getTrips()) * perTrip)
+    return emitOpError() << "has " << getSlots().size() << " slot operands, "
+                         << "expected trips * block arguments = " << getTrips()
+                         << " * " << perTrip;
+  for (auto [i, slot] : llvm::enumerate(getSlots()))
+    if (slot.getType() != getBody().getArgument(i % perTrip).getType())
+      return emitOpError() << "slot operand " << i << " of type "
+                           << slot.getType() << " does not match body argument "
+                           << i % perTrip << " of type "
+                           << getBody().getArgument(i % perTrip).getType();
+  // The runtime's bound on a loop's kernel calls (kMaxLoopCalls).
+  constexpr uint64_t kMaxCalls = uint64_t(1) << 24;
+  uint64_t calls =
+      std::distance(getBody().front().begin(), getBody().front().end());
+  if (calls && uint64_t(getTrips()) > kMaxCalls / calls)
+    return emitOpError() << "runs " << getTrips() << " trips of " << calls
+                         << " launches, more than the limit of " << kMaxCalls;
+  for (Operation &op : getBody().front())
+    if (!isa<LaunchOp>(op))
+      return op.emitOpError()
+             << "cannot be in the body of a cherry_kernel.loop (only "
+                "launches are)";
   return success();
 }
 

@@ -224,6 +224,12 @@ private:
 
   LogicalResult emitFunction(func::FuncOp func, ex::Executable &exe,
                              SmallVectorImpl<Pending> &pending);
+  /// Writes `launch` as `inst`; operands in `slots` (a loop body's block
+  /// arguments) become slot references.
+  LogicalResult emitLaunch(LaunchOp launch, ex::Instruction &inst,
+                           const llvm::DenseMap<Value, uint32_t> &buffers,
+                           const llvm::DenseMap<Value, uint32_t> &slots,
+                           const ex::Executable &exe);
 
   ModuleOp module;
   uint64_t persistentEnd = 0;
@@ -349,6 +355,53 @@ LogicalResult Emitter::emitFunction(func::FuncOp func, ex::Executable &exe,
   return success();
 }
 
+/// The whole of buffer `id` as a slice.
+static void setSlice(ex::BufferSlice &slice, uint32_t id,
+                     const ex::Executable &exe) {
+  slice.set_buffer(id);
+  slice.set_offset_bytes(0);
+  slice.set_size_bytes(exe.buffers(id).size_bytes());
+}
+
+LogicalResult
+Emitter::emitLaunch(LaunchOp launch, ex::Instruction &inst,
+                    const llvm::DenseMap<Value, uint32_t> &buffers,
+                    const llvm::DenseMap<Value, uint32_t> &slots,
+                    const ex::Executable &exe) {
+  inst.set_kernel(launch.getKernel().str());
+  auto add = [&](ValueRange values,
+                 google::protobuf::RepeatedPtrField<ex::BufferSlice> *out) {
+    for (Value v : values) {
+      ex::BufferSlice *s = out->Add();
+      if (uint32_t slot = slots.lookup(v))
+        s->set_slot(slot);
+      else
+        setSlice(*s, buffers.lookup(v), exe);
+    }
+  };
+  add(launch.getInputs(), inst.mutable_inputs());
+  add(launch.getOutputs(), inst.mutable_outputs());
+  for (NamedAttribute attr : launch->getDiscardableAttrs()) {
+    // The dialect's annotations (kLayerAttr) are no kernel attributes.
+    if (attr.getName().strref().starts_with("cherry_kernel."))
+      continue;
+    if (failed(checkUtf8(launch,
+                         "attribute name '" + attr.getName().strref() + "'",
+                         attr.getName().strref())))
+      return failure();
+    ex::Attribute *a = inst.add_attributes();
+    a->set_name(attr.getName().str());
+    if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))
+      a->set_i(i.getInt());
+    else if (auto f = dyn_cast<FloatAttr>(attr.getValue()))
+      a->set_f(f.getValueAsDouble());
+    else
+      return launch.emitOpError() << "attribute '" << attr.getName()
+                                  << "' is neither an integer nor a float";
+  }
+  return success();
+}
+
 LogicalResult Emitter::run(ex::Executable &exe) {
   exe.set_version(::cherry::runtime::kExecutableVersion);
   exe.set_producer("cherry-translate " CHERRY_VERSION_STRING);
@@ -396,36 +449,26 @@ LogicalResult Emitter::run(ex::Executable &exe) {
         scratchSize = std::max<uint64_t>(
             scratchSize, *offset + exe.buffers(*id).size_bytes());
       } else if (auto launch = dyn_cast<LaunchOp>(op)) {
-        ex::Instruction *inst = fn->add_instructions();
-        inst->set_kernel(launch.getKernel().str());
+        if (failed(
+                emitLaunch(launch, *fn->add_instructions(), buffers, {}, exe)))
+          return failure();
         noteLaunch(launch, *fn);
-        auto slices =
-            [&](ValueRange values,
-                google::protobuf::RepeatedPtrField<ex::BufferSlice> *out) {
-              for (Value v : values) {
-                ex::BufferSlice *s = out->Add();
-                s->set_buffer(buffers.lookup(v));
-                s->set_offset_bytes(0);
-                s->set_size_bytes(exe.buffers(buffers.lookup(v)).size_bytes());
-              }
-            };
-        slices(launch.getInputs(), inst->mutable_inputs());
-        slices(launch.getOutputs(), inst->mutable_outputs());
-        for (NamedAttribute attr : launch->getDiscardableAttrs()) {
-          if (failed(checkUtf8(
-                  launch, "attribute name '" + attr.getName().strref() + "'",
-                  attr.getName().strref())))
+      } else if (auto loop = dyn_cast<LoopOp>(op)) {
+        // The body's block arguments are slots 1.. (0: a plain slice).
+        ex::Loop *l = fn->add_instructions()->mutable_loop();
+        l->set_trips(loop.getTrips());
+        l->set_num_slots(loop.getNumSlotsPerTrip());
+        llvm::DenseMap<Value, uint32_t> slots;
+        for (BlockArgument arg : loop.getBody().getArguments())
+          slots[arg] = arg.getArgNumber() + 1;
+        for (Value v : loop.getSlots())
+          setSlice(*l->add_slots(), buffers.lookup(v), exe);
+        for (Operation &inner : loop.getBody().front()) {
+          auto bodyLaunch = cast<LaunchOp>(inner);
+          if (failed(
+                  emitLaunch(bodyLaunch, *l->add_body(), buffers, slots, exe)))
             return failure();
-          ex::Attribute *a = inst->add_attributes();
-          a->set_name(attr.getName().str());
-          if (auto i = dyn_cast<IntegerAttr>(attr.getValue()))
-            a->set_i(i.getInt());
-          else if (auto f = dyn_cast<FloatAttr>(attr.getValue()))
-            a->set_f(f.getValueAsDouble());
-          else
-            return launch.emitOpError()
-                   << "attribute '" << attr.getName()
-                   << "' is neither an integer nor a float";
+          noteLaunch(bodyLaunch, *fn);
         }
       } else if (!isa<func::ReturnOp>(op)) {
         return op.emitOpError() << "has no Executable form (only "

@@ -48,6 +48,10 @@ inlineDecoderLayers(Operation *root,
 /// (`self_attn.q_proj.weight`), or "" for a parameter of no layer.
 StringRef layerLocalName(StringRef name);
 
+/// Op attribute (i64) set by cherry-autodiff's tag-layers: the decoder layer
+/// whose forward or backward pass the op belongs to.
+inline constexpr llvm::StringLiteral kLayerTagAttr = "cherry.layer";
+
 /// Registers the named pipelines (`--cherry-report`, ...).
 void registerCherryPipelines();
 

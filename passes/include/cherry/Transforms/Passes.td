@@ -128,6 +128,10 @@ def CherryLowerToKernelsPass
                           "decoding step"))}]>,
     Option<"capacity", "capacity", "int64_t", /*default=*/"0",
            "Decode mode: KV cache rows (the longest sequence generated)">,
+    Option<"tagLayers", "tag-layers", "bool", /*default=*/"false",
+           "Mark each launch with the decoder layer it belongs to "
+           "(cherry_kernel.layer, from the layer op or the op's cherry.layer) "
+           "for cherry-layer-loop">,
   ];
 }
 
@@ -173,6 +177,37 @@ def CherryPlanMemoryPass : Pass<"cherry-plan-memory", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryLayerLoopPass : Pass<"cherry-layer-loop", "::mlir::ModuleOp"> {
+  let summary = "Run consecutive identical decoder layers as one kernel loop";
+  let description = [{
+    The launches of each kernel-level function that carry the same
+    `cherry_kernel.layer` (set by `cherry-lower-to-kernels tag-layers=1`,
+    from the decoder layer or the op's `cherry.layer`) form a segment. A run
+    of consecutive segments that launch the same kernels with the same
+    attributes on operands of the same types, wired alike, becomes one
+    `cherry_kernel.loop`: its body is the first segment's launches; values
+    every segment reads alike (shared weights) are used from above; a
+    temporary each segment makes and uses alone becomes one buffer for all
+    of them; everything else is a slot, bound per iteration (per-step
+    parameters, the residual stream, what the backward pass reads, per-step
+    gradients). The loop runs the launches it replaces, in order, on the
+    same values: results are bit-identical. Parameter and buffer ops move
+    to the top of the function (one op per parameter). The pass removes
+    every `cherry_kernel.layer`; run it before `cherry-plan-memory`, which
+    places a loop's temporaries for all its iterations.
+
+    For a recurrent model (`cherry-compress`) this is the loop form of the
+    pipelines' `form=loop`: one copy of a shared layer's kernels runs each
+    step, the step's slots selecting its parameters; weights shared by
+    layers of a `cycle` schedule are slots too.
+  }];
+  let statistics = [
+    Statistic<"numLoops", "loops", "loops made">,
+    Statistic<"numLaunchesRerolled", "launches-rerolled",
+              "launches replaced by loops">,
+  ];
+}
+
 def CherryFuseHeadPass : Pass<"cherry-fuse-head", "::mlir::ModuleOp"> {
   let summary = "Fuse the LM head and the cross-entropy into one op";
   let description = [{
@@ -210,6 +245,12 @@ def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
     the same values). For a depth-compressed model this is the memory
     behaviour of a loop: activation memory grows by one residual stream per
     effective step.
+
+    With `tag-layers=1` every op of layer `i`'s forward pass, and every op
+    its backward pass builds (recomputed copies, vector-Jacobian products,
+    the sums of cotangents and of the gradients of the weights it reads),
+    carries `cherry.layer = i`; the lowering passes it on to the launches
+    (`cherry_kernel.layer`) for `cherry-layer-loop`.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let options = [
@@ -222,6 +263,9 @@ def CherryAutodiffPass : Pass<"cherry-autodiff", "::mlir::ModuleOp"> {
            "Name of the function returning the loss and the gradients">,
     Option<"keepForward", "keep-forward", "bool", /*default=*/"true",
            "Keep the forward function">,
+    Option<"tagLayers", "tag-layers", "bool", /*default=*/"false",
+           "Mark every op of a decoder layer's forward and backward pass "
+           "with cherry.layer = the layer's index (for cherry-layer-loop)">,
   ];
 }
 

@@ -44,6 +44,13 @@ struct InferPipelineOptions : public PassPipelineOptions<InferPipelineOptions> {
                      "with: eval_step also outputs each head's loss (0: "
                      "none)"),
       llvm::cl::init(0)};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
+                     "layer's kernels listed) or loop (runs of layers that "
+                     "launch the same kernels, the steps of a recurrent "
+                     "model, as one loop instruction)"),
+      llvm::cl::init("unrolled")};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -66,6 +73,13 @@ struct DecodePipelineOptions
                      "each head's logits, for self-speculative decoding (0: "
                      "none)"),
       llvm::cl::init(0)};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
+                     "layer's kernels listed) or loop (runs of layers that "
+                     "launch the same kernels, the steps of a recurrent "
+                     "model, as one loop instruction)"),
+      llvm::cl::init("unrolled")};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};
@@ -118,6 +132,14 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
                      "only (cherry-sgt-sparsify hoist)"),
       llvm::cl::init(true)};
+  PassOptions::Option<std::string> form{
+      *this, "form",
+      llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
+                     "layer's kernels listed) or loop (runs of layers that "
+                     "launch the same kernels, the steps of a recurrent "
+                     "model, as one loop instruction; training recomputes each "
+                     "layer from its input)"),
+      llvm::cl::init("unrolled")};
   PassOptions::Option<bool> report{
       *this, "report", llvm::cl::desc("Print the scratch arena size on stderr"),
       llvm::cl::init(true)};

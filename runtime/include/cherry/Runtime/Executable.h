@@ -16,8 +16,11 @@
 
 namespace cherry::runtime {
 
-/// The schema version this runtime reads and writes.
-inline constexpr unsigned kExecutableVersion = 2;
+/// The schema version this runtime reads and writes (3: Loop instructions).
+inline constexpr unsigned kExecutableVersion = 3;
+
+/// The most kernel calls one Loop instruction may run (trips * body).
+inline constexpr uint64_t kMaxLoopCalls = uint64_t(1) << 24;
 
 /// Executables hold no weights; a larger file is refused before it is read.
 inline constexpr uint64_t kMaxExecutableBytes = uint64_t(1) << 30;
@@ -25,7 +28,9 @@ inline constexpr uint64_t kMaxExecutableBytes = uint64_t(1) << 30;
 /// Checks the invariants the loader relies on: version, buffer ids unique and
 /// referenced ids defined, slices inside their buffers, buffers inside the
 /// arena and aligned, parameter shapes positive, roles known, at most one
-/// function per role, every gradient binding naming a parameter.
+/// function per role, every gradient binding naming a parameter, loops with
+/// a positive trip count, a full slot table and only kernel calls (naming
+/// slots in range) in their body.
 Status verifyExecutable(const executable::Executable &exe);
 
 /// An executable file is a header and the serialized Executable (the

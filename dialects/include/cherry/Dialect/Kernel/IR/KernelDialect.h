@@ -36,6 +36,11 @@ inline constexpr llvm::StringLiteral kStateAttr = "cherry_kernel.state";
 /// Function attribute: bytes of scratch arena the function needs.
 inline constexpr llvm::StringLiteral kScratchSizeAttr =
     "cherry_kernel.scratch_size";
+/// Launch attribute (i64): the decoder layer (of a recurrent model: the
+/// step) whose forward or backward pass the launch is part of. Set by the
+/// lowering when asked for, read and removed by cherry-layer-loop; never a
+/// kernel attribute.
+inline constexpr llvm::StringLiteral kLayerAttr = "cherry_kernel.layer";
 
 } // namespace mlir::cherry::kernel
 

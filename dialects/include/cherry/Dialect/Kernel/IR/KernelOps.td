@@ -94,4 +94,40 @@ def CherryKernel_LaunchOp : CherryKernel_Op<"launch", [AttrSizedOperandSegments]
   let hasVerifier = 1;
 }
 
+def CherryKernel_LoopOp : CherryKernel_Op<"loop", [SingleBlock, NoTerminator]> {
+  let summary = "Runs a body of launches once per iteration";
+  let description = [{
+    Runs the launches of `body` `trips` times in order. The body's block
+    arguments are its *slots*, the operands that differ from iteration to
+    iteration: iteration `i` binds argument `k` to operand
+    `slots[i * numArgs + k]`. Values used in the body but defined above it
+    (parameters, temporaries) are the same in every iteration. Running the
+    loop is running its iterations' bodies one after the other, so a loop
+    is an exact, shorter spelling of the launches it replaces
+    (cherry-layer-loop makes them from the layers of a recurrent model).
+
+    ```mlir
+    cherry_kernel.loop 2 slots(%x0, %x1, %x1, %x2 : memref<8xf32>, ...) {
+    ^bb0(%in: memref<8xf32>, %out: memref<8xf32>):
+      cherry_kernel.launch "add"(%in, %w : ...) outs(%out : ...) {n = 8 : i64}
+    }
+    ```
+  }];
+  let arguments = (ins I64Attr:$trips, Variadic<AnyStaticShapeMemRef>:$slots);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $trips (`slots` `(` $slots^ `:` type($slots) `)`)? $body attr-dict
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The slots of the body (its block arguments), one set per iteration.
+    unsigned getNumSlotsPerTrip() { return getBody().getNumArguments(); }
+    /// The operands iteration `trip` binds the slots to.
+    OperandRange getTripSlots(int64_t trip) {
+      unsigned n = getNumSlotsPerTrip();
+      return getSlots().slice(trip * n, n);
+    }
+  }];
+}
+
 #endif // CHERRY_KERNEL_OPS_TD
