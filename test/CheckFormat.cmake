@@ -2,7 +2,7 @@
 file(GLOB_RECURSE sources
   ${ROOT}/dialects/*.cpp ${ROOT}/dialects/*.h
   ${ROOT}/passes/*.cpp ${ROOT}/passes/*.h
-  ${ROOT}/runtime/*.cpp ${ROOT}/runtime/*.h
+  ${ROOT}/runtime/*.cpp ${ROOT}/runtime/*.h ${ROOT}/runtime/*.cu ${ROOT}/runtime/*.cuh
   ${ROOT}/frontend/*.cpp ${ROOT}/frontend/*.h
   ${ROOT}/data/*.cpp ${ROOT}/data/*.h
   ${ROOT}/tools/*.cpp ${ROOT}/test/*.cpp)

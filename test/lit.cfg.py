@@ -41,3 +41,55 @@ def can_mount_tmpfs():
 
 if can_mount_tmpfs():
     config.available_features.add("tmpfs")
+
+
+# 'mpirun': OpenMPI's launcher runs two ranks here and cherry-run was built
+# with MPI; the many-ranks tests (train-ranks.test) need both. OpenMPI wants
+# --allow-run-as-root under root and --oversubscribe on machines with fewer
+# cores than ranks; --bind-to none leaves the ranks' threads unpinned, and
+# shared memory without single-copy (CMA) works in containers that forbid
+# ptrace.
+mpirun_args = ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+config.environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+
+
+def mpirun_works():
+    import shutil
+    if not shutil.which("mpirun"):
+        return "mpirun not found (install openmpi-bin)"
+    try:
+        version = subprocess.run(
+            [os.path.join(config.cherry_tools_dir, "cherry-run"), "--version"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
+        if b"ranks: mpi" not in version.stdout:
+            return "cherry-run was built without MPI (install libopenmpi-dev)"
+        probe = subprocess.run(
+            ["mpirun"] + mpirun_args + ["-np", "2", "true"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+            env=dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism="none"))
+        if probe.returncode != 0:
+            return "mpirun -np 2 true failed"
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"mpirun cannot run: {error}"
+    return None
+
+
+mpirun_missing = mpirun_works()
+if mpirun_missing is None:
+    config.available_features.add("mpirun")
+else:
+    lit_config.note(f"the many-ranks tests are skipped: {mpirun_missing}")
+config.substitutions.append(("%mpirun", " ".join(["mpirun"] + mpirun_args)))
+
+
+# The CUDA device: "cuda-backend" where the runtime is built with it,
+# "cuda-device" where this machine also has an NVIDIA GPU (docs/CUDA.md).
+if getattr(config, "cherry_cuda", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("cuda-backend")
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True,
+                                text=True, timeout=30)
+        if listed.returncode == 0 and "GPU" in listed.stdout:
+            config.available_features.add("cuda-device")
+    except (OSError, subprocess.SubprocessError):
+        pass

@@ -52,7 +52,30 @@ Status HostMemoryDevice::copyToHost(void *dst, const DeviceMemory &src,
   return Status::success();
 }
 
+#ifdef CHERRY_HAVE_CUDA
+std::vector<std::string> builtDevices() { return {"cpu", "cuda"}; }
+#else
 std::vector<std::string> builtDevices() { return {"cpu"}; }
+
+int cudaDeviceCount() { return 0; }
+#endif
+
+#ifdef CHERRY_HAVE_CUDA
+/// The GPU index of "cuda" (0) or "cuda:N"; -1 when `name` is neither.
+static int cudaIndex(const std::string &name) {
+  if (name == "cuda")
+    return 0;
+  if (name.rfind("cuda:", 0) != 0 || name.size() == 5 || name.size() > 9)
+    return -1;
+  int index = 0;
+  for (char c : name.substr(5)) {
+    if (c < '0' || c > '9')
+      return -1;
+    index = index * 10 + (c - '0');
+  }
+  return index;
+}
+#endif
 
 Status checkDeviceName(const std::string &name) {
   if (name == "cpu")
@@ -60,10 +83,19 @@ Status checkDeviceName(const std::string &name) {
   std::string built;
   for (const std::string &d : builtDevices())
     built += (built.empty() ? "" : ", ") + d;
-  if (name == "cuda" || name.rfind("cuda:", 0) == 0)
+  const bool cudaName = name == "cuda" || name.rfind("cuda:", 0) == 0;
+#ifdef CHERRY_HAVE_CUDA
+  if (cudaName && cudaIndex(name) >= 0)
+    return Status::success();
+  if (cudaName)
+    return Status::error("device '" + name +
+                         "': expected cuda or cuda:N, N a GPU index");
+#else
+  if (cudaName)
     return Status::error(
         "device '" + name +
         "': this runtime has no CUDA backend (devices: " + built + ")");
+#endif
   return Status::error("unknown device '" + name + "' (devices: " + built +
                        ")");
 }
@@ -71,7 +103,11 @@ Status checkDeviceName(const std::string &name) {
 Status createDevice(const std::string &name, std::unique_ptr<Device> &out) {
   if (Status s = checkDeviceName(name); !s.ok())
     return s;
-  out = createCpuDevice(); // the only device built in (checkDeviceName)
+#ifdef CHERRY_HAVE_CUDA
+  if (name != "cpu")
+    return createCudaDevice(cudaIndex(name), out);
+#endif
+  out = createCpuDevice();
   return Status::success();
 }
 

@@ -669,7 +669,8 @@ struct Program::Impl {
   BufferMap buffers;
   std::vector<std::vector<Step>> functions;
   ParameterReport report;
-  /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit.
+  /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit (each
+  /// launch is followed by a synchronize, so queued devices are timed too).
   bool profile = [] {
     const char *env = std::getenv("CHERRY_PROFILE");
     return env && *env && std::string(env) != "0";
@@ -712,6 +713,22 @@ Status Program::create(ex::Executable exe, Program &out,
     return s;
   impl->buffers = bufferMap(impl->exe);
   impl->device = device ? std::move(device) : createCpuDevice();
+  // Every kernel, loop bodies' too, runs on this device.
+  for (size_t f = 0; f < impl->functions.size(); ++f)
+    for (size_t i = 0; i < impl->functions[f].size(); ++i) {
+      const Step &step = impl->functions[f][i];
+      std::vector<const Step *> calls;
+      if (step.iterations.empty())
+        calls.push_back(&step);
+      for (const Step &inner : step.body)
+        calls.push_back(&inner);
+      for (const Step *call : calls)
+        if (Status s = impl->device->supports(call->call.kernel); !s.ok())
+          return Status::error("function '" + impl->exe.functions(f).name() +
+                               "' instruction " + std::to_string(i) + ": " +
+                               s.message + " on device " +
+                               impl->device->name());
+    }
 
   const uint64_t size = impl->exe.arena_size_bytes();
   if (Status s = impl->device->allocate(size, impl->arena); !s.ok())
@@ -830,6 +847,10 @@ Status Program::run(int function) {
     auto start = impl_->profile ? std::chrono::steady_clock::now()
                                 : std::chrono::steady_clock::time_point();
     Status s = impl_->device->launch(call);
+    // A device that queues launches (CUDA) is waited for, so that the time
+    // is the kernel's.
+    if (impl_->profile && s.ok())
+      s = impl_->device->synchronize();
     if (impl_->profile) {
       auto &entry = impl_->kernelTimes[abi::kernelName(call.kernel)];
       entry.first += std::chrono::duration<double>(

@@ -79,10 +79,10 @@ Status selectByScore(const int32_t *targets, const float *scores, int64_t batch,
 }
 
 void selectRandom(uint64_t seed, uint64_t step, int64_t batch, int64_t seq,
-                  int64_t k, int32_t *positions) {
+                  int64_t k, int32_t *positions, int64_t firstRow) {
   std::vector<int32_t> order(seq);
   for (int64_t b = 0; b < batch; ++b) {
-    std::mt19937_64 rng = rowStream(seed, step, b);
+    std::mt19937_64 rng = rowStream(seed, step, firstRow + b);
     for (int64_t t = 0; t < seq; ++t)
       order[t] = static_cast<int32_t>(t);
     partialShuffle(rng, order, k);
@@ -125,7 +125,7 @@ void inclusionProbabilities(const float *rowScores, int64_t seq, int64_t k,
 Status selectSurprisal(const int32_t *targets, const float *scores,
                        int64_t vocab, uint64_t seed, uint64_t step,
                        int64_t batch, int64_t seq, int64_t k,
-                       int32_t *positions, float *weights) {
+                       int32_t *positions, float *weights, int64_t firstRow) {
   for (int64_t v = 0; v < vocab; ++v)
     if (!(scores[v] >= 0) || !std::isfinite(scores[v]))
       return Status::error("score of token " + std::to_string(v) + " is " +
@@ -150,7 +150,7 @@ Status selectSurprisal(const int32_t *targets, const float *scores,
     // pi, and take the position under each of the points u, u + 1, ...,
     // u + k - 1. Each pi <= 1, so a position is taken at most once and
     // with probability exactly pi.
-    std::mt19937_64 rng = rowStream(seed, step, b);
+    std::mt19937_64 rng = rowStream(seed, step, firstRow + b);
     for (int64_t t = 0; t < seq; ++t)
       order[t] = static_cast<int32_t>(t);
     partialShuffle(rng, order, seq);
@@ -204,7 +204,7 @@ void selectLossTopk(const float *losses, int64_t batch, int64_t seq, int64_t k,
 
 Status selectMask(const int32_t *mask, uint64_t seed, uint64_t step,
                   int64_t batch, int64_t seq, int64_t k, int32_t *positions,
-                  float *weights) {
+                  float *weights, int64_t firstRow) {
   int64_t total = 0;
   for (int64_t i = 0; i < batch * seq; ++i) {
     if (mask[i] != 0 && mask[i] != 1)
@@ -223,7 +223,7 @@ Status selectMask(const int32_t *mask, uint64_t seed, uint64_t step,
     const int64_t m = static_cast<int64_t>(marked.size());
     const int64_t n = std::min(m, k);
     if (m > k) {
-      std::mt19937_64 rng = rowStream(seed, step, b);
+      std::mt19937_64 rng = rowStream(seed, step, firstRow + b);
       partialShuffle(rng, marked, k);
       std::sort(marked.begin(), marked.begin() + k);
     }

@@ -10,6 +10,7 @@
 
 #include "AtomicFile.h"
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/DataLoader.h"
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/SafeTensors.h"
@@ -105,6 +106,34 @@ bool isSaved(const ex::Parameter &p) { return p.role() != ex::SOURCE_WEIGHT; }
 
 std::string checkpointKey(const ex::Parameter &p) {
   return p.checkpoint_key().empty() ? p.name() : p.checkpoint_key();
+}
+
+/// A moment of ZeRO-1 (`optimizer.m.<name>` or `optimizer.v.<name>` of
+/// ceil(n / worldSize) elements, `<name>` a parameter of n): the shape of
+/// the whole moment, which checkpoints hold, else nothing.
+std::optional<std::vector<int64_t>> shardedMoment(const ex::Executable &exe,
+                                                  const ex::Parameter &p,
+                                                  int worldSize) {
+  if (worldSize < 2 || p.role() != ex::OPTIMIZER_STATE)
+    return std::nullopt;
+  std::string name = p.name();
+  for (const char *prefix : {"optimizer.m.", "optimizer.v."})
+    if (name.rfind(prefix, 0) == 0) {
+      name = name.substr(std::strlen(prefix));
+      for (const ex::Parameter &of : exe.parameters()) {
+        if (of.name() != name)
+          continue;
+        int64_t n = 1, own = 1;
+        for (int64_t d : of.shape())
+          n *= d;
+        for (int64_t d : p.shape())
+          own *= d;
+        if (own == n || own != (n + worldSize - 1) / worldSize)
+          return std::nullopt;
+        return std::vector<int64_t>(of.shape().begin(), of.shape().end());
+      }
+    }
+  return std::nullopt;
 }
 
 /// Resumed state must be state a run can continue from: finite, and second
@@ -529,10 +558,22 @@ struct Trainer::Impl {
     std::vector<std::byte> bytes;
   };
   std::vector<Staged> staged;
+  /// ZeRO-1 moments: this rank's shard, gathered whole on rank 0 per save.
+  struct Sharded {
+    TensorToWrite *tensor;
+    uint32_t buffer;
+    int64_t elements, shard;
+    std::vector<float> local, gathered;
+  };
+  std::vector<Sharded> sharded;
+  std::vector<size_t> shardedIndex; ///< their places in optimizerTensors
   std::string modelConfig;
   std::string lastSaved; ///< the last checkpoint this run wrote
+  /// The run's communicator (a run of several ranks), else null.
+  Communicator *communicator = nullptr;
 
   Status bind();
+  Status checkRanks();
   Status openData();
   Status fillParameters(WeightsReport &weights);
   Status checkSameRun(const Checkpoint &ckpt) const;
@@ -540,6 +581,16 @@ struct Trainer::Impl {
   void collectCheckpointTensors();
   Status step(int64_t s, const std::chrono::steady_clock::time_point &begin,
               StepMetrics &m, std::optional<Coupling::Result> &coupled);
+  /// The target tokens this rank's batch supervises (hyper[7]: its weight
+  /// in the mean across ranks): the marked ones under a mask, else all.
+  int64_t supervisedTokens() const {
+    if (!mask)
+      return batch * seq;
+    int64_t marked = 0;
+    for (int32_t m : hostMask)
+      marked += m != 0;
+    return marked;
+  }
 };
 
 Status Trainer::Impl::bind() {
@@ -567,6 +618,42 @@ Status Trainer::Impl::bind() {
   return Status::success();
 }
 
+/// The ranks a training step reduces across: its rank_share's `ranks`, 1
+/// for a step without collectives.
+int64_t compiledRanks(const ex::Function &fn) {
+  for (const ex::Instruction &inst : fn.instructions())
+    if (inst.kernel() == abi::kernelName(abi::KernelId::rank_share))
+      for (const ex::Attribute &attr : inst.attributes())
+        if (attr.name() == "ranks")
+          return attr.i();
+  return 1;
+}
+
+Status Trainer::Impl::checkRanks() {
+  const int64_t compiled =
+      compiledRanks(program->executable().functions(trainFn));
+  const int world = config.ranks.worldSize;
+  if (compiled != world)
+    return Status::error(
+        config.exePath + ": train_step is compiled for " +
+        std::to_string(compiled) + (compiled == 1 ? " rank" : " ranks") +
+        ", but the run has " + std::to_string(world) +
+        (compiled == 1
+             ? " (compile with --cherry-train=\"... ranks=" +
+                   std::to_string(world) + "\")"
+             : " (start it with mpirun -np " + std::to_string(compiled) + ")"));
+  if (world > 1) {
+    communicator = program->device().communicator();
+    if (!communicator || communicator->size() != world)
+      return Status::error("a run of " + std::to_string(world) +
+                           " ranks needs the device's communicator");
+    if (config.couplingEvery)
+      return Status::error("--coupling-every measures one rank's gradients: "
+                           "run it on one rank");
+  }
+  return Status::success();
+}
+
 Status Trainer::Impl::openData() {
   const std::string &exePath = config.exePath;
   CHERRY_TRY(DataLoader::open(config.dataPath, batch, seq, 1, train));
@@ -590,8 +677,9 @@ Status Trainer::Impl::openData() {
     if (eval.batch != batch || eval.seq != seq)
       return Status::error(exePath +
                            ": eval_step and train_step shapes differ");
-    CHERRY_TRY(
-        DataLoader::open(*config.valPath, batch, seq, config.evalBatches, val));
+    CHERRY_TRY(DataLoader::open(*config.valPath, batch, seq,
+                                config.evalBatches * config.ranks.worldSize,
+                                val));
   }
   return Status::success();
 }
@@ -616,13 +704,27 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
         return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
                              "' is missing (the checkpoint is of another "
                              "model)");
-      if (std::vector<int64_t>(p.shape().begin(), p.shape().end()) != t->shape)
+      std::optional<std::vector<int64_t>> whole =
+          shardedMoment(exe, p, config.ranks.worldSize);
+      if ((whole ? *whole
+                 : std::vector<int64_t>(p.shape().begin(), p.shape().end())) !=
+          t->shape)
         return Status::error("--resume " + ckpt.dir + ": tensor '" + key +
                              "' has another shape than the executable's "
                              "parameter (the checkpoint is of another model)");
       std::vector<float> values(t->numElements());
       t->toFloat32(values.data());
       CHERRY_TRY(checkResumedValues(ckpt.dir, key, values));
+      if (whole) {
+        // ZeRO-1: this rank's shard of the whole moment, zero past its end.
+        const int64_t n = static_cast<int64_t>(values.size());
+        const int64_t shard = p.shape(0);
+        const int64_t begin = std::min<int64_t>(n, config.ranks.rank * shard);
+        const int64_t end = std::min<int64_t>(n, begin + shard);
+        std::vector<float> own(shard, 0.0f);
+        std::copy(values.begin() + begin, values.begin() + end, own.begin());
+        values = std::move(own);
+      }
       CHERRY_TRY(program->write(p.buffer(), values.data(),
                                 values.size() * sizeof(float)));
     }
@@ -690,6 +792,19 @@ Status Trainer::Impl::checkSameRun(const Checkpoint &ckpt) const {
                            config.exePath + " is compiled for " + field + " " +
                            std::to_string(value));
   }
+  // Each rank reads its share of every global batch: another number of
+  // ranks would train on other batches (and another global batch size).
+  const int64_t trained = !state.is_discarded() &&
+                                  state.contains("world_size") &&
+                                  state["world_size"].is_number_integer()
+                              ? state["world_size"].get<int64_t>()
+                              : 1;
+  if (trained != config.ranks.worldSize)
+    return Status::error(
+        "--resume " + ckpt.dir + ": the run trained on " +
+        std::to_string(trained) + (trained == 1 ? " rank" : " ranks") +
+        ", this one has " + std::to_string(config.ranks.worldSize) +
+        " (resume on as many ranks, or start from its weights with --weights)");
   // A cosine schedule's length shapes every step's rate: resuming with
   // another would silently change the steps already planned.
   const LrSchedule &schedule = config.schedule;
@@ -718,15 +833,37 @@ void Trainer::Impl::collectCheckpointTensors() {
     t.shape.assign(p.shape().begin(), p.shape().end());
     t.data = program->hostData(p.buffer());
     const bool state = isOptimizerState(p);
+    std::optional<std::vector<int64_t>> whole =
+        shardedMoment(exe, p, config.ranks.worldSize);
+    if (whole) {
+      int64_t n = 1;
+      for (int64_t d : *whole)
+        n *= d;
+      t.shape = *whole;
+      t.data = nullptr;
+      sharded.push_back(
+          {nullptr,
+           p.buffer(),
+           n,
+           (n + config.ranks.worldSize - 1) / config.ranks.worldSize,
+           {},
+           {}});
+      shardedIndex.push_back(optimizerTensors.size());
+    }
     (state ? optimizerTensors : modelTensors).push_back(t);
     (state ? optimizerBuffers : modelBuffers).push_back(p.buffer());
   }
   // The lists are complete: pointers into them stay valid.
+  for (size_t i = 0; i < sharded.size(); ++i)
+    sharded[i].tensor = &optimizerTensors[shardedIndex[i]];
   for (auto [tensors, buffers] :
        {std::pair{&modelTensors, &modelBuffers},
         std::pair{&optimizerTensors, &optimizerBuffers}})
     for (size_t i = 0; i < tensors->size(); ++i)
-      if (!(*tensors)[i].data)
+      if (!(*tensors)[i].data &&
+          std::none_of(sharded.begin(), sharded.end(), [&](const Sharded &m) {
+            return m.tensor == &(*tensors)[i];
+          }))
         staged.push_back({&(*tensors)[i], (*buffers)[i], {}});
 }
 
@@ -779,15 +916,16 @@ Trainer &Trainer::operator=(Trainer &&) noexcept = default;
 
 Status Trainer::create(Program &program, const TrainerConfig &config,
                        WeightsReport &weights, Trainer &out) {
-  if (config.ranks.worldSize != 1 || config.ranks.rank != 0)
-    return Status::error("training on " +
-                         std::to_string(config.ranks.worldSize) +
-                         " ranks is not supported by this runtime (world "
-                         "size 1 only)");
+  if (config.ranks.worldSize < 1 || config.ranks.rank < 0 ||
+      config.ranks.rank >= config.ranks.worldSize)
+    return Status::error(
+        "rank " + std::to_string(config.ranks.rank) + " of a run of " +
+        std::to_string(config.ranks.worldSize) + " ranks does not exist");
   auto impl = std::make_unique<Impl>();
   impl->program = &program;
   impl->config = config;
   CHERRY_TRY(impl->bind());
+  CHERRY_TRY(impl->checkRanks());
   CHERRY_TRY(impl->openData());
   if (config.couplingEvery) {
     impl->coupling.emplace();
@@ -818,6 +956,19 @@ int64_t Trainer::tokensPerStep() const {
 }
 
 Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
+  // Every rank sends its shards of the ZeRO-1 moments; rank 0 saves them
+  // whole, as an unsharded run does.
+  for (Impl::Sharded &m : impl_->sharded) {
+    CHERRY_TRY(impl_->program->read(m.buffer, m.local));
+    m.gathered.resize(impl_->config.ranks.writes()
+                          ? m.shard * impl_->config.ranks.worldSize
+                          : 0);
+    CHERRY_TRY(prefixed("checkpoint: ",
+                        impl_->communicator->gatherHost(
+                            m.local.data(), m.local.size() * sizeof(float),
+                            m.gathered.data(), 0)));
+    m.tensor->data = m.gathered.data();
+  }
   if (!impl_->config.ranks.writes())
     return Status::success();
   for (Impl::Staged &s : impl_->staged) {
@@ -846,6 +997,7 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
   state["tokens"] = step * tokensPerStep();
   state["batch"] = impl_->batch;
   state["seq"] = impl_->seq;
+  state["world_size"] = impl_->config.ranks.worldSize;
   state["lr_schedule"] = lrScheduleKindName(impl_->config.schedule.kind);
   state["schedule_steps"] = impl_->config.schedule.totalSteps;
   std::string saved;
@@ -861,9 +1013,13 @@ Status Trainer::saveCheckpoint(int64_t step, std::string *dir) {
 Status Trainer::evaluate(double &loss, std::vector<double> *headLosses) {
   Impl &t = *impl_;
   std::vector<int32_t> ids(t.batch * t.seq), targets(t.batch * t.seq);
+  // The first evalBatches global batches, laid out as in training: rank r
+  // evaluates batches k * R + r of its batch size; the sums are reduced.
+  const int world = t.config.ranks.worldSize;
+  const int64_t batches = t.config.evalBatches * world;
   double sum = 0;
   std::vector<double> headSums(t.eval.mtpLosses.size(), 0.0);
-  for (int64_t k = 0; k < t.config.evalBatches; ++k) {
+  for (int64_t k = t.config.ranks.rank; k < batches; k += world) {
     CHERRY_TRY(prefixed("--val batch " + std::to_string(k) + ": ",
                         t.val.read(k, ids.data(), targets.data())));
     CHERRY_TRY(writeBuffer(*t.program, t.eval.ids, ids));
@@ -877,11 +1033,17 @@ Status Trainer::evaluate(double &loss, std::vector<double> *headLosses) {
       headSums[h] += batchLoss;
     }
   }
-  loss = sum / static_cast<double>(t.config.evalBatches);
+  if (t.communicator) {
+    CHERRY_TRY(prefixed("eval: ", t.communicator->allReduceHostSum(&sum, 1)));
+    if (!headSums.empty())
+      CHERRY_TRY(prefixed("eval: ", t.communicator->allReduceHostSum(
+                                        headSums.data(), headSums.size())));
+  }
+  loss = sum / static_cast<double>(batches);
   if (headLosses) {
     headLosses->clear();
     for (double h : headSums)
-      headLosses->push_back(h / static_cast<double>(t.config.evalBatches));
+      headLosses->push_back(h / static_cast<double>(batches));
   }
   return Status::success();
 }
@@ -922,7 +1084,7 @@ Status Trainer::Impl::step(int64_t s,
                            static_cast<float>(o.weightDecay),
                            static_cast<float>(s + 1),
                            static_cast<float>(o.gradClip),
-                           0.0f};
+                           static_cast<float>(supervisedTokens())};
   CHERRY_TRY(program->write(hyper->id(), values, sizeof(values)));
   CHERRY_TRY(
       prefixed("step " + std::to_string(s + 1) + ": ", program->run(trainFn)));

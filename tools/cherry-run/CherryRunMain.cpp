@@ -10,6 +10,7 @@
 
 #include "Common.h"
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/CpuKernels.h"
 
 #include <iostream>
@@ -58,7 +59,10 @@ int run(int argc, char **argv, const char *version) {
   }
   if (command == "--version") {
     writeStdout(std::string("cherry-run version ") + version + "\n" +
-                cpu::cpuDescription() + "\n");
+                cpu::cpuDescription() + "\n" + "ranks: " +
+                (builtWithMpi() ? builtWithNccl() ? "mpi, nccl" : "mpi"
+                                : "one (built without MPI)") +
+                "\n");
     return 0;
   }
   // A bad CHERRY_CPU_VARIANT is refused before any file is read.
@@ -66,6 +70,11 @@ int run(int argc, char **argv, const char *version) {
   check(cpu::requestedCpuVariant(variant));
   if (command == "eval")
     return runEval(rest);
+  WorldInfo world;
+  check(initWorld(world));
+  if (world.size > 1 && (command == "generate" || command == "export"))
+    throw RunError(command + " runs on one rank, not " +
+                   std::to_string(world.size) + " (start it without mpirun)");
   if (command == "generate")
     return runGenerate(rest);
   if (command == "train")
@@ -82,8 +91,25 @@ int run(int argc, char **argv, const char *version) {
 } // namespace
 
 int cherryRunMain(int argc, char **argv, const char *version) {
-  return tools::reportErrors("cherry-run",
-                             [&] { return run(argc, argv, version); });
+  // Under mpirun each process is one rank of the run (Communicator.h); its
+  // errors name it, and a failing rank ends them all (MPI_Abort) rather
+  // than leave the others waiting in a collective.
+  WorldInfo world;
+  if (Status s = initWorld(world); !s.ok()) {
+    std::cerr << "cherry-run: " << tools::oneLine(s.message) << "\n";
+    return 1;
+  }
+  const std::string tool =
+      world.size > 1 ? "cherry-run: rank " + std::to_string(world.rank)
+                     : std::string("cherry-run");
+  int rc = tools::reportErrors(tool.c_str(),
+                               [&] { return run(argc, argv, version); });
+  if (rc != 0 && world.size > 1) {
+    std::cerr.flush();
+    abortWorld(rc);
+  }
+  finalizeWorld();
+  return rc;
 }
 
 } // namespace cherry::run

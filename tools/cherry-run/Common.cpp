@@ -2,6 +2,7 @@
 
 #include "Common.h"
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/Executable.h"
 
@@ -71,6 +72,14 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
   check(loadExecutable(path, exe));
   std::unique_ptr<Device> device;
   check(createDevice(flags.device, device), "--device: ");
+  // A run of several ranks reduces through the device's communicator.
+  WorldInfo world;
+  check(initWorld(world));
+  if (world.size > 1) {
+    std::unique_ptr<Communicator> communicator;
+    check(createCommunicator(*device, communicator));
+    device->setCommunicator(std::move(communicator));
+  }
   check(Program::create(std::move(exe), program, std::move(device)),
         path + ": ");
 }

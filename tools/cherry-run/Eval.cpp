@@ -8,6 +8,8 @@
 
 #include "Common.h"
 
+#include "cherry/Runtime/Communicator.h"
+
 #include "cherry/Runtime/DataLoader.h"
 #include "cherry/Runtime/Executable.h"
 #include "cherry/Runtime/Sgt.h"
@@ -231,10 +233,14 @@ int runEval(const std::vector<std::string> &argv) {
                                "(recompile with this cherry-opt)");
   }
 
+  // On R ranks, rank r evaluates batches r, r + R, ...; the sums are
+  // reduced and rank 0 reports.
+  WorldInfo world;
+  check(initWorld(world));
   double lossSum = 0;
   std::vector<double> headSums(eval.mtpLosses.size(), 0.0);
   auto start = std::chrono::steady_clock::now();
-  for (int64_t k = 0; k < batches; ++k) {
+  for (int64_t k = world.rank; k < batches; k += world.size) {
     const std::string where = "batch " + std::to_string(k) + ": ";
     check(loader.read(k, ids.data(), targets.data()), where);
     check(program.write(eval.ids->id(), ids.data(), positions * 4), where);
@@ -259,6 +265,27 @@ int runEval(const std::vector<std::string> &argv) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+  if (Communicator *c = program.device().communicator()) {
+    double sums[5] = {lossSum, 0, 0, 0, 0};
+    if (selection) {
+      sums[1] = selection->selectedSum;
+      sums[2] = selection->unselectedSum;
+      sums[3] = static_cast<double>(selection->selectedCount);
+      sums[4] = static_cast<double>(selection->unselectedCount);
+    }
+    check(c->allReduceHostSum(sums, 5), "eval: ");
+    if (!headSums.empty())
+      check(c->allReduceHostSum(headSums.data(), headSums.size()), "eval: ");
+    lossSum = sums[0];
+    if (selection) {
+      selection->selectedSum = sums[1];
+      selection->unselectedSum = sums[2];
+      selection->selectedCount = static_cast<int64_t>(sums[3]);
+      selection->unselectedCount = static_cast<int64_t>(sums[4]);
+    }
+    if (world.rank != 0)
+      return 0;
+  }
   const double mean = lossSum / static_cast<double>(batches);
   std::vector<double> headMeans;
   for (double h : headSums)

@@ -7,6 +7,8 @@
 
 #include "Common.h"
 
+#include "cherry/Runtime/Communicator.h"
+
 #include "cherry/Runtime/Training.h"
 
 #include <nlohmann/json.hpp>
@@ -84,6 +86,12 @@ optimizer.safetensors and trainer_state.json), written atomically.
   --json                one JSON object per reported step on stdout, and a
                         summary with the median tokens_per_s at the end
   -h, --help            show this help
+
+Many ranks: `mpirun -np R cherry-run train ...` runs an executable compiled
+with --cherry-train="... ranks=R" on R processes; rank r reads batch
+s * R + r at step s, the gradients and the loss are averaged across ranks
+inside train_step, and rank 0 alone prints and writes DIR (docs/UserGuide.md,
+"Many ranks").
 )";
 
 /// A finite real in (lo, hi] (or [lo, hi] when `closedLow`).
@@ -225,6 +233,11 @@ int runTrain(const std::vector<std::string> &argv) {
   config.evalBatches = evalBatches;
   config.saveEvery = saveEvery;
   config.couplingEvery = couplingEvery;
+  WorldInfo world;
+  check(initWorld(world));
+  config.ranks = {world.rank, world.size};
+  // Rank 0 speaks for the run; the others only report their errors.
+  const bool speaks = config.ranks.writes();
 
   Program program;
   loadProgram(exePath, cpuFlags, program);
@@ -240,14 +253,17 @@ int runTrain(const std::vector<std::string> &argv) {
     const int64_t at = std::max(trainer.startStep(), int64_t{0});
     std::string dir;
     check(trainer.saveCheckpoint(at, &dir));
-    std::cerr << "cherry-run: nothing to train (step " << trainer.startStep()
-              << " of " << steps << "); checkpoint " << dir << "\n";
+    if (speaks)
+      std::cerr << "cherry-run: nothing to train (step " << trainer.startStep()
+                << " of " << steps << "); checkpoint " << dir << "\n";
     return 0;
   }
 
   ConsoleReporter console(stderr, json ? ConsoleReporter::Style::Lines
                                        : ConsoleReporter::Style::Auto);
   auto report = [&](const StepMetrics &m) {
+    if (!speaks)
+      return;
     if (json) {
       nlohmann::ordered_json line;
       line["step"] = m.step;
@@ -267,6 +283,8 @@ int runTrain(const std::vector<std::string> &argv) {
   Status trained = trainer.run(report, summary);
   console.finish();
   check(trained);
+  if (!speaks)
+    return 0;
   if (json) {
     nlohmann::ordered_json out;
     out["summary"] = true;

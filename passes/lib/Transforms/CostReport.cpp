@@ -18,9 +18,12 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -366,6 +369,67 @@ struct CherryCostReportPass
         unread += n;
     }
 
+    if (ranks < 1 || !(linkGbps >= 0) || !(stepMs >= 0) || !(tflops >= 0) ||
+        !std::isfinite(linkGbps) || !std::isfinite(stepMs) ||
+        !std::isfinite(tflops)) {
+      emitError(module.getLoc())
+          << "cherry-cost-report: ranks must be positive and link-gbps, "
+             "step-ms and tflops non-negative numbers";
+      return signalPassFailure();
+    }
+    // What data parallelism over `ranks` ranks costs per step: a ring
+    // all-reduce of the f32 gradients of the trainable parameters.
+    std::optional<llvm::json::Object> parallel;
+    std::string parallelText;
+    if (ranks > 1) {
+      const double gradientBytes = 4.0 * static_cast<double>(trainable);
+      const double sent =
+          2.0 * double(ranks - 1) / double(ranks) * gradientBytes;
+      llvm::json::Object o{{"ranks", int64_t(ranks)},
+                           {"gradient_bytes", gradientBytes},
+                           {"bytes_sent_per_rank", sent}};
+      llvm::raw_string_ostream text(parallelText);
+      text << llvm::formatv("data parallel over {0} ranks: {1:f3} GB sent "
+                            "per rank per step (ring all-reduce of {2:f3} GB "
+                            "of f32 gradients)",
+                            int64_t(ranks), sent / 1e9, gradientBytes / 1e9);
+      double compute = 0; // seconds per step
+      if (stepMs > 0)
+        compute = stepMs / 1e3;
+      else if (tflops > 0 && !reports.empty())
+        compute = double(reports.front().total.flops.forward +
+                         reports.front().total.flops.backward) /
+                  (tflops * 1e12);
+      if (compute > 0) {
+        o["compute_seconds"] = compute;
+        text << llvm::formatv(
+            "; compute {0:f1} ms per step ({1})", compute * 1e3,
+            stepMs > 0 ? "measured"
+                       : "the first function's FLOPs at " +
+                             std::to_string(int64_t(tflops)) + " TFLOP/s");
+      }
+      if (linkGbps > 0) {
+        const double comm = sent / (linkGbps * 1e9);
+        o["link_gbps"] = double(linkGbps);
+        o["communication_seconds"] = comm;
+        text << llvm::formatv("; at {0:f0} GB/s: {1:f1} ms of communication",
+                              double(linkGbps), comm * 1e3);
+        if (compute > 0) {
+          o["step_seconds_overlapped"] = std::max(compute, comm);
+          o["step_seconds_serial"] = compute + comm;
+          text << llvm::formatv(", a step of {0:f1} ms (overlapped) to {1:f1} "
+                                "ms (not), {2:f0}% to {3:f0}% of the time "
+                                "computing",
+                                std::max(compute, comm) * 1e3,
+                                (compute + comm) * 1e3,
+                                100 * compute / std::max(compute, comm),
+                                100 * compute / (compute + comm));
+        }
+      }
+      text << "\n";
+      parallel = std::move(o);
+    }
+
     raw_ostream &os = llvm::outs();
     if (format == CostReportFormat::Json) {
       llvm::json::Array fns;
@@ -388,6 +452,8 @@ struct CherryCostReportPass
                                         {"parameter_elements", elements},
                                         {"trainable_elements", trainable},
                                         {"unread_elements", unread}}}};
+      if (parallel)
+        doc["data_parallel"] = std::move(*parallel);
       os << llvm::formatv("{0:2}", llvm::json::Value(std::move(doc))) << "\n";
     } else {
       for (const FunctionReport &r : reports)
@@ -397,7 +463,7 @@ struct CherryCostReportPass
       if (unread)
         os << ", " << unread << " read by no function, only initializing "
            << "others";
-      os << ")\n";
+      os << ")\n" << parallelText;
     }
     os.flush();
     markAllAnalysesPreserved();

@@ -151,6 +151,8 @@ private:
   LogicalResult lowerOp(GatherOp g);
   LogicalResult lowerOp(GatherGradOp g);
   LogicalResult lowerOp(SgtSelectOp sel);
+  LogicalResult lowerOp(RankShareOp share);
+  LogicalResult lowerOp(AllReduceOp reduce);
   /// The head and the mean cross-entropy as one launch; in evaluation it
   /// also writes every position's loss.
   void lowerHeadLoss(Operation *op, Value h, Value w, Value targets,
@@ -209,7 +211,8 @@ LogicalResult Lowering::lower(Operation *op) {
             HeadCrossEntropyGradOp, LinearGradInputOp, LinearGradWeightOp,
             EmbeddingGradOp, RMSNormGradOp, RopeGradOp, AttentionGradOp,
             SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
-            SgtSelectOp>([&](auto typed) { return lowerOp(typed); })
+            SgtSelectOp, RankShareOp, AllReduceOp>(
+          [&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
@@ -682,6 +685,37 @@ LogicalResult Lowering::lowerOp(SgtSelectOp sel) {
   return op->emitOpError() << "has a selection policy with no kernel";
 }
 
+LogicalResult Lowering::lowerOp(RankShareOp share) {
+  Operation *op = share;
+  launch(op, KernelId::rank_share, {buffer(share.getHyper())},
+         temporary(share.getShare()), {{"ranks", share.getRanks()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(AllReduceOp reduce) {
+  Operation *op = reduce;
+  // In place: each result is its input's buffer, which nothing reads
+  // unreduced afterwards.
+  SmallVector<Value> ins{buffer(reduce.getShare())}, outs;
+  for (auto [x, y] : llvm::zip(reduce.getInputs(), reduce.getResults())) {
+    if (!x.hasOneUse())
+      return op->emitOpError()
+             << "cannot be lowered in place: an input is also read elsewhere";
+    Value xb = buffer(x);
+    if (!xb || !xb.getDefiningOp<ck::BufferOp>())
+      return op->emitOpError() << "cannot be lowered in place: an input is "
+                                  "not a temporary of the step";
+    ins.push_back(xb);
+    outs.push_back(xb);
+    buffers.map(y, xb);
+  }
+  launch(op, KernelId::all_reduce, ins, outs,
+         {{"ranks", reduce.getRanks()},
+          {"count", int64_t(reduce.getInputs().size())},
+          {"mean", reduce.getMean() ? 1 : 0}});
+  return success();
+}
+
 LogicalResult Lowering::flushUpdates() {
   if (updates.empty())
     return success();
@@ -698,6 +732,42 @@ LogicalResult Lowering::flushUpdates() {
         ordered.push_back(op);
   int64_t numDecayed = llvm::count_if(updates, decays);
   bool adamw = isa<AdamWUpdateOp>(updates.front());
+  // ZeRO-1: each rank updates its shard of every parameter, then the ranks
+  // gather the parameters.
+  auto shards = [](Operation *op) {
+    auto u = dyn_cast<AdamWUpdateOp>(op);
+    return u ? u.getShards() : int64_t(1);
+  };
+  if (shards(updates.front()) > 1) {
+    int64_t ranks = shards(updates.front());
+    SmallVector<Value> params;
+    for (Operation *op : ordered) {
+      auto u = dyn_cast<AdamWUpdateOp>(op);
+      if (!u || u.getShards() != ranks)
+        return op->emitOpError() << "cannot be fused with updates sharded "
+                                    "another way in one function";
+      Value param = ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()),
+                                        u.getParamAttr());
+      const int64_t n = product(tensorOf(u.getGrad()).getShape());
+      const int64_t shard = (n + ranks - 1) / ranks;
+      auto momentType = MemRefType::get({shard}, b.getF32Type());
+      Value m = ck::ParamOp::create(b, op->getLoc(), momentType, u.getMAttr());
+      Value v = ck::ParamOp::create(b, op->getLoc(), momentType, u.getVAttr());
+      launch(op, KernelId::adamw_shard,
+             {buffer(u.getGrad()), buffer(u.getHyper()),
+              buffer(u.getGradSqNorm())},
+             {param, m, v},
+             {{"n", n},
+              {"shard", shard},
+              {"ranks", ranks},
+              {"decay", u.getDecay() ? 1 : 0}});
+      params.push_back(param);
+    }
+    launch(updates.front(), KernelId::all_gather, params, params,
+           {{"ranks", ranks}, {"count", int64_t(params.size())}});
+    updates.clear();
+    return success();
+  }
   Value hyper, sq;
   SmallVector<Value> grads, outs;
   for (Operation *op : ordered) {

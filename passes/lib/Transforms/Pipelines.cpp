@@ -11,6 +11,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -143,6 +144,14 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   CherryOptimizerPassOptions optimizer;
   optimizer.optimizer = options.optimizer;
   pm.addPass(createCherryOptimizerPass(optimizer));
+  if (options.ranks > 1) {
+    CherryDataParallelPassOptions parallel;
+    parallel.ranks = options.ranks;
+    parallel.bucketMb = options.bucketMb;
+    parallel.zero = options.zero;
+    parallel.report = options.report;
+    pm.addPass(createCherryDataParallelPass(parallel));
+  }
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addLowering(pm, fn::kTrainStep, fn::kTrainStep, LoweringMode::Train, loop);
@@ -188,6 +197,10 @@ void mlir::cherry::buildReportPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   CherryCostReportPassOptions reportOptions;
   reportOptions.format = options.format;
+  reportOptions.ranks = options.ranks;
+  reportOptions.linkGbps = options.linkGbps;
+  reportOptions.stepMs = options.stepMs;
+  reportOptions.tflops = options.tflops;
   pm.addPass(createCherryCostReportPass(reportOptions));
 }
 
@@ -237,6 +250,16 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
   if (auto error = notPositive(options.batch, "batch size (leave batch out "
                                               "to keep the model's)"))
     return error;
+  if (options.ranks < 1)
+    return ("ranks=" + Twine(int64_t(options.ranks)) +
+            ": expected a positive number of ranks")
+        .str();
+  if (options.zero && options.ranks < 2)
+    return std::string("zero=1 shards the optimizer state across ranks: "
+                       "give ranks=R above 1");
+  if (!(options.bucketMb > 0) || !std::isfinite(options.bucketMb))
+    return "bucket-mb=" + std::to_string(double(options.bucketMb)) +
+           ": expected a positive bucket size in MiB";
   if (options.mtp < 0)
     return "mtp=" + std::to_string(options.mtp) +
            ": expected a number of multi-token heads, 0 or more";

@@ -195,7 +195,7 @@ Status run(const GradSqNormArgs &a) {
 }
 
 /// The runtime scalars of an update: [lr, beta1, beta2, eps, weight_decay,
-/// step, max_grad_norm, 0].
+/// step, max_grad_norm, tokens].
 struct Hyper {
   float lr, beta1, beta2, eps, weightDecay;
   int64_t step;
@@ -360,17 +360,19 @@ Status run(const SgtSelectScoreArgs &a) {
 /// draws anew and a resumed run draws what the uninterrupted one did.
 uint64_t stepOf(const float *hyper) { return static_cast<uint64_t>(hyper[5]); }
 
-Status run(const SgtSelectRandomArgs &a) {
+// The seeded selections draw by the row's index in the global batch: on
+// rank r of a data-parallel run, row b is row r * batch + b.
+Status run(const SgtSelectRandomArgs &a, int64_t firstRow = 0) {
   sgt::selectRandom(static_cast<uint64_t>(a.seed), stepOf(a.hyper), a.batch,
-                    a.seq, a.k, a.positions);
+                    a.seq, a.k, a.positions, firstRow);
   sgt::equalWeights(a.batch, a.k, a.weights);
   return Status::success();
 }
 
-Status run(const SgtSelectSurprisalArgs &a) {
-  return sgt::selectSurprisal(a.targets, a.scores, a.vocab,
-                              static_cast<uint64_t>(a.seed), stepOf(a.hyper),
-                              a.batch, a.seq, a.k, a.positions, a.weights);
+Status run(const SgtSelectSurprisalArgs &a, int64_t firstRow = 0) {
+  return sgt::selectSurprisal(
+      a.targets, a.scores, a.vocab, static_cast<uint64_t>(a.seed),
+      stepOf(a.hyper), a.batch, a.seq, a.k, a.positions, a.weights, firstRow);
 }
 
 Status run(const SgtSelectLossArgs &a) {
@@ -378,9 +380,9 @@ Status run(const SgtSelectLossArgs &a) {
   return Status::success();
 }
 
-Status run(const SgtSelectMaskArgs &a) {
+Status run(const SgtSelectMaskArgs &a, int64_t firstRow = 0) {
   return sgt::selectMask(a.mask, static_cast<uint64_t>(a.seed), stepOf(a.hyper),
-                         a.batch, a.seq, a.k, a.positions, a.weights);
+                         a.batch, a.seq, a.k, a.positions, a.weights, firstRow);
 }
 
 Status run(const HeadCrossEntropyWeightedArgs &a) {
@@ -517,13 +519,147 @@ void startFromSources(const KernelCall &call) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Collectives across ranks
+//===----------------------------------------------------------------------===//
+
+/// The communicator of a collective compiled for `ranks` ranks.
+Status collectiveCommunicator(Communicator *c, const char *kernel,
+                              int64_t ranks, Communicator *&out) {
+  if (!c)
+    return Status::error(std::string(kernel) + ": the executable reduces " +
+                         "across " + std::to_string(ranks) +
+                         " ranks, but this run has one (start it with "
+                         "mpirun -np " +
+                         std::to_string(ranks) + ")");
+  if (c->size() != ranks)
+    return Status::error(std::string(kernel) +
+                         ": the executable is compiled for " +
+                         std::to_string(ranks) + " ranks, the run has " +
+                         std::to_string(c->size()));
+  out = c;
+  return Status::success();
+}
+
+Status runRankShare(Communicator *comm, const RankShareArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "rank_share", a.ranks, c);
+      !s.ok())
+    return s;
+  const float weight = a.hyper[7];
+  if (!std::isfinite(weight) || weight < 0)
+    return Status::error("rank_share: hyper[7] (the rank's supervised "
+                         "tokens) is " +
+                         std::to_string(weight) +
+                         ", not a finite non-negative count");
+  *a.share = weight;
+  if (Status s = c->allReduceSum({{a.share, 1}}); !s.ok())
+    return Status::error("rank_share: " + s.message);
+  const float total = *a.share;
+  *a.share = total > 0 ? weight / total : 0.0f;
+  return Status::success();
+}
+
+Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "all_reduce", a.ranks, c);
+      !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  for (int64_t t = 0; t < a.count; ++t) {
+    // In place, or into y from x; y_t aliasing another tensor's x is not
+    // something the compiler emits (it would read a reduced value).
+    for (int64_t u = 0; u < a.count; ++u)
+      if (u != t && a.y[t].data == a.x[u].data)
+        return Status::error("all_reduce: output " + std::to_string(t) +
+                             " is input " + std::to_string(u) +
+                             " (only its own input may be reduced in place)");
+    if (a.y[t].data != a.x[t].data)
+      std::memcpy(a.y[t].data, a.x[t].data, a.x[t].size * sizeof(float));
+    if (a.mean)
+      cpu::scale(a.y[t].data, *a.share, a.y[t].size);
+    tensors.push_back({a.y[t].data, static_cast<uint64_t>(a.y[t].size)});
+  }
+  if (Status s = c->allReduceSum(tensors); !s.ok())
+    return Status::error("all_reduce: " + s.message);
+  return Status::success();
+}
+
+Status runAdamwShard(Communicator *comm, const AdamwShardArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "adamw_shard", a.ranks, c);
+      !s.ok())
+    return s;
+  Hyper h; // as adamw_multi: decay per tensor
+  if (Status st = readHyper(a.hyper, a.grad_sq_norm, /*decay=*/true, h);
+      !st.ok())
+    return st;
+  const int64_t begin = std::min<int64_t>(a.n, c->rank() * a.shard);
+  const int64_t end = std::min<int64_t>(a.n, begin + a.shard);
+  if (end > begin)
+    cpu::adamwMany({{a.param + begin, a.grad + begin, a.m, a.v, end - begin,
+                     a.decay != 0}},
+                   h.clip, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay,
+                   h.step);
+  return Status::success();
+}
+
+Status runAllGather(Communicator *comm, const AllGatherArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "all_gather", a.ranks, c);
+      !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  for (int64_t t = 0; t < a.count; ++t) {
+    for (int64_t u = 0; u < a.count; ++u)
+      if (u != t && a.y[t].data == a.x[u].data)
+        return Status::error("all_gather: output " + std::to_string(t) +
+                             " is input " + std::to_string(u) +
+                             " (only its own input may be gathered in place)");
+    if (a.y[t].data != a.x[t].data)
+      std::memcpy(a.y[t].data, a.x[t].data, a.x[t].size * sizeof(float));
+    tensors.push_back({a.y[t].data, static_cast<uint64_t>(a.y[t].size)});
+  }
+  if (Status s = c->allGatherShards(tensors); !s.ok())
+    return Status::error("all_gather: " + s.message);
+  return Status::success();
+}
+
 class CpuDevice final : public HostMemoryDevice {
 public:
   const char *name() const override { return "cpu"; }
 
   Status launch(const KernelCall &call) override {
     startFromSources(call);
-    return dispatch(call, [](const auto &args) { return run(args); });
+    return dispatch(call, [this](const auto &args) { return runOn(args); });
+  }
+
+private:
+  template <class Args> Status runOn(const Args &args) { return run(args); }
+  Status runOn(const RankShareArgs &args) {
+    return runRankShare(communicator(), args);
+  }
+  Status runOn(const AllReduceArgs &args) {
+    return runAllReduce(communicator(), args);
+  }
+  /// The first row of this rank's batch in the global batch.
+  int64_t firstRow(int64_t batch) const {
+    return communicator() ? communicator()->rank() * batch : 0;
+  }
+  Status runOn(const SgtSelectRandomArgs &args) {
+    return run(args, firstRow(args.batch));
+  }
+  Status runOn(const SgtSelectSurprisalArgs &args) {
+    return run(args, firstRow(args.batch));
+  }
+  Status runOn(const SgtSelectMaskArgs &args) {
+    return run(args, firstRow(args.batch));
+  }
+  Status runOn(const AdamwShardArgs &args) {
+    return runAdamwShard(communicator(), args);
+  }
+  Status runOn(const AllGatherArgs &args) {
+    return runAllGather(communicator(), args);
   }
 };
 

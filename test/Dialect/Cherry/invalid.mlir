@@ -1002,3 +1002,30 @@ func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x4x6xf32>) {
   %0:3 = cherry.attention_grad %q, %k, %k, %q, %q {num_heads = 2 : i64, num_kv_heads = 1 : i64} : tensor<2x4x8xf32>, tensor<2x4x6xf32>
   return
 }
+
+// -----
+
+func.func @f(%hyper: tensor<8xf32>) {
+  // expected-error @+1 {{'cherry.rank_share' op ranks must be positive, found 0}}
+  %0 = cherry.rank_share %hyper {ranks = 0 : i64} : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%s: tensor<f32>, %g: tensor<4x8xf32>) {
+  // expected-error @+1 {{'cherry.all_reduce' op result 0 is 'tensor<8x4xf32>', its input 'tensor<4x8xf32>'}}
+  %0 = cherry.all_reduce %s, %g {mean = true, ranks = 2 : i64} : tensor<4x8xf32> -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+cherry.param @w : tensor<4x8xf32> init(#cherry.constant<0.0>)
+cherry.param @m : tensor<32xf32> init(#cherry.constant<0.0>)
+cherry.param @v : tensor<32xf32> init(#cherry.constant<0.0>)
+func.func @f(%g: tensor<4x8xf32>, %hyper: tensor<8xf32>, %sq: tensor<f32>) {
+  // expected-error @+1 {{'cherry.adamw_update' op m @m has type 'tensor<32xf32>', a shard of 3 is 'tensor<11xf32>'}}
+  cherry.adamw_update @w, @m, @v, %g, %hyper, %sq {shards = 3 : i64} : tensor<4x8xf32>
+  return
+}

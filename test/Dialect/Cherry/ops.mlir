@@ -172,4 +172,14 @@ module {
     %dga, %du = cherry.swiglu_grad %h, %dh, %dn : tensor<2x4x8xf32>
     return
   }
+
+  // The collectives of a data-parallel step.
+  // CHECK-LABEL: func.func @collectives
+  func.func @collectives(%hyper: tensor<8xf32>, %g: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>) {
+    // CHECK: cherry.rank_share %{{.*}} {ranks = 2 : i64} : tensor<8xf32>
+    %share = cherry.rank_share %hyper {ranks = 2 : i64} : tensor<8xf32>
+    // CHECK: cherry.all_reduce %{{.*}}, %{{.*}}, %{{.*}} {mean = true, ranks = 2 : i64} : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>, tensor<8xf32>
+    %r:2 = cherry.all_reduce %share, %g, %b {mean = true, ranks = 2 : i64} : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>, tensor<8xf32>
+    return %r#0, %r#1 : tensor<4x8xf32>, tensor<8xf32>
+  }
 }

@@ -212,3 +212,13 @@ int64_t SGDUpdateOp::getBackwardFlops() { return 0; }
 
 // One add per scattered element.
 int64_t GatherGradOp::getForwardFlops() { return numel(getGrad()); }
+
+// Collectives count the additions of the reduction: one per element (the
+// bytes they move are the cost report's, docs/CostModel.md).
+int64_t RankShareOp::getForwardFlops() { return 1; }
+int64_t AllReduceOp::getForwardFlops() {
+  int64_t total = 0;
+  for (Value x : getInputs())
+    total += numel(x);
+  return total;
+}

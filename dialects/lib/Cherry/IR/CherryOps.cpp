@@ -832,13 +832,15 @@ LogicalResult HeadCrossEntropyGradOp::verify() {
 static LogicalResult verifyParamOfType(Operation *op,
                                        SymbolTableCollection &symbolTable,
                                        FlatSymbolRefAttr sym, Type type,
-                                       StringRef role) {
+                                       StringRef role,
+                                       StringRef expected = "the gradient") {
   auto param = symbolTable.lookupNearestSymbolFrom<ParamOp>(op, sym);
   if (!param)
     return op->emitOpError() << role << " " << sym << " is not a cherry.param";
   if (param.getType() != type)
-    return op->emitOpError() << role << " " << sym << " has type "
-                             << param.getType() << ", the gradient " << type;
+    return op->emitOpError()
+           << role << " " << sym << " has type " << param.getType() << ", "
+           << expected << " " << type;
   return success();
 }
 
@@ -848,7 +850,7 @@ static LogicalResult verifyHyper(Operation *op, Value hyper) {
       !type.getElementType().isF32())
     return op->emitOpError() << "hyper must be tensor<8xf32> [lr, beta1, "
                                 "beta2, eps, weight_decay, step, "
-                                "max_grad_norm, 0], found "
+                                "max_grad_norm, tokens], found "
                              << type;
   return success();
 }
@@ -856,10 +858,24 @@ static LogicalResult verifyHyper(Operation *op, Value hyper) {
 LogicalResult
 AdamWUpdateOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   Type type = getGrad().getType();
+  if (getShards() < 1)
+    return emitOpError() << "shards must be positive, found " << getShards();
+  // ZeRO-1: the moments of this rank's shard only.
+  Type moments = type;
+  std::string label = "the gradient";
+  if (getShards() > 1) {
+    label = "a shard of " + std::to_string(getShards()) + " is";
+    auto grad = cast<RankedTensorType>(type);
+    int64_t n = grad.getNumElements();
+    moments = RankedTensorType::get({(n + getShards() - 1) / getShards()},
+                                    grad.getElementType());
+  }
   if (failed(verifyParamOfType(*this, symbolTable, getParamAttr(), type,
                                "param")) ||
-      failed(verifyParamOfType(*this, symbolTable, getMAttr(), type, "m")) ||
-      failed(verifyParamOfType(*this, symbolTable, getVAttr(), type, "v")))
+      failed(verifyParamOfType(*this, symbolTable, getMAttr(), moments, "m",
+                               label)) ||
+      failed(verifyParamOfType(*this, symbolTable, getVAttr(), moments, "v",
+                               label)))
     return failure();
   return verifyHyper(*this, getHyper());
 }
@@ -884,5 +900,26 @@ LogicalResult GatherGradOp::verify() {
       result.getDimSize(2) != dy.getDimSize(2))
     return emitOpError() << "result must be [" << dy.getDimSize(0) << ", seq, "
                          << dy.getDimSize(2) << "], found " << result;
+  return success();
+}
+
+LogicalResult RankShareOp::verify() {
+  if (getRanks() < 1)
+    return emitOpError() << "ranks must be positive, found " << getRanks();
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() {
+  if (getRanks() < 1)
+    return emitOpError() << "ranks must be positive, found " << getRanks();
+  if (getInputs().empty())
+    return emitOpError() << "reduces no tensors";
+  if (getInputs().size() != getResults().size())
+    return emitOpError() << "has " << getInputs().size() << " inputs but "
+                         << getResults().size() << " results";
+  for (auto [i, in, out] : llvm::enumerate(getInputs(), getResults()))
+    if (in.getType() != out.getType())
+      return emitOpError() << "result " << i << " is " << out.getType()
+                           << ", its input " << in.getType();
   return success();
 }

@@ -25,6 +25,15 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
     compressed model's effective steps), and one `per layer` row; JSON keeps
     every layer and adds the runs under `layer_runs`.
 
+    With `ranks=R` (above 1) it adds what data parallelism costs per step:
+    the bytes each rank sends to all-reduce the f32 gradients of the
+    trainable parameters with a ring (`2 (R - 1) / R` times their bytes),
+    and, given `link-gbps`, the time that takes; with a compute time
+    (`step-ms` measured on one rank, or the FLOPs of the report's first
+    function at `tflops`), the estimated step time for R ranks, between
+    `max(compute, communication)` (fully overlapped with the backward pass,
+    as bucketed reductions allow) and their sum (not overlapped).
+
     Example: `cherry-opt model.mlir --cherry-cost-report=format=json -o /dev/null`
   }];
   let options = [
@@ -36,6 +45,16 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
                           "an aligned table for people"),
                clEnumValN(::mlir::cherry::CostReportFormat::Json, "json",
                           "one JSON document for scripts"))}]>,
+    Option<"ranks", "ranks", "int64_t", /*default=*/"1",
+           "Data-parallel ranks to estimate the step of (1: none)">,
+    Option<"linkGbps", "link-gbps", "double", /*default=*/"0",
+           "Bandwidth each rank sends at, in GB/s (e.g. NVLink 450, "
+           "InfiniBand 50)">,
+    Option<"stepMs", "step-ms", "double", /*default=*/"0",
+           "Measured compute time of one step on one rank, in ms">,
+    Option<"tflops", "tflops", "double", /*default=*/"0",
+           "Without step-ms: the sustained TFLOP/s of one device, to "
+           "estimate the compute time from the FLOPs">,
   ];
 }
 
@@ -280,13 +299,54 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
     non-trainable parameters `optimizer.m.<name>` and `optimizer.v.<name>`.
     Weight decay is applied to parameters of rank >= 2 only. `hyper` carries
     the runtime scalars `[lr, beta1, beta2, eps, weight_decay, step,
-    max_grad_norm, 0]`, so schedules and settings need no recompilation.
+    max_grad_norm, tokens]`, so schedules and settings need no recompilation.
   }];
   let options = [
     Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
            "adamw or sgd">,
     Option<"function", "function", "std::string",
            /*default=*/"\"train_step\"", "Function returning the gradients">,
+  ];
+}
+
+def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
+  let summary = "Average the gradients of train_step over the ranks of a run";
+  let description = [{
+    Makes `function` (a training step from `cherry-optimizer`) a
+    data-parallel step of `ranks` ranks: `cherry.rank_share` of `hyper`
+    (this rank's share of the supervised tokens), then the gradients in
+    buckets of at most `bucket-mb` MiB (a gradient larger than that is a
+    bucket of its own), each reduced by one `cherry.all_reduce` (the
+    share-weighted mean) placed right after the op that finishes the
+    bucket's last gradient, so that a device can overlap it with the rest
+    of the backward pass. Buckets follow the order in which the backward
+    pass finishes the gradients: the head and the final norm, then the
+    layers from last to first, then the embedding (reverse layer order).
+    The global-norm clipping and the updates read the reduced gradients;
+    the loss is reduced with the last bucket, so every rank returns the
+    loss of the whole global batch.
+
+    With `zero` (ZeRO-1; AdamW only), every `cherry.adamw_update` gets
+    `shards = ranks` and its moments become 1-D parameters of
+    `ceil(n / ranks)` elements: a rank keeps the moments of its shard of
+    each parameter only, updates that shard (bit for bit as the unsharded
+    update), and the ranks gather the parameters after the updates. The
+    gradients are still all-reduced (the global clipping norm reads all of
+    them). `report` prints the optimizer state per rank with and without
+    sharding.
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", /*default=*/"2",
+           "Ranks of the run, at least 2">,
+    Option<"bucketMb", "bucket-mb", "double", /*default=*/"25",
+           "Largest bucket of gradients reduced together, in MiB">,
+    Option<"zero", "zero", "bool", /*default=*/"false",
+           "ZeRO-1: shard AdamW's moments across the ranks (each updates its "
+           "shard of every parameter, then the ranks gather the parameters)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Print the optimizer state per rank on stderr">,
+    Option<"function", "function", "std::string",
+           /*default=*/"\"train_step\"", "The training step">,
   ];
 }
 

@@ -26,6 +26,23 @@ struct ReportPipelineOptions
       llvm::cl::values(
           clEnumValN(CostReportFormat::Text, "text", "a table for people"),
           clEnumValN(CostReportFormat::Json, "json", "JSON for scripts"))};
+  PassOptions::Option<int64_t> ranks{
+      *this, "ranks",
+      llvm::cl::desc("Data-parallel ranks to estimate the step of (1: none)"),
+      llvm::cl::init(1)};
+  PassOptions::Option<double> linkGbps{
+      *this, "link-gbps",
+      llvm::cl::desc("Bandwidth each rank sends at, in GB/s"),
+      llvm::cl::init(0)};
+  PassOptions::Option<double> stepMs{
+      *this, "step-ms",
+      llvm::cl::desc("Measured compute time of one step on one rank, in ms"),
+      llvm::cl::init(0)};
+  PassOptions::Option<double> tflops{
+      *this, "tflops",
+      llvm::cl::desc("Sustained TFLOP/s of one device (compute time from "
+                     "the FLOPs, without step-ms)"),
+      llvm::cl::init(0)};
 };
 
 /// Options of --cherry-infer.
@@ -132,6 +149,20 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       llvm::cl::desc("Run the last layer's row-wise ops on the selected rows "
                      "only (cherry-sgt-sparsify hoist)"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> ranks{
+      *this, "ranks",
+      llvm::cl::desc("Data-parallel ranks the step runs on (1: no "
+                     "reduction; more: cherry-data-parallel)"),
+      llvm::cl::init(1)};
+  PassOptions::Option<double> bucketMb{
+      *this, "bucket-mb",
+      llvm::cl::desc("Largest bucket of gradients reduced across ranks "
+                     "together, in MiB"),
+      llvm::cl::init(25)};
+  PassOptions::Option<bool> zero{
+      *this, "zero",
+      llvm::cl::desc("ZeRO-1: shard AdamW's moments across the ranks"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> form{
       *this, "form",
       llvm::cl::desc("Executable form of the decoder layers: unrolled (every "

@@ -4,14 +4,15 @@
 // each one to a Device, which also owns the memory the calls' operands live
 // in (the Program's arena). A device implements every kernel of the ABI
 // (runtime/abi/Kernels.abi) with the same semantics; the CPU device runs
-// them with OpenBLAS and our own kernels (CpuKernels.h). A CUDA device slots
-// in here.
+// them with OpenBLAS and our own kernels (CpuKernels.h), the CUDA device
+// (runtime/lib/cuda, docs/CUDA.md) with cuBLASLt and CUDA kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CHERRY_RUNTIME_DEVICE_H
 #define CHERRY_RUNTIME_DEVICE_H
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/KernelAbi.h"
 #include "cherry/Runtime/Status.h"
 
@@ -60,6 +61,14 @@ public:
   /// "cpu", "cuda:0", ...
   virtual const char *name() const = 0;
 
+  /// Whether this device implements `kernel`; fails with one line naming
+  /// it when not. Programs check every call when they are created, so an
+  /// executable a device cannot run is refused before any work.
+  virtual Status supports(KernelId kernel) const {
+    (void)kernel;
+    return Status::success();
+  }
+
   /// Allocates `bytes` zero-filled bytes, aligned to at least 64.
   virtual Status allocate(uint64_t bytes, DeviceMemory &out) = 0;
   /// Frees memory from allocate; `memory` is left empty.
@@ -84,6 +93,18 @@ public:
   virtual Status launch(const KernelCall &call) = 0;
   /// Waits for everything issued; the first error since the last call.
   virtual Status synchronize() = 0;
+
+  /// The communicator the collective kernels (rank_share, all_reduce)
+  /// reduce through, over this device's memory (createCommunicator makes
+  /// it); the device owns it. Null: a run of one rank, whose collectives
+  /// fail.
+  void setCommunicator(std::unique_ptr<Communicator> communicator) {
+    communicator_ = std::move(communicator);
+  }
+  Communicator *communicator() const { return communicator_.get(); }
+
+private:
+  std::unique_ptr<Communicator> communicator_;
 };
 
 /// A device whose memory is the host's: anonymous mappings (zero-filled,
@@ -106,6 +127,15 @@ public:
 /// The CPU device: OpenBLAS GEMMs and our vectorized, multi-threaded
 /// kernels.
 std::unique_ptr<Device> createCpuDevice();
+
+/// The CUDA device on GPU `index` (runtime/lib/cuda); fails with one line
+/// when the machine has no such GPU. Defined only where the runtime is built
+/// with CUDA (builtDevices() lists "cuda").
+Status createCudaDevice(int index, std::unique_ptr<Device> &out);
+
+/// The number of CUDA devices this machine has; 0 without any, or where the
+/// runtime is built without CUDA.
+int cudaDeviceCount();
 
 /// The devices this runtime was built with, as createDevice spells them.
 std::vector<std::string> builtDevices();

@@ -63,8 +63,11 @@ Status selectByScore(const int32_t *targets, const float *scores, int64_t batch,
 
 /// k distinct positions per row, uniformly, from a stream seeded by
 /// (seed, step, row): the same arguments give the same positions anywhere.
+/// Row b is row firstRow + b of the global batch (a rank of a data-parallel
+/// run reads rows rank * batch ..; the seeded policies draw by them, so R
+/// ranks select what one rank with the whole batch does).
 void selectRandom(uint64_t seed, uint64_t step, int64_t batch, int64_t seq,
-                  int64_t k, int32_t *positions);
+                  int64_t k, int32_t *positions, int64_t firstRow = 0);
 
 /// Surprisal sampling: position t of a row is included with probability
 /// pi_t = min(1, c * scores[target_t]), c chosen so that the pi of a row sum
@@ -76,7 +79,8 @@ void selectRandom(uint64_t seed, uint64_t step, int64_t batch, int64_t seq,
 Status selectSurprisal(const int32_t *targets, const float *scores,
                        int64_t vocab, uint64_t seed, uint64_t step,
                        int64_t batch, int64_t seq, int64_t k,
-                       int32_t *positions, float *weights);
+                       int32_t *positions, float *weights,
+                       int64_t firstRow = 0);
 
 /// The inclusion probabilities pi of one row of selectSurprisal.
 void inclusionProbabilities(const float *rowScores, int64_t seq, int64_t k,
@@ -95,7 +99,7 @@ void selectLossTopk(const float *losses, int64_t batch, int64_t seq, int64_t k,
 /// Fails naming the row and position of a mask value other than 0 or 1.
 Status selectMask(const int32_t *mask, uint64_t seed, uint64_t step,
                   int64_t batch, int64_t seq, int64_t k, int32_t *positions,
-                  float *weights);
+                  float *weights, int64_t firstRow = 0);
 
 } // namespace cherry::runtime::sgt
 

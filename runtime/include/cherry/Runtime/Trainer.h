@@ -15,9 +15,10 @@
 // Ranks: a run is `worldSize` processes; each reads its own share of every
 // global batch (global batch s is batches s * worldSize .. s * worldSize +
 // worldSize - 1 of the token file, modulo the batches it holds; rank r reads
-// the r-th), rank 0 alone writes metrics and checkpoints. World size 1
-// is the only one the runtime runs today; the parameters are here so that
-// data-parallel training plugs in without changing the interface.
+// the r-th), rank 0 alone writes metrics and checkpoints. A run of several
+// ranks needs a train_step compiled for as many (`--cherry-train="...
+// ranks=R"`, whose collectives reduce through the device's Communicator)
+// and resumes only checkpoints of the same world size.
 //
 // Links no MLIR or LLVM.
 //
@@ -94,7 +95,7 @@ struct RankInfo {
 
 /// The optimizer's hyper-parameters, given at run time (the `hyper` input
 /// of train_step: [lr, beta1, beta2, eps, weight_decay, step,
-/// max_grad_norm, 0]).
+/// max_grad_norm, tokens]).
 struct OptimizerSettings {
   double beta1 = 0.9;
   double beta2 = 0.999;
@@ -159,11 +160,13 @@ public:
   /// Tokens each optimizer step trains on, over all ranks.
   int64_t tokensPerStep() const;
 
-  /// Writes checkpoint-<step> (rank 0 only; others return success) and
-  /// makes it `latest`; `dir` receives its path.
+  /// Writes checkpoint-<step> (rank 0 only; the others send their shards of
+  /// ZeRO-1 moments and return success: every rank calls it) and makes it
+  /// `latest`; `dir` receives its path.
   Status saveCheckpoint(int64_t step, std::string *dir);
 
-  /// Mean loss of the first evalBatches batches of the validation data;
+  /// Mean loss of the first evalBatches global batches of the validation
+  /// data (rank r of R evaluates its batches k * R + r, as in training);
   /// `headLosses`, when given, receives each multi-token head's the same
   /// way (empty without heads).
   Status evaluate(double &loss, std::vector<double> *headLosses = nullptr);

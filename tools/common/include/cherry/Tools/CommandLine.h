@@ -58,19 +58,21 @@ inline std::string oneLine(const std::string &message) {
 /// stderr, "<tool>: <message>", and exit status 1. UsageError and every type
 /// of `UserErrors` are the user's mistakes; anything else is an internal
 /// error, said as such.
+/// Each line is written whole, so that the lines of processes sharing
+/// stderr (the ranks of an mpirun job) do not interleave.
 template <typename... UserErrors, typename Body>
 int reportErrors(const char *tool, Body body) {
   try {
     return body();
   } catch (const UsageError &error) {
-    std::cerr << tool << ": " << oneLine(error.what()) << "\n";
+    std::cerr << (std::string(tool) + ": " + oneLine(error.what()) + "\n");
   } catch (const std::bad_alloc &) {
-    std::cerr << tool << ": out of memory\n";
+    std::cerr << (std::string(tool) + ": out of memory\n");
   } catch (const std::exception &error) {
     const bool user =
         (... || (dynamic_cast<const UserErrors *>(&error) != nullptr));
-    std::cerr << tool << (user ? ": " : ": internal error: ")
-              << oneLine(error.what()) << "\n";
+    std::cerr << (std::string(tool) + (user ? ": " : ": internal error: ") +
+                  oneLine(error.what()) + "\n");
   }
   return 1;
 }

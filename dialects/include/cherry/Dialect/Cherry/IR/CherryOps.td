@@ -43,7 +43,7 @@ def Cherry_Loss : 0DTensorOf<[F32]> {
 }
 
 // The optimizer's runtime scalars: [lr, beta1, beta2, eps, weight_decay,
-// step, max_grad_norm, 0].
+// step, max_grad_norm, tokens].
 def Cherry_Hyper : 1DTensorOf<[F32]> {
   let builderCall =
       "::mlir::RankedTensorType::get({8}, $_builder.getF32Type())";
@@ -587,10 +587,15 @@ def Cherry_AdamWUpdateOp : Cherry_UpdateOp<"adamw_update"> {
   let description = [{
     Updates parameter `param` and its moment parameters `m` and `v` in place
     from `grad`, clipped by the global norm. `hyper` holds the runtime
-    scalars `[lr, beta1, beta2, eps, weight_decay, step, max_grad_norm, 0]`
+    scalars `[lr, beta1, beta2, eps, weight_decay, step, max_grad_norm, tokens]`
     (step 1-based; max_grad_norm 0 disables clipping), so one executable
     serves any schedule and any settings. Weight decay applies only when
     `decay` is set (matrices and embeddings; not norms).
+
+    With `shards = R` above 1 (ZeRO-1, `cherry-data-parallel zero=1`), each
+    rank of a data-parallel run keeps the moments of its shard of the
+    parameter only: `m` and `v` are 1-D of `ceil(n / R)` elements, and the
+    update changes this rank's shard of `param`, which the ranks then gather.
 
     ```mlir
     cherry.adamw_update @w, @optimizer.m.w, @optimizer.v.w, %g, %hyper, %sq {decay = true}
@@ -600,7 +605,8 @@ def Cherry_AdamWUpdateOp : Cherry_UpdateOp<"adamw_update"> {
   let arguments = (ins FlatSymbolRefAttr:$param, FlatSymbolRefAttr:$m,
                        FlatSymbolRefAttr:$v, Cherry_FloatTensor:$grad,
                        Cherry_Hyper:$hyper, Cherry_Loss:$grad_sq_norm,
-                       DefaultValuedAttr<BoolAttr, "true">:$decay);
+                       DefaultValuedAttr<BoolAttr, "true">:$decay,
+                       DefaultValuedAttr<I64Attr, "1">:$shards);
   let assemblyFormat = [{
     $param `,` $m `,` $v `,` $grad `,` $hyper `,` $grad_sq_norm attr-dict `:`
     type($grad)
@@ -623,6 +629,57 @@ def Cherry_SGDUpdateOp : Cherry_UpdateOp<"sgd_update"> {
   let assemblyFormat = [{
     $param `,` $grad `,` $hyper `,` $grad_sq_norm attr-dict `:` type($grad)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Collectives across ranks
+//===----------------------------------------------------------------------===//
+
+def Cherry_RankShareOp : Cherry_Op<"rank_share", [
+    MemoryEffects<[MemRead, MemWrite]>, Cherry_Cost]> {
+  let summary = "This rank's weight in a mean across the ranks of a run";
+  let description = [{
+    `hyper[7] / (sum over ranks of hyper[7])`, 0 when the sum is 0:
+    `hyper[7]` is the number of target tokens the rank's batch supervises,
+    so a mean weighted by the shares is the mean over every rank's tokens
+    (ranks selecting different numbers of positions average like one big
+    batch). A collective: every rank of a run of `ranks` ranks computes it
+    at the same point. `cherry-data-parallel` adds it.
+
+    ```mlir
+    %share = cherry.rank_share %hyper {ranks = 2 : i64} : tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_Hyper:$hyper, I64Attr:$ranks);
+  let results = (outs Cherry_Loss:$share);
+  let assemblyFormat = "$hyper attr-dict `:` type($hyper)";
+  let hasVerifier = 1;
+}
+
+def Cherry_AllReduceOp : Cherry_Op<"all_reduce", [
+    MemoryEffects<[MemRead, MemWrite]>, Cherry_Cost]> {
+  let summary = "Tensors reduced over the ranks of a run";
+  let description = [{
+    Each input summed over the `ranks` ranks of a data-parallel run
+    (`mean = false`), or its weighted mean `sum over ranks of share * x`
+    (`mean = true`, `share` from `cherry.rank_share`). A collective: every
+    rank reduces the same tensors at the same point; all end with the same
+    values. `cherry-data-parallel` adds one per bucket of gradients, where
+    the bucket's last gradient is final; it lowers to one `all_reduce`
+    launch, in place.
+
+    ```mlir
+    %r:2 = cherry.all_reduce %share, %g0, %g1 {ranks = 2 : i64, mean = true}
+        : tensor<32x8xf32>, tensor<8xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_Loss:$share, Variadic<Cherry_FloatTensor>:$inputs,
+                       I64Attr:$ranks, BoolAttr:$mean);
+  let results = (outs Variadic<Cherry_FloatTensor>:$results);
+  let assemblyFormat = [{
+    $share `,` $inputs attr-dict `:` type($inputs) `->` type($results)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,102 @@
+//===- Communicator.h - Collectives across the ranks of a run ---*- C++ -*-===//
+//
+// A run of R ranks is R processes started by `mpirun -np R`; MPI tells each
+// its rank and the world size. The collective kernels of an executable
+// (`rank_share`, `all_reduce`, runtime/abi/Kernels.abi) reduce through a
+// Communicator over the memory of the device they run on: MPI over host
+// memory (the CPU device), NCCL over a GPU's memory (built where CUDA and
+// NCCL are found; its unique id is broadcast over MPI). The device picks it
+// (createCommunicator). The trainer also reduces a few host values (the
+// validation loss) and ends every rank when one fails (abort).
+//
+// A process not started by an MPI launcher is a run of one rank: it never
+// initializes MPI and needs no communicator (its executables have no
+// collectives).
+//
+// Links no MLIR or LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CHERRY_RUNTIME_COMMUNICATOR_H
+#define CHERRY_RUNTIME_COMMUNICATOR_H
+
+#include "cherry/Runtime/Status.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cherry::runtime {
+
+class Device;
+
+/// Collectives among the ranks of one run. Every rank calls the same
+/// collectives in the same order.
+class Communicator {
+public:
+  virtual ~Communicator() = default;
+  /// "mpi", "nccl".
+  virtual const char *name() const = 0;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  /// One tensor of a collective: `count` floats at `data`, an address of
+  /// the communicator's device.
+  struct Tensor {
+    float *data;
+    uint64_t count;
+  };
+  /// Replaces each tensor by its sum over the ranks, in place, as one
+  /// collective (a bucket). Every rank ends with the same bits.
+  virtual Status allReduceSum(const std::vector<Tensor> &tensors) = 0;
+  /// Makes each tensor whole from its shards (ZeRO-1), in place: rank r
+  /// holds the up-to-date elements [r * s, min(count, (r + 1) * s)),
+  /// s = ceil(count / size()), and sends them to every rank.
+  virtual Status allGatherShards(const std::vector<Tensor> &tensors) = 0;
+  /// The same for doubles in host memory (metrics, whatever the device).
+  virtual Status allReduceHostSum(double *values, size_t count) = 0;
+  /// Every rank's `bytes` host bytes at `send`, concatenated in rank order
+  /// into `receive` (size() * bytes) on rank `root`.
+  virtual Status gatherHost(const void *send, size_t bytes, void *receive,
+                            int root) = 0;
+  /// Rank `root`'s `bytes` host bytes at `data` on every rank.
+  virtual Status broadcastHost(void *data, size_t bytes, int root) = 0;
+  /// Ends every rank of the run with exit status `code` (MPI_Abort): a rank
+  /// that failed does not leave the others waiting in a collective.
+  [[noreturn]] virtual void abort(int code) = 0;
+};
+
+/// Whether this process was started by an MPI launcher (mpirun, srun):
+/// OpenMPI's, PMIx's or PMI's environment variables say so. Reads the
+/// environment only.
+bool launchedByMpi();
+
+/// Whether this runtime was built with MPI (and NCCL).
+bool builtWithMpi();
+bool builtWithNccl();
+
+/// This process's place in the run: MPI is initialized (once) when the
+/// process was launched by MPI; otherwise rank 0 of 1 without MPI.
+struct WorldInfo {
+  int rank = 0;
+  int size = 1;
+  bool mpi = false;
+};
+Status initWorld(WorldInfo &out);
+/// Finalizes MPI when initWorld started it (at a normal exit).
+void finalizeWorld();
+/// Ends every rank of a run of several with exit status `code`
+/// (MPI_Abort); in a run of one, exits.
+[[noreturn]] void abortWorld(int code);
+
+/// The communicator for `device`'s memory in a run initialized by
+/// initWorld: MPI for a device whose memory is the host's, NCCL for a CUDA
+/// device. A one-line error when the run has one rank (nothing to reduce
+/// with), or the runtime lacks the library the device needs.
+Status createCommunicator(Device &device, std::unique_ptr<Communicator> &out);
+
+} // namespace cherry::runtime
+
+#endif // CHERRY_RUNTIME_COMMUNICATOR_H

@@ -1,0 +1,271 @@
+//===- Communicator.cpp - MPI: the world and the host-memory communicator -===//
+//
+// See Communicator.h. Built with MPI where CMake finds it (OpenMPI from
+// Debian: libopenmpi-dev); without it, a process launched by mpirun fails
+// with one line, and one-rank runs work as before.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/Communicator.h"
+
+#include "cherry/Runtime/Device.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#ifdef CHERRY_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace cherry::runtime {
+
+#ifdef CHERRY_HAVE_NCCL
+// NcclCommunicator.cpp: NCCL over a CUDA device's memory, bootstrapped
+// through MPI.
+Status createNcclCommunicator(Device &device, int rank, int size,
+                              std::unique_ptr<Communicator> &out);
+#endif
+
+bool launchedByMpi() {
+  for (const char *var :
+       {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK"})
+    if (std::getenv(var))
+      return true;
+  return false;
+}
+
+bool builtWithMpi() {
+#ifdef CHERRY_HAVE_MPI
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool builtWithNccl() {
+#ifdef CHERRY_HAVE_NCCL
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace {
+WorldInfo world;
+bool started = false;
+} // namespace
+
+#ifdef CHERRY_HAVE_MPI
+
+namespace {
+
+/// "MPI_Allreduce: <MPI's error string>".
+Status mpiError(const char *call, int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
+    length = 0;
+  return Status::error(
+      std::string(call) + " failed: " +
+      (length ? std::string(text, length) : "error " + std::to_string(code)));
+}
+
+/// MPI counts are ints: large tensors go in pieces.
+constexpr uint64_t kMaxCount = 1u << 30;
+
+/// MPI over host memory. Buckets of several tensors are packed into one
+/// staging buffer, so that a bucket is one MPI_Allreduce.
+class MpiCommunicator final : public Communicator {
+public:
+  MpiCommunicator(int rank, int size) : rank_(rank), size_(size) {}
+  const char *name() const override { return "mpi"; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  Status allReduceSum(const std::vector<Tensor> &tensors) override {
+    if (tensors.size() == 1)
+      return sum(tensors[0].data, tensors[0].count);
+    uint64_t total = 0;
+    for (const Tensor &t : tensors)
+      total += t.count;
+    staging_.resize(total);
+    uint64_t at = 0;
+    for (const Tensor &t : tensors) {
+      std::memcpy(staging_.data() + at, t.data, t.count * sizeof(float));
+      at += t.count;
+    }
+    if (Status s = sum(staging_.data(), total); !s.ok())
+      return s;
+    at = 0;
+    for (const Tensor &t : tensors) {
+      std::memcpy(t.data, staging_.data() + at, t.count * sizeof(float));
+      at += t.count;
+    }
+    return Status::success();
+  }
+
+  Status allGatherShards(const std::vector<Tensor> &tensors) override {
+    std::vector<int> counts(size_), offsets(size_);
+    for (const Tensor &t : tensors) {
+      const uint64_t shard = (t.count + size_ - 1) / size_;
+      if (shard > kMaxCount)
+        return Status::error("MPI_Allgatherv: a shard of " +
+                             std::to_string(shard) +
+                             " elements is more than one call carries");
+      for (int r = 0; r < size_; ++r) {
+        const uint64_t begin = std::min<uint64_t>(t.count, r * shard);
+        offsets[r] = static_cast<int>(begin);
+        counts[r] = static_cast<int>(
+            std::min<uint64_t>(t.count, begin + shard) - begin);
+      }
+      if (int rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t.data,
+                                  counts.data(), offsets.data(), MPI_FLOAT,
+                                  MPI_COMM_WORLD);
+          rc != MPI_SUCCESS)
+        return mpiError("MPI_Allgatherv", rc);
+    }
+    return Status::success();
+  }
+
+  Status gatherHost(const void *send, size_t bytes, void *receive,
+                    int root) override {
+    if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return Status::error("MPI_Gather: " + std::to_string(bytes) +
+                           " bytes is more than one gather carries");
+    if (int rc =
+            MPI_Gather(send, static_cast<int>(bytes), MPI_BYTE, receive,
+                       static_cast<int>(bytes), MPI_BYTE, root, MPI_COMM_WORLD);
+        rc != MPI_SUCCESS)
+      return mpiError("MPI_Gather", rc);
+    return Status::success();
+  }
+
+  Status allReduceHostSum(double *values, size_t count) override {
+    if (int rc = MPI_Allreduce(MPI_IN_PLACE, values, static_cast<int>(count),
+                               MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+        rc != MPI_SUCCESS)
+      return mpiError("MPI_Allreduce", rc);
+    return Status::success();
+  }
+
+  Status broadcastHost(void *data, size_t bytes, int root) override {
+    if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return Status::error("MPI_Bcast: " + std::to_string(bytes) +
+                           " bytes is more than one broadcast carries");
+    if (int rc = MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, root,
+                           MPI_COMM_WORLD);
+        rc != MPI_SUCCESS)
+      return mpiError("MPI_Bcast", rc);
+    return Status::success();
+  }
+
+  [[noreturn]] void abort(int code) override {
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::_Exit(code); // MPI_Abort does not return; if it did, still end
+  }
+
+private:
+  Status sum(float *data, uint64_t count) {
+    for (uint64_t at = 0; at < count; at += kMaxCount) {
+      int n = static_cast<int>(std::min(kMaxCount, count - at));
+      if (int rc = MPI_Allreduce(MPI_IN_PLACE, data + at, n, MPI_FLOAT, MPI_SUM,
+                                 MPI_COMM_WORLD);
+          rc != MPI_SUCCESS)
+        return mpiError("MPI_Allreduce", rc);
+    }
+    return Status::success();
+  }
+
+  int rank_, size_;
+  std::vector<float> staging_;
+};
+
+} // namespace
+
+Status initWorld(WorldInfo &out) {
+  if (!started && launchedByMpi()) {
+    int provided = 0;
+    // Only the main thread calls MPI (kernels thread with OpenMP).
+    if (int rc =
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+        rc != MPI_SUCCESS)
+      return mpiError("MPI_Init_thread", rc);
+    // Errors come back as codes (one line each), not as MPI's abort.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world.size);
+    world.mpi = true;
+  }
+  started = true;
+  out = world;
+  return Status::success();
+}
+
+void finalizeWorld() {
+  if (world.mpi) {
+    MPI_Finalize();
+    world.mpi = false;
+  }
+}
+
+void abortWorld(int code) {
+  if (world.mpi)
+    MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);
+}
+
+Status createCommunicator(Device &device, std::unique_ptr<Communicator> &out) {
+  if (!world.mpi || world.size < 2)
+    return Status::error("a run of one rank has no communicator (start "
+                         "several with mpirun -np R)");
+  const std::string name = device.name();
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+#ifdef CHERRY_HAVE_NCCL
+    return createNcclCommunicator(device, world.rank, world.size, out);
+#else
+    return Status::error("device '" + name +
+                         "': this runtime was built without NCCL, which "
+                         "collectives on a GPU's memory need");
+#endif
+  }
+  // A device whose memory is the host's (hostPointer works on it).
+  DeviceMemory probe;
+  if (Status s = device.allocate(64, probe); !s.ok())
+    return s;
+  const bool host = device.hostPointer(probe, 0) != nullptr;
+  device.release(probe);
+  if (!host)
+    return Status::error("device '" + name +
+                         "': no communicator for its memory (MPI reduces "
+                         "host memory, NCCL a CUDA device's)");
+  out = std::make_unique<MpiCommunicator>(world.rank, world.size);
+  return Status::success();
+}
+
+#else // !CHERRY_HAVE_MPI
+
+Status initWorld(WorldInfo &out) {
+  if (launchedByMpi())
+    return Status::error("started by an MPI launcher, but this runtime was "
+                         "built without MPI (install libopenmpi-dev and "
+                         "rebuild)");
+  started = true;
+  out = world;
+  return Status::success();
+}
+
+void finalizeWorld() {}
+
+void abortWorld(int code) { std::_Exit(code); }
+
+Status createCommunicator(Device &, std::unique_ptr<Communicator> &) {
+  return Status::error("a run of one rank has no communicator (this runtime "
+                       "was built without MPI)");
+}
+
+#endif
+
+} // namespace cherry::runtime

@@ -1,0 +1,153 @@
+//===- NcclCommunicator.cpp - NCCL over a CUDA device's memory ------------===//
+//
+// Built only where CMake finds CUDA and NCCL (runtime/CMakeLists.txt). Rank
+// 0 makes the NCCL unique id and MPI broadcasts it, the way every NCCL
+// program started by mpirun bootstraps (llm.c, nccl-tests); each rank
+// drives the GPU `OMPI_COMM_WORLD_LOCAL_RANK` modulo the GPUs it sees.
+// Buckets are one NCCL group of all-reduces on the default stream, waited
+// for before the call returns (the kernels before it ran on that stream).
+// Host reductions go through MPI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/Communicator.h"
+#include "cherry/Runtime/Device.h"
+
+#include <cuda_runtime.h>
+#include <mpi.h>
+#include <nccl.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+namespace cherry::runtime {
+
+namespace {
+
+Status cudaError(const char *call, cudaError_t rc) {
+  return Status::error(std::string(call) +
+                       " failed: " + cudaGetErrorString(rc));
+}
+
+Status ncclError(const char *call, ncclResult_t rc) {
+  return Status::error(std::string(call) +
+                       " failed: " + ncclGetErrorString(rc));
+}
+
+class NcclCommunicator final : public Communicator {
+public:
+  NcclCommunicator(int rank, int size, ncclComm_t comm)
+      : rank_(rank), size_(size), comm_(comm) {}
+  ~NcclCommunicator() override { ncclCommDestroy(comm_); }
+  const char *name() const override { return "nccl"; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  Status allReduceSum(const std::vector<Tensor> &tensors) override {
+    if (ncclResult_t rc = ncclGroupStart(); rc != ncclSuccess)
+      return ncclError("ncclGroupStart", rc);
+    for (const Tensor &t : tensors)
+      if (ncclResult_t rc = ncclAllReduce(t.data, t.data, t.count, ncclFloat,
+                                          ncclSum, comm_, /*stream=*/0);
+          rc != ncclSuccess) {
+        ncclGroupEnd();
+        return ncclError("ncclAllReduce", rc);
+      }
+    if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
+      return ncclError("ncclGroupEnd", rc);
+    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
+      return cudaError("cudaStreamSynchronize", rc);
+    return Status::success();
+  }
+
+  Status allGatherShards(const std::vector<Tensor> &tensors) override {
+    // Shards of a tensor may differ in size: one broadcast per shard.
+    if (ncclResult_t rc = ncclGroupStart(); rc != ncclSuccess)
+      return ncclError("ncclGroupStart", rc);
+    for (const Tensor &t : tensors) {
+      const uint64_t shard = (t.count + size_ - 1) / size_;
+      for (int r = 0; r < size_; ++r) {
+        const uint64_t begin = std::min<uint64_t>(t.count, r * shard);
+        const uint64_t n = std::min<uint64_t>(t.count, begin + shard) - begin;
+        if (n == 0)
+          continue;
+        if (ncclResult_t rc = ncclBroadcast(t.data + begin, t.data + begin, n,
+                                            ncclFloat, r, comm_, 0);
+            rc != ncclSuccess) {
+          ncclGroupEnd();
+          return ncclError("ncclBroadcast", rc);
+        }
+      }
+    }
+    if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
+      return ncclError("ncclGroupEnd", rc);
+    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
+      return cudaError("cudaStreamSynchronize", rc);
+    return Status::success();
+  }
+
+  Status gatherHost(const void *send, size_t bytes, void *receive,
+                    int root) override {
+    if (MPI_Gather(send, static_cast<int>(bytes), MPI_BYTE, receive,
+                   static_cast<int>(bytes), MPI_BYTE, root,
+                   MPI_COMM_WORLD) != MPI_SUCCESS)
+      return Status::error("MPI_Gather failed");
+    return Status::success();
+  }
+
+  Status allReduceHostSum(double *values, size_t count) override {
+    if (MPI_Allreduce(MPI_IN_PLACE, values, static_cast<int>(count), MPI_DOUBLE,
+                      MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
+      return Status::error("MPI_Allreduce failed");
+    return Status::success();
+  }
+
+  Status broadcastHost(void *data, size_t bytes, int root) override {
+    if (MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, root,
+                  MPI_COMM_WORLD) != MPI_SUCCESS)
+      return Status::error("MPI_Bcast failed");
+    return Status::success();
+  }
+
+  [[noreturn]] void abort(int code) override {
+    ncclCommAbort(comm_);
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::_Exit(code);
+  }
+
+private:
+  int rank_, size_;
+  ncclComm_t comm_;
+};
+
+} // namespace
+
+Status createNcclCommunicator(Device &, int rank, int size,
+                              std::unique_ptr<Communicator> &out) {
+  int devices = 0;
+  if (cudaError_t rc = cudaGetDeviceCount(&devices); rc != cudaSuccess)
+    return cudaError("cudaGetDeviceCount", rc);
+  if (devices == 0)
+    return Status::error("NCCL: no CUDA device visible to rank " +
+                         std::to_string(rank));
+  const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  if (cudaError_t rc = cudaSetDevice((local ? std::atoi(local) : 0) % devices);
+      rc != cudaSuccess)
+    return cudaError("cudaSetDevice", rc);
+  ncclUniqueId id;
+  if (rank == 0)
+    if (ncclResult_t rc = ncclGetUniqueId(&id); rc != ncclSuccess)
+      return ncclError("ncclGetUniqueId", rc);
+  if (size > 1 &&
+      MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+    return Status::error("MPI_Bcast of the NCCL unique id failed");
+  ncclComm_t comm;
+  if (ncclResult_t rc = ncclCommInitRank(&comm, size, id, rank);
+      rc != ncclSuccess)
+    return ncclError("ncclCommInitRank", rc);
+  out = std::make_unique<NcclCommunicator>(rank, size, comm);
+  return Status::success();
+}
+
+} // namespace cherry::runtime

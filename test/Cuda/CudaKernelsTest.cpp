@@ -1,0 +1,836 @@
+//===- CudaKernelsTest.cpp - Every CUDA kernel against the CPU kernel -----===//
+//
+// Each kernel the CUDA device implements runs on the CPU device and on the
+// CUDA device with the same random inputs, at odd sizes (no multiple of a
+// warp, a vector width or a block), and the outputs are compared:
+//   - fp32 GEMM mode: ||cuda - cpu|| / ||cpu|| <= 1e-5 per output (the two
+//     sum in different orders; both are float32 arithmetic);
+//   - integer outputs, data movement (embedding, gathers, the cache append)
+//     and the optimizer updates (the CUDA kernels do the CPU's operations in
+//     the CPU's order, without contraction): bit-identical;
+//   - bf16 GEMM mode (inputs rounded to bf16, fp32 accumulation): element by
+//     element |cuda - cpu| <= (2 u + k 2^-24) sum_i |a_i| |b_i| + 1e-30 with
+//     u = 2^-8, bf16's unit roundoff. Each product of two rounded inputs is
+//     off by at most 2u + u^2 relative; the fp32 sum of k terms adds at most
+//     k 2^-24 of sum |terms| (a first-order bound, for the CPU's sum as well
+//     as the GPU's: the 2^-24 term covers both sums' rounding).
+// Outputs that overwrite start as NaN on both devices, so an element a
+// kernel does not write fails the comparison. Kernels the CUDA device lacks
+// are refused with one line (UnsupportedKernels).
+//
+// Without a CUDA device the binary prints "skipped: no CUDA device" and
+// exits 77 (ctest's SKIP_RETURN_CODE).
+//
+//===----------------------------------------------------------------------===//
+
+#include "cherry/Runtime/Device.h"
+#include "cherry/Runtime/KernelAbi.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace cherry::runtime;
+using cherry::abi::KernelId;
+
+namespace {
+
+/// Values in [lo, hi) (xorshift).
+std::vector<float> randomFloats(int64_t n, uint64_t seed, float lo = -1.0f,
+                                float hi = 1.0f) {
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  std::vector<float> v(n);
+  for (float &x : v) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    x = static_cast<float>(
+        lo + (hi - lo) * (static_cast<double>(s >> 11) / 9007199254740992.0));
+  }
+  return v;
+}
+
+std::vector<int32_t> randomInts(int64_t n, uint64_t seed, int32_t lo,
+                                int32_t hi) { // [lo, hi)
+  std::vector<float> u = randomFloats(n, seed, 0.0f, 1.0f);
+  std::vector<int32_t> v(n);
+  for (int64_t i = 0; i < n; ++i)
+    v[i] = lo + std::min<int32_t>(hi - lo - 1,
+                                  static_cast<int32_t>(u[i] * (hi - lo)));
+  return v;
+}
+
+/// One operand's bytes (f32 or i32 elements).
+struct Tensor {
+  std::vector<std::byte> bytes;
+  static Tensor of(const std::vector<float> &v) {
+    Tensor t;
+    t.bytes.resize(v.size() * 4);
+    std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
+    return t;
+  }
+  static Tensor of(const std::vector<int32_t> &v) {
+    Tensor t;
+    t.bytes.resize(v.size() * 4);
+    std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
+    return t;
+  }
+  static Tensor nan(int64_t n) {
+    return of(std::vector<float>(n, std::numeric_limits<float>::quiet_NaN()));
+  }
+  std::vector<float> floats() const {
+    std::vector<float> v(bytes.size() / 4);
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    return v;
+  }
+  std::vector<int32_t> ints() const {
+    std::vector<int32_t> v(bytes.size() / 4);
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    return v;
+  }
+};
+
+struct Case {
+  KernelId kernel;
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  std::vector<Tensor> in;
+  /// Initial outputs; a missing one is NaN-filled (outputs from an input
+  /// start as a copy of it).
+  std::vector<Tensor> out;
+  /// Sizes of list outputs (list kernels), else from the ABI.
+};
+
+/// Elements of operand `op` from the ABI's factors.
+int64_t elementsOf(const cherry::abi::OperandSpec &op,
+                   const std::vector<int64_t> &ints) {
+  int64_t n = 1;
+  for (const cherry::abi::Factor &f : op.factors)
+    n *= f.attr >= 0 ? ints[f.attr] : f.literal;
+  return n;
+}
+
+/// Runs `c` on `device`: outputs (or the error) come back. `inPlace`: an
+/// output that updates an input is that input's slice (as the loader may
+/// place it), else its own slice starting as a copy.
+Status runOn(Device &device, const Case &c, std::vector<Tensor> &outs,
+             bool inPlace = false) {
+  const cherry::abi::KernelSpec &spec = cherry::abi::kernelSpec(c.kernel);
+  std::vector<Tensor> init;
+  if (spec.isList()) {
+    init = c.out; // list kernels: every output given
+  } else {
+    for (int o = 0; o < spec.outputs.size; ++o) {
+      if (o < static_cast<int>(c.out.size()) && !c.out[o].bytes.empty())
+        init.push_back(c.out[o]);
+      else if (spec.outputs[o].source >= 0)
+        init.push_back(c.in[spec.outputs[o].source]);
+      else
+        init.push_back(Tensor::nan(elementsOf(spec.outputs[o], c.ints)));
+    }
+  }
+  uint64_t total = 0;
+  std::vector<uint64_t> inAt, outAt;
+  for (const Tensor &t : c.in) {
+    inAt.push_back(total);
+    total += (t.bytes.size() + 255) / 256 * 256 + 256;
+  }
+  for (const Tensor &t : init) {
+    outAt.push_back(total);
+    total += (t.bytes.size() + 255) / 256 * 256 + 256;
+  }
+  DeviceMemory mem;
+  if (Status s = device.allocate(total, mem); !s.ok())
+    return s;
+  KernelCall call;
+  call.kernel = c.kernel;
+  call.ints = c.ints;
+  call.floats = c.floats;
+  Status s;
+  for (size_t i = 0; i < c.in.size() && s.ok(); ++i) {
+    s = device.copyToDevice(mem, inAt[i], c.in[i].bytes.data(),
+                            c.in[i].bytes.size());
+    call.in.push_back(mem.address + inAt[i]);
+    call.inBytes.push_back(c.in[i].bytes.size());
+  }
+  for (size_t o = 0; o < init.size() && s.ok(); ++o) {
+    const int source = spec.isList() ? -1 : spec.outputs[o].source;
+    if (inPlace && source >= 0)
+      outAt[o] = inAt[source];
+    else
+      s = device.copyToDevice(mem, outAt[o], init[o].bytes.data(),
+                              init[o].bytes.size());
+    call.out.push_back(mem.address + outAt[o]);
+    call.outBytes.push_back(init[o].bytes.size());
+  }
+  if (s.ok())
+    s = device.supports(c.kernel);
+  if (s.ok())
+    s = device.launch(call);
+  Status synced = device.synchronize();
+  if (s.ok())
+    s = synced;
+  outs = init;
+  for (size_t o = 0; o < init.size() && s.ok(); ++o)
+    s = device.copyToHost(outs[o].bytes.data(), mem, outAt[o],
+                          outs[o].bytes.size());
+  device.release(mem);
+  return s;
+}
+
+std::unique_ptr<Device> cudaDevice(const char *mode = "fp32") {
+  setenv("CHERRY_CUDA_MATMUL", mode, 1);
+  std::unique_ptr<Device> d;
+  Status s = createCudaDevice(0, d);
+  unsetenv("CHERRY_CUDA_MATMUL");
+  EXPECT_TRUE(s.ok()) << s.message;
+  return d;
+}
+
+enum class Compare { Relative, Exact };
+
+/// Runs `c` on both devices and compares every output.
+void expectSame(const Case &c, Compare how = Compare::Relative,
+                double tol = 1e-5) {
+  const char *name = cherry::abi::kernelName(c.kernel);
+  std::unique_ptr<Device> cpu = createCpuDevice(), gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  std::vector<Tensor> want, got;
+  Status sc = runOn(*cpu, c, want);
+  ASSERT_TRUE(sc.ok()) << name << " on the CPU: " << sc.message;
+  Status sg = runOn(*gpu, c, got);
+  ASSERT_TRUE(sg.ok()) << name << " on CUDA: " << sg.message;
+  const cherry::abi::KernelSpec &spec = cherry::abi::kernelSpec(c.kernel);
+  // Deterministic: a second run gives the same bits; and an output updated
+  // in place in its input's slice equals the one in its own slice.
+  for (bool inPlace : {false, true}) {
+    std::vector<Tensor> again;
+    Status s2 = runOn(*gpu, c, again, inPlace);
+    ASSERT_TRUE(s2.ok()) << name << " on CUDA: " << s2.message;
+    for (size_t o = 0; o < got.size(); ++o)
+      EXPECT_EQ(0, std::memcmp(got[o].bytes.data(), again[o].bytes.data(),
+                               got[o].bytes.size()))
+          << name << " output " << o
+          << (inPlace ? ": in place differs from its own slice"
+                      : ": differs run to run");
+  }
+  for (size_t o = 0; o < want.size(); ++o) {
+    const int specIndex =
+        spec.isList() ? 0
+                      : static_cast<int>(std::min<size_t>(
+                            o, static_cast<size_t>(spec.outputs.size - 1)));
+    const bool isInt =
+        spec.outputs[specIndex].elem == cherry::abi::ElemType::I32;
+    const std::string what = std::string(name) + " output " +
+                             std::to_string(o) + " (" +
+                             spec.outputs[specIndex].name + ")";
+    if (isInt || how == Compare::Exact) {
+      EXPECT_EQ(0, std::memcmp(want[o].bytes.data(), got[o].bytes.data(),
+                               want[o].bytes.size()))
+          << what << " differs bitwise";
+      if (!isInt) {
+        std::vector<float> w = want[o].floats(), g = got[o].floats();
+        int shown = 0;
+        for (size_t i = 0; i < w.size() && shown < 3; ++i)
+          if (std::memcmp(&w[i], &g[i], 4) != 0 && ++shown)
+            ADD_FAILURE() << what << " element " << i << ": cpu " << w[i]
+                          << ", cuda " << g[i];
+      }
+      continue;
+    }
+    std::vector<float> w = want[o].floats(), g = got[o].floats();
+    double diff = 0, norm = 0;
+    bool finite = true;
+    for (size_t i = 0; i < w.size(); ++i) {
+      finite = finite && std::isfinite(g[i]) == std::isfinite(w[i]);
+      diff += (double(g[i]) - w[i]) * (double(g[i]) - w[i]);
+      norm += double(w[i]) * w[i];
+    }
+    EXPECT_TRUE(finite) << what << ": a non-finite element (unwritten?)";
+    const double rel = norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+    EXPECT_LE(rel, tol) << what << ": relative error " << rel;
+  }
+}
+
+Case linearCase(KernelId id, int64_t m, int64_t n, int64_t k, uint64_t seed) {
+  Case c{id, {m, n, k}, {}, {}, {}};
+  switch (id) {
+  case KernelId::linear: // x[m, k], w[n, k]
+    c.in = {Tensor::of(randomFloats(m * k, seed)),
+            Tensor::of(randomFloats(n * k, seed + 1))};
+    break;
+  case KernelId::linear_grad_input: // dy[m, n], w[n, k]
+    c.in = {Tensor::of(randomFloats(m * n, seed)),
+            Tensor::of(randomFloats(n * k, seed + 1))};
+    break;
+  default: // linear_grad_weight: dy[m, n], x[m, k]
+    c.in = {Tensor::of(randomFloats(m * n, seed)),
+            Tensor::of(randomFloats(m * k, seed + 1))};
+  }
+  return c;
+}
+
+TEST(CudaKernels, Linear) {
+  for (KernelId id : {KernelId::linear, KernelId::linear_grad_input,
+                      KernelId::linear_grad_weight})
+    for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{33, 47, 129},
+                           {1, 5, 3},
+                           {257, 130, 65}})
+      expectSame(linearCase(id, m, n, k, 7 + m));
+}
+
+/// bf16 mode against the CPU's fp32 GEMM, with the bound derived in the
+/// file comment, element by element.
+TEST(CudaKernels, LinearBf16Bound) {
+  const double u = std::ldexp(1.0, -8);
+  for (KernelId id : {KernelId::linear, KernelId::linear_grad_input,
+                      KernelId::linear_grad_weight}) {
+    const int64_t m = 65, n = 33, k = 300;
+    Case c = linearCase(id, m, n, k, 99);
+    std::unique_ptr<Device> cpu = createCpuDevice(), gpu = cudaDevice("bf16");
+    ASSERT_TRUE(gpu);
+    std::vector<Tensor> want, got;
+    ASSERT_TRUE(runOn(*cpu, c, want).ok());
+    Status s = runOn(*gpu, c, got);
+    ASSERT_TRUE(s.ok()) << s.message;
+    const std::vector<float> a = c.in[0].floats(), b = c.in[1].floats();
+    const std::vector<float> w = want[0].floats(), g = got[0].floats();
+    // sum_i |a_i| |b_i| for each output element, in each kernel's layout.
+    int64_t rows = m, cols = n, inner = k;
+    if (id == KernelId::linear_grad_input)
+      rows = m, cols = k, inner = n;
+    if (id == KernelId::linear_grad_weight)
+      rows = n, cols = k, inner = m;
+    int bad = 0;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t col = 0; col < cols; ++col) {
+        double mag = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          double x, y;
+          if (id == KernelId::linear)
+            x = a[r * k + i], y = b[col * k + i];
+          else if (id == KernelId::linear_grad_input)
+            x = a[r * n + i], y = b[i * k + col];
+          else
+            x = a[i * n + r], y = b[i * k + col];
+          mag += std::abs(x * y);
+        }
+        const double bound =
+            (2 * u + u * u + inner * std::ldexp(1.0, -24)) * mag + 1e-30;
+        const double err =
+            std::abs(double(g[r * cols + col]) - w[r * cols + col]);
+        if (!(err <= bound) && bad++ < 5)
+          ADD_FAILURE() << cherry::abi::kernelName(id) << " [" << r << ", "
+                        << col << "]: |cuda - cpu| = " << err << " > bound "
+                        << bound;
+      }
+  }
+}
+
+TEST(CudaKernels, Elementwise) {
+  const int64_t n = 1001;
+  Tensor a = Tensor::of(randomFloats(n, 1, -4, 4)),
+         b = Tensor::of(randomFloats(n, 2)), d = Tensor::of(randomFloats(n, 3));
+  expectSame({KernelId::add, {n}, {}, {a, b}, {}}, Compare::Exact);
+  expectSame({KernelId::scale, {n}, {0.37}, {a}, {}}, Compare::Exact);
+  expectSame({KernelId::swiglu, {n}, {}, {a, b}, {}});
+  expectSame({KernelId::swiglu_grad, {n}, {}, {a, b, d}, {}});
+}
+
+TEST(CudaKernels, Embedding) {
+  for (auto [n, vocab, dim] :
+       {std::tuple<int64_t, int64_t, int64_t>{37, 53, 19},
+        {301, 37, 45},
+        {1, 1, 1}}) {
+    Tensor ids = Tensor::of(randomInts(n, n, 0, vocab));
+    expectSame({KernelId::embedding,
+                {n, vocab, dim},
+                {},
+                {ids, Tensor::of(randomFloats(vocab * dim, 5))},
+                {}},
+               Compare::Exact);
+    // Sums of repeated ids in ascending position: the CPU's order.
+    expectSame({KernelId::embedding_grad,
+                {n, vocab, dim},
+                {},
+                {ids, Tensor::of(randomFloats(n * dim, 6))},
+                {}},
+               Compare::Exact);
+  }
+}
+
+TEST(CudaKernels, BadIdFailsWithOneLine) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  std::vector<int32_t> ids = {0, 3, 9, 1};
+  Case c{KernelId::embedding,
+         {4, 5, 2},
+         {},
+         {Tensor::of(ids), Tensor::of(randomFloats(10, 1))},
+         {}};
+  std::vector<Tensor> out;
+  Status s = runOn(*gpu, c, out);
+  EXPECT_EQ(s.message,
+            "embedding: id 9 at position 2 is outside the vocabulary [0, 5)");
+  // The device goes on working after a data error.
+  ids[2] = 4;
+  c.in[0] = Tensor::of(ids);
+  EXPECT_TRUE(runOn(*gpu, c, out).ok());
+}
+
+TEST(CudaKernels, Norms) {
+  for (auto [rows, dim] :
+       {std::pair<int64_t, int64_t>{7, 301}, {131, 97}, {1, 2048}, {3, 5}}) {
+    Tensor x = Tensor::of(randomFloats(rows * dim, 11, -2, 2)),
+           delta = Tensor::of(randomFloats(rows * dim, 12)),
+           w = Tensor::of(randomFloats(dim, 13, 0.5, 1.5)),
+           dy = Tensor::of(randomFloats(rows * dim, 14));
+    expectSame({KernelId::rms_norm, {rows, dim}, {1e-5}, {x, w}, {}});
+    expectSame(
+        {KernelId::add_rms_norm, {rows, dim}, {1e-5}, {x, delta, w}, {}});
+    expectSame({KernelId::rms_norm_grad, {rows, dim}, {1e-5}, {x, w, dy}, {}});
+  }
+}
+
+TEST(CudaKernels, Rope) {
+  const int64_t batch = 2, seq = 9, heads = 3, hd = 10;
+  Tensor x = Tensor::of(randomFloats(batch * seq * heads * hd, 21));
+  expectSame({KernelId::rope, {batch, seq, heads, hd, 5}, {10000.0}, {x}, {}});
+  expectSame(
+      {KernelId::rope_grad, {batch, seq, heads, hd, 700}, {500000.0}, {x}, {}});
+  expectSame({KernelId::rope_at,
+              {batch, seq, heads, hd},
+              {10000.0},
+              {x, Tensor::of(std::vector<int32_t>{3})},
+              {}});
+}
+
+TEST(CudaKernels, Attention) {
+  struct Shape {
+    int64_t batch, qLen, kvLen, stride, heads, kvHeads, hd, offset, causal;
+  };
+  for (Shape s : {Shape{2, 7, 11, 13, 4, 2, 24, 4, 1},
+                  Shape{2, 7, 11, 13, 4, 2, 24, 0, 0},
+                  Shape{1, 70, 70, 70, 3, 1, 80, 0, 1},
+                  Shape{3, 1, 40, 41, 2, 2, 33, 39, 1},
+                  Shape{1, 33, 33, 33, 2, 2, 256, 0, 1}}) {
+    Tensor q = Tensor::of(
+        randomFloats(s.batch * s.qLen * s.heads * s.hd, s.hd, -2, 2));
+    Tensor k = Tensor::of(
+        randomFloats(s.batch * s.stride * s.kvHeads * s.hd, s.hd + 1, -2, 2));
+    Tensor v = Tensor::of(
+        randomFloats(s.batch * s.stride * s.kvHeads * s.hd, s.hd + 2));
+    expectSame({KernelId::attention,
+                {s.batch, s.qLen, s.kvLen, s.stride, s.heads, s.kvHeads, s.hd,
+                 s.offset, s.causal},
+                {},
+                {q, k, v},
+                {}});
+  }
+}
+
+TEST(CudaKernels, AttentionAtCache) {
+  const int64_t batch = 2, seq = 3, capacity = 10, heads = 4, kvHeads = 2,
+                hd = 16;
+  expectSame({KernelId::attention_at,
+              {batch, seq, capacity, heads, kvHeads, hd},
+              {},
+              {Tensor::of(randomFloats(batch * seq * heads * hd, 31)),
+               Tensor::of(randomFloats(batch * capacity * kvHeads * hd, 32)),
+               Tensor::of(randomFloats(batch * capacity * kvHeads * hd, 33)),
+               Tensor::of(std::vector<int32_t>{5})},
+              {}});
+  const int64_t width = 10;
+  expectSame({KernelId::kv_append,
+              {batch, seq, capacity, width},
+              {},
+              {Tensor::of(randomFloats(batch * seq * width, 34)),
+               Tensor::of(std::vector<int32_t>{4})},
+              {Tensor::of(randomFloats(batch * capacity * width, 35))}},
+             Compare::Exact);
+}
+
+TEST(CudaKernels, AttentionGrad) {
+  struct Shape {
+    int64_t batch, seq, heads, kvHeads, hd, causal;
+  };
+  for (Shape s : {Shape{2, 37, 4, 2, 24, 1}, Shape{2, 37, 4, 2, 24, 0},
+                  Shape{1, 65, 2, 1, 64, 1}, Shape{1, 5, 3, 3, 130, 1}}) {
+    const int64_t qn = s.batch * s.seq * s.heads * s.hd,
+                  kn = s.batch * s.seq * s.kvHeads * s.hd;
+    Tensor q = Tensor::of(randomFloats(qn, 41, -2, 2)),
+           k = Tensor::of(randomFloats(kn, 42, -2, 2)),
+           v = Tensor::of(randomFloats(kn, 43));
+    // o: the forward's output (on the CPU), as the training step has it.
+    Case fwd{
+        KernelId::attention,
+        {s.batch, s.seq, s.seq, s.seq, s.heads, s.kvHeads, s.hd, 0, s.causal},
+        {},
+        {q, k, v},
+        {}};
+    std::vector<Tensor> o;
+    std::unique_ptr<Device> cpu = createCpuDevice();
+    ASSERT_TRUE(runOn(*cpu, fwd, o).ok());
+    expectSame({KernelId::attention_grad,
+                {s.batch, s.seq, s.heads, s.kvHeads, s.hd, s.causal},
+                {},
+                {q, k, v, o[0], Tensor::of(randomFloats(qn, 44))},
+                {}});
+  }
+}
+
+/// Targets with some rows ignored (-100).
+std::vector<int32_t> targetsWithIgnored(int64_t rows, int64_t vocab,
+                                        uint64_t seed) {
+  std::vector<int32_t> t = randomInts(rows, seed, 0, vocab);
+  for (int64_t r = 0; r < rows; r += 7)
+    t[r] = -100;
+  return t;
+}
+
+TEST(CudaKernels, HeadCrossEntropy) {
+  for (auto [rows, vocab, dim] :
+       {std::tuple<int64_t, int64_t, int64_t>{45, 301, 33},
+        {5, 9000, 16},
+        {1, 2, 1}}) {
+    Tensor h = Tensor::of(randomFloats(rows * dim, 51, -2, 2)),
+           w = Tensor::of(randomFloats(vocab * dim, 52, -2, 2)),
+           t = Tensor::of(targetsWithIgnored(rows, vocab, 53));
+    std::vector<float> weights = randomFloats(rows, 54, 0, 1);
+    std::vector<int32_t> wt = randomInts(rows, 55, 0, vocab);
+    for (int64_t r = 0; r < rows; r += 3) {
+      weights[r] = 0.0f;
+      wt[r] = -5; // not read: weight 0
+    }
+    Tensor wts = Tensor::of(weights), wtargets = Tensor::of(wt);
+    const std::vector<int64_t> ints = {rows, vocab, dim, -100};
+    expectSame({KernelId::head_cross_entropy, ints, {}, {h, w, t}, {}});
+    expectSame({KernelId::head_cross_entropy_rows, ints, {}, {h, w, t}, {}});
+    expectSame({KernelId::head_cross_entropy_grad, ints, {0.7}, {h, w, t}, {}});
+    expectSame(
+        {KernelId::head_cross_entropy_train, ints, {0.7}, {h, w, t}, {}});
+    expectSame({KernelId::head_cross_entropy_weighted,
+                {rows, vocab, dim},
+                {},
+                {h, w, wtargets, wts},
+                {}});
+    expectSame({KernelId::head_cross_entropy_weighted_grad,
+                {rows, vocab, dim},
+                {1.3},
+                {h, w, wtargets, wts},
+                {}});
+  }
+}
+
+TEST(CudaKernels, BadTargetFailsWithOneLine) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  std::vector<Tensor> out;
+  Status s =
+      runOn(*gpu,
+            {KernelId::head_cross_entropy,
+             {3, 4, 2, -1},
+             {},
+             {Tensor::of(randomFloats(6, 1)), Tensor::of(randomFloats(8, 2)),
+              Tensor::of(std::vector<int32_t>{1, 7, -1})},
+             {}},
+            out);
+  EXPECT_EQ(s.message, "head_cross_entropy: row 1 has target 7, outside the "
+                       "vocabulary [0, 4) and not the ignore index -1");
+}
+
+std::vector<float> hyper(float step, float maxNorm) {
+  return {1e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, step, maxNorm, 0.0f};
+}
+
+TEST(CudaKernels, Optimizer) {
+  const int64_t n = 100003;
+  Tensor g = Tensor::of(randomFloats(n, 61));
+  expectSame({KernelId::grad_sq_norm, {n, 0}, {}, {g}, {}});
+  expectSame({KernelId::grad_sq_norm,
+              {n, 1},
+              {},
+              {g},
+              {Tensor::of(std::vector<float>{2.5f})}});
+  const int64_t m = 1003;
+  Tensor grad = Tensor::of(randomFloats(m, 62)),
+         param = Tensor::of(randomFloats(m, 63)),
+         mom = Tensor::of(randomFloats(m, 64, -0.1f, 0.1f)),
+         var = Tensor::of(randomFloats(m, 65, 0.0f, 0.01f)),
+         sq = Tensor::of(std::vector<float>{4.0f});
+  for (float clip : {0.0f, 1.0f})
+    for (int64_t decay : {0, 1}) {
+      Tensor hy = Tensor::of(hyper(3, clip));
+      expectSame(
+          {KernelId::adamw, {m, decay}, {}, {grad, hy, sq}, {param, mom, var}},
+          Compare::Exact);
+      expectSame({KernelId::sgd, {m, decay}, {}, {grad, hy, sq}, {param}},
+                 Compare::Exact);
+    }
+  // Several tensors, one launch: the first `decayed` get weight decay.
+  std::vector<int64_t> sizes = {5000, 17, 4096};
+  Case adam{KernelId::adamw_multi, {3, 2}, {}, {}, {}};
+  Case sgd{KernelId::sgd_multi, {3, 2}, {}, {}, {}};
+  for (Case *c : {&adam, &sgd})
+    c->in = {Tensor::of(hyper(7, 1.0f)), sq};
+  for (size_t t = 0; t < sizes.size(); ++t) {
+    Tensor gt = Tensor::of(randomFloats(sizes[t], 70 + t));
+    adam.in.push_back(gt);
+    sgd.in.push_back(gt);
+    Tensor p = Tensor::of(randomFloats(sizes[t], 80 + t));
+    adam.out.push_back(p);
+    adam.out.push_back(Tensor::of(randomFloats(sizes[t], 90 + t, -0.1f, 0.1f)));
+    adam.out.push_back(Tensor::of(randomFloats(sizes[t], 95 + t, 0.0f, 0.01f)));
+    sgd.out.push_back(p);
+  }
+  expectSame(adam, Compare::Exact);
+  expectSame(sgd, Compare::Exact);
+}
+
+TEST(CudaKernels, BadStepFailsWithOneLine) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  std::vector<Tensor> out;
+  const int64_t m = 10;
+  Status s = runOn(*gpu,
+                   {KernelId::sgd,
+                    {m, 0},
+                    {},
+                    {Tensor::of(randomFloats(m, 1)), Tensor::of(hyper(0.5, 0)),
+                     Tensor::of(std::vector<float>{1.0f})},
+                    {Tensor::of(randomFloats(m, 2))}},
+                   out);
+  EXPECT_EQ(s.message, "optimizer step 0.500000 is not a positive integer");
+}
+
+TEST(CudaKernels, SelectiveTraining) {
+  const int64_t batch = 3, seq = 17, k = 6, width = 11;
+  std::vector<int32_t> pos = randomInts(batch * k, 101, 0, seq);
+  pos[1] = pos[0]; // a repeated position: its rows are summed
+  Tensor positions = Tensor::of(pos);
+  expectSame({KernelId::gather_rows,
+              {batch, seq, k, width},
+              {},
+              {Tensor::of(randomFloats(batch * seq * width, 102)), positions},
+              {}},
+             Compare::Exact);
+  Tensor ids = Tensor::of(randomInts(batch * seq, 103, 0, 1000));
+  expectSame({KernelId::gather_ids, {batch, seq, k}, {}, {ids, positions}, {}},
+             Compare::Exact);
+  expectSame({KernelId::shift_targets, {batch, seq, 2, -100}, {}, {ids}, {}},
+             Compare::Exact);
+  expectSame({KernelId::gather_rows_grad,
+              {batch, seq, k, width},
+              {},
+              {Tensor::of(randomFloats(batch * k * width, 104)), positions},
+              {}},
+             Compare::Exact);
+  expectSame({KernelId::sgt_select_uniform, {batch, seq, k}, {}, {ids}, {}},
+             Compare::Exact);
+  // The other selections: the CPU's algorithms row by row (CudaSgtRows.h,
+  // checked on the host by cherry-cuda-sgt-rows), so the same bits.
+  const int64_t vocab = 40;
+  Tensor targets = Tensor::of(randomInts(batch * seq, 105, 0, vocab));
+  std::vector<float> scoreValues = randomFloats(vocab, 106, 0, 8);
+  scoreValues[2] = scoreValues[3]; // a tie
+  Tensor scores = Tensor::of(scoreValues);
+  for (float step : {1.0f, 12.0f}) {
+    Tensor hy = Tensor::of(hyper(step, 0));
+    expectSame({KernelId::sgt_select_score,
+                {batch, seq, k, vocab},
+                {},
+                {targets, scores},
+                {}},
+               Compare::Exact);
+    expectSame({KernelId::sgt_select_random,
+                {batch, seq, k, 7},
+                {},
+                {targets, hy},
+                {}},
+               Compare::Exact);
+    expectSame({KernelId::sgt_select_surprisal,
+                {batch, seq, k, vocab, 7},
+                {},
+                {targets, scores, hy},
+                {}},
+               Compare::Exact);
+    expectSame({KernelId::sgt_select_loss,
+                {batch, seq, k},
+                {},
+                {Tensor::of(randomFloats(batch * seq, 107, 0, 5))},
+                {}},
+               Compare::Exact);
+    std::vector<int32_t> mask = randomInts(batch * seq, 108, 0, 2);
+    for (int64_t t = 0; t < seq; ++t)
+      mask[t] = 1; // a row with more marked positions than k
+    expectSame({KernelId::sgt_select_mask,
+                {batch, seq, k, 7},
+                {},
+                {Tensor::of(mask), hy},
+                {}},
+               Compare::Exact);
+  }
+}
+
+/// A random permutation of 0 .. n - 1 (Fisher-Yates on xorshift values).
+std::vector<int32_t> permutation(int64_t n, uint64_t seed) {
+  std::vector<int32_t> p(n);
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = static_cast<int32_t>(i);
+  std::vector<float> u = randomFloats(n, seed, 0.0f, 1.0f);
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(p[i],
+              p[std::min<int64_t>(i, static_cast<int64_t>(u[i] * (i + 1)))]);
+  return p;
+}
+
+TEST(CudaKernels, MixtureOfExperts) {
+  const int64_t tokens = 37, experts = 5, topK = 2, dim = 19, n = 23;
+  const int64_t slots = tokens * topK;
+  Tensor logits = Tensor::of(randomFloats(tokens * experts, 111, -3, 3));
+  for (int64_t renorm : {0, 1}) {
+    const Case topk{
+        KernelId::moe_topk, {tokens, experts, topK, renorm}, {}, {logits}, {}};
+    expectSame(topk);
+    std::vector<Tensor> routed; // probs, expert, gate from the CPU
+    std::unique_ptr<Device> cpu = createCpuDevice();
+    ASSERT_TRUE(runOn(*cpu, topk, routed).ok());
+    expectSame({KernelId::moe_topk_grad,
+                {tokens, experts, topK, renorm},
+                {},
+                {routed[0], routed[1], routed[2],
+                 Tensor::of(randomFloats(slots, 112))},
+                {}});
+  }
+  Tensor expert = Tensor::of(randomInts(slots, 113, 0, experts));
+  expectSame({KernelId::moe_permute, {tokens, experts, topK}, {}, {expert}, {}},
+             Compare::Exact);
+  Tensor slotRow = Tensor::of(permutation(slots, 114));
+  Tensor gate = Tensor::of(randomFloats(slots, 115, 0, 1));
+  expectSame({KernelId::moe_gather_rows,
+              {tokens, topK, dim},
+              {},
+              {Tensor::of(randomFloats(tokens * dim, 116)), slotRow},
+              {}},
+             Compare::Exact);
+  expectSame({KernelId::moe_gather_rows_grad,
+              {tokens, topK, dim},
+              {},
+              {Tensor::of(randomFloats(slots * dim, 117)), slotRow},
+              {}});
+  Tensor yp = Tensor::of(randomFloats(slots * dim, 118));
+  expectSame({KernelId::moe_unpermute,
+              {tokens, topK, dim},
+              {},
+              {yp, slotRow, gate},
+              {}});
+  expectSame({KernelId::moe_unpermute_grad,
+              {tokens, topK, dim},
+              {},
+              {Tensor::of(randomFloats(tokens * dim, 119)), yp, slotRow, gate},
+              {}});
+  // Counts summing to the rows, one expert empty.
+  const int64_t m = slots;
+  std::vector<int32_t> counts = {20, 0, 31, 9, 14};
+  Tensor c = Tensor::of(counts);
+  Tensor w = Tensor::of(randomFloats(experts * n * dim, 120));
+  expectSame({KernelId::moe_grouped_linear,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * dim, 121)), w, c},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_input,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 122)), w, c},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_weight,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 123)),
+               Tensor::of(randomFloats(m * dim, 124)), c},
+              {}});
+  Tensor probs = Tensor::of(randomFloats(tokens * experts, 125, 0, 1));
+  expectSame({KernelId::moe_balance_loss,
+              {tokens, experts, topK},
+              {0.01},
+              {probs, c},
+              {}});
+  expectSame({KernelId::moe_balance_loss_grad,
+              {tokens, experts, topK},
+              {0.01},
+              {probs, c},
+              {}});
+  expectSame({KernelId::moe_z_loss, {tokens, experts}, {0.001}, {logits}, {}});
+  expectSame(
+      {KernelId::moe_z_loss_grad, {tokens, experts}, {0.001}, {logits}, {}});
+}
+
+TEST(CudaKernels, BadRoutingFailsWithOneLine) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  std::vector<Tensor> out;
+  Status s = runOn(*gpu,
+                   {KernelId::moe_permute,
+                    {2, 3, 2},
+                    {},
+                    {Tensor::of(std::vector<int32_t>{0, 2, 3, 1})},
+                    {}},
+                   out);
+  EXPECT_EQ(s.message, "moe_permute: expert 3 at slot 2 is outside [0, 3)");
+  s = runOn(*gpu,
+            {KernelId::moe_grouped_linear,
+             {4, 2, 2, 2},
+             {},
+             {Tensor::of(randomFloats(8, 1)), Tensor::of(randomFloats(8, 2)),
+              Tensor::of(std::vector<int32_t>{1, 2})},
+             {}},
+            out);
+  EXPECT_EQ(s.message,
+            "moe_grouped_linear: the expert counts sum to 3, expected 4 rows");
+}
+
+/// Every kernel of the ABI either runs on the CUDA device or is refused
+/// with one line when an executable is loaded.
+TEST(CudaKernels, UnsupportedKernels) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  int unsupported = 0;
+  for (int i = 0; i < cherry::abi::kNumKernels; ++i) {
+    const KernelId id = static_cast<KernelId>(i);
+    Status s = gpu->supports(id);
+    if (s.ok())
+      continue;
+    ++unsupported;
+    EXPECT_EQ(s.message.rfind(std::string("kernel ") +
+                                  cherry::abi::kernelName(id) +
+                                  " has no CUDA implementation",
+                              0),
+              0u)
+        << s.message;
+    std::printf("unsupported on CUDA: %s\n", cherry::abi::kernelName(id));
+  }
+  EXPECT_TRUE(gpu->supports(KernelId::attention_grad).ok());
+  std::printf("%d of %d kernels have no CUDA implementation\n", unsupported,
+              cherry::abi::kNumKernels);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (cudaDeviceCount() == 0) {
+    std::printf("skipped: no CUDA device\n");
+    return 77;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
