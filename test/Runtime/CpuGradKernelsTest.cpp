@@ -632,6 +632,147 @@ TEST(CpuGradKernels, AttentionGradAcrossBlocks) {
   }
 }
 
+/// The gradients as refAttentionGrad computes them, and each one's
+/// rounding-error bound (first order in u = 2^-24) from how attentionGrad
+/// computes it, given the forward's float output o~ (its error |o~ - o|
+/// enters through D):
+///   scores s~_ij = fl(q_i . k_j) scale, off by l_ij = scale gamma(d)
+///     sum |q k| + u |s_ij|;
+///   lse~_i from the online sum over the T visible keys in B blocks of 64:
+///     each term e^(s_j - m) off by l_ij + u D + 2u (D the spread of the
+///     scores, exp within 1 ulp), each rescale by u (3 + D), the sum
+///     gamma(T), then log (2u |log sum|) and the add (u |lse|);
+///   P~_ij = exp(s~_ij - lse~_i), relative error relP = l_ij + err(lse~_i) +
+///     u |s_ij - lse_i| + 2u;
+///   dP~_ij = fl(dout_i . v_j), off by gamma(d) sum |dout v|;
+///   D~_i = fl(dout_i . o~_i), off by gamma(d) sum |dout o~| + sum |dout|
+///     |o~ - o|;
+///   dS~_ij = fl(P~ fl(dP~ - D~) scale), off by eS = scale P (relP |dP - D|
+///     + err(dP~) + err(D~)) + 3u |dS|;
+///   dv_j, dk_j, dq_i: float sums of N terms (N the pairs summed, in any
+///     order and blocking: gamma(N)) of P~ dout, dS~ q, dS~ k, so
+///     |dv~ - dv| <= sum P relP |dout| + gamma(N) sum P |dout| and
+///     |dk~ - dk| <= sum eS |q| + gamma(N) sum |dS q| (dq likewise with k).
+void refAttentionGradBound(const AttnShape &c, const std::vector<float> &qf,
+                           const std::vector<float> &kf,
+                           const std::vector<float> &vf,
+                           const std::vector<float> &of,
+                           const std::vector<float> &dout,
+                           std::vector<double> &dq, std::vector<double> &dk,
+                           std::vector<double> &dv, std::vector<double> &bq,
+                           std::vector<double> &bk, std::vector<double> &bv) {
+  const int64_t d = c.headDim, T = c.seq;
+  const double u = kUnitRoundoff, scale = 1.0 / std::sqrt(double(d));
+  auto q = toDouble(qf), k = toDouble(kf), v = toDouble(vf);
+  auto o = refAttention(c, q, k, v);
+  for (auto *x : {&dq, &bq})
+    x->assign(c.qSize(), 0.0);
+  for (auto *x : {&dk, &dv, &bk, &bv})
+    x->assign(c.kvSize(), 0.0);
+  // Terms summed into each dk, dv row: every query of every head sharing it.
+  std::vector<double> kvTerms(c.kvSize() / d, 0.0), qTerms(c.qSize() / d);
+  std::vector<double> s(T), mag(T), sk(c.kvSize()), sq(c.qSize());
+  std::vector<double> pdv(c.kvSize(), 0.0); // sum P |dout| per dv element
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t qi = ((b * T + t) * c.heads + h) * d, n = c.visible(t);
+        double mx = -std::numeric_limits<double>::infinity(), L = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
+          double dotQK = 0, m = 0;
+          for (int64_t e = 0; e < d; ++e) {
+            dotQK += q[qi + e] * k[ki + e];
+            m += std::abs(q[qi + e] * k[ki + e]);
+          }
+          s[j] = dotQK * scale;
+          mag[j] = scale * sumBound(double(d)) * m + u * std::abs(s[j]);
+          mx = std::max(mx, s[j]);
+          L = std::max(L, mag[j]);
+        }
+        double sum = 0, spread = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          sum += std::exp(s[j] - mx);
+          spread = std::max(spread, mx - s[j]);
+        }
+        const double lse = mx + std::log(sum);
+        const double blocks = double((n + 63) / 64);
+        const double lseErr = L + u * (2 + spread) + blocks * u * (3 + spread) +
+                              sumBound(double(n)) +
+                              2 * u * std::abs(std::log(sum)) +
+                              u * std::abs(lse);
+        double dsum = 0, dErr = 0;
+        for (int64_t e = 0; e < d; ++e) {
+          dsum += dout[qi + e] * o[qi + e];
+          dErr += sumBound(double(d)) * std::abs(dout[qi + e] * of[qi + e]) +
+                  std::abs(double(dout[qi + e])) *
+                      std::abs(double(of[qi + e]) - o[qi + e]);
+        }
+        qTerms[qi / d] = double(n);
+        for (int64_t j = 0; j < n; ++j) {
+          const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
+          const double p = std::exp(s[j] - lse);
+          const double relP =
+              mag[j] + lseErr + u * std::abs(s[j] - lse) + 2 * u;
+          double dp = 0, dpMag = 0;
+          for (int64_t e = 0; e < d; ++e) {
+            dp += dout[qi + e] * v[ki + e];
+            dpMag += std::abs(dout[qi + e] * v[ki + e]);
+          }
+          const double ds = p * (dp - dsum) * scale;
+          const double eS = scale * p *
+                                (relP * std::abs(dp - dsum) +
+                                 sumBound(double(d)) * dpMag + dErr) +
+                            3 * u * std::abs(ds);
+          kvTerms[ki / d] += 1;
+          for (int64_t e = 0; e < d; ++e) {
+            dq[qi + e] += ds * k[ki + e];
+            dk[ki + e] += ds * q[qi + e];
+            dv[ki + e] += p * dout[qi + e];
+            bq[qi + e] += eS * std::abs(k[ki + e]);
+            bk[ki + e] += eS * std::abs(q[qi + e]);
+            bv[ki + e] += p * relP * std::abs(double(dout[qi + e]));
+            sq[qi + e] += std::abs(ds * k[ki + e]);
+            sk[ki + e] += std::abs(ds * q[qi + e]);
+            pdv[ki + e] += p * std::abs(double(dout[qi + e]));
+          }
+        }
+      }
+  for (size_t i = 0; i < bq.size(); ++i)
+    bq[i] += sumBound(qTerms[i / d]) * sq[i];
+  for (size_t i = 0; i < bk.size(); ++i) {
+    bk[i] += sumBound(kvTerms[i / d]) * sk[i];
+    bv[i] += sumBound(kvTerms[i / d]) * pdv[i];
+  }
+}
+
+TEST(CpuGradKernels, AttentionGradWithinDerivedBound) {
+  // Every query and key block shape the kernel has: one row, a partial
+  // block, several blocks with a partial last one, head dims that need
+  // padding to whole register tiles (10, 33) and ones that do not (32, 64),
+  // GQA groups of 1 to 4.
+  for (const AttnShape &c :
+       {AttnShape{1, 1, 2, 1, 16, true}, AttnShape{2, 13, 6, 2, 10, true},
+        AttnShape{2, 13, 6, 3, 10, false}, AttnShape{2, 150, 4, 2, 10, true},
+        AttnShape{2, 150, 4, 2, 10, false}, AttnShape{1, 129, 6, 6, 33, true},
+        AttnShape{2, 77, 6, 2, 32, true}, AttnShape{1, 200, 4, 1, 64, true},
+        AttnShape{1, 70, 2, 2, 64, false}}) {
+    auto q = randomVector(c.qSize(), 60, -2.0f, 2.0f);
+    auto k = randomVector(c.kvSize(), 61, -2.0f, 2.0f);
+    auto v = randomVector(c.kvSize(), 62);
+    auto dout = randomVector(c.qSize(), 63);
+    std::vector<float> o(c.qSize());
+    attention(q.data(), k.data(), v.data(), o.data(), c.batch, c.seq, c.seq,
+              c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal);
+    AttnGrads g = runAttentionGrad(c, q, k, v, dout);
+    std::vector<double> dq, dk, dv, bq, bk, bv;
+    refAttentionGradBound(c, q, k, v, o, dout, dq, dk, dv, bq, bk, bv);
+    expectWithinBound(g.dq, dq, bq, "dq " + c.name());
+    expectWithinBound(g.dk, dk, bk, "dk " + c.name());
+    expectWithinBound(g.dv, dv, bv, "dv " + c.name());
+  }
+}
+
 TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {
   // Scores of several hundred: exp without the logsumexp overflows.
   const AttnShape c{1, 13, 2, 1, 10, true};

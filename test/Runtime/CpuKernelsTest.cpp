@@ -533,6 +533,40 @@ TEST(CpuKernels, AttentionAcrossQueryAndKeyBlocks) {
   checkAttention({1, 19, 19, 19, 2, 1, 33, 0, true}, 83); // head dim 33
 }
 
+TEST(CpuKernels, AttentionTileBlocksMatchReference) {
+  // Query blocks of 8 rows and more take register-blocked tiles: head dims
+  // that are whole tiles (v read in place: 32, 64) and ones that are padded
+  // (17), GQA groups of 1 to 4, a last block of 8 rows (200 = 3 x 64 + 8),
+  // the first block with tiles (8 queries) and the last without (7), and
+  // chunks of queries after a cache prefix.
+  checkAttention({1, 200, 200, 200, 4, 1, 64, 0, true}, 84);
+  checkAttention({2, 77, 77, 77, 6, 2, 32, 0, true}, 85);
+  checkAttention({2, 66, 66, 66, 3, 3, 17, 0, false}, 86);
+  checkAttention({1, 8, 140, 150, 4, 2, 32, 132, true}, 87);
+  checkAttention({1, 7, 140, 150, 4, 2, 32, 133, true}, 88);
+  checkAttention({2, 100, 180, 200, 2, 1, 64, 80, true}, 89);
+}
+
+TEST(CpuKernels, AttentionOfFewQueriesIsEachRowAlone) {
+  // Fewer than 8 queries (a speculative verify step) against a cache: each
+  // row's bits are those of the same query decoded alone at its position.
+  const int64_t heads = 4, kv = 2, d = 32, cap = 150, offset = 128, rows = 5;
+  auto q = randomVector(rows * heads * d, 95, -2.0f, 2.0f);
+  auto k = randomVector(cap * kv * d, 96, -2.0f, 2.0f);
+  auto v = randomVector(cap * kv * d, 97);
+  std::vector<float> out(q.size());
+  attention(q.data(), k.data(), v.data(), out.data(), 1, rows, offset + rows,
+            cap, heads, kv, d, offset, true);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<float> alone(heads * d);
+    attention(q.data() + r * heads * d, k.data(), v.data(), alone.data(), 1, 1,
+              offset + r + 1, cap, heads, kv, d, offset + r, true);
+    expectIdentical(std::vector<float>(out.begin() + r * heads * d,
+                                       out.begin() + (r + 1) * heads * d),
+                    alone, "row " + std::to_string(r));
+  }
+}
+
 TEST(CpuKernels, AttentionLargeScoresStayFinite) {
   // Scores of several hundred: a softmax without max-subtraction overflows.
   AttnCase c{1, 13, 13, 13, 2, 1, 10, 0, true};

@@ -432,6 +432,7 @@ BENCHMARK(BM_Attention)
     ->Args({8, 128, 8, 4, 32, 1})
     ->Args({8, 256, 8, 4, 32, 1})
     ->Args({8, 256, 8, 4, 32, 0})
+    ->Args({8, 256, 4, 4, 64, 1}) // training benchmark config
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Swiglu)
@@ -499,6 +500,7 @@ BENCHMARK(BM_AttentionGrad)
     ->Args({8, 128, 8, 4, 32, 1})
     ->Args({8, 256, 8, 4, 32, 1})
     ->Args({8, 256, 8, 4, 32, 0})
+    ->Args({8, 256, 4, 4, 64, 1}) // training benchmark config
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SwigluGrad)

@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
-"""Training throughput: cherry-run train against PyTorch eager, same model.
+"""Training throughput: cherry-run train against PyTorch eager and torch.compile.
 
 Usage:
-    /usr/bin/python3 test/bench/train_bench.py [--steps 12] [--threads 2] [--build build]
-        [--sgt RATIO] [--determinism]
+    python3 test/bench/train_bench.py [--steps 12] [--threads 2] [--repeats 3]
+        [--build build] [--python PYTHON] [--no-compile] [--sgt RATIO]
+        [--determinism]
 
 The model is the training benchmark config (vocab 8192, hidden 256,
 intermediate 688, 4 layers, 4 heads, seq 256, batch 8), random weights. The
-script compiles it with --cherry-train, runs `cherry-run train` (AdamW) and
-reports the median tokens/s and peak RSS; with PyTorch installed (Debian's
-python3-torch) it runs the same Llama in PyTorch eager (float32, the same
-threads, torch.optim.AdamW) in a separate process and prints the ratio. It
-also measures this machine's single-process sgemm peak (torch.mm, 2048^3,
-same threads) and reports model-FLOP utilization: (forward + backward
-FLOPs per token from cherry-cost-report) x tokens/s / peak. With
---determinism it also times `cherry-run train --no-deterministic` (GEMMs one
-slice per thread; the ratio is what deterministic mode, the default, costs)
-and checks that `--deterministic` losses and gradient norms on 1 thread and
-on --threads are bit-identical.
+script compiles it with --cherry-train, runs `cherry-run train` (AdamW)
+REPEATS times and reports the median of the runs' median tokens/s and the
+peak RSS. With PyTorch in PYTHON (default: ~/oracle/bin/python when it
+exists, else this interpreter; docs/Performance.md has the one-line setup)
+it trains the same Llama there, float32, the same threads and OpenMP wait
+policy (passive, as cherry-run runs, unless OMP_WAIT_POLICY is set),
+torch.optim.AdamW,
+in eager mode and with torch.compile (Inductor; --no-compile skips it), each
+in its own process, REPEATS rounds of STEPS steps (warm-up steps, and for
+torch.compile the compiling ones, not timed), the figure the median of the
+rounds' medians. The eager process also measures this machine's sgemm peak
+(torch.mm, 2048^3, same threads, median of 5), and every engine's model-FLOP
+utilization is (forward + backward FLOPs per token from cherry-cost-report)
+x tokens/s / peak. With --determinism it also times `cherry-run train
+--no-deterministic` (GEMMs one slice per thread; the ratio is what
+deterministic mode, the default, costs) and checks that `--deterministic`
+losses and gradient norms on 1 thread and on --threads are bit-identical.
 """
 import argparse
 import json
@@ -42,7 +49,7 @@ CONFIG = {"architectures": ["LlamaForCausalLM"], "model_type": "llama",
           "max_position_embeddings": 256, "cherry": {"batch": 8, "seq": 256}}
 
 
-def torch_worker(cfg_path, data_path, steps, threads):
+def torch_worker(cfg_path, data_path, steps, threads, mode, repeats):
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(threads)
@@ -83,18 +90,32 @@ def torch_worker(cfg_path, data_path, steps, threads):
             h = h + (F.silu(n @ p["gate"].T) * (n @ p["up"].T)) @ p["down"].T
         return F.cross_entropy((rms(h, norm) @ emb.T).view(-1, V), targets.reshape(-1))
 
+    warmup = 1
+    if mode == "compile":
+        loss_fn = torch.compile(loss_fn)
+        warmup = 2  # the first call compiles, the second may specialize
     raw = open(data_path, "rb").read()
     toks = torch.tensor(struct.unpack(f"<{len(raw) // 2}H", raw), dtype=torch.long)
-    rates = []
-    for s in range(steps):
-        chunk = toks[s * B * T: s * B * T + B * T + 1]
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        loss = loss_fn(chunk[:-1].view(B, T), chunk[1:].view(B, T))
-        loss.backward()
-        opt.step()
-        rates.append(B * T / (time.perf_counter() - t0))
-    # sgemm peak of this process, same threads.
+    medians = []
+    for r in range(repeats):
+        rates = []
+        for s in range(steps):
+            chunk = toks[s * B * T: s * B * T + B * T + 1]
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            loss = loss_fn(chunk[:-1].view(B, T), chunk[1:].view(B, T))
+            loss.backward()
+            opt.step()
+            rates.append(B * T / (time.perf_counter() - t0))
+        medians.append(statistics.median(rates[warmup if r == 0 else 0:]))
+    result = {"tokens_per_s": statistics.median(medians), "torch": torch.__version__}
+    if mode == "eager":
+        result["sgemm_flops"] = sgemm_peak(torch)
+    print(json.dumps(result))
+
+
+def sgemm_peak(torch):
+    """FLOP/s of torch.mm on 2048 x 2048 float32, median of 5, this process's threads."""
     a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
     a @ b
     times = []
@@ -102,8 +123,30 @@ def torch_worker(cfg_path, data_path, steps, threads):
         t0 = time.perf_counter()
         a @ b
         times.append(time.perf_counter() - t0)
-    peak = 2 * 2048 ** 3 / statistics.median(times)
-    print(json.dumps({"tokens_per_s": statistics.median(rates[1:]), "sgemm_flops": peak}))
+    return 2 * 2048 ** 3 / statistics.median(times)
+
+
+def torch_env(threads):
+    """The PyTorch processes' environment: the same threads, and the OpenMP wait
+    policy cherry-run runs with (passive, unless OMP_WAIT_POLICY is set): on a
+    machine shared with other jobs, spinning threads cost PyTorch several times
+    its speed."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return env
+
+
+def peer_python(path):
+    """The interpreter the PyTorch runs use: --python, else ~/oracle/bin/python
+    when it exists, else this one."""
+    if path:
+        return path
+    oracle = os.path.expanduser("~/oracle/bin/python")
+    return oracle if os.path.exists(oracle) else sys.executable
+
+
+def has_torch(python):
+    return subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
 
 
 def main():
@@ -111,6 +154,12 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--steps", type=int, default=12)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs of each engine; figures are medians over them")
+    ap.add_argument("--python", help="interpreter with PyTorch (default: "
+                    "~/oracle/bin/python when it exists, else this one)")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="skip the torch.compile run")
     ap.add_argument("--sgt", type=float, metavar="RATIO",
                     help="also time selective training (random policy) at this "
                          "ratio and print its speed-up and the head FLOPs saved")
@@ -118,11 +167,11 @@ def main():
                     help="also time --no-deterministic and check that "
                          "--deterministic losses on 1 and --threads threads "
                          "are bit-identical")
-    ap.add_argument("--torch-worker", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--torch-worker", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_worker:
-        c, dpath, s, t = args.torch_worker
-        return torch_worker(c, dpath, int(s), int(t))
+        c, dpath, s, t, mode, r = args.torch_worker
+        return torch_worker(c, dpath, int(s), int(t), mode, int(r))
     bin_dir = os.path.join(args.build, "bin")
     B, T = CONFIG["cherry"]["batch"], CONFIG["cherry"]["seq"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,12 +191,18 @@ def main():
         flops_per_token = (total["forward_flops"] + total["backward_flops"]) / fn["tokens_per_call"]
         run(f"{bin_dir}/cherry-opt", f"{tmp}/m.mlir", "--cherry-train=report=0", "-o", f"{tmp}/t.mlir")
         run(f"{bin_dir}/cherry-translate", "--emit-executable", f"{tmp}/t.mlir", "-o", f"{tmp}/t.cherry")
-        out, rss = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/t.cherry",
-                                   "--data", data, "--steps", str(args.steps), "--save",
-                                   f"{tmp}/run", "--threads", str(args.threads), "--json"])
-        ours = json.loads(out.strip().splitlines()[-1])["tokens_per_s"]
+        rates, rss = [], 0.0
+        for r in range(args.repeats):
+            out, peak = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/t.cherry",
+                                        "--data", data, "--steps", str(args.steps), "--save",
+                                        f"{tmp}/run{r}", "--threads", str(args.threads),
+                                        "--json"])
+            rates.append(json.loads(out.strip().splitlines()[-1])["tokens_per_s"])
+            rss = max(rss, peak)
+        ours = statistics.median(rates)
         print(f"train config: vocab 8192, hidden 256, 4 layers, 4 heads, batch {B} x seq {T}; "
-              f"{args.steps} steps, {args.threads} threads, median tokens/s")
+              f"{args.steps} steps, {args.threads} threads, median of {args.repeats} runs' "
+              f"median tokens/s; load average {os.getloadavg()[0]:.1f} at the start")
         print(f"  model FLOPs per token (forward + backward): {flops_per_token / 1e6:.1f} M")
         print(f"  cherry-run train  {ours:10.0f} tokens/s   peak RSS {rss:7.1f} MiB")
         if args.determinism:
@@ -189,21 +244,30 @@ def main():
                   f"{sgt_rate / ours:.2f}x the full-loss step; FLOPs saved "
                   f"{saved / 1e6:.1f} M of {flops_per_token / 1e6:.1f} M per token "
                   f"(bound {flops_per_token / (flops_per_token - saved):.2f}x)")
-        try:
-            import torch  # noqa: F401
-        except ImportError:
-            print("  PyTorch not installed (apt-get install python3-torch): no comparison")
+        python = peer_python(args.python)
+        if not has_torch(python):
+            print(f"  PyTorch not importable by {python} (docs/Performance.md: one-line "
+                  "setup): no comparison")
             return 0
-        out, trss = child_peak_rss([sys.executable, os.path.abspath(__file__), "--torch-worker",
-                                    os.path.join(model, "config.json"), data, str(args.steps),
-                                    str(args.threads)],
-                                   env=dict(os.environ, OMP_NUM_THREADS=str(args.threads)))
-        res = json.loads(out)
-        theirs, peak = res["tokens_per_s"], res["sgemm_flops"]
-        print(f"  PyTorch eager     {theirs:10.0f} tokens/s   peak RSS {trss:7.1f} MiB")
-        print(f"  ratio (cherry-run / PyTorch): {ours / theirs:.2f}x tokens/s, {rss / trss:.2f}x memory")
-        print(f"  sgemm peak {peak / 1e9:.0f} GFLOP/s: MFU cherry-run {ours * flops_per_token / peak:.0%}, "
-              f"PyTorch {theirs * flops_per_token / peak:.0%}")
+        peers = {}
+        for mode in ["eager"] + ([] if args.no_compile else ["compile"]):
+            out, trss = child_peak_rss([python, os.path.abspath(__file__), "--torch-worker",
+                                        os.path.join(model, "config.json"), data,
+                                        str(args.steps), str(args.threads), mode,
+                                        str(args.repeats)],
+                                       env=torch_env(args.threads))
+            peers[mode] = (json.loads(out.strip().splitlines()[-1]), trss)
+        peak = peers["eager"][0]["sgemm_flops"]
+        mfu = lambda rate: f"{rate * flops_per_token / peak:.0%}"
+        print(f"  cherry-run MFU {mfu(ours)} of the sgemm peak {peak / 1e9:.0f} GFLOP/s "
+              f"(torch.mm 2048^3, {args.threads} threads, measured in this run)")
+        names = {"eager": "PyTorch eager", "compile": "torch.compile"}
+        for mode, (res, trss) in peers.items():
+            theirs = res["tokens_per_s"]
+            print(f"  {names[mode]:17} {theirs:10.0f} tokens/s   peak RSS {trss:7.1f} MiB   "
+                  f"MFU {mfu(theirs)}   (torch {res['torch']})")
+            print(f"    cherry-run / {names[mode]}: {ours / theirs:.2f}x tokens/s, "
+                  f"{rss / trss:.2f}x memory")
     return 0
 
 

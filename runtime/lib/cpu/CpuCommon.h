@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,34 @@
   template <typename... Args>                                                  \
   __VA_ARGS__ auto name##Baseline(Args &&...args) {                            \
     return name##Body(std::forward<Args>(args)...);                            \
+  }                                                                            \
+  template <typename... Args> auto name(Args &&...args) {                      \
+    switch (::cherry::runtime::cpu::cpuVariant()) {                            \
+    case ::cherry::runtime::cpu::CpuVariant::V4:                               \
+      return name##V4(std::forward<Args>(args)...);                            \
+    case ::cherry::runtime::cpu::CpuVariant::V3:                               \
+      return name##V3(std::forward<Args>(args)...);                            \
+    case ::cherry::runtime::cpu::CpuVariant::Baseline:                         \
+      break;                                                                   \
+    }                                                                          \
+    return name##Baseline(std::forward<Args>(args)...);                        \
+  }
+
+/// CHERRY_CPU_DISPATCH for a body that is a template on its register tile
+/// (`template <class Tile> ... nameBody(...)`): each variant's copy gets the
+/// tile of its vector registers (AttnTileV4 / V3 / Baseline, below).
+#define CHERRY_CPU_DISPATCH_TILED(name)                                        \
+  template <typename... Args> CHERRY_TARGET_V4 auto name##V4(Args &&...args) { \
+    return name##Body<::cherry::runtime::cpu::detail::AttnTileV4>(             \
+        std::forward<Args>(args)...);                                          \
+  }                                                                            \
+  template <typename... Args> CHERRY_TARGET_V3 auto name##V3(Args &&...args) { \
+    return name##Body<::cherry::runtime::cpu::detail::AttnTileV3>(             \
+        std::forward<Args>(args)...);                                          \
+  }                                                                            \
+  template <typename... Args> auto name##Baseline(Args &&...args) {            \
+    return name##Body<::cherry::runtime::cpu::detail::AttnTileBaseline>(       \
+        std::forward<Args>(args)...);                                          \
   }                                                                            \
   template <typename... Args> auto name(Args &&...args) {                      \
     switch (::cherry::runtime::cpu::cpuVariant()) {                            \
@@ -283,8 +312,142 @@ inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
 // Attention blocks
 //===----------------------------------------------------------------------===//
 
-/// Query rows one work item handles (the packed K^T of a key block is reused
-/// across them), and keys scored per step.
+/// Register tiles of the attention GEMMs (attnGemm): C is computed MR rows
+/// by NV vectors of VW floats at a time, all of it in registers: on AVX-512
+/// 16 of the 32 zmm registers, on AVX2 and SSE2 12 of the 16. kAttnPad is a
+/// multiple of every tile's width: operands padded to it are whole tiles on
+/// every variant.
+template <int VectorWidth, int Rows, int Vectors> struct AttnTile {
+  static constexpr int VW = VectorWidth, MR = Rows, NV = Vectors;
+  static constexpr int NR = VW * NV;
+};
+using AttnTileV4 = AttnTile<16, 8, 2>;
+using AttnTileV3 = AttnTile<8, 6, 2>;
+using AttnTileBaseline = AttnTile<4, 6, 2>;
+constexpr int64_t kAttnPad = 32;
+static_assert(kAttnPad % AttnTileV4::NR == 0 &&
+                  kAttnPad % AttnTileV3::NR == 0 &&
+                  kAttnPad % AttnTileBaseline::NR == 0,
+              "kAttnPad must be whole tiles on every variant");
+
+inline int64_t padToTile(int64_t n) {
+  return (n + kAttnPad - 1) / kAttnPad * kAttnPad;
+}
+
+#define CHERRY_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/// One register tile: c[M][cols] (ldc apart; = or += when `accumulate`) =
+/// sum over p in [0, k) of a(i, p) * b[p][0 .. NR), where a(i, p) is
+/// a[i * lda + p], or a[p * lda + i] when TransA. Every element of c is one
+/// chain of multiply-adds over p in order (fused where the variant has FMA),
+/// then at most one add into c: its bits depend on neither M nor the tile's
+/// place in c. b's rows must hold NR readable floats; columns of the tile
+/// past `cols` are computed but not stored.
+template <class T, int M, bool TransA>
+CHERRY_ALWAYS_INLINE void attnTile(int64_t k, const float *a, int64_t lda,
+                                   const float *b, int64_t ldb, float *c,
+                                   int64_t ldc, int64_t cols, bool accumulate) {
+  typedef float V __attribute__((vector_size(T::VW * sizeof(float))));
+  V acc[M][T::NV];
+  for (int i = 0; i < M; ++i)
+    for (int n = 0; n < T::NV; ++n)
+      acc[i][n] = V{};
+  for (int64_t p = 0; p < k; ++p) {
+    V bv[T::NV];
+    for (int n = 0; n < T::NV; ++n)
+      std::memcpy(&bv[n], b + p * ldb + n * T::VW, sizeof(V));
+    for (int i = 0; i < M; ++i) {
+      const float x = TransA ? a[p * lda + i] : a[i * lda + p];
+      for (int n = 0; n < T::NV; ++n)
+        acc[i][n] += x * bv[n];
+    }
+  }
+  for (int i = 0; i < M; ++i) {
+    float *ci = c + i * ldc;
+    if (cols == T::NR) {
+      for (int n = 0; n < T::NV; ++n) {
+        V out = acc[i][n];
+        if (accumulate) {
+          V old;
+          std::memcpy(&old, ci + n * T::VW, sizeof(V));
+          out = old + out;
+        }
+        std::memcpy(ci + n * T::VW, &out, sizeof(V));
+      }
+    } else {
+      float tmp[T::NR];
+      std::memcpy(tmp, acc[i], sizeof(tmp));
+      for (int64_t e = 0; e < cols; ++e)
+        ci[e] = accumulate ? ci[e] + tmp[e] : tmp[e];
+    }
+  }
+}
+
+/// The last rows of a column of tiles: attnTile with M = rows < T::MR.
+template <class T, bool TransA, int M = T::MR - 1>
+CHERRY_ALWAYS_INLINE void attnTileRows(int64_t rows, int64_t k, const float *a,
+                                       int64_t lda, const float *b, int64_t ldb,
+                                       float *c, int64_t ldc, int64_t cols,
+                                       bool accumulate) {
+  if constexpr (M > 0) {
+    if (rows == M)
+      attnTile<T, M, TransA>(k, a, lda, b, ldb, c, ldc, cols, accumulate);
+    else
+      attnTileRows<T, TransA, M - 1>(rows, k, a, lda, b, ldb, c, ldc, cols,
+                                     accumulate);
+  }
+}
+
+/// c[m][n] (= or +=) op(a)[m][k] b[k][n], row-major, on the calling thread,
+/// with op(a)[i][p] = a[i * lda + p], or a[p * lda + i] when TransA. b's rows
+/// must hold padToTile(n) readable floats (pad them, or n a multiple of
+/// kAttnPad); c's rows are written in [0, n) only. The small GEMMs of
+/// attention blocks (64 x 64 x head dim): unlike BLAS, no packing and no call
+/// overhead, and each element's bits fixed by the operands alone.
+template <class T, bool TransA>
+CHERRY_ALWAYS_INLINE void
+attnGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+         const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  for (int64_t j = 0; j < n; j += T::NR) {
+    const int64_t cols = std::min<int64_t>(T::NR, n - j);
+    int64_t i = 0;
+    for (; i + T::MR <= m; i += T::MR)
+      attnTile<T, T::MR, TransA>(k, TransA ? a + i : a + i * lda, lda, b + j,
+                                 ldb, c + i * ldc + j, ldc, cols, accumulate);
+    if (i < m)
+      attnTileRows<T, TransA>(m - i, k, TransA ? a + i : a + i * lda, lda,
+                              b + j, ldb, c + i * ldc + j, ldc, cols,
+                              accumulate);
+  }
+}
+
+/// dst[c * ld + j] = src[j * stride + c] for j < n, c < d; columns [n, ld)
+/// of each of the d rows are zero.
+CHERRY_ALWAYS_INLINE void packTransposed(const float *src, int64_t stride,
+                                         int64_t n, int64_t d, int64_t ld,
+                                         float *dst) {
+  for (int64_t c = 0; c < d; ++c) {
+    float *row = dst + c * ld;
+    for (int64_t j = 0; j < n; ++j)
+      row[j] = src[j * stride + c];
+    std::fill(row + n, row + ld, 0.0f);
+  }
+}
+
+/// dst[j * ld + c] = src[j * stride + c] for j < n, c < d; columns [d, ld)
+/// are zero.
+CHERRY_ALWAYS_INLINE void packPadded(const float *src, int64_t stride,
+                                     int64_t n, int64_t d, int64_t ld,
+                                     float *dst) {
+  for (int64_t j = 0; j < n; ++j) {
+    std::memcpy(dst + j * ld, src + j * stride,
+                static_cast<size_t>(d) * sizeof(float));
+    std::fill(dst + j * ld + d, dst + (j + 1) * ld, 0.0f);
+  }
+}
+
+/// Query rows one work item handles (their packed Q^T is reused across every
+/// key block), and keys scored per step.
 constexpr int64_t kAttnQueryBlock = 64;
 constexpr int64_t kAttnKeyBlock = 64;
 /// Softmax loops run over a multiple of this many keys (masked past the last
@@ -293,47 +456,6 @@ constexpr int64_t kAttnLanes = 16;
 
 inline int64_t roundUpToLanes(int64_t n) {
   return (n + kAttnLanes - 1) / kAttnLanes * kAttnLanes;
-}
-
-/// sc0[j] (and sc1[j] when two rows) = q . k_j for the kAttnKeyBlock keys
-/// of K^T packed as kt[c * kAttnKeyBlock + j] (a fixed trip count: the
-/// compiler keeps the scores in registers): four head-dim columns per pass
-/// over the keys, each K^T load shared by both rows.
-template <bool TwoRows>
-inline void scoreRows(const float *q0, const float *q1, const float *kt,
-                      int64_t d, float *sc0, float *sc1) {
-  constexpr int64_t n = kAttnKeyBlock;
-#pragma omp simd
-  for (int64_t j = 0; j < n; ++j) {
-    sc0[j] = 0.0f;
-    if (TwoRows)
-      sc1[j] = 0.0f;
-  }
-  int64_t c = 0;
-  for (; c + 4 <= d; c += 4) {
-    const float *k0 = kt + c * kAttnKeyBlock, *k1 = k0 + kAttnKeyBlock,
-                *k2 = k1 + kAttnKeyBlock, *k3 = k2 + kAttnKeyBlock;
-    const float a0 = q0[c], a1 = q0[c + 1], a2 = q0[c + 2], a3 = q0[c + 3];
-    const float b0 = TwoRows ? q1[c] : 0.0f, b1 = TwoRows ? q1[c + 1] : 0.0f,
-                b2 = TwoRows ? q1[c + 2] : 0.0f,
-                b3 = TwoRows ? q1[c + 3] : 0.0f;
-#pragma omp simd
-    for (int64_t j = 0; j < n; ++j) {
-      sc0[j] += a0 * k0[j] + a1 * k1[j] + a2 * k2[j] + a3 * k3[j];
-      if (TwoRows)
-        sc1[j] += b0 * k0[j] + b1 * k1[j] + b2 * k2[j] + b3 * k3[j];
-    }
-  }
-  for (; c < d; ++c) {
-    const float *kc = kt + c * kAttnKeyBlock;
-    const float a = q0[c], b = TwoRows ? q1[c] : 0.0f;
-#pragma omp simd
-    for (int64_t j = 0; j < n; ++j) {
-      sc0[j] += a * kc[j];
-      if (TwoRows)
-        sc1[j] += b * kc[j];
-    }
-  }
 }
 
 /// a0[e] (and a1[e] when two rows) += sum over j in [j0, j1) of p[j] *

@@ -311,13 +311,14 @@ CHERRY_CPU_DISPATCH(ropeGradRows)
 // Attention backward (cloned block kernels)
 //===----------------------------------------------------------------------===//
 
-/// Queries and keys of a block: the packed Q^T of pass A is scored like the
-/// packed K^T of the forward, so both sides use the forward's block size.
-constexpr int64_t kGradBlock = kAttnKeyBlock;
+/// Queries of a block (a column of Q^T packed) and keys of a block: the
+/// forward's block sizes.
+constexpr int64_t kGradBlock = kAttnQueryBlock;
+static_assert(kAttnKeyBlock == kAttnQueryBlock,
+              "causal pass A assumes query and key blocks start together");
 /// Most chunks of key blocks pass A splits a (batch, kv head) into; each
 /// past the first costs a dq-sized buffer.
 constexpr int64_t kMaxKeyChunks = 4;
-static_assert(kGradBlock % kAttnLanes == 0, "masked loops need whole lanes");
 
 struct AttentionGradShape {
   int64_t seq, heads, kvHeads, headDim, group;
@@ -330,176 +331,178 @@ struct AttentionGradShape {
   int64_t visibleKeys(int64_t t) const {
     return causal ? std::min(t + 1, seq) : seq;
   }
+  int64_t blocks() const { return (seq + kGradBlock - 1) / kGradBlock; }
+  /// Whether the B operands of the block GEMMs (rows of q, dout and k) need
+  /// copies padded to whole register tiles.
+  bool padRows() const { return headDim % kAttnPad != 0; }
 };
 
-/// Floats of scratch one thread needs (pass A is the largest: Q^T and dO^T,
-/// P^T, dS^T and dS, the dk and dv accumulators).
-int64_t attentionGradScratchFloats(int64_t headDim) {
-  return 4 * kGradBlock * headDim + 3 * kGradBlock * kGradBlock;
-}
-
-/// dst[c * kGradBlock + j] = src row j, column c, for n rows of `stride`
-/// floats; columns past n are zero.
-inline void packTransposed(const float *src, int64_t stride, int64_t n,
-                           int64_t d, float *dst) {
-  for (int64_t j = 0; j < n; ++j)
-    for (int64_t c = 0; c < d; ++c)
-      dst[c * kGradBlock + j] = src[j * stride + c];
-  for (int64_t c = 0; c < d; ++c)
-    std::fill(dst + c * kGradBlock + n, dst + (c + 1) * kGradBlock, 0.0f);
-}
-
-/// sc rows [0, n) (kGradBlock floats apart) = rows of a against the packed
-/// transpose bt, two rows at a time.
-inline void scoreBlock(const float *a, int64_t stride, int64_t n,
-                       const float *bt, int64_t d, float *sc) {
-  int64_t i = 0;
-  for (; i + 2 <= n; i += 2)
-    scoreRows<true>(a + i * stride, a + (i + 1) * stride, bt, d,
-                    sc + i * kGradBlock, sc + (i + 1) * kGradBlock);
-  if (i < n)
-    scoreRows<false>(a + i * stride, nullptr, bt, d, sc + i * kGradBlock,
-                     nullptr);
-}
-
-/// acc rows [0, n) (accStride floats apart) += p rows [0, n) (kGradBlock
-/// floats apart) times the rows [0, cols[i]) of v; a pair of rows runs to
-/// the longer of the two (the other's entries past its own end are zeros).
-inline void accumulateBlock(const float *p, const int64_t *cols, int64_t n,
-                            const float *v, int64_t stride, int64_t d,
-                            float *acc, int64_t accStride) {
-  int64_t i = 0;
-  for (; i + 2 <= n; i += 2)
-    accumulatePV<true>(p + i * kGradBlock, p + (i + 1) * kGradBlock, v, stride,
-                       d, 0, std::max(cols[i], cols[i + 1]),
-                       acc + i * accStride, acc + (i + 1) * accStride);
-  if (i < n)
-    accumulatePV<false>(p + i * kGradBlock, nullptr, v, stride, d, 0, cols[i],
-                        acc + i * accStride, nullptr);
-}
-
-/// Pass 0, rows [t0, t0 + rows) of one (batch, head): the logsumexp of each
-/// row's scaled scores (recomputed as the forward does, online over key
-/// blocks) and D = rowsum(dout * o). q, o, dout point at row t0 of the head,
-/// k at row 0 of its kv head; lse and dsum at entry t0.
-CHERRY_CPU_BODY void attentionRowStatsBody(const AttentionGradShape &s,
-                                           const float *q, const float *k,
-                                           const float *o, const float *dout,
-                                           int64_t t0, int64_t rows, float *lse,
-                                           float *dsum, float *scratch) {
+/// Pass 0, query block [t0, t0 + rows) of one (batch, head): the logsumexp
+/// of each row's scaled scores (recomputed as the forward does, online over
+/// key blocks, S^T = K Q^T) and D = rowsum(dout * o); and the block's
+/// operands for pass A: Q^T and dout^T packed ([headDim][kGradBlock], zero
+/// past `rows`), and when padRows() q and dout padded to whole tiles
+/// ([rows][padToTile(headDim)]). q, o, dout point at row t0 of the head, k
+/// at row 0 of its kv head; lse and dsum at entry t0.
+template <class Tile>
+CHERRY_CPU_BODY void attentionRowStatsBody(
+    const AttentionGradShape &s, const float *q, const float *k, const float *o,
+    const float *dout, int64_t t0, int64_t rows, float *lse, float *dsum,
+    float *qt, float *dot, float *qPad, float *doPad, float *scratch) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim;
-  float *kt = scratch;                 // [d][kGradBlock]
-  float *scores = kt + d * kGradBlock; // [rows][kGradBlock]
-  float rowMax[kGradBlock], rowSum[kGradBlock];
-  std::fill(rowMax, rowMax + rows, kNegInf);
-  std::fill(rowSum, rowSum + rows, 0.0f);
+  packTransposed(q, s.qRowStride, rows, d, B, qt);
+  packTransposed(dout, s.qRowStride, rows, d, B, dot);
+  if (s.padRows()) {
+    packPadded(q, s.qRowStride, rows, d, padToTile(d), qPad);
+    packPadded(dout, s.qRowStride, rows, d, padToTile(d), doPad);
+  }
+  float *st = scratch; // [B][B]: scores of a key block, keys as rows
+  float rowMax[B], rowSum[B];
+  int64_t visible[B];
+  for (int64_t i = 0; i < B; ++i) {
+    rowMax[i] = kNegInf;
+    rowSum[i] = 0.0f;
+    visible[i] = i < rows ? s.visibleKeys(t0 + i) : 0;
+  }
 
   const int64_t kvEnd = s.visibleKeys(t0 + rows - 1);
-  for (int64_t j0 = 0; j0 < kvEnd; j0 += kGradBlock) {
-    const int64_t nb = std::min(kGradBlock, kvEnd - j0);
-    packTransposed(k + j0 * s.kvRowStride, s.kvRowStride, nb, d, kt);
-    scoreBlock(q, s.qRowStride, rows, kt, d, scores);
-    for (int64_t i = 0; i < rows; ++i) {
-      const int64_t n = std::clamp<int64_t>(s.visibleKeys(t0 + i) - j0, 0, nb);
-      if (n == 0)
-        continue;
-      const int64_t nPadded = roundUpToLanes(n);
-      float *sc = scores + i * kGradBlock;
-      float blockMax = rowMax[i];
-#pragma omp simd reduction(max : blockMax)
-      for (int64_t j = 0; j < nPadded; ++j) {
-        const float x = j < n ? sc[j] * s.scale : kNegInf;
-        sc[j] = x;
-        blockMax = x > blockMax ? x : blockMax;
+  for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
+    const int64_t nk = std::min(B, kvEnd - j0);
+    attnGemm<Tile, false>(nk, B, d, k + j0 * s.kvRowStride, s.kvRowStride, qt,
+                          B, st, B, false);
+    float newMax[B], safeMax[B], blockSum[B];
+    std::copy(rowMax, rowMax + B, newMax);
+    for (int64_t j = 0; j < nk; ++j) {
+      float *row = st + j * B;
+      const int64_t key = j0 + j;
+#pragma omp simd
+      for (int64_t i = 0; i < B; ++i) {
+        const float x = key < visible[i] ? row[i] * s.scale : kNegInf;
+        row[i] = x;
+        newMax[i] = x > newMax[i] ? x : newMax[i];
       }
-      float blockSum = 0.0f;
-#pragma omp simd reduction(+ : blockSum)
-      for (int64_t j = 0; j < nPadded; ++j)
-        blockSum += expF32(sc[j] - blockMax);
-      rowSum[i] = rowSum[i] * expF32(rowMax[i] - blockMax) + blockSum;
-      rowMax[i] = blockMax;
+    }
+#pragma omp simd
+    for (int64_t i = 0; i < B; ++i) {
+      safeMax[i] = newMax[i] == kNegInf ? 0.0f : newMax[i];
+      blockSum[i] = 0.0f;
+    }
+    for (int64_t j = 0; j < nk; ++j) {
+      const float *row = st + j * B;
+#pragma omp simd
+      for (int64_t i = 0; i < B; ++i)
+        blockSum[i] += expF32(row[i] - safeMax[i]);
+    }
+    for (int64_t i = 0; i < rows; ++i) {
+      if (newMax[i] == kNegInf)
+        continue;
+      rowSum[i] = rowSum[i] * expF32(rowMax[i] - newMax[i]) + blockSum[i];
+      rowMax[i] = newMax[i];
     }
   }
 
   for (int64_t i = 0; i < rows; ++i) {
     lse[i] = rowMax[i] + std::log(rowSum[i]);
     const float *dr = dout + i * s.qRowStride, *orow = o + i * s.qRowStride;
-    float dot = 0.0f;
-#pragma omp simd reduction(+ : dot)
+    float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
     for (int64_t e = 0; e < d; ++e)
-      dot += dr[e] * orow[e];
-    dsum[i] = dot;
+      acc += dr[e] * orow[e];
+    dsum[i] = acc;
   }
 }
-CHERRY_CPU_DISPATCH(attentionRowStats)
+CHERRY_CPU_DISPATCH_TILED(attentionRowStats)
 
-/// Pass A, the key blocks [j0Begin, j0End) of kv head g of one batch:
+/// Where pass 0 leaves the packed operands of the query blocks of one batch:
+/// qt and dot at [heads][blocks][headDim][kGradBlock], qPad and doPad (when
+/// padRows()) at [heads][blocks * kGradBlock][padToTile(headDim)].
+struct AttentionGradPacks {
+  const float *qt, *dot, *qPad, *doPad;
+};
+
+/// Pass A, the keys [j0Begin, j0End) of kv head g of one batch:
 ///   dv_j = sum of P_ij dout_i,  dk_j = sum of dS_ij q_i,
 /// over every query head sharing the kv head (in head order) and every query
 /// i that sees key j (in query-block order), and each query's share of
 ///   dq_i = sum of dS_ij k_j
-/// over these keys (in key order) into dqPart, with P_ij = exp(scale q_i .
-/// k_j - lse_i) and dS_ij = scale P_ij (dout_i . v_j - D_i). Computed
-/// transposed (keys as rows), so the sums over queries run along contiguous
-/// rows; dS is transposed back for dq. q, dout point at row 0, column 0 of
-/// the batch; k, v, dk, dv and dqPart (laid out as dq; only the heads of kv
-/// head g are written) likewise; lse, dsum at [heads][seq].
-CHERRY_CPU_BODY void
-attentionGradKeyChunkBody(const AttentionGradShape &s, const float *q,
-                          const float *k, const float *v, const float *dout,
-                          const float *lse, const float *dsum, float *dk,
-                          float *dv, float *dqPart, int64_t g, int64_t j0Begin,
-                          int64_t j0End, float *scratch) {
+/// over these keys (in key-block order) into dqPart, with P_ij = exp(scale
+/// q_i . k_j - lse_i) and dS_ij = scale P_ij (dout_i . v_j - D_i). Per
+/// (head, query block, key block): S^T = K Q^T and dP^T = V dout^T (keys as
+/// rows, from the packs of pass 0), then dv += P^T dout, dk += dS^T q,
+/// dq += (dS^T)^T k, all register-blocked GEMMs on the block. q, dout point
+/// at row 0, column 0 of the batch; k, v, dk, dv and dqPart (laid out as dq;
+/// only the heads of kv head g are written) likewise; lse, dsum at
+/// [heads][seq]. scratch: 2 kGradBlock^2 floats, and when padRows() the
+/// chunk's keys padded ((j0End - j0Begin) x padToTile(headDim)).
+template <class Tile>
+CHERRY_CPU_BODY void attentionGradKeyChunkBody(
+    const AttentionGradShape &s, const float *q, const float *k, const float *v,
+    const float *dout, const float *lse, const float *dsum,
+    const AttentionGradPacks &packs, float *dk, float *dv, float *dqPart,
+    int64_t g, int64_t j0Begin, int64_t j0End, float *scratch) {
   constexpr int64_t B = kGradBlock;
-  const int64_t d = s.headDim;
-  float *qt = scratch;          // [d][B]
-  float *dot = qt + d * B;      // [d][B]
-  float *pt = dot + d * B;      // [keys][queries]: P^T
-  float *dst = pt + B * B;      // [keys][queries]: dP^T, then dS^T
-  float *ds = dst + B * B;      // [queries][keys]: dS
-  float *dkAcc = ds + B * B;    // [keys][d]
-  float *dvAcc = dkAcc + B * d; // [keys][d]
+  const int64_t d = s.headDim, dPad = padToTile(d), blocks = s.blocks();
+  const int64_t keyEnd = std::min(j0End, s.seq);
+  float *st = scratch;     // [keys][queries]: S^T, then P^T
+  float *dpt = st + B * B; // [keys][queries]: dP^T, then dS^T
+  float *kPad = dpt + B * B;
+  for (int64_t j = j0Begin; j < keyEnd; ++j) {
+    std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
+    std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
+  }
   for (int64_t t = 0; t < s.seq; ++t)
     for (int64_t h = 0; h < s.heads; ++h)
       if (s.kvHeadOf(h) == g)
         std::fill_n(dqPart + t * s.qRowStride + h * d, d, 0.0f);
+  // k as the B operand of dq: straight from k, or padded.
+  const bool pad = s.padRows();
+  if (pad)
+    packPadded(k + j0Begin * s.kvRowStride + g * d, s.kvRowStride,
+               keyEnd - j0Begin, d, dPad, kPad);
 
-  for (int64_t j0 = j0Begin; j0 < j0End; j0 += B) {
-    const int64_t nk = std::min(B, s.seq - j0);
-    std::fill(dkAcc, dkAcc + nk * d, 0.0f);
-    std::fill(dvAcc, dvAcc + nk * d, 0.0f);
-    const float *kb = k + j0 * s.kvRowStride + g * d;
-    const float *vb = v + j0 * s.kvRowStride + g * d;
-    // Causal: key j0 is first seen by query j0 (j0 is a block boundary).
-    const int64_t tBegin = s.causal ? j0 : 0;
-    for (int64_t h = 0; h < s.heads; ++h) {
-      if (s.kvHeadOf(h) != g)
+  for (int64_t h = 0; h < s.heads; ++h) {
+    if (s.kvHeadOf(h) != g)
+      continue;
+    const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
+    for (int64_t qb = 0; qb < blocks; ++qb) {
+      const int64_t t0 = qb * B, nq = std::min(B, s.seq - t0);
+      // Causal: the block's last query sees keys up to t0 + nq - 1 only.
+      const int64_t jEnd = s.causal ? std::min(keyEnd, t0 + nq) : keyEnd;
+      if (jEnd <= j0Begin)
         continue;
-      const float *qh = q + h * d, *doh = dout + h * d;
-      const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
-      for (int64_t t0 = tBegin; t0 < s.seq; t0 += B) {
-        const int64_t nq = std::min(B, s.seq - t0);
-        const float *qBlock = qh + t0 * s.qRowStride;
-        const float *doBlock = doh + t0 * s.qRowStride;
-        packTransposed(qBlock, s.qRowStride, nq, d, qt);
-        packTransposed(doBlock, s.qRowStride, nq, d, dot);
-        float lseB[B], dsumB[B];
-        for (int64_t i = 0; i < B; ++i) {
-          lseB[i] = i < nq ? lseh[t0 + i] : 0.0f;
-          dsumB[i] = i < nq ? dsumh[t0 + i] : 0.0f;
-        }
-        scoreBlock(kb, s.kvRowStride, nk, qt, d, pt);
-        scoreBlock(vb, s.kvRowStride, nk, dot, d, dst);
+      float lseB[B], dsumB[B];
+      for (int64_t i = 0; i < B; ++i) {
+        lseB[i] = i < nq ? lseh[t0 + i] : 0.0f;
+        dsumB[i] = i < nq ? dsumh[t0 + i] : 0.0f;
+      }
+      const int64_t packAt = (h * blocks + qb) * d * B;
+      const float *qt = packs.qt + packAt, *dot = packs.dot + packAt;
+      const float *qRows = q + t0 * s.qRowStride + h * d;
+      const float *doRows = dout + t0 * s.qRowStride + h * d;
+      int64_t ldq = s.qRowStride;
+      if (pad) {
+        const int64_t padAt = (h * blocks * B + t0) * dPad;
+        qRows = packs.qPad + padAt;
+        doRows = packs.doPad + padAt;
+        ldq = dPad;
+      }
+      float *dqRows = dqPart + t0 * s.qRowStride + h * d;
 
-        // Key j is seen by queries [lo, nq) of this block; P and dS are
-        // zero elsewhere, so every row sums over the whole block.
-        int64_t queries[B], keys[B];
+      for (int64_t j0 = j0Begin; j0 < jEnd; j0 += B) {
+        const int64_t nk = std::min(B, jEnd - j0);
+        const float *kb = k + j0 * s.kvRowStride + g * d;
+        const float *vb = v + j0 * s.kvRowStride + g * d;
+        attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
+        attnGemm<Tile, false>(nk, B, d, vb, s.kvRowStride, dot, B, dpt, B,
+                              false);
+        // Key j is seen by the block's queries i >= j0 + j - t0 (causal);
+        // P and dS are zero elsewhere.
         for (int64_t j = 0; j < nk; ++j) {
           const int64_t lo =
               s.causal ? std::clamp<int64_t>(j0 + j - t0, 0, nq) : 0;
-          queries[j] = nq;
-          float *pRow = pt + j * B, *dsRow = dst + j * B;
+          float *pRow = st + j * B, *dsRow = dpt + j * B;
 #pragma omp simd
           for (int64_t i = 0; i < B; ++i) {
             const bool seen = i >= lo && i < nq;
@@ -508,26 +511,21 @@ attentionGradKeyChunkBody(const AttentionGradShape &s, const float *q,
             dsRow[i] = p * (dsRow[i] - dsumB[i]) * s.scale;
           }
         }
-        accumulateBlock(pt, queries, nk, doBlock, s.qRowStride, d, dvAcc, d);
-        accumulateBlock(dst, queries, nk, qBlock, s.qRowStride, d, dkAcc, d);
-        for (int64_t i = 0; i < nq; ++i) {
-          keys[i] = nk;
-          for (int64_t j = 0; j < nk; ++j)
-            ds[i * B + j] = dst[j * B + i];
-        }
-        accumulateBlock(ds, keys, nq, kb, s.kvRowStride, d,
-                        dqPart + t0 * s.qRowStride + h * d, s.qRowStride);
+        attnGemm<Tile, false>(nk, d, nq, st, B, doRows, ldq,
+                              dv + j0 * s.kvRowStride + g * d, s.kvRowStride,
+                              true);
+        attnGemm<Tile, false>(nk, d, nq, dpt, B, qRows, ldq,
+                              dk + j0 * s.kvRowStride + g * d, s.kvRowStride,
+                              true);
+        const float *kRows = pad ? kPad + (j0 - j0Begin) * dPad : kb;
+        attnGemm<Tile, true>(nq, d, nk, dpt, B, kRows,
+                             pad ? dPad : s.kvRowStride, dqRows, s.qRowStride,
+                             true);
       }
-    }
-    for (int64_t j = 0; j < nk; ++j) {
-      std::memcpy(dk + (j0 + j) * s.kvRowStride + g * d, dkAcc + j * d,
-                  static_cast<size_t>(d) * sizeof(float));
-      std::memcpy(dv + (j0 + j) * s.kvRowStride + g * d, dvAcc + j * d,
-                  static_cast<size_t>(d) * sizeof(float));
     }
   }
 }
-CHERRY_CPU_DISPATCH(attentionGradKeyChunk)
+CHERRY_CPU_DISPATCH_TILED(attentionGradKeyChunk)
 
 /// dq[i] += parts[c][i] for c = 0 .. chunks - 1 in order, over n floats;
 /// the parts are partStride floats apart.
@@ -739,7 +737,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
       // head_dim ** -0.5 in double, applied in float32, as the forward.
       static_cast<float>(std::pow(static_cast<double>(headDim), -0.5))};
   const int64_t qStride = seq * s.qRowStride, kvStride = seq * s.kvRowStride;
-  const int64_t blocks = (seq + kGradBlock - 1) / kGradBlock;
+  const int64_t blocks = s.blocks();
   std::vector<float> lse(batch * heads * seq), dsum(batch * heads * seq);
 
   // Pass A runs per (batch, kv head, chunk of key blocks). Each chunk adds
@@ -766,12 +764,32 @@ void attentionGrad(const float *q, const float *k, const float *v,
     chunkStart.push_back(blocks);
   }
   const int64_t chunks = static_cast<int64_t>(chunkStart.size()) - 1;
+  int64_t chunkKeys = 0;
+  for (int64_t c = 0; c < chunks; ++c)
+    chunkKeys =
+        std::max(chunkKeys, (chunkStart[c + 1] - chunkStart[c]) * kGradBlock);
   const int64_t partStride = batch * qStride;
-  // Kept across calls: a fresh buffer would be page-faulted in every time.
-  thread_local std::vector<float> partBuffer;
-  if (static_cast<int64_t>(partBuffer.size()) < (chunks - 1) * partStride)
-    partBuffer.resize((chunks - 1) * partStride);
-  float *parts = partBuffer.data();
+  // The packed query-block operands (AttentionGradPacks) of every batch, then
+  // the dq parts of chunks 1.. . Kept across calls: a fresh buffer would be
+  // page-faulted in every time.
+  const int64_t dPad = padToTile(headDim);
+  const int64_t packFloats = heads * blocks * kGradBlock * headDim;
+  const int64_t padFloats =
+      s.padRows() ? heads * blocks * kGradBlock * dPad : 0;
+  const int64_t perBatch = 2 * packFloats + 2 * padFloats;
+  thread_local std::vector<float> buffer;
+  const int64_t need = batch * perBatch + (chunks - 1) * partStride;
+  if (static_cast<int64_t>(buffer.size()) < need)
+    buffer.resize(need);
+  // (A pointer, not the thread_local: the threads of the region below would
+  // each see their own.)
+  float *const bufferData = buffer.data();
+  auto packsOf = [=](int64_t b) {
+    float *base = bufferData + b * perBatch;
+    return AttentionGradPacks{base, base + packFloats, base + 2 * packFloats,
+                              base + 2 * packFloats + padFloats};
+  };
+  float *parts = bufferData + batch * perBatch;
 
   const int64_t queryItems = batch * heads * blocks;
   const int64_t keyItems = batch * kvHeads * chunks;
@@ -779,9 +797,10 @@ void attentionGrad(const float *q, const float *k, const float *v,
   const int nt = threadsFor(std::max(queryItems, keyItems), 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    std::vector<float> scratch(attentionGradScratchFloats(headDim));
-    // Pass 0: logsumexp and D per query row. Last query blocks first: under
-    // a causal mask they see the most keys.
+    std::vector<float> scratch(2 * kGradBlock * kGradBlock +
+                               (s.padRows() ? chunkKeys * dPad : 0));
+    // Pass 0: logsumexp and D per query row, and the packed operands. Last
+    // query blocks first: under a causal mask they see the most keys.
 #pragma omp for schedule(dynamic, 1)
     for (int64_t item = 0; item < queryItems; ++item) {
       const int64_t qb = blocks - 1 - item / (batch * heads);
@@ -789,9 +808,17 @@ void attentionGrad(const float *q, const float *k, const float *v,
       const int64_t t0 = qb * kGradBlock;
       const int64_t off = b * qStride + t0 * s.qRowStride + h * headDim;
       const int64_t stat = (b * heads + h) * seq + t0;
-      attentionRowStats(s, q + off, k + b * kvStride + s.kvHeadOf(h) * headDim,
-                        o + off, dout + off, t0, std::min(kGradBlock, seq - t0),
-                        lse.data() + stat, dsum.data() + stat, scratch.data());
+      const AttentionGradPacks p = packsOf(b);
+      const int64_t packAt = (h * blocks + qb) * headDim * kGradBlock;
+      const int64_t padAt = (h * blocks * kGradBlock + t0) * dPad;
+      attentionRowStats(
+          s, q + off, k + b * kvStride + s.kvHeadOf(h) * headDim, o + off,
+          dout + off, t0, std::min(kGradBlock, seq - t0), lse.data() + stat,
+          dsum.data() + stat, const_cast<float *>(p.qt) + packAt,
+          const_cast<float *>(p.dot) + packAt,
+          s.padRows() ? const_cast<float *>(p.qPad) + padAt : nullptr,
+          s.padRows() ? const_cast<float *>(p.doPad) + padAt : nullptr,
+          scratch.data());
     }
     // Pass A: dk, dv and the parts of dq.
 #pragma omp for schedule(dynamic, 1)
@@ -802,7 +829,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
       float *part = (c == 0 ? dq : parts + (c - 1) * partStride) + b * qStride;
       attentionGradKeyChunk(s, q + b * qStride, k + b * kvStride,
                             v + b * kvStride, dout + b * qStride,
-                            lse.data() + stat, dsum.data() + stat,
+                            lse.data() + stat, dsum.data() + stat, packsOf(b),
                             dk + b * kvStride, dv + b * kvStride, part, g,
                             chunkStart[c] * kGradBlock,
                             chunkStart[c + 1] * kGradBlock, scratch.data());

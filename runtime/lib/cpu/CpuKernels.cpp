@@ -1,10 +1,12 @@
 //===- CpuKernels.cpp - CPU kernels of the runtime ------------------------===//
 //
-// GEMMs go to OpenBLAS; everything else is our own loops. Each hot loop is
-// compiled for AVX-512, AVX2+FMA and baseline x86-64, one copy picked per
-// process (CHERRY_CPU_DISPATCH, CpuVariant.cpp), and is written so that the
-// compiler vectorizes it: `omp simd` on reductions (a float sum may only be
-// reassociated with leave) and an exp with no calls or branches. OpenMP
+// GEMMs go to OpenBLAS, except the small ones inside attention blocks (our
+// register-blocked attnGemm, CpuCommon.h) and linear of a few rows when
+// decoding (matrix-vector products); everything else is our own loops. Each
+// hot loop is compiled for AVX-512, AVX2+FMA and baseline x86-64, one copy
+// picked per process (CHERRY_CPU_DISPATCH, CpuVariant.cpp), and is written so
+// that the compiler vectorizes it: `omp simd` on reductions (a float sum may
+// only be reassociated with leave) and an exp with no calls or branches. OpenMP
 // parallel regions stay in plain driver functions that call the dispatched
 // ones, because a region's outlined body does not inherit a target.
 //
@@ -188,9 +190,48 @@ struct AttentionShape {
 /// Floats of scratch one thread needs: K^T of a key block, the scores of a
 /// query block against it, and the query block's accumulators.
 int64_t attentionScratchFloats(int64_t headDim) {
-  return headDim * kAttnKeyBlock + kAttnQueryBlock * kAttnKeyBlock +
-         kAttnQueryBlock * headDim;
+  return kAttnQueryBlock * kAttnKeyBlock + kAttnQueryBlock * headDim;
 }
+
+/// sc[j] = q . k_j for the n keys k_j = k + j * stride, four keys per pass
+/// over q (each q load shared); sc is zero from n to the next multiple of
+/// kAttnLanes.
+CHERRY_CPU_BODY void dotKeysBody(const float *q, const float *k, int64_t stride,
+                                 int64_t d, int64_t n, float *sc) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *k0 = k + j * stride, *k1 = k0 + stride, *k2 = k1 + stride,
+                *k3 = k2 + stride;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+    for (int64_t c = 0; c < d; ++c) {
+      a0 += q[c] * k0[c];
+      a1 += q[c] * k1[c];
+      a2 += q[c] * k2[c];
+      a3 += q[c] * k3[c];
+    }
+    sc[j] = a0;
+    sc[j + 1] = a1;
+    sc[j + 2] = a2;
+    sc[j + 3] = a3;
+  }
+  for (; j < n; ++j) {
+    const float *kj = k + j * stride;
+    float a = 0.0f;
+#pragma omp simd reduction(+ : a)
+    for (int64_t c = 0; c < d; ++c)
+      a += q[c] * kj[c];
+    sc[j] = a;
+  }
+  std::fill(sc + n, sc + roundUpToLanes(n), 0.0f);
+}
+CHERRY_CPU_DISPATCH(dotKeys)
+
+/// Query blocks of fewer rows take attentionBlock, the others
+/// attentionTileBlock.
+constexpr int64_t kAttnTileMinRows = 8;
+/// Multiply-adds a thread should get before attention is split further.
+constexpr int64_t kAttnMinMacsPerThread = int64_t(1) << 18;
 
 /// Query row t sees keys [0, visibleKeys(t)).
 inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
@@ -200,18 +241,19 @@ inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
 }
 
 /// Rows [t0, t0 + rows) of one (batch, head): q and out point at row t0 of
-/// that head, k and v at row 0 of its kv head. Flash-attention style: for
-/// each block of keys, the block's scores (against K^T packed so the inner
-/// loops run over contiguous keys), a running max m and sum l per row, the
-/// accumulator rescaled by e^(m_old - m_new) whenever the max grows.
+/// that head, k and v at row 0 of its kv head; for blocks of few queries
+/// (decoding), where each key is used by so few rows that packing it costs
+/// more than it saves. Flash-attention style: for each block of keys, the
+/// scores of the keys each row sees (dot products straight from the cache
+/// rows), a running max m and sum l per row, the accumulator rescaled by
+/// e^(m_old - m_new) whenever the max grows.
 CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
                                         const float *k, const float *v,
                                         float *out, int64_t t0, int64_t rows,
                                         float *scratch) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const int64_t d = s.headDim;
-  float *kt = scratch;                    // [headDim][kAttnKeyBlock]
-  float *scores = kt + d * kAttnKeyBlock; // [rows][kAttnKeyBlock]
+  float *scores = scratch; // [rows][kAttnKeyBlock]
   float *acc = scores + kAttnQueryBlock * kAttnKeyBlock; // [rows][headDim]
   float rowMax[kAttnQueryBlock], rowSum[kAttnQueryBlock];
   for (int64_t i = 0; i < rows; ++i) {
@@ -223,15 +265,6 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
   const int64_t kvEnd = visibleKeys(s, t0 + rows - 1);
   for (int64_t j0 = 0; j0 < kvEnd; j0 += kAttnKeyBlock) {
     const int64_t nb = std::min(kAttnKeyBlock, kvEnd - j0);
-    for (int64_t j = 0; j < nb; ++j) {
-      const float *kr = k + (j0 + j) * s.kvRowStride;
-      for (int64_t c = 0; c < d; ++c)
-        kt[c * kAttnKeyBlock + j] = kr[c];
-    }
-    for (int64_t c = 0; c < d; ++c)
-      std::fill(kt + c * kAttnKeyBlock + nb, kt + (c + 1) * kAttnKeyBlock,
-                0.0f);
-
     // Row i sees keys [j0, j0 + visible[i]) of this block; rows before
     // `first` see none of them (causal, with a query offset).
     int64_t visible[kAttnQueryBlock];
@@ -242,15 +275,11 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
         first = i;
     }
 
-    // Scores of the whole block (masked below), two rows at a time.
-    int64_t i = first;
-    for (; i + 2 <= rows; i += 2)
-      scoreRows<true>(q + i * s.qRowStride, q + (i + 1) * s.qRowStride, kt, d,
-                      scores + i * kAttnKeyBlock,
-                      scores + (i + 1) * kAttnKeyBlock);
-    if (i < rows)
-      scoreRows<false>(q + i * s.qRowStride, nullptr, kt, d,
-                       scores + i * kAttnKeyBlock, nullptr);
+    // Scores of the keys each row sees: dot products along the head dim,
+    // four keys per pass over the query row.
+    for (int64_t i = first; i < rows; ++i)
+      dotKeys(q + i * s.qRowStride, k + j0 * s.kvRowStride, s.kvRowStride, d,
+              visible[i], scores + i * kAttnKeyBlock);
 
     for (int64_t i = first; i < rows; ++i) {
       const int64_t n = visible[i];
@@ -284,19 +313,10 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
       }
     }
 
-    // acc += P V; rows in pairs share the V loads over the keys both see.
+    // acc += P V, row by row: a row's bits are those it has alone (a
+    // speculative verify step's rows are decode steps' rows).
     const float *vb = v + j0 * s.kvRowStride;
-    for (i = first; i + 2 <= rows; i += 2) {
-      const int64_t both = std::min(visible[i], visible[i + 1]);
-      const float *sc0 = scores + i * kAttnKeyBlock, *sc1 = sc0 + kAttnKeyBlock;
-      float *a0 = acc + i * d, *a1 = a0 + d;
-      accumulatePV<true>(sc0, sc1, vb, s.kvRowStride, d, 0, both, a0, a1);
-      accumulatePV<false>(sc0, nullptr, vb, s.kvRowStride, d, both, visible[i],
-                          a0, nullptr);
-      accumulatePV<false>(sc1, nullptr, vb, s.kvRowStride, d, both,
-                          visible[i + 1], a1, nullptr);
-    }
-    if (i < rows)
+    for (int64_t i = first; i < rows; ++i)
       accumulatePV<false>(scores + i * kAttnKeyBlock, nullptr, vb,
                           s.kvRowStride, d, 0, visible[i], acc + i * d,
                           nullptr);
@@ -313,6 +333,113 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
   }
 }
 CHERRY_CPU_DISPATCH(attentionBlock)
+
+/// Floats of scratch one thread needs for attentionTileBlock: Q^T, the
+/// transposed scores of a key block, the accumulators and a padded V block.
+int64_t attentionTileScratchFloats(int64_t headDim) {
+  const int64_t dPad = padToTile(headDim);
+  return headDim * kAttnQueryBlock + kAttnKeyBlock * kAttnQueryBlock +
+         kAttnQueryBlock * dPad + kAttnKeyBlock * dPad;
+}
+
+/// attentionBlock on register-blocked GEMMs, for blocks of many queries.
+/// Computed transposed: with Q^T of the block packed once, the scores of a
+/// key block are S^T = K Q^T (keys as rows, straight from k), the online
+/// softmax runs down the columns (vectorized over the queries), and the
+/// accumulators take (P^T)^T V. Key blocks past the last query's causal
+/// limit are never touched; only the blocks the diagonal crosses are masked.
+template <class Tile>
+CHERRY_CPU_BODY void
+attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
+                       const float *v, float *out, int64_t t0, int64_t rows,
+                       float *scratch) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  constexpr int64_t B = kAttnQueryBlock, BK = kAttnKeyBlock;
+  const int64_t d = s.headDim, dPad = padToTile(d);
+  float *qt = scratch;        // [d][B]: Q^T, zero past `rows`
+  float *st = qt + d * B;     // [BK][B]: scores, then probabilities, of a block
+  float *acc = st + BK * B;   // [B][dPad]
+  float *vp = acc + B * dPad; // [BK][dPad]: the V block padded, if d needs it
+  const bool padV = d % kAttnPad != 0;
+  packTransposed(q, s.qRowStride, rows, d, B, qt);
+  std::fill(acc, acc + rows * dPad, 0.0f);
+  float rowMax[B], rowSum[B], safeMax[B], alpha[B];
+  int64_t visible[B];
+  for (int64_t i = 0; i < B; ++i) {
+    rowMax[i] = kNegInf;
+    rowSum[i] = 0.0f;
+    visible[i] = i < rows ? visibleKeys(s, t0 + i) : 0;
+  }
+
+  const int64_t kvEnd = visibleKeys(s, t0 + rows - 1);
+  for (int64_t j0 = 0; j0 < kvEnd; j0 += BK) {
+    const int64_t nk = std::min(BK, kvEnd - j0);
+    const float *kb = k + j0 * s.kvRowStride, *vb = v + j0 * s.kvRowStride;
+    attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
+
+    // Online softmax, column i being query t0 + i; keys it does not see
+    // count as -inf. A column that has seen no key yet keeps max -inf and
+    // gets zero probabilities (exp against 0, not against -inf - -inf).
+    float newMax[B];
+    std::copy(rowMax, rowMax + B, newMax);
+    for (int64_t j = 0; j < nk; ++j) {
+      float *row = st + j * B;
+      const int64_t key = j0 + j;
+#pragma omp simd
+      for (int64_t i = 0; i < B; ++i) {
+        const float x = key < visible[i] ? row[i] * s.scale : kNegInf;
+        row[i] = x;
+        newMax[i] = x > newMax[i] ? x : newMax[i];
+      }
+    }
+    float blockSum[B];
+#pragma omp simd
+    for (int64_t i = 0; i < B; ++i) {
+      safeMax[i] = newMax[i] == kNegInf ? 0.0f : newMax[i];
+      alpha[i] = newMax[i] == kNegInf ? 1.0f : expF32(rowMax[i] - newMax[i]);
+      blockSum[i] = 0.0f;
+    }
+    for (int64_t j = 0; j < nk; ++j) {
+      float *row = st + j * B;
+#pragma omp simd
+      for (int64_t i = 0; i < B; ++i) {
+        const float p = expF32(row[i] - safeMax[i]);
+        row[i] = p;
+        blockSum[i] += p;
+      }
+    }
+    for (int64_t i = 0; i < rows; ++i) {
+      rowSum[i] = rowSum[i] * alpha[i] + blockSum[i];
+      rowMax[i] = newMax[i];
+      if (alpha[i] != 1.0f) {
+        float *a = acc + i * dPad;
+#pragma omp simd
+        for (int64_t e = 0; e < dPad; ++e)
+          a[e] *= alpha[i];
+      }
+    }
+
+    const float *vsrc = vb;
+    int64_t ldv = s.kvRowStride;
+    if (padV) {
+      packPadded(vb, s.kvRowStride, nk, d, dPad, vp);
+      vsrc = vp;
+      ldv = dPad;
+    }
+    attnGemm<Tile, true>(rows, dPad, nk, st, B, vsrc, ldv, acc, dPad, true);
+  }
+
+  for (int64_t i = 0; i < rows; ++i) {
+    // A row that sees no key (kvLen == 0) gets zeros.
+    const float inv = rowSum[i] > 0.0f ? 1.0f / rowSum[i] : 0.0f;
+    const float *a = acc + i * dPad;
+    float *o = out + i * s.qRowStride;
+#pragma omp simd
+    for (int64_t e = 0; e < d; ++e)
+      o[e] = a[e] * inv;
+  }
+}
+CHERRY_CPU_DISPATCH_TILED(attentionTileBlock)
 
 //===----------------------------------------------------------------------===//
 // Cross-entropy (cloned row kernel)
@@ -565,10 +692,18 @@ void attention(const float *q, const float *k, const float *v, float *out,
   const int64_t qBlocks = (qLen + kAttnQueryBlock - 1) / kAttnQueryBlock;
   const int64_t perBlock = batch * heads;
   const int64_t items = qBlocks * perBlock;
-  const int nt = threadsFor(items, 1);
+  // A decoding step's attention (one query per head against the cache) is
+  // too little work to wake another thread for: at most one thread per
+  // kAttnMinMacsPerThread multiply-adds (QK^T and PV over every key, an
+  // upper bound under a causal mask). The items do not depend on it.
+  const int64_t macs =
+      batch * heads * qLen * std::max<int64_t>(kvLen, 1) * headDim * 2;
+  const int nt =
+      std::min(threadsFor(items, 1), threadsFor(macs, kAttnMinMacsPerThread));
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    std::vector<float> scratch(attentionScratchFloats(headDim));
+    std::vector<float> scratch(std::max(attentionScratchFloats(headDim),
+                                        attentionTileScratchFloats(headDim)));
     // Last query blocks first: under a causal mask they see the most keys.
 #pragma omp for schedule(dynamic, 1)
     for (int64_t item = 0; item < items; ++item) {
@@ -580,8 +715,13 @@ void attention(const float *q, const float *k, const float *v, float *out,
       const int64_t qOffset = (b * qLen + t0) * shape.qRowStride + h * headDim;
       const int64_t kvOffset = b * kvBatchStride * shape.kvRowStride +
                                std::min(h / group, kvHeads - 1) * headDim;
-      attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
-                     out + qOffset, t0, rows, scratch.data());
+      // Few queries (decoding): rows of dot products beat padded tiles.
+      if (rows < kAttnTileMinRows)
+        attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+                       out + qOffset, t0, rows, scratch.data());
+      else
+        attentionTileBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+                           out + qOffset, t0, rows, scratch.data());
     }
   }
 }
