@@ -6,8 +6,10 @@
 # supervising 15% of the positions (selective training, with its gradient
 # coupling), compress the trained model's depth (4 layers averaged into 2 shared ones
 # run for 4 steps with per-step norms), evaluate it as compressed and after a short
-# recovery training, and generate a sample. Also prints the cost report of the paper's
-# 1B/48-layer model and of its 48 -> 6 x 34 compressed recipe.
+# recovery training, fuse two compressed experts into a mixture (MoEE) with a
+# multi-token head and decode from it speculatively, and generate a sample.
+# Also prints the cost report of the paper's 1B/48-layer model and of its
+# 48 -> 6 x 34 compressed recipe.
 #   bash scripts/demo.sh            (outputs under build/demo)
 set -euo pipefail
 
@@ -93,6 +95,44 @@ echo "Held-out loss (8 val batches):"
 printf '  %-34s %.4f\n' "dense (4 layers):" "$(heldout "$out/dense.eval.json")" \
   "compressed (2 shared x 4 steps):" "$(heldout "$out/compressed.eval.json")" \
   "recovered (${CHERRY_DEMO_RECOVERY_STEPS:-100} steps):" "$recovered"
+
+step "Mixture of Efficient Experts: two compressed experts fused into a top-1 MoEE with one MTP head"
+# A second expert: the compressed model recovered again with another seed.
+rm -rf "$out/expert-b"
+"$bin/cherry-run" train "$out/tiny.compressed.train.cherry" --weights "$checkpoint" \
+  --data "$out/data/train.bin" --steps 50 --seed 2 \
+  --lr 1e-3 --lr-schedule cosine --warmup 5 --min-lr 1e-4 \
+  --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --log-every 50 \
+  --save "$out/expert-b"
+expert_b="$out/expert-b/$(cat "$out/expert-b/latest")"
+# Each shared layer's MLPs become the two experts of one routed MLP (top-1,
+# Switch gates); attention, norms, embeddings and head are the experts' mean.
+# One more head predicts the token after next (the logged loss adds 0.3x its loss).
+fuse="experts=2 top-k=1 renormalize=0"
+"$bin/cherry-opt" "$out/tiny.recovered.mlir" --cherry-moee-fuse="$fuse" \
+  --cherry-train="batch=8 seq=128 optimizer=adamw mtp=1 report=0" -o "$out/tiny.moee.train.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.moee.train.mlir" -o "$out/tiny.moee.train.cherry"
+rm -rf "$out/moee"
+"$bin/cherry-run" train "$out/tiny.moee.train.cherry" \
+  --weights "$recovered_ckpt" --weights "$expert_b" \
+  --data "$out/data/train.bin" --steps 50 --seed 1 \
+  --lr 1e-3 --lr-schedule cosine --warmup 5 --min-lr 1e-4 \
+  --weight-decay 0.1 --beta2 0.95 --grad-clip 1.0 --log-every 10 --save "$out/moee"
+moee_ckpt="$out/moee/$(cat "$out/moee/latest")"
+# A checkpoint of the mixture reads back through the same fusion, weights=fused.
+"$bin/cherry-opt" "$out/tiny.recovered.mlir" --cherry-moee-fuse="$fuse weights=fused" \
+  --cherry-infer="batch=8 seq=128 mtp=1 report=0" -o "$out/tiny.moee.infer.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.moee.infer.mlir" -o "$out/tiny.moee.cherry"
+"$bin/cherry-run" eval "$out/tiny.moee.cherry" --weights "$moee_ckpt" \
+  --data "$out/data/val.bin" --batches 8
+echo "Self-speculative decoding: the MTP head drafts, the next-token head verifies"
+"$bin/cherry-opt" "$out/tiny.recovered.mlir" --cherry-moee-fuse="$fuse weights=fused" \
+  --cherry-decode="capacity=96 mtp=1 report=0" -o "$out/tiny.moee.decode.mlir"
+"$bin/cherry-translate" --emit-executable "$out/tiny.moee.decode.mlir" \
+  -o "$out/tiny.moee.decode.cherry"
+"$bin/cherry-run" generate "$out/tiny.moee.decode.cherry" --weights "$moee_ckpt" \
+  --tokenizer "$out/data/tokenizer.model" --prompt "The computer" \
+  --max-new-tokens 40 --speculative
 
 step "Selective training: supervise 15% of the positions (drawn by surprisal, 1/p-weighted)"
 "$bin/cherry-opt" "$out/tiny.mlir" \
