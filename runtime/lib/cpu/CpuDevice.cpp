@@ -560,26 +560,39 @@ Status runRankShare(Communicator *comm, const RankShareArgs &a) {
   return Status::success();
 }
 
+/// A collective's tensors, each output starting as its input: in place, or
+/// copied into y from x. y_t aliasing another tensor's x is not something the
+/// compiler emits (it would read a value already reduced), so it is refused.
+Status collectiveTensors(const char *kernel, const char *verb,
+                         const std::vector<TensorRef<const float>> &x,
+                         const std::vector<TensorRef<float>> &y,
+                         std::vector<Communicator::Tensor> &tensors) {
+  for (size_t t = 0; t < y.size(); ++t) {
+    for (size_t u = 0; u < x.size(); ++u)
+      if (u != t && y[t].data == x[u].data)
+        return Status::error(
+            std::string(kernel) + ": output " + std::to_string(t) +
+            " is input " + std::to_string(u) + " (only its own input may be " +
+            verb + " in place)");
+    if (y[t].data != x[t].data)
+      std::memcpy(y[t].data, x[t].data, x[t].size * sizeof(float));
+    tensors.push_back({y[t].data, static_cast<uint64_t>(y[t].size)});
+  }
+  return Status::success();
+}
+
 Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
   Communicator *c = nullptr;
   if (Status s = collectiveCommunicator(comm, "all_reduce", a.ranks, c);
       !s.ok())
     return s;
   std::vector<Communicator::Tensor> tensors;
-  for (int64_t t = 0; t < a.count; ++t) {
-    // In place, or into y from x; y_t aliasing another tensor's x is not
-    // something the compiler emits (it would read a reduced value).
-    for (int64_t u = 0; u < a.count; ++u)
-      if (u != t && a.y[t].data == a.x[u].data)
-        return Status::error("all_reduce: output " + std::to_string(t) +
-                             " is input " + std::to_string(u) +
-                             " (only its own input may be reduced in place)");
-    if (a.y[t].data != a.x[t].data)
-      std::memcpy(a.y[t].data, a.x[t].data, a.x[t].size * sizeof(float));
-    if (a.mean)
-      cpu::scale(a.y[t].data, *a.share, a.y[t].size);
-    tensors.push_back({a.y[t].data, static_cast<uint64_t>(a.y[t].size)});
-  }
+  if (Status s = collectiveTensors("all_reduce", "reduced", a.x, a.y, tensors);
+      !s.ok())
+    return s;
+  if (a.mean)
+    for (const TensorRef<float> &y : a.y)
+      cpu::scale(y.data, *a.share, y.size);
   if (Status s = c->allReduceSum(tensors); !s.ok())
     return Status::error("all_reduce: " + s.message);
   return Status::success();
@@ -610,16 +623,9 @@ Status runAllGather(Communicator *comm, const AllGatherArgs &a) {
       !s.ok())
     return s;
   std::vector<Communicator::Tensor> tensors;
-  for (int64_t t = 0; t < a.count; ++t) {
-    for (int64_t u = 0; u < a.count; ++u)
-      if (u != t && a.y[t].data == a.x[u].data)
-        return Status::error("all_gather: output " + std::to_string(t) +
-                             " is input " + std::to_string(u) +
-                             " (only its own input may be gathered in place)");
-    if (a.y[t].data != a.x[t].data)
-      std::memcpy(a.y[t].data, a.x[t].data, a.x[t].size * sizeof(float));
-    tensors.push_back({a.y[t].data, static_cast<uint64_t>(a.y[t].size)});
-  }
+  if (Status s = collectiveTensors("all_gather", "gathered", a.x, a.y, tensors);
+      !s.ok())
+    return s;
   if (Status s = c->allGatherShards(tensors); !s.ok())
     return Status::error("all_gather: " + s.message);
   return Status::success();
