@@ -22,11 +22,14 @@ Baselines, all from the compressed seed and counting the tokens after it:
     branch plus the mixture's fused steps).
 Every model has the compressed model's active parameters (the mixture adds
 its routers); the held-out loss is the mean over --eval-batches of val.bin.
-Multi-token prediction rows are not run here.
+With --mtp D (default 1), the mixture and the single compressed model are
+also trained with D multi-token heads (--cherry-train mtp=D, weight 0.3)
+from the same starting points; their held-out loss is still the next-token
+loss alone (comparable with the other rows), the heads' losses beside it.
 
 Usage:
   python3 models/moee-small/experiment.py [--out DIR] [--seed-steps 400]
-      [--recovery-steps 200] [--branch-steps 200] [--fuse-steps 200]
+      [--recovery-steps 200] [--branch-steps 200] [--fuse-steps 200] [--mtp 1]
 Needs the tools built (bash scripts/bootstrap.sh). Writes DIR/results.json
 and DIR/results.md.
 """
@@ -81,6 +84,8 @@ def main():
     p.add_argument("--tune-lr", type=float, default=1e-3, help="peak lr of the later stages")
     p.add_argument("--eval-batches", type=int, default=20)
     p.add_argument("--fuse", default=FUSE, help="the cherry-moee-fuse options")
+    p.add_argument("--mtp", type=int, default=1,
+                   help="multi-token heads of the MTP rows (0: no MTP rows)")
     args = p.parse_args()
     out = args.out
     shutil.rmtree(out, ignore_errors=True)
@@ -160,6 +165,20 @@ def main():
     continued = [train(single, f"run-expert-{x}-continued", args.fuse_steps, args.tune_lr,
                        train_all, [e["checkpoint"]]) for x, e in zip("ab", experts)]
 
+    mtp_rows = []
+    if args.mtp > 0:
+        mtp_train = f"--cherry-train=mtp={args.mtp} report=0"
+        single_mtp = compile_model(arch, [mtp_train], f"{out}/single-mtp.cherry")
+        moee_mtp = compile_model(arch, [f"--cherry-moee-fuse={args.fuse}", mtp_train],
+                                 f"{out}/moee-mtp.cherry")
+        fused_mtp = train(moee_mtp, "run-moee-mtp", args.fuse_steps, args.tune_lr, train_all,
+                          [e["checkpoint"] for e in experts])
+        long_mtp = train(single_mtp, "run-single-long-mtp",
+                         2 * args.branch_steps + args.fuse_steps, args.tune_lr, train_all,
+                         [recovered["checkpoint"]])
+        mtp_rows = [(f"single compressed, same tokens, mtp={args.mtp}", long_mtp),
+                    (f"MoEE of the 2 experts, mtp={args.mtp}", fused_mtp)]
+
     dense_params, _ = active_params(f"{dense}/model.mlir", [])
     compressed_active, _ = active_params(arch, [])
     moee_active, moee_total = active_params(arch, [f"--cherry-moee-fuse={args.fuse}"])
@@ -178,6 +197,9 @@ def main():
         (f"MoEE of the 2 experts ({moee_total:,} params in all)", moee_active,
          after(2 * args.branch_steps + args.fuse_steps), fused),
     ]
+    for name, r in mtp_rows:
+        active = moee_active if name.startswith("MoEE") else compressed_active
+        rows.append((name, active, after(2 * args.branch_steps + args.fuse_steps), r))
     lines = ["| model | active params | tokens after the compressed seed | held-out loss | "
              "tokens/s (median) |", "|---|---|---|---|---|"]
     for name, params, seen, r in rows:
@@ -188,6 +210,14 @@ def main():
     loads = [v for k, v in sorted(last.items()) if k.startswith("expert_load_")]
     notes = [f"MoEE at its last step: expert loads {', '.join(f'{x:.2f}' for x in loads)}, "
              f"router loss {last.get('router_loss', float('nan')):.4f}"]
+    for name, r in mtp_rows:
+        heads = [line for line in [r["last"]] if "val_loss_mtp1" in line]
+        if heads:
+            notes.append(f"{name}: held-out loss of head 1 (the token 2 ahead) "
+                         f"{heads[0]['val_loss_mtp1']:.3f}")
+    if mtp_rows:
+        notes.append("The MTP rows' held-out loss is the next-token loss alone; the heads "
+                     "add 0.3/D x their losses to the training objective only.")
     header = (f"seed {args.seed_steps} steps (lr {args.lr:g}), recovery {args.recovery_steps}, "
               f"branches {args.branch_steps} each, fused {args.fuse_steps} (lr {args.tune_lr:g}); "
               f"{tokens_per_step} tokens/step; `{args.fuse}`; held-out loss: mean of "
