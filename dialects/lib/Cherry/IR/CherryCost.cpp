@@ -224,16 +224,14 @@ int64_t GatherGradOp::getForwardFlops() { return numel(getGrad()); }
 int64_t MoeRouteOp::getForwardFlops() {
   return numel(getLogits()) * (4 + getTopK());
 }
-int64_t MoeRouteOp::getBackwardFlops() {
-  int64_t aux = (getBalanceCoeff().convertToDouble() > 0 ? 1 : 0) +
-                (getZCoeff().convertToDouble() > 0 ? 1 : 0);
-  return 4 * numel(getGate()) + 4 * aux * numel(getLogits());
+/// The router's gradient: moe_route's backward and moe_route_grad's forward.
+template <typename RouteOp> static int64_t routeGradFlops(RouteOp op) {
+  int64_t aux = (op.getBalanceCoeff().convertToDouble() > 0 ? 1 : 0) +
+                (op.getZCoeff().convertToDouble() > 0 ? 1 : 0);
+  return 4 * numel(op.getGate()) + 4 * aux * numel(op.getLogits());
 }
-int64_t MoeRouteGradOp::getForwardFlops() {
-  int64_t aux = (getBalanceCoeff().convertToDouble() > 0 ? 1 : 0) +
-                (getZCoeff().convertToDouble() > 0 ? 1 : 0);
-  return 4 * numel(getGate()) + 4 * aux * numel(getLogits());
-}
+int64_t MoeRouteOp::getBackwardFlops() { return routeGradFlops(*this); }
+int64_t MoeRouteGradOp::getForwardFlops() { return routeGradFlops(*this); }
 // Dispatch copies rows; its gradient adds each token's top_k rows.
 int64_t MoeDispatchOp::getForwardFlops() { return 0; }
 int64_t MoeDispatchOp::getBackwardFlops() { return numel(getResult()); }
