@@ -2,7 +2,8 @@
 # Packs CHERRY for a GPU machine that has only the NVIDIA driver and the CUDA
 # libraries (no MLIR, no Debian packages): cherry-run and the GPU test binary
 # built here with the CUDA device, the shared libraries they need except
-# glibc's and CUDA's (found with ldd), the test inputs compiled here, and
+# glibc's and CUDA's (cuBLASLt, NCCL: found on the GPU machine by run.sh;
+# the rest found with ldd), the test inputs compiled here, and
 # run.sh, which runs every GPU check and the benchmark (docs/CUDA.md).
 #   bash scripts/gpu-bundle.sh [DIR]     (default: build/gpu-bundle)
 # Then, on the GPU machine, in the unpacked folder:  bash run.sh
@@ -115,7 +116,7 @@ for f in "$out/bin/"* "$out/lib/"*.so* "$out/lib/fallback/"*; do
     while read -r name path; do
       case $name in
       libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.* | \
-        ld-linux* | libcublas* | libcudart* | libcuda.so.*) ;;
+        ld-linux* | libcublas* | libcudart* | libcuda.so.* | libnccl*) ;;
       *) [[ $path == "$out/lib/"* ]] || die "$f needs $name from $path, outside the bundle" ;;
       esac
     done

@@ -27,7 +27,20 @@ namespace cherry::runtime {
 // through MPI.
 Status createNcclCommunicator(Device &device, int rank, int size,
                               std::unique_ptr<Communicator> &out);
+Status createNcclSelfCommunicator(Device &device,
+                                  std::unique_ptr<Communicator> &out);
 #endif
+
+Status createSelfCommunicator(Device &device,
+                              std::unique_ptr<Communicator> &out) {
+#ifdef CHERRY_HAVE_NCCL
+  return createNcclSelfCommunicator(device, out);
+#else
+  return Status::error(std::string("device '") + device.name() +
+                       "': this runtime was built without NCCL (a "
+                       "communicator of one rank is NCCL's)");
+#endif
+}
 
 bool launchedByMpi() {
   for (const char *var :

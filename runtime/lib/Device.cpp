@@ -12,6 +12,26 @@
 
 namespace cherry::runtime {
 
+Status Device::prefetch(int slot, const void *src, uint64_t bytes) {
+  if (slot < 0)
+    return Status::error("prefetch: slot " + std::to_string(slot) +
+                         " is negative");
+  if (prefetched_.size() <= static_cast<size_t>(slot))
+    prefetched_.resize(slot + 1);
+  const auto *from = static_cast<const std::byte *>(src);
+  prefetched_[slot].assign(from, from + bytes);
+  return Status::success();
+}
+
+Status Device::commitPrefetch(int slot, const DeviceMemory &dst,
+                              uint64_t offset) {
+  if (slot < 0 || prefetched_.size() <= static_cast<size_t>(slot))
+    return Status::error("prefetch: slot " + std::to_string(slot) +
+                         " holds nothing");
+  const std::vector<std::byte> &bytes = prefetched_[slot];
+  return copyToDevice(dst, offset, bytes.data(), bytes.size());
+}
+
 Status HostMemoryDevice::allocate(uint64_t bytes, DeviceMemory &out) {
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   if (bytes > std::numeric_limits<size_t>::max() - page)

@@ -3,10 +3,12 @@
 // Built only where CMake finds CUDA and NCCL (runtime/CMakeLists.txt). Rank
 // 0 makes the NCCL unique id and MPI broadcasts it, the way every NCCL
 // program started by mpirun bootstraps (llm.c, nccl-tests); each rank
-// drives the GPU `OMPI_COMM_WORLD_LOCAL_RANK` modulo the GPUs it sees.
-// Buckets are one NCCL group of all-reduces on the default stream, waited
-// for before the call returns (the kernels before it ran on that stream).
-// Host reductions go through MPI.
+// drives the GPU of its device (cuda:N). Collectives are enqueued on the
+// device's stream (Device::nativeQueue), ordered with its kernels and not
+// waited for: a host read of their result waits for the stream, and a CUDA
+// graph recorded on the stream holds them. Host reductions go through MPI.
+// A communicator of one rank (createSelfCommunicator) needs no MPI: its
+// unique id is made in the process, its host reductions are copies.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace cherry::runtime {
@@ -37,8 +40,9 @@ Status ncclError(const char *call, ncclResult_t rc) {
 
 class NcclCommunicator final : public Communicator {
 public:
-  NcclCommunicator(int rank, int size, ncclComm_t comm)
-      : rank_(rank), size_(size), comm_(comm) {}
+  NcclCommunicator(int rank, int size, ncclComm_t comm, cudaStream_t stream,
+                   bool mpi)
+      : rank_(rank), size_(size), comm_(comm), stream_(stream), mpi_(mpi) {}
   ~NcclCommunicator() override { ncclCommDestroy(comm_); }
   const char *name() const override { return "nccl"; }
   int rank() const override { return rank_; }
@@ -49,15 +53,13 @@ public:
       return ncclError("ncclGroupStart", rc);
     for (const Tensor &t : tensors)
       if (ncclResult_t rc = ncclAllReduce(t.data, t.data, t.count, ncclFloat,
-                                          ncclSum, comm_, /*stream=*/0);
+                                          ncclSum, comm_, stream_);
           rc != ncclSuccess) {
         ncclGroupEnd();
         return ncclError("ncclAllReduce", rc);
       }
     if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
       return ncclError("ncclGroupEnd", rc);
-    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
-      return cudaError("cudaStreamSynchronize", rc);
     return Status::success();
   }
 
@@ -73,7 +75,7 @@ public:
         if (n == 0)
           continue;
         if (ncclResult_t rc = ncclBroadcast(t.data + begin, t.data + begin, n,
-                                            ncclFloat, r, comm_, 0);
+                                            ncclFloat, r, comm_, stream_);
             rc != ncclSuccess) {
           ncclGroupEnd();
           return ncclError("ncclBroadcast", rc);
@@ -82,13 +84,15 @@ public:
     }
     if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
       return ncclError("ncclGroupEnd", rc);
-    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
-      return cudaError("cudaStreamSynchronize", rc);
     return Status::success();
   }
 
   Status gatherHost(const void *send, size_t bytes, void *receive,
                     int root) override {
+    if (!mpi_) { // one rank
+      std::memcpy(receive, send, bytes);
+      return Status::success();
+    }
     if (MPI_Gather(send, static_cast<int>(bytes), MPI_BYTE, receive,
                    static_cast<int>(bytes), MPI_BYTE, root,
                    MPI_COMM_WORLD) != MPI_SUCCESS)
@@ -97,6 +101,8 @@ public:
   }
 
   Status allReduceHostSum(double *values, size_t count) override {
+    if (!mpi_)
+      return Status::success();
     if (MPI_Allreduce(MPI_IN_PLACE, values, static_cast<int>(count), MPI_DOUBLE,
                       MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
       return Status::error("MPI_Allreduce failed");
@@ -104,6 +110,8 @@ public:
   }
 
   Status broadcastHost(void *data, size_t bytes, int root) override {
+    if (!mpi_)
+      return Status::success();
     if (MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, root,
                   MPI_COMM_WORLD) != MPI_SUCCESS)
       return Status::error("MPI_Bcast failed");
@@ -112,29 +120,36 @@ public:
 
   [[noreturn]] void abort(int code) override {
     ncclCommAbort(comm_);
-    MPI_Abort(MPI_COMM_WORLD, code);
+    if (mpi_)
+      MPI_Abort(MPI_COMM_WORLD, code);
     std::_Exit(code);
   }
 
 private:
   int rank_, size_;
   ncclComm_t comm_;
+  cudaStream_t stream_;
+  bool mpi_;
 };
+
+/// The GPU of `device` ("cuda:N"), made current.
+Status useDeviceOf(Device &device, int rank) {
+  const std::string name = device.name();
+  if (name.rfind("cuda:", 0) != 0 || !device.nativeQueue())
+    return Status::error("NCCL: device '" + name + "' of rank " +
+                         std::to_string(rank) + " is not a CUDA device");
+  if (cudaError_t rc = cudaSetDevice(std::atoi(name.c_str() + 5));
+      rc != cudaSuccess)
+    return cudaError("cudaSetDevice", rc);
+  return Status::success();
+}
 
 } // namespace
 
-Status createNcclCommunicator(Device &, int rank, int size,
+Status createNcclCommunicator(Device &device, int rank, int size,
                               std::unique_ptr<Communicator> &out) {
-  int devices = 0;
-  if (cudaError_t rc = cudaGetDeviceCount(&devices); rc != cudaSuccess)
-    return cudaError("cudaGetDeviceCount", rc);
-  if (devices == 0)
-    return Status::error("NCCL: no CUDA device visible to rank " +
-                         std::to_string(rank));
-  const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
-  if (cudaError_t rc = cudaSetDevice((local ? std::atoi(local) : 0) % devices);
-      rc != cudaSuccess)
-    return cudaError("cudaSetDevice", rc);
+  if (Status s = useDeviceOf(device, rank); !s.ok())
+    return s;
   ncclUniqueId id;
   if (rank == 0)
     if (ncclResult_t rc = ncclGetUniqueId(&id); rc != ncclSuccess)
@@ -146,7 +161,25 @@ Status createNcclCommunicator(Device &, int rank, int size,
   if (ncclResult_t rc = ncclCommInitRank(&comm, size, id, rank);
       rc != ncclSuccess)
     return ncclError("ncclCommInitRank", rc);
-  out = std::make_unique<NcclCommunicator>(rank, size, comm);
+  out = std::make_unique<NcclCommunicator>(
+      rank, size, comm, static_cast<cudaStream_t>(device.nativeQueue()),
+      /*mpi=*/true);
+  return Status::success();
+}
+
+Status createNcclSelfCommunicator(Device &device,
+                                  std::unique_ptr<Communicator> &out) {
+  if (Status s = useDeviceOf(device, 0); !s.ok())
+    return s;
+  ncclUniqueId id;
+  if (ncclResult_t rc = ncclGetUniqueId(&id); rc != ncclSuccess)
+    return ncclError("ncclGetUniqueId", rc);
+  ncclComm_t comm;
+  if (ncclResult_t rc = ncclCommInitRank(&comm, 1, id, 0); rc != ncclSuccess)
+    return ncclError("ncclCommInitRank", rc);
+  out = std::make_unique<NcclCommunicator>(
+      0, 1, comm, static_cast<cudaStream_t>(device.nativeQueue()),
+      /*mpi=*/false);
   return Status::success();
 }
 

@@ -713,7 +713,9 @@ struct Program::Impl {
       for (auto &[name, entry] : kernelTimes)
         order.push_back({entry.first, name});
       std::sort(order.rbegin(), order.rend());
-      std::fprintf(stderr, "cherry-run: kernel profile (%.3f s in kernels)\n",
+      std::fprintf(stderr,
+                   "cherry-run: kernel profile (%.3f s in kernels; each "
+                   "launch waited for, so no CUDA graph was recorded)\n",
                    total);
       for (auto &[seconds, name] : order)
         std::fprintf(stderr, "  %-26s %9.3f s %5.1f%% %8lld calls\n",
@@ -866,9 +868,65 @@ const ex::Buffer *Program::stateBuffer(int function,
   return findBinding(*this, impl_->exe.functions(function).state(), name);
 }
 
+Status Program::prefetch(int slot, uint32_t id, const void *src,
+                         uint64_t bytes) {
+  const ex::Buffer *b = buffer(id);
+  if (!b)
+    return Status::error("no buffer " + str(id));
+  if (bytes != b->size_bytes())
+    return Status::error("prefetch of " + str(bytes) + " bytes into buffer " +
+                         str(id) + " of " + str(b->size_bytes()) + " bytes");
+  return impl_->device->prefetch(slot, src, bytes);
+}
+
+Status Program::commitPrefetch(int slot, uint32_t id) {
+  const ex::Buffer *b = buffer(id);
+  if (!b)
+    return Status::error("no buffer " + str(id));
+  return impl_->device->commitPrefetch(slot, impl_->arena, b->arena_offset());
+}
+
 Status Program::run(int function) {
+  if (Status s = start(function); !s.ok())
+    return s;
+  return finish(function);
+}
+
+Status Program::finish(int function) {
   if (function < 0 || function >= static_cast<int>(impl_->functions.size()))
     return Status::error("no function #" + std::to_string(function));
+  // A device that queues its launches reports their errors here.
+  if (Status s = impl_->device->synchronize(); !s.ok())
+    return Status::error("function '" + impl_->exe.functions(function).name() +
+                         "': " + s.message);
+  return Status::success();
+}
+
+Status Program::start(int function) {
+  if (function < 0 || function >= static_cast<int>(impl_->functions.size()))
+    return Status::error("no function #" + std::to_string(function));
+  const std::string &name = impl_->exe.functions(function).name();
+  // A device that records (CUDA graphs) records the launches once and
+  // replays them. The profile times each launch, so it records nothing.
+  Device::Recording mode = Device::Recording::Plain;
+  if (!impl_->profile)
+    if (Status s = impl_->device->beginFunction(function, name, mode); !s.ok())
+      return Status::error("function '" + name + "': " + s.message);
+  if (mode == Device::Recording::Replayed)
+    return Status::success();
+  Status launched = launchSteps(function);
+  if (mode != Device::Recording::Record)
+    return launched;
+  bool rerun = false;
+  Status ended = impl_->device->endFunction(function, launched, rerun);
+  if (rerun)
+    return launchSteps(function);
+  if (!ended.ok() && launched.ok())
+    return Status::error("function '" + name + "': " + ended.message);
+  return ended;
+}
+
+Status Program::launchSteps(int function) {
   std::vector<Step> &steps = impl_->functions[function];
   auto launch = [&](const KernelCall &call) {
     auto start = impl_->profile ? std::chrono::steady_clock::now()
@@ -909,10 +967,6 @@ Status Program::run(int function) {
                                s.message);
       }
   }
-  // A device that queues its launches reports their errors here.
-  if (Status s = impl_->device->synchronize(); !s.ok())
-    return Status::error("function '" + impl_->exe.functions(function).name() +
-                         "': " + s.message);
   return Status::success();
 }
 

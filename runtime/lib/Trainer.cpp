@@ -567,6 +567,19 @@ struct Trainer::Impl {
   /// The host side of the batch: read from the data, then written to the
   /// program's buffers.
   std::vector<int32_t> hostIds, hostTargets, hostMask;
+  /// The next step's batch, read and sent toward the device while a step
+  /// runs (a device with memory of its own: Program::prefetch); the step it
+  /// belongs to, or -1.
+  std::vector<int32_t> nextIds, nextTargets, nextMask;
+  int64_t prefetched = -1;
+  /// Reads global batch s's rows of this rank into `idsOut`, `targetsOut`
+  /// (and `maskOut` with a mask).
+  Status readBatch(int64_t s, std::vector<int32_t> &idsOut,
+                   std::vector<int32_t> &targetsOut,
+                   std::vector<int32_t> &maskOut);
+  /// Step s's batch read and prefetched; on any failure nothing is (step s
+  /// then reads its batch itself and reports the error).
+  void prefetchBatch(int64_t s);
   std::vector<TensorToWrite> modelTensors, optimizerTensors;
   /// Host copies of the parameters the checkpoint writer cannot see in
   /// place (a device whose memory is not the host's), refreshed per save.
@@ -1088,25 +1101,61 @@ Status Trainer::evaluate(double &loss, std::vector<double> *headLosses) {
   return Status::success();
 }
 
-Status Trainer::Impl::step(int64_t s,
-                           const std::chrono::steady_clock::time_point &begin,
-                           StepMetrics &m,
-                           std::optional<Coupling::Result> &coupled) {
+Status Trainer::Impl::readBatch(int64_t s, std::vector<int32_t> &idsOut,
+                                std::vector<int32_t> &targetsOut,
+                                std::vector<int32_t> &maskOut) {
   // Global batch s is worldSize consecutive batches of the file; rank r
   // reads the r-th (one batch per step on one rank).
   const int64_t batchIndex = (s * config.ranks.worldSize + config.ranks.rank) %
                              train.availableBatches();
-  hostIds.resize(batch * seq);
-  hostTargets.resize(batch * seq);
+  idsOut.resize(batch * seq);
+  targetsOut.resize(batch * seq);
   CHERRY_TRY(prefixed(
-      "--data: ", train.read(batchIndex, hostIds.data(), hostTargets.data())));
-  CHERRY_TRY(writeBuffer(*program, ids, hostIds));
-  CHERRY_TRY(writeBuffer(*program, targets, hostTargets));
+      "--data: ", train.read(batchIndex, idsOut.data(), targetsOut.data())));
   if (mask) {
-    hostMask.resize(batch * seq);
+    maskOut.resize(batch * seq);
     CHERRY_TRY(prefixed("--sgt-mask ",
-                        maskFile.read(train, batchIndex, hostMask.data())));
-    CHERRY_TRY(writeBuffer(*program, mask, hostMask));
+                        maskFile.read(train, batchIndex, maskOut.data())));
+  }
+  return Status::success();
+}
+
+void Trainer::Impl::prefetchBatch(int64_t s) {
+  prefetched = -1;
+  auto send = [&](int slot, const ex::Buffer *b,
+                  const std::vector<int32_t> &v) {
+    return program->prefetch(slot, b->id(), v.data(),
+                             v.size() * sizeof(int32_t));
+  };
+  if (!readBatch(s, nextIds, nextTargets, nextMask).ok() ||
+      !send(0, ids, nextIds).ok() || !send(1, targets, nextTargets).ok() ||
+      (mask && !send(2, mask, nextMask).ok()))
+    return;
+  prefetched = s;
+}
+
+Status Trainer::Impl::step(int64_t s,
+                           const std::chrono::steady_clock::time_point &begin,
+                           StepMetrics &m,
+                           std::optional<Coupling::Result> &coupled) {
+  if (prefetched == s) {
+    // Read while the previous step ran, and already on the device.
+    prefetched = -1;
+    std::swap(hostIds, nextIds);
+    std::swap(hostTargets, nextTargets);
+    CHERRY_TRY(program->commitPrefetch(0, ids->id()));
+    CHERRY_TRY(program->commitPrefetch(1, targets->id()));
+    if (mask) {
+      std::swap(hostMask, nextMask);
+      CHERRY_TRY(program->commitPrefetch(2, mask->id()));
+    }
+  } else {
+    prefetched = -1;
+    CHERRY_TRY(readBatch(s, hostIds, hostTargets, hostMask));
+    CHERRY_TRY(writeBuffer(*program, ids, hostIds));
+    CHERRY_TRY(writeBuffer(*program, targets, hostTargets));
+    if (mask)
+      CHERRY_TRY(writeBuffer(*program, mask, hostMask));
   }
   // Measured at the step's weights and batch, before its update (and
   // outside its timing).
@@ -1126,8 +1175,15 @@ Status Trainer::Impl::step(int64_t s,
                            static_cast<float>(o.gradClip),
                            static_cast<float>(supervisedTokens())};
   CHERRY_TRY(program->write(hyper->id(), values, sizeof(values)));
-  CHERRY_TRY(
-      prefixed("step " + std::to_string(s + 1) + ": ", program->run(trainFn)));
+  CHERRY_TRY(prefixed("step " + std::to_string(s + 1) + ": ",
+                      program->start(trainFn)));
+  // A device with memory of its own (CUDA) gets the next batch while this
+  // step runs; on the CPU the step has run already, and the next reads its
+  // batch as before.
+  if (s + 1 < config.steps && !program->hostData(ids->id()))
+    prefetchBatch(s + 1);
+  CHERRY_TRY(prefixed("step " + std::to_string(s + 1) + ": ",
+                      program->finish(trainFn)));
   auto t1 = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(t1 - t0).count();
   const int64_t tokens = batch * seq * config.ranks.worldSize;

@@ -38,27 +38,33 @@ say() { echo "$*" | tee -a "$report"; }
 note() { echo "$*" >>"$log"; }
 elapsed() { echo $(($(date +%s) - start)); }
 
-# The CUDA libraries the binaries load (cuBLASLt; the CUDA runtime is linked
-# in): the system's, a CUDA toolkit's, or the ones PyTorch's wheels carry.
-cuda_lib=""
-if ! ldconfig -p 2>/dev/null | grep -q 'libcublasLt\.so\.13'; then
-  for d in ${CHERRY_CUDA_LIB:-} /usr/local/cuda/lib64 \
-    /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13*/lib64; do
-    if [ -e "$d/libcublasLt.so.13" ]; then
-      cuda_lib=$d
-      break
+# The CUDA libraries the binaries load (cuBLASLt, and NCCL where the runtime
+# is built with it; the CUDA runtime is linked in): the system's, a CUDA
+# toolkit's, or the ones PyTorch's wheels carry.
+find_cuda_lib() { # LIBRARY: prints the folder holding it ("" for the system's)
+  ldconfig -p 2>/dev/null | grep -q "$1" && return 0
+  local d f site
+  for d in ${CHERRY_CUDA_LIB:-} /usr/local/cuda/lib64 /usr/local/cuda/lib \
+    /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13*/lib64 \
+    /usr/local/cuda-13*/lib; do
+    if [ -e "$d/$1" ]; then
+      echo "$d"
+      return 0
     fi
   done
-  if [ -z "$cuda_lib" ] && command -v python3 >/dev/null; then
+  if command -v python3 >/dev/null; then
     for site in $(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null); do
-      f=$(find "$site/nvidia" -maxdepth 4 -name 'libcublasLt.so.13' 2>/dev/null | head -1)
+      f=$(find "$site/nvidia" -maxdepth 4 -name "$1" 2>/dev/null | head -1)
       if [ -n "$f" ]; then
-        cuda_lib=$(dirname "$f")
-        break
+        dirname "$f"
+        return 0
       fi
     done
   fi
-fi
+}
+cuda_lib=$(find_cuda_lib libcublasLt.so.13)
+nccl_lib=$(find_cuda_lib libnccl.so.2)
+[ -n "$nccl_lib" ] && cuda_lib=${cuda_lib:+$cuda_lib:}$nccl_lib
 libpath=$here/lib${cuda_lib:+:$cuda_lib}
 # The bundled C++ runtime only when the system's lacks GCC 11's symbols.
 sys_cxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
@@ -73,7 +79,7 @@ note "bundle: $here; library path: $libpath; started $(date -u)"
 missing=$(LD_LIBRARY_PATH="$libpath" ldd "$here/bin/cherry-run" "$here/bin/cherry-cuda-tests" 2>&1 |
   awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
 if [ -n "$missing" ]; then
-  say "FAIL libraries not found: $missing(CUDA's: set CHERRY_CUDA_LIB to the folder holding libcublasLt.so.13)"
+  say "FAIL libraries not found: $missing(CUDA's: set CHERRY_CUDA_LIB to the folders holding libcublasLt.so.13 and libnccl.so.2, separated by spaces)"
   exit 1
 fi
 {
@@ -104,6 +110,17 @@ else
   say "FAIL kernels (rc $rc): $(grep -E '^\[  FAILED  \]' "$work/kernels.txt" | head -5 | tr '\n' ' ')"
 fi
 grep -E 'kernels have no CUDA implementation' "$work/kernels.txt" | tee -a "$report"
+# The NCCL path at world size 1 (no mpirun on the GPU machine: one process,
+# ncclCommInitRank of one rank) and the CUDA graph and prefetch tests, by
+# name from the kernel tests.
+for t in NcclWorldSizeOne GraphReplayIsBitIdentical Prefetch; do
+  if grep -qE "^\[       OK \] CudaKernels\.$t " "$work/kernels.txt"; then
+    say "PASS kernel test $t"
+  elif [ $rc -ne -1 ]; then
+    failed=1
+    say "FAIL kernel test $t (see log.txt and cuda-tests.xml)"
+  fi
+done
 
 # A check: NAME, then a command; its stdout's last line is the verdict.
 check() {
@@ -183,31 +200,72 @@ same() { # MODE
 }
 check "deterministic run to run (fp32)" same fp32
 check "deterministic run to run (bf16)" same bf16
+
+# 6. CUDA graphs: the training step recorded once and replayed gives the
+#    losses and gradient norms of plain launches bit for bit (30 steps), and
+#    the eval step's loss too; both timed.
+graphs_ab() { # MODE
+  local on=$work/graphs-on-$1.jsonl off=$work/graphs-off-$1.jsonl
+  CHERRY_CUDA_MATMUL=$1 LD_LIBRARY_PATH="$libpath" timeout 300 "$here/bin/cherry-run" \
+    train "$in/tiny-train.cherry" --data "$in/tiny-tokens.bin" --steps 30 \
+    --save "$work/run-graphs-on-$1" --grad-clip 1 --json --device "$dev" \
+    --cuda-graphs 1 >"$on" 2>"$work/graphs-on.err" || {
+    cat "$work/graphs-on.err" >>"$log"
+    echo "FAIL cherry-run train --cuda-graphs 1 failed"
+    return 1
+  }
+  cat "$work/graphs-on.err" >>"$log"
+  CHERRY_CUDA_MATMUL=$1 train "$off" 30 "$work/run-graphs-off-$1" --device "$dev" \
+    --cuda-graphs 0 || return 1
+  if [ "$dry" != 1 ] && ! grep -q "function 'train_step' recorded as a CUDA graph" "$work/graphs-on.err"; then
+    echo "FAIL graphs: train_step was not recorded: $(grep -m1 'without a CUDA graph' "$work/graphs-on.err")"
+    return 1
+  fi
+  local verdict
+  verdict=$(check_py same "$on" "$off") || {
+    echo "$verdict"
+    return 1
+  }
+  echo "PASS graphs $1: ${verdict#PASS same: }; tokens/s with graphs $(check_py tps "$on"), without $(check_py tps "$off")"
+}
+check "CUDA graphs bit-identical to plain launches (fp32)" graphs_ab fp32
+check "CUDA graphs bit-identical to plain launches (bf16)" graphs_ab bf16
+graphs_eval() {
+  crun "$work/eval-on.json" 120 eval "$in/tiny-eval.cherry" --data "$in/tiny-tokens.bin" \
+    --batches 6 --json --device "$dev" --cuda-graphs 1 &&
+    crun "$work/eval-off.json" 120 eval "$in/tiny-eval.cherry" --data "$in/tiny-tokens.bin" \
+      --batches 6 --json --device "$dev" --cuda-graphs 0 &&
+    check_py eval "$work/eval-off.json" "$work/eval-on.json" 0
+}
+check "CUDA graphs: eval loss bit-identical (6 batches)" graphs_eval
 say "checks done in $(elapsed) s"
 
-# 6. Benchmark: training tokens/s of the bench config and of llama-124m, per
+# 7. Benchmark: training tokens/s of the bench config and of llama-124m, per
 #    GEMM mode, and PyTorch's (bf16 autocast, eager and torch.compile) on the
 #    same GPU. MFU against the H200's 989 TFLOP/s dense bf16 (datasheet).
 peak=989e12
-bench_cherry() { # NAME MODE STEPS
+bench_cherry() { # NAME MODE STEPS [ARGS]
   local name=$1 mode=$2 steps=$3
+  shift 3
+  local label=$mode
+  [ $# -gt 0 ] && label="$mode $*"
   if [ "$(elapsed)" -ge "$budget" ]; then
-    say "bench $name cherry $mode: skipped (time budget)"
+    say "bench $name cherry $label: skipped (time budget)"
     return
   fi
   if CHERRY_CUDA_MATMUL=$mode crun "$work/bench.jsonl" 240 train "$in/$name-train.cherry" \
     --data "$in/$name-tokens.bin" --steps "$steps" --save "$work/bench-$name-$mode" \
-    --device "$dev" --json --log-every 1 >>"$log"; then
+    --device "$dev" --json --log-every 1 "$@" >>"$log"; then
     local tps
     tps=$(check_py tps "$work/bench.jsonl")
-    python3 - "$name" "$mode" "$tps" "$(cat "$in/$name.flops")" "$peak" <<'PY' | tee -a "$report"
+    python3 - "$name" "$label" "$tps" "$(cat "$in/$name.flops")" "$peak" <<'PY' | tee -a "$report"
 import json, sys
 name, mode, tps, flops, peak = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 print(f"bench {name:10s} cherry {mode:7s} {tps:12.0f} tokens/s  MFU {flops * tps / peak:6.1%}")
 PY
-    echo "{\"model\":\"$name\",\"runner\":\"cherry\",\"mode\":\"$mode\",\"tokens_per_s\":$tps}" >>"$bench"
+    echo "{\"model\":\"$name\",\"runner\":\"cherry\",\"mode\":\"$label\",\"tokens_per_s\":$tps}" >>"$bench"
   else
-    say "bench $name cherry $mode: FAILED (see log.txt)"
+    say "bench $name cherry $label: FAILED (see log.txt)"
   fi
 }
 bench_torch() { # NAME MODE STEPS
@@ -251,6 +309,7 @@ if [ "$dry" = 1 ]; then
   exit $failed
 fi
 for mode in fp32 tf32 bf16; do bench_cherry bench "$mode" 30; done
+bench_cherry bench bf16 30 --cuda-graphs 0
 [ "$(elapsed)" -lt "$budget" ] && profile bench 5
 bench_torch bench eager 20
 bench_cherry llama124m bf16 12

@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/Device.h"
 #include "cherry/Runtime/KernelAbi.h"
 
@@ -797,6 +798,285 @@ TEST(CudaKernels, BadRoutingFailsWithOneLine) {
             out);
   EXPECT_EQ(s.message,
             "moe_grouped_linear: the expert counts sum to 3, expected 4 rows");
+}
+
+/// The collectives through NCCL at world size 1 (a communicator of one
+/// rank, no MPI: createSelfCommunicator), on the device's stream: the sum
+/// over one rank is the tensor itself, the mean scales it by the share
+/// (one float multiply), rank_share is hyper[7] / hyper[7] = 1, all_gather
+/// of one shard is the tensor, and adamw_shard of the one shard is the
+/// whole adamw update, bit for bit the CPU's.
+TEST(CudaKernels, NcclWorldSizeOne) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  {
+    std::vector<Tensor> out;
+    Status s = runOn(*gpu,
+                     {KernelId::rank_share,
+                      {1},
+                      {},
+                      {Tensor::of(std::vector<float>(8, 1.0f))},
+                      {}},
+                     out);
+    EXPECT_EQ(s.message, "rank_share: the executable reduces across 1 ranks, "
+                         "but this run has one (start it with mpirun -np 1)");
+  }
+  std::unique_ptr<Communicator> comm;
+  Status made = createSelfCommunicator(*gpu, comm);
+  ASSERT_TRUE(made.ok()) << made.message;
+  EXPECT_STREQ(comm->name(), "nccl");
+  EXPECT_EQ(comm->size(), 1);
+  gpu->setCommunicator(std::move(comm));
+
+  std::vector<float> hy = hyper(3, 1.0f);
+  hy[7] = 37.0f;
+  std::vector<Tensor> out;
+  Status s =
+      runOn(*gpu, {KernelId::rank_share, {1}, {}, {Tensor::of(hy)}, {}}, out);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(out[0].floats(), std::vector<float>{1.0f});
+
+  const std::vector<int64_t> sizes = {1000, 3, 4097};
+  for (int64_t mean : {0, 1}) {
+    Case c{KernelId::all_reduce,
+           {1, 3, mean},
+           {},
+           {Tensor::of(std::vector<float>{0.25f})},
+           {}};
+    std::vector<std::vector<float>> want;
+    for (size_t t = 0; t < sizes.size(); ++t) {
+      std::vector<float> x = randomFloats(sizes[t], 300 + t);
+      c.in.push_back(Tensor::of(x));
+      c.out.push_back(Tensor::nan(sizes[t]));
+      if (mean)
+        for (float &v : x)
+          v *= 0.25f;
+      want.push_back(x);
+    }
+    for (bool inPlace : {false, true}) {
+      s = runOn(*gpu, c, out, inPlace);
+      ASSERT_TRUE(s.ok()) << s.message;
+      for (size_t t = 0; t < sizes.size(); ++t)
+        EXPECT_EQ(out[t].floats(), want[t])
+            << "all_reduce mean " << mean << " tensor " << t;
+    }
+  }
+  Case gather{KernelId::all_gather, {1, 3}, {}, {}, {}};
+  for (size_t t = 0; t < sizes.size(); ++t) {
+    gather.in.push_back(Tensor::of(randomFloats(sizes[t], 400 + t)));
+    gather.out.push_back(Tensor::nan(sizes[t]));
+  }
+  s = runOn(*gpu, gather, out);
+  ASSERT_TRUE(s.ok()) << s.message;
+  for (size_t t = 0; t < sizes.size(); ++t)
+    EXPECT_EQ(out[t].floats(), gather.in[t].floats()) << "all_gather " << t;
+
+  const int64_t n = 1003;
+  Tensor grad = Tensor::of(randomFloats(n, 62)),
+         param = Tensor::of(randomFloats(n, 63)),
+         mom = Tensor::of(randomFloats(n, 64, -0.1f, 0.1f)),
+         var = Tensor::of(randomFloats(n, 65, 0.0f, 0.01f)),
+         sq = Tensor::of(std::vector<float>{4.0f});
+  for (int64_t decay : {0, 1}) {
+    Tensor h = Tensor::of(hyper(3, 1.0f));
+    std::unique_ptr<Device> cpu = createCpuDevice();
+    std::vector<Tensor> want, got;
+    s = runOn(
+        *cpu,
+        {KernelId::adamw, {n, decay}, {}, {grad, h, sq}, {param, mom, var}},
+        want);
+    ASSERT_TRUE(s.ok()) << s.message;
+    s = runOn(*gpu,
+              {KernelId::adamw_shard,
+               {n, n, 1, decay},
+               {},
+               {grad, h, sq},
+               {param, mom, var}},
+              got);
+    ASSERT_TRUE(s.ok()) << s.message;
+    for (size_t o = 0; o < want.size(); ++o)
+      EXPECT_EQ(0, std::memcmp(want[o].bytes.data(), got[o].bytes.data(),
+                               want[o].bytes.size()))
+          << "adamw_shard output " << o << " (decay " << decay
+          << ") differs from the CPU's adamw";
+  }
+}
+
+/// A function's launches on `device`, as Program::run issues them:
+/// beginFunction, the launches unless replayed, endFunction when recording
+/// (launched again plainly when it says so), then a synchronize.
+Status runFunction(Device &device, int function,
+                   const std::vector<KernelCall> &calls,
+                   Device::Recording &mode) {
+  if (Status s = device.beginFunction(function, "f", mode); !s.ok())
+    return s;
+  auto launchAll = [&] {
+    for (const KernelCall &c : calls)
+      if (Status s = device.launch(c); !s.ok())
+        return s;
+    return Status::success();
+  };
+  if (mode != Device::Recording::Replayed) {
+    Status launched = launchAll();
+    if (mode == Device::Recording::Record) {
+      bool rerun = false;
+      launched = device.endFunction(function, launched, rerun);
+      if (rerun)
+        launched = launchAll();
+    }
+    if (!launched.ok())
+      return launched;
+  }
+  return device.synchronize();
+}
+
+/// CUDA graphs: a function of a GEMM (its plan made at the first call), an
+/// add and an AdamW update (a chunk table made at the first call, the
+/// step's scalars from `hyper` read on the device) runs plainly at its first
+/// call, is recorded at its second and replayed after; with new inputs written
+/// between calls (as the trainer writes a batch and `hyper`), every call's
+/// outputs are bit-identical to a device launching every kernel. A function
+/// with a grouped GEMM (expert counts read on the host) is never recorded and
+/// still computes the plain results.
+TEST(CudaKernels, GraphReplayIsBitIdentical) {
+  const int64_t m = 37, n = 65, k = 33;
+  const int64_t xAt = 0, wAt = 8192, yAt = 20480, bAt = 32768, zAt = 45056,
+                hyAt = 57344, pAt = 57600, mAt = 67072, vAt = 76544,
+                gAt = 86016, sqAt = 95488, total = 96000;
+  auto calls = [&](std::byte *base) {
+    std::vector<KernelCall> c(3);
+    c[0].kernel = KernelId::linear;
+    c[0].in = {base + xAt, base + wAt};
+    c[0].inBytes = {uint64_t(m * k * 4), uint64_t(n * k * 4)};
+    c[0].out = {base + yAt};
+    c[0].outBytes = {uint64_t(m * n * 4)};
+    c[0].ints = {m, n, k};
+    c[1].kernel = KernelId::add;
+    c[1].in = {base + yAt, base + bAt};
+    c[1].inBytes = {uint64_t(m * n * 4), uint64_t(m * n * 4)};
+    c[1].out = {base + zAt};
+    c[1].outBytes = {uint64_t(m * n * 4)};
+    c[1].ints = {m * n};
+    const int64_t p = 2000;
+    c[2].kernel = KernelId::adamw_multi;
+    c[2].in = {base + hyAt, base + sqAt, base + gAt};
+    c[2].inBytes = {32, 4, uint64_t(p * 4)};
+    c[2].out = {base + pAt, base + mAt, base + vAt};
+    c[2].outBytes = {uint64_t(p * 4), uint64_t(p * 4), uint64_t(p * 4)};
+    c[2].ints = {1, 1};
+    return c;
+  };
+  auto inputs = [&](Device &d, DeviceMemory &mem, int call) {
+    auto put = [&](int64_t at, const std::vector<float> &v) {
+      return d.copyToDevice(mem, at, v.data(), v.size() * 4);
+    };
+    Status s = put(xAt, randomFloats(m * k, 500 + call));
+    if (s.ok() && call == 0)
+      s = put(wAt, randomFloats(n * k, 600));
+    if (s.ok())
+      s = put(bAt, randomFloats(m * n, 700 + call));
+    if (s.ok())
+      s = put(hyAt, hyper(static_cast<float>(call + 1), 1.0f));
+    if (s.ok())
+      s = put(gAt, randomFloats(2000, 800 + call));
+    if (s.ok())
+      s = put(sqAt, {float(call + 2)});
+    if (s.ok() && call == 0) {
+      s = put(pAt, randomFloats(2000, 900));
+      if (s.ok())
+        s = put(mAt, std::vector<float>(2000, 0.0f));
+      if (s.ok())
+        s = put(vAt, std::vector<float>(2000, 0.0f));
+    }
+    return s;
+  };
+  std::unique_ptr<Device> plain = cudaDevice(), graphs = cudaDevice();
+  ASSERT_TRUE(plain && graphs);
+  plain->setRecording(false);
+  graphs->setRecording(true);
+  DeviceMemory pm, gm;
+  ASSERT_TRUE(plain->allocate(total, pm).ok());
+  ASSERT_TRUE(graphs->allocate(total, gm).ok());
+  const std::vector<KernelCall> pc = calls(pm.address), gc = calls(gm.address);
+  const Device::Recording expected[] = {
+      Device::Recording::Plain, Device::Recording::Record,
+      Device::Recording::Replayed, Device::Recording::Replayed};
+  for (int call = 0; call < 4; ++call) {
+    ASSERT_TRUE(inputs(*plain, pm, call).ok());
+    ASSERT_TRUE(inputs(*graphs, gm, call).ok());
+    Device::Recording pmode, gmode;
+    Status s = runFunction(*plain, 0, pc, pmode);
+    ASSERT_TRUE(s.ok()) << s.message;
+    s = runFunction(*graphs, 0, gc, gmode);
+    ASSERT_TRUE(s.ok()) << "call " << call << ": " << s.message;
+    EXPECT_EQ(pmode, Device::Recording::Plain);
+    EXPECT_EQ(gmode, expected[call]) << "call " << call;
+    std::vector<std::byte> a(total), b(total);
+    ASSERT_TRUE(plain->copyToHost(a.data(), pm, 0, total).ok());
+    ASSERT_TRUE(graphs->copyToHost(b.data(), gm, 0, total).ok());
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), total))
+        << "call " << call << ": the replayed outputs differ";
+  }
+  plain->release(pm);
+  graphs->release(gm);
+
+  // Expert counts read on the host: never recorded, plain results.
+  std::unique_ptr<Device> cpu = createCpuDevice();
+  Case grouped{KernelId::moe_grouped_linear,
+               {4, 2, 3, 2},
+               {},
+               {Tensor::of(randomFloats(12, 1)),
+                Tensor::of(randomFloats(12, 2)),
+                Tensor::of(std::vector<int32_t>{1, 3})},
+               {}};
+  std::vector<Tensor> want;
+  ASSERT_TRUE(runOn(*cpu, grouped, want).ok());
+  DeviceMemory mem;
+  ASSERT_TRUE(graphs->allocate(4096, mem).ok());
+  KernelCall c;
+  c.kernel = KernelId::moe_grouped_linear;
+  c.in = {mem.address, mem.address + 256, mem.address + 512};
+  c.inBytes = {48, 48, 8};
+  c.out = {mem.address + 1024};
+  c.outBytes = {32};
+  c.ints = grouped.ints;
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(graphs
+                    ->copyToDevice(mem, i * 256, grouped.in[i].bytes.data(),
+                                   grouped.in[i].bytes.size())
+                    .ok());
+  for (int call = 0; call < 3; ++call) {
+    Device::Recording mode;
+    Status s = runFunction(*graphs, 1, {c}, mode);
+    ASSERT_TRUE(s.ok()) << s.message;
+    EXPECT_NE(mode, Device::Recording::Replayed);
+    std::vector<std::byte> got(32);
+    ASSERT_TRUE(graphs->copyToHost(got.data(), mem, 1024, 32).ok());
+    EXPECT_EQ(0, std::memcmp(got.data(), want[0].bytes.data(), 32))
+        << "moe_grouped_linear call " << call;
+  }
+  graphs->release(mem);
+}
+
+/// Prefetched uploads land where commitPrefetch puts them, after what was
+/// issued before, on the CUDA device as on the CPU device.
+TEST(CudaKernels, Prefetch) {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  DeviceMemory mem;
+  ASSERT_TRUE(gpu->allocate(1 << 20, mem).ok());
+  std::vector<float> a = randomFloats(70001, 11), b = randomFloats(70001, 12);
+  ASSERT_TRUE(gpu->prefetch(0, a.data(), a.size() * 4).ok());
+  std::vector<float> scratch = a;
+  scratch.assign(scratch.size(), -1.0f); // the host buffer may be reused
+  ASSERT_TRUE(gpu->copyToDevice(mem, 4096, b.data(), b.size() * 4).ok());
+  ASSERT_TRUE(gpu->commitPrefetch(0, mem, 4096).ok());
+  std::vector<float> got(a.size());
+  ASSERT_TRUE(gpu->copyToHost(got.data(), mem, 4096, got.size() * 4).ok());
+  EXPECT_EQ(got, a);
+  Status s = gpu->commitPrefetch(0, mem, 0);
+  EXPECT_EQ(s.message, "prefetch: slot 0 holds nothing");
+  gpu->release(mem);
 }
 
 /// Every kernel of the ABI either runs on the CUDA device or is refused

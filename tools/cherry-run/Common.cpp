@@ -54,6 +54,9 @@ CpuFlags parseCpuFlags(const ParsedArgs &args) {
     check(checkDeviceName(*device), "--device: ");
     flags.device = *device;
   }
+  if (auto text = args.get("--cuda-graphs"))
+    flags.cudaGraphs =
+        static_cast<int>(parseInteger("--cuda-graphs", *text, 0, 1, "0 or 1"));
   if (auto text = args.get("--threads"))
     flags.threads = static_cast<int>(
         parseInteger("--threads", *text, 1, 4096, "1 to 4096"));
@@ -72,6 +75,8 @@ void loadProgram(const std::string &path, const CpuFlags &flags,
   check(loadExecutable(path, exe));
   std::unique_ptr<Device> device;
   check(createDevice(flags.device, device), "--device: ");
+  if (flags.cudaGraphs >= 0)
+    device->setRecording(flags.cudaGraphs == 1);
   // A run of several ranks reduces through the device's communicator.
   WorldInfo world;
   check(initWorld(world));

@@ -59,6 +59,9 @@ struct CpuFlags {
   std::string device = "cpu";
   int threads = 0; ///< 0: the default
   bool deterministic = true;
+  /// --cuda-graphs: 1 records and replays CUDA graphs, 0 does not, -1 the
+  /// device's default (CHERRY_CUDA_GRAPHS, else 1).
+  int cudaGraphs = -1;
 };
 CpuFlags parseCpuFlags(const ParsedArgs &args);
 void applyCpuFlags(const CpuFlags &flags);

@@ -28,7 +28,8 @@ namespace {
 
 const char *const kEvalUsage =
     R"(usage: cherry-run eval MODEL.cherry --data FILE.bin --batches K
-                      [--weights PATH] [--seed S] [--device D] [--threads N]
+                      [--weights PATH] [--seed S] [--device D]
+                      [--cuda-graphs 0|1] [--threads N]
                       [--[no-]deterministic] [--json]
                       [--sgt-policy P [--sgt-ratio R] [--sgt-seed S]
                        [--sgt-stats FILE] [--sgt-mask FILE]]
@@ -52,6 +53,9 @@ same way; the loss stays the next-token loss alone.
   --seed S              seed of the initializers (default 0)
   --device D            where the kernels run: cpu (default); cuda or cuda:N
                         where the CUDA backend is built
+  --cuda-graphs 0|1     on a CUDA device: record each function as a CUDA
+                        graph at its second call and replay it (1, the
+                        default), or launch every kernel (0); docs/CUDA.md
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
   --deterministic       (the default) the same losses for any --threads on
                         this machine (docs/Determinism.md)
@@ -111,6 +115,7 @@ int runEval(const std::vector<std::string> &argv) {
                    {"--json", false},
                    {"--threads", true},
                    {"--device", true},
+                   {"--cuda-graphs", true},
                    {"--deterministic", false},
                    {"--no-deterministic", false},
                    {"--batch", true},

@@ -34,7 +34,8 @@ const char *const kGenerateUsage =
                           [--max-new-tokens N] [--temperature T] [--top-k K]
                           [--greedy] [--ignore-eos] [--weights PATH] [--seed S]
                           [--speculative [--draft N]]
-                          [--device D] [--threads N] [--[no-]deterministic] [--json]
+                          [--device D] [--cuda-graphs 0|1]
+                          [--threads N] [--[no-]deterministic] [--json]
 
 Runs the executable's decode_step (compiled with --cherry-decode, batch 1)
 once per prompt token to fill the KV cache, then once per new token, and
@@ -68,6 +69,9 @@ too and reports the acceptance rate and both speeds on stderr.
                         multi-token heads)
   --device D            where the kernels run: cpu (default); cuda or cuda:N
                         where the CUDA backend is built
+  --cuda-graphs 0|1     on a CUDA device: record each function as a CUDA
+                        graph at its second call and replay it (1, the
+                        default), or launch every kernel (0); docs/CUDA.md
   --threads N           CPU threads
   --deterministic       (the default) the same tokens for any --threads on
                         this machine; --no-deterministic as for eval
@@ -310,6 +314,7 @@ int runGenerate(const std::vector<std::string> &argv) {
                    {"--json", false},
                    {"--threads", true},
                    {"--device", true},
+                   {"--cuda-graphs", true},
                    {"--deterministic", false},
                    {"--no-deterministic", false}},
                   command);

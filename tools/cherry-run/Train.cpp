@@ -32,7 +32,8 @@ const char *const kTrainUsage =
                        [--min-lr X] [--weight-decay W] [--beta1 B] [--beta2 B]
                        [--eps E] [--grad-clip C] [--eval-every N]
                        [--eval-batches K] [--save-every N] [--log-every N]
-                       [--device D] [--threads N] [--[no-]deterministic] [--json]
+                       [--device D] [--cuda-graphs 0|1]
+                       [--threads N] [--[no-]deterministic] [--json]
 
 Runs the executable's train_step (compiled with --cherry-train) for N optimizer
 steps on a uint16 token file (step s trains on batch s mod the batches the file
@@ -79,6 +80,9 @@ optimizer.safetensors and trainer_state.json), written atomically.
                         and per layer; the summary gives their mean
   --device D            where the kernels run: cpu (default); cuda or cuda:N
                         where the CUDA backend is built
+  --cuda-graphs 0|1     on a CUDA device: record each function as a CUDA
+                        graph at its second call and replay it (1, the
+                        default), or launch every kernel (0); docs/CUDA.md
   --threads N           CPU threads (default: all cores, or OMP_NUM_THREADS)
   --deterministic       (the default) all work, GEMMs included, is cut by
                         shape alone: the same losses for any --threads on
@@ -161,6 +165,7 @@ int runTrain(const std::vector<std::string> &argv) {
                    {"--save", true},
                    {"--threads", true},
                    {"--device", true},
+                   {"--cuda-graphs", true},
                    {"--deterministic", false},
                    {"--no-deterministic", false},
                    {"--json", false},

@@ -13,6 +13,7 @@
 #ifndef CHERRY_RUNTIME_LIB_CUDA_CUDACONTEXT_H
 #define CHERRY_RUNTIME_LIB_CUDA_CUDACONTEXT_H
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/KernelArgs.h"
 #include "cherry/Runtime/Status.h"
 
@@ -48,6 +49,7 @@ enum ErrorCode : int {
   kScoreTarget,        ///< a = target, b = row, c = vocab
   kBadScore,           ///< a = token, b = the score's bits (float)
   kMaskValue,          ///< a = value, b = row, c = position
+  kShareWeight,        ///< a = hyper[7]'s bits (float)
 };
 
 struct ErrorRecord {
@@ -90,6 +92,25 @@ struct Context {
   Status workspace2(uint64_t bytes, void *&out);
   void *workspace2Base = nullptr;
   uint64_t workspace2Bytes = 0;
+
+  /// Recording a function as a CUDA graph (CudaDevice.cpp): set while the
+  /// stream is capturing, when launches are recorded, not run. What a graph
+  /// cannot hold (a host wait, an allocation, a host copy from pageable
+  /// memory) calls notCapturable first: while capturing it fails the call
+  /// and says why (`permanent`: the function reads device data on the host
+  /// every call and never records; otherwise it is a first-time setup, and
+  /// the function is recorded at a later call).
+  bool capturing = false;
+  std::string uncapturable;
+  bool uncapturablePermanent = false;
+  Status notCapturable(const std::string &why, bool permanent);
+  /// Bumped when memory a recorded graph may point at is freed (a workspace
+  /// grows, an allocation is released): graphs recorded before are
+  /// recorded again.
+  uint64_t memoryGeneration = 0;
+
+  /// The device's communicator (collective kernels), or null.
+  Communicator *communicator = nullptr;
 
   /// Device tables of the multi-tensor launches (the chunks of every
   /// tensor), made on a launch's first run and kept: an executable launches
@@ -183,6 +204,11 @@ CHERRY_CUDA_KERNEL(MoeBalanceLossArgs)
 CHERRY_CUDA_KERNEL(MoeBalanceLossGradArgs)
 CHERRY_CUDA_KERNEL(MoeZLossArgs)
 CHERRY_CUDA_KERNEL(MoeZLossGradArgs)
+// CudaCollective.cu
+CHERRY_CUDA_KERNEL(RankShareArgs)
+CHERRY_CUDA_KERNEL(AllReduceArgs)
+CHERRY_CUDA_KERNEL(AdamwShardArgs)
+CHERRY_CUDA_KERNEL(AllGatherArgs)
 #undef CHERRY_CUDA_KERNEL
 
 } // namespace cherry::runtime::cuda

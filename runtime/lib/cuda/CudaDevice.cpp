@@ -17,11 +17,14 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace cherry::runtime {
 namespace cuda {
@@ -53,6 +56,10 @@ const char *matmulModeName(MatmulMode mode) {
 static Status grow(Context &ctx, void *&base, uint64_t &have, uint64_t bytes,
                    void *&out) {
   if (bytes > have) {
+    if (Status s = ctx.notCapturable("a workspace grows", false); !s.ok())
+      return s;
+    // Graphs recorded before point at the old area.
+    ++ctx.memoryGeneration;
     // Launches still queued may use the old area.
     if (cudaError_t e = cudaStreamSynchronize(ctx.stream); e != cudaSuccess)
       return cudaFailure("workspace", e);
@@ -70,6 +77,16 @@ static Status grow(Context &ctx, void *&base, uint64_t &have, uint64_t bytes,
   }
   out = base;
   return Status::success();
+}
+
+Status Context::notCapturable(const std::string &why, bool permanent) {
+  if (!capturing)
+    return Status::success();
+  if (uncapturable.empty()) {
+    uncapturable = why;
+    uncapturablePermanent = permanent;
+  }
+  return Status::error("cannot be recorded in a CUDA graph: " + why);
 }
 
 Status Context::workspace(uint64_t bytes, void *&out) {
@@ -155,6 +172,13 @@ std::string describe(const ErrorRecord &r) {
   case kMaskValue:
     return k + ": mask value " + s(r.a) + " at row " + s(r.b) + ", position " +
            s(r.c) + " is not 0 or 1";
+  case kShareWeight: {
+    float weight;
+    const uint32_t bits = static_cast<uint32_t>(r.a);
+    std::memcpy(&weight, &bits, sizeof weight);
+    return k + ": hyper[7] (the rank's supervised tokens) is " +
+           std::to_string(weight) + ", not a finite non-negative count";
+  }
   case kCountSum:
     return k + ": the expert counts sum to " + s(r.a) + ", expected " + s(r.b) +
            " rows";
@@ -167,6 +191,22 @@ public:
   ~CudaDevice() override {
     if (ctx_.stream)
       cudaStreamSynchronize(ctx_.stream);
+    if (copyStream_)
+      cudaStreamSynchronize(copyStream_);
+    for (auto &entry : graphs_)
+      if (entry.second.exec)
+        cudaGraphExecDestroy(entry.second.exec);
+    for (PrefetchSlot &p : prefetchSlots_) {
+      for (cudaEvent_t e : {p.ready, p.consumed})
+        if (e)
+          cudaEventDestroy(e);
+      if (p.host)
+        cudaFreeHost(p.host);
+      if (p.device)
+        cudaFree(p.device);
+    }
+    if (copyStream_)
+      cudaStreamDestroy(copyStream_);
     destroyGemm(ctx_.gemm);
     for (void *p : {ctx_.workspaceBase, ctx_.workspace2Base})
       if (p)
@@ -187,7 +227,8 @@ public:
       cudaStreamDestroy(ctx_.stream);
   }
 
-  Status init(int index, MatmulMode mode) {
+  Status init(int index, MatmulMode mode, bool graphs) {
+    recording_ = graphs;
     name_ = "cuda:" + std::to_string(index);
     ctx_.deviceName = name_;
     if (cudaError_t e = cudaSetDevice(index); e != cudaSuccess)
@@ -199,6 +240,11 @@ public:
     ctx_.multiprocessors = prop.multiProcessorCount;
     if (cudaError_t e =
             cudaStreamCreateWithFlags(&ctx_.stream, cudaStreamNonBlocking);
+        e != cudaSuccess)
+      return cudaFailure("cudaStreamCreate", e);
+    // Prefetched uploads (the next batch) copy on their own stream.
+    if (cudaError_t e =
+            cudaStreamCreateWithFlags(&copyStream_, cudaStreamNonBlocking);
         e != cudaSuccess)
       return cudaFailure("cudaStreamCreate", e);
     // The error record lives in device memory (atomics on mapped host
@@ -268,6 +314,8 @@ public:
     if (memory.address) {
       cudaStreamSynchronize(ctx_.stream);
       cudaFree(memory.address);
+      // Graphs recorded on it would point at freed memory.
+      ++ctx_.memoryGeneration;
     }
     memory = DeviceMemory{};
   }
@@ -333,6 +381,7 @@ public:
             e != cudaSuccess)
           return cudaFailure(abi::kernelName(call.kernel), e);
     }
+    ctx_.communicator = communicator();
     return dispatch(call, [&](const auto &args) -> Status {
       using Args = std::decay_t<decltype(args)>;
       if constexpr (HasRun<Args>::value) {
@@ -347,7 +396,230 @@ public:
 
   Status synchronize() override { return ctx_.takeError(); }
 
+  void *nativeQueue() const override { return ctx_.stream; }
+
+  void setRecording(bool enabled) override { recording_ = enabled; }
+
+  // CUDA graphs. A function's first call runs plainly (the warm-up: it
+  // grows the workspaces, makes the GEMM plans and the tables); its second
+  // is captured on the stream, instantiated and launched; later calls
+  // launch the graph. What a graph cannot hold fails the capture through
+  // Context::notCapturable; the Program then runs the call plainly, and
+  // the function is captured again at its next call (a first-time setup)
+  // or never (it reads device data on the host). Freed memory a graph may
+  // point at (memoryGeneration) has it captured again.
+  Status beginFunction(int function, const std::string &name,
+                       Recording &mode) override {
+    mode = Recording::Plain;
+    if (!recording_)
+      return Status::success();
+    FunctionGraph &g = graphs_[function];
+    g.name = name;
+    switch (g.state) {
+    case FunctionGraph::Plain:
+      return Status::success();
+    case FunctionGraph::Cold:
+      g.state = FunctionGraph::Warm;
+      return Status::success();
+    case FunctionGraph::Captured:
+      if (g.generation == ctx_.memoryGeneration) {
+        if (cudaError_t e = cudaGraphLaunch(g.exec, ctx_.stream);
+            e != cudaSuccess)
+          return cudaFailure("cudaGraphLaunch", e);
+        mode = Recording::Replayed;
+        return Status::success();
+      }
+      cudaGraphExecDestroy(g.exec);
+      g.exec = nullptr;
+      g.state = FunctionGraph::Warm;
+      break;
+    case FunctionGraph::Warm:
+      break;
+    }
+    if (cudaError_t e = cudaStreamBeginCapture(
+            ctx_.stream, cudaStreamCaptureModeThreadLocal);
+        e != cudaSuccess) {
+      cudaGetLastError();
+      runPlain(g,
+               std::string("cudaStreamBeginCapture: ") + cudaGetErrorString(e));
+      return Status::success();
+    }
+    ctx_.capturing = true;
+    ctx_.uncapturable.clear();
+    mode = Recording::Record;
+    return Status::success();
+  }
+
+  Status endFunction(int function, Status launched, bool &rerun) override {
+    rerun = true; // unless the graph is made and launched below
+    FunctionGraph &g = graphs_[function];
+    ctx_.capturing = false;
+    cudaGraph_t graph = nullptr;
+    const cudaError_t ended = cudaStreamEndCapture(ctx_.stream, &graph);
+    auto drop = [&] {
+      if (graph)
+        cudaGraphDestroy(graph);
+      cudaGetLastError(); // a capture's failure is not sticky
+    };
+    if (!ctx_.uncapturable.empty()) {
+      drop();
+      const std::string why = ctx_.uncapturable;
+      ctx_.uncapturable.clear();
+      if (ctx_.uncapturablePermanent || ++g.retries >= kRetries)
+        runPlain(g, why);
+      return Status::success();
+    }
+    if (!launched.ok()) {
+      // Run plainly: the same error then comes as it would without graphs.
+      drop();
+      runPlain(g, "a launch failed while recording: " + launched.message);
+      return Status::success();
+    }
+    if (ended != cudaSuccess || !graph) {
+      drop();
+      runPlain(g, std::string("cudaStreamEndCapture: ") +
+                      cudaGetErrorString(ended));
+      return Status::success();
+    }
+    size_t nodes = 0;
+    if (cudaGraphGetNodes(graph, nullptr, &nodes) != cudaSuccess)
+      nodes = 0;
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+    drop();
+    if (made != cudaSuccess) {
+      runPlain(g, std::string("cudaGraphInstantiate: ") +
+                      cudaGetErrorString(made));
+      return Status::success();
+    }
+    g.exec = exec;
+    g.state = FunctionGraph::Captured;
+    g.generation = ctx_.memoryGeneration;
+    ++g.captures;
+    if (g.captures == 1 || g.captures % 16 == 0)
+      std::fprintf(stderr,
+                   "cherry-run: %s: function '%s' recorded as a CUDA graph "
+                   "of %zu nodes (capture %d), replayed from now on\n",
+                   name_.c_str(), g.name.c_str(), nodes, g.captures);
+    rerun = false;
+    if (cudaError_t e = cudaGraphLaunch(exec, ctx_.stream); e != cudaSuccess)
+      return cudaFailure("cudaGraphLaunch", e);
+    return Status::success();
+  }
+
+  // Prefetched uploads: the host bytes go to a pinned buffer and, on the
+  // copy stream, to a device buffer of the slot while the step runs; the
+  // commit waits for that copy on the stream and copies device to device
+  // into the arena. Events keep each buffer until its last reader is done.
+  Status prefetch(int slot, const void *src, uint64_t bytes) override {
+    if (slot < 0)
+      return Status::error("prefetch: slot " + std::to_string(slot) +
+                           " is negative");
+    if (prefetchSlots_.size() <= static_cast<size_t>(slot))
+      prefetchSlots_.resize(slot + 1);
+    PrefetchSlot &p = prefetchSlots_[slot];
+    if (!p.ready) {
+      for (cudaEvent_t *e : {&p.ready, &p.consumed})
+        if (cudaError_t rc =
+                cudaEventCreateWithFlags(e, cudaEventDisableTiming);
+            rc != cudaSuccess)
+          return cudaFailure("prefetch: cudaEventCreate", rc);
+    }
+    // The previous upload from the pinned buffer has left it, and the
+    // previous commit has read the device buffer (both events are complete
+    // when never recorded).
+    if (cudaError_t e = cudaEventSynchronize(p.ready); e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    if (cudaError_t e = cudaEventSynchronize(p.consumed); e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    if (bytes > p.capacity) {
+      if (p.host)
+        cudaFreeHost(p.host);
+      if (p.device)
+        cudaFree(p.device);
+      p.host = nullptr;
+      p.device = nullptr;
+      p.capacity = 0;
+      if (cudaError_t e = cudaHostAlloc(&p.host, bytes, cudaHostAllocDefault);
+          e != cudaSuccess)
+        return cudaFailure("prefetch: cudaHostAlloc", e);
+      if (cudaError_t e = cudaMalloc(&p.device, bytes); e != cudaSuccess)
+        return cudaFailure("prefetch: cudaMalloc", e);
+      p.capacity = bytes;
+    }
+    p.bytes = bytes;
+    p.full = false;
+    if (bytes == 0) {
+      p.full = true;
+      return Status::success();
+    }
+    std::memcpy(p.host, src, bytes);
+    if (cudaError_t e = cudaMemcpyAsync(p.device, p.host, bytes,
+                                        cudaMemcpyHostToDevice, copyStream_);
+        e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    if (cudaError_t e = cudaEventRecord(p.ready, copyStream_); e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    p.full = true;
+    return Status::success();
+  }
+
+  Status commitPrefetch(int slot, const DeviceMemory &dst,
+                        uint64_t offset) override {
+    if (slot < 0 || prefetchSlots_.size() <= static_cast<size_t>(slot) ||
+        !prefetchSlots_[slot].full)
+      return Status::error("prefetch: slot " + std::to_string(slot) +
+                           " holds nothing");
+    PrefetchSlot &p = prefetchSlots_[slot];
+    p.full = false;
+    if (p.bytes == 0)
+      return Status::success();
+    if (cudaError_t e = cudaStreamWaitEvent(ctx_.stream, p.ready, 0);
+        e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    if (cudaError_t e = cudaMemcpyAsync(dst.address + offset, p.device, p.bytes,
+                                        cudaMemcpyDeviceToDevice, ctx_.stream);
+        e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    if (cudaError_t e = cudaEventRecord(p.consumed, ctx_.stream);
+        e != cudaSuccess)
+      return cudaFailure("prefetch", e);
+    return Status::success();
+  }
+
 private:
+  struct FunctionGraph {
+    enum State { Cold, Warm, Captured, Plain } state = Cold;
+    cudaGraphExec_t exec = nullptr;
+    uint64_t generation = 0;
+    int retries = 0, captures = 0;
+    std::string name;
+  };
+  /// Captures abandoned for a first-time setup before a function runs
+  /// plainly for good.
+  static constexpr int kRetries = 3;
+
+  /// Function `g` runs without a graph from now on, for `why` (said once).
+  void runPlain(FunctionGraph &g, const std::string &why) {
+    g.state = FunctionGraph::Plain;
+    std::fprintf(stderr,
+                 "cherry-run: %s: function '%s' runs without a CUDA graph: "
+                 "%s\n",
+                 name_.c_str(), g.name.c_str(), why.c_str());
+  }
+
+  struct PrefetchSlot {
+    void *host = nullptr, *device = nullptr;
+    uint64_t capacity = 0, bytes = 0;
+    bool full = false;
+    cudaEvent_t ready = nullptr, consumed = nullptr;
+  };
+
+  bool recording_ = true;
+  std::map<int, FunctionGraph> graphs_;
+  cudaStream_t copyStream_ = nullptr;
+  std::vector<PrefetchSlot> prefetchSlots_;
+
   static constexpr uint64_t kStagingBytes = uint64_t(16) << 20;
   std::string name_, description_;
   Context ctx_;
@@ -408,8 +680,17 @@ Status createCudaDevice(int index, std::unique_ptr<Device> &out) {
     return Status::error("device '" + name + "': this machine has " +
                          std::to_string(count) + " CUDA device" +
                          (count == 1 ? "" : "s"));
+  // CUDA graphs (cherry-run --cuda-graphs sets it per run).
+  bool graphs = true;
+  if (const char *env = std::getenv("CHERRY_CUDA_GRAPHS"); env && *env) {
+    if (std::string(env) == "0")
+      graphs = false;
+    else if (std::string(env) != "1")
+      return Status::error(std::string("CHERRY_CUDA_GRAPHS is '") + env +
+                           "', expected 0 or 1");
+  }
   auto device = std::make_unique<cuda::CudaDevice>();
-  if (Status s = device->init(index, mode); !s.ok())
+  if (Status s = device->init(index, mode, graphs); !s.ok())
     return Status::error("device '" + name + "': " + s.message);
   out = std::move(device);
   return Status::success();

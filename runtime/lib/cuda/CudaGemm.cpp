@@ -97,7 +97,7 @@ public:
   /// The plan of a column-major product C[M, N] = op(X)[M, K] op(Y)[K, N].
   Status plan(bool transX, bool transY, int64_t M, int64_t N, int64_t K,
               int64_t ldx, int64_t ldy, int64_t ldc, uint32_t alignX,
-              uint32_t alignY, uint32_t alignC, Plan *&out) {
+              uint32_t alignY, uint32_t alignC, Context &ctx, Plan *&out) {
     const Key key{transX, transY, M,
                   N,      K,      ldx,
                   ldy,    ldc,    alignX | alignY << 9 | alignC << 18};
@@ -106,6 +106,10 @@ public:
       out = &it->second;
       return Status::success();
     }
+    if (Status s = ctx.notCapturable(
+            "cuBLASLt picks an algorithm for a new GEMM shape", false);
+        !s.ok())
+      return s;
     Plan p;
     cublasStatus_t s =
         cublasLtMatmulDescCreate(&p.desc, computeType(), CUDA_R_32F);
@@ -210,7 +214,7 @@ Status gemm(Context &ctx, bool transA, bool transB, int64_t m, int64_t n,
   Plan *p = nullptr;
   // Column-major C^T[n, m] = op(B)^T[n, k] op(A)^T[k, m].
   if (Status s = g.plan(transB, transA, n, m, k, ldb, lda, ldc, alignmentOf(b),
-                        alignmentOf(a), alignmentOf(c), p);
+                        alignmentOf(a), alignmentOf(c), ctx, p);
       !s.ok())
     return s;
   const float alpha = 1.0f;

@@ -382,6 +382,11 @@ Status checkSlots(Context &ctx, const int32_t *slotRow, int64_t slots,
 /// The expert counts on the host, checked as the CPU checks them.
 Status hostCounts(Context &ctx, const int32_t *counts, int64_t experts,
                   int64_t rows, const char *kernel, std::vector<int32_t> &out) {
+  // The GEMMs per expert are sized on the host, every call.
+  if (Status s = ctx.notCapturable(
+          std::string(kernel) + " reads the expert counts on the host", true);
+      !s.ok())
+    return s;
   out.assign(experts, 0);
   if (experts > 0) {
     if (cudaError_t e =

@@ -145,6 +145,19 @@ __global__ void adamwKernel(float *param, float *grad, float *m, float *v,
     adamwOne(param, grad, m, v, i, s.clip, s.decayed);
 }
 
+/// adamw_shard: this rank's slice of a parameter (its moments from 0).
+__global__ void adamwShardKernel(float *param, float *grad, float *m, float *v,
+                                 int64_t n, bool decay,
+                                 const StepScalars *scalars) {
+  const StepScalars &s = *scalars;
+  if (!s.valid)
+    return;
+  const AdamWScalars &a = decay ? s.decayed : s.plain;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    adamwOne(param, grad, m, v, i, s.clip, a);
+}
+
 __global__ void sgdKernel(float *param, float *grad, int64_t n,
                           const StepScalars *scalars) {
   const StepScalars &s = *scalars;
@@ -223,6 +236,9 @@ Status chunkTable(Context &ctx, const Args &a, bool adam, const Chunk *&out,
   blocks = static_cast<unsigned>(chunks.size());
   auto it = ctx.tables.find(key);
   if (it == ctx.tables.end()) {
+    if (Status s = ctx.notCapturable("an optimizer chunk table is made", false);
+        !s.ok())
+      return s;
     void *table = nullptr;
     const size_t bytes = std::max<size_t>(1, chunks.size()) * sizeof(Chunk);
     if (cudaError_t e = cudaMalloc(&table, bytes); e != cudaSuccess)
@@ -291,6 +307,22 @@ Status run(Context &ctx, const AdamwMultiArgs &a) {
     return st;
   if (blocks)
     adamwMultiKernel<<<blocks, kThreads, 0, ctx.stream>>>(table, s);
+  return Status::success();
+}
+
+Status runAdamwShardOn(Context &ctx, const AdamwShardArgs &a, int rank) {
+  StepScalars *s = nullptr;
+  // As adamw_multi: weight decay per tensor (`decay`).
+  if (Status st =
+          scalarsFor(ctx, a.hyper, a.grad_sq_norm, 1, KernelId::adamw_shard, s);
+      !st.ok())
+    return st;
+  const int64_t begin = std::min<int64_t>(a.n, rank * a.shard);
+  const int64_t end = std::min<int64_t>(a.n, begin + a.shard);
+  if (end > begin)
+    adamwShardKernel<<<blocksFor(end - begin, kThreads), kThreads, 0,
+                       ctx.stream>>>(a.param + begin, a.grad + begin, a.m, a.v,
+                                     end - begin, a.decay != 0, s);
   return Status::success();
 }
 

@@ -66,6 +66,9 @@ Status inverseFrequencies(Context &ctx, int64_t headDim, double theta,
       reinterpret_cast<const void *>(static_cast<uintptr_t>(bits))};
   auto it = ctx.tables.find(key);
   if (it == ctx.tables.end()) {
+    if (Status s = ctx.notCapturable("RoPE's frequency table is made", false);
+        !s.ok())
+      return s;
     const int64_t half = headDim / 2;
     std::vector<float> inv(half);
     const float base = static_cast<float>(theta);

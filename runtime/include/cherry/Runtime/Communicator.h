@@ -97,6 +97,14 @@ void finalizeWorld();
 /// with), or the runtime lacks the library the device needs.
 Status createCommunicator(Device &device, std::unique_ptr<Communicator> &out);
 
+/// A communicator of one rank over a CUDA device's memory, without MPI:
+/// NCCL with a unique id made in this process (ncclCommInitRank of one
+/// rank). Its collectives run NCCL's code on the device's stream; the
+/// world-size-1 check of the NCCL path (cherry-cuda-tests). A one-line
+/// error where the runtime lacks NCCL or the device is not a CUDA device.
+Status createSelfCommunicator(Device &device,
+                              std::unique_ptr<Communicator> &out);
+
 } // namespace cherry::runtime
 
 #endif // CHERRY_RUNTIME_COMMUNICATOR_H

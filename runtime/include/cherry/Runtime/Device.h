@@ -94,6 +94,48 @@ public:
   /// Waits for everything issued; the first error since the last call.
   virtual Status synchronize() = 0;
 
+  /// Recording a function's launches once and replaying them (CUDA
+  /// graphs). Program::run calls beginFunction before a function's
+  /// launches: `Replayed`, the device issued its recording and the Program
+  /// launches nothing; `Record`, the launches that follow are recorded, not
+  /// run, and endFunction (given the launches' status) ends the recording
+  /// and issues it, or sets `rerun` when it was abandoned (a kernel that
+  /// cannot be recorded), and the Program launches the function again,
+  /// plainly. The default, `Plain`, records nothing.
+  enum class Recording { Plain, Record, Replayed };
+  virtual Status beginFunction(int function, const std::string &name,
+                               Recording &mode) {
+    (void)function;
+    (void)name;
+    mode = Recording::Plain;
+    return Status::success();
+  }
+  virtual Status endFunction(int function, Status launched, bool &rerun) {
+    (void)function;
+    rerun = false;
+    return launched;
+  }
+  /// Whether the device may record and replay functions (cherry-run
+  /// --cuda-graphs); a device that does not record ignores it.
+  virtual void setRecording(bool enabled) { (void)enabled; }
+
+  /// The device's queue as its native handle (the cudaStream_t of the CUDA
+  /// device), on which a communicator enqueues its collectives; null for a
+  /// device that runs kernels as they are launched.
+  virtual void *nativeQueue() const { return nullptr; }
+
+  /// Uploads started ahead of their use (the next batch while a step
+  /// runs): prefetch takes `bytes` host bytes now (the host buffer may be
+  /// reused when it returns) into staging slot `slot`, without touching
+  /// device memory in use; commitPrefetch then places them at `dst` +
+  /// `offset`, ordered after everything issued before, as copyToDevice
+  /// would. The default keeps the bytes on the host and copies them at the
+  /// commit; the CUDA device copies them to the GPU on a second stream
+  /// meanwhile.
+  virtual Status prefetch(int slot, const void *src, uint64_t bytes);
+  virtual Status commitPrefetch(int slot, const DeviceMemory &dst,
+                                uint64_t offset);
+
   /// The communicator the collective kernels (rank_share, all_reduce)
   /// reduce through, over this device's memory (createCommunicator makes
   /// it); the device owns it. Null: a run of one rank, whose collectives
@@ -105,6 +147,8 @@ public:
 
 private:
   std::unique_ptr<Communicator> communicator_;
+  /// The default prefetch's bytes, per slot.
+  std::vector<std::vector<std::byte>> prefetched_;
 };
 
 /// A device whose memory is the host's: anonymous mappings (zero-filled,

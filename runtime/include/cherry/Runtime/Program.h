@@ -115,6 +115,21 @@ public:
   Status run(int function);
   /// Runs the function called `name` (an error when there is none).
   Status run(const std::string &name);
+  /// run() in two halves: start issues the function's launches (or its
+  /// recording, on a device that records: CUDA graphs) and may return
+  /// before they ran; finish waits for them and reports their errors.
+  /// Between the two the host may prepare the next call (prefetch).
+  Status start(int function);
+  Status finish(int function);
+
+  /// The next call's input bytes for buffer `id`, taken now (`src` may be
+  /// reused when this returns) into the device's staging slot `slot` and
+  /// moved toward the device while the current call runs; commitPrefetch
+  /// writes them into the buffer (as write() would), ordered after
+  /// everything issued before. Fails naming the buffer when `bytes` is not
+  /// its size.
+  Status prefetch(int slot, uint32_t id, const void *src, uint64_t bytes);
+  Status commitPrefetch(int slot, uint32_t id);
 
   /// Fills every parameter's buffer. A parameter whose checkpoint_key names
   /// a tensor of `weights` (may be null) is read from it (F32, BF16 or F16,
@@ -145,6 +160,8 @@ public:
   size_t unusedTensorCount() const;
 
 private:
+  /// The launches of function `function`, in order (start's plain half).
+  Status launchSteps(int function);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

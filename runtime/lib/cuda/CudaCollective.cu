@@ -1,0 +1,153 @@
+//===- CudaCollective.cu - The collectives across ranks -------------------===//
+//
+// rank_share, all_reduce, all_gather and adamw_shard on the CUDA device,
+// through the device's communicator (NCCL, NcclCommunicator.cpp), which
+// enqueues its collectives on the device's stream: they are ordered with the
+// kernels around them, recorded in a CUDA graph with them, and a host read
+// after them waits for them. The arithmetic around the collectives is the
+// CPU device's (runtime/lib/cpu/CpuDevice.cpp): the mean's share is one
+// float division, the scaled tensor one multiply per element.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaCommon.cuh"
+
+#include <string>
+#include <vector>
+
+namespace cherry::runtime::cuda {
+
+// CudaOptimizer.cu
+Status runAdamwShardOn(Context &ctx, const AdamwShardArgs &a, int rank);
+
+namespace {
+
+constexpr int kThreads = 256;
+
+/// The communicator of a collective compiled for `ranks` ranks, as the CPU
+/// device words its absence or a size mismatch.
+Status collectiveCommunicator(Context &ctx, const char *kernel, int64_t ranks,
+                              Communicator *&out) {
+  Communicator *c = ctx.communicator;
+  if (!c)
+    return Status::error(std::string(kernel) + ": the executable reduces " +
+                         "across " + std::to_string(ranks) +
+                         " ranks, but this run has one (start it with "
+                         "mpirun -np " +
+                         std::to_string(ranks) + ")");
+  if (c->size() != ranks)
+    return Status::error(std::string(kernel) +
+                         ": the executable is compiled for " +
+                         std::to_string(ranks) + " ranks, the run has " +
+                         std::to_string(c->size()));
+  out = c;
+  return Status::success();
+}
+
+/// share = hyper[7], checked (the sum over ranks follows).
+__global__ void shareWeightKernel(const float *hyper, float *share,
+                                  ErrorRecord *err) {
+  const float w = hyper[7];
+  if (!isfinite(w) || w < 0)
+    raise(err, kShareWeight, KernelId::rank_share, __float_as_uint(w));
+  *share = w;
+}
+
+/// share = hyper[7] / (the sum over ranks), 0 when the sum is 0.
+__global__ void shareDivideKernel(const float *hyper, float *share) {
+  const float total = *share;
+  *share = total > 0 ? hyper[7] / total : 0.0f;
+}
+
+__global__ void scaleByKernel(float *y, int64_t n, const float *share) {
+  const float s = *share;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] *= s;
+}
+
+/// A collective's tensors, each output starting as its input (in place, or
+/// copied into y from x on the stream); y_t aliasing another tensor's x is
+/// refused, as on the CPU.
+Status collectiveTensors(Context &ctx, const char *kernel, const char *verb,
+                         const std::vector<TensorRef<const float>> &x,
+                         const std::vector<TensorRef<float>> &y,
+                         std::vector<Communicator::Tensor> &tensors) {
+  for (size_t t = 0; t < y.size(); ++t) {
+    for (size_t u = 0; u < x.size(); ++u)
+      if (u != t && y[t].data == x[u].data)
+        return Status::error(
+            std::string(kernel) + ": output " + std::to_string(t) +
+            " is input " + std::to_string(u) + " (only its own input may be " +
+            verb + " in place)");
+    if (y[t].data != x[t].data && x[t].size > 0)
+      if (cudaError_t e =
+              cudaMemcpyAsync(y[t].data, x[t].data, x[t].size * sizeof(float),
+                              cudaMemcpyDeviceToDevice, ctx.stream);
+          e != cudaSuccess)
+        return cudaFailure(kernel, e);
+    tensors.push_back({y[t].data, static_cast<uint64_t>(y[t].size)});
+  }
+  return Status::success();
+}
+
+} // namespace
+
+Status run(Context &ctx, const RankShareArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(ctx, "rank_share", a.ranks, c); !s.ok())
+    return s;
+  shareWeightKernel<<<1, 1, 0, ctx.stream>>>(a.hyper, a.share, ctx.error);
+  if (Status s = checkLaunch("rank_share"); !s.ok())
+    return s;
+  if (Status s = c->allReduceSum({{a.share, 1}}); !s.ok())
+    return Status::error("rank_share: " + s.message);
+  shareDivideKernel<<<1, 1, 0, ctx.stream>>>(a.hyper, a.share);
+  return Status::success();
+}
+
+Status run(Context &ctx, const AllReduceArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(ctx, "all_reduce", a.ranks, c); !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  if (Status s =
+          collectiveTensors(ctx, "all_reduce", "reduced", a.x, a.y, tensors);
+      !s.ok())
+    return s;
+  if (a.mean)
+    for (const TensorRef<float> &y : a.y)
+      if (y.size > 0) {
+        scaleByKernel<<<blocksFor(y.size, kThreads), kThreads, 0, ctx.stream>>>(
+            y.data, y.size, a.share);
+        if (Status s = checkLaunch("all_reduce"); !s.ok())
+          return s;
+      }
+  if (Status s = c->allReduceSum(tensors); !s.ok())
+    return Status::error("all_reduce: " + s.message);
+  return Status::success();
+}
+
+Status run(Context &ctx, const AdamwShardArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(ctx, "adamw_shard", a.ranks, c);
+      !s.ok())
+    return s;
+  return runAdamwShardOn(ctx, a, c->rank());
+}
+
+Status run(Context &ctx, const AllGatherArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(ctx, "all_gather", a.ranks, c); !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  if (Status s =
+          collectiveTensors(ctx, "all_gather", "gathered", a.x, a.y, tensors);
+      !s.ok())
+    return s;
+  if (Status s = c->allGatherShards(tensors); !s.ok())
+    return Status::error("all_gather: " + s.message);
+  return Status::success();
+}
+
+} // namespace cherry::runtime::cuda
