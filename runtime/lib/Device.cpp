@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -131,6 +132,15 @@ Status createDevice(const std::string &name, std::unique_ptr<Device> &out) {
   if (Status s = checkDeviceName(name); !s.ok())
     return s;
 #ifdef CHERRY_HAVE_CUDA
+  if (name == "cuda") {
+    // Under mpirun, each rank of a node its own GPU (NCCL refuses two ranks
+    // on one): the node-local rank modulo the GPUs it sees.
+    int index = 0;
+    if (const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK"))
+      if (const int count = cudaDeviceCount(); count > 0)
+        index = std::atoi(local) % count;
+    return createCudaDevice(index, out);
+  }
   if (name != "cpu")
     return createCudaDevice(cudaIndex(name), out);
 #endif

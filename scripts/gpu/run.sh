@@ -71,6 +71,8 @@ sys_cxx=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $N
 if [ -z "$sys_cxx" ] || ! grep -q GLIBCXX_3.4.29 "$sys_cxx"; then
   libpath=$libpath:$here/lib/fallback
 fi
+# NCCL says why it fails (the NCCL kernel test), in log.txt.
+export NCCL_DEBUG=${NCCL_DEBUG:-WARN}
 cr() { LD_LIBRARY_PATH="$libpath" "$here/bin/cherry-run" "$@"; }
 check_py() { python3 "$here/gpu_check.py" "$@"; }
 
