@@ -17,18 +17,23 @@ Status Device::prefetch(int slot, const void *src, uint64_t bytes) {
   if (slot < 0)
     return Status::error("prefetch: slot " + std::to_string(slot) +
                          " is negative");
-  if (prefetched_.size() <= static_cast<size_t>(slot))
+  if (prefetched_.size() <= static_cast<size_t>(slot)) {
     prefetched_.resize(slot + 1);
+    prefetchFull_.resize(slot + 1, false);
+  }
   const auto *from = static_cast<const std::byte *>(src);
   prefetched_[slot].assign(from, from + bytes);
+  prefetchFull_[slot] = true;
   return Status::success();
 }
 
 Status Device::commitPrefetch(int slot, const DeviceMemory &dst,
                               uint64_t offset) {
-  if (slot < 0 || prefetched_.size() <= static_cast<size_t>(slot))
+  if (slot < 0 || prefetched_.size() <= static_cast<size_t>(slot) ||
+      !prefetchFull_[slot])
     return Status::error("prefetch: slot " + std::to_string(slot) +
                          " holds nothing");
+  prefetchFull_[slot] = false;
   const std::vector<std::byte> &bytes = prefetched_[slot];
   return copyToDevice(dst, offset, bytes.data(), bytes.size());
 }

@@ -295,6 +295,35 @@ TEST(ProgramRun, TransfersAreCheckedAndRoundTrip) {
   EXPECT_EQ(p.read(99, out, 4).message, "no buffer 99");
 }
 
+/// start + finish is run; a prefetch (the device's default: the bytes held
+/// on the host) lands at the commit, not before, and a slot commits once;
+/// a prefetch must be the buffer's size.
+TEST(ProgramRun, StartFinishAndPrefetch) {
+  Builder b;
+  uint32_t x = b.buffer(ex::F32, {2});
+  b.inst("f", "add", {x, x}, {x}, {{"n", 2}});
+  Program p = b.build();
+  const float a[2] = {1.0f, -3.0f};
+  ASSERT_TRUE(p.write(x, a, sizeof(a)).ok());
+  const int f = p.findFunction("f");
+  ASSERT_TRUE(p.start(f).ok());
+  const float next[2] = {0.25f, 8.0f};
+  ASSERT_TRUE(p.prefetch(3, x, next, sizeof(next)).ok());
+  ASSERT_TRUE(p.finish(f).ok());
+  EXPECT_EQ(f32(p, x)[0], 2.0f); // the prefetch is not there yet
+  EXPECT_EQ(f32(p, x)[1], -6.0f);
+  ASSERT_TRUE(p.commitPrefetch(3, x).ok());
+  ASSERT_TRUE(p.run(f).ok());
+  EXPECT_EQ(f32(p, x)[0], 0.5f);
+  EXPECT_EQ(f32(p, x)[1], 16.0f);
+  EXPECT_EQ(p.prefetch(0, x, next, 4).message,
+            "prefetch of 4 bytes into buffer " + std::to_string(x) +
+                " of 8 bytes");
+  EXPECT_EQ(p.commitPrefetch(3, x).message, "prefetch: slot 3 holds nothing");
+  EXPECT_EQ(p.commitPrefetch(7, x).message, "prefetch: slot 7 holds nothing");
+  EXPECT_EQ(p.start(5).message, "no function #5");
+}
+
 /// add_rms_norm with separate input and output slices: residual
 /// [[1, 2], [3, 4]] + delta [[1, 0], [0, -4]] = [[2, 2], [3, 0]]; w = 1:
 /// y = [[1, 1], [3 / sqrt(4.5), 0]]. The residual input stays as it was.

@@ -129,9 +129,9 @@ public:
   /// reused when it returns) into staging slot `slot`, without touching
   /// device memory in use; commitPrefetch then places them at `dst` +
   /// `offset`, ordered after everything issued before, as copyToDevice
-  /// would. The default keeps the bytes on the host and copies them at the
-  /// commit; the CUDA device copies them to the GPU on a second stream
-  /// meanwhile.
+  /// would; a slot is committed once per prefetch. The default keeps the
+  /// bytes on the host and copies them at the commit; the CUDA device copies
+  /// them to the GPU on a second stream meanwhile.
   virtual Status prefetch(int slot, const void *src, uint64_t bytes);
   virtual Status commitPrefetch(int slot, const DeviceMemory &dst,
                                 uint64_t offset);
@@ -147,8 +147,10 @@ public:
 
 private:
   std::unique_ptr<Communicator> communicator_;
-  /// The default prefetch's bytes, per slot.
+  /// The default prefetch's bytes per slot, and whether a slot holds some
+  /// not committed yet.
   std::vector<std::vector<std::byte>> prefetched_;
+  std::vector<bool> prefetchFull_;
 };
 
 /// A device whose memory is the host's: anonymous mappings (zero-filled,
