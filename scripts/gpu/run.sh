@@ -228,7 +228,8 @@ graphs_ab() { # MODE
     echo "$verdict"
     return 1
   }
-  echo "PASS graphs $1: ${verdict#PASS same: }; tokens/s with graphs $(check_py tps "$on"), without $(check_py tps "$off")"
+  printf 'PASS graphs %s: %s; %.0f tokens/s with graphs, %.0f without\n' "$1" \
+    "${verdict#PASS same: }" "$(check_py tps "$on")" "$(check_py tps "$off")"
 }
 check "CUDA graphs bit-identical to plain launches (fp32)" graphs_ab fp32
 check "CUDA graphs bit-identical to plain launches (bf16)" graphs_ab bf16
