@@ -71,13 +71,14 @@ __global__ void selectLossKernel(const float *losses, int64_t batch,
 __global__ void selectRandomKernel(const float *hyper, uint64_t seed,
                                    int64_t batch, int64_t seq, int64_t k,
                                    int32_t *order, int32_t *tmp, Mt64 *rngs,
-                                   int32_t *positions, float *weights) {
+                                   int32_t *positions, float *weights,
+                                   int64_t firstRow) {
   const int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (b >= batch)
     return;
   const uint64_t step = static_cast<uint64_t>(hyper[5]);
-  selectRandomRow(seed, step, b, seq, k, order + b * seq, tmp + b * seq,
-                  positions + b * k, rngs[b]);
+  selectRandomRow(seed, step, firstRow + b, seq, k, order + b * seq,
+                  tmp + b * seq, positions + b * k, rngs[b]);
   for (int64_t j = 0; j < k; ++j)
     weights[b * k + j] = equalWeight(batch, k);
 }
@@ -104,7 +105,8 @@ __global__ void selectSurprisalKernel(const int32_t *targets,
                                       uint64_t seed, int64_t batch, int64_t seq,
                                       int64_t k, int64_t vocab,
                                       SurprisalScratch w, int32_t *positions,
-                                      float *weights, ErrorRecord *err) {
+                                      float *weights, int64_t firstRow,
+                                      ErrorRecord *err) {
   const int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (b >= batch)
     return;
@@ -115,7 +117,7 @@ __global__ void selectSurprisalKernel(const int32_t *targets,
                     KernelId::sgt_select_surprisal, w.keys + b * seq, err))
     return;
   const uint64_t step = static_cast<uint64_t>(hyper[5]);
-  selectSurprisalRow(w.keys + b * seq, seed, step, b, batch, seq, k,
+  selectSurprisalRow(w.keys + b * seq, seed, step, firstRow + b, batch, seq, k,
                      w.s + b * seq, w.pi + b * seq, w.order + b * seq,
                      w.tmp + b * seq, w.taken + b * seq, positions + b * k,
                      weights + b * k, w.rngs[b]);
@@ -141,13 +143,21 @@ __global__ void selectMaskKernel(const int32_t *mask, const float *hyper,
                                  uint64_t seed, int64_t batch, int64_t seq,
                                  int64_t k, const long long *total,
                                  int32_t *marked, int32_t *tmp, Mt64 *rngs,
-                                 int32_t *positions, float *weights) {
+                                 int32_t *positions, float *weights,
+                                 int64_t firstRow) {
   const int64_t b = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (b >= batch)
     return;
   const uint64_t step = static_cast<uint64_t>(hyper[5]);
-  selectMaskRow(mask + b * seq, seed, step, b, seq, k, *total, marked + b * seq,
-                tmp + b * seq, positions + b * k, weights + b * k, rngs[b]);
+  selectMaskRow(mask + b * seq, seed, step, firstRow + b, seq, k, *total,
+                marked + b * seq, tmp + b * seq, positions + b * k,
+                weights + b * k, rngs[b]);
+}
+
+/// The first row of this rank's batch in the global batch (the row streams
+/// are seeded by it, as on the CPU device).
+int64_t firstRow(const Context &ctx, int64_t batch) {
+  return ctx.communicator ? ctx.communicator->rank() * batch : 0;
 }
 
 /// Carves the workspace into consecutive arrays, each 256-byte aligned.
@@ -234,9 +244,9 @@ Status run(Context &ctx, const SgtSelectRandomArgs &a) {
   if (Status s = scratch(ctx, a.batch, a.seq, w, total); !s.ok())
     return s;
   selectRandomKernel<<<blocksFor(a.batch, kRowThreads), kRowThreads, 0,
-                       ctx.stream>>>(a.hyper, static_cast<uint64_t>(a.seed),
-                                     a.batch, a.seq, a.k, w.order, w.tmp,
-                                     w.rngs, a.positions, a.weights);
+                       ctx.stream>>>(
+      a.hyper, static_cast<uint64_t>(a.seed), a.batch, a.seq, a.k, w.order,
+      w.tmp, w.rngs, a.positions, a.weights, firstRow(ctx, a.batch));
   return Status::success();
 }
 
@@ -252,7 +262,8 @@ Status run(Context &ctx, const SgtSelectSurprisalArgs &a) {
     selectSurprisalKernel<<<blocksFor(a.batch, kRowThreads), kRowThreads, 0,
                             ctx.stream>>>(
         a.targets, a.scores, a.hyper, static_cast<uint64_t>(a.seed), a.batch,
-        a.seq, a.k, a.vocab, w, a.positions, a.weights, ctx.error);
+        a.seq, a.k, a.vocab, w, a.positions, a.weights, firstRow(ctx, a.batch),
+        ctx.error);
   return Status::success();
 }
 
@@ -268,7 +279,8 @@ Status run(Context &ctx, const SgtSelectMaskArgs &a) {
     selectMaskKernel<<<blocksFor(a.batch, kRowThreads), kRowThreads, 0,
                        ctx.stream>>>(
         a.mask, a.hyper, static_cast<uint64_t>(a.seed), a.batch, a.seq, a.k,
-        total, w.order, w.tmp, w.rngs, a.positions, a.weights);
+        total, w.order, w.tmp, w.rngs, a.positions, a.weights,
+        firstRow(ctx, a.batch));
   return Status::success();
 }
 
