@@ -36,6 +36,7 @@ Status createSelfCommunicator(Device &device,
 #ifdef CHERRY_HAVE_NCCL
   return createNcclSelfCommunicator(device, out);
 #else
+  (void)out;
   return Status::error(std::string("device '") + device.name() +
                        "': this runtime was built without NCCL (a "
                        "communicator of one rank is NCCL's)");
