@@ -92,6 +92,7 @@ python3 "$root/test/Frontend/Inputs/make_hf_dir.py" "$tmp/small" --vocab 300 \
 "$bin/cherry-translate" --import-hf "$tmp/small" -o "$tmp/small.mlir"
 compile "$tmp/small.mlir" --cherry-train="batch=4 seq=64" "$tmp/small-train.cherry"
 compile "$tmp/small.mlir" --cherry-infer="batch=4 seq=64" "$in/small-eval.cherry"
+compile "$tmp/small.mlir" --cherry-decode="capacity=64 report=0" "$in/small-decode.cherry"
 tokens "$in/small-tokens.bin" 6200 300 7
 "$bin/cherry-run" train "$tmp/small-train.cherry" --data "$in/small-tokens.bin" \
   --steps 3 --lr 1e-2 --save "$tmp/run" --threads 1 >/dev/null

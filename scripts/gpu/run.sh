@@ -241,6 +241,22 @@ graphs_eval() {
     check_py eval "$work/eval-off.json" "$work/eval-on.json" 0
 }
 check "CUDA graphs: eval loss bit-identical (6 batches)" graphs_eval
+graphs_decode() { # greedy decoding of the small model: the same tokens
+  local run args=(generate "$in/small-decode.cherry" --weights "$in/small.safetensors"
+    --prompt-ids 5,17,42,7,99 --max-new-tokens 40 --greedy --ignore-eos --json --device "$dev")
+  for run in 1 0; do
+    crun "$work/decode-$run.json" 120 "${args[@]}" --cuda-graphs "$run" || return 1
+  done
+  python3 - "$work/decode-1.json" "$work/decode-0.json" <<'PY'
+import json, sys
+on, off = (json.load(open(p)) for p in sys.argv[1:3])
+same = on["ids"] == off["ids"] and len(on["ids"]) > 0
+print(f"{'PASS' if same else 'FAIL'} decode: {len(on['ids'])} tokens "
+      f"{'identical' if same else 'differ'}; {on['tokens_per_s']:.0f} tokens/s "
+      f"with graphs, {off['tokens_per_s']:.0f} without")
+PY
+}
+check "CUDA graphs: greedy decode tokens identical" graphs_decode
 say "checks done in $(elapsed) s"
 
 # 7. Benchmark: training tokens/s of the bench config and of llama-124m, per
