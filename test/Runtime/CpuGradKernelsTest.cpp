@@ -1144,6 +1144,207 @@ TEST(CpuGradKernels, HeadCrossEntropyTrainIsLossAndGradInOnePass) {
   }
 }
 
+/// weights[r] * (logsumexp - logit[target]) summed over the weighted rows
+/// in double, and a bound on the float kernel's error: per row (as in
+/// HeadCrossEntropyTrainIsLossAndGradInOnePass) twice the largest logit
+/// error plus sumBound(vocab + 4), times |weights[r]|; plus the final float
+/// rounding of the sum.
+std::pair<double, double>
+refWeightedLossAndBound(const std::vector<float> &h,
+                        const std::vector<float> &w, const CeCase &c,
+                        const std::vector<float> &wt) {
+  double sum = 0, bound = 0;
+  for (int64_t r = 0; r < c.rows; ++r) {
+    if (wt[r] == 0.0f)
+      continue;
+    std::vector<double> logits(c.vocab);
+    double m = -1e300, worst = 0;
+    for (int64_t j = 0; j < c.vocab; ++j) {
+      double dot = 0, mag = 0;
+      for (int64_t i = 0; i < c.dim; ++i) {
+        dot += double(h[r * c.dim + i]) * w[j * c.dim + i];
+        mag += std::abs(double(h[r * c.dim + i]) * w[j * c.dim + i]);
+      }
+      logits[j] = dot;
+      m = std::max(m, dot);
+      worst = std::max(worst, sumBound(double(c.dim)) * mag);
+    }
+    double z = 0;
+    for (double x : logits)
+      z += std::exp(x - m);
+    sum += wt[r] * (m + std::log(z) - logits[c.targets[r]]);
+    bound += std::abs(wt[r]) * (2 * worst + sumBound(double(c.vocab + 4)));
+  }
+  return {sum, bound + std::abs(sum) * std::ldexp(1.0, -24)};
+}
+
+/// A weighted case: weights in [0, 0.3), every third row weight 0 with a
+/// target outside the vocabulary (selection padding, never read).
+CeCase makeWeightedCase(int64_t rows, int64_t vocab, int64_t dim,
+                        std::vector<float> &weights) {
+  CeCase c = makeCeCase(rows, vocab, dim);
+  weights = randomVector(rows, 90 + rows, 0.0f, 0.3f);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (c.targets[r] == kIgnore)
+      c.targets[r] = static_cast<int32_t>(r % vocab);
+    if (r % 3 == 2) {
+      weights[r] = 0.0f;
+      c.targets[r] = int32_t(vocab + 1000);
+    }
+  }
+  return c;
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainMatchesFiniteDifferences) {
+  // One row; a vocabulary smaller than any tile; rows not a multiple of
+  // anything. The loss against the double reference within its bound, the
+  // gradient against finite differences of that reference.
+  for (auto [rows, vocab, dim] :
+       {std::array<int64_t, 3>{1, 7, 3}, std::array<int64_t, 3>{11, 67, 19}}) {
+    std::vector<float> weights;
+    CeCase c = makeWeightedCase(rows, vocab, dim, weights);
+    if (rows == 1)
+      weights[0] = 0.8f;
+    const float dloss = 1.3f;
+    auto h = randomVector(rows * dim, 91, -2.0f, 2.0f);
+    auto w = randomVector(vocab * dim, 92);
+    const auto hd = toDouble(h), wd = toDouble(w);
+    auto wantDh = numericGrad(
+        [&](const std::vector<double> &x) {
+          return dloss * refWeightedLoss(x, wd, c, weights);
+        },
+        hd);
+    auto wantDw = numericGrad(
+        [&](const std::vector<double> &x) {
+          return dloss * refWeightedLoss(hd, x, c, weights);
+        },
+        wd);
+    std::vector<float> dh(rows * dim, std::nanf("")),
+        dw(vocab * dim, std::nanf(""));
+    float loss = std::nanf("");
+    Status st = headCrossEntropyWeightedTrain(
+        h.data(), w.data(), c.targets.data(), weights.data(), dloss, &loss,
+        dh.data(), dw.data(), rows, vocab, dim);
+    ASSERT_TRUE(st.ok()) << st.message;
+    const std::string what = " rows " + std::to_string(rows);
+    expectGradClose(dh, wantDh, 1e-6, "dh" + what);
+    expectGradClose(dw, wantDw, 1e-6, "dw" + what);
+    auto [want, bound] = refWeightedLossAndBound(h, w, c, weights);
+    EXPECT_LE(std::abs(loss - want), bound)
+        << what << ": loss " << loss << " want " << want;
+    for (int64_t r = 2; r < rows; r += 3)
+      for (int64_t e = 0; e < dim; ++e)
+        EXPECT_EQ(dh[r * dim + e], 0.0f) << "padding row " << r;
+  }
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainIsWeightedGradInOnePass) {
+  // The gradient comes from the same bands as headCrossEntropyWeightedGrad's,
+  // so dh and dw are bit-identical to it (and so to the unfused pair's);
+  // the loss is within the derived bound of the double reference. Bands of
+  // 256 rows over 600 (not a multiple), of 104 rows (vocabulary 40000) over
+  // 300, one band of 37 rows, a vocabulary of 5.
+  for (auto [rows, vocab, dim] :
+       {std::array<int64_t, 3>{600, 1500, 40},
+        std::array<int64_t, 3>{300, 40000, 6},
+        std::array<int64_t, 3>{37, 257, 9}, std::array<int64_t, 3>{4, 5, 3}}) {
+    std::vector<float> weights;
+    CeCase c = makeWeightedCase(rows, vocab, dim, weights);
+    auto h = randomVector(rows * dim, 93, -2.0f, 2.0f);
+    auto w = randomVector(vocab * dim, 94);
+    std::vector<float> dh(rows * dim), dw(vocab * dim);
+    std::vector<float> wantDh(rows * dim), wantDw(vocab * dim);
+    float loss = -1.0f;
+    Status st = headCrossEntropyWeightedTrain(
+        h.data(), w.data(), c.targets.data(), weights.data(), 0.7f, &loss,
+        dh.data(), dw.data(), rows, vocab, dim);
+    ASSERT_TRUE(st.ok()) << st.message;
+    st = headCrossEntropyWeightedGrad(h.data(), w.data(), c.targets.data(),
+                                      weights.data(), 0.7f, wantDh.data(),
+                                      wantDw.data(), rows, vocab, dim);
+    ASSERT_TRUE(st.ok()) << st.message;
+    const std::string what =
+        "rows " + std::to_string(rows) + " vocab " + std::to_string(vocab);
+    EXPECT_EQ(dh, wantDh) << what;
+    EXPECT_EQ(dw, wantDw) << what;
+    auto [want, bound] = refWeightedLossAndBound(h, w, c, weights);
+    EXPECT_LE(std::abs(loss - want), bound)
+        << what << ": loss " << loss << " want " << want;
+  }
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainOfUniformWeightsIsTrain) {
+  // Weights 1/count on the scored rows and dloss 1: each row's gradient
+  // scale is 1.0f / count in both kernels, so dh and dw equal
+  // headCrossEntropyTrain's bit for bit across its bands; the losses are
+  // the same sum, weighted before or divided after (a few ulps apart).
+  const int64_t rows = 600, vocab = 1500, dim = 40;
+  CeCase c = makeCeCase(rows, vocab, dim);
+  int64_t count = 0;
+  for (int32_t t : c.targets)
+    count += t != kIgnore;
+  std::vector<float> weights(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    weights[r] = c.targets[r] == kIgnore ? 0.0f : 1.0f / float(count);
+  auto h = randomVector(rows * dim, 95, -2.0f, 2.0f);
+  auto w = randomVector(vocab * dim, 96);
+  std::vector<float> dh(rows * dim), dw(vocab * dim), wantDh(rows * dim),
+      wantDw(vocab * dim);
+  float loss = 0, wantLoss = 0;
+  ASSERT_TRUE(headCrossEntropyWeightedTrain(
+                  h.data(), w.data(), c.targets.data(), weights.data(), 1.0f,
+                  &loss, dh.data(), dw.data(), rows, vocab, dim)
+                  .ok());
+  ASSERT_TRUE(headCrossEntropyTrain(h.data(), w.data(), c.targets.data(), 1.0f,
+                                    &wantLoss, wantDh.data(), wantDw.data(),
+                                    rows, vocab, dim, kIgnore)
+                  .ok());
+  EXPECT_EQ(dh, wantDh);
+  EXPECT_EQ(dw, wantDw);
+  // |1/count as float - 1/count| <= 2^-24 / count, for each of the rows.
+  EXPECT_NEAR(loss, wantLoss, 4 * std::ldexp(std::abs(wantLoss), -24));
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainAllWeightsZero) {
+  // Every row padding: the loss is 0 and so are dh and dw (overwritten);
+  // no target is read.
+  const int64_t rows = 5, vocab = 11, dim = 4;
+  std::vector<int32_t> targets(rows, 1 << 20);
+  std::vector<float> weights(rows, 0.0f);
+  auto h = randomVector(rows * dim, 97), w = randomVector(vocab * dim, 98);
+  std::vector<float> dh(rows * dim, std::nanf("")),
+      dw(vocab * dim, std::nanf(""));
+  float loss = std::nanf("");
+  Status st = headCrossEntropyWeightedTrain(
+      h.data(), w.data(), targets.data(), weights.data(), 1.0f, &loss,
+      dh.data(), dw.data(), rows, vocab, dim);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(loss, 0.0f);
+  for (float x : dh)
+    EXPECT_EQ(x, 0.0f);
+  for (float x : dw)
+    EXPECT_EQ(x, 0.0f);
+
+  // A weighted row's bad target, or a non-finite weight, fails naming the
+  // kernel and the row, before anything is written.
+  weights[3] = 0.5f;
+  std::fill(dh.begin(), dh.end(), 5.0f);
+  st = headCrossEntropyWeightedTrain(h.data(), w.data(), targets.data(),
+                                     weights.data(), 1.0f, &loss, dh.data(),
+                                     dw.data(), rows, vocab, dim);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message, "headCrossEntropyWeightedTrain: row 3 has target "
+                        "1048576, outside the vocabulary [0, 11)");
+  EXPECT_EQ(dh[0], 5.0f) << "nothing written on failure";
+  weights[1] = std::nanf("");
+  st = headCrossEntropyWeightedTrain(h.data(), w.data(), targets.data(),
+                                     weights.data(), 1.0f, &loss, dh.data(),
+                                     dw.data(), rows, vocab, dim);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message,
+            "headCrossEntropyWeightedTrain: row 1 has a non-finite weight");
+}
+
 TEST(CpuGradKernels, HeadCrossEntropyGradAllRowsIgnored) {
   const int64_t rows = 4, vocab = 11, dim = 5;
   std::vector<int32_t> targets(rows, int32_t(kIgnore));
@@ -1443,6 +1644,21 @@ std::vector<std::vector<float>> runAllGradKernels() {
                   .ok());
   outs.push_back(dh);
   outs.push_back(dwHead);
+  // The weighted training head: two bands (256 + 44 rows).
+  std::vector<float> rowWeights = randomVector(rows, 211, 0.0f, 1.0f);
+  for (int64_t r = 0; r < rows; r += 5)
+    rowWeights[r] = 0.0f;
+  std::vector<int32_t> kept(targets);
+  for (int32_t &t : kept)
+    t = t < 0 ? 0 : t;
+  float weightedLoss = 0;
+  EXPECT_TRUE(headCrossEntropyWeightedTrain(
+                  x.data(), w.data(), kept.data(), rowWeights.data(), 1.0f,
+                  &weightedLoss, dh.data(), dwHead.data(), rows, vocab, dim)
+                  .ok());
+  outs.push_back(dh);
+  outs.push_back(dwHead);
+  outs.push_back({weightedLoss});
 
   double sumSquares = 0;
   addSquaredNorm(dwHead.data(), vocab * dim, &sumSquares);

@@ -553,12 +553,12 @@ constexpr int64_t kCeBandMinRows = 32;
 constexpr int64_t kCeBandMaxRows = 256;
 
 /// A row of logits [vocab] becomes (softmax - onehot(target)) * scale, or
-/// zeros when scale is 0 (an ignored row: its target is not read). With
-/// `loss`, also writes the row's cross-entropy logsumexp - logit[target]
-/// (0 for an ignored row).
+/// zeros when the row is not `scored` (an ignored row: its target is not
+/// read). With `loss`, also writes the row's cross-entropy logsumexp -
+/// logit[target] (0 for a row not scored).
 CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
-                                        float scale, float *loss) {
-  if (scale == 0.0f) {
+                                        float scale, bool scored, float *loss) {
+  if (!scored) {
     std::fill(x, x + vocab, 0.0f);
     if (loss)
       *loss = 0.0f;
@@ -583,7 +583,10 @@ CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
 CHERRY_CPU_DISPATCH(softmaxGradRow)
 
 /// dh = G w and dw (+)= G^T h with G's row r = (softmax - onehot) *
-/// rowScale[r] (zero where rowScale[r] is 0).
+/// rowScale[r] (zero where rowScale[r] is 0). A row is scored (its target
+/// read, its loss in `rowLoss` computed) where rowWeight[r] != 0, or without
+/// `rowWeight` where rowScale[r] != 0; a scored row of scale 0 (a weight
+/// times dloss that underflows) has a zero gradient, as an unscored one.
 ///
 /// A band of rows at a time: its logits, turned in place into G, then
 /// dh[band] = G w and dw (+)= G^T h[band]. Each GEMM is split over its
@@ -592,7 +595,7 @@ CHERRY_CPU_DISPATCH(softmaxGradRow)
 void headGradByRow(const float *h, const float *w, const int32_t *targets,
                    const float *rowScale, float *dh, float *dw, int64_t rows,
                    int64_t vocab, int64_t dim, bool accumulateDw,
-                   float *rowLoss = nullptr) {
+                   float *rowLoss = nullptr, const float *rowWeight = nullptr) {
   const int64_t bandRows = std::min(
       rows, std::clamp(kCeBandFloats / vocab, kCeBandMinRows, kCeBandMaxRows));
   // Kept across calls, like the forward's tiles: a fresh buffer would be
@@ -610,6 +613,8 @@ void headGradByRow(const float *h, const float *w, const int32_t *targets,
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < nr; ++r)
       softmaxGradRow(grad + r * vocab, targets[r0 + r], vocab, rowScale[r0 + r],
+                     rowWeight ? rowWeight[r0 + r] != 0.0f
+                               : rowScale[r0 + r] != 0.0f,
                      rowLoss ? rowLoss + r0 + r : nullptr);
     parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
                  vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
@@ -926,28 +931,67 @@ Status headCrossEntropyTrain(const float *h, const float *w,
   return Status::success();
 }
 
+namespace {
+
+/// The gradient of dloss * sum_r weights[r] * loss_r (dh and dw
+/// overwritten); with `rowLoss`, also each weighted row's loss (0 for a row
+/// of weight 0). Fails on a non-finite weight or a weighted row's bad target
+/// before writing anything.
+Status headWeightedLossGrad(const char *kernel, const float *h, const float *w,
+                            const int32_t *targets, const float *weights,
+                            float dloss, float *dh, float *dw, int64_t rows,
+                            int64_t vocab, int64_t dim, float *rowLoss) {
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!std::isfinite(weights[r]))
+      return Status::error(std::string(kernel) + ": row " + std::to_string(r) +
+                           " has a non-finite weight");
+    if (weights[r] != 0.0f && (targets[r] < 0 || targets[r] >= vocab))
+      return Status::error(std::string(kernel) + ": row " + std::to_string(r) +
+                           " has target " + std::to_string(targets[r]) +
+                           ", outside the vocabulary [0, " +
+                           std::to_string(vocab) + ")");
+  }
+  if (rows <= 0 || dim <= 0) {
+    if (rowLoss)
+      std::fill(rowLoss, rowLoss + std::max<int64_t>(rows, 0), 0.0f);
+    return Status::success();
+  }
+  std::vector<float> rowScale(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    rowScale[r] = weights[r] * dloss;
+  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
+                /*accumulateDw=*/false, rowLoss, rowLoss ? weights : nullptr);
+  return Status::success();
+}
+
+} // namespace
+
 Status headCrossEntropyWeightedGrad(const float *h, const float *w,
                                     const int32_t *targets,
                                     const float *weights, float dloss,
                                     float *dh, float *dw, int64_t rows,
                                     int64_t vocab, int64_t dim) {
-  for (int64_t r = 0; r < rows; ++r) {
-    if (!std::isfinite(weights[r]))
-      return Status::error("headCrossEntropyWeightedGrad: row " +
-                           std::to_string(r) + " has a non-finite weight");
-    if (weights[r] != 0.0f && (targets[r] < 0 || targets[r] >= vocab))
-      return Status::error(
-          "headCrossEntropyWeightedGrad: row " + std::to_string(r) +
-          " has target " + std::to_string(targets[r]) +
-          ", outside the vocabulary [0, " + std::to_string(vocab) + ")");
-  }
-  if (rows <= 0 || dim <= 0)
-    return Status::success();
-  std::vector<float> rowScale(rows);
+  return headWeightedLossGrad("headCrossEntropyWeightedGrad", h, w, targets,
+                              weights, dloss, dh, dw, rows, vocab, dim,
+                              /*rowLoss=*/nullptr);
+}
+
+Status headCrossEntropyWeightedTrain(const float *h, const float *w,
+                                     const int32_t *targets,
+                                     const float *weights, float dloss,
+                                     float *loss, float *dh, float *dw,
+                                     int64_t rows, int64_t vocab, int64_t dim) {
+  std::vector<float> rowLoss(std::max<int64_t>(rows, 0));
+  if (Status s = headWeightedLossGrad("headCrossEntropyWeightedTrain", h, w,
+                                      targets, weights, dloss, dh, dw, rows,
+                                      vocab, dim, rowLoss.data());
+      !s.ok())
+    return s;
+  // In row order, in double, as head_cross_entropy_weighted sums it.
+  double sum = 0;
   for (int64_t r = 0; r < rows; ++r)
-    rowScale[r] = weights[r] * dloss;
-  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
-                /*accumulateDw=*/false);
+    sum += static_cast<double>(weights[r]) * rowLoss[r];
+  *loss = static_cast<float>(sum);
   return Status::success();
 }
 

@@ -235,6 +235,19 @@ Status headCrossEntropyWeightedGrad(const float *h, const float *w,
                                     float *dh, float *dw, int64_t rows,
                                     int64_t vocab, int64_t dim);
 
+/// The weighted head loss sum_r weights[r] * loss_r and its gradient times
+/// dloss in one pass, as headCrossEntropyTrain: three GEMMs where the two
+/// kernels take four. dh and dw are headCrossEntropyWeightedGrad's bit for
+/// bit; `loss` is the double sum in row order of each weighted row's loss
+/// from the gradient's bands (logsumexp over the whole row rather than
+/// merged vocabulary tiles, so it can differ from the forward kernel's in
+/// the last bits). Fails as headCrossEntropyWeightedGrad.
+Status headCrossEntropyWeightedTrain(const float *h, const float *w,
+                                     const int32_t *targets,
+                                     const float *weights, float dloss,
+                                     float *loss, float *dh, float *dw,
+                                     int64_t rows, int64_t vocab, int64_t dim);
+
 //===----------------------------------------------------------------------===//
 // Optimizers (PyTorch semantics), over a flat span of parameters
 //===----------------------------------------------------------------------===//
