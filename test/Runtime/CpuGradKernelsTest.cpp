@@ -773,6 +773,61 @@ TEST(CpuGradKernels, AttentionGradWithinDerivedBound) {
   }
 }
 
+/// dout with only some query rows nonzero (a selective step's last layer):
+/// per batch b rows t with (t * 7 + b) % stride == 0, the last row, and in
+/// batch 1 none at all.
+std::vector<float> sparseRows(const AttnShape &c, uint64_t seed,
+                              int64_t stride) {
+  std::vector<float> dout = randomVector(c.qSize(), seed);
+  const int64_t width = c.heads * c.headDim;
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t t = 0; t < c.seq; ++t) {
+      const bool kept = b != 1 && ((t * 7 + b) % stride == 0 || t == c.seq - 1);
+      if (!kept)
+        std::fill_n(dout.begin() + (b * c.seq + t) * width, width, 0.0f);
+    }
+  return dout;
+}
+
+TEST(CpuGradKernels, AttentionGradOfSparseRowsWithinDerivedBound) {
+  // Most rows of dout zero: attentionGrad runs on the nonzero rows only,
+  // gathered with their positions. Against the same derived bounds as the
+  // dense path; the zero rows' dq is exactly 0. Shapes: query blocks of
+  // gathered rows that straddle key blocks, padded head dims, GQA, causal
+  // and not.
+  for (const AttnShape &c :
+       {AttnShape{3, 150, 4, 2, 10, true}, AttnShape{3, 150, 4, 2, 10, false},
+        AttnShape{3, 256, 4, 4, 64, true}, AttnShape{3, 64, 6, 3, 8, true}}) {
+    auto q = randomVector(c.qSize(), 64, -2.0f, 2.0f);
+    auto k = randomVector(c.kvSize(), 65, -2.0f, 2.0f);
+    auto v = randomVector(c.kvSize(), 66);
+    auto dout = sparseRows(c, 67, 5);
+    std::vector<float> o(c.qSize());
+    attention(q.data(), k.data(), v.data(), o.data(), c.batch, c.seq, c.seq,
+              c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal);
+    AttnGrads g = runAttentionGrad(c, q, k, v, dout);
+    std::vector<double> dq, dk, dv, bq, bk, bv;
+    refAttentionGradBound(c, q, k, v, o, dout, dq, dk, dv, bq, bk, bv);
+    expectWithinBound(g.dq, dq, bq, "dq " + c.name());
+    expectWithinBound(g.dk, dk, bk, "dk " + c.name());
+    expectWithinBound(g.dv, dv, bv, "dv " + c.name());
+    for (size_t i = 0; i < dout.size(); ++i)
+      if (dout[i] == 0.0f && dq[i] == 0.0)
+        ASSERT_EQ(g.dq[i], 0.0f) << "dq element " << i << " " << c.name();
+  }
+  // Every row zero: all three gradients are zero.
+  const AttnShape c{2, 40, 2, 1, 8, true};
+  auto q = randomVector(c.qSize(), 68), k = randomVector(c.kvSize(), 69);
+  std::vector<float> zero(c.qSize(), 0.0f);
+  AttnGrads g = runAttentionGrad(c, q, k, k, zero);
+  for (float x : g.dq)
+    ASSERT_EQ(x, 0.0f);
+  for (float x : g.dk)
+    ASSERT_EQ(x, 0.0f);
+  for (float x : g.dv)
+    ASSERT_EQ(x, 0.0f);
+}
+
 TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {
   // Scores of several hundred: exp without the logsumexp overflows.
   const AttnShape c{1, 13, 2, 1, 10, true};
@@ -1623,6 +1678,15 @@ std::vector<std::vector<float>> runAllGradKernels() {
     std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
     attention(q.data(), k.data(), v.data(), o.data(), b, t, t, t, heads, kv, hd,
               0, causal);
+    attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                  dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd, causal);
+    outs.push_back(dq);
+    outs.push_back(dk);
+    outs.push_back(dv);
+    // Most rows of dout zero: the gathered-rows path.
+    for (int64_t r = 0; r < b * t; ++r)
+      if (r % 6 != 1)
+        std::fill_n(dout.begin() + r * heads * hd, heads * hd, 0.0f);
     attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
                   dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd, causal);
     outs.push_back(dq);

@@ -320,18 +320,24 @@ static_assert(kAttnKeyBlock == kAttnQueryBlock,
 /// past the first costs a dq-sized buffer.
 constexpr int64_t kMaxKeyChunks = 4;
 
+/// `seq` keys per batch; `querySeq` query rows per batch, query row i at
+/// position i, or with positions (the rows of a selection, ascending) at
+/// positions[i] of the batch.
 struct AttentionGradShape {
   int64_t seq, heads, kvHeads, headDim, group;
   int64_t qRowStride, kvRowStride; // heads * headDim, kvHeads * headDim
   bool causal;
   float scale;
+  int64_t querySeq;
 
   int64_t kvHeadOf(int64_t h) const { return std::min(h / group, kvHeads - 1); }
   /// Query t sees keys [0, visibleKeys(t)).
   int64_t visibleKeys(int64_t t) const {
     return causal ? std::min(t + 1, seq) : seq;
   }
-  int64_t blocks() const { return (seq + kGradBlock - 1) / kGradBlock; }
+  /// Blocks of query rows.
+  int64_t blocks() const { return (querySeq + kGradBlock - 1) / kGradBlock; }
+  int64_t keyBlocks() const { return (seq + kGradBlock - 1) / kGradBlock; }
   /// Whether the B operands of the block GEMMs (rows of q, dout and k) need
   /// copies padded to whole register tiles.
   bool padRows() const { return headDim % kAttnPad != 0; }
@@ -343,12 +349,16 @@ struct AttentionGradShape {
 /// operands for pass A: Q^T and dout^T packed ([headDim][kGradBlock], zero
 /// past `rows`), and when padRows() q and dout padded to whole tiles
 /// ([rows][padToTile(headDim)]). q, o, dout point at row t0 of the head, k
-/// at row 0 of its kv head; lse and dsum at entry t0.
+/// at row 0 of its kv head; lse and dsum at entry t0; `positions` (null:
+/// row i is at position i) at row 0 of the batch.
 template <class Tile>
-CHERRY_CPU_BODY void attentionRowStatsBody(
-    const AttentionGradShape &s, const float *q, const float *k, const float *o,
-    const float *dout, int64_t t0, int64_t rows, float *lse, float *dsum,
-    float *qt, float *dot, float *qPad, float *doPad, float *scratch) {
+CHERRY_CPU_BODY void
+attentionRowStatsBody(const AttentionGradShape &s, const float *q,
+                      const float *k, const float *o, const float *dout,
+                      int64_t t0, int64_t rows, const int64_t *positions,
+                      float *lse, float *dsum, float *qt, float *dot,
+                      float *qPad, float *doPad, float *scratch) {
+  auto at = [&](int64_t i) { return positions ? positions[i] : i; };
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim;
@@ -364,10 +374,10 @@ CHERRY_CPU_BODY void attentionRowStatsBody(
   for (int64_t i = 0; i < B; ++i) {
     rowMax[i] = kNegInf;
     rowSum[i] = 0.0f;
-    visible[i] = i < rows ? s.visibleKeys(t0 + i) : 0;
+    visible[i] = i < rows ? s.visibleKeys(at(t0 + i)) : 0;
   }
 
-  const int64_t kvEnd = s.visibleKeys(t0 + rows - 1);
+  const int64_t kvEnd = s.visibleKeys(at(t0 + rows - 1));
   for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
     const int64_t nk = std::min(B, kvEnd - j0);
     attnGemm<Tile, false>(nk, B, d, k + j0 * s.kvRowStride, s.kvRowStride, qt,
@@ -434,14 +444,17 @@ struct AttentionGradPacks {
 /// dq += (dS^T)^T k, all register-blocked GEMMs on the block. q, dout point
 /// at row 0, column 0 of the batch; k, v, dk, dv and dqPart (laid out as dq;
 /// only the heads of kv head g are written) likewise; lse, dsum at
-/// [heads][seq]. scratch: 2 kGradBlock^2 floats, and when padRows() the
-/// chunk's keys padded ((j0End - j0Begin) x padToTile(headDim)).
+/// [heads][querySeq]; `positions` as in pass 0. scratch: 2 kGradBlock^2
+/// floats, and when padRows() the chunk's keys padded ((j0End - j0Begin) x
+/// padToTile(headDim)).
 template <class Tile>
 CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     const AttentionGradShape &s, const float *q, const float *k, const float *v,
     const float *dout, const float *lse, const float *dsum,
-    const AttentionGradPacks &packs, float *dk, float *dv, float *dqPart,
-    int64_t g, int64_t j0Begin, int64_t j0End, float *scratch) {
+    const int64_t *positions, const AttentionGradPacks &packs, float *dk,
+    float *dv, float *dqPart, int64_t g, int64_t j0Begin, int64_t j0End,
+    float *scratch) {
+  auto at = [&](int64_t i) { return positions ? positions[i] : i; };
   constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim, dPad = padToTile(d), blocks = s.blocks();
   const int64_t keyEnd = std::min(j0End, s.seq);
@@ -452,7 +465,7 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
     std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
   }
-  for (int64_t t = 0; t < s.seq; ++t)
+  for (int64_t t = 0; t < s.querySeq; ++t)
     for (int64_t h = 0; h < s.heads; ++h)
       if (s.kvHeadOf(h) == g)
         std::fill_n(dqPart + t * s.qRowStride + h * d, d, 0.0f);
@@ -465,11 +478,12 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
   for (int64_t h = 0; h < s.heads; ++h) {
     if (s.kvHeadOf(h) != g)
       continue;
-    const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
+    const float *lseh = lse + h * s.querySeq, *dsumh = dsum + h * s.querySeq;
     for (int64_t qb = 0; qb < blocks; ++qb) {
-      const int64_t t0 = qb * B, nq = std::min(B, s.seq - t0);
-      // Causal: the block's last query sees keys up to t0 + nq - 1 only.
-      const int64_t jEnd = s.causal ? std::min(keyEnd, t0 + nq) : keyEnd;
+      const int64_t t0 = qb * B, nq = std::min(B, s.querySeq - t0);
+      // Causal: the block's last query sees keys up to its position only.
+      const int64_t jEnd =
+          s.causal ? std::min(keyEnd, at(t0 + nq - 1) + 1) : keyEnd;
       if (jEnd <= j0Begin)
         continue;
       float lseB[B], dsumB[B];
@@ -490,6 +504,9 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
       }
       float *dqRows = dqPart + t0 * s.qRowStride + h * d;
 
+      // Under a causal mask key `key` is seen by the block's queries i >=
+      // lo, the first at a position >= key (keys only grow below).
+      int64_t lo = 0;
       for (int64_t j0 = j0Begin; j0 < jEnd; j0 += B) {
         const int64_t nk = std::min(B, jEnd - j0);
         const float *kb = k + j0 * s.kvRowStride + g * d;
@@ -497,11 +514,10 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
         attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
         attnGemm<Tile, false>(nk, B, d, vb, s.kvRowStride, dot, B, dpt, B,
                               false);
-        // Key j is seen by the block's queries i >= j0 + j - t0 (causal);
-        // P and dS are zero elsewhere.
+        // P and dS are zero where a query does not see the key.
         for (int64_t j = 0; j < nk; ++j) {
-          const int64_t lo =
-              s.causal ? std::clamp<int64_t>(j0 + j - t0, 0, nq) : 0;
+          while (s.causal && lo < nq && at(t0 + lo) < j0 + j)
+            ++lo;
           float *pRow = st + j * B, *dsRow = dpt + j * B;
 #pragma omp simd
           for (int64_t i = 0; i < B; ++i) {
@@ -728,22 +744,33 @@ void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
   });
 }
 
-void attentionGrad(const float *q, const float *k, const float *v,
-                   const float *o, const float *dout, float *dq, float *dk,
-                   float *dv, int64_t batch, int64_t seq, int64_t heads,
-                   int64_t kvHeads, int64_t headDim, bool causal) {
-  if (batch <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
-    return;
+namespace {
+
+/// attentionGrad over `querySeq` query rows per batch (q, o, dout, dq of
+/// [batch, querySeq, heads * headDim]) against `seq` keys, query row i of
+/// batch b at position positions[b * querySeq + i] (ascending in each
+/// batch), or at position i without positions (querySeq == seq).
+void attentionGradRows(const float *q, const float *k, const float *v,
+                       const float *o, const float *dout, float *dq, float *dk,
+                       float *dv, int64_t batch, int64_t seq, int64_t querySeq,
+                       const int64_t *positions, int64_t heads, int64_t kvHeads,
+                       int64_t headDim, bool causal) {
   const AttentionGradShape s{
       seq, heads, kvHeads, headDim,
       // heads is a multiple of kvHeads; clamped as in attention.
       std::max<int64_t>(1, heads / kvHeads), heads * headDim, kvHeads * headDim,
       causal,
       // head_dim ** -0.5 in double, applied in float32, as the forward.
-      static_cast<float>(std::pow(static_cast<double>(headDim), -0.5))};
-  const int64_t qStride = seq * s.qRowStride, kvStride = seq * s.kvRowStride;
-  const int64_t blocks = s.blocks();
-  std::vector<float> lse(batch * heads * seq), dsum(batch * heads * seq);
+      static_cast<float>(std::pow(static_cast<double>(headDim), -0.5)),
+      querySeq};
+  const int64_t qStride = querySeq * s.qRowStride,
+                kvStride = seq * s.kvRowStride;
+  const int64_t blocks = s.blocks(), keyBlocks = s.keyBlocks();
+  std::vector<float> lse(batch * heads * querySeq),
+      dsum(batch * heads * querySeq);
+  auto positionsOf = [=](int64_t b) {
+    return positions ? positions + b * querySeq : nullptr;
+  };
 
   // Pass A runs per (batch, kv head, chunk of key blocks). Each chunk adds
   // its keys' share of dq into its own dq-shaped part (chunk 0's is dq
@@ -753,20 +780,20 @@ void attentionGrad(const float *q, const float *k, const float *v,
   // mask early keys are seen by more queries), fixed by the shape alone.
   std::vector<int64_t> chunkStart{0};
   {
-    const int64_t maxChunks = std::min(blocks, kMaxKeyChunks);
+    const int64_t maxChunks = std::min(keyBlocks, kMaxKeyChunks);
     auto work = [&](int64_t kb) { // query rows that see key block kb
       return causal ? seq - kb * kGradBlock : seq;
     };
     int64_t total = 0, done = 0;
-    for (int64_t kb = 0; kb < blocks; ++kb)
+    for (int64_t kb = 0; kb < keyBlocks; ++kb)
       total += work(kb);
-    for (int64_t kb = 0; kb + 1 < blocks; ++kb) {
+    for (int64_t kb = 0; kb + 1 < keyBlocks; ++kb) {
       done += work(kb);
       const int64_t next = static_cast<int64_t>(chunkStart.size());
       if (next < maxChunks && done * maxChunks >= total * next)
         chunkStart.push_back(kb + 1);
     }
-    chunkStart.push_back(blocks);
+    chunkStart.push_back(keyBlocks);
   }
   const int64_t chunks = static_cast<int64_t>(chunkStart.size()) - 1;
   int64_t chunkKeys = 0;
@@ -798,7 +825,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
 
   const int64_t queryItems = batch * heads * blocks;
   const int64_t keyItems = batch * kvHeads * chunks;
-  const int64_t rows = batch * seq;
+  const int64_t rows = batch * querySeq;
   const int nt = threadsFor(std::max(queryItems, keyItems), 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
@@ -812,14 +839,15 @@ void attentionGrad(const float *q, const float *k, const float *v,
       const int64_t b = (item / heads) % batch, h = item % heads;
       const int64_t t0 = qb * kGradBlock;
       const int64_t off = b * qStride + t0 * s.qRowStride + h * headDim;
-      const int64_t stat = (b * heads + h) * seq + t0;
+      const int64_t stat = (b * heads + h) * querySeq + t0;
       const AttentionGradPacks p = packsOf(b);
       const int64_t packAt = (h * blocks + qb) * headDim * kGradBlock;
       const int64_t padAt = (h * blocks * kGradBlock + t0) * dPad;
       attentionRowStats(
           s, q + off, k + b * kvStride + s.kvHeadOf(h) * headDim, o + off,
-          dout + off, t0, std::min(kGradBlock, seq - t0), lse.data() + stat,
-          dsum.data() + stat, const_cast<float *>(p.qt) + packAt,
+          dout + off, t0, std::min(kGradBlock, querySeq - t0), positionsOf(b),
+          lse.data() + stat, dsum.data() + stat,
+          const_cast<float *>(p.qt) + packAt,
           const_cast<float *>(p.dot) + packAt,
           s.padRows() ? const_cast<float *>(p.qPad) + padAt : nullptr,
           s.padRows() ? const_cast<float *>(p.doPad) + padAt : nullptr,
@@ -830,14 +858,14 @@ void attentionGrad(const float *q, const float *k, const float *v,
     for (int64_t item = 0; item < keyItems; ++item) {
       const int64_t c = item / (batch * kvHeads);
       const int64_t b = (item / kvHeads) % batch, g = item % kvHeads;
-      const int64_t stat = b * heads * seq;
+      const int64_t stat = b * heads * querySeq;
       float *part = (c == 0 ? dq : parts + (c - 1) * partStride) + b * qStride;
-      attentionGradKeyChunk(s, q + b * qStride, k + b * kvStride,
-                            v + b * kvStride, dout + b * qStride,
-                            lse.data() + stat, dsum.data() + stat, packsOf(b),
-                            dk + b * kvStride, dv + b * kvStride, part, g,
-                            chunkStart[c] * kGradBlock,
-                            chunkStart[c + 1] * kGradBlock, scratch.data());
+      attentionGradKeyChunk(
+          s, q + b * qStride, k + b * kvStride, v + b * kvStride,
+          dout + b * qStride, lse.data() + stat, dsum.data() + stat,
+          positionsOf(b), packsOf(b), dk + b * kvStride, dv + b * kvStride,
+          part, g, chunkStart[c] * kGradBlock, chunkStart[c + 1] * kGradBlock,
+          scratch.data());
     }
     // dq = part 0 + part 1 + ..., row by row.
     if (chunks > 1) {
@@ -847,6 +875,71 @@ void attentionGrad(const float *q, const float *k, const float *v,
                    chunks - 1, s.qRowStride);
     }
   }
+}
+
+} // namespace
+
+void attentionGrad(const float *q, const float *k, const float *v,
+                   const float *o, const float *dout, float *dq, float *dk,
+                   float *dv, int64_t batch, int64_t seq, int64_t heads,
+                   int64_t kvHeads, int64_t headDim, bool causal) {
+  if (batch <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return;
+  // A query row whose dout is all zero adds exactly nothing to dk and dv
+  // (P dout = 0, and dS = P (dout . v - D) = 0 with D = dout . o = 0) and
+  // gets dq = 0. A selective step's last layer sees only its selected rows'
+  // gradient: there the nonzero rows, gathered with their positions, are
+  // all the work.
+  const int64_t width = heads * headDim;
+  std::vector<int64_t> kept(batch, 0);
+  int64_t most = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t t = 0; t < seq; ++t) {
+      const float *row = dout + (b * seq + t) * width;
+      kept[b] += std::any_of(row, row + width, [](float x) { return x != 0; });
+    }
+    most = std::max(most, kept[b]);
+  }
+  if (2 * most > seq) {
+    attentionGradRows(q, k, v, o, dout, dq, dk, dv, batch, seq, seq, nullptr,
+                      heads, kvHeads, headDim, causal);
+    return;
+  }
+  std::fill(dq, dq + batch * seq * width, 0.0f);
+  if (most == 0) {
+    std::fill(dk, dk + batch * seq * kvHeads * headDim, 0.0f);
+    std::fill(dv, dv + batch * seq * kvHeads * headDim, 0.0f);
+    return;
+  }
+  // `most` rows per batch: the kept ones, then copies of zero rows at the
+  // last kept position (they add nothing either).
+  const size_t packed = static_cast<size_t>(batch * most * width);
+  std::vector<float> qs(packed, 0.0f), os(packed, 0.0f), ds(packed, 0.0f),
+      dqs(packed);
+  std::vector<int64_t> positions(batch * most);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t n = 0;
+    for (int64_t t = 0; t < seq; ++t) {
+      const int64_t from = (b * seq + t) * width;
+      const float *row = dout + from;
+      if (!std::any_of(row, row + width, [](float x) { return x != 0; }))
+        continue;
+      const int64_t to = (b * most + n) * width;
+      std::copy_n(q + from, width, qs.data() + to);
+      std::copy_n(o + from, width, os.data() + to);
+      std::copy_n(row, width, ds.data() + to);
+      positions[b * most + n++] = t;
+    }
+    for (; n < most; ++n)
+      positions[b * most + n] = n > 0 ? positions[b * most + n - 1] : 0;
+  }
+  attentionGradRows(qs.data(), k, v, os.data(), ds.data(), dqs.data(), dk, dv,
+                    batch, seq, most, positions.data(), heads, kvHeads, headDim,
+                    causal);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t n = 0; n < kept[b]; ++n)
+      std::copy_n(dqs.data() + (b * most + n) * width, width,
+                  dq + (b * seq + positions[b * most + n]) * width);
 }
 
 void swigluGrad(const float *gate, const float *up, const float *dout,
