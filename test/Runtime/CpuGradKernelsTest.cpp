@@ -307,35 +307,49 @@ TEST(CpuGradKernels, LinearGradsMatchClosedFormOnThreadedShapes) {
   // Shapes whose GEMMs are cut into parts: by rows, by columns (n = 40 rows
   // of dw), and along k (dw sums 2100 rows onto a 40 x 48 output), in both
   // modes, with and without accumulation. dx = dy w and dw = dy^T x, each
-  // within the rounding bound of its sums (FloatBounds.h).
+  // within the rounding bound of its sums (FloatBounds.h). `sparse`: all but
+  // one row in seven of dy zero (a selective step's query gradient), where
+  // only the nonzero rows are multiplied; the zero rows of dx are exactly 0
+  // (or what the buffer held).
   ThreadGuard guard;
   setNumThreads(2);
-  for (bool det : {true, false}) {
-    setDeterministic(det);
-    for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
-                           std::array<int64_t, 3>{517, 40, 300},
-                           std::array<int64_t, 3>{2100, 40, 48}}) {
-      auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
-      auto dy = randomVector(m * n, 8);
-      const auto wT = transposed(w, n, k), dyT = transposed(dy, m, n),
-                 xT = transposed(x, m, k);
-      for (bool acc : {false, true}) {
-        auto dx = randomVector(m * k, 9), dw = randomVector(n * k, 10);
-        std::vector<double> wantDx, dxBound, wantDw, dwBound;
-        productWithBound(dy, wT, m, k, n, acc ? &dx : nullptr, wantDx, dxBound);
-        productWithBound(dyT, xT, n, k, m, acc ? &dw : nullptr, wantDw,
-                         dwBound);
-        linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, acc);
-        linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, acc);
-        const std::string what = " m " + std::to_string(m) + " n " +
-                                 std::to_string(n) + " k " + std::to_string(k) +
-                                 (acc ? " accumulated" : "") +
-                                 (det ? " deterministic" : "");
-        expectWithinBound(dx, wantDx, dxBound, "dx" + what);
-        expectWithinBound(dw, wantDw, dwBound, "dw" + what);
+  for (bool det : {true, false})
+    for (bool sparse : {false, true}) {
+      setDeterministic(det);
+      for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
+                             std::array<int64_t, 3>{517, 40, 300},
+                             std::array<int64_t, 3>{2100, 40, 48}}) {
+        auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
+        auto dy = randomVector(m * n, 8);
+        if (sparse)
+          for (int64_t r = 0; r < m; ++r)
+            if (r % 7 != 3)
+              std::fill_n(dy.begin() + r * n, n, 0.0f);
+        const auto wT = transposed(w, n, k), dyT = transposed(dy, m, n),
+                   xT = transposed(x, m, k);
+        for (bool acc : {false, true}) {
+          auto dx = randomVector(m * k, 9), dw = randomVector(n * k, 10);
+          std::vector<double> wantDx, dxBound, wantDw, dwBound;
+          productWithBound(dy, wT, m, k, n, acc ? &dx : nullptr, wantDx,
+                           dxBound);
+          productWithBound(dyT, xT, n, k, m, acc ? &dw : nullptr, wantDw,
+                           dwBound);
+          const std::vector<float> dxBefore = dx;
+          linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, acc);
+          linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, acc);
+          const std::string what =
+              " m " + std::to_string(m) + " n " + std::to_string(n) + " k " +
+              std::to_string(k) + (acc ? " accumulated" : "") +
+              (det ? " deterministic" : "") + (sparse ? " sparse" : "");
+          expectWithinBound(dx, wantDx, dxBound, "dx" + what);
+          expectWithinBound(dw, wantDw, dwBound, "dw" + what);
+          for (int64_t r = 0; sparse && r < m; ++r)
+            for (int64_t e = 0; r % 7 != 3 && e < k; ++e)
+              ASSERT_EQ(dx[r * k + e], acc ? dxBefore[r * k + e] : 0.0f)
+                  << "zero row " << r << what;
+        }
       }
     }
-  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -1640,6 +1654,17 @@ std::vector<std::vector<float>> runAllGradKernels() {
   std::vector<float> dx(rows * dim), dw(vocab * dim);
   linearGradInput(dy.data(), w.data(), dx.data(), rows, vocab, dim, false);
   linearGradWeight(dy.data(), x.data(), dw.data(), rows, vocab, dim, false);
+  outs.push_back(dx);
+  outs.push_back(dw);
+  // Most rows of dy zero: the nonzero rows only.
+  std::vector<float> dySparse(dy);
+  for (int64_t r = 0; r < rows; ++r)
+    if (r % 6 != 2)
+      std::fill_n(dySparse.begin() + r * vocab, vocab, 0.0f);
+  linearGradInput(dySparse.data(), w.data(), dx.data(), rows, vocab, dim,
+                  false);
+  linearGradWeight(dySparse.data(), x.data(), dw.data(), rows, vocab, dim,
+                   false);
   outs.push_back(dx);
   outs.push_back(dw);
   // Few rows of dw: split over its columns.

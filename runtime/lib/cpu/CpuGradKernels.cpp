@@ -654,19 +654,85 @@ Status badTarget(const char *kernel, int64_t row, int64_t target, int64_t vocab,
 // Public entry points: backward
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Rows below which the linear gradients do not look for zero rows.
+constexpr int64_t kSparseMinRows = 64;
+
+/// The rows of dy[m, n] that are not all zero, in order, when they are at
+/// most half of its rows (a selective step's query gradient in the last
+/// layer: nonzero at the selected rows only); else false.
+bool sparseRowsOf(const float *dy, int64_t m, int64_t n,
+                  std::vector<int64_t> &rows) {
+  if (m < kSparseMinRows || n <= 0)
+    return false;
+  rows.clear();
+  for (int64_t r = 0; r < m; ++r) {
+    const float *row = dy + r * n;
+    if (std::any_of(row, row + n, [](float x) { return x != 0.0f; })) {
+      rows.push_back(r);
+      if (2 * static_cast<int64_t>(rows.size()) > m)
+        return false;
+    }
+  }
+  return true;
+}
+
+/// The listed rows of a[*, n], packed.
+std::vector<float> gatherRows(const float *a, int64_t n,
+                              const std::vector<int64_t> &rows) {
+  std::vector<float> out(rows.size() * n);
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(a + rows[i] * n, n, out.data() + i * n);
+  return out;
+}
+
+} // namespace
+
 void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
                      int64_t n, int64_t k, bool accumulate) {
-  // dx[m, k] = dy[m, n] w[n, k].
-  parallelGemm(/*transA=*/false, /*transB=*/false, m, k, n, dy, n, w, k, dx, k,
-               accumulate);
+  // dx[m, k] = dy[m, n] w[n, k]. A zero row of dy gives a zero row of dx:
+  // when most rows are zero only the others are multiplied.
+  std::vector<int64_t> rows;
+  if (!sparseRowsOf(dy, m, n, rows)) {
+    parallelGemm(/*transA=*/false, /*transB=*/false, m, k, n, dy, n, w, k, dx,
+                 k, accumulate);
+    return;
+  }
+  const int64_t kept = static_cast<int64_t>(rows.size());
+  std::vector<float> dys = gatherRows(dy, n, rows), dxs(kept * k);
+  if (kept > 0)
+    parallelGemm(/*transA=*/false, /*transB=*/false, kept, k, n, dys.data(), n,
+                 w, k, dxs.data(), k, /*accumulate=*/false);
+  if (!accumulate)
+    std::fill(dx, dx + m * k, 0.0f);
+  for (int64_t i = 0; i < kept; ++i) {
+    float *out = dx + rows[i] * k;
+    const float *in = dxs.data() + i * k;
+    for (int64_t e = 0; e < k; ++e)
+      out[e] = accumulate ? out[e] + in[e] : in[e];
+  }
 }
 
 void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
                       int64_t n, int64_t k, bool accumulate) {
   // dw[n, k] = dy[m, n]^T x[m, k]: each element sums over all m rows in one
-  // BLAS call.
-  parallelGemm(/*transA=*/true, /*transB=*/false, n, k, m, dy, n, x, k, dw, k,
-               accumulate);
+  // BLAS call; when most rows of dy are zero, over the others only.
+  std::vector<int64_t> rows;
+  if (!sparseRowsOf(dy, m, n, rows)) {
+    parallelGemm(/*transA=*/true, /*transB=*/false, n, k, m, dy, n, x, k, dw, k,
+                 accumulate);
+    return;
+  }
+  const int64_t kept = static_cast<int64_t>(rows.size());
+  if (kept == 0) {
+    if (!accumulate)
+      std::fill(dw, dw + n * k, 0.0f);
+    return;
+  }
+  std::vector<float> dys = gatherRows(dy, n, rows), xs = gatherRows(x, k, rows);
+  parallelGemm(/*transA=*/true, /*transB=*/false, n, k, kept, dys.data(), n,
+               xs.data(), k, dw, k, accumulate);
 }
 
 Status embeddingGrad(const int32_t *ids, const float *dy, float *dtable,

@@ -149,13 +149,15 @@ Status headCrossEntropy(const float *h, const float *w, const int32_t *targets,
 //===----------------------------------------------------------------------===//
 
 /// Gradient of linear with respect to its input: dx[m, k] (+)= dy[m, n] * w[n,
-/// k].
+/// k]. When at most half the rows of dy (of 64 or more) are nonzero, only
+/// those are multiplied (the others' rows of dx are 0, or left as they were).
 void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
                      int64_t n, int64_t k, bool accumulate);
 
 /// Gradient of linear with respect to its weight: dw[n, k] (+)= dy[m, n]^T *
 /// x[m, k]. Each element sums over all m rows in one BLAS call (threads
-/// split the elements, never the rows).
+/// split the elements, never the rows); over the nonzero rows of dy only
+/// when they are at most half of 64 or more.
 void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
                       int64_t n, int64_t k, bool accumulate);
 
