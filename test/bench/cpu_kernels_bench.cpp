@@ -477,6 +477,7 @@ BENCHMARK(BM_HeadCrossEntropy)
     ->ArgNames({"rows", "vocab", "dim"})
     ->Args({1024, 2048, 256})
     ->Args({2048, 8192, 256})
+    ->Args({304, 8192, 256})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
@@ -539,6 +540,7 @@ BENCHMARK(BM_HeadCrossEntropyGrad)
     ->ArgNames({"rows", "vocab", "dim"})
     ->Args({1024, 2048, 256})
     ->Args({2048, 8192, 256})
+    ->Args({304, 8192, 256})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 // 304 rows: the benchmark config's 15% selection (8 x 38).
