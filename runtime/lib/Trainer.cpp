@@ -111,9 +111,17 @@ std::string checkpointKey(const ex::Parameter &p) {
 /// A moment of ZeRO-1 (`optimizer.m.<name>` or `optimizer.v.<name>` of
 /// ceil(n / worldSize) elements, `<name>` a parameter of n): the shape of
 /// the whole moment, which checkpoints hold, else nothing.
+/// Also an expert-parallel slice (expert_shards > 1, a stacked expert
+/// weight or its moment): the whole tensor's shape, dimension 0 times the
+/// shards; rank r holds its r-th part in element order.
 std::optional<std::vector<int64_t>> shardedMoment(const ex::Executable &exe,
                                                   const ex::Parameter &p,
                                                   int worldSize) {
+  if (p.expert_shards() > 1 && p.shape_size() > 0) {
+    std::vector<int64_t> whole(p.shape().begin(), p.shape().end());
+    whole[0] *= p.expert_shards();
+    return whole;
+  }
   if (worldSize < 2 || p.role() != ex::OPTIMIZER_STATE)
     return std::nullopt;
   std::string name = p.name();
@@ -584,7 +592,9 @@ struct Trainer::Impl {
     std::vector<float> local, gathered;
   };
   std::vector<Sharded> sharded;
-  std::vector<size_t> shardedIndex; ///< their places in optimizerTensors
+  /// Their places: in optimizerTensors (ZeRO-1 moments, an expert slice's
+  /// moments) or modelTensors (expert slices), and the index there.
+  std::vector<std::pair<bool, size_t>> shardedIndex;
   std::string modelConfig;
   std::string lastSaved; ///< the last checkpoint this run wrote
   /// The run's communicator (a run of several ranks), else null.
@@ -754,9 +764,12 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
       t->toFloat32(values.data());
       CHERRY_TRY(checkResumedValues(ckpt.dir, key, values));
       if (whole) {
-        // ZeRO-1: this rank's shard of the whole moment, zero past its end.
+        // ZeRO-1: this rank's shard of the whole moment, zero past its end
+        // (an expert slice: this rank's rows).
         const int64_t n = static_cast<int64_t>(values.size());
-        const int64_t shard = p.shape(0);
+        int64_t shard = 1;
+        for (int64_t d : p.shape())
+          shard *= d;
         const int64_t begin = std::min<int64_t>(n, config.ranks.rank * shard);
         const int64_t end = std::min<int64_t>(n, begin + shard);
         std::vector<float> own(shard, 0.0f);
@@ -886,14 +899,17 @@ void Trainer::Impl::collectCheckpointTensors() {
            (n + config.ranks.worldSize - 1) / config.ranks.worldSize,
            {},
            {}});
-      shardedIndex.push_back(optimizerTensors.size());
+      shardedIndex.push_back(
+          {state, (state ? optimizerTensors : modelTensors).size()});
     }
     (state ? optimizerTensors : modelTensors).push_back(t);
     (state ? optimizerBuffers : modelBuffers).push_back(p.buffer());
   }
   // The lists are complete: pointers into them stay valid.
   for (size_t i = 0; i < sharded.size(); ++i)
-    sharded[i].tensor = &optimizerTensors[shardedIndex[i]];
+    sharded[i].tensor =
+        &(shardedIndex[i].first ? optimizerTensors
+                                : modelTensors)[shardedIndex[i].second];
   for (auto [tensors, buffers] :
        {std::pair{&modelTensors, &modelBuffers},
         std::pair{&optimizerTensors, &optimizerBuffers}})

@@ -792,11 +792,12 @@ TEST(CudaKernels, BadRoutingFailsWithOneLine) {
              {4, 2, 2, 2},
              {},
              {Tensor::of(randomFloats(8, 1)), Tensor::of(randomFloats(8, 2)),
-              Tensor::of(std::vector<int32_t>{1, 2})},
+              Tensor::of(std::vector<int32_t>{3, 2})},
              {}},
             out);
   EXPECT_EQ(s.message,
-            "moe_grouped_linear: the expert counts sum to 3, expected 4 rows");
+            "moe_grouped_linear: the expert counts sum to 5, more than the 4 "
+            "rows");
 }
 
 /// Every kernel of the ABI either runs on the CUDA device or is refused

@@ -163,6 +163,13 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       *this, "zero",
       llvm::cl::desc("ZeRO-1: shard AdamW's moments across the ranks"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> expertParallel{
+      *this, "expert-parallel",
+      llvm::cl::desc("Expert parallelism for a mixture: rank r of R holds "
+                     "experts [r E / R, (r + 1) E / R) and the ranks exchange "
+                     "the routed rows with all-to-alls (cherry-expert-"
+                     "parallel); needs ranks=R above 1"),
+      llvm::cl::init(false)};
   PassOptions::Option<std::string> form{
       *this, "form",
       llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
