@@ -149,8 +149,8 @@ public:
                    const std::vector<uint64_t> &receiveOffsets) override {
     std::vector<int> sc(size_), so(size_), rc(size_), ro(size_);
     for (int r = 0; r < size_; ++r) {
-      for (uint64_t v : {sendCounts[r], sendOffsets[r], receiveCounts[r],
-                         receiveOffsets[r]})
+      for (uint64_t v :
+           {sendCounts[r], sendOffsets[r], receiveCounts[r], receiveOffsets[r]})
         if (v > static_cast<uint64_t>(std::numeric_limits<int>::max()))
           return Status::error("MPI_Alltoallv: " + std::to_string(v) +
                                " floats is more than one call addresses");

@@ -972,9 +972,10 @@ Status Program::loadParameters(const std::vector<WeightSource> &sources,
   for (const ex::Parameter &p : params)
     if (shardsOf(p) > 1 && shardsOf(p) != ranks)
       return Status::error(
-          "parameter '" + p.name() + "' is 1/" +
-          std::to_string(shardsOf(p)) + " of its experts (expert parallelism "
-          "over " + std::to_string(shardsOf(p)) + " ranks), but this run has " +
+          "parameter '" + p.name() + "' is 1/" + std::to_string(shardsOf(p)) +
+          " of its experts (expert parallelism "
+          "over " +
+          std::to_string(shardsOf(p)) + " ranks), but this run has " +
           std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks") +
           " (start it with mpirun -np " + std::to_string(shardsOf(p)) + ")");
   auto store = [&](int i, std::vector<float> values) {

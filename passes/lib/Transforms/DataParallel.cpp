@@ -233,20 +233,19 @@ struct DataParallelPass
   /// as the all-reduce makes the replicated weights'), and the clipping norm
   /// the sum of the replicated gradients' (equal on every rank) and of every
   /// rank's expert gradients'.
-  LogicalResult weighExpertGradients(
-      func::FuncOp func, Value hyper, Value share,
-      const llvm::SmallPtrSet<Operation *, 8> &shardedParams,
-      GradSquaredNormOp norm) {
+  LogicalResult
+  weighExpertGradients(func::FuncOp func, Value hyper, Value share,
+                       const llvm::SmallPtrSet<Operation *, 8> &shardedParams,
+                       GradSquaredNormOp norm) {
     Block &body = func.getBody().front();
     ModuleOp module = getOperation();
     OpBuilder b(&getContext());
     b.setInsertionPointAfter(share.getDefiningOp());
-    Value shares =
-        RankSharesOp::create(
-            b, func.getLoc(),
-            RankedTensorType::get({int64_t(ranks)}, b.getF32Type()), hyper,
-            b.getI64IntegerAttr(ranks))
-            .getResult();
+    Value shares = RankSharesOp::create(
+                       b, func.getLoc(),
+                       RankedTensorType::get({int64_t(ranks)}, b.getF32Type()),
+                       hyper, b.getI64IntegerAttr(ranks))
+                       .getResult();
     SmallVector<MoeGroupedLinearGradOp> grads;
     for (MoeGroupedLinearGradOp g : body.getOps<MoeGroupedLinearGradOp>()) {
       auto ref = g.getWeight().getDefiningOp<ParamRefOp>();
@@ -294,10 +293,10 @@ struct DataParallelPass
     b.setInsertionPoint(norm);
     Value localNorm =
         GradSquaredNormOp::create(b, norm.getLoc(), norm.getType(), local);
-    auto summed = AllReduceOp::create(b, norm.getLoc(), TypeRange{localNorm.getType()},
-                                      share, ValueRange{localNorm},
-                                      b.getI64IntegerAttr(ranks),
-                                      b.getBoolAttr(false));
+    auto summed =
+        AllReduceOp::create(b, norm.getLoc(), TypeRange{localNorm.getType()},
+                            share, ValueRange{localNorm},
+                            b.getI64IntegerAttr(ranks), b.getBoolAttr(false));
     b.setInsertionPointAfter(norm);
     Value total;
     if (replicated.empty()) {

@@ -70,7 +70,8 @@ struct ExpertParallelPass
       m.act = m.down ? m.down.getInput().getDefiningOp<SwiGLUOp>() : nullptr;
       m.gate =
           m.act ? m.act.getGate().getDefiningOp<MoeGroupedLinearOp>() : nullptr;
-      m.up = m.act ? m.act.getUp().getDefiningOp<MoeGroupedLinearOp>() : nullptr;
+      m.up =
+          m.act ? m.act.getUp().getDefiningOp<MoeGroupedLinearOp>() : nullptr;
       m.dispatch =
           m.gate ? m.gate.getInput().getDefiningOp<MoeDispatchOp>() : nullptr;
       if (!m.dispatch || !m.up || m.up.getInput() != m.gate.getInput() ||
@@ -184,8 +185,7 @@ struct ExpertParallelPass
     Value localCounts = exchange.getLocalCounts();
     auto rowsOf = [&](Value v, int64_t rows) {
       auto t = cast<RankedTensorType>(v.getType());
-      return RankedTensorType::get({rows, t.getDimSize(1)},
-                                   t.getElementType());
+      return RankedTensorType::get({rows, t.getDimSize(1)}, t.getElementType());
     };
     Value xr = MoeExchangeOp::create(b, loc, rowsOf(xp, capacity), xp, counts,
                                      received, b.getI64IntegerAttr(ranks),
@@ -200,10 +200,9 @@ struct ExpertParallelPass
     Value u = grouped(m.up, xr);
     Value a = SwiGLUOp::create(b, m.act.getLoc(), g.getType(), g, u);
     Value yr = grouped(m.down, a);
-    Value yp = MoeExchangeOp::create(b, loc, m.down.getResult().getType(), yr,
-                                     counts, received,
-                                     b.getI64IntegerAttr(ranks),
-                                     b.getBoolAttr(true));
+    Value yp = MoeExchangeOp::create(
+        b, loc, m.down.getResult().getType(), yr, counts, received,
+        b.getI64IntegerAttr(ranks), b.getBoolAttr(true));
     m.combine.getInputMutable().assign(yp);
     for (Operation *op : {m.down.getOperation(), m.act.getOperation(),
                           m.gate.getOperation(), m.up.getOperation()})

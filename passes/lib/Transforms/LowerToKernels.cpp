@@ -239,8 +239,7 @@ LogicalResult Lowering::lower(Operation *op) {
             MoeDispatchGradOp, MoeGroupedLinearOp, MoeGroupedLinearGradOp,
             MoeCombineOp, MoeCombineGradOp, RankShareOp, AllReduceOp,
             RankSharesOp, MoeExchangeCountsOp, MoeExchangeOp,
-            MoeScaleSourceRowsOp>(
-          [&](auto typed) { return lowerOp(typed); })
+            MoeScaleSourceRowsOp>([&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
@@ -949,12 +948,12 @@ LogicalResult Lowering::lowerOp(RankSharesOp shares) {
 LogicalResult Lowering::lowerOp(MoeExchangeCountsOp exchange) {
   Operation *op = exchange;
   RankedTensorType received = tensorOf(exchange.getReceived());
-  launch(op, KernelId::moe_exchange_counts, {buffer(exchange.getCounts())},
-         {temporary(exchange.getReceived()),
-          temporary(exchange.getLocalCounts())},
-         {{"experts", tensorOf(exchange.getCounts()).getDimSize(0)},
-          {"ranks", exchange.getRanks()},
-          {"local", received.getDimSize(1)}});
+  launch(
+      op, KernelId::moe_exchange_counts, {buffer(exchange.getCounts())},
+      {temporary(exchange.getReceived()), temporary(exchange.getLocalCounts())},
+      {{"experts", tensorOf(exchange.getCounts()).getDimSize(0)},
+       {"ranks", exchange.getRanks()},
+       {"local", received.getDimSize(1)}});
   return success();
 }
 

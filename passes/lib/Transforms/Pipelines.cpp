@@ -273,7 +273,7 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
                        "(ZeRO-1 shards data-parallel runs' optimizer state)");
   if (options.expertParallel && isLoop(options.form))
     return std::string("expert-parallel=1 needs form=unrolled (the loop "
-                       "form does not recompute the experts' exchanges)");
+                       "form is not supported with expert parallelism)");
   if (!(options.bucketMb > 0) || !std::isfinite(options.bucketMb))
     return "bucket-mb=" + std::to_string(double(options.bucketMb)) +
            ": expected a positive bucket size in MiB";

@@ -660,7 +660,8 @@ Status runRankShares(Communicator *comm, const RankSharesArgs &a) {
 Status runMoeExchangeCounts(Communicator *comm,
                             const MoeExchangeCountsArgs &a) {
   Communicator *c = nullptr;
-  if (Status s = collectiveCommunicator(comm, "moe_exchange_counts", a.ranks, c);
+  if (Status s =
+          collectiveCommunicator(comm, "moe_exchange_counts", a.ranks, c);
       !s.ok())
     return s;
   for (int64_t e = 0; e < a.experts; ++e)
@@ -772,7 +773,8 @@ Status runMoeExchangeDispatch(Communicator *comm,
 Status runMoeExchangeCombine(Communicator *comm,
                              const MoeExchangeCombineArgs &a) {
   Communicator *c = nullptr;
-  if (Status s = collectiveCommunicator(comm, "moe_exchange_combine", a.ranks, c);
+  if (Status s =
+          collectiveCommunicator(comm, "moe_exchange_combine", a.ranks, c);
       !s.ok())
     return s;
   return exchangeRows(c, "moe_exchange_combine", a.counts, a.received, a.rows,

@@ -374,9 +374,8 @@ Status moeGroupedLinear(const float *xp, const float *w, const int32_t *counts,
       "moe_grouped_linear", counts, m, experts,
       [&](int64_t e, int64_t r0, int64_t rows) {
         // yp[r0 .., n] = xp[r0 .., k] w[e]^T; parallelGemm skips rows == 0.
-        parallelGemm(/*transA=*/false, /*transB=*/true, rows, n, k,
-                     xp + r0 * k, k, w + e * n * k, k, yp + r0 * n, n,
-                     accumulate);
+        parallelGemm(/*transA=*/false, /*transB=*/true, rows, n, k, xp + r0 * k,
+                     k, w + e * n * k, k, yp + r0 * n, n, accumulate);
       },
       &used);
   if (st.ok() && !accumulate)

@@ -124,8 +124,8 @@ static LogicalResult verifyStackOf(ParamOp param, StackOfInitAttr init,
   if (auto attr = param->getAttrOfType<IntegerAttr>(kExpertShardsAttr))
     shards = attr.getInt();
   if (shards < 1)
-    return param.emitOpError() << kExpertShardsAttr << " must be positive, found "
-                               << shards;
+    return param.emitOpError()
+           << kExpertShardsAttr << " must be positive, found " << shards;
   if (type.getRank() < 1 || type.getDimSize(0) * shards != n)
     return param.emitOpError()
            << "init of @" << param.getSymName() << ": stack_of " << n

@@ -2,10 +2,10 @@
 //
 // A run of R ranks is R processes started by `mpirun -np R`; MPI tells each
 // its rank and the world size. The collective kernels of an executable
-// (`rank_share`, `all_reduce`, `moe_exchange_*`, runtime/abi/Kernels.abi) reduce through a
-// Communicator over the memory of the device they run on: MPI over host
-// memory (the CPU device), NCCL over a GPU's memory (built where CUDA and
-// NCCL are found; its unique id is broadcast over MPI). The device picks it
+// (`rank_share`, `all_reduce`, `moe_exchange_*`, runtime/abi/Kernels.abi)
+// reduce through a Communicator over the memory of the device they run on: MPI
+// over host memory (the CPU device), NCCL over a GPU's memory (built where CUDA
+// and NCCL are found; its unique id is broadcast over MPI). The device picks it
 // (createCommunicator). The trainer also reduces a few host values (the
 // validation loss) and ends every rank when one fails (abort).
 //
