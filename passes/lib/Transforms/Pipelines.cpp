@@ -209,6 +209,7 @@ void mlir::cherry::buildReportPipeline(OpPassManager &pm,
   reportOptions.linkGbps = options.linkGbps;
   reportOptions.stepMs = options.stepMs;
   reportOptions.tflops = options.tflops;
+  reportOptions.expertParallel = options.expertParallel;
   pm.addPass(createCherryCostReportPass(reportOptions));
 }
 

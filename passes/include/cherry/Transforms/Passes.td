@@ -55,6 +55,11 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
     Option<"tflops", "tflops", "double", /*default=*/"0",
            "Without step-ms: the sustained TFLOP/s of one device, to "
            "estimate the compute time from the FLOPs">,
+    Option<"expertParallel", "expert-parallel", "bool", /*default=*/"false",
+           "With ranks: a mixture's experts placed on the ranks "
+           "(--cherry-train expert-parallel=1): the expert weights' "
+           "gradients are not all-reduced, and the routed rows are "
+           "exchanged with all-to-alls">,
   ];
 }
 

@@ -43,6 +43,11 @@ struct ReportPipelineOptions
       llvm::cl::desc("Sustained TFLOP/s of one device (compute time from "
                      "the FLOPs, without step-ms)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> expertParallel{
+      *this, "expert-parallel",
+      llvm::cl::desc("With ranks: the mixture's experts placed on the ranks "
+                     "(all-to-all bytes, expert gradients not all-reduced)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of --cherry-infer.
