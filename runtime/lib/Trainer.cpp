@@ -1180,17 +1180,30 @@ Status Trainer::Impl::routerMetrics(StepMetrics &m) const {
       total += counts[e];
     }
   }
-  for (size_t e = 0; e < load.size(); ++e)
-    m.extra.push_back({"expert_load_" + std::to_string(e),
-                       total > 0 ? load[e] / total : 0.0});
-  if (routerLosses.empty())
-    return Status::success();
   double sum = 0;
   for (const ex::Buffer *b : routerLosses) {
     float value = 0;
     CHERRY_TRY(readScalar(*program, b, value));
     sum += value;
   }
+  // On several ranks, over the global batch: every rank's token-slots, and
+  // the mean of the ranks' router losses (each over its own tokens).
+  if (communicator) {
+    std::vector<double> reduced(load);
+    reduced.push_back(total);
+    reduced.push_back(sum);
+    CHERRY_TRY(prefixed("router metrics: ",
+                        communicator->allReduceHostSum(reduced.data(),
+                                                       reduced.size())));
+    std::copy(reduced.begin(), reduced.begin() + load.size(), load.begin());
+    total = reduced[load.size()];
+    sum = reduced[load.size() + 1] / communicator->size();
+  }
+  for (size_t e = 0; e < load.size(); ++e)
+    m.extra.push_back({"expert_load_" + std::to_string(e),
+                       total > 0 ? load[e] / total : 0.0});
+  if (routerLosses.empty())
+    return Status::success();
   m.extra.push_back({"router_loss", sum});
   return Status::success();
 }
