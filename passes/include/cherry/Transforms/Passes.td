@@ -361,6 +361,14 @@ def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
     gradients are still all-reduced (the global clipping norm reads all of
     them). `report` prints the optimizer state per rank with and without
     sharding.
+
+    With `expert-parallel` (after `cherry-expert-parallel`), the gradients
+    of the expert weights sharded over the ranks are not all-reduced: each
+    already sums the rows every rank routed to the local experts, and its
+    weight gradient is taken over those rows weighed by their rank's share
+    (`cherry.rank_shares`, `cherry.moe_scale_source_rows`), the mean over
+    the global batch. The clipping norm adds their squared norms summed
+    over the ranks (one scalar `cherry.all_reduce`). Not with `zero`.
   }];
   let options = [
     Option<"ranks", "ranks", "int64_t", /*default=*/"2",
