@@ -759,6 +759,25 @@ TEST(CudaKernels, MixtureOfExperts) {
               {Tensor::of(randomFloats(m * n, 123)),
                Tensor::of(randomFloats(m * dim, 124)), c},
               {}});
+  // Counts summing to fewer rows (an expert-parallel receive buffer): the
+  // rows past them zero, as on the CPU.
+  Tensor fewer = Tensor::of(std::vector<int32_t>{12, 0, 20, 9, 14});
+  expectSame({KernelId::moe_grouped_linear,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * dim, 126)), w, fewer},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_input,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 127)), w, fewer},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_weight,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 128)),
+               Tensor::of(randomFloats(m * dim, 129)), fewer},
+              {}});
   Tensor probs = Tensor::of(randomFloats(tokens * experts, 125, 0, 1));
   expectSame({KernelId::moe_balance_loss,
               {tokens, experts, topK},
