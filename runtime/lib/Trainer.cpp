@@ -1192,9 +1192,9 @@ Status Trainer::Impl::routerMetrics(StepMetrics &m) const {
     std::vector<double> reduced(load);
     reduced.push_back(total);
     reduced.push_back(sum);
-    CHERRY_TRY(prefixed("router metrics: ",
-                        communicator->allReduceHostSum(reduced.data(),
-                                                       reduced.size())));
+    CHERRY_TRY(prefixed(
+        "router metrics: ",
+        communicator->allReduceHostSum(reduced.data(), reduced.size())));
     std::copy(reduced.begin(), reduced.begin() + load.size(), load.begin());
     total = reduced[load.size()];
     sum = reduced[load.size() + 1] / communicator->size();
