@@ -126,11 +126,17 @@ static LogicalResult verifyStackOf(ParamOp param, StackOfInitAttr init,
   if (shards < 1)
     return param.emitOpError()
            << kExpertShardsAttr << " must be positive, found " << shards;
-  if (type.getRank() < 1 || type.getDimSize(0) * shards != n)
-    return param.emitOpError()
-           << "init of @" << param.getSymName() << ": stack_of " << n
-           << " parameters needs a first dimension of " << n << ", found "
-           << type;
+  if (type.getRank() < 1 || type.getDimSize(0) * shards != n) {
+    InFlightDiagnostic diag = param.emitOpError()
+                              << "init of @" << param.getSymName()
+                              << ": stack_of " << n << " parameters needs ";
+    if (shards > 1)
+      diag << "a first dimension times " << kExpertShardsAttr << " (" << shards
+           << ") of " << n;
+    else
+      diag << "a first dimension of " << n;
+    return diag << ", found " << type;
+  }
   auto slice = RankedTensorType::get(type.getShape().drop_front(),
                                      type.getElementType());
   for (Attribute source : init.getSources()) {
