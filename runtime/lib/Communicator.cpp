@@ -144,6 +144,43 @@ public:
     return Status::success();
   }
 
+  Status allToAll(const int32_t *send, int32_t *receive,
+                  size_t perRank) override {
+    if (perRank > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return Status::error("MPI_Alltoall: " + std::to_string(perRank) +
+                           " ints per rank is more than one call carries");
+    const int n = static_cast<int>(perRank);
+    if (int rc = MPI_Alltoall(send, n, MPI_INT32_T, receive, n, MPI_INT32_T,
+                              MPI_COMM_WORLD);
+        rc != MPI_SUCCESS)
+      return mpiError("MPI_Alltoall", rc);
+    return Status::success();
+  }
+
+  Status allToAllv(const float *send, const std::vector<uint64_t> &sendCounts,
+                   const std::vector<uint64_t> &sendOffsets, float *receive,
+                   const std::vector<uint64_t> &receiveCounts,
+                   const std::vector<uint64_t> &receiveOffsets) override {
+    std::vector<int> sc(size_), so(size_), rc(size_), ro(size_);
+    for (int r = 0; r < size_; ++r) {
+      for (uint64_t v :
+           {sendCounts[r], sendOffsets[r], receiveCounts[r], receiveOffsets[r]})
+        if (v > static_cast<uint64_t>(std::numeric_limits<int>::max()))
+          return Status::error("MPI_Alltoallv: " + std::to_string(v) +
+                               " floats is more than one call addresses");
+      sc[r] = static_cast<int>(sendCounts[r]);
+      so[r] = static_cast<int>(sendOffsets[r]);
+      rc[r] = static_cast<int>(receiveCounts[r]);
+      ro[r] = static_cast<int>(receiveOffsets[r]);
+    }
+    if (int code =
+            MPI_Alltoallv(send, sc.data(), so.data(), MPI_FLOAT, receive,
+                          rc.data(), ro.data(), MPI_FLOAT, MPI_COMM_WORLD);
+        code != MPI_SUCCESS)
+      return mpiError("MPI_Alltoallv", code);
+    return Status::success();
+  }
+
   Status gatherHost(const void *send, size_t bytes, void *receive,
                     int root) override {
     if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace cherry::runtime {
 
@@ -87,6 +88,23 @@ public:
     return Status::success();
   }
 
+  Status allToAll(const int32_t *send, int32_t *receive,
+                  size_t perRank) override {
+    std::vector<uint64_t> counts(size_, perRank), offsets(size_);
+    for (int r = 0; r < size_; ++r)
+      offsets[r] = r * perRank;
+    return exchange(send, counts, offsets, receive, counts, offsets, ncclInt32,
+                    sizeof(int32_t));
+  }
+
+  Status allToAllv(const float *send, const std::vector<uint64_t> &sendCounts,
+                   const std::vector<uint64_t> &sendOffsets, float *receive,
+                   const std::vector<uint64_t> &receiveCounts,
+                   const std::vector<uint64_t> &receiveOffsets) override {
+    return exchange(send, sendCounts, sendOffsets, receive, receiveCounts,
+                    receiveOffsets, ncclFloat, sizeof(float));
+  }
+
   Status gatherHost(const void *send, size_t bytes, void *receive,
                     int root) override {
     if (!mpi_) { // one rank
@@ -126,6 +144,41 @@ public:
   }
 
 private:
+  /// An all-to-all as one NCCL group of a send and a receive per peer.
+  Status exchange(const void *send, const std::vector<uint64_t> &sendCounts,
+                  const std::vector<uint64_t> &sendOffsets, void *receive,
+                  const std::vector<uint64_t> &receiveCounts,
+                  const std::vector<uint64_t> &receiveOffsets,
+                  ncclDataType_t type, size_t elementBytes) {
+    const char *from = static_cast<const char *>(send);
+    char *to = static_cast<char *>(receive);
+    if (ncclResult_t rc = ncclGroupStart(); rc != ncclSuccess)
+      return ncclError("ncclGroupStart", rc);
+    for (int r = 0; r < size_; ++r) {
+      if (sendCounts[r])
+        if (ncclResult_t rc =
+                ncclSend(from + sendOffsets[r] * elementBytes, sendCounts[r],
+                         type, r, comm_, /*stream=*/0);
+            rc != ncclSuccess) {
+          ncclGroupEnd();
+          return ncclError("ncclSend", rc);
+        }
+      if (receiveCounts[r])
+        if (ncclResult_t rc =
+                ncclRecv(to + receiveOffsets[r] * elementBytes,
+                         receiveCounts[r], type, r, comm_, /*stream=*/0);
+            rc != ncclSuccess) {
+          ncclGroupEnd();
+          return ncclError("ncclRecv", rc);
+        }
+    }
+    if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
+      return ncclError("ncclGroupEnd", rc);
+    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
+      return cudaError("cudaStreamSynchronize", rc);
+    return Status::success();
+  }
+
   int rank_, size_;
   ncclComm_t comm_;
   cudaStream_t stream_;

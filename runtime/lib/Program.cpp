@@ -9,6 +9,7 @@
 
 #include "cherry/Runtime/Program.h"
 
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/Device.h"
 #include "cherry/Runtime/Executable.h"
@@ -505,6 +506,10 @@ Status checkParameters(const ex::Executable &exe, const BufferMap &buffers) {
     case ex::Initializer::kStackOf: {
       const auto &sources = init.stack_of().parameters();
       std::vector<int64_t> shape = shapeOf(p.shape());
+      // An expert-parallel slice stacks the whole tensor, then keeps its
+      // rows.
+      if (p.expert_shards() > 1 && !shape.empty())
+        shape[0] *= p.expert_shards();
       if (sources.empty() || shape.empty() ||
           shape[0] != static_cast<int64_t>(sources.size()))
         return Status::error(name + ": stack_of names " + str(sources.size()) +
@@ -1029,8 +1034,37 @@ Status Program::loadParameters(const std::vector<WeightSource> &sources,
            std::pair<std::vector<float>, std::vector<float>>>
       svdFactors;
   std::unordered_map<int, std::vector<float>> kept;
+  // Expert parallelism: a parameter of expert_shards > 1 is this rank's
+  // slice of dimension 0 of the whole tensor, which checkpoints hold and
+  // initializers make.
+  const Communicator *comm = impl_->device->communicator();
+  const int rank = comm ? comm->rank() : 0, ranks = comm ? comm->size() : 1;
+  auto shardsOf = [](const ex::Parameter &p) -> int64_t {
+    return p.expert_shards() > 1 ? p.expert_shards() : 1;
+  };
+  auto wholeShape = [&](const ex::Parameter &p) {
+    std::vector<int64_t> shape = shapeOf(p.shape());
+    if (!shape.empty())
+      shape[0] *= shardsOf(p);
+    return shape;
+  };
+  for (const ex::Parameter &p : params)
+    if (shardsOf(p) > 1 && shardsOf(p) != ranks)
+      return Status::error(
+          "parameter '" + p.name() + "' is 1/" + std::to_string(shardsOf(p)) +
+          " of its experts (expert parallelism "
+          "over " +
+          std::to_string(shardsOf(p)) + " ranks), but this run has " +
+          std::to_string(ranks) + (ranks == 1 ? " rank" : " ranks") +
+          " (start it with mpirun -np " + std::to_string(shardsOf(p)) + ")");
   auto store = [&](int i, std::vector<float> values) {
     const ex::Parameter &p = params[i];
+    if (shardsOf(p) > 1) {
+      const size_t own = values.size() / shardsOf(p);
+      std::vector<float> slice(values.begin() + rank * own,
+                               values.begin() + (rank + 1) * own);
+      values = std::move(slice);
+    }
     if (Status s =
             write(p.buffer(), values.data(), values.size() * sizeof(float));
         !s.ok())
@@ -1059,12 +1093,12 @@ Status Program::loadParameters(const std::vector<WeightSource> &sources,
     const TensorView *t =
         weights && !key.empty() ? weights->find(key) : nullptr;
     if (t) {
-      std::vector<int64_t> want = shapeOf(p.shape());
+      std::vector<int64_t> want = wholeShape(p);
       if (t->shape != want)
         return Status::error(t->file + ": tensor '" + key + "' has shape " +
                              shapeString(t->shape) + " but parameter '" +
                              p.name() + "' has shape " + shapeString(want));
-      std::vector<float> values(elementCount(p.shape()));
+      std::vector<float> values(elementCount(p.shape()) * shardsOf(p));
       t->toFloat32(values.data());
       // A NaN weight gives NaN losses and token 0s, never an error.
       if (int64_t bad = firstNonFinite(values.data(), values.size()); bad >= 0)
@@ -1095,7 +1129,7 @@ Status Program::loadParameters(const std::vector<WeightSource> &sources,
     if (state[i] == 1) // validateProgram rejects cycles; stay safe.
       return Status::error("parameter '" + p.name() + "': mean_of cycle");
     state[i] = 1;
-    const size_t count = elementCount(p.shape());
+    const size_t count = elementCount(p.shape()) * shardsOf(p);
     std::vector<float> values(count);
     float *dst = values.data();
     if (p.init().kind_case() == ex::Initializer::kStackOf) {

@@ -111,9 +111,17 @@ std::string checkpointKey(const ex::Parameter &p) {
 /// A moment of ZeRO-1 (`optimizer.m.<name>` or `optimizer.v.<name>` of
 /// ceil(n / worldSize) elements, `<name>` a parameter of n): the shape of
 /// the whole moment, which checkpoints hold, else nothing.
+/// Also an expert-parallel slice (expert_shards > 1, a stacked expert
+/// weight or its moment): the whole tensor's shape, dimension 0 times the
+/// shards; rank r holds its r-th part in element order.
 std::optional<std::vector<int64_t>> shardedMoment(const ex::Executable &exe,
                                                   const ex::Parameter &p,
                                                   int worldSize) {
+  if (p.expert_shards() > 1 && p.shape_size() > 0) {
+    std::vector<int64_t> whole(p.shape().begin(), p.shape().end());
+    whole[0] *= p.expert_shards();
+    return whole;
+  }
   if (worldSize < 2 || p.role() != ex::OPTIMIZER_STATE)
     return std::nullopt;
   std::string name = p.name();
@@ -597,7 +605,9 @@ struct Trainer::Impl {
     std::vector<float> local, gathered;
   };
   std::vector<Sharded> sharded;
-  std::vector<size_t> shardedIndex; ///< their places in optimizerTensors
+  /// Their places: in optimizerTensors (ZeRO-1 moments, an expert slice's
+  /// moments) or modelTensors (expert slices), and the index there.
+  std::vector<std::pair<bool, size_t>> shardedIndex;
   std::string modelConfig;
   std::string lastSaved; ///< the last checkpoint this run wrote
   /// The run's communicator (a run of several ranks), else null.
@@ -767,9 +777,12 @@ Status Trainer::Impl::fillParameters(WeightsReport &weights) {
       t->toFloat32(values.data());
       CHERRY_TRY(checkResumedValues(ckpt.dir, key, values));
       if (whole) {
-        // ZeRO-1: this rank's shard of the whole moment, zero past its end.
+        // ZeRO-1: this rank's shard of the whole moment, zero past its end
+        // (an expert slice: this rank's rows).
         const int64_t n = static_cast<int64_t>(values.size());
-        const int64_t shard = p.shape(0);
+        int64_t shard = 1;
+        for (int64_t d : p.shape())
+          shard *= d;
         const int64_t begin = std::min<int64_t>(n, config.ranks.rank * shard);
         const int64_t end = std::min<int64_t>(n, begin + shard);
         std::vector<float> own(shard, 0.0f);
@@ -899,14 +912,17 @@ void Trainer::Impl::collectCheckpointTensors() {
            (n + config.ranks.worldSize - 1) / config.ranks.worldSize,
            {},
            {}});
-      shardedIndex.push_back(optimizerTensors.size());
+      shardedIndex.push_back(
+          {state, (state ? optimizerTensors : modelTensors).size()});
     }
     (state ? optimizerTensors : modelTensors).push_back(t);
     (state ? optimizerBuffers : modelBuffers).push_back(p.buffer());
   }
   // The lists are complete: pointers into them stay valid.
   for (size_t i = 0; i < sharded.size(); ++i)
-    sharded[i].tensor = &optimizerTensors[shardedIndex[i]];
+    sharded[i].tensor =
+        &(shardedIndex[i].first ? optimizerTensors
+                                : modelTensors)[shardedIndex[i].second];
   for (auto [tensors, buffers] :
        {std::pair{&modelTensors, &modelBuffers},
         std::pair{&optimizerTensors, &optimizerBuffers}})
@@ -1220,17 +1236,30 @@ Status Trainer::Impl::routerMetrics(StepMetrics &m) const {
       total += counts[e];
     }
   }
-  for (size_t e = 0; e < load.size(); ++e)
-    m.extra.push_back({"expert_load_" + std::to_string(e),
-                       total > 0 ? load[e] / total : 0.0});
-  if (routerLosses.empty())
-    return Status::success();
   double sum = 0;
   for (const ex::Buffer *b : routerLosses) {
     float value = 0;
     CHERRY_TRY(readScalar(*program, b, value));
     sum += value;
   }
+  // On several ranks, over the global batch: every rank's token-slots, and
+  // the mean of the ranks' router losses (each over its own tokens).
+  if (communicator) {
+    std::vector<double> reduced(load);
+    reduced.push_back(total);
+    reduced.push_back(sum);
+    CHERRY_TRY(prefixed(
+        "router metrics: ",
+        communicator->allReduceHostSum(reduced.data(), reduced.size())));
+    std::copy(reduced.begin(), reduced.begin() + load.size(), load.begin());
+    total = reduced[load.size()];
+    sum = reduced[load.size() + 1] / communicator->size();
+  }
+  for (size_t e = 0; e < load.size(); ++e)
+    m.extra.push_back({"expert_load_" + std::to_string(e),
+                       total > 0 ? load[e] / total : 0.0});
+  if (routerLosses.empty())
+    return Status::success();
   m.extra.push_back({"router_loss", sum});
   return Status::success();
 }

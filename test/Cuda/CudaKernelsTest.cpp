@@ -765,6 +765,25 @@ TEST(CudaKernels, MixtureOfExperts) {
               {Tensor::of(randomFloats(m * n, 123)),
                Tensor::of(randomFloats(m * dim, 124)), c},
               {}});
+  // Counts summing to fewer rows (an expert-parallel receive buffer): the
+  // rows past them zero, as on the CPU.
+  Tensor fewer = Tensor::of(std::vector<int32_t>{12, 0, 20, 9, 14});
+  expectSame({KernelId::moe_grouped_linear,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * dim, 126)), w, fewer},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_input,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 127)), w, fewer},
+              {}});
+  expectSame({KernelId::moe_grouped_linear_grad_weight,
+              {m, n, dim, experts},
+              {},
+              {Tensor::of(randomFloats(m * n, 128)),
+               Tensor::of(randomFloats(m * dim, 129)), fewer},
+              {}});
   Tensor probs = Tensor::of(randomFloats(tokens * experts, 125, 0, 1));
   expectSame({KernelId::moe_balance_loss,
               {tokens, experts, topK},
@@ -798,11 +817,12 @@ TEST(CudaKernels, BadRoutingFailsWithOneLine) {
              {4, 2, 2, 2},
              {},
              {Tensor::of(randomFloats(8, 1)), Tensor::of(randomFloats(8, 2)),
-              Tensor::of(std::vector<int32_t>{1, 2})},
+              Tensor::of(std::vector<int32_t>{3, 2})},
              {}},
             out);
   EXPECT_EQ(s.message,
-            "moe_grouped_linear: the expert counts sum to 3, expected 4 rows");
+            "moe_grouped_linear: the expert counts sum to 5, more than the 4 "
+            "rows");
 }
 
 /// The collectives through NCCL at world size 1 (a communicator of one

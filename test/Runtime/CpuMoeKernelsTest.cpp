@@ -602,16 +602,53 @@ TEST(CpuMoeKernels, GroupedLinearGradsWithinBoundOnThreadedShapes) {
 
 TEST(CpuMoeKernels, GroupedLinearRejectsBadCounts) {
   std::vector<float> xp(6 * 2), w(2 * 3 * 2), yp(6 * 3), dw(2 * 3 * 2);
-  std::vector<int32_t> counts = {4, 1};
+  std::vector<int32_t> counts = {4, 3};
   EXPECT_EQ(moeGroupedLinear(xp.data(), w.data(), counts.data(), 6, 3, 2, 2,
                              yp.data())
                 .message,
-            "moe_grouped_linear: the expert counts sum to 5, expected 6 rows");
+            "moe_grouped_linear: the expert counts sum to 7, more than the 6 "
+            "rows");
   counts = {7, -1};
   EXPECT_EQ(moeGroupedLinearGradWeight(yp.data(), xp.data(), counts.data(), 6,
                                        3, 2, 2, dw.data())
                 .message,
             "moe_grouped_linear_grad_weight: expert 1 has a negative count -1");
+}
+
+// Counts that sum to fewer rows than m (an expert-parallel receive buffer's
+// unused tail): the rows past them come out zero, whatever the buffer held,
+// and add nothing to the weight gradient.
+TEST(CpuMoeKernels, GroupedLinearZeroesRowsPastTheCounts) {
+  const int64_t m = 5, n = 3, k = 2;
+  std::vector<float> xp(m * k), w(2 * n * k), yp(m * n, 7.0f), dxp(m * k, 7.0f),
+      dw(2 * n * k), dwUsed(2 * n * k);
+  for (size_t i = 0; i < xp.size(); ++i)
+    xp[i] = 0.25f * float(i + 1);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = 0.5f - 0.125f * float(i);
+  std::vector<int32_t> counts = {1, 2};
+  ASSERT_TRUE(moeGroupedLinear(xp.data(), w.data(), counts.data(), m, n, k, 2,
+                               yp.data())
+                  .ok());
+  for (int64_t i = 3 * n; i < m * n; ++i)
+    EXPECT_EQ(yp[i], 0.0f) << i;
+  // Row 0 is expert 0's: x0 . w[0][j].
+  for (int64_t j = 0; j < n; ++j)
+    EXPECT_FLOAT_EQ(yp[j], xp[0] * w[j * k] + xp[1] * w[j * k + 1]);
+  std::vector<float> dyp(m * n, 1.0f);
+  ASSERT_TRUE(moeGroupedLinearGradInput(dyp.data(), w.data(), counts.data(), m,
+                                        n, k, 2, dxp.data())
+                  .ok());
+  for (int64_t i = 3 * k; i < m * k; ++i)
+    EXPECT_EQ(dxp[i], 0.0f) << i;
+  ASSERT_TRUE(moeGroupedLinearGradWeight(dyp.data(), xp.data(), counts.data(),
+                                         m, n, k, 2, dw.data())
+                  .ok());
+  // The same gradient from exactly the 3 used rows.
+  ASSERT_TRUE(moeGroupedLinearGradWeight(dyp.data(), xp.data(), counts.data(),
+                                         3, n, k, 2, dwUsed.data())
+                  .ok());
+  EXPECT_EQ(dw, dwUsed);
 }
 
 //===----------------------------------------------------------------------===//

@@ -248,7 +248,25 @@ int runEval(const std::vector<std::string> &argv) {
   double lossSum = 0;
   std::vector<double> headSums(eval.mtpLosses.size(), 0.0);
   auto start = std::chrono::steady_clock::now();
-  for (int64_t k = world.rank; k < batches; k += world.size) {
+  // An evaluation step with collectives (expert parallelism's exchanges)
+  // runs in lockstep on every rank: a rank past the last batch evaluates
+  // batch 0 again and drops the result, so that all run it as often.
+  bool lockstep = false;
+  for (const ex::Instruction &inst :
+       program.executable().functions(eval.function).instructions())
+    lockstep |= inst.kernel().rfind("moe_exchange", 0) == 0;
+  const int64_t rounds = (batches + world.size - 1) / world.size;
+  const int64_t end = lockstep ? rounds * world.size : batches;
+  for (int64_t k = world.rank; k < end; k += world.size) {
+    if (k >= batches) {
+      const std::string where = "batch 0 (lockstep): ";
+      check(loader.read(0, ids.data(), targets.data()), where);
+      check(program.write(eval.ids->id(), ids.data(), positions * 4), where);
+      check(program.write(eval.targets->id(), targets.data(), positions * 4),
+            where);
+      check(program.run(eval.function), where);
+      continue;
+    }
     const std::string where = "batch " + std::to_string(k) + ": ";
     check(loader.read(k, ids.data(), targets.data()), where);
     check(program.write(eval.ids->id(), ids.data(), positions * 4), where);

@@ -412,22 +412,82 @@ struct CherryCostReportPass
              "step-ms and tflops non-negative numbers";
       return signalPassFailure();
     }
+    if (expertParallel && ranks < 2) {
+      emitError(module.getLoc()) << "cherry-cost-report: expert-parallel=1 "
+                                    "places experts on ranks: give ranks=R "
+                                    "above 1";
+      return signalPassFailure();
+    }
+    // Expert parallelism: the stacked expert weights (read by grouped
+    // GEMMs) stay on their ranks, and each routed MLP of the first function
+    // (the forward pass) exchanges its permuted rows four times a step
+    // (dispatch and combine, forward and backward), each rank's (R - 1) / R
+    // of them remote when the routing is balanced.
+    int64_t expertElements = 0;
+    double exchangeBytes = 0;
+    if (expertParallel) {
+      llvm::StringSet<> experts;
+      module.walk([&](MoeGroupedLinearOp g) {
+        if (auto ref = g.getWeight().getDefiningOp<ParamRefOp>())
+          experts.insert(ref.getParam());
+      });
+      for (ParamOp p : module.getOps<ParamOp>())
+        if (experts.contains(p.getSymName())) {
+          const int64_t e = p.getTensorType().getDimSize(0);
+          if (e % ranks != 0) {
+            p.emitOpError()
+                << "cherry-cost-report: experts E=" << e
+                << " is not divisible by ranks R=" << int64_t(ranks);
+            return signalPassFailure();
+          }
+          if (p.getTrainable())
+            expertElements +=
+                cast<CostOpInterface>(p.getOperation()).getParameterCount();
+        }
+      FunctionOpInterface first;
+      module.walk([&](FunctionOpInterface fn) {
+        if (!first && !fn.isExternal())
+          first = fn;
+      });
+      if (first)
+        first.walk([&](MoeDispatchOp d) {
+          auto t = cast<RankedTensorType>(d.getResult().getType());
+          exchangeBytes += 4.0 * 4.0 * double(t.getNumElements()) *
+                           double(ranks - 1) / double(ranks);
+        });
+      if (experts.empty() || exchangeBytes == 0) {
+        emitError(module.getLoc())
+            << "cherry-cost-report: expert-parallel=1, but the module has "
+               "no routed MLP (fuse a mixture with cherry-moee-fuse)";
+        return signalPassFailure();
+      }
+    }
     // What data parallelism over `ranks` ranks costs per step: a ring
     // all-reduce of the f32 gradients of the trainable parameters.
     std::optional<llvm::json::Object> parallel;
     std::string parallelText;
     if (ranks > 1) {
-      const double gradientBytes = 4.0 * static_cast<double>(trainable);
+      const double gradientBytes =
+          4.0 * static_cast<double>(trainable - expertElements);
       const double sent =
-          2.0 * double(ranks - 1) / double(ranks) * gradientBytes;
+          2.0 * double(ranks - 1) / double(ranks) * gradientBytes +
+          exchangeBytes;
       llvm::json::Object o{{"ranks", int64_t(ranks)},
                            {"gradient_bytes", gradientBytes},
                            {"bytes_sent_per_rank", sent}};
       llvm::raw_string_ostream text(parallelText);
       text << llvm::formatv("data parallel over {0} ranks: {1:f3} GB sent "
                             "per rank per step (ring all-reduce of {2:f3} GB "
-                            "of f32 gradients)",
+                            "of f32 gradients",
                             int64_t(ranks), sent / 1e9, gradientBytes / 1e9);
+      if (expertParallel) {
+        o["expert_parallel"] = true;
+        o["all_to_all_bytes_per_rank"] = exchangeBytes;
+        text << llvm::formatv(", the experts on their ranks; {0:f6} GB of "
+                              "routed rows in all-to-alls",
+                              exchangeBytes / 1e9);
+      }
+      text << ")";
       double compute = 0; // seconds per step
       if (stepMs > 0)
         compute = stepMs / 1e3;

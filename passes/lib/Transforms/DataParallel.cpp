@@ -22,6 +22,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -113,6 +115,63 @@ struct DataParallelPass
     // The same gradient twice (one value for two parameters) is reduced
     // once.
     grads.erase(std::unique(grads.begin(), grads.end()), grads.end());
+    // Expert parallelism: a sharded expert weight's gradient already sums
+    // the rows of every rank's tokens routed to it; it stays on its rank.
+    llvm::SmallPtrSet<Operation *, 8> shardedParams;
+    llvm::DenseSet<Value> expertGrads;
+    for (ParamOp p : module.getOps<ParamOp>())
+      if (p->hasAttr(kExpertShardsAttr))
+        shardedParams.insert(p);
+    if (!shardedParams.empty() && !expertParallel) {
+      emitError(func.getLoc())
+          << "cherry-data-parallel: @" << function
+          << " has expert weights sharded over ranks (cherry-expert-parallel); "
+             "give expert-parallel=1";
+      return signalPassFailure();
+    }
+    if (expertParallel) {
+      if (zero) {
+        emitError(func.getLoc())
+            << "cherry-data-parallel: zero=1 with expert-parallel=1 is not "
+               "supported (shard the optimizer state of data-parallel runs "
+               "only)";
+        return signalPassFailure();
+      }
+      if (shardedParams.empty()) {
+        emitError(func.getLoc())
+            << "cherry-data-parallel: expert-parallel=1, but @" << function
+            << " has no expert weights sharded over ranks (run "
+               "cherry-expert-parallel on a mixture first)";
+        return signalPassFailure();
+      }
+      for (Operation &op : body) {
+        FlatSymbolRefAttr param, m, v;
+        Value grad;
+        if (auto u = dyn_cast<AdamWUpdateOp>(op)) {
+          param = u.getParamAttr();
+          m = u.getMAttr();
+          v = u.getVAttr();
+          grad = u.getGrad();
+        } else if (auto u = dyn_cast<SGDUpdateOp>(op)) {
+          param = u.getParamAttr();
+          grad = u.getGrad();
+        } else {
+          continue;
+        }
+        Operation *p = module.lookupSymbol(param);
+        if (!p || !shardedParams.contains(p))
+          continue;
+        expertGrads.insert(grad);
+        // The moments of an expert slice are that slice's.
+        for (FlatSymbolRefAttr moment : {m, v})
+          if (moment)
+            if (Operation *state = module.lookupSymbol(moment))
+              state->setAttr(kExpertShardsAttr, p->getAttr(kExpertShardsAttr));
+      }
+      grads.erase(std::remove_if(grads.begin(), grads.end(),
+                                 [&](Value g) { return expertGrads.count(g); }),
+                  grads.end());
+    }
 
     const double limit = bucketMb * 1048576.0;
     SmallVector<SmallVector<Value>> buckets;
@@ -162,8 +221,97 @@ struct DataParallelPass
         });
       previous = reduce;
     }
+    if (expertParallel &&
+        failed(weighExpertGradients(func, hyper, share, shardedParams, norm)))
+      return signalPassFailure();
     if (zero && failed(shardMoments(module, func)))
       return signalPassFailure();
+  }
+
+  /// Expert parallelism: each local expert's weight gradient from its rows
+  /// weighed by their source rank's share (the mean over the global batch,
+  /// as the all-reduce makes the replicated weights'), and the clipping norm
+  /// the sum of the replicated gradients' (equal on every rank) and of every
+  /// rank's expert gradients'.
+  LogicalResult
+  weighExpertGradients(func::FuncOp func, Value hyper, Value share,
+                       const llvm::SmallPtrSet<Operation *, 8> &shardedParams,
+                       GradSquaredNormOp norm) {
+    Block &body = func.getBody().front();
+    ModuleOp module = getOperation();
+    OpBuilder b(&getContext());
+    b.setInsertionPointAfter(share.getDefiningOp());
+    Value shares = RankSharesOp::create(
+                       b, func.getLoc(),
+                       RankedTensorType::get({int64_t(ranks)}, b.getF32Type()),
+                       hyper, b.getI64IntegerAttr(ranks))
+                       .getResult();
+    SmallVector<MoeGroupedLinearGradOp> grads;
+    for (MoeGroupedLinearGradOp g : body.getOps<MoeGroupedLinearGradOp>()) {
+      auto ref = g.getWeight().getDefiningOp<ParamRefOp>();
+      Operation *p = ref ? module.lookupSymbol(ref.getParamAttr()) : nullptr;
+      if (p && shardedParams.contains(p))
+        grads.push_back(g);
+    }
+    for (MoeGroupedLinearGradOp g : grads) {
+      auto exchange = g.getCounts().getDefiningOp<MoeExchangeCountsOp>();
+      if (!exchange)
+        return g.emitOpError() << "cherry-data-parallel: the counts of a "
+                                  "sharded expert weight's gradient are not "
+                                  "cherry.moe_exchange_counts'";
+      b.setInsertionPointAfter(g);
+      Value weighed = MoeScaleSourceRowsOp::create(
+          b, g.getLoc(), g.getGrad().getType(), g.getGrad(),
+          exchange.getReceived(), shares);
+      auto again = MoeGroupedLinearGradOp::create(
+          b, g.getLoc(), g.getInput().getType(), g.getWeight().getType(),
+          g.getInput(), g.getWeight(), g.getCounts(), weighed);
+      g.getWeightGrad().replaceAllUsesWith(again.getWeightGrad());
+    }
+    // The norm: the replicated gradients' (reduced already) plus the sum
+    // over ranks of the local experts' (the updates' gradients now).
+    llvm::DenseSet<Value> weighedGrads;
+    for (Operation &op : body) {
+      FlatSymbolRefAttr param;
+      Value grad;
+      if (auto u = dyn_cast<AdamWUpdateOp>(op)) {
+        param = u.getParamAttr();
+        grad = u.getGrad();
+      } else if (auto u = dyn_cast<SGDUpdateOp>(op)) {
+        param = u.getParamAttr();
+        grad = u.getGrad();
+      } else {
+        continue;
+      }
+      if (Operation *p = module.lookupSymbol(param))
+        if (shardedParams.contains(p))
+          weighedGrads.insert(grad);
+    }
+    SmallVector<Value> replicated, local;
+    for (Value g : norm.getGrads())
+      (weighedGrads.count(g) ? local : replicated).push_back(g);
+    b.setInsertionPoint(norm);
+    Value localNorm =
+        GradSquaredNormOp::create(b, norm.getLoc(), norm.getType(), local);
+    auto summed =
+        AllReduceOp::create(b, norm.getLoc(), TypeRange{localNorm.getType()},
+                            share, ValueRange{localNorm},
+                            b.getI64IntegerAttr(ranks), b.getBoolAttr(false));
+    b.setInsertionPointAfter(norm);
+    Value total;
+    if (replicated.empty()) {
+      total = summed.getResult(0);
+    } else {
+      norm.getGradsMutable().assign(replicated);
+      total = AddOp::create(b, norm.getLoc(), norm.getType(), norm.getResult(),
+                            summed.getResult(0));
+    }
+    norm.getResult().replaceUsesWithIf(total, [&](OpOperand &use) {
+      return use.getOwner() != total.getDefiningOp();
+    });
+    if (replicated.empty())
+      norm->erase();
+    return success();
   }
 
   /// ZeRO-1: each AdamW update keeps the moments of its rank's shard only.

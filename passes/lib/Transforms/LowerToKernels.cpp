@@ -172,6 +172,10 @@ private:
   LogicalResult lowerOp(MoeCombineGradOp g);
   LogicalResult lowerOp(RankShareOp share);
   LogicalResult lowerOp(AllReduceOp reduce);
+  LogicalResult lowerOp(RankSharesOp shares);
+  LogicalResult lowerOp(MoeExchangeCountsOp exchange);
+  LogicalResult lowerOp(MoeExchangeOp exchange);
+  LogicalResult lowerOp(MoeScaleSourceRowsOp scale);
   /// The head and the mean cross-entropy as one launch; in evaluation it
   /// also writes every position's loss.
   void lowerHeadLoss(Operation *op, Value h, Value w, Value targets,
@@ -233,8 +237,9 @@ LogicalResult Lowering::lower(Operation *op) {
             SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
             SgtSelectOp, MoeRouteOp, MoeRouteGradOp, MoeDispatchOp,
             MoeDispatchGradOp, MoeGroupedLinearOp, MoeGroupedLinearGradOp,
-            MoeCombineOp, MoeCombineGradOp, RankShareOp, AllReduceOp>(
-          [&](auto typed) { return lowerOp(typed); })
+            MoeCombineOp, MoeCombineGradOp, RankShareOp, AllReduceOp,
+            RankSharesOp, MoeExchangeCountsOp, MoeExchangeOp,
+            MoeScaleSourceRowsOp>([&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
@@ -747,12 +752,16 @@ LogicalResult Lowering::lowerOp(MoeGroupedLinearGradOp g) {
       {"n", w.getDimSize(1)},
       {"k", w.getDimSize(2)},
       {"experts", w.getDimSize(0)}};
-  launch(op, KernelId::moe_grouped_linear_grad_input,
-         {buffer(g.getGrad()), buffer(g.getWeight()), buffer(g.getCounts())},
-         temporary(g.getInputGrad()), ints);
-  launch(op, KernelId::moe_grouped_linear_grad_weight,
-         {buffer(g.getGrad()), buffer(g.getInput()), buffer(g.getCounts())},
-         temporary(g.getWeightGrad()), ints);
+  // A result nothing reads is not computed (expert parallelism takes the
+  // weight gradient from a second op over rescaled rows).
+  if (!g.getInputGrad().use_empty())
+    launch(op, KernelId::moe_grouped_linear_grad_input,
+           {buffer(g.getGrad()), buffer(g.getWeight()), buffer(g.getCounts())},
+           temporary(g.getInputGrad()), ints);
+  if (!g.getWeightGrad().use_empty())
+    launch(op, KernelId::moe_grouped_linear_grad_weight,
+           {buffer(g.getGrad()), buffer(g.getInput()), buffer(g.getCounts())},
+           temporary(g.getWeightGrad()), ints);
   return success();
 }
 
@@ -926,6 +935,62 @@ LogicalResult Lowering::lowerOp(AllReduceOp reduce) {
          {{"ranks", reduce.getRanks()},
           {"count", int64_t(reduce.getInputs().size())},
           {"mean", reduce.getMean() ? 1 : 0}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(RankSharesOp shares) {
+  Operation *op = shares;
+  launch(op, KernelId::rank_shares, {buffer(shares.getHyper())},
+         temporary(shares.getShares()), {{"ranks", shares.getRanks()}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeExchangeCountsOp exchange) {
+  Operation *op = exchange;
+  RankedTensorType received = tensorOf(exchange.getReceived());
+  launch(
+      op, KernelId::moe_exchange_counts, {buffer(exchange.getCounts())},
+      {temporary(exchange.getReceived()), temporary(exchange.getLocalCounts())},
+      {{"experts", tensorOf(exchange.getCounts()).getDimSize(0)},
+       {"ranks", exchange.getRanks()},
+       {"local", received.getDimSize(1)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeExchangeOp exchange) {
+  Operation *op = exchange;
+  const bool reverse = exchange.getReverse();
+  RankedTensorType permuted =
+      tensorOf(reverse ? exchange.getResult() : exchange.getInput());
+  RankedTensorType received =
+      tensorOf(reverse ? exchange.getInput() : exchange.getResult());
+  launch(op,
+         reverse ? KernelId::moe_exchange_combine
+                 : KernelId::moe_exchange_dispatch,
+         {buffer(exchange.getInput()), buffer(exchange.getCounts()),
+          buffer(exchange.getReceived())},
+         temporary(exchange.getResult()),
+         {{"rows", permuted.getDimSize(0)},
+          {"dim", permuted.getDimSize(1)},
+          {"experts", tensorOf(exchange.getCounts()).getDimSize(0)},
+          {"ranks", exchange.getRanks()},
+          {"local", tensorOf(exchange.getReceived()).getDimSize(1)},
+          {"capacity", received.getDimSize(0)}});
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeScaleSourceRowsOp scale) {
+  Operation *op = scale;
+  RankedTensorType x = tensorOf(scale.getInput());
+  RankedTensorType received = tensorOf(scale.getReceived());
+  launch(op, KernelId::moe_scale_source_rows,
+         {buffer(scale.getInput()), buffer(scale.getReceived()),
+          buffer(scale.getShares())},
+         temporary(scale.getResult()),
+         {{"capacity", x.getDimSize(0)},
+          {"dim", x.getDimSize(1)},
+          {"ranks", received.getDimSize(0)},
+          {"local", received.getDimSize(1)}});
   return success();
 }
 

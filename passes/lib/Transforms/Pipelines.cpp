@@ -119,6 +119,13 @@ void addGradients(OpPassManager &pm, bool selective, bool copied,
 void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
                                       const TrainPipelineOptions &options) {
   addSpecialize(pm, options.batch, options.seq);
+  // Before anything copies @forward: the training and evaluation steps
+  // both run the experts where they live.
+  if (options.expertParallel) {
+    CherryExpertParallelPassOptions experts;
+    experts.ranks = options.ranks;
+    pm.addPass(createCherryExpertParallelPass(experts));
+  }
   bool selective = options.sgt != "none";
   bool mtp = options.mtp > 0;
   if (mtp) {
@@ -149,6 +156,7 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
     parallel.ranks = options.ranks;
     parallel.bucketMb = options.bucketMb;
     parallel.zero = options.zero;
+    parallel.expertParallel = options.expertParallel;
     parallel.report = options.report;
     pm.addPass(createCherryDataParallelPass(parallel));
   }
@@ -201,6 +209,7 @@ void mlir::cherry::buildReportPipeline(OpPassManager &pm,
   reportOptions.linkGbps = options.linkGbps;
   reportOptions.stepMs = options.stepMs;
   reportOptions.tflops = options.tflops;
+  reportOptions.expertParallel = options.expertParallel;
   pm.addPass(createCherryCostReportPass(reportOptions));
 }
 
@@ -257,6 +266,15 @@ std::optional<std::string> checkSizes(const TrainPipelineOptions &options) {
   if (options.zero && options.ranks < 2)
     return std::string("zero=1 shards the optimizer state across ranks: "
                        "give ranks=R above 1");
+  if (options.expertParallel && options.ranks < 2)
+    return std::string("expert-parallel=1 places the experts on ranks: "
+                       "give ranks=R above 1");
+  if (options.expertParallel && options.zero)
+    return std::string("zero=1 with expert-parallel=1 is not supported "
+                       "(ZeRO-1 shards data-parallel runs' optimizer state)");
+  if (options.expertParallel && isLoop(options.form))
+    return std::string("expert-parallel=1 needs form=unrolled (the loop "
+                       "form is not supported with expert parallelism)");
   if (!(options.bucketMb > 0) || !std::isfinite(options.bucketMb))
     return "bucket-mb=" + std::to_string(double(options.bucketMb)) +
            ": expected a positive bucket size in MiB";

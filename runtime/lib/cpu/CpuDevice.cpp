@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -637,6 +638,176 @@ Status runAllGather(Communicator *comm, const AllGatherArgs &a) {
   return Status::success();
 }
 
+Status runRankShares(Communicator *comm, const RankSharesArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(comm, "rank_shares", a.ranks, c);
+      !s.ok())
+    return s;
+  const float weight = a.hyper[7];
+  if (!std::isfinite(weight) || weight < 0)
+    return Status::error("rank_shares: hyper[7] (the rank's supervised "
+                         "tokens) is " +
+                         std::to_string(weight) +
+                         ", not a finite non-negative count");
+  // Each rank's weight at its place, zero elsewhere: the sum is exact.
+  std::fill(a.shares, a.shares + a.ranks, 0.0f);
+  a.shares[c->rank()] = weight;
+  if (Status s = c->allReduceSum({{a.shares, static_cast<uint64_t>(a.ranks)}});
+      !s.ok())
+    return Status::error("rank_shares: " + s.message);
+  float total = 0;
+  for (int64_t p = 0; p < a.ranks; ++p)
+    total += a.shares[p];
+  for (int64_t p = 0; p < a.ranks; ++p)
+    a.shares[p] = total > 0 ? a.shares[p] / total : 0.0f;
+  return Status::success();
+}
+
+Status runMoeExchangeCounts(Communicator *comm,
+                            const MoeExchangeCountsArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s =
+          collectiveCommunicator(comm, "moe_exchange_counts", a.ranks, c);
+      !s.ok())
+    return s;
+  for (int64_t e = 0; e < a.experts; ++e)
+    if (a.counts[e] < 0)
+      return Status::error("moe_exchange_counts: expert " + std::to_string(e) +
+                           " has a negative count " +
+                           std::to_string(a.counts[e]));
+  if (Status s = c->allToAll(a.counts, a.received, a.local); !s.ok())
+    return Status::error("moe_exchange_counts: " + s.message);
+  for (int64_t l = 0; l < a.local; ++l) {
+    int64_t sum = 0;
+    for (int64_t p = 0; p < a.ranks; ++p)
+      sum += a.received[p * a.local + l];
+    if (sum > std::numeric_limits<int32_t>::max())
+      return Status::error("moe_exchange_counts: local expert " +
+                           std::to_string(l) + " receives " +
+                           std::to_string(sum) + " rows");
+    a.local_counts[l] = static_cast<int32_t>(sum);
+  }
+  return Status::success();
+}
+
+/// Where the rows of an expert-parallel exchange are: `first[e]`, the first
+/// row of expert e in this rank's permuted rows; `at[l * ranks + p]`, the
+/// first received row from rank p of local expert l (grouped by expert,
+/// then source rank). Checks the counts against `rows` and `capacity`.
+Status exchangeLayout(const char *kernel, const int32_t *counts,
+                      const int32_t *received, int64_t rows, int64_t experts,
+                      int64_t ranks, int64_t local, int64_t capacity,
+                      std::vector<int64_t> &first, std::vector<int64_t> &at) {
+  first.assign(experts + 1, 0);
+  for (int64_t e = 0; e < experts; ++e) {
+    if (counts[e] < 0)
+      return Status::error(std::string(kernel) + ": expert " +
+                           std::to_string(e) + " has a negative count " +
+                           std::to_string(counts[e]));
+    first[e + 1] = first[e] + counts[e];
+  }
+  if (first[experts] != rows)
+    return Status::error(std::string(kernel) + ": the expert counts sum to " +
+                         std::to_string(first[experts]) + ", expected " +
+                         std::to_string(rows) + " rows");
+  at.assign(local * ranks + 1, 0);
+  for (int64_t l = 0; l < local; ++l)
+    for (int64_t p = 0; p < ranks; ++p) {
+      const int32_t n = received[p * local + l];
+      if (n < 0)
+        return Status::error(std::string(kernel) + ": rank " +
+                             std::to_string(p) + " sends local expert " +
+                             std::to_string(l) + " a negative count " +
+                             std::to_string(n));
+      at[l * ranks + p + 1] = at[l * ranks + p] + n;
+    }
+  if (at[local * ranks] > capacity)
+    return Status::error(std::string(kernel) + ": " +
+                         std::to_string(at[local * ranks]) +
+                         " received rows do not fit the capacity of " +
+                         std::to_string(capacity));
+  return Status::success();
+}
+
+/// One MPI_Alltoallv per local expert l: rank q's expert q * local + l
+/// rows, straight between the permuted rows and the received ones (no
+/// staging copy). `back` runs it the other way (the combine).
+Status exchangeRows(Communicator *c, const char *kernel, const int32_t *counts,
+                    const int32_t *received, int64_t rows, int64_t dim,
+                    int64_t experts, int64_t ranks, int64_t local,
+                    int64_t capacity, const float *from, float *to, bool back) {
+  std::vector<int64_t> first, at;
+  if (Status s = exchangeLayout(kernel, counts, received, rows, experts, ranks,
+                                local, capacity, first, at);
+      !s.ok())
+    return s;
+  const uint64_t d = static_cast<uint64_t>(dim);
+  std::vector<uint64_t> permutedCounts(ranks), permutedOffsets(ranks),
+      receivedCounts(ranks), receivedOffsets(ranks);
+  for (int64_t l = 0; l < local; ++l) {
+    for (int64_t q = 0; q < ranks; ++q) {
+      const int64_t e = q * local + l;
+      permutedCounts[q] = (first[e + 1] - first[e]) * d;
+      permutedOffsets[q] = first[e] * d;
+      receivedCounts[q] = (at[l * ranks + q + 1] - at[l * ranks + q]) * d;
+      receivedOffsets[q] = at[l * ranks + q] * d;
+    }
+    Status s = back ? c->allToAllv(from, receivedCounts, receivedOffsets, to,
+                                   permutedCounts, permutedOffsets)
+                    : c->allToAllv(from, permutedCounts, permutedOffsets, to,
+                                   receivedCounts, receivedOffsets);
+    if (!s.ok())
+      return Status::error(std::string(kernel) + ": " + s.message);
+  }
+  if (!back)
+    std::fill(to + at[local * ranks] * dim, to + capacity * dim, 0.0f);
+  return Status::success();
+}
+
+Status runMoeExchangeDispatch(Communicator *comm,
+                              const MoeExchangeDispatchArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s =
+          collectiveCommunicator(comm, "moe_exchange_dispatch", a.ranks, c);
+      !s.ok())
+    return s;
+  return exchangeRows(c, "moe_exchange_dispatch", a.counts, a.received, a.rows,
+                      a.dim, a.experts, a.ranks, a.local, a.capacity, a.xp,
+                      a.xr, /*back=*/false);
+}
+
+Status runMoeExchangeCombine(Communicator *comm,
+                             const MoeExchangeCombineArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s =
+          collectiveCommunicator(comm, "moe_exchange_combine", a.ranks, c);
+      !s.ok())
+    return s;
+  return exchangeRows(c, "moe_exchange_combine", a.counts, a.received, a.rows,
+                      a.dim, a.experts, a.ranks, a.local, a.capacity, a.yr,
+                      a.yp, /*back=*/true);
+}
+
+Status run(const MoeScaleSourceRowsArgs &a) {
+  int64_t row = 0;
+  for (int64_t l = 0; l < a.local; ++l)
+    for (int64_t p = 0; p < a.ranks; ++p) {
+      const int32_t n = a.received[p * a.local + l];
+      if (n < 0 || row + n > a.capacity)
+        return Status::error("moe_scale_source_rows: the rows rank " +
+                             std::to_string(p) + " sent local expert " +
+                             std::to_string(l) + " (" + std::to_string(n) +
+                             ") do not fit the capacity of " +
+                             std::to_string(a.capacity));
+      const float share = a.shares[p];
+      for (int64_t i = row * a.dim; i < (row + n) * a.dim; ++i)
+        a.y[i] = share * a.x[i];
+      row += n;
+    }
+  std::fill(a.y + row * a.dim, a.y + a.capacity * a.dim, 0.0f);
+  return Status::success();
+}
+
 class CpuDevice final : public HostMemoryDevice {
 public:
   const char *name() const override { return "cpu"; }
@@ -672,6 +843,18 @@ private:
   }
   Status runOn(const AllGatherArgs &args) {
     return runAllGather(communicator(), args);
+  }
+  Status runOn(const RankSharesArgs &args) {
+    return runRankShares(communicator(), args);
+  }
+  Status runOn(const MoeExchangeCountsArgs &args) {
+    return runMoeExchangeCounts(communicator(), args);
+  }
+  Status runOn(const MoeExchangeDispatchArgs &args) {
+    return runMoeExchangeDispatch(communicator(), args);
+  }
+  Status runOn(const MoeExchangeCombineArgs &args) {
+    return runMoeExchangeCombine(communicator(), args);
   }
 };
 

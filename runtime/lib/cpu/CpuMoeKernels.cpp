@@ -337,17 +337,30 @@ Status moeGatherRowsGrad(const float *dxp, const int32_t *slotRow,
 namespace {
 
 /// Runs gemm(e, firstRow, rows) for each expert, in expert order; an expert
-/// with no rows too (the weight gradient zeroes it).
+/// with no rows too (the weight gradient zeroes it). The counts sum to at
+/// most m; `*used` is their sum (the rows past it are no expert's).
 template <typename Gemm>
 Status forEachExpert(const char *kernel, const int32_t *counts, int64_t m,
-                     int64_t experts, Gemm gemm) {
-  if (Status st = checkCounts(kernel, counts, experts, m); !st.ok())
-    return st;
+                     int64_t experts, Gemm gemm, int64_t *used = nullptr) {
+  int64_t total = 0;
+  for (int64_t e = 0; e < experts; ++e) {
+    if (counts[e] < 0)
+      return Status::error(std::string(kernel) + ": expert " +
+                           std::to_string(e) + " has a negative count " +
+                           std::to_string(counts[e]));
+    total += counts[e];
+  }
+  if (total > m)
+    return Status::error(std::string(kernel) + ": the expert counts sum to " +
+                         std::to_string(total) + ", more than the " +
+                         std::to_string(m) + " rows");
   int64_t first = 0;
   for (int64_t e = 0; e < experts; ++e) {
     gemm(e, first, static_cast<int64_t>(counts[e]));
     first += counts[e];
   }
+  if (used)
+    *used = total;
   return Status::success();
 }
 
@@ -356,27 +369,37 @@ Status forEachExpert(const char *kernel, const int32_t *counts, int64_t m,
 Status moeGroupedLinear(const float *xp, const float *w, const int32_t *counts,
                         int64_t m, int64_t n, int64_t k, int64_t experts,
                         float *yp, bool accumulate) {
-  return forEachExpert("moe_grouped_linear", counts, m, experts,
-                       [&](int64_t e, int64_t r0, int64_t rows) {
-                         // yp[r0 .., n] = xp[r0 .., k] w[e]^T; parallelGemm
-                         // skips rows == 0.
-                         parallelGemm(/*transA=*/false, /*transB=*/true, rows,
-                                      n, k, xp + r0 * k, k, w + e * n * k, k,
-                                      yp + r0 * n, n, accumulate);
-                       });
+  int64_t used = 0;
+  Status st = forEachExpert(
+      "moe_grouped_linear", counts, m, experts,
+      [&](int64_t e, int64_t r0, int64_t rows) {
+        // yp[r0 .., n] = xp[r0 .., k] w[e]^T; parallelGemm skips rows == 0.
+        parallelGemm(/*transA=*/false, /*transB=*/true, rows, n, k, xp + r0 * k,
+                     k, w + e * n * k, k, yp + r0 * n, n, accumulate);
+      },
+      &used);
+  if (st.ok() && !accumulate)
+    std::fill(yp + used * n, yp + m * n, 0.0f);
+  return st;
 }
 
 Status moeGroupedLinearGradInput(const float *dyp, const float *w,
                                  const int32_t *counts, int64_t m, int64_t n,
                                  int64_t k, int64_t experts, float *dxp,
                                  bool accumulate) {
-  return forEachExpert("moe_grouped_linear_grad_input", counts, m, experts,
-                       [&](int64_t e, int64_t r0, int64_t rows) {
-                         // dxp[r0 .., k] = dyp[r0 .., n] w[e][n, k].
-                         parallelGemm(/*transA=*/false, /*transB=*/false, rows,
-                                      k, n, dyp + r0 * n, n, w + e * n * k, k,
-                                      dxp + r0 * k, k, accumulate);
-                       });
+  int64_t used = 0;
+  Status st = forEachExpert(
+      "moe_grouped_linear_grad_input", counts, m, experts,
+      [&](int64_t e, int64_t r0, int64_t rows) {
+        // dxp[r0 .., k] = dyp[r0 .., n] w[e][n, k].
+        parallelGemm(/*transA=*/false, /*transB=*/false, rows, k, n,
+                     dyp + r0 * n, n, w + e * n * k, k, dxp + r0 * k, k,
+                     accumulate);
+      },
+      &used);
+  if (st.ok() && !accumulate)
+    std::fill(dxp + used * k, dxp + m * k, 0.0f);
+  return st;
 }
 
 Status moeGroupedLinearGradWeight(const float *dyp, const float *xp,

@@ -407,10 +407,27 @@ Status hostCounts(Context &ctx, const int32_t *counts, int64_t experts,
                            std::to_string(out[e]));
     total += out[e];
   }
-  if (total != rows)
+  if (total > rows)
     return Status::error(std::string(kernel) + ": the expert counts sum to " +
-                         std::to_string(total) + ", expected " +
+                         std::to_string(total) + ", more than the " +
                          std::to_string(rows) + " rows");
+  return Status::success();
+}
+
+/// Zeroes rows [used, rows) of a `[rows, width]` output: past the counts'
+/// sum, the rows are no expert's.
+Status zeroTail(Context &ctx, const std::vector<int32_t> &counts, int64_t rows,
+                int64_t width, float *out, const char *kernel) {
+  int64_t used = 0;
+  for (int32_t c : counts)
+    used += c;
+  if (used >= rows)
+    return Status::success();
+  if (cudaError_t e =
+          cudaMemsetAsync(out + used * width, 0,
+                          (rows - used) * width * sizeof(float), ctx.stream);
+      e != cudaSuccess)
+    return cudaFailure(kernel, e);
   return Status::success();
 }
 
@@ -480,7 +497,7 @@ Status run(Context &ctx, const MoeGroupedLinearArgs &a) {
                  a.w + e * a.n * a.k, a.k, a.yp + r0 * a.n, a.n, 0.0f);
         !s.ok())
       return s;
-  return Status::success();
+  return zeroTail(ctx, counts, a.m, a.n, a.yp, "moe_grouped_linear");
 }
 
 Status run(Context &ctx, const MoeGroupedLinearGradInputArgs &a) {
@@ -496,7 +513,8 @@ Status run(Context &ctx, const MoeGroupedLinearGradInputArgs &a) {
                  a.w + e * a.n * a.k, a.k, a.dxp + r0 * a.k, a.k, 0.0f);
         !s.ok())
       return s;
-  return Status::success();
+  return zeroTail(ctx, counts, a.m, a.k, a.dxp,
+                  "moe_grouped_linear_grad_input");
 }
 
 Status run(Context &ctx, const MoeGroupedLinearGradWeightArgs &a) {

@@ -1013,6 +1013,69 @@ func.func @f(%hyper: tensor<8xf32>) {
 
 // -----
 
+func.func @f(%hyper: tensor<8xf32>) {
+  // expected-error @+1 {{'cherry.rank_shares' op ranks must be at least 2, found 1}}
+  %0 = cherry.rank_shares %hyper {ranks = 1 : i64} : tensor<8xf32> -> tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%hyper: tensor<8xf32>) {
+  // expected-error @+1 {{'cherry.rank_shares' op shares must be [2], found 'tensor<3xf32>'}}
+  %0 = cherry.rank_shares %hyper {ranks = 2 : i64} : tensor<8xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<4xi32>) {
+  // expected-error @+1 {{'cherry.moe_exchange_counts' op ranks must be at least 2, found 1}}
+  %0:2 = cherry.moe_exchange_counts %c {ranks = 1 : i64} : tensor<4xi32> -> tensor<1x4xi32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<3xi32>) {
+  // expected-error @+1 {{'cherry.moe_exchange_counts' op counts must be [experts] with experts a multiple of ranks 2, found 'tensor<3xi32>'}}
+  %0:2 = cherry.moe_exchange_counts %c {ranks = 2 : i64} : tensor<3xi32> -> tensor<2x1xi32>, tensor<1xi32>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<4xi32>) {
+  // expected-error @+1 {{'cherry.moe_exchange_counts' op results must be [2, 2] and [2], found 'tensor<2x1xi32>' and 'tensor<2xi32>'}}
+  %0:2 = cherry.moe_exchange_counts %c {ranks = 2 : i64} : tensor<4xi32> -> tensor<2x1xi32>, tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x16xf32>, %c: tensor<4xi32>, %r: tensor<2x2xi32>) {
+  // expected-error @+1 {{'cherry.moe_exchange' op input and result must be [rows, dim] of one dim, found 'tensor<8x16xf32>' and 'tensor<16x8xf32>'}}
+  %0 = cherry.moe_exchange %x, %c, %r {ranks = 2 : i64, reverse = false} : tensor<8x16xf32>, tensor<4xi32>, tensor<2x2xi32> -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8x16xf32>, %c: tensor<4xi32>, %r: tensor<3x2xi32>) {
+  // expected-error @+1 {{'cherry.moe_exchange' op received must be [ranks, local] and counts [ranks * local] for ranks 2, found 'tensor<3x2xi32>' and 'tensor<4xi32>'}}
+  %0 = cherry.moe_exchange %x, %c, %r {ranks = 2 : i64, reverse = false} : tensor<8x16xf32>, tensor<4xi32>, tensor<3x2xi32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+cherry.param @a : tensor<16x8xf32> init(#cherry.constant<0.0>)
+cherry.param @b : tensor<16x8xf32> init(#cherry.constant<0.0>)
+// expected-error @+1 {{'cherry.param' op init of @w: stack_of 2 parameters needs a first dimension times cherry.expert_shards (2) of 2, found 'tensor<2x16x8xf32>'}}
+cherry.param @w : tensor<2x16x8xf32> init(#cherry.stack_of<[@a, @b]>) {cherry.expert_shards = 2 : i64}
+
+// -----
+
 func.func @f(%s: tensor<f32>, %g: tensor<4x8xf32>) {
   // expected-error @+1 {{'cherry.all_reduce' op result 0 is 'tensor<8x4xf32>', its input 'tensor<4x8xf32>'}}
   %0 = cherry.all_reduce %s, %g {mean = true, ranks = 2 : i64} : tensor<4x8xf32> -> tensor<8x4xf32>

@@ -183,6 +183,21 @@ module {
     return %r#0, %r#1 : tensor<4x8xf32>, tensor<8xf32>
   }
 
+  // The collectives of expert parallelism (4 experts on 2 ranks).
+  // CHECK-LABEL: func.func @expert_collectives
+  func.func @expert_collectives(%hyper: tensor<8xf32>, %xp: tensor<8x16xf32>, %counts: tensor<4xi32>) -> tensor<8x16xf32> {
+    // CHECK: cherry.rank_shares %{{.*}} {ranks = 2 : i64} : tensor<8xf32> -> tensor<2xf32>
+    %shares = cherry.rank_shares %hyper {ranks = 2 : i64} : tensor<8xf32> -> tensor<2xf32>
+    // CHECK: cherry.moe_exchange_counts %{{.*}} {ranks = 2 : i64} : tensor<4xi32> -> tensor<2x2xi32>, tensor<2xi32>
+    %recv, %local = cherry.moe_exchange_counts %counts {ranks = 2 : i64} : tensor<4xi32> -> tensor<2x2xi32>, tensor<2xi32>
+    // CHECK: cherry.moe_exchange %{{.*}}, %{{.*}}, %{{.*}} {ranks = 2 : i64, reverse = false} : tensor<8x16xf32>, tensor<4xi32>, tensor<2x2xi32> -> tensor<16x16xf32>
+    %xr = cherry.moe_exchange %xp, %counts, %recv {ranks = 2 : i64, reverse = false} : tensor<8x16xf32>, tensor<4xi32>, tensor<2x2xi32> -> tensor<16x16xf32>
+    // CHECK: cherry.moe_scale_source_rows %{{.*}}, %{{.*}}, %{{.*}} : tensor<16x16xf32>, tensor<2x2xi32>, tensor<2xf32>
+    %s = cherry.moe_scale_source_rows %xr, %recv, %shares : tensor<16x16xf32>, tensor<2x2xi32>, tensor<2xf32>
+    %yp = cherry.moe_exchange %s, %counts, %recv {ranks = 2 : i64, reverse = true} : tensor<16x16xf32>, tensor<4xi32>, tensor<2x2xi32> -> tensor<8x16xf32>
+    return %yp : tensor<8x16xf32>
+  }
+
   // CHECK: cherry.param @moe.a : tensor<16x8xf32> checkpoint("w") {trainable = false, weight_source = 1 : i64}
   cherry.param @moe.a : tensor<16x8xf32> checkpoint("w") {trainable = false, weight_source = 1 : i64}
   // CHECK: cherry.param @moe.w : tensor<1x16x8xf32> init(#cherry.stack_of<[@moe.a]>)

@@ -254,6 +254,11 @@ int64_t MoeCombineGradOp::getForwardFlops() { return 3 * numel(getInput()); }
 // Collectives count the additions of the reduction: one per element (the
 // bytes they move are the cost report's, docs/CostModel.md).
 int64_t RankShareOp::getForwardFlops() { return 1; }
+int64_t RankSharesOp::getForwardFlops() { return getRanks(); }
+// Expert parallelism moves rows; it adds nothing.
+int64_t MoeExchangeCountsOp::getForwardFlops() { return 0; }
+int64_t MoeExchangeOp::getForwardFlops() { return 0; }
+int64_t MoeScaleSourceRowsOp::getForwardFlops() { return numel(getInput()); }
 int64_t AllReduceOp::getForwardFlops() {
   int64_t total = 0;
   for (Value x : getInputs())

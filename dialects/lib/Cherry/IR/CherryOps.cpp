@@ -118,11 +118,25 @@ static LogicalResult verifyStackOf(ParamOp param, StackOfInitAttr init,
                                    SymbolTableCollection &symbolTable) {
   RankedTensorType type = param.getTensorType();
   int64_t n = init.getSources().size();
-  if (type.getRank() < 1 || type.getDimSize(0) != n)
+  // An expert-parallel slice (cherry-expert-parallel) stacks the whole
+  // tensor and keeps its rank's rows.
+  int64_t shards = 1;
+  if (auto attr = param->getAttrOfType<IntegerAttr>(kExpertShardsAttr))
+    shards = attr.getInt();
+  if (shards < 1)
     return param.emitOpError()
-           << "init of @" << param.getSymName() << ": stack_of " << n
-           << " parameters needs a first dimension of " << n << ", found "
-           << type;
+           << kExpertShardsAttr << " must be positive, found " << shards;
+  if (type.getRank() < 1 || type.getDimSize(0) * shards != n) {
+    InFlightDiagnostic diag = param.emitOpError()
+                              << "init of @" << param.getSymName()
+                              << ": stack_of " << n << " parameters needs ";
+    if (shards > 1)
+      diag << "a first dimension times " << kExpertShardsAttr << " (" << shards
+           << ") of " << n;
+    else
+      diag << "a first dimension of " << n;
+    return diag << ", found " << type;
+  }
   auto slice = RankedTensorType::get(type.getShape().drop_front(),
                                      type.getElementType());
   for (Attribute source : init.getSources()) {
@@ -1127,6 +1141,55 @@ LogicalResult GatherGradOp::verify() {
 LogicalResult RankShareOp::verify() {
   if (getRanks() < 1)
     return emitOpError() << "ranks must be positive, found " << getRanks();
+  return success();
+}
+
+LogicalResult RankSharesOp::verify() {
+  if (getRanks() < 2)
+    return emitOpError() << "ranks must be at least 2, found " << getRanks();
+  if (getShares().getType().getDimSize(0) != getRanks())
+    return emitOpError() << "shares must be [" << getRanks() << "], found "
+                         << getShares().getType();
+  return success();
+}
+
+LogicalResult MoeExchangeCountsOp::verify() {
+  auto counts = cast<RankedTensorType>(getCounts().getType());
+  auto received = cast<RankedTensorType>(getReceived().getType());
+  auto local = cast<RankedTensorType>(getLocalCounts().getType());
+  const int64_t ranks = getRanks();
+  if (ranks < 2)
+    return emitOpError() << "ranks must be at least 2, found " << ranks;
+  if (counts.getRank() != 1 || counts.getDimSize(0) % ranks != 0)
+    return emitOpError() << "counts must be [experts] with experts a multiple "
+                            "of ranks "
+                         << ranks << ", found " << counts;
+  const int64_t perRank = counts.getDimSize(0) / ranks;
+  if (received.getShape() != ArrayRef<int64_t>{ranks, perRank} ||
+      local.getShape() != ArrayRef<int64_t>{perRank})
+    return emitOpError() << "results must be [" << ranks << ", " << perRank
+                         << "] and [" << perRank << "], found " << received
+                         << " and " << local;
+  return success();
+}
+
+LogicalResult MoeExchangeOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  auto counts = cast<RankedTensorType>(getCounts().getType());
+  auto received = cast<RankedTensorType>(getReceived().getType());
+  if (in.getRank() != 2 || out.getRank() != 2 ||
+      in.getDimSize(1) != out.getDimSize(1))
+    return emitOpError() << "input and result must be [rows, dim] of one dim, "
+                            "found "
+                         << in << " and " << out;
+  if (received.getRank() != 2 || received.getDimSize(0) != getRanks() ||
+      counts.getRank() != 1 ||
+      counts.getDimSize(0) != getRanks() * received.getDimSize(1))
+    return emitOpError() << "received must be [ranks, local] and counts "
+                            "[ranks * local] for ranks "
+                         << getRanks() << ", found " << received << " and "
+                         << counts;
   return success();
 }
 

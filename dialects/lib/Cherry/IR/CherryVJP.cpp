@@ -140,6 +140,14 @@ VJP MoeDispatchOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
   return SmallVector<Value>{dx, Value()};
 }
 
+VJP MoeExchangeOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
+  // The exchange moves rows: its transpose moves them back.
+  Value d = MoeExchangeOp::create(b, getLoc(), getInput().getType(),
+                                  cotangents[0], getCounts(), getReceived(),
+                                  getRanksAttr(), b.getBoolAttr(!getReverse()));
+  return SmallVector<Value>{d, Value(), Value()};
+}
+
 VJP MoeGroupedLinearOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
   auto grad = MoeGroupedLinearGradOp::create(
       b, getLoc(), getInput().getType(), getWeight().getType(), getInput(),

@@ -286,6 +286,8 @@ LogicalResult Emitter::emitParams(ex::Executable &exe) {
       p->set_checkpoint_key(key->str());
     p->set_trainable(param.getTrainable());
     p->set_weight_source(param.getWeightSource());
+    if (auto shards = param->getAttrOfType<IntegerAttr>(kExpertShardsAttr))
+      p->set_expert_shards(shards.getInt());
     p->set_buffer(*id);
     p->set_role(parameterRole(param.getSymName()));
     if (std::optional<Attribute> init = param.getInit()) {

@@ -55,6 +55,11 @@ def CherryCostReportPass : Pass<"cherry-cost-report", "::mlir::ModuleOp"> {
     Option<"tflops", "tflops", "double", /*default=*/"0",
            "Without step-ms: the sustained TFLOP/s of one device, to "
            "estimate the compute time from the FLOPs">,
+    Option<"expertParallel", "expert-parallel", "bool", /*default=*/"false",
+           "With ranks: a mixture's experts placed on the ranks "
+           "(--cherry-train expert-parallel=1): the expert weights' "
+           "gradients are not all-reduced, and the routed rows are "
+           "exchanged with all-to-alls">,
   ];
 }
 
@@ -311,6 +316,28 @@ def CherryOptimizerPass : Pass<"cherry-optimizer", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryExpertParallelPass : Pass<"cherry-expert-parallel", "::mlir::ModuleOp"> {
+  let summary = "Place a mixture's experts on the ranks of a run";
+  let description = [{
+    Rewrites every routed MLP of `function` (cherry-moee-fuse's) for
+    expert parallelism over `ranks` ranks: rank `r` keeps experts `[r * E /
+    R, (r + 1) * E / R)` of each stacked expert weight (the parameter
+    becomes that slice, marked `cherry.expert_shards = R`), routes its own
+    tokens, exchanges the permuted rows with the experts' ranks
+    (`cherry.moe_exchange_counts`, `cherry.moe_exchange`), runs its local
+    experts over the rows it received (a receive buffer of the dropless
+    worst case, `R * tokens * min(top_k, E / R)` rows) and sends the results
+    back for the local combine. E must be divisible by R. Run before
+    differentiation: the backward pass mirrors the exchanges.
+  }];
+  let options = [
+    Option<"ranks", "ranks", "int64_t", /*default=*/"2",
+           "Ranks of the run, at least 2">,
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "The forward function whose routed MLPs are placed on ranks">,
+  ];
+}
+
 def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
   let summary = "Average the gradients of train_step over the ranks of a run";
   let description = [{
@@ -336,6 +363,14 @@ def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
     gradients are still all-reduced (the global clipping norm reads all of
     them). `report` prints the optimizer state per rank with and without
     sharding.
+
+    With `expert-parallel` (after `cherry-expert-parallel`), the gradients
+    of the expert weights sharded over the ranks are not all-reduced: each
+    already sums the rows every rank routed to the local experts, and its
+    weight gradient is taken over those rows weighed by their rank's share
+    (`cherry.rank_shares`, `cherry.moe_scale_source_rows`), the mean over
+    the global batch. The clipping norm adds their squared norms summed
+    over the ranks (one scalar `cherry.all_reduce`). Not with `zero`.
   }];
   let options = [
     Option<"ranks", "ranks", "int64_t", /*default=*/"2",
@@ -347,6 +382,10 @@ def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
            "shard of every parameter, then the ranks gather the parameters)">,
     Option<"report", "report", "bool", /*default=*/"false",
            "Print the optimizer state per rank on stderr">,
+    Option<"expertParallel", "expert-parallel", "bool", /*default=*/"false",
+           "The step's expert weights are sharded over the ranks "
+           "(cherry-expert-parallel): their gradients already sum every "
+           "rank's rows and are not all-reduced">,
     Option<"function", "function", "std::string",
            /*default=*/"\"train_step\"", "The training step">,
   ];

@@ -43,6 +43,11 @@ struct ReportPipelineOptions
       llvm::cl::desc("Sustained TFLOP/s of one device (compute time from "
                      "the FLOPs, without step-ms)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> expertParallel{
+      *this, "expert-parallel",
+      llvm::cl::desc("With ranks: the mixture's experts placed on the ranks "
+                     "(all-to-all bytes, expert gradients not all-reduced)"),
+      llvm::cl::init(false)};
 };
 
 /// Options of --cherry-infer.
@@ -162,6 +167,13 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
   PassOptions::Option<bool> zero{
       *this, "zero",
       llvm::cl::desc("ZeRO-1: shard AdamW's moments across the ranks"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> expertParallel{
+      *this, "expert-parallel",
+      llvm::cl::desc("Expert parallelism for a mixture: rank r of R holds "
+                     "experts [r E / R, (r + 1) E / R) and the ranks exchange "
+                     "the routed rows with all-to-alls (cherry-expert-"
+                     "parallel); needs ranks=R above 1"),
       llvm::cl::init(false)};
   PassOptions::Option<std::string> form{
       *this, "form",

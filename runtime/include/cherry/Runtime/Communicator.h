@@ -2,10 +2,10 @@
 //
 // A run of R ranks is R processes started by `mpirun -np R`; MPI tells each
 // its rank and the world size. The collective kernels of an executable
-// (`rank_share`, `all_reduce`, runtime/abi/Kernels.abi) reduce through a
-// Communicator over the memory of the device they run on: MPI over host
-// memory (the CPU device), NCCL over a GPU's memory (built where CUDA and
-// NCCL are found; its unique id is broadcast over MPI). The device picks it
+// (`rank_share`, `all_reduce`, `moe_exchange_*`, runtime/abi/Kernels.abi)
+// reduce through a Communicator over the memory of the device they run on: MPI
+// over host memory (the CPU device), NCCL over a GPU's memory (built where CUDA
+// and NCCL are found; its unique id is broadcast over MPI). The device picks it
 // (createCommunicator). The trainer also reduces a few host values (the
 // validation loss) and ends every rank when one fails (abort).
 //
@@ -55,6 +55,21 @@ public:
   /// holds the up-to-date elements [r * s, min(count, (r + 1) * s)),
   /// s = ceil(count / size()), and sends them to every rank.
   virtual Status allGatherShards(const std::vector<Tensor> &tensors) = 0;
+  /// Block `q` of `perRank` ints at `send` to rank `q`; block `p` of
+  /// `receive` from rank `p` (an all-to-all; expert parallelism's counts).
+  /// Addresses of the communicator's device.
+  virtual Status allToAll(const int32_t *send, int32_t *receive,
+                          size_t perRank) = 0;
+  /// A variable-size all-to-all of floats on the communicator's device:
+  /// `sendCounts[q]` floats at `send + sendOffsets[q]` to rank `q`,
+  /// `receiveCounts[p]` floats from rank `p` to `receive +
+  /// receiveOffsets[p]` (every rank's sends match the receives they meet).
+  virtual Status allToAllv(const float *send,
+                           const std::vector<uint64_t> &sendCounts,
+                           const std::vector<uint64_t> &sendOffsets,
+                           float *receive,
+                           const std::vector<uint64_t> &receiveCounts,
+                           const std::vector<uint64_t> &receiveOffsets) = 0;
   /// The same for doubles in host memory (metrics, whatever the device).
   virtual Status allReduceHostSum(double *values, size_t count) = 0;
   /// Every rank's `bytes` host bytes at `send`, concatenated in rank order

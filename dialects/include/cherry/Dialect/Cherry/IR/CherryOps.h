@@ -19,4 +19,11 @@
 #define GET_OP_CLASSES
 #include "cherry/Dialect/Cherry/IR/CherryOps.h.inc"
 
+namespace mlir::cherry {
+/// On a cherry.param: the parameter is this rank's slice of a tensor whose
+/// dimension 0 is split evenly over this many ranks (expert parallelism:
+/// rank r holds rows [r * n, (r + 1) * n) of the whole, n its own dim 0).
+inline constexpr llvm::StringLiteral kExpertShardsAttr = "cherry.expert_shards";
+} // namespace mlir::cherry
+
 #endif // CHERRY_DIALECT_CHERRY_IR_CHERRYOPS_H

@@ -687,6 +687,103 @@ def Cherry_AllReduceOp : Cherry_Op<"all_reduce", [
   let hasVerifier = 1;
 }
 
+def Cherry_RankSharesOp : Cherry_Op<"rank_shares", [
+    MemoryEffects<[MemRead, MemWrite]>, Cherry_Cost]> {
+  let summary = "Every rank's weight in a mean across the ranks of a run";
+  let description = [{
+    `shares[p]` is rank `p`'s `cherry.rank_share`. A collective.
+    `cherry-data-parallel` adds it with `expert-parallel`, to weigh the
+    rows each rank sent to a local expert.
+
+    ```mlir
+    %shares = cherry.rank_shares %hyper {ranks = 2 : i64} : tensor<8xf32> -> tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_Hyper:$hyper, I64Attr:$ranks);
+  let results = (outs 1DTensorOf<[F32]>:$shares);
+  let assemblyFormat = "$hyper attr-dict `:` type($hyper) `->` type($shares)";
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeExchangeCountsOp : Cherry_Op<"moe_exchange_counts", [
+    MemoryEffects<[MemRead, MemWrite]>, Cherry_Cost]> {
+  let summary = "Expert parallelism: the rows every rank routes to this one's experts";
+  let description = [{
+    Rank `r` of `ranks` owns experts `[r * local, (r + 1) * local)` of the
+    `experts = ranks * local` (`counts` is `[experts]`, this rank's
+    token-slots per expert). `received[p, l]` is the number of rows rank
+    `p` routes to local expert `l` and `local_counts[l]` their sum. A
+    collective (an all-to-all); `cherry-expert-parallel` adds it.
+
+    ```mlir
+    %recv, %local = cherry.moe_exchange_counts %counts {ranks = 2 : i64}
+        : tensor<4xi32> -> tensor<2x2xi32>, tensor<2xi32>
+    ```
+  }];
+  let arguments = (ins Cherry_IndexTensor:$counts, I64Attr:$ranks);
+  let results = (outs Cherry_IndexTensor:$received,
+                      Cherry_IndexTensor:$local_counts);
+  let assemblyFormat = [{
+    $counts attr-dict `:` type($counts) `->` type($received) `,`
+    type($local_counts)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeExchangeOp : Cherry_Op<"moe_exchange", [
+    MemoryEffects<[MemRead, MemWrite]>, Cherry_Cost,
+    Cherry_Differentiable]> {
+  let summary = "Expert parallelism: permuted rows to and from the experts' ranks";
+  let description = [{
+    Without `reverse`: `input` is this rank's permuted rows `[rows, dim]`
+    (expert order, `counts` per expert); each rank's experts' rows go to
+    it, and the result `[capacity, dim]` holds the rows every rank routes
+    to this rank's experts, grouped by local expert, then by source rank
+    (`received` from `cherry.moe_exchange_counts`), zero past them. With
+    `reverse`, the other way: `[capacity, dim]` back to `[rows, dim]`. Each
+    direction is the other's VJP. A collective (a variable-size
+    all-to-all); `cherry-expert-parallel` adds it.
+
+    ```mlir
+    %xr = cherry.moe_exchange %xp, %counts, %recv {ranks = 2 : i64, reverse = false}
+        : tensor<32x64xf32>, tensor<4xi32>, tensor<2x2xi32> -> tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_IndexTensor:$counts,
+                       Cherry_IndexTensor:$received, I64Attr:$ranks,
+                       BoolAttr:$reverse);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $counts `,` $received attr-dict `:` type($input) `,`
+    type($counts) `,` type($received) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeScaleSourceRowsOp : Cherry_Op<"moe_scale_source_rows", [
+    Pure, Cherry_Cost, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Received rows times their source rank's share";
+  let description = [{
+    Each row of `input` (the layout of `cherry.moe_exchange`'s result)
+    times `shares[p]` of the rank `p` it came from; zero past the received
+    rows. `cherry-data-parallel` applies it to the output gradient of a
+    local expert's weight gradient, so that it is the mean over the global
+    batch.
+
+    ```mlir
+    %s = cherry.moe_scale_source_rows %dyr, %recv, %shares
+        : tensor<64x64xf32>, tensor<2x2xi32>, tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$input, Cherry_IndexTensor:$received,
+                       1DTensorOf<[F32]>:$shares);
+  let results = (outs Cherry_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $received `,` $shares attr-dict `:` type($input) `,`
+    type($received) `,` type($shares)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Selective ground-truth token training
 //===----------------------------------------------------------------------===//
