@@ -156,9 +156,8 @@ private:
       return ncclError("ncclGroupStart", rc);
     for (int r = 0; r < size_; ++r) {
       if (sendCounts[r])
-        if (ncclResult_t rc =
-                ncclSend(from + sendOffsets[r] * elementBytes, sendCounts[r],
-                         type, r, comm_, /*stream=*/0);
+        if (ncclResult_t rc = ncclSend(from + sendOffsets[r] * elementBytes,
+                                       sendCounts[r], type, r, comm_, stream_);
             rc != ncclSuccess) {
           ncclGroupEnd();
           return ncclError("ncclSend", rc);
@@ -166,7 +165,7 @@ private:
       if (receiveCounts[r])
         if (ncclResult_t rc =
                 ncclRecv(to + receiveOffsets[r] * elementBytes,
-                         receiveCounts[r], type, r, comm_, /*stream=*/0);
+                         receiveCounts[r], type, r, comm_, stream_);
             rc != ncclSuccess) {
           ncclGroupEnd();
           return ncclError("ncclRecv", rc);
@@ -174,7 +173,9 @@ private:
     }
     if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
       return ncclError("ncclGroupEnd", rc);
-    if (cudaError_t rc = cudaStreamSynchronize(0); rc != cudaSuccess)
+    // On the device's stream, after its kernels; waited for, as the counts
+    // size what follows on the host (so not recordable in a CUDA graph).
+    if (cudaError_t rc = cudaStreamSynchronize(stream_); rc != cudaSuccess)
       return cudaError("cudaStreamSynchronize", rc);
     return Status::success();
   }
