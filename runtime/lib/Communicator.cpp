@@ -11,9 +11,13 @@
 #include "cherry/Runtime/Device.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <limits>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #ifdef CHERRY_HAVE_MPI
@@ -76,35 +80,73 @@ Status mpiError(const char *call, int code) {
 /// MPI counts are ints: large tensors go in pieces.
 constexpr uint64_t kMaxCount = 1u << 30;
 
+/// The thread support MPI_Init_thread gave (MPI_THREAD_SERIALIZED asked).
+int threadLevel = MPI_THREAD_SINGLE;
+
 /// MPI over host memory. Buckets of several tensors are packed into one
-/// staging buffer, so that a bucket is one MPI_Allreduce.
+/// staging buffer, so that a bucket is one MPI_Allreduce. Started buckets
+/// (allReduceSumStart) are reduced in order on a thread of the
+/// communicator's, with the same code; every other collective waits for
+/// them first, so only one thread calls MPI at a time.
 class MpiCommunicator final : public Communicator {
 public:
   MpiCommunicator(int rank, int size) : rank_(rank), size_(size) {}
+  ~MpiCommunicator() override {
+    bool busy;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      busy = finished_ != issued_;
+    }
+    changed_.notify_all();
+    if (!worker_.joinable())
+      return;
+    // Reductions still in flight: a step failed on this rank, and the run
+    // ends with MPI_Abort (a rank may never join them; do not wait).
+    if (busy)
+      worker_.detach();
+    else
+      worker_.join();
+  }
   const char *name() const override { return "mpi"; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
   Status allReduceSum(const std::vector<Tensor> &tensors) override {
-    if (tensors.size() == 1)
-      return sum(tensors[0].data, tensors[0].count);
-    uint64_t total = 0;
-    for (const Tensor &t : tensors)
-      total += t.count;
-    staging_.resize(total);
-    uint64_t at = 0;
-    for (const Tensor &t : tensors) {
-      std::memcpy(staging_.data() + at, t.data, t.count * sizeof(float));
-      at += t.count;
-    }
-    if (Status s = sum(staging_.data(), total); !s.ok())
+    if (Status s = drain(); !s.ok())
       return s;
-    at = 0;
-    for (const Tensor &t : tensors) {
-      std::memcpy(t.data, staging_.data() + at, t.count * sizeof(float));
-      at += t.count;
+    return reduce(tensors, staging_);
+  }
+
+  Status allReduceSumStart(const std::vector<Tensor> &tensors,
+                           uint64_t &ticket) override {
+    // Without MPI_THREAD_SERIALIZED only this thread may call MPI.
+    if (threadLevel < MPI_THREAD_SERIALIZED) {
+      ticket = 0;
+      return allReduceSum(tensors);
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!worker_.joinable())
+      worker_ = std::thread([this] { work(); });
+    Job job;
+    job.tensors = tensors;
+    if (!spare_.empty()) {
+      job.staging = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    job.ticket = ticket = ++issued_;
+    queue_.push_back(std::move(job));
+    changed_.notify_all();
     return Status::success();
+  }
+
+  Status allReduceSumWait(uint64_t ticket) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (ticket > issued_)
+      return Status::error("no reduction " + std::to_string(ticket) +
+                           " was started");
+    changed_.wait(lock, [&] { return finished_ >= ticket; });
+    return failure_;
   }
 
   Status allGatherShards(const std::vector<Tensor> &tensors) override {
@@ -132,6 +174,8 @@ public:
 
   Status gatherHost(const void *send, size_t bytes, void *receive,
                     int root) override {
+    if (Status s = drain(); !s.ok())
+      return s;
     if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
       return Status::error("MPI_Gather: " + std::to_string(bytes) +
                            " bytes is more than one gather carries");
@@ -144,6 +188,8 @@ public:
   }
 
   Status allReduceHostSum(double *values, size_t count) override {
+    if (Status s = drain(); !s.ok())
+      return s;
     if (int rc = MPI_Allreduce(MPI_IN_PLACE, values, static_cast<int>(count),
                                MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
         rc != MPI_SUCCESS)
@@ -152,6 +198,8 @@ public:
   }
 
   Status broadcastHost(void *data, size_t bytes, int root) override {
+    if (Status s = drain(); !s.ok())
+      return s;
     if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
       return Status::error("MPI_Bcast: " + std::to_string(bytes) +
                            " bytes is more than one broadcast carries");
@@ -168,7 +216,39 @@ public:
   }
 
 private:
-  Status sum(float *data, uint64_t count) {
+  /// A started bucket and its own staging buffer.
+  struct Job {
+    std::vector<Tensor> tensors;
+    std::vector<float> staging;
+    uint64_t ticket = 0;
+  };
+
+  /// The bucket as one MPI_Allreduce: in place for one tensor, else packed
+  /// into `staging`.
+  static Status reduce(const std::vector<Tensor> &tensors,
+                       std::vector<float> &staging) {
+    if (tensors.size() == 1)
+      return sum(tensors[0].data, tensors[0].count);
+    uint64_t total = 0;
+    for (const Tensor &t : tensors)
+      total += t.count;
+    staging.resize(total);
+    uint64_t at = 0;
+    for (const Tensor &t : tensors) {
+      std::memcpy(staging.data() + at, t.data, t.count * sizeof(float));
+      at += t.count;
+    }
+    if (Status s = sum(staging.data(), total); !s.ok())
+      return s;
+    at = 0;
+    for (const Tensor &t : tensors) {
+      std::memcpy(t.data, staging.data() + at, t.count * sizeof(float));
+      at += t.count;
+    }
+    return Status::success();
+  }
+
+  static Status sum(float *data, uint64_t count) {
     for (uint64_t at = 0; at < count; at += kMaxCount) {
       int n = static_cast<int>(std::min(kMaxCount, count - at));
       if (int rc = MPI_Allreduce(MPI_IN_PLACE, data + at, n, MPI_FLOAT, MPI_SUM,
@@ -179,8 +259,46 @@ private:
     return Status::success();
   }
 
+  /// The communication thread: the started buckets, in order. After a
+  /// failure the rest are not reduced (the run ends with that error).
+  void work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty())
+        return;
+      Job job = std::move(queue_.front());
+      queue_.pop_front();
+      const bool failed = !failure_.ok();
+      lock.unlock();
+      Status s = failed ? Status::success() : reduce(job.tensors, job.staging);
+      lock.lock();
+      if (!s.ok() && failure_.ok())
+        failure_ = std::move(s);
+      finished_ = job.ticket;
+      spare_.push_back(std::move(job.staging));
+      changed_.notify_all();
+    }
+  }
+
+  /// Waits for the reductions in flight: afterwards this thread alone calls
+  /// MPI, until the next start.
+  Status drain() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return finished_ == issued_; });
+    return failure_;
+  }
+
   int rank_, size_;
   std::vector<float> staging_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread worker_;
+  std::deque<Job> queue_;
+  std::vector<std::vector<float>> spare_;
+  uint64_t issued_ = 0, finished_ = 0;
+  Status failure_;
+  bool stop_ = false;
 };
 
 } // namespace
@@ -188,11 +306,14 @@ private:
 Status initWorld(WorldInfo &out) {
   if (!started && launchedByMpi()) {
     int provided = 0;
-    // Only the main thread calls MPI (kernels thread with OpenMP).
+    // One thread calls MPI at a time: the main thread, or the MPI
+    // communicator's while it reduces started buckets (kernels thread with
+    // OpenMP and never call MPI).
     if (int rc =
-            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+            MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
         rc != MPI_SUCCESS)
       return mpiError("MPI_Init_thread", rc);
+    threadLevel = provided;
     // Errors come back as codes (one line each), not as MPI's abort.
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);

@@ -163,6 +163,13 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
       *this, "zero",
       llvm::cl::desc("ZeRO-1: shard AdamW's moments across the ranks"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> overlap{
+      *this, "overlap",
+      llvm::cl::desc("With ranks above 1: each bucket's reduction runs while "
+                     "the rest of the backward pass does (all_reduce_start "
+                     "and all_reduce_wait, cherry-overlap-reductions); 0: "
+                     "one blocking all_reduce launch per bucket"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> form{
       *this, "form",
       llvm::cl::desc("Executable form of the decoder layers: unrolled (every "
