@@ -305,6 +305,12 @@ private:
 
 Status initWorld(WorldInfo &out) {
   if (!started && launchedByMpi()) {
+    // A rank waiting in a collective yields its core (sched_yield in
+    // OpenMPI's progress loop) instead of spinning on it: the ranks'
+    // kernels, and the other ranks on a machine with fewer cores than
+    // threads, get it (OpenMPI does this itself only when it sees more
+    // ranks than slots). A value the user set is kept.
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
     int provided = 0;
     // One thread calls MPI at a time: the main thread, or the MPI
     // communicator's while it reduces started buckets (kernels thread with
