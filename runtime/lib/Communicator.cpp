@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -94,15 +95,16 @@ public:
   ~MpiCommunicator() override {
     bool busy;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-      busy = finished_ != issued_;
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      state_->stop = true;
+      busy = state_->finished != state_->issued;
     }
-    changed_.notify_all();
+    state_->changed.notify_all();
     if (!worker_.joinable())
       return;
     // Reductions still in flight: a step failed on this rank, and the run
-    // ends with MPI_Abort (a rank may never join them; do not wait).
+    // ends with MPI_Abort (a rank may never join them; do not wait). The
+    // thread keeps the state it shares alive.
     if (busy)
       worker_.detach();
     else
@@ -125,28 +127,28 @@ public:
       ticket = 0;
       return allReduceSum(tensors);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(state_->mutex);
     if (!worker_.joinable())
-      worker_ = std::thread([this] { work(); });
+      worker_ = std::thread([state = state_] { work(*state); });
     Job job;
     job.tensors = tensors;
-    if (!spare_.empty()) {
-      job.staging = std::move(spare_.back());
-      spare_.pop_back();
+    if (!state_->spare.empty()) {
+      job.staging = std::move(state_->spare.back());
+      state_->spare.pop_back();
     }
-    job.ticket = ticket = ++issued_;
-    queue_.push_back(std::move(job));
-    changed_.notify_all();
+    job.ticket = ticket = ++state_->issued;
+    state_->queue.push_back(std::move(job));
+    state_->changed.notify_all();
     return Status::success();
   }
 
   Status allReduceSumWait(uint64_t ticket) override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (ticket > issued_)
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    if (ticket > state_->issued)
       return Status::error("no reduction " + std::to_string(ticket) +
                            " was started");
-    changed_.wait(lock, [&] { return finished_ >= ticket; });
-    return failure_;
+    state_->changed.wait(lock, [&] { return state_->finished >= ticket; });
+    return state_->failure;
   }
 
   Status allGatherShards(const std::vector<Tensor> &tensors) override {
@@ -222,6 +224,15 @@ private:
     std::vector<float> staging;
     uint64_t ticket = 0;
   };
+  struct State {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<Job> queue;
+    std::vector<std::vector<float>> spare;
+    uint64_t issued = 0, finished = 0;
+    Status failure;
+    bool stop = false;
+  };
 
   /// The bucket as one MPI_Allreduce: in place for one tensor, else packed
   /// into `staging`.
@@ -261,44 +272,41 @@ private:
 
   /// The communication thread: the started buckets, in order. After a
   /// failure the rest are not reduced (the run ends with that error).
-  void work() {
-    std::unique_lock<std::mutex> lock(mutex_);
+  static void work(State &w) {
+    std::unique_lock<std::mutex> lock(w.mutex);
     for (;;) {
-      changed_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty())
+      w.changed.wait(lock, [&] { return w.stop || !w.queue.empty(); });
+      if (w.queue.empty())
         return;
-      Job job = std::move(queue_.front());
-      queue_.pop_front();
-      const bool failed = !failure_.ok();
+      Job job = std::move(w.queue.front());
+      w.queue.pop_front();
+      const bool failed = !w.failure.ok();
       lock.unlock();
       Status s = failed ? Status::success() : reduce(job.tensors, job.staging);
       lock.lock();
-      if (!s.ok() && failure_.ok())
-        failure_ = std::move(s);
-      finished_ = job.ticket;
-      spare_.push_back(std::move(job.staging));
-      changed_.notify_all();
+      if (!s.ok() && w.failure.ok())
+        w.failure = std::move(s);
+      w.finished = job.ticket;
+      w.spare.push_back(std::move(job.staging));
+      w.changed.notify_all();
     }
   }
 
   /// Waits for the reductions in flight: afterwards this thread alone calls
   /// MPI, until the next start.
   Status drain() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return finished_ == issued_; });
-    return failure_;
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    state_->changed.wait(lock,
+                         [&] { return state_->finished == state_->issued; });
+    return state_->failure;
   }
 
   int rank_, size_;
   std::vector<float> staging_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
+  /// What the communication thread shares with the communicator (and keeps
+  /// alive, should it outlive it on a failing rank).
+  std::shared_ptr<State> state_ = std::make_shared<State>();
   std::thread worker_;
-  std::deque<Job> queue_;
-  std::vector<std::vector<float>> spare_;
-  uint64_t issued_ = 0, finished_ = 0;
-  Status failure_;
-  bool stop_ = false;
 };
 
 } // namespace
