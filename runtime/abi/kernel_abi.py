@@ -57,6 +57,7 @@ class Kernel:
     floats: list = field(default_factory=list)
     elementwise: bool = False
     requires: list = field(default_factory=list)  # (expression, message)
+    flops: str = ""  # C++ expression in the integer attributes, or ""
 
     def int_names(self):
         return [a.name for a in self.ints]
@@ -167,6 +168,10 @@ def parse(path):
                 elif keyword == "require":
                     expression, _, message = rest.partition(":")
                     kernel.requires.append((expression.strip(), message.strip()))
+                elif keyword == "flops":
+                    if kernel.flops:
+                        raise ParseError("a second `flops` line")
+                    kernel.flops = rest
                 else:
                     raise ParseError(f"unknown keyword '{keyword}'")
             except ParseError as e:
@@ -209,6 +214,9 @@ def check(path, k):
         fail("list outputs need a list input")
     for ident in sorted(k.requirement_identifiers() - set(names)):
         fail(f"require: '{ident}' is no integer attribute")
+    flops_idents = set(re.findall(r"[A-Za-z_]\w*", k.flops))
+    for ident in sorted(flops_idents - set(names) - FLOPS_FUNCTIONS):
+        fail(f"flops: '{ident}' is no integer attribute")
     for name in set(names + k.floats) & CPP_KEYWORDS:
         fail(f"attribute '{name}' is a C++ keyword")
 
@@ -315,7 +323,7 @@ def emit_abi(kernels):
     out = [banner("KernelAbi.h", "The kernel ABI")]
     out.append(
         "#ifndef CHERRY_RUNTIME_KERNELABI_H\n#define CHERRY_RUNTIME_KERNELABI_H\n\n"
-        "#include <cstdint>\n#include <optional>\n#include <string>\n"
+        "#include <algorithm>\n#include <cstdint>\n#include <optional>\n#include <string>\n"
         "#include <string_view>\n\n"
     )
     out.append(ABI_TYPES)
@@ -391,6 +399,7 @@ def emit_abi(kernels):
         "  return std::nullopt;\n}\n\n"
     )
     out.append(emit_requirements(kernels))
+    out.append(emit_flops(kernels))
     out.append("} // namespace cherry::abi\n\n#endif // CHERRY_RUNTIME_KERNELABI_H\n")
     return "".join(out)
 
@@ -426,6 +435,43 @@ def emit_requirements(kernels):
             out.append(f"      return {message_expression(message)};\n")
         out.append("    return {};\n  }\n")
     out.append("  default:\n    return {};\n  }\n}\n\n")
+    return "".join(out)
+
+
+# Functions a `flops` expression may call besides the integer attributes.
+FLOPS_FUNCTIONS = {"visible_pairs"}
+
+
+def emit_flops(kernels):
+    out = [
+        "/// Query-key pairs an attention of `queries` queries at positions\n"
+        "/// `offset + t` over `keys` keys scores: all of them, or under a causal\n"
+        "/// mask the keys [0, min(offset + t + 1, keys)) of each query.\n"
+        "inline double visible_pairs(double queries, double keys, double offset,\n"
+        "                             double causal) {\n"
+        "  if (causal == 0)\n"
+        "    return queries * keys;\n"
+        "  // Queries t < keys - offset see offset + t + 1 keys; the rest see all.\n"
+        "  const double partial = std::max(0.0, std::min(queries, keys - offset));\n"
+        "  return partial * (2 * offset + partial + 1) / 2 + (queries - partial) * keys;\n"
+        "}\n\n"
+        "/// Floating-point operations (a multiply-add is two) of the products\n"
+        "/// kernel `id` computes with integer attributes `ints` (in the kernel's\n"
+        "/// order), as its `flops` line in Kernels.abi counts them; 0 for a\n"
+        "/// kernel without one (elementwise and bandwidth-bound kernels).\n"
+        "inline double kernelFlops(KernelId id, const int64_t *ints) {\n"
+        "  switch (id) {\n"
+    ]
+    for k in kernels:
+        if not k.flops:
+            continue
+        out.append(f"  case KernelId::{k.name}: {{\n")
+        used = set(re.findall(r"[A-Za-z_]\w*", k.flops))
+        for index, name in enumerate(k.int_names()):
+            if name in used:
+                out.append(f"    const double {name} = double(ints[{index}]);\n")
+        out.append(f"    return {k.flops};\n  }}\n")
+    out.append("  default:\n    return 0;\n  }\n}\n\n")
     return "".join(out)
 
 
@@ -596,6 +642,8 @@ def emit_doc(kernels, sections):
             out.append("\n")
             if k.requires:
                 out.append("\nRequires: " + ", ".join(f"`{e}`" for e, _ in k.requires) + ".\n")
+            if k.flops:
+                out.append(f"\nFLOPs (`CHERRY_PROFILE`): `{k.flops}`.\n")
     return "".join(out)
 
 

@@ -696,30 +696,56 @@ struct Program::Impl {
   BufferMap buffers;
   std::vector<std::vector<Step>> functions;
   ParameterReport report;
-  /// CHERRY_PROFILE=1: seconds and calls per kernel, printed at exit (each
-  /// launch is followed by a synchronize, so queued devices are timed too).
+  /// CHERRY_PROFILE=1: seconds, calls and the FLOPs of the products
+  /// (abi::kernelFlops) per kernel, printed at exit (each launch is followed
+  /// by a synchronize, so queued devices are timed too).
   bool profile = [] {
     const char *env = std::getenv("CHERRY_PROFILE");
     return env && *env && std::string(env) != "0";
   }();
-  std::map<std::string, std::pair<double, int64_t>> kernelTimes;
+  struct KernelTime {
+    double seconds = 0, flops = 0;
+    int64_t calls = 0;
+  };
+  std::map<std::string, KernelTime> kernelTimes;
+
+  /// The profile table: kernels by time, with GFLOP/s where the kernel has
+  /// products, then the products' share of the time and their rate.
+  void printProfile() const {
+    double total = 0, productSeconds = 0, productFlops = 0;
+    std::vector<std::pair<double, std::string>> order;
+    for (const auto &[name, entry] : kernelTimes) {
+      total += entry.seconds;
+      order.push_back({entry.seconds, name});
+      if (entry.flops > 0) {
+        productSeconds += entry.seconds;
+        productFlops += entry.flops;
+      }
+    }
+    std::sort(order.rbegin(), order.rend());
+    std::fprintf(stderr, "cherry-run: kernel profile (%.3f s in kernels)\n",
+                 total);
+    for (const auto &[seconds, name] : order) {
+      const KernelTime &entry = kernelTimes.at(name);
+      std::fprintf(stderr, "  %-26s %9.3f s %5.1f%% %8lld calls", name.c_str(),
+                   seconds, total > 0 ? 100 * seconds / total : 0.0,
+                   static_cast<long long>(entry.calls));
+      if (entry.flops > 0 && seconds > 0)
+        std::fprintf(stderr, " %8.1f GFLOP/s", entry.flops / seconds / 1e9);
+      std::fprintf(stderr, "\n");
+    }
+    if (productFlops > 0 && productSeconds > 0)
+      std::fprintf(stderr,
+                   "  products (matrix products, attention, head): %.0f FLOP "
+                   "in %.3f s (%.1f%% of the kernel time), %.1f GFLOP/s\n",
+                   productFlops, productSeconds,
+                   total > 0 ? 100 * productSeconds / total : 0.0,
+                   productFlops / productSeconds / 1e9);
+  }
 
   ~Impl() {
-    if (profile && !kernelTimes.empty()) {
-      double total = 0;
-      for (auto &[name, entry] : kernelTimes)
-        total += entry.first;
-      std::vector<std::pair<double, std::string>> order;
-      for (auto &[name, entry] : kernelTimes)
-        order.push_back({entry.first, name});
-      std::sort(order.rbegin(), order.rend());
-      std::fprintf(stderr, "cherry-run: kernel profile (%.3f s in kernels)\n",
-                   total);
-      for (auto &[seconds, name] : order)
-        std::fprintf(stderr, "  %-26s %9.3f s %5.1f%% %8lld calls\n",
-                     name.c_str(), seconds, 100 * seconds / total,
-                     static_cast<long long>(kernelTimes[name].second));
-    }
+    if (profile && !kernelTimes.empty())
+      printProfile();
     if (device)
       device->release(arena);
   }
@@ -880,10 +906,11 @@ Status Program::run(int function) {
       s = impl_->device->synchronize();
     if (impl_->profile) {
       auto &entry = impl_->kernelTimes[abi::kernelName(call.kernel)];
-      entry.first += std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
-      ++entry.second;
+      entry.seconds += std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      entry.flops += abi::kernelFlops(call.kernel, call.ints.data());
+      ++entry.calls;
     }
     return s;
   };
