@@ -528,6 +528,11 @@ TEST(CudaKernels, HeadCrossEntropy) {
                 {1.3},
                 {h, w, wtargets, wts},
                 {}});
+    expectSame({KernelId::head_cross_entropy_weighted_train,
+                {rows, vocab, dim},
+                {1.3},
+                {h, w, wtargets, wts},
+                {}});
   }
 }
 

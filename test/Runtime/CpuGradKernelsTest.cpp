@@ -307,35 +307,49 @@ TEST(CpuGradKernels, LinearGradsMatchClosedFormOnThreadedShapes) {
   // Shapes whose GEMMs are cut into parts: by rows, by columns (n = 40 rows
   // of dw), and along k (dw sums 2100 rows onto a 40 x 48 output), in both
   // modes, with and without accumulation. dx = dy w and dw = dy^T x, each
-  // within the rounding bound of its sums (FloatBounds.h).
+  // within the rounding bound of its sums (FloatBounds.h). `sparse`: all but
+  // one row in seven of dy zero (a selective step's query gradient), where
+  // only the nonzero rows are multiplied; the zero rows of dx are exactly 0
+  // (or what the buffer held).
   ThreadGuard guard;
   setNumThreads(2);
-  for (bool det : {true, false}) {
-    setDeterministic(det);
-    for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
-                           std::array<int64_t, 3>{517, 40, 300},
-                           std::array<int64_t, 3>{2100, 40, 48}}) {
-      auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
-      auto dy = randomVector(m * n, 8);
-      const auto wT = transposed(w, n, k), dyT = transposed(dy, m, n),
-                 xT = transposed(x, m, k);
-      for (bool acc : {false, true}) {
-        auto dx = randomVector(m * k, 9), dw = randomVector(n * k, 10);
-        std::vector<double> wantDx, dxBound, wantDw, dwBound;
-        productWithBound(dy, wT, m, k, n, acc ? &dx : nullptr, wantDx, dxBound);
-        productWithBound(dyT, xT, n, k, m, acc ? &dw : nullptr, wantDw,
-                         dwBound);
-        linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, acc);
-        linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, acc);
-        const std::string what = " m " + std::to_string(m) + " n " +
-                                 std::to_string(n) + " k " + std::to_string(k) +
-                                 (acc ? " accumulated" : "") +
-                                 (det ? " deterministic" : "");
-        expectWithinBound(dx, wantDx, dxBound, "dx" + what);
-        expectWithinBound(dw, wantDw, dwBound, "dw" + what);
+  for (bool det : {true, false})
+    for (bool sparse : {false, true}) {
+      setDeterministic(det);
+      for (auto [m, n, k] : {std::array<int64_t, 3>{300, 256, 250},
+                             std::array<int64_t, 3>{517, 40, 300},
+                             std::array<int64_t, 3>{2100, 40, 48}}) {
+        auto x = randomVector(m * k, 6), w = randomVector(n * k, 7);
+        auto dy = randomVector(m * n, 8);
+        if (sparse)
+          for (int64_t r = 0; r < m; ++r)
+            if (r % 7 != 3)
+              std::fill_n(dy.begin() + r * n, n, 0.0f);
+        const auto wT = transposed(w, n, k), dyT = transposed(dy, m, n),
+                   xT = transposed(x, m, k);
+        for (bool acc : {false, true}) {
+          auto dx = randomVector(m * k, 9), dw = randomVector(n * k, 10);
+          std::vector<double> wantDx, dxBound, wantDw, dwBound;
+          productWithBound(dy, wT, m, k, n, acc ? &dx : nullptr, wantDx,
+                           dxBound);
+          productWithBound(dyT, xT, n, k, m, acc ? &dw : nullptr, wantDw,
+                           dwBound);
+          const std::vector<float> dxBefore = dx;
+          linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, acc);
+          linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, acc);
+          const std::string what =
+              " m " + std::to_string(m) + " n " + std::to_string(n) + " k " +
+              std::to_string(k) + (acc ? " accumulated" : "") +
+              (det ? " deterministic" : "") + (sparse ? " sparse" : "");
+          expectWithinBound(dx, wantDx, dxBound, "dx" + what);
+          expectWithinBound(dw, wantDw, dwBound, "dw" + what);
+          for (int64_t r = 0; sparse && r < m; ++r)
+            for (int64_t e = 0; r % 7 != 3 && e < k; ++e)
+              ASSERT_EQ(dx[r * k + e], acc ? dxBefore[r * k + e] : 0.0f)
+                  << "zero row " << r << what;
+        }
       }
     }
-  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -773,6 +787,61 @@ TEST(CpuGradKernels, AttentionGradWithinDerivedBound) {
   }
 }
 
+/// dout with only some query rows nonzero (a selective step's last layer):
+/// per batch b rows t with (t * 7 + b) % stride == 0, the last row, and in
+/// batch 1 none at all.
+std::vector<float> sparseRows(const AttnShape &c, uint64_t seed,
+                              int64_t stride) {
+  std::vector<float> dout = randomVector(c.qSize(), seed);
+  const int64_t width = c.heads * c.headDim;
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t t = 0; t < c.seq; ++t) {
+      const bool kept = b != 1 && ((t * 7 + b) % stride == 0 || t == c.seq - 1);
+      if (!kept)
+        std::fill_n(dout.begin() + (b * c.seq + t) * width, width, 0.0f);
+    }
+  return dout;
+}
+
+TEST(CpuGradKernels, AttentionGradOfSparseRowsWithinDerivedBound) {
+  // Most rows of dout zero: attentionGrad runs on the nonzero rows only,
+  // gathered with their positions. Against the same derived bounds as the
+  // dense path; the zero rows' dq is exactly 0. Shapes: query blocks of
+  // gathered rows that straddle key blocks, padded head dims, GQA, causal
+  // and not.
+  for (const AttnShape &c :
+       {AttnShape{3, 150, 4, 2, 10, true}, AttnShape{3, 150, 4, 2, 10, false},
+        AttnShape{3, 256, 4, 4, 64, true}, AttnShape{3, 64, 6, 3, 8, true}}) {
+    auto q = randomVector(c.qSize(), 64, -2.0f, 2.0f);
+    auto k = randomVector(c.kvSize(), 65, -2.0f, 2.0f);
+    auto v = randomVector(c.kvSize(), 66);
+    auto dout = sparseRows(c, 67, 5);
+    std::vector<float> o(c.qSize());
+    attention(q.data(), k.data(), v.data(), o.data(), c.batch, c.seq, c.seq,
+              c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal);
+    AttnGrads g = runAttentionGrad(c, q, k, v, dout);
+    std::vector<double> dq, dk, dv, bq, bk, bv;
+    refAttentionGradBound(c, q, k, v, o, dout, dq, dk, dv, bq, bk, bv);
+    expectWithinBound(g.dq, dq, bq, "dq " + c.name());
+    expectWithinBound(g.dk, dk, bk, "dk " + c.name());
+    expectWithinBound(g.dv, dv, bv, "dv " + c.name());
+    for (size_t i = 0; i < dout.size(); ++i)
+      if (dout[i] == 0.0f && dq[i] == 0.0)
+        ASSERT_EQ(g.dq[i], 0.0f) << "dq element " << i << " " << c.name();
+  }
+  // Every row zero: all three gradients are zero.
+  const AttnShape c{2, 40, 2, 1, 8, true};
+  auto q = randomVector(c.qSize(), 68), k = randomVector(c.kvSize(), 69);
+  std::vector<float> zero(c.qSize(), 0.0f);
+  AttnGrads g = runAttentionGrad(c, q, k, k, zero);
+  for (float x : g.dq)
+    ASSERT_EQ(x, 0.0f);
+  for (float x : g.dk)
+    ASSERT_EQ(x, 0.0f);
+  for (float x : g.dv)
+    ASSERT_EQ(x, 0.0f);
+}
+
 TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {
   // Scores of several hundred: exp without the logsumexp overflows.
   const AttnShape c{1, 13, 2, 1, 10, true};
@@ -1144,6 +1213,207 @@ TEST(CpuGradKernels, HeadCrossEntropyTrainIsLossAndGradInOnePass) {
   }
 }
 
+/// weights[r] * (logsumexp - logit[target]) summed over the weighted rows
+/// in double, and a bound on the float kernel's error: per row (as in
+/// HeadCrossEntropyTrainIsLossAndGradInOnePass) twice the largest logit
+/// error plus sumBound(vocab + 4), times |weights[r]|; plus the final float
+/// rounding of the sum.
+std::pair<double, double>
+refWeightedLossAndBound(const std::vector<float> &h,
+                        const std::vector<float> &w, const CeCase &c,
+                        const std::vector<float> &wt) {
+  double sum = 0, bound = 0;
+  for (int64_t r = 0; r < c.rows; ++r) {
+    if (wt[r] == 0.0f)
+      continue;
+    std::vector<double> logits(c.vocab);
+    double m = -1e300, worst = 0;
+    for (int64_t j = 0; j < c.vocab; ++j) {
+      double dot = 0, mag = 0;
+      for (int64_t i = 0; i < c.dim; ++i) {
+        dot += double(h[r * c.dim + i]) * w[j * c.dim + i];
+        mag += std::abs(double(h[r * c.dim + i]) * w[j * c.dim + i]);
+      }
+      logits[j] = dot;
+      m = std::max(m, dot);
+      worst = std::max(worst, sumBound(double(c.dim)) * mag);
+    }
+    double z = 0;
+    for (double x : logits)
+      z += std::exp(x - m);
+    sum += wt[r] * (m + std::log(z) - logits[c.targets[r]]);
+    bound += std::abs(wt[r]) * (2 * worst + sumBound(double(c.vocab + 4)));
+  }
+  return {sum, bound + std::abs(sum) * std::ldexp(1.0, -24)};
+}
+
+/// A weighted case: weights in [0, 0.3), every third row weight 0 with a
+/// target outside the vocabulary (selection padding, never read).
+CeCase makeWeightedCase(int64_t rows, int64_t vocab, int64_t dim,
+                        std::vector<float> &weights) {
+  CeCase c = makeCeCase(rows, vocab, dim);
+  weights = randomVector(rows, 90 + rows, 0.0f, 0.3f);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (c.targets[r] == kIgnore)
+      c.targets[r] = static_cast<int32_t>(r % vocab);
+    if (r % 3 == 2) {
+      weights[r] = 0.0f;
+      c.targets[r] = int32_t(vocab + 1000);
+    }
+  }
+  return c;
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainMatchesFiniteDifferences) {
+  // One row; a vocabulary smaller than any tile; rows not a multiple of
+  // anything. The loss against the double reference within its bound, the
+  // gradient against finite differences of that reference.
+  for (auto [rows, vocab, dim] :
+       {std::array<int64_t, 3>{1, 7, 3}, std::array<int64_t, 3>{11, 67, 19}}) {
+    std::vector<float> weights;
+    CeCase c = makeWeightedCase(rows, vocab, dim, weights);
+    if (rows == 1)
+      weights[0] = 0.8f;
+    const float dloss = 1.3f;
+    auto h = randomVector(rows * dim, 91, -2.0f, 2.0f);
+    auto w = randomVector(vocab * dim, 92);
+    const auto hd = toDouble(h), wd = toDouble(w);
+    auto wantDh = numericGrad(
+        [&](const std::vector<double> &x) {
+          return dloss * refWeightedLoss(x, wd, c, weights);
+        },
+        hd);
+    auto wantDw = numericGrad(
+        [&](const std::vector<double> &x) {
+          return dloss * refWeightedLoss(hd, x, c, weights);
+        },
+        wd);
+    std::vector<float> dh(rows * dim, std::nanf("")),
+        dw(vocab * dim, std::nanf(""));
+    float loss = std::nanf("");
+    Status st = headCrossEntropyWeightedTrain(
+        h.data(), w.data(), c.targets.data(), weights.data(), dloss, &loss,
+        dh.data(), dw.data(), rows, vocab, dim);
+    ASSERT_TRUE(st.ok()) << st.message;
+    const std::string what = " rows " + std::to_string(rows);
+    expectGradClose(dh, wantDh, 1e-6, "dh" + what);
+    expectGradClose(dw, wantDw, 1e-6, "dw" + what);
+    auto [want, bound] = refWeightedLossAndBound(h, w, c, weights);
+    EXPECT_LE(std::abs(loss - want), bound)
+        << what << ": loss " << loss << " want " << want;
+    for (int64_t r = 2; r < rows; r += 3)
+      for (int64_t e = 0; e < dim; ++e)
+        EXPECT_EQ(dh[r * dim + e], 0.0f) << "padding row " << r;
+  }
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainIsWeightedGradInOnePass) {
+  // The gradient comes from the same bands as headCrossEntropyWeightedGrad's,
+  // so dh and dw are bit-identical to it (and so to the unfused pair's);
+  // the loss is within the derived bound of the double reference. Bands of
+  // 256 rows over 600 (not a multiple), of 104 rows (vocabulary 40000) over
+  // 300, one band of 37 rows, a vocabulary of 5.
+  for (auto [rows, vocab, dim] :
+       {std::array<int64_t, 3>{600, 1500, 40},
+        std::array<int64_t, 3>{300, 40000, 6},
+        std::array<int64_t, 3>{37, 257, 9}, std::array<int64_t, 3>{4, 5, 3}}) {
+    std::vector<float> weights;
+    CeCase c = makeWeightedCase(rows, vocab, dim, weights);
+    auto h = randomVector(rows * dim, 93, -2.0f, 2.0f);
+    auto w = randomVector(vocab * dim, 94);
+    std::vector<float> dh(rows * dim), dw(vocab * dim);
+    std::vector<float> wantDh(rows * dim), wantDw(vocab * dim);
+    float loss = -1.0f;
+    Status st = headCrossEntropyWeightedTrain(
+        h.data(), w.data(), c.targets.data(), weights.data(), 0.7f, &loss,
+        dh.data(), dw.data(), rows, vocab, dim);
+    ASSERT_TRUE(st.ok()) << st.message;
+    st = headCrossEntropyWeightedGrad(h.data(), w.data(), c.targets.data(),
+                                      weights.data(), 0.7f, wantDh.data(),
+                                      wantDw.data(), rows, vocab, dim);
+    ASSERT_TRUE(st.ok()) << st.message;
+    const std::string what =
+        "rows " + std::to_string(rows) + " vocab " + std::to_string(vocab);
+    EXPECT_EQ(dh, wantDh) << what;
+    EXPECT_EQ(dw, wantDw) << what;
+    auto [want, bound] = refWeightedLossAndBound(h, w, c, weights);
+    EXPECT_LE(std::abs(loss - want), bound)
+        << what << ": loss " << loss << " want " << want;
+  }
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainOfUniformWeightsIsTrain) {
+  // Weights 1/count on the scored rows and dloss 1: each row's gradient
+  // scale is 1.0f / count in both kernels, so dh and dw equal
+  // headCrossEntropyTrain's bit for bit across its bands; the losses are
+  // the same sum, weighted before or divided after (a few ulps apart).
+  const int64_t rows = 600, vocab = 1500, dim = 40;
+  CeCase c = makeCeCase(rows, vocab, dim);
+  int64_t count = 0;
+  for (int32_t t : c.targets)
+    count += t != kIgnore;
+  std::vector<float> weights(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    weights[r] = c.targets[r] == kIgnore ? 0.0f : 1.0f / float(count);
+  auto h = randomVector(rows * dim, 95, -2.0f, 2.0f);
+  auto w = randomVector(vocab * dim, 96);
+  std::vector<float> dh(rows * dim), dw(vocab * dim), wantDh(rows * dim),
+      wantDw(vocab * dim);
+  float loss = 0, wantLoss = 0;
+  ASSERT_TRUE(headCrossEntropyWeightedTrain(
+                  h.data(), w.data(), c.targets.data(), weights.data(), 1.0f,
+                  &loss, dh.data(), dw.data(), rows, vocab, dim)
+                  .ok());
+  ASSERT_TRUE(headCrossEntropyTrain(h.data(), w.data(), c.targets.data(), 1.0f,
+                                    &wantLoss, wantDh.data(), wantDw.data(),
+                                    rows, vocab, dim, kIgnore)
+                  .ok());
+  EXPECT_EQ(dh, wantDh);
+  EXPECT_EQ(dw, wantDw);
+  // |1/count as float - 1/count| <= 2^-24 / count, for each of the rows.
+  EXPECT_NEAR(loss, wantLoss, 4 * std::ldexp(std::abs(wantLoss), -24));
+}
+
+TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainAllWeightsZero) {
+  // Every row padding: the loss is 0 and so are dh and dw (overwritten);
+  // no target is read.
+  const int64_t rows = 5, vocab = 11, dim = 4;
+  std::vector<int32_t> targets(rows, 1 << 20);
+  std::vector<float> weights(rows, 0.0f);
+  auto h = randomVector(rows * dim, 97), w = randomVector(vocab * dim, 98);
+  std::vector<float> dh(rows * dim, std::nanf("")),
+      dw(vocab * dim, std::nanf(""));
+  float loss = std::nanf("");
+  Status st = headCrossEntropyWeightedTrain(
+      h.data(), w.data(), targets.data(), weights.data(), 1.0f, &loss,
+      dh.data(), dw.data(), rows, vocab, dim);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(loss, 0.0f);
+  for (float x : dh)
+    EXPECT_EQ(x, 0.0f);
+  for (float x : dw)
+    EXPECT_EQ(x, 0.0f);
+
+  // A weighted row's bad target, or a non-finite weight, fails naming the
+  // kernel and the row, before anything is written.
+  weights[3] = 0.5f;
+  std::fill(dh.begin(), dh.end(), 5.0f);
+  st = headCrossEntropyWeightedTrain(h.data(), w.data(), targets.data(),
+                                     weights.data(), 1.0f, &loss, dh.data(),
+                                     dw.data(), rows, vocab, dim);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message, "headCrossEntropyWeightedTrain: row 3 has target "
+                        "1048576, outside the vocabulary [0, 11)");
+  EXPECT_EQ(dh[0], 5.0f) << "nothing written on failure";
+  weights[1] = std::nanf("");
+  st = headCrossEntropyWeightedTrain(h.data(), w.data(), targets.data(),
+                                     weights.data(), 1.0f, &loss, dh.data(),
+                                     dw.data(), rows, vocab, dim);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message,
+            "headCrossEntropyWeightedTrain: row 1 has a non-finite weight");
+}
+
 TEST(CpuGradKernels, HeadCrossEntropyGradAllRowsIgnored) {
   const int64_t rows = 4, vocab = 11, dim = 5;
   std::vector<int32_t> targets(rows, int32_t(kIgnore));
@@ -1386,6 +1656,17 @@ std::vector<std::vector<float>> runAllGradKernels() {
   linearGradWeight(dy.data(), x.data(), dw.data(), rows, vocab, dim, false);
   outs.push_back(dx);
   outs.push_back(dw);
+  // Most rows of dy zero: the nonzero rows only.
+  std::vector<float> dySparse(dy);
+  for (int64_t r = 0; r < rows; ++r)
+    if (r % 6 != 2)
+      std::fill_n(dySparse.begin() + r * vocab, vocab, 0.0f);
+  linearGradInput(dySparse.data(), w.data(), dx.data(), rows, vocab, dim,
+                  false);
+  linearGradWeight(dySparse.data(), x.data(), dw.data(), rows, vocab, dim,
+                   false);
+  outs.push_back(dx);
+  outs.push_back(dw);
   // Few rows of dw: split over its columns.
   std::vector<float> dwNarrow(40 * dim);
   linearGradWeight(dy.data(), x.data(), dwNarrow.data(), rows, 40, dim, false);
@@ -1427,6 +1708,15 @@ std::vector<std::vector<float>> runAllGradKernels() {
     outs.push_back(dq);
     outs.push_back(dk);
     outs.push_back(dv);
+    // Most rows of dout zero: the gathered-rows path.
+    for (int64_t r = 0; r < b * t; ++r)
+      if (r % 6 != 1)
+        std::fill_n(dout.begin() + r * heads * hd, heads * hd, 0.0f);
+    attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                  dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd, causal);
+    outs.push_back(dq);
+    outs.push_back(dk);
+    outs.push_back(dv);
   }
 
   const int64_t n = rows * dim;
@@ -1443,6 +1733,21 @@ std::vector<std::vector<float>> runAllGradKernels() {
                   .ok());
   outs.push_back(dh);
   outs.push_back(dwHead);
+  // The weighted training head: two bands (256 + 44 rows).
+  std::vector<float> rowWeights = randomVector(rows, 211, 0.0f, 1.0f);
+  for (int64_t r = 0; r < rows; r += 5)
+    rowWeights[r] = 0.0f;
+  std::vector<int32_t> kept(targets);
+  for (int32_t &t : kept)
+    t = t < 0 ? 0 : t;
+  float weightedLoss = 0;
+  EXPECT_TRUE(headCrossEntropyWeightedTrain(
+                  x.data(), w.data(), kept.data(), rowWeights.data(), 1.0f,
+                  &weightedLoss, dh.data(), dwHead.data(), rows, vocab, dim)
+                  .ok());
+  outs.push_back(dh);
+  outs.push_back(dwHead);
+  outs.push_back({weightedLoss});
 
   double sumSquares = 0;
   addSquaredNorm(dwHead.data(), vocab * dim, &sumSquares);

@@ -72,3 +72,39 @@ func.func @head_written_between(%h: memref<6x4xf32> {cherry_kernel.binding = "h"
   cherry_kernel.launch "head_cross_entropy_grad"(%h, %w, %t : memref<6x4xf32>, memref<10x4xf32>, memref<6xi32>) outs(%dh, %dw : memref<6x4xf32>, memref<10x4xf32>) {rows = 6 : i64, vocab = 10 : i64, dim = 4 : i64, ignore_index = -100 : i64, scale = 1.0 : f64}
   return
 }
+
+// -----
+
+// A selective step's weighted head loss and its gradient (the same h, w,
+// targets and weights) become one head_cross_entropy_weighted_train.
+// CHECK-LABEL: func.func @weighted_head_train
+// CHECK-NOT: "head_cross_entropy_weighted"(
+// CHECK: cherry_kernel.launch "head_cross_entropy_weighted_train"(%arg0, %arg1, %arg2, %arg3 : memref<3x4xf32>, memref<10x4xf32>, memref<3xi32>, memref<3xf32>) outs(%arg4, %{{.*}}, %{{.*}} : memref<f32>, memref<3x4xf32>, memref<10x4xf32>) {dim = 4 : i64, rows = 3 : i64, scale = 5.000000e-01 : f64, vocab = 10 : i64}
+// CHECK-NOT: "head_cross_entropy_weighted_grad"
+func.func @weighted_head_train(%h: memref<3x4xf32> {cherry_kernel.binding = "h"}, %w: memref<10x4xf32> {cherry_kernel.binding = "w"},
+                               %t: memref<3xi32> {cherry_kernel.binding = "t"}, %wt: memref<3xf32> {cherry_kernel.binding = "wt"},
+                               %loss: memref<f32> {cherry_kernel.binding = "loss", cherry_kernel.output}) {
+  cherry_kernel.launch "head_cross_entropy_weighted"(%h, %w, %t, %wt : memref<3x4xf32>, memref<10x4xf32>, memref<3xi32>, memref<3xf32>) outs(%loss : memref<f32>) {rows = 3 : i64, vocab = 10 : i64, dim = 4 : i64}
+  %dh = cherry_kernel.buffer : memref<3x4xf32>
+  %dw = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "head_cross_entropy_weighted_grad"(%h, %w, %t, %wt : memref<3x4xf32>, memref<10x4xf32>, memref<3xi32>, memref<3xf32>) outs(%dh, %dw : memref<3x4xf32>, memref<10x4xf32>) {rows = 3 : i64, vocab = 10 : i64, dim = 4 : i64, scale = 0.5 : f64}
+  return
+}
+
+// -----
+
+// Not fused: the weights the gradient reads are written between the two
+// (they are not the forward's any more).
+// CHECK-LABEL: func.func @weighted_weights_written_between
+// CHECK: "head_cross_entropy_weighted"(
+// CHECK: "head_cross_entropy_weighted_grad"
+func.func @weighted_weights_written_between(%h: memref<3x4xf32> {cherry_kernel.binding = "h"}, %w: memref<10x4xf32> {cherry_kernel.binding = "w"},
+                                            %t: memref<3xi32> {cherry_kernel.binding = "t"}, %wt: memref<3xf32> {cherry_kernel.binding = "wt"},
+                                            %loss: memref<f32> {cherry_kernel.binding = "loss", cherry_kernel.output}) {
+  cherry_kernel.launch "head_cross_entropy_weighted"(%h, %w, %t, %wt : memref<3x4xf32>, memref<10x4xf32>, memref<3xi32>, memref<3xf32>) outs(%loss : memref<f32>) {rows = 3 : i64, vocab = 10 : i64, dim = 4 : i64}
+  cherry_kernel.launch "scale"(%wt : memref<3xf32>) outs(%wt : memref<3xf32>) {n = 3 : i64, factor = 2.0 : f64}
+  %dh = cherry_kernel.buffer : memref<3x4xf32>
+  %dw = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "head_cross_entropy_weighted_grad"(%h, %w, %t, %wt : memref<3x4xf32>, memref<10x4xf32>, memref<3xi32>, memref<3xf32>) outs(%dh, %dw : memref<3x4xf32>, memref<10x4xf32>) {rows = 3 : i64, vocab = 10 : i64, dim = 4 : i64, scale = 0.5 : f64}
+  return
+}

@@ -5,7 +5,8 @@
 // summands once and writes both the sum and the normalized rows: the sum is
 // still needed as the next residual, but no kernel reads it back just to
 // normalize it. And a training step's head loss and head gradient into one
-// `head_cross_entropy_train` launch that computes the logits once.
+// `head_cross_entropy_train` launch that computes the logits once (the
+// weighted pair of a selective step into `head_cross_entropy_weighted_train`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,19 +74,31 @@ struct FuseKernelsPass
     fuseHeadTrain();
   }
 
-  /// head_cross_entropy(h, w, t) -> loss, later head_cross_entropy_grad(h,
-  /// w, t) -> dh, dw: one head_cross_entropy_train at the gradient's place.
   void fuseHeadTrain() {
+    fuseHeadTrain(KernelId::head_cross_entropy,
+                  KernelId::head_cross_entropy_grad,
+                  KernelId::head_cross_entropy_train,
+                  {"rows", "vocab", "dim", "ignore_index"});
+    fuseHeadTrain(KernelId::head_cross_entropy_weighted,
+                  KernelId::head_cross_entropy_weighted_grad,
+                  KernelId::head_cross_entropy_weighted_train,
+                  {"rows", "vocab", "dim"});
+  }
+
+  /// head_cross_entropy(h, w, t) -> loss, later head_cross_entropy_grad(h,
+  /// w, t) -> dh, dw: one head_cross_entropy_train at the gradient's place
+  /// (and the same for the weighted pair, whose inputs add the weights).
+  void fuseHeadTrain(KernelId lossKernel, KernelId gradKernel,
+                     KernelId trainKernel, ArrayRef<StringRef> attrs) {
     SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
     getOperation().walk([&](ck::LaunchOp grad) {
-      if (grad.getKernel() != kernelName(KernelId::head_cross_entropy_grad))
+      if (grad.getKernel() != kernelName(gradKernel))
         return;
       ValueRange in = grad.getInputs();
       ck::LaunchOp forward;
       for (Operation *user : in[0].getUsers()) {
         auto launch = dyn_cast<ck::LaunchOp>(user);
-        if (launch &&
-            launch.getKernel() == kernelName(KernelId::head_cross_entropy) &&
+        if (launch && launch.getKernel() == kernelName(lossKernel) &&
             launch.getInputs() == in &&
             launch->getBlock() == grad->getBlock() &&
             launch->isBeforeInBlock(grad))
@@ -93,7 +106,7 @@ struct FuseKernelsPass
       }
       if (!forward)
         return;
-      for (StringRef attr : {"rows", "vocab", "dim", "ignore_index"})
+      for (StringRef attr : attrs)
         if (forward->getAttr(attr) != grad->getAttr(attr))
           return;
       Value loss = forward.getOutputs()[0];
@@ -109,10 +122,10 @@ struct FuseKernelsPass
                          grad.getOutputs()[1]};
       auto fused = ck::LaunchOp::create(
           b, FusedLoc::get(&getContext(), {forward.getLoc(), grad.getLoc()}),
-          kernelName(KernelId::head_cross_entropy_train), grad.getInputs(),
-          outputs);
-      for (StringRef attr : {"rows", "vocab", "dim", "ignore_index", "scale"})
+          kernelName(trainKernel), grad.getInputs(), outputs);
+      for (StringRef attr : attrs)
         fused->setAttr(attr, grad->getAttr(attr));
+      fused->setAttr("scale", grad->getAttr("scale"));
       keepLayer(fused, grad);
       forward.erase();
       grad.erase();

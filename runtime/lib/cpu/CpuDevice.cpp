@@ -416,6 +416,12 @@ Status run(const HeadCrossEntropyWeightedGradArgs &a) {
                                            a.dw, a.rows, a.vocab, a.dim);
 }
 
+Status run(const HeadCrossEntropyWeightedTrainArgs &a) {
+  return cpu::headCrossEntropyWeightedTrain(a.h, a.w, a.targets, a.weights,
+                                            static_cast<float>(a.scale), a.loss,
+                                            a.dh, a.dw, a.rows, a.vocab, a.dim);
+}
+
 Status run(const HeadCrossEntropyRowsArgs &a) {
   // The mean and every row's loss.
   cpu::LossSum loss;

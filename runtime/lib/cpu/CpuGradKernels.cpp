@@ -320,18 +320,24 @@ static_assert(kAttnKeyBlock == kAttnQueryBlock,
 /// past the first costs a dq-sized buffer.
 constexpr int64_t kMaxKeyChunks = 4;
 
+/// `seq` keys per batch; `querySeq` query rows per batch, query row i at
+/// position i, or with positions (the rows of a selection, ascending) at
+/// positions[i] of the batch.
 struct AttentionGradShape {
   int64_t seq, heads, kvHeads, headDim, group;
   int64_t qRowStride, kvRowStride; // heads * headDim, kvHeads * headDim
   bool causal;
   float scale;
+  int64_t querySeq;
 
   int64_t kvHeadOf(int64_t h) const { return std::min(h / group, kvHeads - 1); }
   /// Query t sees keys [0, visibleKeys(t)).
   int64_t visibleKeys(int64_t t) const {
     return causal ? std::min(t + 1, seq) : seq;
   }
-  int64_t blocks() const { return (seq + kGradBlock - 1) / kGradBlock; }
+  /// Blocks of query rows.
+  int64_t blocks() const { return (querySeq + kGradBlock - 1) / kGradBlock; }
+  int64_t keyBlocks() const { return (seq + kGradBlock - 1) / kGradBlock; }
   /// Whether the B operands of the block GEMMs (rows of q, dout and k) need
   /// copies padded to whole register tiles.
   bool padRows() const { return headDim % kAttnPad != 0; }
@@ -343,12 +349,16 @@ struct AttentionGradShape {
 /// operands for pass A: Q^T and dout^T packed ([headDim][kGradBlock], zero
 /// past `rows`), and when padRows() q and dout padded to whole tiles
 /// ([rows][padToTile(headDim)]). q, o, dout point at row t0 of the head, k
-/// at row 0 of its kv head; lse and dsum at entry t0.
+/// at row 0 of its kv head; lse and dsum at entry t0; `positions` (null:
+/// row i is at position i) at row 0 of the batch.
 template <class Tile>
-CHERRY_CPU_BODY void attentionRowStatsBody(
-    const AttentionGradShape &s, const float *q, const float *k, const float *o,
-    const float *dout, int64_t t0, int64_t rows, float *lse, float *dsum,
-    float *qt, float *dot, float *qPad, float *doPad, float *scratch) {
+CHERRY_CPU_BODY void
+attentionRowStatsBody(const AttentionGradShape &s, const float *q,
+                      const float *k, const float *o, const float *dout,
+                      int64_t t0, int64_t rows, const int64_t *positions,
+                      float *lse, float *dsum, float *qt, float *dot,
+                      float *qPad, float *doPad, float *scratch) {
+  auto at = [&](int64_t i) { return positions ? positions[i] : i; };
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim;
@@ -364,10 +374,10 @@ CHERRY_CPU_BODY void attentionRowStatsBody(
   for (int64_t i = 0; i < B; ++i) {
     rowMax[i] = kNegInf;
     rowSum[i] = 0.0f;
-    visible[i] = i < rows ? s.visibleKeys(t0 + i) : 0;
+    visible[i] = i < rows ? s.visibleKeys(at(t0 + i)) : 0;
   }
 
-  const int64_t kvEnd = s.visibleKeys(t0 + rows - 1);
+  const int64_t kvEnd = s.visibleKeys(at(t0 + rows - 1));
   for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
     const int64_t nk = std::min(B, kvEnd - j0);
     attnGemm<Tile, false>(nk, B, d, k + j0 * s.kvRowStride, s.kvRowStride, qt,
@@ -434,14 +444,17 @@ struct AttentionGradPacks {
 /// dq += (dS^T)^T k, all register-blocked GEMMs on the block. q, dout point
 /// at row 0, column 0 of the batch; k, v, dk, dv and dqPart (laid out as dq;
 /// only the heads of kv head g are written) likewise; lse, dsum at
-/// [heads][seq]. scratch: 2 kGradBlock^2 floats, and when padRows() the
-/// chunk's keys padded ((j0End - j0Begin) x padToTile(headDim)).
+/// [heads][querySeq]; `positions` as in pass 0. scratch: 2 kGradBlock^2
+/// floats, and when padRows() the chunk's keys padded ((j0End - j0Begin) x
+/// padToTile(headDim)).
 template <class Tile>
 CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     const AttentionGradShape &s, const float *q, const float *k, const float *v,
     const float *dout, const float *lse, const float *dsum,
-    const AttentionGradPacks &packs, float *dk, float *dv, float *dqPart,
-    int64_t g, int64_t j0Begin, int64_t j0End, float *scratch) {
+    const int64_t *positions, const AttentionGradPacks &packs, float *dk,
+    float *dv, float *dqPart, int64_t g, int64_t j0Begin, int64_t j0End,
+    float *scratch) {
+  auto at = [&](int64_t i) { return positions ? positions[i] : i; };
   constexpr int64_t B = kGradBlock;
   const int64_t d = s.headDim, dPad = padToTile(d), blocks = s.blocks();
   const int64_t keyEnd = std::min(j0End, s.seq);
@@ -452,7 +465,7 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
     std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
   }
-  for (int64_t t = 0; t < s.seq; ++t)
+  for (int64_t t = 0; t < s.querySeq; ++t)
     for (int64_t h = 0; h < s.heads; ++h)
       if (s.kvHeadOf(h) == g)
         std::fill_n(dqPart + t * s.qRowStride + h * d, d, 0.0f);
@@ -465,11 +478,12 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
   for (int64_t h = 0; h < s.heads; ++h) {
     if (s.kvHeadOf(h) != g)
       continue;
-    const float *lseh = lse + h * s.seq, *dsumh = dsum + h * s.seq;
+    const float *lseh = lse + h * s.querySeq, *dsumh = dsum + h * s.querySeq;
     for (int64_t qb = 0; qb < blocks; ++qb) {
-      const int64_t t0 = qb * B, nq = std::min(B, s.seq - t0);
-      // Causal: the block's last query sees keys up to t0 + nq - 1 only.
-      const int64_t jEnd = s.causal ? std::min(keyEnd, t0 + nq) : keyEnd;
+      const int64_t t0 = qb * B, nq = std::min(B, s.querySeq - t0);
+      // Causal: the block's last query sees keys up to its position only.
+      const int64_t jEnd =
+          s.causal ? std::min(keyEnd, at(t0 + nq - 1) + 1) : keyEnd;
       if (jEnd <= j0Begin)
         continue;
       float lseB[B], dsumB[B];
@@ -490,6 +504,9 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
       }
       float *dqRows = dqPart + t0 * s.qRowStride + h * d;
 
+      // Under a causal mask key `key` is seen by the block's queries i >=
+      // lo, the first at a position >= key (keys only grow below).
+      int64_t lo = 0;
       for (int64_t j0 = j0Begin; j0 < jEnd; j0 += B) {
         const int64_t nk = std::min(B, jEnd - j0);
         const float *kb = k + j0 * s.kvRowStride + g * d;
@@ -497,11 +514,10 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
         attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
         attnGemm<Tile, false>(nk, B, d, vb, s.kvRowStride, dot, B, dpt, B,
                               false);
-        // Key j is seen by the block's queries i >= j0 + j - t0 (causal);
-        // P and dS are zero elsewhere.
+        // P and dS are zero where a query does not see the key.
         for (int64_t j = 0; j < nk; ++j) {
-          const int64_t lo =
-              s.causal ? std::clamp<int64_t>(j0 + j - t0, 0, nq) : 0;
+          while (s.causal && lo < nq && at(t0 + lo) < j0 + j)
+            ++lo;
           float *pRow = st + j * B, *dsRow = dpt + j * B;
 #pragma omp simd
           for (int64_t i = 0; i < B; ++i) {
@@ -553,12 +569,12 @@ constexpr int64_t kCeBandMinRows = 32;
 constexpr int64_t kCeBandMaxRows = 256;
 
 /// A row of logits [vocab] becomes (softmax - onehot(target)) * scale, or
-/// zeros when scale is 0 (an ignored row: its target is not read). With
-/// `loss`, also writes the row's cross-entropy logsumexp - logit[target]
-/// (0 for an ignored row).
+/// zeros when the row is not `scored` (an ignored row: its target is not
+/// read). With `loss`, also writes the row's cross-entropy logsumexp -
+/// logit[target] (0 for a row not scored).
 CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
-                                        float scale, float *loss) {
-  if (scale == 0.0f) {
+                                        float scale, bool scored, float *loss) {
+  if (!scored) {
     std::fill(x, x + vocab, 0.0f);
     if (loss)
       *loss = 0.0f;
@@ -583,7 +599,10 @@ CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
 CHERRY_CPU_DISPATCH(softmaxGradRow)
 
 /// dh = G w and dw (+)= G^T h with G's row r = (softmax - onehot) *
-/// rowScale[r] (zero where rowScale[r] is 0).
+/// rowScale[r] (zero where rowScale[r] is 0). A row is scored (its target
+/// read, its loss in `rowLoss` computed) where rowWeight[r] != 0, or without
+/// `rowWeight` where rowScale[r] != 0; a scored row of scale 0 (a weight
+/// times dloss that underflows) has a zero gradient, as an unscored one.
 ///
 /// A band of rows at a time: its logits, turned in place into G, then
 /// dh[band] = G w and dw (+)= G^T h[band]. Each GEMM is split over its
@@ -592,7 +611,7 @@ CHERRY_CPU_DISPATCH(softmaxGradRow)
 void headGradByRow(const float *h, const float *w, const int32_t *targets,
                    const float *rowScale, float *dh, float *dw, int64_t rows,
                    int64_t vocab, int64_t dim, bool accumulateDw,
-                   float *rowLoss = nullptr) {
+                   float *rowLoss = nullptr, const float *rowWeight = nullptr) {
   const int64_t bandRows = std::min(
       rows, std::clamp(kCeBandFloats / vocab, kCeBandMinRows, kCeBandMaxRows));
   // Kept across calls, like the forward's tiles: a fresh buffer would be
@@ -610,6 +629,8 @@ void headGradByRow(const float *h, const float *w, const int32_t *targets,
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < nr; ++r)
       softmaxGradRow(grad + r * vocab, targets[r0 + r], vocab, rowScale[r0 + r],
+                     rowWeight ? rowWeight[r0 + r] != 0.0f
+                               : rowScale[r0 + r] != 0.0f,
                      rowLoss ? rowLoss + r0 + r : nullptr);
     parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
                  vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
@@ -633,19 +654,85 @@ Status badTarget(const char *kernel, int64_t row, int64_t target, int64_t vocab,
 // Public entry points: backward
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Rows below which the linear gradients do not look for zero rows.
+constexpr int64_t kSparseMinRows = 64;
+
+/// The rows of dy[m, n] that are not all zero, in order, when they are at
+/// most half of its rows (a selective step's query gradient in the last
+/// layer: nonzero at the selected rows only); else false.
+bool sparseRowsOf(const float *dy, int64_t m, int64_t n,
+                  std::vector<int64_t> &rows) {
+  if (m < kSparseMinRows || n <= 0)
+    return false;
+  rows.clear();
+  for (int64_t r = 0; r < m; ++r) {
+    const float *row = dy + r * n;
+    if (std::any_of(row, row + n, [](float x) { return x != 0.0f; })) {
+      rows.push_back(r);
+      if (2 * static_cast<int64_t>(rows.size()) > m)
+        return false;
+    }
+  }
+  return true;
+}
+
+/// The listed rows of a[*, n], packed.
+std::vector<float> gatherRows(const float *a, int64_t n,
+                              const std::vector<int64_t> &rows) {
+  std::vector<float> out(rows.size() * n);
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(a + rows[i] * n, n, out.data() + i * n);
+  return out;
+}
+
+} // namespace
+
 void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
                      int64_t n, int64_t k, bool accumulate) {
-  // dx[m, k] = dy[m, n] w[n, k].
-  parallelGemm(/*transA=*/false, /*transB=*/false, m, k, n, dy, n, w, k, dx, k,
-               accumulate);
+  // dx[m, k] = dy[m, n] w[n, k]. A zero row of dy gives a zero row of dx:
+  // when most rows are zero only the others are multiplied.
+  std::vector<int64_t> rows;
+  if (!sparseRowsOf(dy, m, n, rows)) {
+    parallelGemm(/*transA=*/false, /*transB=*/false, m, k, n, dy, n, w, k, dx,
+                 k, accumulate);
+    return;
+  }
+  const int64_t kept = static_cast<int64_t>(rows.size());
+  std::vector<float> dys = gatherRows(dy, n, rows), dxs(kept * k);
+  if (kept > 0)
+    parallelGemm(/*transA=*/false, /*transB=*/false, kept, k, n, dys.data(), n,
+                 w, k, dxs.data(), k, /*accumulate=*/false);
+  if (!accumulate)
+    std::fill(dx, dx + m * k, 0.0f);
+  for (int64_t i = 0; i < kept; ++i) {
+    float *out = dx + rows[i] * k;
+    const float *in = dxs.data() + i * k;
+    for (int64_t e = 0; e < k; ++e)
+      out[e] = accumulate ? out[e] + in[e] : in[e];
+  }
 }
 
 void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
                       int64_t n, int64_t k, bool accumulate) {
   // dw[n, k] = dy[m, n]^T x[m, k]: each element sums over all m rows in one
-  // BLAS call.
-  parallelGemm(/*transA=*/true, /*transB=*/false, n, k, m, dy, n, x, k, dw, k,
-               accumulate);
+  // BLAS call; when most rows of dy are zero, over the others only.
+  std::vector<int64_t> rows;
+  if (!sparseRowsOf(dy, m, n, rows)) {
+    parallelGemm(/*transA=*/true, /*transB=*/false, n, k, m, dy, n, x, k, dw, k,
+                 accumulate);
+    return;
+  }
+  const int64_t kept = static_cast<int64_t>(rows.size());
+  if (kept == 0) {
+    if (!accumulate)
+      std::fill(dw, dw + n * k, 0.0f);
+    return;
+  }
+  std::vector<float> dys = gatherRows(dy, n, rows), xs = gatherRows(x, k, rows);
+  parallelGemm(/*transA=*/true, /*transB=*/false, n, k, kept, dys.data(), n,
+               xs.data(), k, dw, k, accumulate);
 }
 
 Status embeddingGrad(const int32_t *ids, const float *dy, float *dtable,
@@ -723,22 +810,33 @@ void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
   });
 }
 
-void attentionGrad(const float *q, const float *k, const float *v,
-                   const float *o, const float *dout, float *dq, float *dk,
-                   float *dv, int64_t batch, int64_t seq, int64_t heads,
-                   int64_t kvHeads, int64_t headDim, bool causal) {
-  if (batch <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
-    return;
+namespace {
+
+/// attentionGrad over `querySeq` query rows per batch (q, o, dout, dq of
+/// [batch, querySeq, heads * headDim]) against `seq` keys, query row i of
+/// batch b at position positions[b * querySeq + i] (ascending in each
+/// batch), or at position i without positions (querySeq == seq).
+void attentionGradRows(const float *q, const float *k, const float *v,
+                       const float *o, const float *dout, float *dq, float *dk,
+                       float *dv, int64_t batch, int64_t seq, int64_t querySeq,
+                       const int64_t *positions, int64_t heads, int64_t kvHeads,
+                       int64_t headDim, bool causal) {
   const AttentionGradShape s{
       seq, heads, kvHeads, headDim,
       // heads is a multiple of kvHeads; clamped as in attention.
       std::max<int64_t>(1, heads / kvHeads), heads * headDim, kvHeads * headDim,
       causal,
       // head_dim ** -0.5 in double, applied in float32, as the forward.
-      static_cast<float>(std::pow(static_cast<double>(headDim), -0.5))};
-  const int64_t qStride = seq * s.qRowStride, kvStride = seq * s.kvRowStride;
-  const int64_t blocks = s.blocks();
-  std::vector<float> lse(batch * heads * seq), dsum(batch * heads * seq);
+      static_cast<float>(std::pow(static_cast<double>(headDim), -0.5)),
+      querySeq};
+  const int64_t qStride = querySeq * s.qRowStride,
+                kvStride = seq * s.kvRowStride;
+  const int64_t blocks = s.blocks(), keyBlocks = s.keyBlocks();
+  std::vector<float> lse(batch * heads * querySeq),
+      dsum(batch * heads * querySeq);
+  auto positionsOf = [=](int64_t b) {
+    return positions ? positions + b * querySeq : nullptr;
+  };
 
   // Pass A runs per (batch, kv head, chunk of key blocks). Each chunk adds
   // its keys' share of dq into its own dq-shaped part (chunk 0's is dq
@@ -748,20 +846,20 @@ void attentionGrad(const float *q, const float *k, const float *v,
   // mask early keys are seen by more queries), fixed by the shape alone.
   std::vector<int64_t> chunkStart{0};
   {
-    const int64_t maxChunks = std::min(blocks, kMaxKeyChunks);
+    const int64_t maxChunks = std::min(keyBlocks, kMaxKeyChunks);
     auto work = [&](int64_t kb) { // query rows that see key block kb
       return causal ? seq - kb * kGradBlock : seq;
     };
     int64_t total = 0, done = 0;
-    for (int64_t kb = 0; kb < blocks; ++kb)
+    for (int64_t kb = 0; kb < keyBlocks; ++kb)
       total += work(kb);
-    for (int64_t kb = 0; kb + 1 < blocks; ++kb) {
+    for (int64_t kb = 0; kb + 1 < keyBlocks; ++kb) {
       done += work(kb);
       const int64_t next = static_cast<int64_t>(chunkStart.size());
       if (next < maxChunks && done * maxChunks >= total * next)
         chunkStart.push_back(kb + 1);
     }
-    chunkStart.push_back(blocks);
+    chunkStart.push_back(keyBlocks);
   }
   const int64_t chunks = static_cast<int64_t>(chunkStart.size()) - 1;
   int64_t chunkKeys = 0;
@@ -793,7 +891,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
 
   const int64_t queryItems = batch * heads * blocks;
   const int64_t keyItems = batch * kvHeads * chunks;
-  const int64_t rows = batch * seq;
+  const int64_t rows = batch * querySeq;
   const int nt = threadsFor(std::max(queryItems, keyItems), 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
@@ -807,14 +905,15 @@ void attentionGrad(const float *q, const float *k, const float *v,
       const int64_t b = (item / heads) % batch, h = item % heads;
       const int64_t t0 = qb * kGradBlock;
       const int64_t off = b * qStride + t0 * s.qRowStride + h * headDim;
-      const int64_t stat = (b * heads + h) * seq + t0;
+      const int64_t stat = (b * heads + h) * querySeq + t0;
       const AttentionGradPacks p = packsOf(b);
       const int64_t packAt = (h * blocks + qb) * headDim * kGradBlock;
       const int64_t padAt = (h * blocks * kGradBlock + t0) * dPad;
       attentionRowStats(
           s, q + off, k + b * kvStride + s.kvHeadOf(h) * headDim, o + off,
-          dout + off, t0, std::min(kGradBlock, seq - t0), lse.data() + stat,
-          dsum.data() + stat, const_cast<float *>(p.qt) + packAt,
+          dout + off, t0, std::min(kGradBlock, querySeq - t0), positionsOf(b),
+          lse.data() + stat, dsum.data() + stat,
+          const_cast<float *>(p.qt) + packAt,
           const_cast<float *>(p.dot) + packAt,
           s.padRows() ? const_cast<float *>(p.qPad) + padAt : nullptr,
           s.padRows() ? const_cast<float *>(p.doPad) + padAt : nullptr,
@@ -825,14 +924,14 @@ void attentionGrad(const float *q, const float *k, const float *v,
     for (int64_t item = 0; item < keyItems; ++item) {
       const int64_t c = item / (batch * kvHeads);
       const int64_t b = (item / kvHeads) % batch, g = item % kvHeads;
-      const int64_t stat = b * heads * seq;
+      const int64_t stat = b * heads * querySeq;
       float *part = (c == 0 ? dq : parts + (c - 1) * partStride) + b * qStride;
-      attentionGradKeyChunk(s, q + b * qStride, k + b * kvStride,
-                            v + b * kvStride, dout + b * qStride,
-                            lse.data() + stat, dsum.data() + stat, packsOf(b),
-                            dk + b * kvStride, dv + b * kvStride, part, g,
-                            chunkStart[c] * kGradBlock,
-                            chunkStart[c + 1] * kGradBlock, scratch.data());
+      attentionGradKeyChunk(
+          s, q + b * qStride, k + b * kvStride, v + b * kvStride,
+          dout + b * qStride, lse.data() + stat, dsum.data() + stat,
+          positionsOf(b), packsOf(b), dk + b * kvStride, dv + b * kvStride,
+          part, g, chunkStart[c] * kGradBlock, chunkStart[c + 1] * kGradBlock,
+          scratch.data());
     }
     // dq = part 0 + part 1 + ..., row by row.
     if (chunks > 1) {
@@ -842,6 +941,71 @@ void attentionGrad(const float *q, const float *k, const float *v,
                    chunks - 1, s.qRowStride);
     }
   }
+}
+
+} // namespace
+
+void attentionGrad(const float *q, const float *k, const float *v,
+                   const float *o, const float *dout, float *dq, float *dk,
+                   float *dv, int64_t batch, int64_t seq, int64_t heads,
+                   int64_t kvHeads, int64_t headDim, bool causal) {
+  if (batch <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return;
+  // A query row whose dout is all zero adds exactly nothing to dk and dv
+  // (P dout = 0, and dS = P (dout . v - D) = 0 with D = dout . o = 0) and
+  // gets dq = 0. A selective step's last layer sees only its selected rows'
+  // gradient: there the nonzero rows, gathered with their positions, are
+  // all the work.
+  const int64_t width = heads * headDim;
+  std::vector<int64_t> kept(batch, 0);
+  int64_t most = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t t = 0; t < seq; ++t) {
+      const float *row = dout + (b * seq + t) * width;
+      kept[b] += std::any_of(row, row + width, [](float x) { return x != 0; });
+    }
+    most = std::max(most, kept[b]);
+  }
+  if (2 * most > seq) {
+    attentionGradRows(q, k, v, o, dout, dq, dk, dv, batch, seq, seq, nullptr,
+                      heads, kvHeads, headDim, causal);
+    return;
+  }
+  std::fill(dq, dq + batch * seq * width, 0.0f);
+  if (most == 0) {
+    std::fill(dk, dk + batch * seq * kvHeads * headDim, 0.0f);
+    std::fill(dv, dv + batch * seq * kvHeads * headDim, 0.0f);
+    return;
+  }
+  // `most` rows per batch: the kept ones, then copies of zero rows at the
+  // last kept position (they add nothing either).
+  const size_t packed = static_cast<size_t>(batch * most * width);
+  std::vector<float> qs(packed, 0.0f), os(packed, 0.0f), ds(packed, 0.0f),
+      dqs(packed);
+  std::vector<int64_t> positions(batch * most);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t n = 0;
+    for (int64_t t = 0; t < seq; ++t) {
+      const int64_t from = (b * seq + t) * width;
+      const float *row = dout + from;
+      if (!std::any_of(row, row + width, [](float x) { return x != 0; }))
+        continue;
+      const int64_t to = (b * most + n) * width;
+      std::copy_n(q + from, width, qs.data() + to);
+      std::copy_n(o + from, width, os.data() + to);
+      std::copy_n(row, width, ds.data() + to);
+      positions[b * most + n++] = t;
+    }
+    for (; n < most; ++n)
+      positions[b * most + n] = n > 0 ? positions[b * most + n - 1] : 0;
+  }
+  attentionGradRows(qs.data(), k, v, os.data(), ds.data(), dqs.data(), dk, dv,
+                    batch, seq, most, positions.data(), heads, kvHeads, headDim,
+                    causal);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t n = 0; n < kept[b]; ++n)
+      std::copy_n(dqs.data() + (b * most + n) * width, width,
+                  dq + (b * seq + positions[b * most + n]) * width);
 }
 
 void swigluGrad(const float *gate, const float *up, const float *dout,
@@ -926,28 +1090,67 @@ Status headCrossEntropyTrain(const float *h, const float *w,
   return Status::success();
 }
 
+namespace {
+
+/// The gradient of dloss * sum_r weights[r] * loss_r (dh and dw
+/// overwritten); with `rowLoss`, also each weighted row's loss (0 for a row
+/// of weight 0). Fails on a non-finite weight or a weighted row's bad target
+/// before writing anything.
+Status headWeightedLossGrad(const char *kernel, const float *h, const float *w,
+                            const int32_t *targets, const float *weights,
+                            float dloss, float *dh, float *dw, int64_t rows,
+                            int64_t vocab, int64_t dim, float *rowLoss) {
+  for (int64_t r = 0; r < rows; ++r) {
+    if (!std::isfinite(weights[r]))
+      return Status::error(std::string(kernel) + ": row " + std::to_string(r) +
+                           " has a non-finite weight");
+    if (weights[r] != 0.0f && (targets[r] < 0 || targets[r] >= vocab))
+      return Status::error(std::string(kernel) + ": row " + std::to_string(r) +
+                           " has target " + std::to_string(targets[r]) +
+                           ", outside the vocabulary [0, " +
+                           std::to_string(vocab) + ")");
+  }
+  if (rows <= 0 || dim <= 0) {
+    if (rowLoss)
+      std::fill(rowLoss, rowLoss + std::max<int64_t>(rows, 0), 0.0f);
+    return Status::success();
+  }
+  std::vector<float> rowScale(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    rowScale[r] = weights[r] * dloss;
+  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
+                /*accumulateDw=*/false, rowLoss, rowLoss ? weights : nullptr);
+  return Status::success();
+}
+
+} // namespace
+
 Status headCrossEntropyWeightedGrad(const float *h, const float *w,
                                     const int32_t *targets,
                                     const float *weights, float dloss,
                                     float *dh, float *dw, int64_t rows,
                                     int64_t vocab, int64_t dim) {
-  for (int64_t r = 0; r < rows; ++r) {
-    if (!std::isfinite(weights[r]))
-      return Status::error("headCrossEntropyWeightedGrad: row " +
-                           std::to_string(r) + " has a non-finite weight");
-    if (weights[r] != 0.0f && (targets[r] < 0 || targets[r] >= vocab))
-      return Status::error(
-          "headCrossEntropyWeightedGrad: row " + std::to_string(r) +
-          " has target " + std::to_string(targets[r]) +
-          ", outside the vocabulary [0, " + std::to_string(vocab) + ")");
-  }
-  if (rows <= 0 || dim <= 0)
-    return Status::success();
-  std::vector<float> rowScale(rows);
+  return headWeightedLossGrad("headCrossEntropyWeightedGrad", h, w, targets,
+                              weights, dloss, dh, dw, rows, vocab, dim,
+                              /*rowLoss=*/nullptr);
+}
+
+Status headCrossEntropyWeightedTrain(const float *h, const float *w,
+                                     const int32_t *targets,
+                                     const float *weights, float dloss,
+                                     float *loss, float *dh, float *dw,
+                                     int64_t rows, int64_t vocab, int64_t dim) {
+  std::vector<float> rowLoss(std::max<int64_t>(rows, 0));
+  if (Status s = headWeightedLossGrad("headCrossEntropyWeightedTrain", h, w,
+                                      targets, weights, dloss, dh, dw, rows,
+                                      vocab, dim, rowLoss.data());
+      !s.ok())
+    return s;
+  // In row order, in double, as head_cross_entropy_weighted sums it.
+  double sum = 0;
   for (int64_t r = 0; r < rows; ++r)
-    rowScale[r] = weights[r] * dloss;
-  headGradByRow(h, w, targets, rowScale.data(), dh, dw, rows, vocab, dim,
-                /*accumulateDw=*/false);
+    sum += static_cast<double>(weights[r]) * rowLoss[r];
+  *loss = static_cast<float>(sum);
   return Status::success();
 }
 

@@ -156,6 +156,7 @@ CHERRY_CUDA_KERNEL(HeadCrossEntropyWeightedArgs)
 CHERRY_CUDA_KERNEL(HeadCrossEntropyGradArgs)
 CHERRY_CUDA_KERNEL(HeadCrossEntropyTrainArgs)
 CHERRY_CUDA_KERNEL(HeadCrossEntropyWeightedGradArgs)
+CHERRY_CUDA_KERNEL(HeadCrossEntropyWeightedTrainArgs)
 // CudaOptimizer.cu
 CHERRY_CUDA_KERNEL(GradSqNormArgs)
 CHERRY_CUDA_KERNEL(AdamwArgs)

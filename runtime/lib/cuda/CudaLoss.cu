@@ -264,4 +264,21 @@ Status run(Context &ctx, const HeadCrossEntropyWeightedGradArgs &a) {
   return runHead(ctx, p);
 }
 
+Status run(Context &ctx, const HeadCrossEntropyWeightedTrainArgs &a) {
+  HeadProblem p{a.h,
+                a.w,
+                a.targets,
+                a.weights,
+                a.rows,
+                a.vocab,
+                a.dim,
+                0,
+                static_cast<float>(a.scale),
+                KernelId::head_cross_entropy_weighted_train};
+  p.loss = a.loss;
+  p.dh = a.dh;
+  p.dw = a.dw;
+  return runHead(ctx, p);
+}
+
 } // namespace cherry::runtime::cuda

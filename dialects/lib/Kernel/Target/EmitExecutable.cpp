@@ -159,6 +159,8 @@ static bool isHeadLoss(KernelId kernel) {
   case KernelId::head_cross_entropy_weighted:
   case KernelId::head_cross_entropy_grad:
   case KernelId::head_cross_entropy_weighted_grad:
+  case KernelId::head_cross_entropy_train:
+  case KernelId::head_cross_entropy_weighted_train:
     return true;
   default:
     return false;

@@ -169,12 +169,14 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
     not read in between) become one `head_cross_entropy_train` launch at the
     gradient's place: the head's logits are computed once for the loss and
     the gradient, three GEMMs of `[rows, vocab, dim]` where the two kernels
-    take four.
+    take four. A selective (SGT) step's `head_cross_entropy_weighted` and
+    `head_cross_entropy_weighted_grad` (the same `h`, `w`, `targets` and
+    `weights`) become one `head_cross_entropy_weighted_train` likewise.
   }];
   let statistics = [
     Statistic<"numFused", "fused-add-rms-norm", "add + rms_norm pairs fused">,
     Statistic<"numHeadsFused", "fused-head-train",
-              "head_cross_entropy + its gradient fused">,
+              "head_cross_entropy(_weighted) + its gradient fused">,
   ];
 }
 

@@ -149,13 +149,15 @@ Status headCrossEntropy(const float *h, const float *w, const int32_t *targets,
 //===----------------------------------------------------------------------===//
 
 /// Gradient of linear with respect to its input: dx[m, k] (+)= dy[m, n] * w[n,
-/// k].
+/// k]. When at most half the rows of dy (of 64 or more) are nonzero, only
+/// those are multiplied (the others' rows of dx are 0, or left as they were).
 void linearGradInput(const float *dy, const float *w, float *dx, int64_t m,
                      int64_t n, int64_t k, bool accumulate);
 
 /// Gradient of linear with respect to its weight: dw[n, k] (+)= dy[m, n]^T *
 /// x[m, k]. Each element sums over all m rows in one BLAS call (threads
-/// split the elements, never the rows).
+/// split the elements, never the rows); over the nonzero rows of dy only
+/// when they are at most half of 64 or more.
 void linearGradWeight(const float *dy, const float *x, float *dw, int64_t m,
                       int64_t n, int64_t k, bool accumulate);
 
@@ -234,6 +236,19 @@ Status headCrossEntropyWeightedGrad(const float *h, const float *w,
                                     const float *weights, float dloss,
                                     float *dh, float *dw, int64_t rows,
                                     int64_t vocab, int64_t dim);
+
+/// The weighted head loss sum_r weights[r] * loss_r and its gradient times
+/// dloss in one pass, as headCrossEntropyTrain: three GEMMs where the two
+/// kernels take four. dh and dw are headCrossEntropyWeightedGrad's bit for
+/// bit; `loss` is the double sum in row order of each weighted row's loss
+/// from the gradient's bands (logsumexp over the whole row rather than
+/// merged vocabulary tiles, so it can differ from the forward kernel's in
+/// the last bits). Fails as headCrossEntropyWeightedGrad.
+Status headCrossEntropyWeightedTrain(const float *h, const float *w,
+                                     const int32_t *targets,
+                                     const float *weights, float dloss,
+                                     float *loss, float *dh, float *dw,
+                                     int64_t rows, int64_t vocab, int64_t dim);
 
 //===----------------------------------------------------------------------===//
 // Optimizers (PyTorch semantics), over a flat span of parameters
