@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cherry/Runtime/Program.h"
+#include "cherry/Runtime/Communicator.h"
 #include "cherry/Runtime/CpuKernels.h"
 #include "cherry/Runtime/DataLoader.h"
 #include "cherry/Runtime/Executable.h"
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -830,6 +832,119 @@ TEST(ProgramRun, LoopRunsEachTripOnItsSlots) {
   EXPECT_EQ(b.error(), "function 'f' instruction 0 (loop) iteration 1 body "
                        "instruction 0 (add): output 0 (y) is 32 bytes, "
                        "expected 16 (n = 4 elements of 4 bytes)");
+}
+
+/// Two ranks holding the same values, reducing only when waited for: a
+/// started bucket is still unreduced while later launches run.
+class DeferredTwoRanks final : public Communicator {
+public:
+  const char *name() const override { return "deferred"; }
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  Status allReduceSum(const std::vector<Tensor> &tensors) override {
+    for (const Tensor &t : tensors)
+      for (uint64_t i = 0; i < t.count; ++i)
+        t.data[i] *= 2;
+    return Status::success();
+  }
+  Status allReduceSumStart(const std::vector<Tensor> &tensors,
+                           uint64_t &ticket) override {
+    pending.push_back(tensors);
+    ticket = pending.size();
+    return Status::success();
+  }
+  Status allReduceSumWait(uint64_t ticket) override {
+    for (; done < ticket; ++done)
+      if (Status s = allReduceSum(pending[done]); !s.ok())
+        return s;
+    ++waits;
+    return Status::success();
+  }
+  Status allGatherShards(const std::vector<Tensor> &) override {
+    return Status::error("unused");
+  }
+  Status allReduceHostSum(double *, size_t) override {
+    return Status::error("unused");
+  }
+  Status gatherHost(const void *, size_t, void *, int) override {
+    return Status::error("unused");
+  }
+  Status allToAll(const int32_t *, int32_t *, size_t) override {
+    return Status::error("unused");
+  }
+  Status allToAllv(const float *, const std::vector<uint64_t> &,
+                   const std::vector<uint64_t> &, float *,
+                   const std::vector<uint64_t> &,
+                   const std::vector<uint64_t> &) override {
+    return Status::error("unused");
+  }
+  Status broadcastHost(void *, size_t, int) override {
+    return Status::error("unused");
+  }
+  [[noreturn]] void abort(int code) override { std::_Exit(code); }
+
+  std::vector<std::vector<Tensor>> pending;
+  uint64_t done = 0;
+  int waits = 0;
+};
+
+/// all_reduce_start scales by the share and issues the reduction; the
+/// launches up to its all_reduce_wait run with the bucket in flight
+/// (untouched), the wait finishes it. A launch touching a tensor in flight
+/// and a wait without a start are refused with one line.
+TEST(ProgramRun, OverlappedReductionFinishesAtItsWait) {
+  Builder b;
+  uint32_t share = b.buffer(ex::F32, {});
+  uint32_t g = b.buffer(ex::F32, {4});
+  uint32_t h = b.buffer(ex::F32, {3});
+  uint32_t other = b.buffer(ex::F32, {4});
+  b.inst("f", "all_reduce_start", {share, g, h}, {g, h},
+         {{"ranks", 2}, {"count", 2}, {"mean", 1}});
+  b.inst("f", "scale", {other}, {other}, {{"n", 4}}, {{"factor", 3.0}});
+  b.inst("f", "all_reduce_wait", {g, h}, {g, h}, {{"count", 2}});
+  Program p = b.build();
+  auto owned = std::make_unique<DeferredTwoRanks>();
+  DeferredTwoRanks *comm = owned.get();
+  p.device().setCommunicator(std::move(owned));
+  *f32(p, share) = 0.25f;
+  const float gv[4] = {1, 2, 3, 4}, hv[3] = {8, -4, 2}, ov[4] = {1, 1, 2, 2};
+  std::memcpy(f32(p, g), gv, sizeof(gv));
+  std::memcpy(f32(p, h), hv, sizeof(hv));
+  std::memcpy(f32(p, other), ov, sizeof(ov));
+  Status s = p.run("f");
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(comm->pending.size(), 1u);
+  EXPECT_EQ(comm->waits, 1);
+  // Each of two ranks contributes share * x = x / 4: the reduction x / 2.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(f32(p, g)[i], gv[i] / 2);
+    EXPECT_EQ(f32(p, other)[i], 3 * ov[i]);
+  }
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(f32(p, h)[i], hv[i] / 2);
+
+  Builder touch;
+  share = touch.buffer(ex::F32, {});
+  g = touch.buffer(ex::F32, {4});
+  touch.inst("f", "all_reduce_start", {share, g}, {g},
+             {{"ranks", 2}, {"count", 1}, {"mean", 0}});
+  touch.inst("f", "scale", {g}, {g}, {{"n", 4}}, {{"factor", 3.0}});
+  touch.inst("f", "all_reduce_wait", {g}, {g}, {{"count", 1}});
+  Program q = touch.build();
+  q.device().setCommunicator(std::make_unique<DeferredTwoRanks>());
+  EXPECT_EQ(q.run("f").message,
+            "function 'f' instruction 1: scale: input 0 is a tensor of an "
+            "all_reduce_start still in flight (its all_reduce_wait must come "
+            "first)");
+
+  Builder lone;
+  g = lone.buffer(ex::F32, {4});
+  lone.inst("f", "all_reduce_wait", {g}, {g}, {{"count", 1}});
+  Program r = lone.build();
+  r.device().setCommunicator(std::make_unique<DeferredTwoRanks>());
+  EXPECT_EQ(r.run("f").message,
+            "function 'f' instruction 0: all_reduce_wait: no all_reduce_start "
+            "of these 1 tensors is in flight");
 }
 
 /// A list kernel takes its tensors' sizes from its slices: a loop's trips

@@ -57,12 +57,16 @@ void addMtpHeads(OpPassManager &pm, int64_t heads, StringRef function,
   pm.addPass(createCherryMtpPass(mtp));
 }
 
-/// Kernel-level fusion, the layers' loops for the loop form, and memory
-/// planning, common to every pipeline.
-void addKernelTail(OpPassManager &pm, bool report, bool loop) {
+/// Kernel-level fusion, the layers' loops for the loop form, the
+/// reductions split into starts and waits for a data-parallel step (overlap),
+/// and memory planning, common to every pipeline.
+void addKernelTail(OpPassManager &pm, bool report, bool loop,
+                   bool overlap = false) {
   pm.addPass(createCherryFuseKernelsPass());
   if (loop)
     pm.addPass(createCherryLayerLoopPass());
+  if (overlap)
+    pm.addPass(createCherryOverlapReductionsPass());
   CherryPlanMemoryPassOptions plan;
   plan.report = report;
   pm.addPass(createCherryPlanMemoryPass(plan));
@@ -166,7 +170,7 @@ void mlir::cherry::buildTrainPipeline(OpPassManager &pm,
   if (selective)
     addLowering(pm, fn::kGradStep, fn::kGradStep, LoweringMode::Grad, loop);
   addLowering(pm, "forward", fn::kEvalStep, LoweringMode::Eval, loop);
-  addKernelTail(pm, options.report, loop);
+  addKernelTail(pm, options.report, loop, options.ranks > 1 && options.overlap);
 }
 
 /// The function the decoding pipeline makes the verification step from.

@@ -605,6 +605,90 @@ Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
   return Status::success();
 }
 
+/// The reductions started and not yet waited for (all_reduce_start,
+/// all_reduce_wait): no other launch may touch their tensors.
+class InFlight {
+public:
+  bool empty() const { return started_.empty(); }
+
+  Status start(Communicator *comm, const AllReduceStartArgs &a) {
+    Communicator *c = nullptr;
+    if (Status s = collectiveCommunicator(comm, "all_reduce_start", a.ranks, c);
+        !s.ok())
+      return s;
+    std::vector<Communicator::Tensor> tensors;
+    if (Status s =
+            collectiveTensors("all_reduce_start", "reduced", a.x, a.y, tensors);
+        !s.ok())
+      return s;
+    if (a.mean)
+      for (const TensorRef<float> &y : a.y)
+        cpu::scale(y.data, *a.share, y.size);
+    uint64_t ticket = 0;
+    if (Status s = c->allReduceSumStart(tensors, ticket); !s.ok())
+      return Status::error("all_reduce_start: " + s.message);
+    started_.push_back({std::move(tensors), ticket, c});
+    return Status::success();
+  }
+
+  Status wait(const AllReduceWaitArgs &a) {
+    for (size_t t = 0; t < a.y.size(); ++t)
+      if (a.y[t].data != a.x[t].data)
+        return Status::error("all_reduce_wait: output " + std::to_string(t) +
+                             " is not input " + std::to_string(t) +
+                             " (a wait finishes its tensors in place)");
+    for (auto it = started_.begin(); it != started_.end(); ++it) {
+      bool same = it->tensors.size() == a.x.size();
+      for (size_t t = 0; same && t < a.x.size(); ++t)
+        same = it->tensors[t].data == a.x[t].data &&
+               it->tensors[t].count == static_cast<uint64_t>(a.x[t].size);
+      if (!same)
+        continue;
+      Started done = std::move(*it);
+      started_.erase(it);
+      if (Status s = done.comm->allReduceSumWait(done.ticket); !s.ok())
+        return Status::error("all_reduce_wait: " + s.message);
+      return Status::success();
+    }
+    return Status::error("all_reduce_wait: no all_reduce_start of these " +
+                         std::to_string(a.x.size()) + " tensors is in flight");
+  }
+
+  /// Fails when `call` touches a tensor in flight.
+  Status check(const KernelCall &call) const {
+    auto touches = [&](const std::byte *p, uint64_t bytes) -> int {
+      for (size_t i = 0; i < started_.size(); ++i)
+        for (const Communicator::Tensor &t : started_[i].tensors) {
+          auto *begin = reinterpret_cast<const std::byte *>(t.data);
+          if (p < begin + t.count * sizeof(float) && begin < p + bytes)
+            return static_cast<int>(i);
+        }
+      return -1;
+    };
+    for (int pass = 0; pass < 2; ++pass) {
+      const auto &ptrs = pass ? call.out : call.in;
+      const auto &sizes = pass ? call.outBytes : call.inBytes;
+      for (size_t o = 0; o < ptrs.size(); ++o)
+        if (touches(reinterpret_cast<const std::byte *>(ptrs[o]), sizes[o]) >=
+            0)
+          return Status::error(
+              std::string(abi::kernelName(call.kernel)) + ": " +
+              (pass ? "output " : "input ") + std::to_string(o) +
+              " is a tensor of an all_reduce_start still in flight (its "
+              "all_reduce_wait must come first)");
+    }
+    return Status::success();
+  }
+
+private:
+  struct Started {
+    std::vector<Communicator::Tensor> tensors;
+    uint64_t ticket;
+    Communicator *comm;
+  };
+  std::vector<Started> started_;
+};
+
 Status runAdamwShard(Communicator *comm, const AdamwShardArgs &a) {
   Communicator *c = nullptr;
   if (Status s = collectiveCommunicator(comm, "adamw_shard", a.ranks, c);
@@ -813,11 +897,19 @@ public:
   const char *name() const override { return "cpu"; }
 
   Status launch(const KernelCall &call) override {
+    if (!inFlight_.empty() && call.kernel != KernelId::all_reduce_wait)
+      if (Status s = inFlight_.check(call); !s.ok())
+        return s;
     startFromSources(call);
     return dispatch(call, [this](const auto &args) { return runOn(args); });
   }
 
 private:
+  InFlight inFlight_;
+  Status runOn(const AllReduceStartArgs &args) {
+    return inFlight_.start(communicator(), args);
+  }
+  Status runOn(const AllReduceWaitArgs &args) { return inFlight_.wait(args); }
   template <class Args> Status runOn(const Args &args) { return run(args); }
   Status runOn(const RankShareArgs &args) {
     return runRankShare(communicator(), args);

@@ -132,3 +132,60 @@ func.func @loop_calls(%a: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// An all_reduce_wait finishes the tensors of the all_reduce_start before it.
+func.func @wait_without_start(%g: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'all_reduce_wait' has no all_reduce_start of its buffers before it}}
+  cherry_kernel.launch "all_reduce_wait"(%g : memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64}
+  return
+}
+
+// -----
+
+func.func @wait_after_other(%s: memref<f32>, %g: memref<4xf32>) {
+  cherry_kernel.launch "scale"(%g : memref<4xf32>) outs(%g : memref<4xf32>) {n = 4 : i64, factor = 2.0 : f64}
+  // expected-error @+1 {{kernel 'all_reduce_wait' has no all_reduce_start of its buffers before it (the last op to touch them is 'scale')}}
+  cherry_kernel.launch "all_reduce_wait"(%g : memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64}
+  return
+}
+
+// -----
+
+func.func @start_without_wait(%s: memref<f32>, %g: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'all_reduce_start' has no all_reduce_wait of its outputs after it}}
+  cherry_kernel.launch "all_reduce_start"(%s, %g : memref<f32>, memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64, mean = 1 : i64, ranks = 2 : i64}
+  return
+}
+
+// -----
+
+// Nothing touches a tensor in flight.
+func.func @touched_in_flight(%s: memref<f32>, %g: memref<4xf32>, %h: memref<4xf32>) {
+  // expected-error @+1 {{kernel 'all_reduce_start': its outputs are touched by 'add' before an all_reduce_wait of them}}
+  cherry_kernel.launch "all_reduce_start"(%s, %g : memref<f32>, memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64, mean = 1 : i64, ranks = 2 : i64}
+  cherry_kernel.launch "add"(%g, %h : memref<4xf32>, memref<4xf32>) outs(%h : memref<4xf32>) {n = 4 : i64}
+  cherry_kernel.launch "all_reduce_wait"(%g : memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64}
+  return
+}
+
+// -----
+
+// A wait finishes one start, once.
+func.func @wait_twice(%s: memref<f32>, %g: memref<4xf32>, %h: memref<8xf32>) {
+  cherry_kernel.launch "all_reduce_start"(%s, %g, %h : memref<f32>, memref<4xf32>, memref<8xf32>) outs(%g, %h : memref<4xf32>, memref<8xf32>) {count = 2 : i64, mean = 1 : i64, ranks = 2 : i64}
+  cherry_kernel.launch "all_reduce_wait"(%g, %h : memref<4xf32>, memref<8xf32>) outs(%g, %h : memref<4xf32>, memref<8xf32>) {count = 2 : i64}
+  // expected-error @+1 {{kernel 'all_reduce_wait' has no all_reduce_start of its buffers before it (the last op to touch them is 'all_reduce_wait')}}
+  cherry_kernel.launch "all_reduce_wait"(%g : memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64}
+  return
+}
+
+// -----
+
+func.func @wait_not_in_place(%s: memref<f32>, %g: memref<4xf32>, %h: memref<4xf32>) {
+  cherry_kernel.launch "all_reduce_start"(%s, %g : memref<f32>, memref<4xf32>) outs(%g : memref<4xf32>) {count = 1 : i64, mean = 1 : i64, ranks = 2 : i64}
+  // expected-error @+1 {{kernel 'all_reduce_wait' must have its inputs as its outputs (a wait finishes its start's buffers in place)}}
+  cherry_kernel.launch "all_reduce_wait"(%g : memref<4xf32>) outs(%h : memref<4xf32>) {count = 1 : i64}
+  return
+}

@@ -85,6 +85,64 @@ LogicalResult BufferOp::verify() {
   return success();
 }
 
+/// Whether `op` (a launch, or a loop and its body) uses one of `buffers`.
+static bool touchesAny(Operation *op, ArrayRef<Value> buffers) {
+  WalkResult found = op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (llvm::is_contained(buffers, v))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return found.wasInterrupted();
+}
+
+/// An all_reduce_start and its all_reduce_wait: the wait finishes the
+/// start's outputs in place, and no op between them touches those buffers.
+static LogicalResult verifyInFlight(LaunchOp launch) {
+  const bool start = launch.getKernel() == "all_reduce_start";
+  SmallVector<Value> buffers(start ? launch.getOutputs() : launch.getInputs());
+  auto same = [&](LaunchOp other, StringRef kernel) {
+    if (other.getKernel() != kernel)
+      return false;
+    auto theirs =
+        kernel == "all_reduce_wait" ? other.getInputs() : other.getOutputs();
+    return llvm::equal(theirs, buffers);
+  };
+  if (!start) {
+    if (!llvm::equal(launch.getOutputs(), launch.getInputs()))
+      return launch.emitOpError()
+             << "kernel 'all_reduce_wait' must have its inputs as its "
+                "outputs (a wait finishes its start's buffers in place)";
+    for (Operation *op = launch->getPrevNode(); op; op = op->getPrevNode()) {
+      if (!touchesAny(op, buffers))
+        continue;
+      auto previous = dyn_cast<LaunchOp>(op);
+      if (previous && same(previous, "all_reduce_start"))
+        return success();
+      return launch.emitOpError()
+             << "kernel 'all_reduce_wait' has no all_reduce_start of its "
+                "buffers before it (the last op to touch them is '"
+             << (previous ? previous.getKernel() : op->getName().getStringRef())
+             << "')";
+    }
+    return launch.emitOpError() << "kernel 'all_reduce_wait' has no "
+                                   "all_reduce_start of its buffers before it";
+  }
+  for (Operation *op = launch->getNextNode(); op; op = op->getNextNode()) {
+    if (!touchesAny(op, buffers))
+      continue;
+    auto next = dyn_cast<LaunchOp>(op);
+    if (next && same(next, "all_reduce_wait"))
+      return success();
+    return launch.emitOpError()
+           << "kernel 'all_reduce_start': its outputs are touched by '"
+           << (next ? next.getKernel() : op->getName().getStringRef())
+           << "' before an all_reduce_wait of them";
+  }
+  return launch.emitOpError() << "kernel 'all_reduce_start' has no "
+                                 "all_reduce_wait of its outputs after it";
+}
+
 LogicalResult LaunchOp::verify() {
   const ::cherry::abi::KernelSpec *kernel = lookupKernel(getKernel());
   if (!kernel)
@@ -137,6 +195,8 @@ LogicalResult LaunchOp::verify() {
                                   ", ")
                            << ")";
   }
+  if (getKernel() == "all_reduce_start" || getKernel() == "all_reduce_wait")
+    return verifyInFlight(*this);
   return success();
 }
 

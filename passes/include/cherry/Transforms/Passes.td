@@ -203,6 +203,23 @@ def CherryPlanMemoryPass : Pass<"cherry-plan-memory", "::mlir::ModuleOp"> {
   ];
 }
 
+def CherryOverlapReductionsPass
+    : Pass<"cherry-overlap-reductions", "::mlir::ModuleOp"> {
+  let summary = "Split each all_reduce launch into a start and a wait";
+  let description = [{
+    For each kernel-level function, every `all_reduce` launch of its body
+    (not of a `cherry_kernel.loop`) becomes an `all_reduce_start` with the
+    same operands and attributes, and an `all_reduce_wait` of its outputs
+    is inserted right before the first later launch or loop that touches
+    one of them (the clipping norm, the optimizer; the end of the function
+    for a reduced loss), so that the reduction runs while the launches in
+    between do. Both name the buffers, so the memory planner keeps them
+    live while they are in flight. Run after cherry-fuse-kernels and
+    cherry-layer-loop, before cherry-plan-memory (`--cherry-train`
+    `overlap=1`, the default).
+  }];
+}
+
 def CherryLayerLoopPass : Pass<"cherry-layer-loop", "::mlir::ModuleOp"> {
   let summary = "Run consecutive identical decoder layers as one kernel loop";
   let description = [{

@@ -175,6 +175,13 @@ struct TrainPipelineOptions : public PassPipelineOptions<TrainPipelineOptions> {
                      "the routed rows with all-to-alls (cherry-expert-"
                      "parallel); needs ranks=R above 1"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> overlap{
+      *this, "overlap",
+      llvm::cl::desc("With ranks above 1: each bucket's reduction runs while "
+                     "the rest of the backward pass does (all_reduce_start "
+                     "and all_reduce_wait, cherry-overlap-reductions); 0: "
+                     "one blocking all_reduce launch per bucket"),
+      llvm::cl::init(true)};
   PassOptions::Option<std::string> form{
       *this, "form",
       llvm::cl::desc("Executable form of the decoder layers: unrolled (every "

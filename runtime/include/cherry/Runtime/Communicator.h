@@ -9,6 +9,12 @@
 // (createCommunicator). The trainer also reduces a few host values (the
 // validation loss) and ends every rank when one fails (abort).
 //
+// The MPI communicator reduces the buckets an `all_reduce_start` issues on a
+// thread of its own, which makes the blocking MPI_Allreduce the
+// synchronous path makes while the step's kernels run on the launching
+// thread (MPI_THREAD_SERIALIZED: one thread calls MPI at a time; the others
+// wait for the reductions in flight first).
+//
 // A process not started by an MPI launcher is a run of one rank: it never
 // initializes MPI and needs no communicator (its executables have no
 // collectives).
@@ -51,6 +57,23 @@ public:
   /// Replaces each tensor by its sum over the ranks, in place, as one
   /// collective (a bucket). Every rank ends with the same bits.
   virtual Status allReduceSum(const std::vector<Tensor> &tensors) = 0;
+  /// allReduceSum begun (the `all_reduce_start` kernel): the reduction is
+  /// issued and may still run when this returns, so nothing may touch the
+  /// tensors until allReduceSumWait(ticket). Reductions finish in the order
+  /// they start, with allReduceSum's collective (the same bits); any other
+  /// collective first waits for those in flight. This default reduces before
+  /// it returns (nothing is left in flight).
+  virtual Status allReduceSumStart(const std::vector<Tensor> &tensors,
+                                   uint64_t &ticket) {
+    ticket = 0;
+    return allReduceSum(tensors);
+  }
+  /// Returns once reduction `ticket` (and every one started before it) has
+  /// finished: the error of one that failed, if any.
+  virtual Status allReduceSumWait(uint64_t ticket) {
+    (void)ticket;
+    return Status::success();
+  }
   /// Makes each tensor whole from its shards (ZeRO-1), in place: rank r
   /// holds the up-to-date elements [r * s, min(count, (r + 1) * s)),
   /// s = ceil(count / size()), and sends them to every rank.
