@@ -862,30 +862,32 @@ TEST(CudaKernels, NcclWorldSizeOne) {
   EXPECT_EQ(out[0].floats(), std::vector<float>{1.0f});
 
   const std::vector<int64_t> sizes = {1000, 3, 4097};
-  for (int64_t mean : {0, 1}) {
-    Case c{KernelId::all_reduce,
-           {1, 3, mean},
-           {},
-           {Tensor::of(std::vector<float>{0.25f})},
-           {}};
-    std::vector<std::vector<float>> want;
-    for (size_t t = 0; t < sizes.size(); ++t) {
-      std::vector<float> x = randomFloats(sizes[t], 300 + t);
-      c.in.push_back(Tensor::of(x));
-      c.out.push_back(Tensor::nan(sizes[t]));
-      if (mean)
-        for (float &v : x)
-          v *= 0.25f;
-      want.push_back(x);
+  for (int64_t mean : {0, 1})
+    for (KernelId kernel : {KernelId::all_reduce, KernelId::all_reduce_start}) {
+      Case c{kernel,
+             {1, 3, mean},
+             {},
+             {Tensor::of(std::vector<float>{0.25f})},
+             {}};
+      std::vector<std::vector<float>> want;
+      for (size_t t = 0; t < sizes.size(); ++t) {
+        std::vector<float> x = randomFloats(sizes[t], 300 + t);
+        c.in.push_back(Tensor::of(x));
+        c.out.push_back(Tensor::nan(sizes[t]));
+        if (mean)
+          for (float &v : x)
+            v *= 0.25f;
+        want.push_back(x);
+      }
+      for (bool inPlace : {false, true}) {
+        s = runOn(*gpu, c, out, inPlace);
+        ASSERT_TRUE(s.ok()) << s.message;
+        for (size_t t = 0; t < sizes.size(); ++t)
+          EXPECT_EQ(out[t].floats(), want[t])
+              << cherry::abi::kernelName(kernel) << " mean " << mean
+              << " tensor " << t;
+      }
     }
-    for (bool inPlace : {false, true}) {
-      s = runOn(*gpu, c, out, inPlace);
-      ASSERT_TRUE(s.ok()) << s.message;
-      for (size_t t = 0; t < sizes.size(); ++t)
-        EXPECT_EQ(out[t].floats(), want[t])
-            << "all_reduce mean " << mean << " tensor " << t;
-    }
-  }
   Case gather{KernelId::all_gather, {1, 3}, {}, {}, {}};
   for (size_t t = 0; t < sizes.size(); ++t) {
     gather.in.push_back(Tensor::of(randomFloats(sizes[t], 400 + t)));

@@ -1,6 +1,7 @@
 //===- CudaCollective.cu - The collectives across ranks -------------------===//
 //
-// rank_share, all_reduce, all_gather and adamw_shard on the CUDA device,
+// rank_share, all_reduce (and all_reduce_start / all_reduce_wait),
+// all_gather and adamw_shard on the CUDA device,
 // through the device's communicator (NCCL, NcclCommunicator.cpp), which
 // enqueues its collectives on the device's stream: they are ordered with the
 // kernels around them, recorded in a CUDA graph with them, and a host read
@@ -125,6 +126,43 @@ Status run(Context &ctx, const AllReduceArgs &a) {
       }
   if (Status s = c->allReduceSum(tensors); !s.ok())
     return Status::error("all_reduce: " + s.message);
+  return Status::success();
+}
+
+// all_reduce_start / all_reduce_wait (cherry-overlap-reductions): the start
+// enqueues the reduction on the stream as all_reduce does, and the stream's
+// order finishes it before any later kernel, so the wait only checks that
+// it finishes its tensors in place. (The reduction then runs between the
+// kernels around it; overlapping it with them needs a stream of its own.)
+Status run(Context &ctx, const AllReduceStartArgs &a) {
+  Communicator *c = nullptr;
+  if (Status s = collectiveCommunicator(ctx, "all_reduce_start", a.ranks, c);
+      !s.ok())
+    return s;
+  std::vector<Communicator::Tensor> tensors;
+  if (Status s = collectiveTensors(ctx, "all_reduce_start", "reduced", a.x, a.y,
+                                   tensors);
+      !s.ok())
+    return s;
+  if (a.mean)
+    for (const TensorRef<float> &y : a.y)
+      if (y.size > 0) {
+        scaleByKernel<<<blocksFor(y.size, kThreads), kThreads, 0, ctx.stream>>>(
+            y.data, y.size, a.share);
+        if (Status s = checkLaunch("all_reduce_start"); !s.ok())
+          return s;
+      }
+  if (Status s = c->allReduceSum(tensors); !s.ok())
+    return Status::error("all_reduce_start: " + s.message);
+  return Status::success();
+}
+
+Status run(Context &, const AllReduceWaitArgs &a) {
+  for (size_t t = 0; t < a.y.size(); ++t)
+    if (a.y[t].data != a.x[t].data)
+      return Status::error("all_reduce_wait: output " + std::to_string(t) +
+                           " is not input " + std::to_string(t) +
+                           " (a wait finishes its tensors in place)");
   return Status::success();
 }
 

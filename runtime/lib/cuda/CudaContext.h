@@ -210,6 +210,8 @@ CHERRY_CUDA_KERNEL(RankShareArgs)
 CHERRY_CUDA_KERNEL(AllReduceArgs)
 CHERRY_CUDA_KERNEL(AdamwShardArgs)
 CHERRY_CUDA_KERNEL(AllGatherArgs)
+CHERRY_CUDA_KERNEL(AllReduceStartArgs)
+CHERRY_CUDA_KERNEL(AllReduceWaitArgs)
 #undef CHERRY_CUDA_KERNEL
 
 } // namespace cherry::runtime::cuda
