@@ -33,6 +33,8 @@ failed=0
 dev=cuda
 dry=${CHERRY_GPU_DRY_RUN:-0}
 [ "$dry" = 1 ] && dev=cpu
+# --cuda-graphs N, except in the dry run (the CPU device refuses the flag).
+graphs() { [ "$dry" = 1 ] || printf -- '--cuda-graphs %s' "$1"; }
 
 say() { echo "$*" | tee -a "$report"; }
 note() { echo "$*" >>"$log"; }
@@ -211,14 +213,14 @@ graphs_ab() { # MODE
   CHERRY_CUDA_MATMUL=$1 LD_LIBRARY_PATH="$libpath" timeout 300 "$here/bin/cherry-run" \
     train "$in/tiny-train.cherry" --data "$in/tiny-tokens.bin" --steps 30 \
     --save "$work/run-graphs-on-$1" --grad-clip 1 --json --device "$dev" \
-    --cuda-graphs 1 >"$on" 2>"$work/graphs-on.err" || {
+    $(graphs 1) >"$on" 2>"$work/graphs-on.err" || {
     cat "$work/graphs-on.err" >>"$log"
     echo "FAIL cherry-run train --cuda-graphs 1 failed"
     return 1
   }
   cat "$work/graphs-on.err" >>"$log"
   CHERRY_CUDA_MATMUL=$1 train "$off" 30 "$work/run-graphs-off-$1" --device "$dev" \
-    --cuda-graphs 0 || return 1
+    $(graphs 0) || return 1
   if [ "$dry" != 1 ] && ! grep -q "function 'train_step' recorded as a CUDA graph" "$work/graphs-on.err"; then
     echo "FAIL graphs: train_step was not recorded: $(grep -m1 'without a CUDA graph' "$work/graphs-on.err")"
     return 1
@@ -235,9 +237,9 @@ check "CUDA graphs bit-identical to plain launches (fp32)" graphs_ab fp32
 check "CUDA graphs bit-identical to plain launches (bf16)" graphs_ab bf16
 graphs_eval() {
   crun "$work/eval-on.json" 120 eval "$in/tiny-eval.cherry" --data "$in/tiny-tokens.bin" \
-    --batches 6 --json --device "$dev" --cuda-graphs 1 &&
+    --batches 6 --json --device "$dev" $(graphs 1) &&
     crun "$work/eval-off.json" 120 eval "$in/tiny-eval.cherry" --data "$in/tiny-tokens.bin" \
-      --batches 6 --json --device "$dev" --cuda-graphs 0 &&
+      --batches 6 --json --device "$dev" $(graphs 0) &&
     check_py eval "$work/eval-off.json" "$work/eval-on.json" 0
 }
 check "CUDA graphs: eval loss bit-identical (6 batches)" graphs_eval
@@ -245,7 +247,7 @@ graphs_decode() { # greedy decoding of the small model: the same tokens
   local run args=(generate "$in/small-decode.cherry" --weights "$in/small.safetensors"
     --prompt-ids 5,17,42,7,99 --max-new-tokens 40 --greedy --ignore-eos --json --device "$dev")
   for run in 1 0; do
-    crun "$work/decode-$run.json" 120 "${args[@]}" --cuda-graphs "$run" || return 1
+    crun "$work/decode-$run.json" 120 "${args[@]}" $(graphs "$run") || return 1
   done
   python3 - "$work/decode-1.json" "$work/decode-0.json" <<'PY'
 import json, sys

@@ -54,9 +54,16 @@ CpuFlags parseCpuFlags(const ParsedArgs &args) {
     check(checkDeviceName(*device), "--device: ");
     flags.device = *device;
   }
-  if (auto text = args.get("--cuda-graphs"))
+  if (auto text = args.get("--cuda-graphs")) {
     flags.cudaGraphs =
         static_cast<int>(parseInteger("--cuda-graphs", *text, 0, 1, "0 or 1"));
+    // Only a CUDA device records graphs: anywhere else the flag would do
+    // nothing.
+    if (flags.device.rfind("cuda", 0) != 0)
+      throw RunError("--cuda-graphs: only a CUDA device records graphs, and "
+                     "this run is on " +
+                     flags.device + " (add --device cuda)");
+  }
   if (auto text = args.get("--threads"))
     flags.threads = static_cast<int>(
         parseInteger("--threads", *text, 1, 4096, "1 to 4096"));
