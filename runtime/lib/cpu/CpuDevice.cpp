@@ -530,24 +530,6 @@ void startFromSources(const KernelCall &call) {
 // Collectives across ranks
 //===----------------------------------------------------------------------===//
 
-/// The communicator of a collective compiled for `ranks` ranks.
-Status collectiveCommunicator(Communicator *c, const char *kernel,
-                              int64_t ranks, Communicator *&out) {
-  if (!c)
-    return Status::error(std::string(kernel) + ": the executable reduces " +
-                         "across " + std::to_string(ranks) +
-                         " ranks, but this run has one (start it with "
-                         "mpirun -np " +
-                         std::to_string(ranks) + ")");
-  if (c->size() != ranks)
-    return Status::error(std::string(kernel) +
-                         ": the executable is compiled for " +
-                         std::to_string(ranks) + " ranks, the run has " +
-                         std::to_string(c->size()));
-  out = c;
-  return Status::success();
-}
-
 Status runRankShare(Communicator *comm, const RankShareArgs &a) {
   Communicator *c = nullptr;
   if (Status s = collectiveCommunicator(comm, "rank_share", a.ranks, c);

@@ -25,24 +25,12 @@ namespace {
 
 constexpr int kThreads = 256;
 
-/// The communicator of a collective compiled for `ranks` ranks, as the CPU
-/// device words its absence or a size mismatch.
+/// The communicator of a collective compiled for `ranks` ranks, with the
+/// CPU device's errors (collectiveCommunicator in Communicator.h).
 Status collectiveCommunicator(Context &ctx, const char *kernel, int64_t ranks,
                               Communicator *&out) {
-  Communicator *c = ctx.communicator;
-  if (!c)
-    return Status::error(std::string(kernel) + ": the executable reduces " +
-                         "across " + std::to_string(ranks) +
-                         " ranks, but this run has one (start it with "
-                         "mpirun -np " +
-                         std::to_string(ranks) + ")");
-  if (c->size() != ranks)
-    return Status::error(std::string(kernel) +
-                         ": the executable is compiled for " +
-                         std::to_string(ranks) + " ranks, the run has " +
-                         std::to_string(c->size()));
-  out = c;
-  return Status::success();
+  return ::cherry::runtime::collectiveCommunicator(ctx.communicator, kernel,
+                                                   ranks, out);
 }
 
 /// share = hyper[7], checked (the sum over ranks follows).

@@ -115,6 +115,26 @@ bool launchedByMpi();
 bool builtWithMpi();
 bool builtWithNccl();
 
+/// The communicator of a collective kernel compiled for `ranks` ranks: `c`,
+/// or, for a run without one or of another size, the one-line error every
+/// device gives (naming the kernel and how to start the run).
+inline Status collectiveCommunicator(Communicator *c, const char *kernel,
+                                     int64_t ranks, Communicator *&out) {
+  if (!c)
+    return Status::error(std::string(kernel) + ": the executable reduces " +
+                         "across " + std::to_string(ranks) +
+                         " ranks, but this run has one (start it with "
+                         "mpirun -np " +
+                         std::to_string(ranks) + ")");
+  if (c->size() != ranks)
+    return Status::error(std::string(kernel) +
+                         ": the executable is compiled for " +
+                         std::to_string(ranks) + " ranks, the run has " +
+                         std::to_string(c->size()));
+  out = c;
+  return Status::success();
+}
+
 /// This process's place in the run: MPI is initialized (once) when the
 /// process was launched by MPI; otherwise rank 0 of 1 without MPI.
 struct WorldInfo {
