@@ -530,17 +530,24 @@ void startFromSources(const KernelCall &call) {
 // Collectives across ranks
 //===----------------------------------------------------------------------===//
 
+/// The rank's weight in the mean, hyper[7] (its supervised tokens), checked.
+Status rankWeight(const char *kernel, const float *hyper, float &weight) {
+  weight = hyper[7];
+  if (!std::isfinite(weight) || weight < 0)
+    return Status::error(
+        std::string(kernel) + ": hyper[7] (the rank's supervised tokens) is " +
+        std::to_string(weight) + ", not a finite non-negative count");
+  return Status::success();
+}
+
 Status runRankShare(Communicator *comm, const RankShareArgs &a) {
   Communicator *c = nullptr;
   if (Status s = collectiveCommunicator(comm, "rank_share", a.ranks, c);
       !s.ok())
     return s;
-  const float weight = a.hyper[7];
-  if (!std::isfinite(weight) || weight < 0)
-    return Status::error("rank_share: hyper[7] (the rank's supervised "
-                         "tokens) is " +
-                         std::to_string(weight) +
-                         ", not a finite non-negative count");
+  float weight = 0;
+  if (Status s = rankWeight("rank_share", a.hyper, weight); !s.ok())
+    return s;
   *a.share = weight;
   if (Status s = c->allReduceSum({{a.share, 1}}); !s.ok())
     return Status::error("rank_share: " + s.message);
@@ -570,18 +577,29 @@ Status collectiveTensors(const char *kernel, const char *verb,
   return Status::success();
 }
 
-Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
-  Communicator *c = nullptr;
-  if (Status s = collectiveCommunicator(comm, "all_reduce", a.ranks, c);
-      !s.ok())
+/// What all_reduce and all_reduce_start share before the collective: the
+/// communicator, each y_i starting as x_i, scaled by the rank's share for a
+/// mean. `Args` is AllReduceArgs or AllReduceStartArgs.
+template <class Args>
+Status prepareReduction(Communicator *comm, const char *kernel, const Args &a,
+                        Communicator *&c,
+                        std::vector<Communicator::Tensor> &tensors) {
+  if (Status s = collectiveCommunicator(comm, kernel, a.ranks, c); !s.ok())
     return s;
-  std::vector<Communicator::Tensor> tensors;
-  if (Status s = collectiveTensors("all_reduce", "reduced", a.x, a.y, tensors);
+  if (Status s = collectiveTensors(kernel, "reduced", a.x, a.y, tensors);
       !s.ok())
     return s;
   if (a.mean)
     for (const TensorRef<float> &y : a.y)
       cpu::scale(y.data, *a.share, y.size);
+  return Status::success();
+}
+
+Status runAllReduce(Communicator *comm, const AllReduceArgs &a) {
+  Communicator *c = nullptr;
+  std::vector<Communicator::Tensor> tensors;
+  if (Status s = prepareReduction(comm, "all_reduce", a, c, tensors); !s.ok())
+    return s;
   if (Status s = c->allReduceSum(tensors); !s.ok())
     return Status::error("all_reduce: " + s.message);
   return Status::success();
@@ -595,17 +613,10 @@ public:
 
   Status start(Communicator *comm, const AllReduceStartArgs &a) {
     Communicator *c = nullptr;
-    if (Status s = collectiveCommunicator(comm, "all_reduce_start", a.ranks, c);
-        !s.ok())
-      return s;
     std::vector<Communicator::Tensor> tensors;
-    if (Status s =
-            collectiveTensors("all_reduce_start", "reduced", a.x, a.y, tensors);
+    if (Status s = prepareReduction(comm, "all_reduce_start", a, c, tensors);
         !s.ok())
       return s;
-    if (a.mean)
-      for (const TensorRef<float> &y : a.y)
-        cpu::scale(y.data, *a.share, y.size);
     uint64_t ticket = 0;
     if (Status s = c->allReduceSumStart(tensors, ticket); !s.ok())
       return Status::error("all_reduce_start: " + s.message);
@@ -709,12 +720,9 @@ Status runRankShares(Communicator *comm, const RankSharesArgs &a) {
   if (Status s = collectiveCommunicator(comm, "rank_shares", a.ranks, c);
       !s.ok())
     return s;
-  const float weight = a.hyper[7];
-  if (!std::isfinite(weight) || weight < 0)
-    return Status::error("rank_shares: hyper[7] (the rank's supervised "
-                         "tokens) is " +
-                         std::to_string(weight) +
-                         ", not a finite non-negative count");
+  float weight = 0;
+  if (Status s = rankWeight("rank_shares", a.hyper, weight); !s.ok())
+    return s;
   // Each rank's weight at its place, zero elsewhere: the sum is exact.
   std::fill(a.shares, a.shares + a.ranks, 0.0f);
   a.shares[c->rank()] = weight;

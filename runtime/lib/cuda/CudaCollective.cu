@@ -95,13 +95,15 @@ Status run(Context &ctx, const RankShareArgs &a) {
   return Status::success();
 }
 
-Status run(Context &ctx, const AllReduceArgs &a) {
+/// all_reduce and all_reduce_start (`Args` either): each y_i starts as x_i,
+/// is scaled by the rank's share for a mean, and is reduced on the stream.
+template <class Args>
+Status reduceOnStream(Context &ctx, const char *kernel, const Args &a) {
   Communicator *c = nullptr;
-  if (Status s = collectiveCommunicator(ctx, "all_reduce", a.ranks, c); !s.ok())
+  if (Status s = collectiveCommunicator(ctx, kernel, a.ranks, c); !s.ok())
     return s;
   std::vector<Communicator::Tensor> tensors;
-  if (Status s =
-          collectiveTensors(ctx, "all_reduce", "reduced", a.x, a.y, tensors);
+  if (Status s = collectiveTensors(ctx, kernel, "reduced", a.x, a.y, tensors);
       !s.ok())
     return s;
   if (a.mean)
@@ -109,12 +111,16 @@ Status run(Context &ctx, const AllReduceArgs &a) {
       if (y.size > 0) {
         scaleByKernel<<<blocksFor(y.size, kThreads), kThreads, 0, ctx.stream>>>(
             y.data, y.size, a.share);
-        if (Status s = checkLaunch("all_reduce"); !s.ok())
+        if (Status s = checkLaunch(kernel); !s.ok())
           return s;
       }
   if (Status s = c->allReduceSum(tensors); !s.ok())
-    return Status::error("all_reduce: " + s.message);
+    return Status::error(std::string(kernel) + ": " + s.message);
   return Status::success();
+}
+
+Status run(Context &ctx, const AllReduceArgs &a) {
+  return reduceOnStream(ctx, "all_reduce", a);
 }
 
 // all_reduce_start / all_reduce_wait (cherry-overlap-reductions): the start
@@ -123,26 +129,7 @@ Status run(Context &ctx, const AllReduceArgs &a) {
 // it finishes its tensors in place. (The reduction then runs between the
 // kernels around it; overlapping it with them needs a stream of its own.)
 Status run(Context &ctx, const AllReduceStartArgs &a) {
-  Communicator *c = nullptr;
-  if (Status s = collectiveCommunicator(ctx, "all_reduce_start", a.ranks, c);
-      !s.ok())
-    return s;
-  std::vector<Communicator::Tensor> tensors;
-  if (Status s = collectiveTensors(ctx, "all_reduce_start", "reduced", a.x, a.y,
-                                   tensors);
-      !s.ok())
-    return s;
-  if (a.mean)
-    for (const TensorRef<float> &y : a.y)
-      if (y.size > 0) {
-        scaleByKernel<<<blocksFor(y.size, kThreads), kThreads, 0, ctx.stream>>>(
-            y.data, y.size, a.share);
-        if (Status s = checkLaunch("all_reduce_start"); !s.ok())
-          return s;
-      }
-  if (Status s = c->allReduceSum(tensors); !s.ok())
-    return Status::error("all_reduce_start: " + s.message);
-  return Status::success();
+  return reduceOnStream(ctx, "all_reduce_start", a);
 }
 
 Status run(Context &, const AllReduceWaitArgs &a) {
