@@ -770,7 +770,11 @@ TEST(CpuGradKernels, AttentionGradWithinDerivedBound) {
         AttnShape{2, 13, 6, 3, 10, false}, AttnShape{2, 150, 4, 2, 10, true},
         AttnShape{2, 150, 4, 2, 10, false}, AttnShape{1, 129, 6, 6, 33, true},
         AttnShape{2, 77, 6, 2, 32, true}, AttnShape{1, 200, 4, 1, 64, true},
-        AttnShape{1, 70, 2, 2, 64, false}}) {
+        AttnShape{1, 70, 2, 2, 64, false},
+        // Causal blocks skip and cut register tiles along the diagonal:
+        // blocks of rows that are no multiple of a tile's, one block of 9.
+        AttnShape{1, 9, 2, 1, 64, true}, AttnShape{2, 100, 4, 2, 64, true},
+        AttnShape{1, 71, 3, 1, 24, true}}) {
     auto q = randomVector(c.qSize(), 60, -2.0f, 2.0f);
     auto k = randomVector(c.kvSize(), 61, -2.0f, 2.0f);
     auto v = randomVector(c.kvSize(), 62);

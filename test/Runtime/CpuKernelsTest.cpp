@@ -547,6 +547,19 @@ TEST(CpuKernels, AttentionTileBlocksMatchReference) {
   checkAttention({2, 100, 180, 200, 2, 1, 64, 80, true}, 89);
 }
 
+TEST(CpuKernels, AttentionCausalTilesMatchReference) {
+  // Causal blocks skip the register tiles of scores no query of the tile
+  // sees and cut each row tile's P V at the keys its last query sees: the
+  // diagonal crossing tiles (8 x 32, 6 x 16, 6 x 8 by variant) at every
+  // offset, blocks whose rows are no multiple of a tile's (11, 45, 93),
+  // a cache prefix of a whole key block (64) and of a few keys (7), GQA.
+  checkAttention({1, 11, 11, 11, 2, 1, 64, 0, true}, 130);
+  checkAttention({1, 45, 109, 109, 4, 2, 64, 64, true}, 131);
+  checkAttention({2, 93, 100, 100, 4, 4, 32, 7, true}, 132);
+  checkAttention({1, 130, 130, 130, 6, 2, 24, 0, true}, 133);
+  checkAttention({1, 9, 80, 80, 3, 1, 40, 71, true}, 134);
+}
+
 TEST(CpuKernels, AttentionOfFewQueriesIsEachRowAlone) {
   // Fewer than 8 queries (a speculative verify step) against a cache: each
   // row's bits are those of the same query decoded alone at its position.

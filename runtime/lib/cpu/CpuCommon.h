@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -398,38 +399,102 @@ CHERRY_ALWAYS_INLINE void attnTileRows(int64_t rows, int64_t k, const float *a,
   }
 }
 
+/// The terms [0, k) of every tile: attnGemm's default bounds.
+struct AttnAllTerms {
+  int64_t k;
+  std::pair<int64_t, int64_t> operator()(int64_t, int64_t, int64_t,
+                                         int64_t) const {
+    return {0, k};
+  }
+};
+
 /// c[m][n] (= or +=) op(a)[m][k] b[k][n], row-major, on the calling thread,
 /// with op(a)[i][p] = a[i * lda + p], or a[p * lda + i] when TransA. b's rows
 /// must hold padToTile(n) readable floats (pad them, or n a multiple of
 /// kAttnPad); c's rows are written in [0, n) only. The small GEMMs of
 /// attention blocks (64 x 64 x head dim): unlike BLAS, no packing and no call
 /// overhead, and each element's bits fixed by the operands alone.
-template <class T, bool TransA>
+///
+/// Causal blocks pass `bounds`: bounds(i, rows, j, cols) = [p0, p1), the
+/// terms that can be nonzero in the tile of rows [i, i + rows) and columns
+/// [j, j + cols) of c (op(a) is exactly zero outside them, so that leaving
+/// them out changes no bit but the sign of a zero); p0 >= p1 skips the tile,
+/// whose elements then keep what they held (when not `accumulate`: whatever
+/// it was, for the caller to mask).
+template <class T, bool TransA, class Bounds = AttnAllTerms>
 CHERRY_ALWAYS_INLINE void
 attnGemm(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-         const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+         const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate,
+         Bounds bounds = AttnAllTerms{0}) {
+  if constexpr (std::is_same_v<Bounds, AttnAllTerms>)
+    bounds.k = k;
   for (int64_t j = 0; j < n; j += T::NR) {
     const int64_t cols = std::min<int64_t>(T::NR, n - j);
-    int64_t i = 0;
-    for (; i + T::MR <= m; i += T::MR)
-      attnTile<T, T::MR, TransA>(k, TransA ? a + i : a + i * lda, lda, b + j,
-                                 ldb, c + i * ldc + j, ldc, cols, accumulate);
-    if (i < m)
-      attnTileRows<T, TransA>(m - i, k, TransA ? a + i : a + i * lda, lda,
-                              b + j, ldb, c + i * ldc + j, ldc, cols,
-                              accumulate);
+    for (int64_t i = 0; i < m; i += T::MR) {
+      const int64_t rows = std::min<int64_t>(T::MR, m - i);
+      const auto [p0, p1] = bounds(i, rows, j, cols);
+      if (p0 >= p1)
+        continue;
+      const float *ai = TransA ? a + p0 * lda + i : a + i * lda + p0;
+      const float *bp = b + p0 * ldb + j;
+      if (rows == T::MR)
+        attnTile<T, T::MR, TransA>(p1 - p0, ai, lda, bp, ldb, c + i * ldc + j,
+                                   ldc, cols, accumulate);
+      else
+        attnTileRows<T, TransA>(rows, p1 - p0, ai, lda, bp, ldb,
+                                c + i * ldc + j, ldc, cols, accumulate);
+    }
   }
 }
 
 /// dst[c * ld + j] = src[j * stride + c] for j < n, c < d; columns [n, ld)
-/// of each of the d rows are zero.
+/// of each of the d rows are zero. In 8 x 8 blocks transposed in vector
+/// registers (shuffles, as _MM_TRANSPOSE8_PS does); the rest one by one.
 CHERRY_ALWAYS_INLINE void packTransposed(const float *src, int64_t stride,
                                          int64_t n, int64_t d, int64_t ld,
                                          float *dst) {
+  typedef float V8 __attribute__((vector_size(8 * sizeof(float))));
+  const int64_t n8 = n / 8 * 8, d8 = d / 8 * 8;
+  for (int64_t j = 0; j < n8; j += 8) {
+    for (int64_t c = 0; c < d8; c += 8) {
+      V8 r[8];
+      for (int x = 0; x < 8; ++x)
+        std::memcpy(&r[x], src + (j + x) * stride + c, sizeof(V8));
+      V8 t[8], u[8];
+      for (int x = 0; x < 8; x += 2) {
+        t[x] =
+            __builtin_shufflevector(r[x], r[x + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[x + 1] =
+            __builtin_shufflevector(r[x], r[x + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+      }
+      for (int x = 0; x < 8; x += 4) {
+        u[x] =
+            __builtin_shufflevector(t[x], t[x + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[x + 1] =
+            __builtin_shufflevector(t[x], t[x + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[x + 2] = __builtin_shufflevector(t[x + 1], t[x + 3], 0, 1, 8, 9, 4, 5,
+                                           12, 13);
+        u[x + 3] = __builtin_shufflevector(t[x + 1], t[x + 3], 2, 3, 10, 11, 6,
+                                           7, 14, 15);
+      }
+      // u[x] holds columns x and x + 4 of rows 0-3, u[x + 4] of rows 4-7.
+      for (int x = 0; x < 4; ++x) {
+        const V8 lo =
+            __builtin_shufflevector(u[x], u[x + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        const V8 hi =
+            __builtin_shufflevector(u[x], u[x + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+        std::memcpy(dst + (c + x) * ld + j, &lo, sizeof(V8));
+        std::memcpy(dst + (c + x + 4) * ld + j, &hi, sizeof(V8));
+      }
+    }
+    for (int64_t c = d8; c < d; ++c)
+      for (int64_t x = j; x < j + 8; ++x)
+        dst[c * ld + x] = src[x * stride + c];
+  }
   for (int64_t c = 0; c < d; ++c) {
     float *row = dst + c * ld;
-    for (int64_t j = 0; j < n; ++j)
-      row[j] = src[j * stride + c];
+    for (int64_t x = n8; x < n; ++x)
+      row[x] = src[x * stride + c];
     std::fill(row + n, row + ld, 0.0f);
   }
 }

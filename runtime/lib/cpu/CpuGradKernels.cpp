@@ -380,16 +380,29 @@ attentionRowStatsBody(const AttentionGradShape &s, const float *q,
   const int64_t kvEnd = s.visibleKeys(at(t0 + rows - 1));
   for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
     const int64_t nk = std::min(B, kvEnd - j0);
-    attnGemm<Tile, false>(nk, B, d, k + j0 * s.kvRowStride, s.kvRowStride, qt,
-                          B, st, B, false);
+    // Tiles of keys none of their queries sees are skipped (the mask below
+    // overwrites them), as in the forward.
+    attnGemm<Tile, false>(
+        nk, B, d, k + j0 * s.kvRowStride, s.kvRowStride, qt, B, st, B, false,
+        [&](int64_t i, int64_t, int64_t j, int64_t cols) {
+          const int64_t last = std::min(j + cols, rows) - 1;
+          const bool seen = last >= j && visible[last] > j0 + i;
+          return std::pair<int64_t, int64_t>(0, seen ? d : 0);
+        });
     float newMax[B], safeMax[B], blockSum[B];
     std::copy(rowMax, rowMax + B, newMax);
+    // Key j0 + j is seen by the columns [lo, rows) (visible grows with i).
+    int64_t lo = 0;
     for (int64_t j = 0; j < nk; ++j) {
       float *row = st + j * B;
-      const int64_t key = j0 + j;
+      while (lo < rows && visible[lo] <= j0 + j)
+        ++lo;
+      const int first = static_cast<int>(lo), end = static_cast<int>(rows);
 #pragma omp simd
-      for (int64_t i = 0; i < B; ++i) {
-        const float x = key < visible[i] ? row[i] * s.scale : kNegInf;
+      for (int i = 0; i < static_cast<int>(B); ++i) {
+        // No && (branches): the load and the compares are unconditional.
+        const float y = row[i] * s.scale;
+        const float x = (i >= first) & (i < end) ? y : kNegInf;
         row[i] = x;
         newMax[i] = x > newMax[i] ? x : newMax[i];
       }
@@ -511,32 +524,57 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
         const int64_t nk = std::min(B, jEnd - j0);
         const float *kb = k + j0 * s.kvRowStride + g * d;
         const float *vb = v + j0 * s.kvRowStride + g * d;
-        attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
+        // Causal: tiles of keys none of their queries sees are skipped (the
+        // mask below overwrites them).
+        auto seenTile = [&](int64_t i, int64_t, int64_t j, int64_t cols) {
+          const int64_t last = std::min(j + cols, nq) - 1;
+          const bool seen = last >= j && (!s.causal || at(t0 + last) >= j0 + i);
+          return std::pair<int64_t, int64_t>(0, seen ? d : 0);
+        };
+        attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false,
+                              seenTile);
         attnGemm<Tile, false>(nk, B, d, vb, s.kvRowStride, dot, B, dpt, B,
-                              false);
-        // P and dS are zero where a query does not see the key.
+                              false, seenTile);
+        // P and dS are zero where a query does not see the key; key j0 + j
+        // is seen by the queries [keyLo[j], nq).
+        int64_t keyLo[B];
         for (int64_t j = 0; j < nk; ++j) {
           while (s.causal && lo < nq && at(t0 + lo) < j0 + j)
             ++lo;
+          keyLo[j] = lo;
           float *pRow = st + j * B, *dsRow = dpt + j * B;
+          const int first = static_cast<int>(lo), end = static_cast<int>(nq);
 #pragma omp simd
-          for (int64_t i = 0; i < B; ++i) {
-            const bool seen = i >= lo && i < nq;
-            const float p = seen ? expF32(pRow[i] * s.scale - lseB[i]) : 0.0f;
-            pRow[i] = p;
-            dsRow[i] = p * (dsRow[i] - dsumB[i]) * s.scale;
+          for (int i = 0; i < static_cast<int>(B); ++i) {
+            // Unconditional loads and math, then selects (no branches).
+            const bool seen = (i >= first) & (i < end);
+            const float e = expF32(pRow[i] * s.scale - lseB[i]);
+            const float ds = e * (dsRow[i] - dsumB[i]) * s.scale;
+            pRow[i] = seen ? e : 0.0f;
+            dsRow[i] = seen ? ds : 0.0f;
           }
         }
+        // Keys [i, i + r) have zero P and dS before the queries key i sees;
+        // queries [i, i + r) after the keys their last one sees.
+        auto queriesOfKeys = [&](int64_t i, int64_t, int64_t, int64_t) {
+          return std::pair<int64_t, int64_t>(keyLo[i], nq);
+        };
+        auto keysOfQueries = [&](int64_t i, int64_t r, int64_t, int64_t) {
+          return std::pair<int64_t, int64_t>(
+              0, s.causal
+                     ? std::clamp<int64_t>(at(t0 + i + r - 1) + 1 - j0, 0, nk)
+                     : nk);
+        };
         attnGemm<Tile, false>(nk, d, nq, st, B, doRows, ldq,
                               dv + j0 * s.kvRowStride + g * d, s.kvRowStride,
-                              true);
+                              true, queriesOfKeys);
         attnGemm<Tile, false>(nk, d, nq, dpt, B, qRows, ldq,
                               dk + j0 * s.kvRowStride + g * d, s.kvRowStride,
-                              true);
+                              true, queriesOfKeys);
         const float *kRows = pad ? kPad + (j0 - j0Begin) * dPad : kb;
         attnGemm<Tile, true>(nq, d, nk, dpt, B, kRows,
                              pad ? dPad : s.kvRowStride, dqRows, s.qRowStride,
-                             true);
+                             true, keysOfQueries);
       }
     }
   }

@@ -375,19 +375,33 @@ attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
   for (int64_t j0 = 0; j0 < kvEnd; j0 += BK) {
     const int64_t nk = std::min(BK, kvEnd - j0);
     const float *kb = k + j0 * s.kvRowStride, *vb = v + j0 * s.kvRowStride;
-    attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false);
+    // Tiles of keys that none of their queries sees are skipped (causal:
+    // the part of a diagonal block above it); the mask below overwrites them.
+    attnGemm<Tile, false>(nk, B, d, kb, s.kvRowStride, qt, B, st, B, false,
+                          [&](int64_t i, int64_t, int64_t j, int64_t cols) {
+                            const int64_t last = std::min(j + cols, rows) - 1;
+                            const bool seen =
+                                last >= j && visible[last] > j0 + i;
+                            return std::pair<int64_t, int64_t>(0, seen ? d : 0);
+                          });
 
     // Online softmax, column i being query t0 + i; keys it does not see
     // count as -inf. A column that has seen no key yet keeps max -inf and
     // gets zero probabilities (exp against 0, not against -inf - -inf).
+    // Key j0 + j is seen by the columns [lo, rows) (visible grows with i).
     float newMax[B];
     std::copy(rowMax, rowMax + B, newMax);
+    int64_t lo = 0;
     for (int64_t j = 0; j < nk; ++j) {
       float *row = st + j * B;
-      const int64_t key = j0 + j;
+      while (lo < rows && visible[lo] <= j0 + j)
+        ++lo;
+      const int first = static_cast<int>(lo), end = static_cast<int>(rows);
 #pragma omp simd
-      for (int64_t i = 0; i < B; ++i) {
-        const float x = key < visible[i] ? row[i] * s.scale : kNegInf;
+      for (int i = 0; i < static_cast<int>(B); ++i) {
+        // No && (branches): the load and the compares are unconditional.
+        const float y = row[i] * s.scale;
+        const float x = (i >= first) & (i < end) ? y : kNegInf;
         row[i] = x;
         newMax[i] = x > newMax[i] ? x : newMax[i];
       }
@@ -426,7 +440,14 @@ attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
       vsrc = vp;
       ldv = dPad;
     }
-    attnGemm<Tile, true>(rows, dPad, nk, st, B, vsrc, ldv, acc, dPad, true);
+    // Query rows [i, i + r) have zero probabilities past the keys their last
+    // row sees.
+    attnGemm<Tile, true>(
+        rows, dPad, nk, st, B, vsrc, ldv, acc, dPad, true,
+        [&](int64_t i, int64_t r, int64_t, int64_t) {
+          return std::pair<int64_t, int64_t>(
+              0, std::clamp<int64_t>(visible[i + r - 1] - j0, 0, nk));
+        });
   }
 
   for (int64_t i = 0; i < rows; ++i) {
