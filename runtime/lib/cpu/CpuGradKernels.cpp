@@ -478,9 +478,14 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
     std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
   }
-  for (int64_t t = 0; t < s.querySeq; ++t)
-    for (int64_t h = 0; h < s.heads; ++h)
-      if (s.kvHeadOf(h) == g)
+  // Causal: the queries before the chunk's first key get nothing from it;
+  // their rows of dqPart are neither cleared nor read (see attentionGradRows).
+  int64_t tBegin = 0;
+  while (s.causal && tBegin < s.querySeq && at(tBegin) < j0Begin)
+    ++tBegin;
+  for (int64_t h = 0; h < s.heads; ++h)
+    if (s.kvHeadOf(h) == g)
+      for (int64_t t = tBegin; t < s.querySeq; ++t)
         std::fill_n(dqPart + t * s.qRowStride + h * d, d, 0.0f);
   // k as the B operand of dq: straight from k, or padded.
   const bool pad = s.padRows();
@@ -971,12 +976,21 @@ void attentionGradRows(const float *q, const float *k, const float *v,
           part, g, chunkStart[c] * kGradBlock, chunkStart[c + 1] * kGradBlock,
           scratch.data());
     }
-    // dq = part 0 + part 1 + ..., row by row.
+    // dq = part 0 + part 1 + ..., row by row; under a causal mask a row
+    // takes the parts of the chunks that start at or before its position
+    // only (the others give it nothing and are not cleared for it).
     if (chunks > 1) {
 #pragma omp for schedule(static)
-      for (int64_t r = 0; r < rows; ++r)
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t t = r % querySeq;
+        const int64_t pos = positions ? positions[r] : t;
+        int64_t n = chunks - 1;
+        if (causal)
+          for (n = 0; n + 1 < chunks && chunkStart[n + 1] * kGradBlock <= pos;)
+            ++n;
         addDqParts(dq + r * s.qRowStride, parts + r * s.qRowStride, partStride,
-                   chunks - 1, s.qRowStride);
+                   n, s.qRowStride);
+      }
     }
   }
 }
