@@ -350,7 +350,8 @@ struct AttentionGradShape {
 /// past `rows`), and when padRows() q and dout padded to whole tiles
 /// ([rows][padToTile(headDim)]). q, o, dout point at row t0 of the head, k
 /// at row 0 of its kv head; lse and dsum at entry t0; `positions` (null:
-/// row i is at position i) at row 0 of the batch.
+/// row i is at position i) at row 0 of the batch. scratch: kGradBlock *
+/// (kGradBlock + headDim) floats.
 template <class Tile>
 CHERRY_CPU_BODY void
 attentionRowStatsBody(const AttentionGradShape &s, const float *q,
@@ -426,14 +427,21 @@ attentionRowStatsBody(const AttentionGradShape &s, const float *q,
     }
   }
 
+  // D from O^T and dout^T, vectorized over the queries: row by row, each
+  // row's short reduction waited on its loads.
+  float *ot = st + B * B; // [d][B]
+  packTransposed(o, s.qRowStride, rows, d, B, ot);
+  float dsumB[B];
+  std::fill(dsumB, dsumB + B, 0.0f);
+  for (int64_t e = 0; e < d; ++e) {
+    const float *de = dot + e * B, *oe = ot + e * B;
+#pragma omp simd
+    for (int64_t i = 0; i < B; ++i)
+      dsumB[i] += de[i] * oe[i];
+  }
   for (int64_t i = 0; i < rows; ++i) {
     lse[i] = rowMax[i] + std::log(rowSum[i]);
-    const float *dr = dout + i * s.qRowStride, *orow = o + i * s.qRowStride;
-    float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-    for (int64_t e = 0; e < d; ++e)
-      acc += dr[e] * orow[e];
-    dsum[i] = acc;
+    dsum[i] = dsumB[i];
   }
 }
 CHERRY_CPU_DISPATCH_TILED(attentionRowStats)
@@ -938,8 +946,10 @@ void attentionGradRows(const float *q, const float *k, const float *v,
   const int nt = threadsFor(std::max(queryItems, keyItems), 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    std::vector<float> scratch(2 * kGradBlock * kGradBlock +
-                               (s.padRows() ? chunkKeys * dPad : 0));
+    std::vector<float> scratch(
+        std::max(2 * kGradBlock * kGradBlock +
+                     (s.padRows() ? chunkKeys * dPad : 0),
+                 kGradBlock * kGradBlock + headDim * kGradBlock));
     // Pass 0: logsumexp and D per query row, and the packed operands. Last
     // query blocks first: under a causal mask they see the most keys.
 #pragma omp for schedule(dynamic, 1)
