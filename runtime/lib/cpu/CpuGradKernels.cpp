@@ -317,8 +317,11 @@ constexpr int64_t kGradBlock = kAttnQueryBlock;
 static_assert(kAttnKeyBlock == kAttnQueryBlock,
               "causal pass A assumes query and key blocks start together");
 /// Most chunks of key blocks pass A splits a (batch, kv head) into; each
-/// past the first costs a dq-sized buffer.
+/// past the first costs a dq-sized buffer to clear and add. Only as many as
+/// give pass A kMinKeyItems items (batch x kv heads x chunks): the chunks
+/// are for threads that batch x kv heads alone would leave idle.
 constexpr int64_t kMaxKeyChunks = 4;
+constexpr int64_t kMinKeyItems = 16;
 
 /// `seq` keys per batch; `querySeq` query rows per batch, query row i at
 /// position i, or with positions (the rows of a selection, ascending) at
@@ -897,7 +900,9 @@ void attentionGradRows(const float *q, const float *k, const float *v,
   // mask early keys are seen by more queries), fixed by the shape alone.
   std::vector<int64_t> chunkStart{0};
   {
-    const int64_t maxChunks = std::min(keyBlocks, kMaxKeyChunks);
+    const int64_t maxChunks = std::min(
+        {keyBlocks, kMaxKeyChunks,
+         ceilDiv(kMinKeyItems, std::max<int64_t>(batch * kvHeads, 1))});
     auto work = [&](int64_t kb) { // query rows that see key block kb
       return causal ? seq - kb * kGradBlock : seq;
     };
@@ -946,10 +951,9 @@ void attentionGradRows(const float *q, const float *k, const float *v,
   const int nt = threadsFor(std::max(queryItems, keyItems), 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    std::vector<float> scratch(
-        std::max(2 * kGradBlock * kGradBlock +
-                     (s.padRows() ? chunkKeys * dPad : 0),
-                 kGradBlock * kGradBlock + headDim * kGradBlock));
+    std::vector<float> scratch(std::max(
+        2 * kGradBlock * kGradBlock + (s.padRows() ? chunkKeys * dPad : 0),
+        kGradBlock * kGradBlock + headDim * kGradBlock));
     // Pass 0: logsumexp and D per query row, and the packed operands. Last
     // query blocks first: under a causal mask they see the most keys.
 #pragma omp for schedule(dynamic, 1)
