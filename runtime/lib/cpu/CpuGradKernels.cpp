@@ -489,15 +489,10 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
     std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
   }
-  // Causal: the queries before the chunk's first key get nothing from it;
-  // their rows of dqPart are neither cleared nor read (see attentionGradRows).
-  int64_t tBegin = 0;
-  while (s.causal && tBegin < s.querySeq && at(tBegin) < j0Begin)
-    ++tBegin;
-  for (int64_t h = 0; h < s.heads; ++h)
-    if (s.kvHeadOf(h) == g)
-      for (int64_t t = tBegin; t < s.querySeq; ++t)
-        std::fill_n(dqPart + t * s.qRowStride + h * d, d, 0.0f);
+  // dqPart is not cleared: the chunk's first key block writes each row
+  // tile of dq (every query sees key 0, so in chunk 0 all of them; in later
+  // chunks, under a causal mask, the tiles of queries before the chunk's
+  // first key are skipped, and attentionGradRows reads no row of them).
   // k as the B operand of dq: straight from k, or padded.
   const bool pad = s.padRows();
   if (pad)
@@ -590,7 +585,7 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
         const float *kRows = pad ? kPad + (j0 - j0Begin) * dPad : kb;
         attnGemm<Tile, true>(nq, d, nk, dpt, B, kRows,
                              pad ? dPad : s.kvRowStride, dqRows, s.qRowStride,
-                             true, keysOfQueries);
+                             j0 != j0Begin, keysOfQueries);
       }
     }
   }
@@ -992,7 +987,7 @@ void attentionGradRows(const float *q, const float *k, const float *v,
     }
     // dq = part 0 + part 1 + ..., row by row; under a causal mask a row
     // takes the parts of the chunks that start at or before its position
-    // only (the others give it nothing and are not cleared for it).
+    // only (the others give it nothing and do not write it).
     if (chunks > 1) {
 #pragma omp for schedule(static)
       for (int64_t r = 0; r < rows; ++r) {
