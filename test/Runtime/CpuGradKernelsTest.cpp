@@ -774,7 +774,9 @@ TEST(CpuGradKernels, AttentionGradWithinDerivedBound) {
         // Causal blocks skip and cut register tiles along the diagonal:
         // blocks of rows that are no multiple of a tile's, one block of 9.
         AttnShape{1, 9, 2, 1, 64, true}, AttnShape{2, 100, 4, 2, 64, true},
-        AttnShape{1, 71, 3, 1, 24, true}}) {
+        AttnShape{1, 71, 3, 1, 24, true},
+        // 16 (batch, kv head) items: pass A does not split the keys.
+        AttnShape{8, 70, 4, 2, 16, true}}) {
     auto q = randomVector(c.qSize(), 60, -2.0f, 2.0f);
     auto k = randomVector(c.kvSize(), 61, -2.0f, 2.0f);
     auto v = randomVector(c.kvSize(), 62);
@@ -1698,30 +1700,35 @@ std::vector<std::vector<float>> runAllGradKernels() {
   ropeGrad(r.data(), 3, 100, 6, 32, 10000.0, 7);
   outs.push_back(r);
 
-  for (bool causal : {true, false}) {
-    const int64_t b = 3, t = 150, heads = 6, kv = 2, hd = 10;
-    auto q = randomVector(b * t * heads * hd, 205);
-    auto k = randomVector(b * t * kv * hd, 206),
-         v = randomVector(b * t * kv * hd, 207);
-    auto dout = randomVector(q.size(), 208);
-    std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
-    attention(q.data(), k.data(), v.data(), o.data(), b, t, t, t, heads, kv, hd,
-              0, causal);
-    attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
-                  dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd, causal);
-    outs.push_back(dq);
-    outs.push_back(dk);
-    outs.push_back(dv);
-    // Most rows of dout zero: the gathered-rows path.
-    for (int64_t r = 0; r < b * t; ++r)
-      if (r % 6 != 1)
-        std::fill_n(dout.begin() + r * heads * hd, heads * hd, 0.0f);
-    attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
-                  dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd, causal);
-    outs.push_back(dq);
-    outs.push_back(dk);
-    outs.push_back(dv);
-  }
+  // Attention: 6 (batch, kv head) items, split into chunks of key blocks
+  // (dq summed from parts), and 16, not split.
+  for (bool causal : {true, false})
+    for (int64_t b : {3, 8}) {
+      const int64_t t = 150, heads = 6, kv = 2, hd = 10;
+      auto q = randomVector(b * t * heads * hd, 205);
+      auto k = randomVector(b * t * kv * hd, 206),
+           v = randomVector(b * t * kv * hd, 207);
+      auto dout = randomVector(q.size(), 208);
+      std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
+      attention(q.data(), k.data(), v.data(), o.data(), b, t, t, t, heads, kv,
+                hd, 0, causal);
+      attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                    dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd,
+                    causal);
+      outs.push_back(dq);
+      outs.push_back(dk);
+      outs.push_back(dv);
+      // Most rows of dout zero: the gathered-rows path.
+      for (int64_t r = 0; r < b * t; ++r)
+        if (r % 6 != 1)
+          std::fill_n(dout.begin() + r * heads * hd, heads * hd, 0.0f);
+      attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                    dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd,
+                    causal);
+      outs.push_back(dq);
+      outs.push_back(dk);
+      outs.push_back(dv);
+    }
 
   const int64_t n = rows * dim;
   auto g = randomVector(n, 209, -6.0f, 6.0f), u = randomVector(n, 210);
