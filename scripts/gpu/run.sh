@@ -118,7 +118,7 @@ grep -E 'kernels have no CUDA implementation' "$work/kernels.txt" | tee -a "$rep
 # ncclCommInitRank of one rank: the collectives, the expert-parallel
 # exchanges, the overlapped reductions on the communication stream) and the
 # CUDA graph and prefetch tests, by name from the kernel tests.
-for t in NcclWorldSizeOne ExpertParallelExchange \
+for t in NcclWorldSizeOne ExpertParallelExchange ExpertParallelGraphs \
   OverlappedReductionIsBitIdentical GraphReplayIsBitIdentical Prefetch; do
   if grep -qE "^\[       OK \] CudaKernels\.$t " "$work/kernels.txt"; then
     say "PASS kernel test $t"

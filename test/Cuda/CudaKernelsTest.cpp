@@ -1455,6 +1455,112 @@ TEST(CudaKernels, OverlappedReductionIsBitIdentical) {
     devices[i]->release(mem[i]);
 }
 
+/// CUDA graphs with the expert-parallel kernels, through one-rank NCCL
+/// communicators: a function of rank_shares, moe_exchange_counts and
+/// moe_scale_source_rows (nothing read on the host) is recorded at its
+/// second call and replayed after, and a function of moe_exchange_dispatch
+/// (the counts read on the host) is never recorded; with new counts and
+/// rows at every call, both give the bits of a device without graphs.
+TEST(CudaKernels, ExpertParallelGraphs) {
+  const int64_t e = 5, d = 19, rows = 41, capacity = 46;
+  uint64_t total = 0;
+  auto place = [&](int64_t elements) {
+    const uint64_t at = total;
+    total += (elements * 4 + 255) / 256 * 256;
+    return at;
+  };
+  const uint64_t hyAt = place(8), sharesAt = place(1), countsAt = place(e),
+                 receivedAt = place(e), localAt = place(e),
+                 xAt = place(capacity * d), yAt = place(capacity * d),
+                 xpAt = place(rows * d), xrAt = place(capacity * d);
+  auto call = [](KernelId id, std::vector<int64_t> ints,
+                 std::vector<std::pair<std::byte *, int64_t>> in,
+                 std::vector<std::pair<std::byte *, int64_t>> out) {
+    KernelCall c;
+    c.kernel = id;
+    c.ints = std::move(ints);
+    for (auto &[p, n] : in) {
+      c.in.push_back(p);
+      c.inBytes.push_back(static_cast<uint64_t>(n * 4));
+    }
+    for (auto &[p, n] : out) {
+      c.out.push_back(p);
+      c.outBytes.push_back(static_cast<uint64_t>(n * 4));
+    }
+    return c;
+  };
+  auto functions = [&](std::byte *b) {
+    std::vector<KernelCall> routed = {
+        call(KernelId::rank_shares, {1}, {{b + hyAt, 8}}, {{b + sharesAt, 1}}),
+        call(KernelId::moe_exchange_counts, {e, 1, e}, {{b + countsAt, e}},
+             {{b + receivedAt, e}, {b + localAt, e}}),
+        call(KernelId::moe_scale_source_rows, {capacity, d, 1, e},
+             {{b + xAt, capacity * d}, {b + receivedAt, e}, {b + sharesAt, 1}},
+             {{b + yAt, capacity * d}})};
+    std::vector<KernelCall> dispatch = {
+        call(KernelId::moe_exchange_dispatch, {rows, d, e, 1, e, capacity},
+             {{b + xpAt, rows * d}, {b + countsAt, e}, {b + receivedAt, e}},
+             {{b + xrAt, capacity * d}})};
+    return std::make_pair(routed, dispatch);
+  };
+  auto inputs = [&](Device &dev, DeviceMemory &mem, int n) {
+    std::vector<float> hy = hyper(3, 1.0f);
+    hy[7] = static_cast<float>(n % 2); // a share of 0, then of 1
+    std::vector<int32_t> counts(e, 0);
+    for (int32_t x : randomInts(rows, 1500 + n, 0, static_cast<int32_t>(e)))
+      ++counts[x];
+    Status s = dev.copyToDevice(mem, hyAt, hy.data(), 32);
+    if (s.ok())
+      s = dev.copyToDevice(mem, countsAt, counts.data(), e * 4);
+    for (auto [at, len, seed] :
+         {std::tuple<uint64_t, int64_t, uint64_t>{xAt, capacity * d, 1600},
+          {xpAt, rows * d, 1700}})
+      if (s.ok()) {
+        const std::vector<float> v = randomFloats(len, seed + n);
+        s = dev.copyToDevice(mem, at, v.data(), len * 4);
+      }
+    return s;
+  };
+  std::unique_ptr<Device> graphs = cudaDeviceOfOneRank(),
+                          plain = cudaDeviceOfOneRank();
+  ASSERT_TRUE(graphs && plain);
+  graphs->setRecording(true);
+  plain->setRecording(false);
+  DeviceMemory gm, pm;
+  ASSERT_TRUE(graphs->allocate(total, gm).ok());
+  ASSERT_TRUE(plain->allocate(total, pm).ok());
+  const auto gf = functions(gm.address), pf = functions(pm.address);
+  const Device::Recording expected[] = {
+      Device::Recording::Plain, Device::Recording::Record,
+      Device::Recording::Replayed, Device::Recording::Replayed};
+  for (int n = 0; n < 4; ++n) {
+    ASSERT_TRUE(inputs(*graphs, gm, n).ok());
+    ASSERT_TRUE(inputs(*plain, pm, n).ok());
+    Device::Recording mode;
+    Status s = runFunction(*plain, 0, pf.first, mode);
+    ASSERT_TRUE(s.ok()) << s.message;
+    s = runFunction(*plain, 1, pf.second, mode);
+    ASSERT_TRUE(s.ok()) << s.message;
+    s = runFunction(*graphs, 0, gf.first, mode);
+    ASSERT_TRUE(s.ok()) << "call " << n << ": " << s.message;
+    EXPECT_EQ(mode, expected[n]) << "call " << n;
+    s = runFunction(*graphs, 1, gf.second, mode);
+    ASSERT_TRUE(s.ok()) << "call " << n << ": " << s.message;
+    EXPECT_NE(mode, Device::Recording::Replayed) << "call " << n;
+    std::vector<std::byte> a(total), b(total);
+    ASSERT_TRUE(plain->copyToHost(a.data(), pm, 0, total).ok());
+    ASSERT_TRUE(graphs->copyToHost(b.data(), gm, 0, total).ok());
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), total))
+        << "call " << n << ": the outputs with graphs differ";
+    // The share is hyper[7] over its sum: 0 when no rank has tokens.
+    float share = -1;
+    std::memcpy(&share, b.data() + sharesAt, 4);
+    EXPECT_EQ(share, n % 2 ? 1.0f : 0.0f) << "call " << n;
+  }
+  graphs->release(gm);
+  plain->release(pm);
+}
+
 /// Prefetched uploads land where commitPrefetch puts them, after what was
 /// issued before, on the CUDA device as on the CPU device.
 TEST(CudaKernels, Prefetch) {
