@@ -406,7 +406,7 @@ attentionRowStatsBody(const AttentionGradShape &s, const float *q,
       for (int i = 0; i < static_cast<int>(B); ++i) {
         // No && (branches): the load and the compares are unconditional.
         const float y = row[i] * s.scale;
-        const float x = (i >= first) & (i < end) ? y : kNegInf;
+        const float x = ((i >= first) & (i < end)) ? y : kNegInf;
         row[i] = x;
         newMax[i] = x > newMax[i] ? x : newMax[i];
       }
@@ -485,10 +485,21 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
   float *st = scratch;     // [keys][queries]: S^T, then P^T
   float *dpt = st + B * B; // [keys][queries]: dP^T, then dS^T
   float *kPad = dpt + B * B;
-  for (int64_t j = j0Begin; j < keyEnd; ++j) {
-    std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
-    std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
-  }
+  // Without positions, every tile of a key block's dk and dv is written by
+  // the block's first visit: the group's first head, and the query block at
+  // the key block (causal: it sees each of the block's keys, key j0 + i by
+  // query i; the earlier ones see none) or the first one (not causal). So
+  // that visit writes them instead of adding to cleared rows. With positions
+  // (gathered rows) some keys may be seen late or by no query: cleared.
+  const bool firstWrites = positions == nullptr;
+  int64_t firstHead = 0;
+  while (firstHead + 1 < s.heads && s.kvHeadOf(firstHead) != g)
+    ++firstHead;
+  if (!firstWrites)
+    for (int64_t j = j0Begin; j < keyEnd; ++j) {
+      std::fill_n(dk + j * s.kvRowStride + g * d, d, 0.0f);
+      std::fill_n(dv + j * s.kvRowStride + g * d, d, 0.0f);
+    }
   // dqPart is not cleared: the chunk's first key block writes each row
   // tile of dq (every query sees key 0, so in chunk 0 all of them; in later
   // chunks, under a causal mask, the tiles of queries before the chunk's
@@ -576,12 +587,14 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
                      ? std::clamp<int64_t>(at(t0 + i + r - 1) + 1 - j0, 0, nk)
                      : nk);
         };
+        const bool firstVisit =
+            firstWrites && h == firstHead && qb == (s.causal ? j0 / B : 0);
         attnGemm<Tile, false>(nk, d, nq, st, B, doRows, ldq,
                               dv + j0 * s.kvRowStride + g * d, s.kvRowStride,
-                              true, queriesOfKeys);
+                              !firstVisit, queriesOfKeys);
         attnGemm<Tile, false>(nk, d, nq, dpt, B, qRows, ldq,
                               dk + j0 * s.kvRowStride + g * d, s.kvRowStride,
-                              true, queriesOfKeys);
+                              !firstVisit, queriesOfKeys);
         const float *kRows = pad ? kPad + (j0 - j0Begin) * dPad : kb;
         attnGemm<Tile, true>(nq, d, nk, dpt, B, kRows,
                              pad ? dPad : s.kvRowStride, dqRows, s.qRowStride,

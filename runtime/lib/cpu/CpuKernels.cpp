@@ -401,7 +401,7 @@ attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
       for (int i = 0; i < static_cast<int>(B); ++i) {
         // No && (branches): the load and the compares are unconditional.
         const float y = row[i] * s.scale;
-        const float x = (i >= first) & (i < end) ? y : kNegInf;
+        const float x = ((i >= first) & (i < end)) ? y : kNegInf;
         row[i] = x;
         newMax[i] = x > newMax[i] ? x : newMax[i];
       }
