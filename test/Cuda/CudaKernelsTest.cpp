@@ -1623,7 +1623,9 @@ TEST(CudaKernels, UnsupportedKernels) {
   for (KernelId id :
        {KernelId::attention_grad, KernelId::rank_shares,
         KernelId::moe_exchange_counts, KernelId::moe_exchange_dispatch,
-        KernelId::moe_exchange_combine, KernelId::moe_scale_source_rows})
+        KernelId::moe_exchange_combine, KernelId::moe_scale_source_rows,
+        KernelId::moe_balance_stats, KernelId::moe_balance_loss_stats,
+        KernelId::moe_balance_loss_stats_grad})
     EXPECT_TRUE(gpu->supports(id).ok()) << cherry::abi::kernelName(id);
   std::printf("%d of %d kernels have no CUDA implementation\n", unsupported,
               cherry::abi::kNumKernels);
