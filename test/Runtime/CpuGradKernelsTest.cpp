@@ -1694,6 +1694,27 @@ std::vector<std::vector<float>> runAllGradKernels() {
   ropeGrad(r.data(), 3, 100, 6, 32, 10000.0, 7);
   outs.push_back(r);
 
+  // The elementwise kernels keep tensors of fewer than 2^19 elements (2^18
+  // for swiglu_grad) per thread on one: these have 3 x 2^19 and a part row.
+  {
+    const int64_t bigRows = 3 * 2048 + 5, bigN = bigRows * dim;
+    auto a = randomVector(bigN, 212), c = randomVector(bigN, 213, -6.0f, 6.0f),
+         d = randomVector(bigN, 214);
+    std::vector<float> e(bigN), f(bigN), dn(dim);
+    swigluGrad(c.data(), a.data(), d.data(), e.data(), f.data(), bigN);
+    outs.push_back(e);
+    outs.push_back(f);
+    rmsNormGrad(a.data(), norm.data(), d.data(), e.data(), dn.data(), bigRows,
+                dim, 1e-5f, false, false);
+    outs.push_back(e);
+    outs.push_back(dn);
+    ropeGrad(d.data(), 1, bigRows, 4, 64, 10000.0, 3);
+    outs.push_back(d);
+    double squares = 0;
+    addSquaredNorm(a.data(), bigN, &squares);
+    outs.push_back({float(squares), float(squares - float(squares))});
+  }
+
   for (bool causal : {true, false}) {
     const int64_t b = 3, t = 150, heads = 6, kv = 2, hd = 10;
     auto q = randomVector(b * t * heads * hd, 205);

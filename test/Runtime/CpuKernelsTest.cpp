@@ -470,6 +470,37 @@ TEST(CpuKernels, RopeAtOffsetEqualsRowOfLongerSequence) {
           << "batch " << b << " element " << i;
 }
 
+TEST(CpuKernels, RopeKeptTablesGiveTheAnglesOfFreshOnes) {
+  // Decoding: one row per call at positions 0, 1, ..., 299 (the kept tables
+  // grow past 64, 128 and 256 positions), with calls of another head dim and
+  // theta in between (the tables are recomputed for each): every row has the
+  // bits of the same row of one 300-row sequence.
+  const int64_t heads = 2, headDim = 10, width = heads * headDim, seq = 300;
+  auto full = randomVector(seq * width, 14);
+  std::vector<float> rows(full);
+  rope(full.data(), 1, seq, heads, headDim, 10000.0, 0);
+  for (int64_t p = 0; p < seq; ++p) {
+    rope(rows.data() + p * width, 1, 1, heads, headDim, 10000.0, p);
+    if (p % 50 == 7) {
+      std::vector<float> other = randomVector(3 * 8, 15);
+      rope(other.data(), 1, 3, 1, 8, 500000.0, p);
+      std::vector<double> want =
+          refRope(randomVector(3 * 8, 15), 1, 3, 1, 8, 500000.0, p);
+      expectClose(other, want, kRelTol, "theta 500000 at " + std::to_string(p));
+    }
+  }
+  for (int64_t i = 0; i < seq * width; ++i)
+    ASSERT_EQ(rows[i], full[i]) << "element " << i;
+  // Positions past what is kept (2^21 floats of each table) and before 0
+  // are computed per call, like the reference.
+  for (int64_t offset : {int64_t(1) << 20, int64_t(-5)}) {
+    auto x = randomVector(4 * 64, 16);
+    std::vector<double> want = refRope(x, 2, 2, 1, 64, 10000.0, offset);
+    rope(x.data(), 2, 2, 1, 64, 10000.0, offset);
+    expectClose(x, want, kRelTol, "offset " + std::to_string(offset));
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // attention
 //===----------------------------------------------------------------------===//
@@ -789,6 +820,25 @@ std::vector<std::vector<float>> runAllKernels() {
   auto r = randomVector(3 * 100 * 6 * 32, 206);
   rope(r.data(), 3, 100, 6, 32, 10000.0, 7);
   outs.push_back(r);
+
+  // The elementwise kernels keep tensors of fewer than 2^19 elements (2^18
+  // for swiglu) per thread on one: these have 3 x 2^19 and a part row.
+  const int64_t bigRows = 3 * 2048 + 5, bigN = bigRows * dim;
+  auto a = randomVector(bigN, 210), c = randomVector(bigN, 211, -6.0f, 6.0f);
+  std::vector<float> big(bigN);
+  add(a.data(), c.data(), big.data(), bigN);
+  outs.push_back(big);
+  swiglu(c.data(), a.data(), big.data(), bigN);
+  outs.push_back(big);
+  scale(a.data(), 0.5f, big.data(), bigN);
+  outs.push_back(big);
+  rmsNorm(a.data(), norm.data(), big.data(), bigRows, dim, 1e-5f);
+  outs.push_back(big);
+  addRmsNorm(a.data(), c.data(), norm.data(), big.data(), bigRows, dim, 1e-5f);
+  outs.push_back(a);
+  outs.push_back(big);
+  rope(c.data(), 1, bigRows, 4, 64, 10000.0, 3);
+  outs.push_back(c);
 
   const int64_t b = 3, t = 70, heads = 6, kv = 2, hd = 10;
   auto q = randomVector(b * t * heads * hd, 207);

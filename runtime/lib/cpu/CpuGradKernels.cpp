@@ -42,9 +42,11 @@ using namespace detail;
 namespace {
 
 /// Runs body(begin, end) over [0, n) in pieces of kElementChunk elements, on
-/// as many threads as pay.
-template <typename Body> void forEachChunk(int64_t n, Body body) {
-  forEachRowChunk(n, 1, body);
+/// as many threads as pay (each at least `elementsPerThread` elements).
+template <typename Body>
+void forEachChunk(int64_t n, Body body,
+                  int64_t elementsPerThread = kLightElementsPerThread) {
+  forEachRowChunk(n, 1, body, elementsPerThread);
 }
 
 //===----------------------------------------------------------------------===//
@@ -787,7 +789,8 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
   const int64_t rowsPerChunk = std::max<int64_t>(1, kElementChunk / dim);
   const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
   std::vector<float> partial(chunks * dim);
-  const int nt = threadsFor(chunks, 1);
+  const int nt =
+      elementThreads(chunks, rowsPerChunk * dim, kLightElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * rowsPerChunk;
@@ -803,10 +806,10 @@ void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
   const int64_t half = headDim / 2;
   if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
     return;
-  std::vector<float> cosT, sinT;
-  ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
+  RopeTables tables;
+  ropeTables(seq, headDim, theta, positionOffset, tables);
   forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeGradRows(dy, r0, r1, seq, heads, headDim, cosT.data(), sinT.data());
+    ropeGradRows(dy, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
   });
 }
 
@@ -1010,10 +1013,13 @@ void attentionGrad(const float *q, const float *k, const float *v,
 
 void swigluGrad(const float *gate, const float *up, const float *dout,
                 float *dgate, float *dup, int64_t n) {
-  forEachChunk(n, [&](int64_t i0, int64_t i1) {
-    swigluGradSpan(gate + i0, up + i0, dout + i0, dgate + i0, dup + i0,
-                   i1 - i0);
-  });
+  forEachChunk(
+      n,
+      [&](int64_t i0, int64_t i1) {
+        swigluGradSpan(gate + i0, up + i0, dout + i0, dgate + i0, dup + i0,
+                       i1 - i0);
+      },
+      kHeavyElementsPerThread);
 }
 
 namespace {

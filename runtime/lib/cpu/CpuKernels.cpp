@@ -667,11 +667,11 @@ void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
   const int64_t half = headDim / 2;
   if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
     return;
-  std::vector<float> cosT, sinT;
-  ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
+  RopeTables tables;
+  ropeTables(seq, headDim, theta, positionOffset, tables);
 
   forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeRows(x, r0, r1, seq, heads, headDim, cosT.data(), sinT.data());
+    ropeRows(x, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
   });
 }
 
@@ -728,7 +728,7 @@ void attention(const float *q, const float *k, const float *v, float *out,
 
 void swiglu(const float *gate, const float *up, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt = elementThreads(chunks, kElementChunk, kHeavyElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
@@ -738,7 +738,7 @@ void swiglu(const float *gate, const float *up, float *out, int64_t n) {
 
 void add(const float *a, const float *b, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt = elementThreads(chunks, kElementChunk, kLightElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
@@ -748,7 +748,7 @@ void add(const float *a, const float *b, float *out, int64_t n) {
 
 void scale(const float *x, float factor, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt = elementThreads(chunks, kElementChunk, kLightElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
