@@ -427,9 +427,40 @@ TEST(CpuKernels, AddRmsNormEqualsAddThenRmsNorm) {
   expectWithinBound(y, want, rmsNormBound(want, dim), "y");
 }
 
+TEST(CpuKernels, AddRmsNormIntoEqualsInPlaceForEveryAliasing) {
+  // Another sum tensor, sum in delta's place, y in residual's or delta's
+  // place: the bits of the in-place kernel.
+  const int64_t rows = 300, dim = 37;
+  auto residual = randomVector(rows * dim, 20),
+       delta = randomVector(rows * dim, 21);
+  auto w = randomVector(dim, 22, 0.5f, 1.5f);
+  std::vector<float> sum(residual), y(rows * dim);
+  addRmsNorm(sum.data(), delta.data(), w.data(), y.data(), rows, dim, 1e-6f);
+  for (int layout = 0; layout < 4; ++layout) {
+    std::vector<float> r(residual), d(delta), s(rows * dim), o(rows * dim);
+    float *sumAt = layout == 1 ? d.data() : s.data();
+    float *yAt = layout == 2 ? r.data() : layout == 3 ? d.data() : o.data();
+    addRmsNormInto(r.data(), d.data(), w.data(), sumAt, yAt, rows, dim, 1e-6f);
+    for (int64_t i = 0; i < rows * dim; ++i) {
+      ASSERT_EQ(sumAt[i], sum[i]) << "layout " << layout << " sum " << i;
+      ASSERT_EQ(yAt[i], y[i]) << "layout " << layout << " y " << i;
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // rope
 //===----------------------------------------------------------------------===//
+
+TEST(CpuKernels, RopeIntoEqualsInPlace) {
+  const int64_t batch = 3, seq = 13, heads = 6, headDim = 10;
+  const auto x = randomVector(batch * seq * heads * headDim, 23);
+  std::vector<float> inPlace(x), y(x.size());
+  rope(inPlace.data(), batch, seq, heads, headDim, 10000.0, 5);
+  ropeInto(x.data(), y.data(), batch, seq, heads, headDim, 10000.0, 5);
+  for (size_t i = 0; i < x.size(); ++i)
+    ASSERT_EQ(y[i], inPlace[i]) << i;
+}
 
 TEST(CpuKernels, RopeMatchesReference) {
   const int64_t batch = 3, seq = 13, heads = 6, headDim = 10;

@@ -35,10 +35,9 @@ Status run(const RmsNormArgs &a) {
   return Status::success();
 }
 
-Status run(const AddRmsNormArgs &a) {
-  // The kernel updates the residual in place: sum starts as the residual.
-  cpu::addRmsNorm(a.sum, a.delta, a.w, a.y, a.rows, a.dim,
-                  static_cast<float>(a.eps));
+Status run(const AddRmsNormArgs &a) { // reads residual itself (readsSources)
+  cpu::addRmsNormInto(a.residual, a.delta, a.w, a.sum, a.y, a.rows, a.dim,
+                      static_cast<float>(a.eps));
   return Status::success();
 }
 
@@ -47,9 +46,9 @@ Status run(const LinearArgs &a) {
   return Status::success();
 }
 
-Status run(const RopeArgs &a) { // in place on y, which starts as x
-  cpu::rope(a.y, a.batch, a.seq, a.heads, a.head_dim, a.theta,
-            a.position_offset);
+Status run(const RopeArgs &a) { // reads x itself (readsSources)
+  cpu::ropeInto(a.x, a.y, a.batch, a.seq, a.heads, a.head_dim, a.theta,
+                a.position_offset);
   return Status::success();
 }
 
@@ -515,9 +514,18 @@ Status run(const MoeZLossGradArgs &a) {
   return Status::success();
 }
 
-/// Outputs that update an input in place (rope's y, add_rms_norm's sum)
+/// Kernels whose CPU run reads the sources of their outputs itself, in the
+/// same pass that writes the outputs (rope, add_rms_norm), rather than
+/// updating a copy in place.
+bool readsSources(KernelId kernel) {
+  return kernel == KernelId::rope || kernel == KernelId::add_rms_norm;
+}
+
+/// Other outputs that update an input in place (rope_at's y, rope_grad's dx)
 /// start as a copy of it when the loader gave them another slice.
 void startFromSources(const KernelCall &call) {
+  if (readsSources(call.kernel))
+    return;
   const abi::KernelSpec &spec = abi::kernelSpec(call.kernel);
   for (int o = 0; o < spec.outputs.size; ++o) {
     int source = spec.outputs[o].source;
