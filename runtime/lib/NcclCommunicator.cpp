@@ -6,7 +6,9 @@
 // drives the GPU of its device (cuda:N). Collectives are enqueued on the
 // device's stream (Device::nativeQueue), ordered with its kernels and not
 // waited for: a host read of their result waits for the stream, and a CUDA
-// graph recorded on the stream holds them. Host reductions go through MPI.
+// graph recorded on the stream holds them; the overlapped reductions
+// (allReduceSumOn) run on the stream the CUDA device gives them, the same
+// NCCL call on the same buffers. Host reductions go through MPI.
 // A communicator of one rank (createSelfCommunicator) needs no MPI: its
 // unique id is made in the process, its host reductions are copies.
 //
@@ -50,18 +52,12 @@ public:
   int size() const override { return size_; }
 
   Status allReduceSum(const std::vector<Tensor> &tensors) override {
-    if (ncclResult_t rc = ncclGroupStart(); rc != ncclSuccess)
-      return ncclError("ncclGroupStart", rc);
-    for (const Tensor &t : tensors)
-      if (ncclResult_t rc = ncclAllReduce(t.data, t.data, t.count, ncclFloat,
-                                          ncclSum, comm_, stream_);
-          rc != ncclSuccess) {
-        ncclGroupEnd();
-        return ncclError("ncclAllReduce", rc);
-      }
-    if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
-      return ncclError("ncclGroupEnd", rc);
-    return Status::success();
+    return reduceOn(tensors, stream_);
+  }
+
+  Status allReduceSumOn(const std::vector<Tensor> &tensors,
+                        void *queue) override {
+    return reduceOn(tensors, static_cast<cudaStream_t>(queue));
   }
 
   Status allGatherShards(const std::vector<Tensor> &tensors) override {
@@ -144,6 +140,22 @@ public:
   }
 
 private:
+  /// allReduceSum of the tensors as one NCCL group on `stream`.
+  Status reduceOn(const std::vector<Tensor> &tensors, cudaStream_t stream) {
+    if (ncclResult_t rc = ncclGroupStart(); rc != ncclSuccess)
+      return ncclError("ncclGroupStart", rc);
+    for (const Tensor &t : tensors)
+      if (ncclResult_t rc = ncclAllReduce(t.data, t.data, t.count, ncclFloat,
+                                          ncclSum, comm_, stream);
+          rc != ncclSuccess) {
+        ncclGroupEnd();
+        return ncclError("ncclAllReduce", rc);
+      }
+    if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
+      return ncclError("ncclGroupEnd", rc);
+    return Status::success();
+  }
+
   /// An all-to-all as one NCCL group of a send and a receive per peer.
   Status exchange(const void *send, const std::vector<uint64_t> &sendCounts,
                   const std::vector<uint64_t> &sendOffsets, void *receive,
@@ -171,12 +183,10 @@ private:
           return ncclError("ncclRecv", rc);
         }
     }
+    // On the device's stream, after its kernels, and not waited for: a
+    // kernel that sizes work by the counts reads them back (CudaExchange.cu).
     if (ncclResult_t rc = ncclGroupEnd(); rc != ncclSuccess)
       return ncclError("ncclGroupEnd", rc);
-    // On the device's stream, after its kernels; waited for, as the counts
-    // size what follows on the host (so not recordable in a CUDA graph).
-    if (cudaError_t rc = cudaStreamSynchronize(stream_); rc != cudaSuccess)
-      return cudaError("cudaStreamSynchronize", rc);
     return Status::success();
   }
 

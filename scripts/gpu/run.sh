@@ -115,9 +115,11 @@ else
 fi
 grep -E 'kernels have no CUDA implementation' "$work/kernels.txt" | tee -a "$report"
 # The NCCL path at world size 1 (no mpirun on the GPU machine: one process,
-# ncclCommInitRank of one rank) and the CUDA graph and prefetch tests, by
-# name from the kernel tests.
-for t in NcclWorldSizeOne GraphReplayIsBitIdentical Prefetch; do
+# ncclCommInitRank of one rank: the collectives, the expert-parallel
+# exchanges, the overlapped reductions on the communication stream) and the
+# CUDA graph and prefetch tests, by name from the kernel tests.
+for t in NcclWorldSizeOne ExpertParallelExchange ExpertParallelGraphs \
+  OverlappedReductionIsBitIdentical GraphReplayIsBitIdentical Prefetch; do
   if grep -qE "^\[       OK \] CudaKernels\.$t " "$work/kernels.txt"; then
     say "PASS kernel test $t"
   elif [ $rc -ne -1 ]; then

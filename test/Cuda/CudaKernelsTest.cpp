@@ -197,25 +197,81 @@ std::unique_ptr<Device> cudaDevice(const char *mode = "fp32") {
   return d;
 }
 
+/// A run of one rank over host memory, for the CPU device's collectives
+/// without MPI: the sum over one rank is the tensor itself, an all-to-all
+/// sends the one block to itself.
+class HostSelfCommunicator final : public Communicator {
+public:
+  const char *name() const override { return "host-self"; }
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  Status allReduceSum(const std::vector<Tensor> &) override {
+    return Status::success();
+  }
+  Status allGatherShards(const std::vector<Tensor> &) override {
+    return Status::success();
+  }
+  Status allToAll(const int32_t *send, int32_t *receive,
+                  size_t perRank) override {
+    std::memmove(receive, send, perRank * sizeof(int32_t));
+    return Status::success();
+  }
+  Status allToAllv(const float *send, const std::vector<uint64_t> &sendCounts,
+                   const std::vector<uint64_t> &sendOffsets, float *receive,
+                   const std::vector<uint64_t> &receiveCounts,
+                   const std::vector<uint64_t> &receiveOffsets) override {
+    if (sendCounts[0] != receiveCounts[0])
+      return Status::error("host-self: sends " + std::to_string(sendCounts[0]) +
+                           ", receives " + std::to_string(receiveCounts[0]));
+    std::memmove(receive + receiveOffsets[0], send + sendOffsets[0],
+                 sendCounts[0] * sizeof(float));
+    return Status::success();
+  }
+  Status allReduceHostSum(double *, size_t) override {
+    return Status::success();
+  }
+  Status gatherHost(const void *send, size_t bytes, void *receive,
+                    int) override {
+    std::memmove(receive, send, bytes);
+    return Status::success();
+  }
+  Status broadcastHost(void *, size_t, int) override {
+    return Status::success();
+  }
+  [[noreturn]] void abort(int code) override { std::_Exit(code); }
+};
+
+/// A CUDA device with a one-rank NCCL communicator (createSelfCommunicator).
+std::unique_ptr<Device> cudaDeviceOfOneRank() {
+  std::unique_ptr<Device> gpu = cudaDevice();
+  if (!gpu)
+    return gpu;
+  std::unique_ptr<Communicator> comm;
+  Status made = createSelfCommunicator(*gpu, comm);
+  EXPECT_TRUE(made.ok()) << made.message;
+  if (!made.ok())
+    return nullptr;
+  gpu->setCommunicator(std::move(comm));
+  return gpu;
+}
+
 enum class Compare { Relative, Exact };
 
-/// Runs `c` on both devices and compares every output.
-void expectSame(const Case &c, Compare how = Compare::Relative,
-                double tol = 1e-5) {
+/// Runs `c` on the CPU and CUDA devices given and compares every output.
+void expectSameOn(Device &cpu, Device &gpu, const Case &c, Compare how,
+                  double tol) {
   const char *name = cherry::abi::kernelName(c.kernel);
-  std::unique_ptr<Device> cpu = createCpuDevice(), gpu = cudaDevice();
-  ASSERT_TRUE(gpu);
   std::vector<Tensor> want, got;
-  Status sc = runOn(*cpu, c, want);
+  Status sc = runOn(cpu, c, want);
   ASSERT_TRUE(sc.ok()) << name << " on the CPU: " << sc.message;
-  Status sg = runOn(*gpu, c, got);
+  Status sg = runOn(gpu, c, got);
   ASSERT_TRUE(sg.ok()) << name << " on CUDA: " << sg.message;
   const cherry::abi::KernelSpec &spec = cherry::abi::kernelSpec(c.kernel);
   // Deterministic: a second run gives the same bits; and an output updated
   // in place in its input's slice equals the one in its own slice.
   for (bool inPlace : {false, true}) {
     std::vector<Tensor> again;
-    Status s2 = runOn(*gpu, c, again, inPlace);
+    Status s2 = runOn(gpu, c, again, inPlace);
     ASSERT_TRUE(s2.ok()) << name << " on CUDA: " << s2.message;
     for (size_t o = 0; o < got.size(); ++o)
       EXPECT_EQ(0, std::memcmp(got[o].bytes.data(), again[o].bytes.data(),
@@ -260,6 +316,14 @@ void expectSame(const Case &c, Compare how = Compare::Relative,
     const double rel = norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
     EXPECT_LE(rel, tol) << what << ": relative error " << rel;
   }
+}
+
+/// Runs `c` on both devices (new ones) and compares every output.
+void expectSame(const Case &c, Compare how = Compare::Relative,
+                double tol = 1e-5) {
+  std::unique_ptr<Device> cpu = createCpuDevice(), gpu = cudaDevice();
+  ASSERT_TRUE(gpu);
+  expectSameOn(*cpu, *gpu, c, how, tol);
 }
 
 Case linearCase(KernelId id, int64_t m, int64_t n, int64_t k, uint64_t seed) {
@@ -929,6 +993,156 @@ TEST(CudaKernels, NcclWorldSizeOne) {
   }
 }
 
+/// Runs `c` on the CPU and CUDA devices given: both fail with `line`.
+void expectFailureOn(Device &cpu, Device &gpu, const Case &c,
+                     const std::string &line) {
+  std::vector<Tensor> out;
+  EXPECT_EQ(runOn(cpu, c, out).message, line) << "on the CPU";
+  EXPECT_EQ(runOn(gpu, c, out).message, line) << "on CUDA";
+}
+
+/// Expert parallelism's kernels (CudaExchange.cu) at world size 1, bit for
+/// bit the CPU's (HostSelfCommunicator on the CPU, NCCL's one-rank
+/// communicator on the GPU), at odd sizes with an empty expert and a
+/// receive buffer larger than the rows: the shares (1 for the one rank, 0
+/// when no rank has tokens); the counts exchange (received and local counts
+/// are this rank's counts); dispatch (the permuted rows, then zero rows);
+/// combine (the first `rows` received rows back); the rows scaled by their
+/// source rank's share, also for 3 source ranks with empty segments (it reads
+/// the counts only, no communicator). Each output is also checked against
+/// that independent expectation. Bad weights and counts fail with the CPU's
+/// line on both devices.
+TEST(CudaKernels, ExpertParallelExchange) {
+  std::unique_ptr<Device> cpu = createCpuDevice(), gpu = cudaDeviceOfOneRank();
+  ASSERT_TRUE(gpu);
+  cpu->setCommunicator(std::make_unique<HostSelfCommunicator>());
+  auto same = [&](const Case &c) {
+    expectSameOn(*cpu, *gpu, c, Compare::Exact, 0);
+  };
+  std::vector<Tensor> out;
+  for (float weight : {37.0f, 0.0f}) {
+    std::vector<float> hy = hyper(3, 1.0f);
+    hy[7] = weight;
+    const Case shares{KernelId::rank_shares, {1}, {}, {Tensor::of(hy)}, {}};
+    same(shares);
+    ASSERT_TRUE(runOn(*gpu, shares, out).ok());
+    EXPECT_EQ(out[0].floats(), std::vector<float>{weight > 0 ? 1.0f : 0.0f});
+  }
+  struct Shape {
+    int64_t tokens, experts, topK, dim, extra;
+  };
+  for (const Shape &sh : {Shape{37, 5, 2, 19, 3}, Shape{1, 1, 1, 1, 0},
+                          Shape{70, 7, 3, 130, 11}}) {
+    const int64_t rows = sh.tokens * sh.topK, capacity = rows + sh.extra;
+    const int64_t e = sh.experts, d = sh.dim;
+    // Each slot's expert at random, expert 1 (if any) left empty.
+    std::vector<int32_t> counts(e, 0);
+    for (int32_t x : randomInts(rows, 900 + d, 0, static_cast<int32_t>(e)))
+      ++counts[x == 1 ? 0 : x];
+    const Tensor countsT = Tensor::of(counts);
+
+    const Case exchangeCounts{
+        KernelId::moe_exchange_counts, {e, 1, e}, {}, {countsT}, {}};
+    same(exchangeCounts);
+    ASSERT_TRUE(runOn(*gpu, exchangeCounts, out).ok());
+    EXPECT_EQ(out[0].ints(), counts);
+    EXPECT_EQ(out[1].ints(), counts);
+
+    const std::vector<float> xp = randomFloats(rows * d, 910 + d);
+    const Case dispatch{KernelId::moe_exchange_dispatch,
+                        {rows, d, e, 1, e, capacity},
+                        {},
+                        {Tensor::of(xp), countsT, countsT},
+                        {}};
+    same(dispatch);
+    ASSERT_TRUE(runOn(*gpu, dispatch, out).ok());
+    std::vector<float> xr = xp;
+    xr.resize(capacity * d, 0.0f);
+    EXPECT_EQ(out[0].floats(), xr);
+
+    const std::vector<float> yr = randomFloats(capacity * d, 920 + d);
+    const Case combine{KernelId::moe_exchange_combine,
+                       {rows, d, e, 1, e, capacity},
+                       {},
+                       {Tensor::of(yr), countsT, countsT},
+                       {}};
+    same(combine);
+    ASSERT_TRUE(runOn(*gpu, combine, out).ok());
+    EXPECT_EQ(out[0].floats(),
+              std::vector<float>(yr.begin(), yr.begin() + rows * d));
+
+    const std::vector<float> x = randomFloats(capacity * d, 930 + d);
+    const Case scale{
+        KernelId::moe_scale_source_rows,
+        {capacity, d, 1, e},
+        {},
+        {Tensor::of(x), countsT, Tensor::of(std::vector<float>{0.37f})},
+        {}};
+    same(scale);
+    ASSERT_TRUE(runOn(*gpu, scale, out).ok());
+    std::vector<float> y(capacity * d, 0.0f);
+    for (int64_t i = 0; i < rows * d; ++i)
+      y[i] = 0.37f * x[i];
+    EXPECT_EQ(out[0].floats(), y);
+  }
+  {
+    // 3 source ranks, 2 local experts: received[p, l], rows grouped by l,
+    // then p; rank 1 sends expert 0 nothing, and 4 rows of tail.
+    const int64_t ranks = 3, local = 2, d = 33;
+    const std::vector<int32_t> received = {5, 2, 0, 7, 3, 1};
+    const int64_t capacity = 18 + 4;
+    const std::vector<float> x = randomFloats(capacity * d, 940),
+                             shares = {0.5f, 0.125f, 0.375f};
+    const Case scale{KernelId::moe_scale_source_rows,
+                     {capacity, d, ranks, local},
+                     {},
+                     {Tensor::of(x), Tensor::of(received), Tensor::of(shares)},
+                     {}};
+    same(scale);
+    ASSERT_TRUE(runOn(*gpu, scale, out).ok());
+    std::vector<float> y(capacity * d, 0.0f);
+    int64_t row = 0;
+    for (int64_t l = 0; l < local; ++l)
+      for (int64_t p = 0; p < ranks; ++p)
+        for (int32_t i = 0; i < received[p * local + l]; ++i, ++row)
+          for (int64_t j = 0; j < d; ++j)
+            y[row * d + j] = shares[p] * x[row * d + j];
+    EXPECT_EQ(out[0].floats(), y);
+  }
+  std::vector<float> hy = hyper(3, 1.0f);
+  hy[7] = -1.0f;
+  expectFailureOn(*cpu, *gpu,
+                  {KernelId::rank_shares, {1}, {}, {Tensor::of(hy)}, {}},
+                  "rank_shares: hyper[7] (the rank's supervised tokens) is "
+                  "-1.000000, not a finite non-negative count");
+  expectFailureOn(*cpu, *gpu,
+                  {KernelId::moe_exchange_counts,
+                   {3, 1, 3},
+                   {},
+                   {Tensor::of(std::vector<int32_t>{2, -1, 3})},
+                   {}},
+                  "moe_exchange_counts: expert 1 has a negative count -1");
+  const Tensor bad = Tensor::of(std::vector<int32_t>{2, 3});
+  expectFailureOn(*cpu, *gpu,
+                  {KernelId::moe_exchange_dispatch,
+                   {6, 2, 2, 1, 2, 6},
+                   {},
+                   {Tensor::of(randomFloats(12, 950)), bad, bad},
+                   {}},
+                  "moe_exchange_dispatch: the expert counts sum to 5, expected "
+                  "6 rows");
+  expectFailureOn(*cpu, *gpu,
+                  {KernelId::moe_scale_source_rows,
+                   {6, 2, 1, 2},
+                   {},
+                   {Tensor::of(randomFloats(12, 951)),
+                    Tensor::of(std::vector<int32_t>{4, 3}),
+                    Tensor::of(std::vector<float>{1.0f})},
+                   {}},
+                  "moe_scale_source_rows: the rows rank 0 sent local expert 1 "
+                  "(3) do not fit the capacity of 6");
+}
+
 /// A function's launches on `device`, as Program::run issues them:
 /// beginFunction, the launches unless replayed, endFunction when recording
 /// (launched again plainly when it says so), then a synchronize.
@@ -1085,6 +1299,268 @@ TEST(CudaKernels, GraphReplayIsBitIdentical) {
   graphs->release(mem);
 }
 
+/// Overlapped reductions through a one-rank NCCL communicator: a function
+/// that starts two buckets (all_reduce_start: the all-reduce on the
+/// communication stream), runs a GEMM on other buffers meanwhile, and uses
+/// each bucket after its all_reduce_wait gives, at every call, the bits of
+/// the same function with blocking all_reduce calls: run plainly, recorded
+/// as a CUDA graph (the capture forks the communication stream from the
+/// stream and joins it back), replayed, and on a device without graphs.
+/// The mean over one rank is each tensor times its share, one float
+/// multiply, checked too. A launch touching a tensor in flight, and a wait
+/// without its start, fail with the CPU device's lines.
+TEST(CudaKernels, OverlappedReductionIsBitIdentical) {
+  const int64_t m = 37, n = 65, k = 33;
+  const std::vector<int64_t> sizes = {1000, 3, 4097};
+  uint64_t total = 0;
+  auto place = [&](int64_t floats) {
+    const uint64_t at = total;
+    total += (floats * 4 + 255) / 256 * 256;
+    return at;
+  };
+  const uint64_t shareAt = place(1);
+  std::vector<uint64_t> tAt;
+  for (int64_t size : sizes)
+    tAt.push_back(place(size));
+  const uint64_t xAt = place(m * k), wAt = place(n * k), yAt = place(m * n),
+                 cAt = place(sizes[0]), uAt = place(sizes[0]),
+                 vAt = place(sizes[2]);
+  auto bytes = [](int64_t floats) { return static_cast<uint64_t>(floats * 4); };
+  auto calls = [&](std::byte *base, bool overlap) {
+    KernelCall lin;
+    lin.kernel = KernelId::linear;
+    lin.in = {base + xAt, base + wAt};
+    lin.inBytes = {bytes(m * k), bytes(n * k)};
+    lin.out = {base + yAt};
+    lin.outBytes = {bytes(m * n)};
+    lin.ints = {m, n, k};
+    // A bucket's tensors, reduced in place (as the compiler emits them).
+    auto reduce = [&](KernelId id, const std::vector<int> &bucket) {
+      KernelCall c;
+      c.kernel = id;
+      if (id != KernelId::all_reduce_wait) {
+        c.in.push_back(base + shareAt);
+        c.inBytes.push_back(4);
+      }
+      for (int t : bucket) {
+        c.in.push_back(base + tAt[t]);
+        c.inBytes.push_back(bytes(sizes[t]));
+        c.out.push_back(base + tAt[t]);
+        c.outBytes.push_back(bytes(sizes[t]));
+      }
+      const int64_t count = static_cast<int64_t>(bucket.size());
+      c.ints = id == KernelId::all_reduce_wait
+                   ? std::vector<int64_t>{count}
+                   : std::vector<int64_t>{1, count, 1};
+      return c;
+    };
+    auto add = [&](uint64_t a, uint64_t b, uint64_t out, int64_t len) {
+      KernelCall c;
+      c.kernel = KernelId::add;
+      c.in = {base + a, base + b};
+      c.inBytes = {bytes(len), bytes(len)};
+      c.out = {base + out};
+      c.outBytes = {bytes(len)};
+      c.ints = {len};
+      return c;
+    };
+    const std::vector<int> bucketA = {0, 1}, bucketB = {2};
+    const KernelCall useA = add(tAt[0], cAt, uAt, sizes[0]),
+                     useB = add(tAt[2], tAt[2], vAt, sizes[2]);
+    if (!overlap)
+      return std::vector<KernelCall>{reduce(KernelId::all_reduce, bucketA), lin,
+                                     reduce(KernelId::all_reduce, bucketB),
+                                     useA, useB};
+    return std::vector<KernelCall>{reduce(KernelId::all_reduce_start, bucketA),
+                                   lin,
+                                   reduce(KernelId::all_reduce_start, bucketB),
+                                   reduce(KernelId::all_reduce_wait, bucketA),
+                                   useA,
+                                   reduce(KernelId::all_reduce_wait, bucketB),
+                                   useB};
+  };
+  // New inputs at every call, as the trainer writes new gradients' inputs.
+  auto inputs = [&](Device &dev, DeviceMemory &mem, int call) {
+    auto put = [&](uint64_t at, const std::vector<float> &v) {
+      return dev.copyToDevice(mem, at, v.data(), v.size() * 4);
+    };
+    Status s = put(shareAt, {0.25f * static_cast<float>(call + 1)});
+    for (size_t t = 0; t < sizes.size() && s.ok(); ++t)
+      s = put(tAt[t], randomFloats(sizes[t], 1000 + 10 * call + t));
+    if (s.ok())
+      s = put(xAt, randomFloats(m * k, 1100 + call));
+    if (s.ok())
+      s = put(wAt, randomFloats(n * k, 1200));
+    if (s.ok())
+      s = put(cAt, randomFloats(sizes[0], 1300 + call));
+    return s;
+  };
+  std::unique_ptr<Device> blocking = cudaDeviceOfOneRank(),
+                          overlapped = cudaDeviceOfOneRank(),
+                          plain = cudaDeviceOfOneRank();
+  ASSERT_TRUE(blocking && overlapped && plain);
+  blocking->setRecording(true);
+  overlapped->setRecording(true);
+  plain->setRecording(false);
+  Device *devices[] = {blocking.get(), overlapped.get(), plain.get()};
+  DeviceMemory mem[3];
+  std::vector<KernelCall> fn[3];
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(devices[i]->allocate(total, mem[i]).ok());
+    fn[i] = calls(mem[i].address, /*overlap=*/i > 0);
+  }
+  const Device::Recording expected[] = {
+      Device::Recording::Plain, Device::Recording::Record,
+      Device::Recording::Replayed, Device::Recording::Replayed};
+  for (int call = 0; call < 4; ++call) {
+    std::vector<std::byte> got[3];
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(inputs(*devices[i], mem[i], call).ok());
+      Device::Recording mode;
+      Status s = runFunction(*devices[i], 0, fn[i], mode);
+      ASSERT_TRUE(s.ok()) << "device " << i << " call " << call << ": "
+                          << s.message;
+      EXPECT_EQ(mode, i == 2 ? Device::Recording::Plain : expected[call])
+          << "device " << i << " call " << call;
+      got[i].resize(total);
+      ASSERT_TRUE(devices[i]->copyToHost(got[i].data(), mem[i], 0, total).ok());
+    }
+    for (int i = 1; i < 3; ++i)
+      EXPECT_EQ(0, std::memcmp(got[0].data(), got[i].data(), total))
+          << "call " << call << ": the overlapped reductions "
+          << (i == 1 ? "with" : "without") << " graphs differ from all_reduce";
+    const float share = 0.25f * static_cast<float>(call + 1);
+    for (size_t t = 0; t < sizes.size(); ++t) {
+      std::vector<float> want = randomFloats(sizes[t], 1000 + 10 * call + t),
+                         reduced(sizes[t]);
+      for (float &v : want)
+        v *= share;
+      std::memcpy(reduced.data(), got[1].data() + tAt[t], sizes[t] * 4);
+      EXPECT_EQ(reduced, want) << "call " << call << " tensor " << t;
+    }
+  }
+  // In flight: no launch but its wait may touch the tensors.
+  KernelCall start = fn[2][0], wait = fn[2][3], useA = fn[2][4];
+  ASSERT_TRUE(plain->launch(start).ok());
+  EXPECT_EQ(plain->launch(useA).message,
+            "add: input 0 is a tensor of an all_reduce_start still in flight "
+            "(its all_reduce_wait must come first)");
+  EXPECT_TRUE(plain->launch(wait).ok());
+  EXPECT_TRUE(plain->launch(useA).ok());
+  EXPECT_EQ(plain->launch(wait).message,
+            "all_reduce_wait: no all_reduce_start of these 2 tensors is in "
+            "flight");
+  EXPECT_TRUE(plain->synchronize().ok());
+  for (int i = 0; i < 3; ++i)
+    devices[i]->release(mem[i]);
+}
+
+/// CUDA graphs with the expert-parallel kernels, through one-rank NCCL
+/// communicators: a function of rank_shares, moe_exchange_counts and
+/// moe_scale_source_rows (nothing read on the host) is recorded at its
+/// second call and replayed after, and a function of moe_exchange_dispatch
+/// (the counts read on the host) is never recorded; with new counts and
+/// rows at every call, both give the bits of a device without graphs.
+TEST(CudaKernels, ExpertParallelGraphs) {
+  const int64_t e = 5, d = 19, rows = 41, capacity = 46;
+  uint64_t total = 0;
+  auto place = [&](int64_t elements) {
+    const uint64_t at = total;
+    total += (elements * 4 + 255) / 256 * 256;
+    return at;
+  };
+  const uint64_t hyAt = place(8), sharesAt = place(1), countsAt = place(e),
+                 receivedAt = place(e), localAt = place(e),
+                 xAt = place(capacity * d), yAt = place(capacity * d),
+                 xpAt = place(rows * d), xrAt = place(capacity * d);
+  auto call = [](KernelId id, std::vector<int64_t> ints,
+                 std::vector<std::pair<std::byte *, int64_t>> in,
+                 std::vector<std::pair<std::byte *, int64_t>> out) {
+    KernelCall c;
+    c.kernel = id;
+    c.ints = std::move(ints);
+    for (auto &[p, n] : in) {
+      c.in.push_back(p);
+      c.inBytes.push_back(static_cast<uint64_t>(n * 4));
+    }
+    for (auto &[p, n] : out) {
+      c.out.push_back(p);
+      c.outBytes.push_back(static_cast<uint64_t>(n * 4));
+    }
+    return c;
+  };
+  auto functions = [&](std::byte *b) {
+    std::vector<KernelCall> routed = {
+        call(KernelId::rank_shares, {1}, {{b + hyAt, 8}}, {{b + sharesAt, 1}}),
+        call(KernelId::moe_exchange_counts, {e, 1, e}, {{b + countsAt, e}},
+             {{b + receivedAt, e}, {b + localAt, e}}),
+        call(KernelId::moe_scale_source_rows, {capacity, d, 1, e},
+             {{b + xAt, capacity * d}, {b + receivedAt, e}, {b + sharesAt, 1}},
+             {{b + yAt, capacity * d}})};
+    std::vector<KernelCall> dispatch = {
+        call(KernelId::moe_exchange_dispatch, {rows, d, e, 1, e, capacity},
+             {{b + xpAt, rows * d}, {b + countsAt, e}, {b + receivedAt, e}},
+             {{b + xrAt, capacity * d}})};
+    return std::make_pair(routed, dispatch);
+  };
+  auto inputs = [&](Device &dev, DeviceMemory &mem, int n) {
+    std::vector<float> hy = hyper(3, 1.0f);
+    hy[7] = static_cast<float>(n % 2); // a share of 0, then of 1
+    std::vector<int32_t> counts(e, 0);
+    for (int32_t x : randomInts(rows, 1500 + n, 0, static_cast<int32_t>(e)))
+      ++counts[x];
+    Status s = dev.copyToDevice(mem, hyAt, hy.data(), 32);
+    if (s.ok())
+      s = dev.copyToDevice(mem, countsAt, counts.data(), e * 4);
+    for (auto [at, len, seed] :
+         {std::tuple<uint64_t, int64_t, uint64_t>{xAt, capacity * d, 1600},
+          {xpAt, rows * d, 1700}})
+      if (s.ok()) {
+        const std::vector<float> v = randomFloats(len, seed + n);
+        s = dev.copyToDevice(mem, at, v.data(), len * 4);
+      }
+    return s;
+  };
+  std::unique_ptr<Device> graphs = cudaDeviceOfOneRank(),
+                          plain = cudaDeviceOfOneRank();
+  ASSERT_TRUE(graphs && plain);
+  graphs->setRecording(true);
+  plain->setRecording(false);
+  DeviceMemory gm, pm;
+  ASSERT_TRUE(graphs->allocate(total, gm).ok());
+  ASSERT_TRUE(plain->allocate(total, pm).ok());
+  const auto gf = functions(gm.address), pf = functions(pm.address);
+  const Device::Recording expected[] = {
+      Device::Recording::Plain, Device::Recording::Record,
+      Device::Recording::Replayed, Device::Recording::Replayed};
+  for (int n = 0; n < 4; ++n) {
+    ASSERT_TRUE(inputs(*graphs, gm, n).ok());
+    ASSERT_TRUE(inputs(*plain, pm, n).ok());
+    Device::Recording mode;
+    Status s = runFunction(*plain, 0, pf.first, mode);
+    ASSERT_TRUE(s.ok()) << s.message;
+    s = runFunction(*plain, 1, pf.second, mode);
+    ASSERT_TRUE(s.ok()) << s.message;
+    s = runFunction(*graphs, 0, gf.first, mode);
+    ASSERT_TRUE(s.ok()) << "call " << n << ": " << s.message;
+    EXPECT_EQ(mode, expected[n]) << "call " << n;
+    s = runFunction(*graphs, 1, gf.second, mode);
+    ASSERT_TRUE(s.ok()) << "call " << n << ": " << s.message;
+    EXPECT_NE(mode, Device::Recording::Replayed) << "call " << n;
+    std::vector<std::byte> a(total), b(total);
+    ASSERT_TRUE(plain->copyToHost(a.data(), pm, 0, total).ok());
+    ASSERT_TRUE(graphs->copyToHost(b.data(), gm, 0, total).ok());
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), total))
+        << "call " << n << ": the outputs with graphs differ";
+    // The share is hyper[7] over its sum: 0 when no rank has tokens.
+    float share = -1;
+    std::memcpy(&share, b.data() + sharesAt, 4);
+    EXPECT_EQ(share, n % 2 ? 1.0f : 0.0f) << "call " << n;
+  }
+  graphs->release(gm);
+  plain->release(pm);
+}
+
 /// Prefetched uploads land where commitPrefetch puts them, after what was
 /// issued before, on the CUDA device as on the CPU device.
 TEST(CudaKernels, Prefetch) {
@@ -1126,7 +1602,11 @@ TEST(CudaKernels, UnsupportedKernels) {
         << s.message;
     std::printf("unsupported on CUDA: %s\n", cherry::abi::kernelName(id));
   }
-  EXPECT_TRUE(gpu->supports(KernelId::attention_grad).ok());
+  for (KernelId id :
+       {KernelId::attention_grad, KernelId::rank_shares,
+        KernelId::moe_exchange_counts, KernelId::moe_exchange_dispatch,
+        KernelId::moe_exchange_combine, KernelId::moe_scale_source_rows})
+    EXPECT_TRUE(gpu->supports(id).ok()) << cherry::abi::kernelName(id);
   std::printf("%d of %d kernels have no CUDA implementation\n", unsupported,
               cherry::abi::kNumKernels);
 }

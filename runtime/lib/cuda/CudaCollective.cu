@@ -9,6 +9,16 @@
 // CPU device's (runtime/lib/cpu/CpuDevice.cpp): the mean's share is one
 // float division, the scaled tensor one multiply per element.
 //
+// all_reduce_start overlaps: its copies and scaling run on the stream, its
+// NCCL all-reduce (the blocking all_reduce's call on the same buffers, so
+// the same bits) on the communication stream once the stream reaches it,
+// in the order the buckets start (the same on every rank), while the stream
+// runs the kernels after it; its all_reduce_wait makes the stream wait for
+// the reduction's completion event. Any other collective first waits for
+// the reductions in flight, so the communicator's calls run in the order
+// they are issued. In a CUDA graph's capture the same event waits fork the
+// communication stream from the captured stream and join it back.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CudaCommon.cuh"
@@ -89,20 +99,23 @@ Status run(Context &ctx, const RankShareArgs &a) {
   shareWeightKernel<<<1, 1, 0, ctx.stream>>>(a.hyper, a.share, ctx.error);
   if (Status s = checkLaunch("rank_share"); !s.ok())
     return s;
+  if (Status s = ctx.waitInFlight("rank_share"); !s.ok())
+    return s;
   if (Status s = c->allReduceSum({{a.share, 1}}); !s.ok())
     return Status::error("rank_share: " + s.message);
   shareDivideKernel<<<1, 1, 0, ctx.stream>>>(a.hyper, a.share);
   return Status::success();
 }
 
-/// all_reduce and all_reduce_start (`Args` either): each y_i starts as x_i,
-/// is scaled by the rank's share for a mean, and is reduced on the stream.
+/// all_reduce and all_reduce_start (`Args` either): each y_i starts as x_i
+/// and is scaled by the rank's share for a mean, on the stream; `tensors`
+/// are then reduced by the caller.
 template <class Args>
-Status reduceOnStream(Context &ctx, const char *kernel, const Args &a) {
-  Communicator *c = nullptr;
+Status prepareOnStream(Context &ctx, const char *kernel, const Args &a,
+                       Communicator *&c,
+                       std::vector<Communicator::Tensor> &tensors) {
   if (Status s = collectiveCommunicator(ctx, kernel, a.ranks, c); !s.ok())
     return s;
-  std::vector<Communicator::Tensor> tensors;
   if (Status s = collectiveTensors(ctx, kernel, "reduced", a.x, a.y, tensors);
       !s.ok())
     return s;
@@ -114,31 +127,88 @@ Status reduceOnStream(Context &ctx, const char *kernel, const Args &a) {
         if (Status s = checkLaunch(kernel); !s.ok())
           return s;
       }
-  if (Status s = c->allReduceSum(tensors); !s.ok())
-    return Status::error(std::string(kernel) + ": " + s.message);
   return Status::success();
 }
 
 Status run(Context &ctx, const AllReduceArgs &a) {
-  return reduceOnStream(ctx, "all_reduce", a);
+  Communicator *c = nullptr;
+  std::vector<Communicator::Tensor> tensors;
+  if (Status s = prepareOnStream(ctx, "all_reduce", a, c, tensors); !s.ok())
+    return s;
+  if (Status s = ctx.waitInFlight("all_reduce"); !s.ok())
+    return s;
+  if (Status s = c->allReduceSum(tensors); !s.ok())
+    return Status::error("all_reduce: " + s.message);
+  return Status::success();
 }
 
-// all_reduce_start / all_reduce_wait (cherry-overlap-reductions): the start
-// enqueues the reduction on the stream as all_reduce does, and the stream's
-// order finishes it before any later kernel, so the wait only checks that
-// it finishes its tensors in place. (The reduction then runs between the
-// kernels around it; overlapping it with them needs a stream of its own.)
 Status run(Context &ctx, const AllReduceStartArgs &a) {
-  return reduceOnStream(ctx, "all_reduce_start", a);
+  Communicator *c = nullptr;
+  std::vector<Communicator::Tensor> tensors;
+  if (Status s = prepareOnStream(ctx, "all_reduce_start", a, c, tensors);
+      !s.ok())
+    return s;
+  cudaEvent_t done = nullptr;
+  if (!ctx.freeEvents.empty()) {
+    done = ctx.freeEvents.back();
+    ctx.freeEvents.pop_back();
+  } else {
+    // A first-time setup: a graph is recorded at a later call.
+    if (Status s =
+            ctx.notCapturable("an event of all_reduce_start is made", false);
+        !s.ok())
+      return s;
+    if (cudaError_t e = cudaEventCreateWithFlags(&done, cudaEventDisableTiming);
+        e != cudaSuccess)
+      return cudaFailure("all_reduce_start: cudaEventCreate", e);
+  }
+  // The communication stream continues from here on the stream (the copies
+  // and the scaling above, the gradients before).
+  cudaError_t e = cudaEventRecord(ctx.forkEvent, ctx.stream);
+  if (e == cudaSuccess)
+    e = cudaStreamWaitEvent(ctx.commStream, ctx.forkEvent, 0);
+  if (e != cudaSuccess) {
+    ctx.freeEvents.push_back(done);
+    return cudaFailure("all_reduce_start", e);
+  }
+  if (ctx.capturing)
+    ctx.commForked = true;
+  if (Status s = c->allReduceSumOn(tensors, ctx.commStream); !s.ok()) {
+    ctx.freeEvents.push_back(done);
+    return Status::error("all_reduce_start: " + s.message);
+  }
+  if (cudaError_t e = cudaEventRecord(done, ctx.commStream); e != cudaSuccess) {
+    ctx.freeEvents.push_back(done);
+    return cudaFailure("all_reduce_start", e);
+  }
+  ctx.inFlight.push_back({std::move(tensors), done});
+  return Status::success();
 }
 
-Status run(Context &, const AllReduceWaitArgs &a) {
+Status run(Context &ctx, const AllReduceWaitArgs &a) {
   for (size_t t = 0; t < a.y.size(); ++t)
     if (a.y[t].data != a.x[t].data)
       return Status::error("all_reduce_wait: output " + std::to_string(t) +
                            " is not input " + std::to_string(t) +
                            " (a wait finishes its tensors in place)");
-  return Status::success();
+  for (auto it = ctx.inFlight.begin(); it != ctx.inFlight.end(); ++it) {
+    bool same = it->tensors.size() == a.x.size();
+    for (size_t t = 0; same && t < a.x.size(); ++t)
+      same = it->tensors[t].data == a.x[t].data &&
+             it->tensors[t].count == static_cast<uint64_t>(a.x[t].size);
+    if (!same)
+      continue;
+    const cudaEvent_t done = it->done;
+    ctx.inFlight.erase(it);
+    // The event may be recorded again once this wait is enqueued.
+    ctx.freeEvents.push_back(done);
+    if (cudaError_t e = cudaStreamWaitEvent(ctx.stream, done, 0);
+        e != cudaSuccess)
+      return cudaFailure("all_reduce_wait", e);
+    return Status::success();
+  }
+  return Status::error("all_reduce_wait: no all_reduce_start of these " +
+                       std::to_string(a.x.size()) + " tensors is in flight");
 }
 
 Status run(Context &ctx, const AdamwShardArgs &a) {
@@ -153,6 +223,8 @@ Status run(Context &ctx, const AllGatherArgs &a) {
   Communicator *c = nullptr;
   if (Status s = collectiveCommunicator(ctx, "all_gather", a.ranks, c); !s.ok())
     return s;
+  if (Status s = ctx.waitInFlight("all_gather"); !s.ok())
+    return s;
   std::vector<Communicator::Tensor> tensors;
   if (Status s =
           collectiveTensors(ctx, "all_gather", "gathered", a.x, a.y, tensors);
@@ -160,6 +232,71 @@ Status run(Context &ctx, const AllGatherArgs &a) {
     return s;
   if (Status s = c->allGatherShards(tensors); !s.ok())
     return Status::error("all_gather: " + s.message);
+  return Status::success();
+}
+
+Status Context::waitInFlight(const char *kernel) {
+  if (inFlight.empty())
+    return Status::success();
+  if (cudaError_t e = cudaStreamWaitEvent(stream, inFlight.back().done, 0);
+      e != cudaSuccess)
+    return cudaFailure(kernel, e);
+  return Status::success();
+}
+
+Status Context::joinComm(const char *what) {
+  cudaError_t e = cudaEventRecord(joinEvent, commStream);
+  if (e == cudaSuccess)
+    e = cudaStreamWaitEvent(stream, joinEvent, 0);
+  if (e != cudaSuccess)
+    return cudaFailure(what, e);
+  return Status::success();
+}
+
+void Context::forgetInFlight(const void *begin, const void *end) {
+  const char *b = static_cast<const char *>(begin),
+             *e = static_cast<const char *>(end);
+  auto meets = [&](const Reduction &r) {
+    if (!b)
+      return true;
+    for (const Communicator::Tensor &t : r.tensors) {
+      const char *tBegin = reinterpret_cast<const char *>(t.data);
+      if (tBegin < e && b < tBegin + t.count * sizeof(float))
+        return true;
+    }
+    return false;
+  };
+  for (size_t i = 0; i < inFlight.size();)
+    if (meets(inFlight[i])) {
+      freeEvents.push_back(inFlight[i].done);
+      inFlight.erase(inFlight.begin() + i);
+    } else {
+      ++i;
+    }
+}
+
+Status Context::checkInFlight(const KernelCall &call) const {
+  auto touches = [&](const void *p, uint64_t bytes) {
+    const char *b = static_cast<const char *>(p);
+    for (const Reduction &r : inFlight)
+      for (const Communicator::Tensor &t : r.tensors) {
+        const char *begin = reinterpret_cast<const char *>(t.data);
+        if (b < begin + t.count * sizeof(float) && begin < b + bytes)
+          return true;
+      }
+    return false;
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto &ptrs = pass ? call.out : call.in;
+    const auto &sizes = pass ? call.outBytes : call.inBytes;
+    for (size_t o = 0; o < ptrs.size(); ++o)
+      if (touches(ptrs[o], sizes[o]))
+        return Status::error(
+            std::string(abi::kernelName(call.kernel)) + ": " +
+            (pass ? "output " : "input ") + std::to_string(o) +
+            " is a tensor of an all_reduce_start still in flight (its "
+            "all_reduce_wait must come first)");
+  }
   return Status::success();
 }
 

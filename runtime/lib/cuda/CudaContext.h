@@ -50,6 +50,8 @@ enum ErrorCode : int {
   kBadScore,           ///< a = token, b = the score's bits (float)
   kMaskValue,          ///< a = value, b = row, c = position
   kShareWeight,        ///< a = hyper[7]'s bits (float)
+  kLocalRows,          ///< a = local expert, b = rows received
+  kSourceRows,         ///< a = rank, b = local expert, c = rows, d = capacity
 };
 
 struct ErrorRecord {
@@ -111,6 +113,37 @@ struct Context {
 
   /// The device's communicator (collective kernels), or null.
   Communicator *communicator = nullptr;
+
+  /// Overlapped reductions (all_reduce_start, CudaCollective.cu): each runs
+  /// on the communication stream after the kernels issued before it (an
+  /// event recorded on the stream, waited for on the communication
+  /// stream), and its completion event is what its all_reduce_wait, and any
+  /// other collective, makes the stream wait for. Inside a CUDA graph's
+  /// capture the same waits fork the communication stream from the stream
+  /// and join it back (commForked: endFunction joins it once more).
+  cudaStream_t commStream = nullptr;
+  struct Reduction {
+    std::vector<Communicator::Tensor> tensors;
+    cudaEvent_t done;
+  };
+  std::vector<Reduction> inFlight;
+  std::vector<cudaEvent_t> freeEvents;
+  cudaEvent_t forkEvent = nullptr, joinEvent = nullptr;
+  bool commForked = false;
+  /// The stream waits for the reductions in flight (the last one started:
+  /// they finish in order). Before every collective but all_reduce_start.
+  Status waitInFlight(const char *kernel);
+  /// The stream waits for everything issued on the communication stream
+  /// (before a host read; at the end of a capture that forked it).
+  Status joinComm(const char *what);
+  /// Forgets the reductions in flight whose tensors meet [begin, end) (all
+  /// of them by default), their events back to freeEvents: at a function's
+  /// boundaries (every start has its wait within the function, so only a
+  /// failed function leaves some) and when memory is released.
+  void forgetInFlight(const void *begin = nullptr, const void *end = nullptr);
+  /// Fails when `call` touches a tensor of a reduction in flight (the CPU
+  /// device's line).
+  Status checkInFlight(const KernelCall &call) const;
 
   /// Device tables of the multi-tensor launches (the chunks of every
   /// tensor), made on a launch's first run and kept: an executable launches
@@ -212,6 +245,12 @@ CHERRY_CUDA_KERNEL(AdamwShardArgs)
 CHERRY_CUDA_KERNEL(AllGatherArgs)
 CHERRY_CUDA_KERNEL(AllReduceStartArgs)
 CHERRY_CUDA_KERNEL(AllReduceWaitArgs)
+// CudaExchange.cu
+CHERRY_CUDA_KERNEL(RankSharesArgs)
+CHERRY_CUDA_KERNEL(MoeExchangeCountsArgs)
+CHERRY_CUDA_KERNEL(MoeExchangeDispatchArgs)
+CHERRY_CUDA_KERNEL(MoeExchangeCombineArgs)
+CHERRY_CUDA_KERNEL(MoeScaleSourceRowsArgs)
 #undef CHERRY_CUDA_KERNEL
 
 } // namespace cherry::runtime::cuda

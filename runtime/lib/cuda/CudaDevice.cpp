@@ -182,6 +182,11 @@ std::string describe(const ErrorRecord &r) {
   case kCountSum:
     return k + ": the expert counts sum to " + s(r.a) + ", expected " + s(r.b) +
            " rows";
+  case kLocalRows:
+    return k + ": local expert " + s(r.a) + " receives " + s(r.b) + " rows";
+  case kSourceRows:
+    return k + ": the rows rank " + s(r.a) + " sent local expert " + s(r.b) +
+           " (" + s(r.c) + ") do not fit the capacity of " + s(r.d);
   }
   return k + ": error " + s(r.code);
 }
@@ -193,6 +198,16 @@ public:
       cudaStreamSynchronize(ctx_.stream);
     if (copyStream_)
       cudaStreamSynchronize(copyStream_);
+    if (ctx_.commStream)
+      cudaStreamSynchronize(ctx_.commStream);
+    ctx_.forgetInFlight();
+    for (cudaEvent_t e : ctx_.freeEvents)
+      cudaEventDestroy(e);
+    for (cudaEvent_t e : {ctx_.forkEvent, ctx_.joinEvent})
+      if (e)
+        cudaEventDestroy(e);
+    if (ctx_.commStream)
+      cudaStreamDestroy(ctx_.commStream);
     for (auto &entry : graphs_)
       if (entry.second.exec)
         cudaGraphExecDestroy(entry.second.exec);
@@ -247,6 +262,21 @@ public:
             cudaStreamCreateWithFlags(&copyStream_, cudaStreamNonBlocking);
         e != cudaSuccess)
       return cudaFailure("cudaStreamCreate", e);
+    // Overlapped reductions (all_reduce_start) run on their own stream, of
+    // the highest priority: the kernels wait for them at their waits only.
+    int leastPriority = 0, greatestPriority = 0;
+    if (cudaError_t e =
+            cudaDeviceGetStreamPriorityRange(&leastPriority, &greatestPriority);
+        e != cudaSuccess)
+      return cudaFailure("cudaDeviceGetStreamPriorityRange", e);
+    if (cudaError_t e = cudaStreamCreateWithPriority(
+            &ctx_.commStream, cudaStreamNonBlocking, greatestPriority);
+        e != cudaSuccess)
+      return cudaFailure("cudaStreamCreate", e);
+    for (cudaEvent_t *e : {&ctx_.forkEvent, &ctx_.joinEvent})
+      if (cudaError_t rc = cudaEventCreateWithFlags(e, cudaEventDisableTiming);
+          rc != cudaSuccess)
+        return cudaFailure("cudaEventCreate", rc);
     // The error record lives in device memory (atomics on mapped host
     // memory need PCIe atomics); synchronize() reads it back through
     // pinned memory.
@@ -312,7 +342,10 @@ public:
 
   void release(DeviceMemory &memory) override {
     if (memory.address) {
+      cudaStreamSynchronize(ctx_.commStream);
       cudaStreamSynchronize(ctx_.stream);
+      // A reduction of its tensors is over (a failed function's).
+      ctx_.forgetInFlight(memory.address, memory.address + memory.bytes);
       cudaFree(memory.address);
       // Graphs recorded on it would point at freed memory.
       ++ctx_.memoryGeneration;
@@ -352,6 +385,9 @@ public:
   Status copyToHost(void *dst, const DeviceMemory &src, uint64_t offset,
                     uint64_t bytes) override {
     auto *to = static_cast<std::byte *>(dst);
+    // The reductions in flight (a test's all_reduce_start) are read done.
+    if (Status s = ctx_.joinComm("copy to the host"); !s.ok())
+      return s;
     for (uint64_t done = 0; done < bytes;) {
       const uint64_t n = std::min(kStagingBytes, bytes - done);
       if (cudaError_t e =
@@ -369,6 +405,10 @@ public:
   }
 
   Status launch(const KernelCall &call) override {
+    // No launch but a wait touches the tensors of a reduction in flight.
+    if (!ctx_.inFlight.empty() && call.kernel != KernelId::all_reduce_wait)
+      if (Status s = ctx_.checkInFlight(call); !s.ok())
+        return s;
     // Outputs that update an input in place start as a copy of it when the
     // loader gave them another slice (as on the CPU device).
     const abi::KernelSpec &spec = abi::kernelSpec(call.kernel);
@@ -394,7 +434,11 @@ public:
     });
   }
 
-  Status synchronize() override { return ctx_.takeError(); }
+  Status synchronize() override {
+    if (Status s = ctx_.joinComm(name_.c_str()); !s.ok())
+      return s;
+    return ctx_.takeError();
+  }
 
   void *nativeQueue() const override { return ctx_.stream; }
 
@@ -411,6 +455,13 @@ public:
   Status beginFunction(int function, const std::string &name,
                        Recording &mode) override {
     mode = Recording::Plain;
+    // Every all_reduce_start has its wait within its function: what is in
+    // flight now is a failed function's, waited for and forgotten.
+    if (!ctx_.inFlight.empty()) {
+      if (Status s = ctx_.joinComm("a function's start"); !s.ok())
+        return s;
+      ctx_.forgetInFlight();
+    }
     if (!recording_)
       return Status::success();
     FunctionGraph &g = graphs_[function];
@@ -445,6 +496,7 @@ public:
       return Status::success();
     }
     ctx_.capturing = true;
+    ctx_.commForked = false;
     ctx_.uncapturable.clear();
     mode = Recording::Record;
     return Status::success();
@@ -453,6 +505,13 @@ public:
   Status endFunction(int function, Status launched, bool &rerun) override {
     rerun = true; // unless the graph is made and launched below
     FunctionGraph &g = graphs_[function];
+    // The communication stream, forked from the stream by an
+    // all_reduce_start, is joined back before the capture ends (each wait
+    // joined it already, unless the launches stopped early).
+    if (ctx_.commForked && !ctx_.joinComm("the end of a capture").ok())
+      cudaGetLastError();
+    ctx_.commForked = false;
+    ctx_.forgetInFlight();
     ctx_.capturing = false;
     cudaGraph_t graph = nullptr;
     const cudaError_t ended = cudaStreamEndCapture(ctx_.stream, &graph);

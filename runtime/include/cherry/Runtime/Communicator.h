@@ -74,6 +74,18 @@ public:
     (void)ticket;
     return Status::success();
   }
+  /// allReduceSum's collective (the same bits) enqueued on `queue`, a queue
+  /// of the communicator's device other than its own (the CUDA device's
+  /// communication stream, which overlaps `all_reduce_start` with the
+  /// kernels): the caller orders it with the device's work. Only a
+  /// communicator of a device with queues (NCCL) has it.
+  virtual Status allReduceSumOn(const std::vector<Tensor> &tensors,
+                                void *queue) {
+    (void)tensors;
+    (void)queue;
+    return Status::error(std::string(name()) +
+                         " reduces on its device's own queue only");
+  }
   /// Makes each tensor whole from its shards (ZeRO-1), in place: rank r
   /// holds the up-to-date elements [r * s, min(count, (r + 1) * s)),
   /// s = ceil(count / size()), and sends them to every rank.
