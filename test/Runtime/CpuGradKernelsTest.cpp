@@ -501,6 +501,16 @@ TEST(CpuGradKernels, RmsNormGradMatchesClosedFormOverManyChunks) {
 // rope
 //===----------------------------------------------------------------------===//
 
+TEST(CpuGradKernels, RopeGradIntoEqualsInPlace) {
+  const int64_t batch = 3, seq = 13, heads = 6, headDim = 10;
+  const auto dy = randomVector(batch * seq * heads * headDim, 24);
+  std::vector<float> inPlace(dy), dx(dy.size());
+  ropeGrad(inPlace.data(), batch, seq, heads, headDim, 10000.0, 5);
+  ropeGradInto(dy.data(), dx.data(), batch, seq, heads, headDim, 10000.0, 5);
+  for (size_t i = 0; i < dy.size(); ++i)
+    ASSERT_EQ(dx[i], inPlace[i]) << i;
+}
+
 TEST(CpuGradKernels, RopeGradMatchesFiniteDifferences) {
   const int64_t batch = 2, seq = 13, heads = 6, headDim = 10, offset = 5;
   const double theta = 10000.0;

@@ -172,9 +172,9 @@ Status run(const RmsNormGradArgs &a) {
   return Status::success();
 }
 
-Status run(const RopeGradArgs &a) { // in place on dx, which starts as dy
-  cpu::ropeGrad(a.dx, a.batch, a.seq, a.heads, a.head_dim, a.theta,
-                a.position_offset);
+Status run(const RopeGradArgs &a) { // reads dy itself (readsSources)
+  cpu::ropeGradInto(a.dy, a.dx, a.batch, a.seq, a.heads, a.head_dim, a.theta,
+                    a.position_offset);
   return Status::success();
 }
 
@@ -517,14 +517,15 @@ Status run(const MoeZLossGradArgs &a) {
 }
 
 /// Kernels whose CPU run reads the sources of their outputs itself, in the
-/// same pass that writes the outputs (rope, add_rms_norm), rather than
-/// updating a copy in place.
+/// same pass that writes the outputs (rope, rope_grad, add_rms_norm), rather
+/// than updating a copy in place.
 bool readsSources(KernelId kernel) {
-  return kernel == KernelId::rope || kernel == KernelId::add_rms_norm;
+  return kernel == KernelId::rope || kernel == KernelId::rope_grad ||
+         kernel == KernelId::add_rms_norm;
 }
 
-/// Other outputs that update an input in place (rope_at's y, rope_grad's dx)
-/// start as a copy of it when the loader gave them another slice.
+/// Other outputs that update an input in place (rope_at's y) start as a copy
+/// of it when the loader gave them another slice.
 void startFromSources(const KernelCall &call) {
   if (readsSources(call.kernel))
     return;

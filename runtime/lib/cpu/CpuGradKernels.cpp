@@ -286,8 +286,8 @@ CHERRY_CPU_BODY void sumRowsInOrderBody(const float *partial, int64_t count,
 CHERRY_CPU_DISPATCH(sumRowsInOrder)
 
 /// The transpose of ropeRows' rotation: rotate each pair by -angle.
-CHERRY_CPU_BODY void ropeGradRowsBody(float *dy, int64_t r0, int64_t r1,
-                                      int64_t seq, int64_t heads,
+CHERRY_CPU_BODY void ropeGradRowsBody(const float *dy, float *dx, int64_t r0,
+                                      int64_t r1, int64_t seq, int64_t heads,
                                       int64_t headDim, const float *cosT,
                                       const float *sinT) {
   const int64_t half = headDim / 2;
@@ -295,14 +295,15 @@ CHERRY_CPU_BODY void ropeGradRowsBody(float *dy, int64_t r0, int64_t r1,
     const float *c = cosT + (r % seq) * half;
     const float *s = sinT + (r % seq) * half;
     for (int64_t h = 0; h < heads; ++h) {
-      float *d1 = dy + r * heads * headDim + h * headDim;
-      float *d2 = d1 + half;
+      const int64_t at = r * heads * headDim + h * headDim;
+      const float *d1 = dy + at, *d2 = d1 + half;
+      float *g1 = dx + at, *g2 = g1 + half;
 #pragma omp simd
       for (int64_t i = 0; i < half; ++i) {
         // Forward: y1 = x1 c - x2 s, y2 = x2 c + x1 s.
         const float a = d1[i], b = d2[i];
-        d1[i] = a * c[i] + b * s[i];
-        d2[i] = b * c[i] - a * s[i];
+        g1[i] = a * c[i] + b * s[i];
+        g2[i] = b * c[i] - a * s[i];
       }
     }
   }
@@ -801,16 +802,27 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
   sumRowsInOrder(partial.data(), chunks, dim, dw, accumulateDw);
 }
 
-void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
-              int64_t headDim, double theta, int64_t positionOffset) {
+void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
+                  int64_t heads, int64_t headDim, double theta,
+                  int64_t positionOffset) {
   const int64_t half = headDim / 2;
-  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
+  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0) {
+    if (dx != dy && batch > 0 && seq > 0 && heads > 0)
+      std::memmove(dx, dy,
+                   static_cast<size_t>(batch * seq * heads * headDim) *
+                       sizeof(float));
     return;
+  }
   RopeTables tables;
   ropeTables(seq, headDim, theta, positionOffset, tables);
   forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeGradRows(dy, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
+    ropeGradRows(dy, dx, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
   });
+}
+
+void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
+              int64_t headDim, double theta, int64_t positionOffset) {
+  ropeGradInto(dy, dy, batch, seq, heads, headDim, theta, positionOffset);
 }
 
 namespace {

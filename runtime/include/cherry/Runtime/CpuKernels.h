@@ -196,6 +196,12 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
 void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
               int64_t headDim, double theta, int64_t positionOffset = 0);
 
+/// ropeGrad into another tensor: dx = ropeGrad(dy), in one pass (no copy of
+/// dy first); dx is another tensor or exactly dy.
+void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
+                  int64_t heads, int64_t headDim, double theta,
+                  int64_t positionOffset = 0);
+
 /// Gradient of causal (or not) grouped-query self-attention, recomputing the
 /// softmax from q and k (no stored probabilities; flash-attention-2 style:
 /// the row logsumexp, D = rowsum(dout * o), then per block P = exp(scale q
