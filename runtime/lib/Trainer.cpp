@@ -1243,7 +1243,8 @@ Status Trainer::Impl::routerMetrics(StepMetrics &m) const {
     sum += value;
   }
   // On several ranks, over the global batch: every rank's token-slots, and
-  // the mean of the ranks' router losses (each over its own tokens).
+  // the mean of the ranks' router losses (the balance loss already over
+  // every rank's tokens, the z-loss a mean over the rank's own).
   if (communicator) {
     std::vector<double> reduced(load);
     reduced.push_back(total);

@@ -859,6 +859,24 @@ TEST(CudaKernels, MixtureOfExperts) {
               {0.01},
               {probs, c},
               {}});
+  // The balance loss over ranks: statistics, and the loss and gradient
+  // from statistics (summed over two ranks: every count doubled).
+  expectSame({KernelId::moe_balance_stats,
+              {tokens, experts, topK},
+              {},
+              {probs, c},
+              {}});
+  std::vector<float> summed = randomFloats(2 * experts, 130, 0, 8);
+  for (int64_t e = 0; e < experts; ++e)
+    summed[e] = static_cast<float>(2 * counts[e]);
+  Tensor stats = Tensor::of(summed);
+  expectSame(
+      {KernelId::moe_balance_loss_stats, {experts, topK}, {0.01}, {stats}, {}});
+  expectSame({KernelId::moe_balance_loss_stats_grad,
+              {tokens, experts},
+              {0.01},
+              {probs, stats},
+              {}});
   expectSame({KernelId::moe_z_loss, {tokens, experts}, {0.001}, {logits}, {}});
   expectSame(
       {KernelId::moe_z_loss_grad, {tokens, experts}, {0.001}, {logits}, {}});
@@ -1605,7 +1623,9 @@ TEST(CudaKernels, UnsupportedKernels) {
   for (KernelId id :
        {KernelId::attention_grad, KernelId::rank_shares,
         KernelId::moe_exchange_counts, KernelId::moe_exchange_dispatch,
-        KernelId::moe_exchange_combine, KernelId::moe_scale_source_rows})
+        KernelId::moe_exchange_combine, KernelId::moe_scale_source_rows,
+        KernelId::moe_balance_stats, KernelId::moe_balance_loss_stats,
+        KernelId::moe_balance_loss_stats_grad})
     EXPECT_TRUE(gpu->supports(id).ok()) << cherry::abi::kernelName(id);
   std::printf("%d of %d kernels have no CUDA implementation\n", unsupported,
               cherry::abi::kNumKernels);

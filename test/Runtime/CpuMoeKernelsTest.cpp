@@ -773,6 +773,112 @@ TEST(CpuMoeKernels, BalanceLossAndGradMatchReference) {
             "moe_balance_loss: the expert counts sum to 39, expected 38 rows");
 }
 
+// Two ranks' statistics summed (as the all_reduce does, in float) give the
+// balance loss of the batch of both, and each rank's gradient, halved by the
+// data-parallel mean, is that batch's gradient over the rank's tokens.
+TEST(CpuMoeKernels, BalanceStatsOverRanksEqualOneBatch) {
+  const int64_t tokens = 13, experts = 5, topK = 2, ranks = 2;
+  const int64_t all = ranks * tokens;
+  const double coeff = 0.05;
+  auto logits = separatedLogits(all, experts, 120);
+  std::vector<float> probs(all * experts), gate(all * topK);
+  std::vector<int32_t> expert(all * topK), slotRow(all * topK), counts(experts);
+  moeTopk(logits.data(), all, experts, topK, true, probs.data(), expert.data(),
+          gate.data());
+  ASSERT_TRUE(moePermute(expert.data(), all, experts, topK, slotRow.data(),
+                         counts.data())
+                  .ok());
+  // Each rank's half: its counts and statistics; summed over the ranks.
+  std::vector<float> summed(2 * experts, 0.0f);
+  for (int64_t r = 0; r < ranks; ++r) {
+    std::vector<int32_t> rows(tokens * topK), mine(experts);
+    ASSERT_TRUE(moePermute(expert.data() + r * tokens * topK, tokens, experts,
+                           topK, rows.data(), mine.data())
+                    .ok());
+    std::vector<float> stats(2 * experts, std::nanf(""));
+    ASSERT_TRUE(moeBalanceStats(probs.data() + r * tokens * experts,
+                                mine.data(), tokens, experts, topK,
+                                stats.data())
+                    .ok());
+    for (int64_t e = 0; e < experts; ++e) {
+      // Row 0 the counts, exactly; row 1 a double sum rounded once.
+      EXPECT_EQ(stats[e], static_cast<float>(mine[e]));
+      double sum = 0;
+      for (int64_t t = 0; t < tokens; ++t)
+        sum += probs[(r * tokens + t) * experts + e];
+      EXPECT_EQ(stats[experts + e], static_cast<float>(sum));
+    }
+    for (int64_t i = 0; i < 2 * experts; ++i)
+      summed[i] += stats[i];
+  }
+  for (int64_t e = 0; e < experts; ++e)
+    EXPECT_EQ(summed[e], static_cast<float>(counts[e]));
+
+  // The loss: each P_e sum is rounded to float on its rank and once more in
+  // the sum across ranks (2 roundings, 2 u = 1.2e-7 relative with u =
+  // 2^-24), the counts are exact and the loss a sum of positive products in
+  // double: within 1.2e-7 relative of the reference over the whole batch;
+  // 2e-7.
+  const double want =
+      refBalanceLoss(toDouble(probs), expert, all, experts, topK, coeff);
+  const double loss = moeBalanceLossStats(summed.data(), experts, topK, coeff);
+  EXPECT_NEAR(loss, want, 2e-7 * want);
+  double whole = -1;
+  ASSERT_TRUE(moeBalanceLoss(probs.data(), counts.data(), all, experts, topK,
+                             coeff, whole)
+                  .ok());
+  EXPECT_NEAR(loss, whole, 2e-7 * want);
+
+  // The gradient: a_e = coeff E f_e / tokens on each rank is twice the
+  // whole batch's coeff E f_e / (2 tokens), both in double (equal to 1e-15
+  // relative) before the one rounding to float; halved (exactly) they are
+  // the whole batch's kernel's to one rounding: within 1 ulp.
+  std::vector<float> wholeDl(all * experts, std::nanf(""));
+  ASSERT_TRUE(moeBalanceLossGrad(probs.data(), counts.data(), all, experts,
+                                 topK, coeff, wholeDl.data())
+                  .ok());
+  for (int64_t r = 0; r < ranks; ++r) {
+    std::vector<float> dl(tokens * experts, std::nanf(""));
+    moeBalanceLossStatsGrad(probs.data() + r * tokens * experts, summed.data(),
+                            tokens, experts, coeff, dl.data());
+    for (int64_t i = 0; i < tokens * experts; ++i) {
+      const float w = wholeDl[r * tokens * experts + i];
+      EXPECT_NEAR(0.5f * dl[i], w, std::abs(w) * 1.2e-7f + 1e-30f) << i;
+    }
+  }
+  // Against the formula directly, on one rank's statistics.
+  std::vector<float> one(2 * experts);
+  ASSERT_TRUE(moeBalanceStats(probs.data(), counts.data(), all, experts, topK,
+                              one.data())
+                  .ok());
+  std::vector<float> dl(all * experts, std::nanf(""));
+  moeBalanceLossStatsGrad(probs.data(), one.data(), all, experts, coeff,
+                          dl.data());
+  for (int64_t t = 0; t < all; ++t) {
+    double a[8], inner = 0;
+    for (int64_t e = 0; e < experts; ++e) {
+      a[e] = coeff * experts * (double(counts[e]) / double(all * topK)) / all;
+      inner += double(probs[t * experts + e]) * a[e];
+    }
+    for (int64_t e = 0; e < experts; ++e)
+      EXPECT_EQ(dl[t * experts + e],
+                static_cast<float>(probs[t * experts + e] * (a[e] - inner)));
+  }
+
+  // No token-slots at all: no loss, no gradient.
+  std::vector<float> zero(2 * experts, 0.0f);
+  EXPECT_EQ(moeBalanceLossStats(zero.data(), experts, topK, coeff), 0.0);
+  moeBalanceLossStatsGrad(probs.data(), zero.data(), tokens, experts, coeff,
+                          dl.data());
+  for (int64_t i = 0; i < tokens * experts; ++i)
+    ASSERT_EQ(dl[i], 0.0f);
+  counts[1] -= 1;
+  EXPECT_EQ(moeBalanceStats(probs.data(), counts.data(), all, experts, topK,
+                            one.data())
+                .message,
+            "moe_balance_stats: the expert counts sum to 51, expected 52 rows");
+}
+
 TEST(CpuMoeKernels, ZLossAndGradMatchReference) {
   const int64_t tokens = 23, experts = 6;
   const double coeff = 1e-3;

@@ -7,7 +7,9 @@
 // `bucket-mb` MiB, each reduced by one `cherry.all_reduce` right after the op
 // that finishes its last gradient. The clipping norm and the updates read
 // the reduced gradients, so every rank applies the same update; the loss is
-// reduced with the last bucket.
+// reduced with the last bucket. A mixture's routers with a balance loss
+// sum their per-expert statistics over the ranks (cherry.moe_balance_stats
+// and a cherry.all_reduce), so that the balance loss is the global batch's.
 //
 // Bucket order is the order in which the backward pass finishes the
 // gradients (reverse layer order: the head and final norm, the layers from
@@ -221,11 +223,52 @@ struct DataParallelPass
         });
       previous = reduce;
     }
+    reduceBalanceStatistics(body, share);
     if (expertParallel &&
         failed(weighExpertGradients(func, hyper, share, shardedParams, norm)))
       return signalPassFailure();
     if (zero && failed(shardMoments(module, func)))
       return signalPassFailure();
+  }
+
+  /// The balance loss over every rank's tokens: each router with a balance
+  /// loss sums its per-expert statistics (cherry.moe_balance_stats) over the
+  /// ranks right after routing; its gradient's f_e and the reported loss
+  /// are those of the global batch. A router's copy recomputed for the
+  /// backward pass reduces its own (the same values). Each rank's gradient
+  /// is then R times the global loss's over its tokens, which the mean
+  /// across ranks (shares 1/R) brings to the global loss's.
+  void reduceBalanceStatistics(Block &body, Value share) {
+    SmallVector<MoeRouteOp> routes;
+    for (MoeRouteOp route : body.getOps<MoeRouteOp>())
+      if (route.getBalanceCoeff().convertToDouble() > 0)
+        routes.push_back(route);
+    OpBuilder b(&getContext());
+    for (MoeRouteOp route : routes) {
+      SmallVector<MoeRouteGradOp> grads;
+      for (Operation *user : route.getProbs().getUsers())
+        if (auto g = dyn_cast<MoeRouteGradOp>(user))
+          if (g.getProbs() == route.getProbs() &&
+              g.getBalanceCoeff().convertToDouble() > 0)
+            grads.push_back(g);
+      // A recomputed copy's loss is not reported (cherry-lower-to-kernels).
+      if (grads.empty() && route->hasAttr("cherry.recompute"))
+        continue;
+      b.setInsertionPointAfter(route);
+      auto stats = MoeBalanceStatsOp::create(
+          b, route.getLoc(),
+          RankedTensorType::get({2, route.getNumExperts()}, b.getF32Type()),
+          route.getProbs(), route.getCounts(), route.getTopKAttr());
+      auto reduce =
+          AllReduceOp::create(b, route.getLoc(), TypeRange{stats.getType()},
+                              share, ValueRange{stats.getResult()},
+                              b.getI64IntegerAttr(ranks), b.getBoolAttr(false));
+      if (Attribute layer = route->getAttr(kLayerTagAttr))
+        for (Operation *op : {stats.getOperation(), reduce.getOperation()})
+          op->setAttr(kLayerTagAttr, layer);
+      for (MoeRouteGradOp g : grads)
+        g.getBalanceStatsMutable().assign(reduce.getResult(0));
+    }
   }
 
   /// Expert parallelism: each local expert's weight gradient from its rows

@@ -164,6 +164,7 @@ private:
   LogicalResult lowerOp(SgtSelectOp sel);
   LogicalResult lowerOp(MoeRouteOp route);
   LogicalResult lowerOp(MoeRouteGradOp g);
+  LogicalResult lowerOp(MoeBalanceStatsOp stats);
   LogicalResult lowerOp(MoeDispatchOp dispatch);
   LogicalResult lowerOp(MoeDispatchGradOp g);
   LogicalResult lowerOp(MoeGroupedLinearOp linear);
@@ -216,6 +217,14 @@ private:
   OpBuilder b;
   int64_t numCaches = 0;
   int64_t numRouters = 0;
+  /// A router loss whose balance part is over every rank's tokens: written
+  /// once the router's statistics (`moe_balance_stats`) are all-reduced.
+  struct PendingRouterLoss {
+    MoeRouteOp route;
+    Value loss;  // the router's `.loss` output
+    Value zLoss; // its z-loss, null without one
+  };
+  llvm::DenseMap<Operation *, PendingRouterLoss> pendingRouterLosses;
   /// The decoder layer whose body is being lowered.
   std::optional<int64_t> currentLayer;
 };
@@ -235,17 +244,23 @@ LogicalResult Lowering::lower(Operation *op) {
             HeadCrossEntropyGradOp, LinearGradInputOp, LinearGradWeightOp,
             EmbeddingGradOp, RMSNormGradOp, RopeGradOp, AttentionGradOp,
             SwiGLUGradOp, GradSquaredNormOp, GatherOp, GatherGradOp,
-            SgtSelectOp, MoeRouteOp, MoeRouteGradOp, MoeDispatchOp,
-            MoeDispatchGradOp, MoeGroupedLinearOp, MoeGroupedLinearGradOp,
-            MoeCombineOp, MoeCombineGradOp, RankShareOp, AllReduceOp,
-            RankSharesOp, MoeExchangeCountsOp, MoeExchangeOp,
+            SgtSelectOp, MoeRouteOp, MoeRouteGradOp, MoeBalanceStatsOp,
+            MoeDispatchOp, MoeDispatchGradOp, MoeGroupedLinearOp,
+            MoeGroupedLinearGradOp, MoeCombineOp, MoeCombineGradOp, RankShareOp,
+            AllReduceOp, RankSharesOp, MoeExchangeCountsOp, MoeExchangeOp,
             MoeScaleSourceRowsOp>([&](auto typed) { return lowerOp(typed); })
       .Case<AdamWUpdateOp, SGDUpdateOp>([&](Operation *update) {
         // All updates become one launch (flushUpdates, at the return).
         updates.push_back(update);
         return success();
       })
-      .Case<func::ReturnOp>([&](auto) { return flushUpdates(); })
+      .Case<func::ReturnOp>([&](auto) -> LogicalResult {
+        if (!pendingRouterLosses.empty())
+          return pendingRouterLosses.begin()->second.route.emitOpError()
+                 << "has a cherry.moe_balance_stats that no cherry.all_reduce "
+                    "sums over the ranks";
+        return flushUpdates();
+      })
       .Default([](Operation *other) {
         return other->emitOpError() << "cannot be lowered to kernels yet";
       });
@@ -636,24 +651,40 @@ LogicalResult Lowering::lowerOp(MoeRouteOp route) {
   auto scalar = MemRefType::get({}, b.getF32Type());
   Value loss =
       addOutput(scalar, prefix + binding::kRouterLossSuffix, op->getLoc());
-  Value balanceLoss =
-      z > 0 ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
-                  .getResult()
-            : loss;
+  // On several ranks (cherry-data-parallel gave the router a
+  // cherry.moe_balance_stats), the balance loss is over every rank's tokens:
+  // lowerOp(AllReduceOp) writes the loss from the reduced statistics.
+  MoeBalanceStatsOp overRanks;
   if (balance > 0)
+    for (Operation *user : route.getProbs().getUsers())
+      if (auto s = dyn_cast<MoeBalanceStatsOp>(user))
+        overRanks = s;
+  // Each term into its own scalar where both are, then summed.
+  auto part = [&]() {
+    return balance > 0 && z > 0
+               ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
+                     .getResult()
+               : loss;
+  };
+  Value balanceLoss;
+  if (balance > 0 && !overRanks) {
+    balanceLoss = part();
     launch(op, KernelId::moe_balance_loss, {buffer(route.getProbs()), counts},
            balanceLoss,
            {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}},
            {{"coeff", balance}});
-  if (z <= 0)
+  }
+  Value zLoss;
+  if (z > 0) {
+    zLoss = part();
+    launch(op, KernelId::moe_z_loss, {buffer(route.getLogits())}, zLoss,
+           {{"tokens", tokens}, {"experts", experts}}, {{"coeff", z}});
+  }
+  if (overRanks) {
+    pendingRouterLosses[overRanks] = {route, loss, zLoss};
     return success();
-  Value zLoss =
-      balance > 0 ? ck::BufferOp::create(b, op->getLoc(), scalar, IntegerAttr())
-                        .getResult()
-                  : loss;
-  launch(op, KernelId::moe_z_loss, {buffer(route.getLogits())}, zLoss,
-         {{"tokens", tokens}, {"experts", experts}}, {{"coeff", z}});
-  if (balance > 0)
+  }
+  if (balance > 0 && z > 0)
     launch(op, KernelId::add, {balanceLoss, zLoss}, loss, {{"n", 1}});
   return success();
 }
@@ -681,7 +712,11 @@ LogicalResult Lowering::lowerOp(MoeRouteGradOp g) {
           {"experts", experts},
           {"top_k", topK},
           {"renormalize", g.getRenormalize() ? 1 : 0}});
-  if (balance > 0)
+  if (balance > 0 && g.getBalanceStats())
+    launch(op, KernelId::moe_balance_loss_stats_grad,
+           {buffer(g.getProbs()), buffer(g.getBalanceStats())}, term(),
+           {{"tokens", tokens}, {"experts", experts}}, {{"coeff", balance}});
+  else if (balance > 0)
     launch(op, KernelId::moe_balance_loss_grad,
            {buffer(g.getProbs()), buffer(g.getCounts())}, term(),
            {{"tokens", tokens}, {"experts", experts}, {"top_k", topK}},
@@ -701,6 +736,19 @@ LogicalResult Lowering::lowerOp(MoeRouteGradOp g) {
            {{"n", logits.getNumElements()}});
     sum = out;
   }
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(MoeBalanceStatsOp stats) {
+  Operation *op = stats;
+  RankedTensorType probs = tensorOf(stats.getProbs());
+  int64_t experts = probs.getShape().back();
+  launch(op, KernelId::moe_balance_stats,
+         {buffer(stats.getProbs()), buffer(stats.getCounts())},
+         temporary(stats.getResult()),
+         {{"tokens", probs.getNumElements() / experts},
+          {"experts", experts},
+          {"top_k", int64_t(stats.getTopK())}});
   return success();
 }
 
@@ -935,6 +983,28 @@ LogicalResult Lowering::lowerOp(AllReduceOp reduce) {
          {{"ranks", reduce.getRanks()},
           {"count", int64_t(reduce.getInputs().size())},
           {"mean", reduce.getMean() ? 1 : 0}});
+  // A router's loss over every rank's tokens, from its reduced statistics
+  // (the metric; the gradient reads them in moe_route_grad).
+  for (auto [x, y] : llvm::zip(reduce.getInputs(), reduce.getResults())) {
+    auto it = pendingRouterLosses.find(x.getDefiningOp());
+    if (it == pendingRouterLosses.end())
+      continue;
+    PendingRouterLoss pending = it->second;
+    pendingRouterLosses.erase(it);
+    MoeRouteOp route = pending.route;
+    Value balanceLoss = pending.loss;
+    if (pending.zLoss)
+      balanceLoss = ck::BufferOp::create(b, route.getLoc(),
+                                         MemRefType::get({}, b.getF32Type()),
+                                         IntegerAttr());
+    launch(route, KernelId::moe_balance_loss_stats, buffer(y), balanceLoss,
+           {{"experts", route.getNumExperts()},
+            {"top_k", int64_t(route.getTopK())}},
+           {{"coeff", route.getBalanceCoeff().convertToDouble()}});
+    if (pending.zLoss)
+      launch(route, KernelId::add, {balanceLoss, pending.zLoss}, pending.loss,
+             {{"n", 1}});
+  }
   return success();
 }
 

@@ -505,6 +505,23 @@ Status run(const MoeBalanceLossGradArgs &a) {
                                  a.top_k, a.coeff, a.dlogits);
 }
 
+Status run(const MoeBalanceStatsArgs &a) {
+  return cpu::moeBalanceStats(a.probs, a.counts, a.tokens, a.experts, a.top_k,
+                              a.stats);
+}
+
+Status run(const MoeBalanceLossStatsArgs &a) {
+  *a.loss = static_cast<float>(
+      cpu::moeBalanceLossStats(a.stats, a.experts, a.top_k, a.coeff));
+  return Status::success();
+}
+
+Status run(const MoeBalanceLossStatsGradArgs &a) {
+  cpu::moeBalanceLossStatsGrad(a.probs, a.stats, a.tokens, a.experts, a.coeff,
+                               a.dlogits);
+  return Status::success();
+}
+
 Status run(const MoeZLossArgs &a) {
   *a.loss =
       static_cast<float>(cpu::moeZLoss(a.logits, a.tokens, a.experts, a.coeff));

@@ -468,6 +468,23 @@ Status moeBalanceLoss(const float *probs, const int32_t *counts, int64_t tokens,
   return Status::success();
 }
 
+namespace {
+/// dlogits[t, e] = probs[t, e] (a_e - sum_i probs[t, i] a_i): a balance
+/// loss's gradient through the softmax, for per-expert weights `a`.
+void balanceGrad(const float *probs, int64_t tokens, int64_t experts,
+                 const std::vector<double> &a, float *dlogits) {
+  forEachToken(tokens, [&](int64_t t) {
+    const float *p = probs + t * experts;
+    double inner = 0.0;
+    for (int64_t e = 0; e < experts; ++e)
+      inner += static_cast<double>(p[e]) * a[e];
+    for (int64_t e = 0; e < experts; ++e)
+      dlogits[t * experts + e] =
+          static_cast<float>(static_cast<double>(p[e]) * (a[e] - inner));
+  });
+}
+} // namespace
+
 Status moeBalanceLossGrad(const float *probs, const int32_t *counts,
                           int64_t tokens, int64_t experts, int64_t topK,
                           double coeff, float *dlogits) {
@@ -485,16 +502,60 @@ Status moeBalanceLossGrad(const float *probs, const int32_t *counts,
              static_cast<double>(counts[e]) /
              (static_cast<double>(tokens) * static_cast<double>(tokens) *
               static_cast<double>(topK));
-  forEachToken(tokens, [&](int64_t t) {
-    const float *p = probs + t * experts;
-    double inner = 0.0;
-    for (int64_t e = 0; e < experts; ++e)
-      inner += static_cast<double>(p[e]) * a[e];
-    for (int64_t e = 0; e < experts; ++e)
-      dlogits[t * experts + e] =
-          static_cast<float>(static_cast<double>(p[e]) * (a[e] - inner));
-  });
+  balanceGrad(probs, tokens, experts, a, dlogits);
   return Status::success();
+}
+
+Status moeBalanceStats(const float *probs, const int32_t *counts,
+                       int64_t tokens, int64_t experts, int64_t topK,
+                       float *stats) {
+  if (Status st =
+          checkCounts("moe_balance_stats", counts, experts, tokens * topK);
+      !st.ok())
+    return st;
+  std::vector<double> sum(experts, 0.0);
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t e = 0; e < experts; ++e)
+      sum[e] += probs[t * experts + e];
+  for (int64_t e = 0; e < experts; ++e) {
+    stats[e] = static_cast<float>(counts[e]);
+    stats[experts + e] = static_cast<float>(sum[e]);
+  }
+  return Status::success();
+}
+
+double moeBalanceLossStats(const float *stats, int64_t experts, int64_t topK,
+                           double coeff) {
+  double slots = 0.0;
+  for (int64_t e = 0; e < experts; ++e)
+    slots += stats[e];
+  if (!(slots > 0))
+    return 0.0;
+  // sum_e f_e P_e = sum_e stats[0, e] stats[1, e] topK / slots^2.
+  double sum = 0.0;
+  for (int64_t e = 0; e < experts; ++e)
+    sum += static_cast<double>(stats[e]) * stats[experts + e];
+  return coeff * static_cast<double>(experts) * sum *
+         static_cast<double>(topK) / (slots * slots);
+}
+
+void moeBalanceLossStatsGrad(const float *probs, const float *stats,
+                             int64_t tokens, int64_t experts, double coeff,
+                             float *dlogits) {
+  if (tokens <= 0)
+    return;
+  double slots = 0.0;
+  for (int64_t e = 0; e < experts; ++e)
+    slots += stats[e];
+  // a_e = coeff experts f_e / tokens, f_e the fraction of every rank's
+  // token-slots.
+  std::vector<double> a(experts, 0.0);
+  if (slots > 0)
+    for (int64_t e = 0; e < experts; ++e)
+      a[e] = coeff * static_cast<double>(experts) *
+             (static_cast<double>(stats[e]) / slots) /
+             static_cast<double>(tokens);
+  balanceGrad(probs, tokens, experts, a, dlogits);
 }
 
 double moeZLoss(const float *logits, int64_t tokens, int64_t experts,

@@ -315,6 +315,70 @@ __global__ void balanceLossGradKernel(const float *probs, const int32_t *counts,
   }
 }
 
+__global__ void balanceStatsKernel(const float *probs, const int32_t *counts,
+                                   int64_t tokens, int64_t experts,
+                                   int64_t topK, float *stats,
+                                   ErrorRecord *err) {
+  __shared__ int good;
+  if (threadIdx.x == 0)
+    good = countsGood(counts, experts, tokens * topK,
+                      KernelId::moe_balance_stats, err);
+  __syncthreads();
+  if (!good)
+    return;
+  // One thread per expert, in token order: the CPU's sums.
+  for (int64_t e = threadIdx.x; e < experts; e += blockDim.x) {
+    double sum = 0.0;
+    for (int64_t t = 0; t < tokens; ++t)
+      sum += probs[t * experts + e];
+    stats[e] = static_cast<float>(counts[e]);
+    stats[experts + e] = static_cast<float>(sum);
+  }
+}
+
+__device__ double statsSlots(const float *stats, int64_t experts) {
+  double slots = 0.0;
+  for (int64_t e = 0; e < experts; ++e)
+    slots += stats[e];
+  return slots;
+}
+
+__global__ void balanceLossStatsKernel(const float *stats, int64_t experts,
+                                       int64_t topK, double coeff,
+                                       float *loss) {
+  const double slots = statsSlots(stats, experts);
+  double sum = 0.0;
+  for (int64_t e = 0; e < experts; ++e)
+    sum += static_cast<double>(stats[e]) * stats[experts + e];
+  *loss = slots > 0
+              ? static_cast<float>(coeff * static_cast<double>(experts) * sum *
+                                   static_cast<double>(topK) / (slots * slots))
+              : 0.0f;
+}
+
+__global__ void balanceLossStatsGradKernel(const float *probs,
+                                           const float *stats, int64_t tokens,
+                                           int64_t experts, double coeff,
+                                           float *dlogits) {
+  const double slots = statsSlots(stats, experts);
+  for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < tokens;
+       t += int64_t(gridDim.x) * blockDim.x) {
+    const float *p = probs + t * experts;
+    auto a = [&](int64_t e) {
+      return slots > 0 ? coeff * static_cast<double>(experts) *
+                             (static_cast<double>(stats[e]) / slots) /
+                             static_cast<double>(tokens)
+                       : 0.0;
+    };
+    double inner = 0.0;
+    for (int64_t e = 0; e < experts; ++e)
+      inner += static_cast<double>(p[e]) * a(e);
+    for (int64_t e = 0; e < experts; ++e)
+      dlogits[t * experts + e] =
+          static_cast<float>(static_cast<double>(p[e]) * (a(e) - inner));
+  }
+}
+
 __device__ double logSumExp(const float *l, int64_t experts) {
   double m = -INFINITY;
   for (int64_t e = 0; e < experts; ++e)
@@ -569,6 +633,26 @@ Status run(Context &ctx, const MoeBalanceLossGradArgs &a) {
   balanceLossGradKernel<<<blocksFor(a.tokens, 128), 128, 0, ctx.stream>>>(
       a.probs, a.counts, a.tokens, a.experts, a.top_k, a.coeff, a.dlogits,
       ctx.error);
+  return Status::success();
+}
+
+Status run(Context &ctx, const MoeBalanceStatsArgs &a) {
+  balanceStatsKernel<<<1, 256, 0, ctx.stream>>>(
+      a.probs, a.counts, a.tokens, a.experts, a.top_k, a.stats, ctx.error);
+  return Status::success();
+}
+
+Status run(Context &ctx, const MoeBalanceLossStatsArgs &a) {
+  balanceLossStatsKernel<<<1, 1, 0, ctx.stream>>>(a.stats, a.experts, a.top_k,
+                                                  a.coeff, a.loss);
+  return Status::success();
+}
+
+Status run(Context &ctx, const MoeBalanceLossStatsGradArgs &a) {
+  if (a.tokens <= 0)
+    return Status::success();
+  balanceLossStatsGradKernel<<<blocksFor(a.tokens, 128), 128, 0, ctx.stream>>>(
+      a.probs, a.stats, a.tokens, a.experts, a.coeff, a.dlogits);
   return Status::success();
 }
 

@@ -1155,6 +1155,38 @@ func.func @f(%z: tensor<2x4x3xf32>) {
 
 // -----
 
+func.func @f(%p: tensor<2x4x3xf32>, %c: tensor<3xi32>) {
+  // expected-error @+1 {{result must be [2, 3], found 'tensor<3x2xf32>'}}
+  %s = cherry.moe_balance_stats %p, %c {top_k = 1 : i64} : tensor<2x4x3xf32>, tensor<3xi32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<2x4x3xf32>, %c: tensor<4xi32>) {
+  // expected-error @+1 {{counts must be tensor<3xi32> (one count per expert), found 'tensor<4xi32>'}}
+  %s = cherry.moe_balance_stats %p, %c {top_k = 1 : i64} : tensor<2x4x3xf32>, tensor<4xi32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>, %e: tensor<2x4x1xi32>, %g: tensor<2x4x1xf32>, %c: tensor<3xi32>, %s: tensor<2x3xf32>) {
+  // expected-error @+1 {{has balance_stats but no balance loss (balance_coeff is 0)}}
+  %d = cherry.moe_route_grad %z, %z, %e, %g, %c, %g stats %s : tensor<2x3xf32> {top_k = 1 : i64} : tensor<2x4x3xf32>, tensor<2x4x1xi32>, tensor<2x4x1xf32>, tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<2x4x3xf32>, %e: tensor<2x4x1xi32>, %g: tensor<2x4x1xf32>, %c: tensor<3xi32>, %s: tensor<2x4xf32>) {
+  // expected-error @+1 {{balance_stats must be 'tensor<2x3xf32>' (cherry.moe_balance_stats), found 'tensor<2x4xf32>'}}
+  %d = cherry.moe_route_grad %z, %z, %e, %g, %c, %g stats %s : tensor<2x4xf32> {top_k = 1 : i64, balance_coeff = 0.01 : f64} : tensor<2x4x3xf32>, tensor<2x4x1xi32>, tensor<2x4x1xf32>, tensor<3xi32>
+  return
+}
+
+// -----
+
 func.func @f(%z: tensor<2x4x3xf32>) {
   // expected-error @+1 {{balance_coeff must be a finite number >= 0 (0 leaves the loss out), found -1.000000e-02}}
   %p, %e, %g, %r, %c = cherry.moe_route %z {top_k = 1 : i64, balance_coeff = -0.01 : f64} : tensor<2x4x3xf32> -> tensor<2x4x1xi32>, tensor<2x4x1xf32>, tensor<8xi32>, tensor<3xi32>

@@ -221,6 +221,10 @@ module {
     %dx = cherry.moe_dispatch_grad %dxp, %rows {top_k = 2 : i64} : tensor<16x8xf32>, tensor<16xi32> -> tensor<2x4x8xf32>
     // CHECK: cherry.moe_route_grad %{{.*}} {top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<3xi32>
     %dz = cherry.moe_route_grad %z, %p, %e, %g, %counts, %dg {top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<3xi32>
+    // CHECK: cherry.moe_balance_stats %{{.*}}, %{{.*}} {top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<3xi32> -> tensor<2x3xf32>
+    %s = cherry.moe_balance_stats %p, %counts {top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<3xi32> -> tensor<2x3xf32>
+    // CHECK: cherry.moe_route_grad %{{.*}} stats %{{.*}} : tensor<2x3xf32> {balance_coeff = 1.000000e-02 : f64, top_k = 2 : i64} : tensor<2x4x3xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<3xi32>
+    %dzs = cherry.moe_route_grad %z, %p, %e, %g, %counts, %dg stats %s : tensor<2x3xf32> {top_k = 2 : i64, balance_coeff = 0.01 : f64} : tensor<2x4x3xf32>, tensor<2x4x2xi32>, tensor<2x4x2xf32>, tensor<3xi32>
     return
   }
 }

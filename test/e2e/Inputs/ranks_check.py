@@ -2,8 +2,9 @@
 """Checks for runs on several ranks (test/e2e/train-ranks.test).
 
   ranks_check.py close A.jsonl B.jsonl TOL
-      every step's loss, grad_norm and validation losses (cherry-run train
-      --json) of B within relative TOL of A's, the same steps in both
+      every step's loss, grad_norm, validation losses and a mixture's
+      router_loss (cherry-run train --json) of B within relative TOL of A's,
+      the same steps in both
   ranks_check.py tail A.jsonl B.jsonl
       B's steps (a resumed run) are the last of A's, with identical values
   ranks_check.py mask OUT NUM_TOKENS ROW_TOKENS
@@ -40,9 +41,11 @@ def close(a_path, b_path, tol):
         sys.exit(f"FAIL: steps {sorted(a)} vs {sorted(b)}")
     worst = 0.0
     for s in sorted(a):
-        # The validation losses too, where both runs report them.
+        # The validation and router losses too, where both runs report
+        # them.
         names = [n for n in a[s] if n in b[s] and
-                 (n in ("loss", "grad_norm") or n.startswith("val_loss"))]
+                 (n in ("loss", "grad_norm", "router_loss") or
+                  n.startswith("val_loss"))]
         for name in names:
             x, y = a[s][name], b[s][name]
             rel = abs(x - y) / max(abs(x), 1e-30)

@@ -232,6 +232,8 @@ template <typename RouteOp> static int64_t routeGradFlops(RouteOp op) {
 }
 int64_t MoeRouteOp::getBackwardFlops() { return routeGradFlops(*this); }
 int64_t MoeRouteGradOp::getForwardFlops() { return routeGradFlops(*this); }
+// A sum over tokens per expert.
+int64_t MoeBalanceStatsOp::getForwardFlops() { return numel(getProbs()); }
 // Dispatch copies rows; its gradient adds each token's top_k rows.
 int64_t MoeDispatchOp::getForwardFlops() { return 0; }
 int64_t MoeDispatchOp::getBackwardFlops() { return numel(getResult()); }

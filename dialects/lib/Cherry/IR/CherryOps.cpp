@@ -725,6 +725,42 @@ LogicalResult MoeRouteOp::verify() {
                            "one count per expert");
 }
 
+LogicalResult MoeRouteGradOp::verify() {
+  Value stats = getBalanceStats();
+  if (!stats)
+    return success();
+  if (!(getBalanceCoeff().convertToDouble() > 0))
+    return emitOpError() << "has balance_stats but no balance loss "
+                            "(balance_coeff is 0)";
+  RankedTensorType logits = tensorType(getLogits());
+  const int64_t experts = logits.getShape().back();
+  RankedTensorType t = tensorType(stats);
+  if (t.getShape() != ArrayRef<int64_t>{2, experts} ||
+      !t.getElementType().isF32())
+    return emitOpError() << "balance_stats must be "
+                         << RankedTensorType::get(
+                                {2, experts}, Float32Type::get(getContext()))
+                         << " (cherry.moe_balance_stats), found " << t;
+  return success();
+}
+
+LogicalResult MoeBalanceStatsOp::verify() {
+  RankedTensorType probs = tensorType(getProbs());
+  if (probs.getRank() < 1 || !probs.getElementType().isF32())
+    return emitOpError() << "probs must be f32 [..., experts], found " << probs;
+  const int64_t experts = probs.getShape().back();
+  if (getTopK() < 1 || getTopK() > experts)
+    return emitOpError() << "top_k must be in [1, " << experts
+                         << "] (the experts), found " << getTopK();
+  if (failed(verifyIndexVector(*this, "counts", getCounts(), experts,
+                               "one count per expert")))
+    return failure();
+  if (getResult().getType().getShape() != ArrayRef<int64_t>{2, experts})
+    return emitOpError() << "result must be [2, " << experts << "], found "
+                         << getResult().getType();
+  return success();
+}
+
 LogicalResult MoeDispatchOp::verify() {
   RankedTensorType input = tensorType(getInput());
   RankedTensorType result = tensorType(getResult());

@@ -128,8 +128,9 @@ VJP MoeRouteOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
                             "outputs with cherry.moe_combine)";
   Value dlogits = MoeRouteGradOp::create(
       b, getLoc(), getLogits().getType(), getLogits(), getProbs(), getExpert(),
-      getGate(), getCounts(), cotangents[2], getTopKAttr(),
-      getRenormalizeAttr(), getBalanceCoeffAttr(), getZCoeffAttr());
+      getGate(), getCounts(), cotangents[2], /*balance_stats=*/Value(),
+      getTopKAttr(), getRenormalizeAttr(), getBalanceCoeffAttr(),
+      getZCoeffAttr());
   return SmallVector<Value>{dlogits};
 }
 

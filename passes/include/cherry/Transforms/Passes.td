@@ -372,6 +372,15 @@ def CherryDataParallelPass : Pass<"cherry-data-parallel", "::mlir::ModuleOp"> {
     the loss is reduced with the last bucket, so every rank returns the
     loss of the whole global batch.
 
+    A mixture's routers with a balance loss (`balance_coeff > 0`) sum their
+    per-expert statistics over the ranks right after routing
+    (`cherry.moe_balance_stats`, then a `cherry.all_reduce` with `mean =
+    false`; a copy recomputed for the backward pass reduces its own), and
+    `cherry.moe_route_grad` reads them (`balance_stats`): the balance loss
+    and its gradient are those of the global batch, so with ranks that
+    supervise equally many tokens (shares `1/R`) the step is the
+    single-rank step with the R-times batch (docs/MoEE.md).
+
     With `zero` (ZeRO-1; AdamW only), every `cherry.adamw_update` gets
     `shards = ranks` and its moments become 1-D parameters of
     `ceil(n / ranks)` elements: a rank keeps the moments of its shard of

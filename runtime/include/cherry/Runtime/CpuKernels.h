@@ -418,6 +418,27 @@ Status moeBalanceLossGrad(const float *probs, const int32_t *counts,
                           int64_t tokens, int64_t experts, int64_t topK,
                           double coeff, float *dlogits);
 
+/// A router's per-expert statistics for a balance loss over several ranks'
+/// tokens: stats[e] = counts[e] and stats[experts + e] = sum over t of
+/// probs[t, e] (in double, in token order). Fails on bad counts like
+/// moeBalanceLoss.
+Status moeBalanceStats(const float *probs, const int32_t *counts,
+                       int64_t tokens, int64_t experts, int64_t topK,
+                       float *stats);
+
+/// moeBalanceLoss from statistics summed over ranks (moeBalanceStats):
+/// f_e = stats[e] / s, P_e = stats[experts + e] topK / s, s = sum_e
+/// stats[e]; 0 when s is 0. In double.
+double moeBalanceLossStats(const float *stats, int64_t experts, int64_t topK,
+                           double coeff);
+
+/// moeBalanceLossGrad of this rank's tokens with f_e = stats[e] / sum_e'
+/// stats[e'] (statistics summed over ranks): a_e = coeff * experts * f_e /
+/// tokens (0 when the sum is 0).
+void moeBalanceLossStatsGrad(const float *probs, const float *stats,
+                             int64_t tokens, int64_t experts, double coeff,
+                             float *dlogits);
+
 /// The router z-loss coeff * mean over t of logsumexp(logits[t])^2, each
 /// logsumexp and the sum in double, in token order.
 double moeZLoss(const float *logits, int64_t tokens, int64_t experts,

@@ -987,6 +987,13 @@ def Cherry_MoeRouteGradOp : Cherry_GradOp<"moe_route_grad", [
     load-balancing loss (`balance_coeff > 0`, with `counts`) and of the
     z-loss (`z_coeff > 0`). docs/MoEE.md has the formulas.
 
+    With `balance_stats` (`[2, experts]`: `cherry.moe_balance_stats` summed
+    over the ranks of a data-parallel run, which `cherry-data-parallel`
+    adds) the balance loss's `f_e` is the fraction of every rank's
+    token-slots: `a_e = balance_coeff * experts * f_e / tokens` over this
+    rank's tokens, which the mean of the ranks' gradients (shares `1/R`)
+    makes the gradient of the balance loss of all ranks' tokens.
+
     ```mlir
     %dz = cherry.moe_route_grad %logits, %p, %e, %g, %counts, %dg {top_k = 1 : i64}
         : tensor<2x16x4xf32>, tensor<2x16x1xi32>, tensor<2x16x1xf32>, tensor<4xi32>
@@ -995,16 +1002,47 @@ def Cherry_MoeRouteGradOp : Cherry_GradOp<"moe_route_grad", [
   let arguments = (ins Cherry_FloatTensor:$logits, Cherry_FloatTensor:$probs,
                        Cherry_IndexTensor:$expert, Cherry_FloatTensor:$gate,
                        Cherry_IndexTensor:$counts,
-                       Cherry_FloatTensor:$gate_grad, I64Attr:$top_k,
+                       Cherry_FloatTensor:$gate_grad,
+                       Optional<Cherry_FloatTensor>:$balance_stats,
+                       I64Attr:$top_k,
                        DefaultValuedAttr<BoolAttr, "true">:$renormalize,
                        DefaultValuedAttr<F64Attr, "0.0">:$balance_coeff,
                        DefaultValuedAttr<F64Attr, "0.0">:$z_coeff);
   let results = (outs Cherry_FloatTensor:$result);
   let assemblyFormat = [{
     $logits `,` $probs `,` $expert `,` $gate `,` $counts `,` $gate_grad
+    (`stats` $balance_stats^ `:` type($balance_stats))?
     attr-dict `:` type($logits) `,` type($expert) `,` type($gate) `,`
     type($counts)
   }];
+  let hasVerifier = 1;
+}
+
+def Cherry_MoeBalanceStatsOp : Cherry_Op<"moe_balance_stats", [
+    Pure, Cherry_Cost]> {
+  let summary = "A router's per-expert statistics for a balance loss";
+  let description = [{
+    `result[0, e] = counts[e]`, the token-slots routed to expert `e` (as
+    f32: exact below 2^24), and `result[1, e] = sum over tokens of probs[...,
+    e]`: what the Switch balance loss needs of a batch, summed with
+    `cherry.all_reduce` (`mean = false`) over the ranks of a data-parallel
+    run so that every rank's router gradient is that of the balance loss of
+    all ranks' tokens (`moe_route_grad`'s `balance_stats`).
+    `cherry-data-parallel` adds one per router with `balance_coeff > 0`.
+
+    ```mlir
+    %s = cherry.moe_balance_stats %p, %counts {top_k = 1 : i64}
+        : tensor<2x16x4xf32>, tensor<4xi32> -> tensor<2x4xf32>
+    ```
+  }];
+  let arguments = (ins Cherry_FloatTensor:$probs, Cherry_IndexTensor:$counts,
+                       I64Attr:$top_k);
+  let results = (outs 2DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $probs `,` $counts attr-dict `:` type($probs) `,` type($counts) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 def Cherry_MoeDispatchOp : Cherry_Op<"moe_dispatch", [
