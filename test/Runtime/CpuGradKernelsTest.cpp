@@ -501,6 +501,16 @@ TEST(CpuGradKernels, RmsNormGradMatchesClosedFormOverManyChunks) {
 // rope
 //===----------------------------------------------------------------------===//
 
+TEST(CpuGradKernels, RopeGradIntoEqualsInPlace) {
+  const int64_t batch = 3, seq = 13, heads = 6, headDim = 10;
+  const auto dy = randomVector(batch * seq * heads * headDim, 24);
+  std::vector<float> inPlace(dy), dx(dy.size());
+  ropeGrad(inPlace.data(), batch, seq, heads, headDim, 10000.0, 5);
+  ropeGradInto(dy.data(), dx.data(), batch, seq, heads, headDim, 10000.0, 5);
+  for (size_t i = 0; i < dy.size(); ++i)
+    ASSERT_EQ(dx[i], inPlace[i]) << i;
+}
+
 TEST(CpuGradKernels, RopeGradMatchesFiniteDifferences) {
   const int64_t batch = 2, seq = 13, heads = 6, headDim = 10, offset = 5;
   const double theta = 10000.0;
@@ -1699,6 +1709,27 @@ std::vector<std::vector<float>> runAllGradKernels() {
   auto r = randomVector(3 * 100 * 6 * 32, 204);
   ropeGrad(r.data(), 3, 100, 6, 32, 10000.0, 7);
   outs.push_back(r);
+
+  // The elementwise kernels keep tensors of fewer than 2^19 elements (2^18
+  // for swiglu_grad) per thread on one: these have 3 x 2^19 and a part row.
+  {
+    const int64_t bigRows = 3 * 2048 + 5, bigN = bigRows * dim;
+    auto a = randomVector(bigN, 212), c = randomVector(bigN, 213, -6.0f, 6.0f),
+         d = randomVector(bigN, 214);
+    std::vector<float> e(bigN), f(bigN), dn(dim);
+    swigluGrad(c.data(), a.data(), d.data(), e.data(), f.data(), bigN);
+    outs.push_back(e);
+    outs.push_back(f);
+    rmsNormGrad(a.data(), norm.data(), d.data(), e.data(), dn.data(), bigRows,
+                dim, 1e-5f, false, false);
+    outs.push_back(e);
+    outs.push_back(dn);
+    ropeGrad(d.data(), 1, bigRows, 4, 64, 10000.0, 3);
+    outs.push_back(d);
+    double squares = 0;
+    addSquaredNorm(a.data(), bigN, &squares);
+    outs.push_back({float(squares), float(squares - float(squares))});
+  }
 
   // Attention: 6 (batch, kv head) items, split into chunks of key blocks
   // (dq summed from parts), and 16, not split.

@@ -427,9 +427,40 @@ TEST(CpuKernels, AddRmsNormEqualsAddThenRmsNorm) {
   expectWithinBound(y, want, rmsNormBound(want, dim), "y");
 }
 
+TEST(CpuKernels, AddRmsNormIntoEqualsInPlaceForEveryAliasing) {
+  // Another sum tensor, sum in delta's place, y in residual's or delta's
+  // place: the bits of the in-place kernel.
+  const int64_t rows = 300, dim = 37;
+  auto residual = randomVector(rows * dim, 20),
+       delta = randomVector(rows * dim, 21);
+  auto w = randomVector(dim, 22, 0.5f, 1.5f);
+  std::vector<float> sum(residual), y(rows * dim);
+  addRmsNorm(sum.data(), delta.data(), w.data(), y.data(), rows, dim, 1e-6f);
+  for (int layout = 0; layout < 4; ++layout) {
+    std::vector<float> r(residual), d(delta), s(rows * dim), o(rows * dim);
+    float *sumAt = layout == 1 ? d.data() : s.data();
+    float *yAt = layout == 2 ? r.data() : layout == 3 ? d.data() : o.data();
+    addRmsNormInto(r.data(), d.data(), w.data(), sumAt, yAt, rows, dim, 1e-6f);
+    for (int64_t i = 0; i < rows * dim; ++i) {
+      ASSERT_EQ(sumAt[i], sum[i]) << "layout " << layout << " sum " << i;
+      ASSERT_EQ(yAt[i], y[i]) << "layout " << layout << " y " << i;
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // rope
 //===----------------------------------------------------------------------===//
+
+TEST(CpuKernels, RopeIntoEqualsInPlace) {
+  const int64_t batch = 3, seq = 13, heads = 6, headDim = 10;
+  const auto x = randomVector(batch * seq * heads * headDim, 23);
+  std::vector<float> inPlace(x), y(x.size());
+  rope(inPlace.data(), batch, seq, heads, headDim, 10000.0, 5);
+  ropeInto(x.data(), y.data(), batch, seq, heads, headDim, 10000.0, 5);
+  for (size_t i = 0; i < x.size(); ++i)
+    ASSERT_EQ(y[i], inPlace[i]) << i;
+}
 
 TEST(CpuKernels, RopeMatchesReference) {
   const int64_t batch = 3, seq = 13, heads = 6, headDim = 10;
@@ -468,6 +499,37 @@ TEST(CpuKernels, RopeAtOffsetEqualsRowOfLongerSequence) {
       EXPECT_EQ(shortX[b * shortSeq * width + i],
                 longX[(b * longSeq + p) * width + i])
           << "batch " << b << " element " << i;
+}
+
+TEST(CpuKernels, RopeKeptTablesGiveTheAnglesOfFreshOnes) {
+  // Decoding: one row per call at positions 0, 1, ..., 299 (the kept tables
+  // grow past 64, 128 and 256 positions), with calls of another head dim and
+  // theta in between (the tables are recomputed for each): every row has the
+  // bits of the same row of one 300-row sequence.
+  const int64_t heads = 2, headDim = 10, width = heads * headDim, seq = 300;
+  auto full = randomVector(seq * width, 14);
+  std::vector<float> rows(full);
+  rope(full.data(), 1, seq, heads, headDim, 10000.0, 0);
+  for (int64_t p = 0; p < seq; ++p) {
+    rope(rows.data() + p * width, 1, 1, heads, headDim, 10000.0, p);
+    if (p % 50 == 7) {
+      std::vector<float> other = randomVector(3 * 8, 15);
+      rope(other.data(), 1, 3, 1, 8, 500000.0, p);
+      std::vector<double> want =
+          refRope(randomVector(3 * 8, 15), 1, 3, 1, 8, 500000.0, p);
+      expectClose(other, want, kRelTol, "theta 500000 at " + std::to_string(p));
+    }
+  }
+  for (int64_t i = 0; i < seq * width; ++i)
+    ASSERT_EQ(rows[i], full[i]) << "element " << i;
+  // Positions past what is kept (2^21 floats of each table) and before 0
+  // are computed per call, like the reference.
+  for (int64_t offset : {int64_t(1) << 20, int64_t(-5)}) {
+    auto x = randomVector(4 * 64, 16);
+    std::vector<double> want = refRope(x, 2, 2, 1, 64, 10000.0, offset);
+    rope(x.data(), 2, 2, 1, 64, 10000.0, offset);
+    expectClose(x, want, kRelTol, "offset " + std::to_string(offset));
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -802,6 +864,25 @@ std::vector<std::vector<float>> runAllKernels() {
   auto r = randomVector(3 * 100 * 6 * 32, 206);
   rope(r.data(), 3, 100, 6, 32, 10000.0, 7);
   outs.push_back(r);
+
+  // The elementwise kernels keep tensors of fewer than 2^19 elements (2^18
+  // for swiglu) per thread on one: these have 3 x 2^19 and a part row.
+  const int64_t bigRows = 3 * 2048 + 5, bigN = bigRows * dim;
+  auto a = randomVector(bigN, 210), c = randomVector(bigN, 211, -6.0f, 6.0f);
+  std::vector<float> big(bigN);
+  add(a.data(), c.data(), big.data(), bigN);
+  outs.push_back(big);
+  swiglu(c.data(), a.data(), big.data(), bigN);
+  outs.push_back(big);
+  scale(a.data(), 0.5f, big.data(), bigN);
+  outs.push_back(big);
+  rmsNorm(a.data(), norm.data(), big.data(), bigRows, dim, 1e-5f);
+  outs.push_back(big);
+  addRmsNorm(a.data(), c.data(), norm.data(), big.data(), bigRows, dim, 1e-5f);
+  outs.push_back(a);
+  outs.push_back(big);
+  rope(c.data(), 1, bigRows, 4, 64, 10000.0, 3);
+  outs.push_back(c);
 
   const int64_t b = 3, t = 70, heads = 6, kv = 2, hd = 10;
   auto q = randomVector(b * t * heads * hd, 207);

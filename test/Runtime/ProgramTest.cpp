@@ -394,6 +394,28 @@ TEST(ProgramRun, RopeOutOfPlaceLeavesInput) {
   }
 }
 
+TEST(ProgramRun, RopeGradOutOfPlaceLeavesInput) {
+  Builder b;
+  uint32_t dy = b.buffer(ex::F32, {2, 3, 8});
+  uint32_t dx = b.buffer(ex::F32, {2, 3, 8});
+  b.inst("f", "rope_grad", {dy}, {dx},
+         {{"batch", 2},
+          {"seq", 3},
+          {"heads", 2},
+          {"head_dim", 4},
+          {"position_offset", 5}},
+         {{"theta", 100.0}});
+  Program p = b.build();
+  std::vector<float> dyV = randomFloats(48, 2), want = dyV;
+  std::memcpy(f32(p, dy), dyV.data(), 48 * 4);
+  cpu::ropeGrad(want.data(), 2, 3, 2, 4, 100.0, 5);
+  ASSERT_TRUE(p.run("f").ok());
+  for (int i = 0; i < 48; ++i) {
+    EXPECT_EQ(f32(p, dy)[i], dyV[i]);
+    EXPECT_EQ(f32(p, dx)[i], want[i]) << i;
+  }
+}
+
 /// Every kernel through the program gives what the direct call gives: the
 /// attributes reach the kernel in the right order.
 TEST(ProgramRun, DispatchMatchesDirectCalls) {

@@ -117,15 +117,36 @@ inline int threadsFor(int64_t units, int64_t minUnitsPerThread) {
 /// Elements per piece of an elementwise kernel: 64 KiB of each stream.
 constexpr int64_t kElementChunk = 16384;
 
+/// Elements a thread of a memory-bound elementwise kernel (add, RMSNorm,
+/// RoPE) should get before another thread is woken, and of one with more
+/// arithmetic or streams per element (SwiGLU, AdamW). OpenMP workers wait
+/// passively between kernels (cherry-run's policy): waking one took ~40-50
+/// us on a 2-vCPU VM (median fork/join of an empty region), about what one
+/// thread takes for 512K floats of add, so smaller tensors are done on one
+/// thread, sooner.
+constexpr int64_t kLightElementsPerThread = int64_t(1) << 19;
+constexpr int64_t kHeavyElementsPerThread = int64_t(1) << 18;
+
+/// Threads for `chunks` pieces of `chunkElems` elements each when every
+/// thread should get at least `elementsPerThread` elements.
+inline int elementThreads(int64_t chunks, int64_t chunkElems,
+                          int64_t elementsPerThread) {
+  const int64_t elems = std::max<int64_t>(chunkElems, 1);
+  return threadsFor(chunks, (elementsPerThread + elems - 1) / elems);
+}
+
 /// Runs body(r0, r1) over rows [0, rows) of `rowElems` elements each, in
 /// pieces of about kElementChunk elements (at least one row), on as many
-/// threads as pay.
+/// threads as pay (each at least `elementsPerThread` elements). The pieces
+/// depend on the shape alone, never on the thread count.
 template <typename Body>
-void forEachRowChunk(int64_t rows, int64_t rowElems, Body body) {
+void forEachRowChunk(int64_t rows, int64_t rowElems, Body body,
+                     int64_t elementsPerThread = kLightElementsPerThread) {
   const int64_t rowsPerChunk =
       std::max<int64_t>(1, kElementChunk / std::max<int64_t>(rowElems, 1));
   const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt =
+      elementThreads(chunks, rowsPerChunk * rowElems, elementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * rowsPerChunk;
@@ -561,31 +582,80 @@ inline void accumulatePV(const float *p0, const float *p1, const float *v,
 // RoPE
 //===----------------------------------------------------------------------===//
 
-/// cosT, sinT = [seq, headDim / 2] tables of the angles of positions
-/// positionOffset .. positionOffset + seq - 1. Hugging Face: inv_freq =
-/// 1.0 / (base ** (arange(0, dim, 2).float() / dim)), freqs = inv_freq *
-/// position, cos/sin of those, all float32.
-inline void ropeTables(int64_t seq, int64_t headDim, double theta,
-                       int64_t positionOffset, std::vector<float> &cosT,
-                       std::vector<float> &sinT) {
+/// Hugging Face: inv_freq = 1.0 / (base ** (arange(0, dim, 2).float() /
+/// dim)), freqs = inv_freq * position, cos/sin of those, all float32. Rows
+/// [0, count) of cosT/sinT ([count, headDim / 2]) get positions p0 .. p0 +
+/// count - 1.
+inline void computeRopeTables(int64_t p0, int64_t count, int64_t headDim,
+                              double theta, float *cosT, float *sinT) {
   const int64_t half = headDim / 2;
   std::vector<float> invFreq(half);
   const float base = static_cast<float>(theta);
   for (int64_t i = 0; i < half; ++i)
     invFreq[i] = 1.0f / std::pow(base, static_cast<float>(2 * i) /
                                            static_cast<float>(headDim));
-  cosT.resize(seq * half);
-  sinT.resize(seq * half);
-  const int nt = threadsFor(seq * half, 4096);
+  const int nt = threadsFor(count * half, 4096);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-  for (int64_t t = 0; t < seq; ++t) {
-    const float pos = static_cast<float>(positionOffset + t);
+  for (int64_t t = 0; t < count; ++t) {
+    const float pos = static_cast<float>(p0 + t);
     for (int64_t i = 0; i < half; ++i) {
       const float angle = pos * invFreq[i];
       cosT[t * half + i] = std::cos(angle);
       sinT[t * half + i] = std::sin(angle);
     }
   }
+}
+
+/// Tables of positions [0, kRopeCacheMaxFloats / (headDim / 2)) are kept
+/// (per thread, for one head dim and theta) across calls; calls past that
+/// compute their own.
+constexpr int64_t kRopeCacheMaxFloats = int64_t(1) << 21;
+
+/// cos and sin, [seq, headDim / 2] each, of the angles of positions
+/// positionOffset .. positionOffset + seq - 1: rows of the kept tables (grown
+/// to the next power of two of positions when a call needs more, so that
+/// every step of a training run and of a decode after the first few reads
+/// them without computing a sine), or computed into `own*`. A position's
+/// angles are the same floats either way.
+struct RopeTables {
+  const float *cosT = nullptr, *sinT = nullptr;
+  std::vector<float> ownCos, ownSin;
+};
+
+inline void ropeTables(int64_t seq, int64_t headDim, double theta,
+                       int64_t positionOffset, RopeTables &out) {
+  struct Kept {
+    int64_t headDim = 0;
+    double theta = 0;
+    int64_t positions = 0;
+    std::vector<float> cosT, sinT;
+  };
+  thread_local Kept kept;
+  const int64_t half = headDim / 2, end = positionOffset + seq;
+  if (positionOffset < 0 || end * half > kRopeCacheMaxFloats) {
+    out.ownCos.resize(seq * half);
+    out.ownSin.resize(seq * half);
+    computeRopeTables(positionOffset, seq, headDim, theta, out.ownCos.data(),
+                      out.ownSin.data());
+    out.cosT = out.ownCos.data();
+    out.sinT = out.ownSin.data();
+    return;
+  }
+  if (kept.headDim != headDim || kept.theta != theta || kept.positions < end) {
+    int64_t positions = 64;
+    while (positions < end)
+      positions *= 2;
+    positions = std::max(end, std::min(positions, kRopeCacheMaxFloats / half));
+    kept.headDim = headDim;
+    kept.theta = theta;
+    kept.positions = positions;
+    kept.cosT.resize(positions * half);
+    kept.sinT.resize(positions * half);
+    computeRopeTables(0, positions, headDim, theta, kept.cosT.data(),
+                      kept.sinT.data());
+  }
+  out.cosT = kept.cosT.data() + positionOffset * half;
+  out.sinT = kept.sinT.data() + positionOffset * half;
 }
 
 } // namespace cherry::runtime::cpu::detail

@@ -37,10 +37,9 @@ Status run(const RmsNormArgs &a) {
   return Status::success();
 }
 
-Status run(const AddRmsNormArgs &a) {
-  // The kernel updates the residual in place: sum starts as the residual.
-  cpu::addRmsNorm(a.sum, a.delta, a.w, a.y, a.rows, a.dim,
-                  static_cast<float>(a.eps));
+Status run(const AddRmsNormArgs &a) { // reads residual itself (readsSources)
+  cpu::addRmsNormInto(a.residual, a.delta, a.w, a.sum, a.y, a.rows, a.dim,
+                      static_cast<float>(a.eps));
   return Status::success();
 }
 
@@ -49,9 +48,9 @@ Status run(const LinearArgs &a) {
   return Status::success();
 }
 
-Status run(const RopeArgs &a) { // in place on y, which starts as x
-  cpu::rope(a.y, a.batch, a.seq, a.heads, a.head_dim, a.theta,
-            a.position_offset);
+Status run(const RopeArgs &a) { // reads x itself (readsSources)
+  cpu::ropeInto(a.x, a.y, a.batch, a.seq, a.heads, a.head_dim, a.theta,
+                a.position_offset);
   return Status::success();
 }
 
@@ -173,9 +172,9 @@ Status run(const RmsNormGradArgs &a) {
   return Status::success();
 }
 
-Status run(const RopeGradArgs &a) { // in place on dx, which starts as dy
-  cpu::ropeGrad(a.dx, a.batch, a.seq, a.heads, a.head_dim, a.theta,
-                a.position_offset);
+Status run(const RopeGradArgs &a) { // reads dy itself (readsSources)
+  cpu::ropeGradInto(a.dy, a.dx, a.batch, a.seq, a.heads, a.head_dim, a.theta,
+                    a.position_offset);
   return Status::success();
 }
 
@@ -534,9 +533,19 @@ Status run(const MoeZLossGradArgs &a) {
   return Status::success();
 }
 
-/// Outputs that update an input in place (rope's y, add_rms_norm's sum)
-/// start as a copy of it when the loader gave them another slice.
+/// Kernels whose CPU run reads the sources of their outputs itself, in the
+/// same pass that writes the outputs (rope, rope_grad, add_rms_norm), rather
+/// than updating a copy in place.
+bool readsSources(KernelId kernel) {
+  return kernel == KernelId::rope || kernel == KernelId::rope_grad ||
+         kernel == KernelId::add_rms_norm;
+}
+
+/// Other outputs that update an input in place (rope_at's y) start as a copy
+/// of it when the loader gave them another slice.
 void startFromSources(const KernelCall &call) {
+  if (readsSources(call.kernel))
+    return;
   const abi::KernelSpec &spec = abi::kernelSpec(call.kernel);
   for (int o = 0; o < spec.outputs.size; ++o) {
     int source = spec.outputs[o].source;

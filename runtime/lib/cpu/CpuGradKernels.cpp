@@ -42,9 +42,11 @@ using namespace detail;
 namespace {
 
 /// Runs body(begin, end) over [0, n) in pieces of kElementChunk elements, on
-/// as many threads as pay.
-template <typename Body> void forEachChunk(int64_t n, Body body) {
-  forEachRowChunk(n, 1, body);
+/// as many threads as pay (each at least `elementsPerThread` elements).
+template <typename Body>
+void forEachChunk(int64_t n, Body body,
+                  int64_t elementsPerThread = kLightElementsPerThread) {
+  forEachRowChunk(n, 1, body, elementsPerThread);
 }
 
 //===----------------------------------------------------------------------===//
@@ -284,8 +286,8 @@ CHERRY_CPU_BODY void sumRowsInOrderBody(const float *partial, int64_t count,
 CHERRY_CPU_DISPATCH(sumRowsInOrder)
 
 /// The transpose of ropeRows' rotation: rotate each pair by -angle.
-CHERRY_CPU_BODY void ropeGradRowsBody(float *dy, int64_t r0, int64_t r1,
-                                      int64_t seq, int64_t heads,
+CHERRY_CPU_BODY void ropeGradRowsBody(const float *dy, float *dx, int64_t r0,
+                                      int64_t r1, int64_t seq, int64_t heads,
                                       int64_t headDim, const float *cosT,
                                       const float *sinT) {
   const int64_t half = headDim / 2;
@@ -293,14 +295,15 @@ CHERRY_CPU_BODY void ropeGradRowsBody(float *dy, int64_t r0, int64_t r1,
     const float *c = cosT + (r % seq) * half;
     const float *s = sinT + (r % seq) * half;
     for (int64_t h = 0; h < heads; ++h) {
-      float *d1 = dy + r * heads * headDim + h * headDim;
-      float *d2 = d1 + half;
+      const int64_t at = r * heads * headDim + h * headDim;
+      const float *d1 = dy + at, *d2 = d1 + half;
+      float *g1 = dx + at, *g2 = g1 + half;
 #pragma omp simd
       for (int64_t i = 0; i < half; ++i) {
         // Forward: y1 = x1 c - x2 s, y2 = x2 c + x1 s.
         const float a = d1[i], b = d2[i];
-        d1[i] = a * c[i] + b * s[i];
-        d2[i] = b * c[i] - a * s[i];
+        g1[i] = a * c[i] + b * s[i];
+        g2[i] = b * c[i] - a * s[i];
       }
     }
   }
@@ -849,7 +852,8 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
   const int64_t rowsPerChunk = std::max<int64_t>(1, kElementChunk / dim);
   const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
   std::vector<float> partial(chunks * dim);
-  const int nt = threadsFor(chunks, 1);
+  const int nt =
+      elementThreads(chunks, rowsPerChunk * dim, kLightElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * rowsPerChunk;
@@ -860,16 +864,27 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
   sumRowsInOrder(partial.data(), chunks, dim, dw, accumulateDw);
 }
 
+void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
+                  int64_t heads, int64_t headDim, double theta,
+                  int64_t positionOffset) {
+  const int64_t half = headDim / 2;
+  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0) {
+    if (dx != dy && batch > 0 && seq > 0 && heads > 0)
+      std::memmove(dx, dy,
+                   static_cast<size_t>(batch * seq * heads * headDim) *
+                       sizeof(float));
+    return;
+  }
+  RopeTables tables;
+  ropeTables(seq, headDim, theta, positionOffset, tables);
+  forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
+    ropeGradRows(dy, dx, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
+  });
+}
+
 void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
               int64_t headDim, double theta, int64_t positionOffset) {
-  const int64_t half = headDim / 2;
-  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
-    return;
-  std::vector<float> cosT, sinT;
-  ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
-  forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeGradRows(dy, r0, r1, seq, heads, headDim, cosT.data(), sinT.data());
-  });
+  ropeGradInto(dy, dy, batch, seq, heads, headDim, theta, positionOffset);
 }
 
 namespace {
@@ -1084,10 +1099,13 @@ void attentionGrad(const float *q, const float *k, const float *v,
 
 void swigluGrad(const float *gate, const float *up, const float *dout,
                 float *dgate, float *dup, int64_t n) {
-  forEachChunk(n, [&](int64_t i0, int64_t i1) {
-    swigluGradSpan(gate + i0, up + i0, dout + i0, dgate + i0, dup + i0,
-                   i1 - i0);
-  });
+  forEachChunk(
+      n,
+      [&](int64_t i0, int64_t i1) {
+        swigluGradSpan(gate + i0, up + i0, dout + i0, dgate + i0, dup + i0,
+                       i1 - i0);
+      },
+      kHeavyElementsPerThread);
 }
 
 namespace {

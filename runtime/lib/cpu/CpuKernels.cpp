@@ -129,19 +129,22 @@ CHERRY_CPU_BODY void rmsNormRowsBody(const float *x, const float *w, float *y,
 }
 CHERRY_CPU_DISPATCH(rmsNormRows)
 
-/// The residual row is added in one pass and normalized by the same code as
-/// rmsNorm in a second (it is in L1 by then): the same arithmetic, in the same
-/// order, as add followed by rmsNorm.
-CHERRY_CPU_BODY void addRmsNormRowsBody(float *residual, const float *delta,
-                                        const float *w, float *y, int64_t rows,
+/// The residual row is added in one pass (into sum, which may be residual or
+/// delta) and normalized by the same code as rmsNorm in a second (it is in L1
+/// by then): the same arithmetic, in the same order, as add followed by
+/// rmsNorm.
+CHERRY_CPU_BODY void addRmsNormRowsBody(const float *residual,
+                                        const float *delta, const float *w,
+                                        float *sum, float *y, int64_t rows,
                                         int64_t dim, float eps) {
   for (int64_t r = 0; r < rows; ++r) {
-    float *res = residual + r * dim;
+    const float *res = residual + r * dim;
     const float *del = delta + r * dim;
+    float *s = sum + r * dim;
 #pragma omp simd
     for (int64_t i = 0; i < dim; ++i)
-      res[i] = res[i] + del[i];
-    rmsNormRow(res, w, y + r * dim, dim, eps);
+      s[i] = res[i] + del[i];
+    rmsNormRow(s, w, y + r * dim, dim, eps);
   }
 }
 CHERRY_CPU_DISPATCH(addRmsNormRows)
@@ -150,24 +153,26 @@ CHERRY_CPU_DISPATCH(addRmsNormRows)
 // RoPE (cloned)
 //===----------------------------------------------------------------------===//
 
-/// Rows [r0, r1) of x = [batch * seq, heads * headDim]; cosT/sinT are
-/// [seq, headDim / 2].
-CHERRY_CPU_BODY void ropeRowsBody(float *x, int64_t r0, int64_t r1, int64_t seq,
-                                  int64_t heads, int64_t headDim,
-                                  const float *cosT, const float *sinT) {
+/// Rows [r0, r1) of y = rope(x), both [batch * seq, heads * headDim] (y may
+/// be x); cosT/sinT are [seq, headDim / 2].
+CHERRY_CPU_BODY void ropeRowsBody(const float *x, float *y, int64_t r0,
+                                  int64_t r1, int64_t seq, int64_t heads,
+                                  int64_t headDim, const float *cosT,
+                                  const float *sinT) {
   const int64_t half = headDim / 2;
   for (int64_t r = r0; r < r1; ++r) {
     const float *c = cosT + (r % seq) * half;
     const float *s = sinT + (r % seq) * half;
     for (int64_t h = 0; h < heads; ++h) {
-      float *x1 = x + r * heads * headDim + h * headDim;
-      float *x2 = x1 + half;
+      const int64_t at = r * heads * headDim + h * headDim;
+      const float *x1 = x + at, *x2 = x1 + half;
+      float *y1 = y + at, *y2 = y1 + half;
 #pragma omp simd
       for (int64_t i = 0; i < half; ++i) {
         // x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1].
         float a = x1[i], b = x2[i];
-        x1[i] = a * c[i] - b * s[i];
-        x2[i] = b * c[i] + a * s[i];
+        y1[i] = a * c[i] - b * s[i];
+        y2[i] = b * c[i] + a * s[i];
       }
     }
   }
@@ -675,25 +680,42 @@ void rmsNorm(const float *x, const float *w, float *y, int64_t rows,
   });
 }
 
+void addRmsNormInto(const float *residual, const float *delta, const float *w,
+                    float *sum, float *y, int64_t rows, int64_t dim,
+                    float eps) {
+  forEachRowChunk(rows, dim, [&](int64_t r0, int64_t r1) {
+    addRmsNormRows(residual + r0 * dim, delta + r0 * dim, w, sum + r0 * dim,
+                   y + r0 * dim, r1 - r0, dim, eps);
+  });
+}
+
 void addRmsNorm(float *residual, const float *delta, const float *w, float *y,
                 int64_t rows, int64_t dim, float eps) {
-  forEachRowChunk(rows, dim, [&](int64_t r0, int64_t r1) {
-    addRmsNormRows(residual + r0 * dim, delta + r0 * dim, w, y + r0 * dim,
-                   r1 - r0, dim, eps);
+  addRmsNormInto(residual, delta, w, residual, y, rows, dim, eps);
+}
+
+void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
+              int64_t heads, int64_t headDim, double theta,
+              int64_t positionOffset) {
+  const int64_t half = headDim / 2;
+  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0) {
+    if (y != x && batch > 0 && seq > 0 && heads > 0)
+      std::memmove(y, x,
+                   static_cast<size_t>(batch * seq * heads * headDim) *
+                       sizeof(float));
+    return;
+  }
+  RopeTables tables;
+  ropeTables(seq, headDim, theta, positionOffset, tables);
+
+  forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
+    ropeRows(x, y, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
   });
 }
 
 void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
           double theta, int64_t positionOffset) {
-  const int64_t half = headDim / 2;
-  if (batch <= 0 || seq <= 0 || heads <= 0 || half <= 0)
-    return;
-  std::vector<float> cosT, sinT;
-  ropeTables(seq, headDim, theta, positionOffset, cosT, sinT);
-
-  forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeRows(x, r0, r1, seq, heads, headDim, cosT.data(), sinT.data());
-  });
+  ropeInto(x, x, batch, seq, heads, headDim, theta, positionOffset);
 }
 
 void attention(const float *q, const float *k, const float *v, float *out,
@@ -749,7 +771,7 @@ void attention(const float *q, const float *k, const float *v, float *out,
 
 void swiglu(const float *gate, const float *up, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt = elementThreads(chunks, kElementChunk, kHeavyElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
@@ -759,7 +781,7 @@ void swiglu(const float *gate, const float *up, float *out, int64_t n) {
 
 void add(const float *a, const float *b, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt = elementThreads(chunks, kElementChunk, kLightElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
@@ -769,7 +791,7 @@ void add(const float *a, const float *b, float *out, int64_t n) {
 
 void scale(const float *x, float factor, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
-  const int nt = threadsFor(chunks, 1);
+  const int nt = elementThreads(chunks, kElementChunk, kLightElementsPerThread);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;

@@ -92,12 +92,24 @@ void rmsNorm(const float *x, const float *w, float *y, int64_t rows,
 void addRmsNorm(float *residual, const float *delta, const float *w, float *y,
                 int64_t rows, int64_t dim, float eps);
 
+/// addRmsNorm into another tensor: sum = residual + delta, y =
+/// rmsNorm(sum), in one pass (no copy of residual first). Each of sum and y
+/// is another tensor or exactly one of the inputs.
+void addRmsNormInto(const float *residual, const float *delta, const float *w,
+                    float *sum, float *y, int64_t rows, int64_t dim, float eps);
+
 /// Rotary position embedding, rotate-half convention (Hugging Face Llama),
 /// in place on x = [batch, seq, heads * headDim]; headDim is even. Position
 /// of row t is positionOffset + t; inv_freq[i] = theta^(-2i / headDim),
 /// angles computed in float32 like Hugging Face.
 void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
           double theta, int64_t positionOffset = 0);
+
+/// rope into another tensor: y = rope(x), in one pass (no copy of x first);
+/// y is another tensor or exactly x.
+void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
+              int64_t heads, int64_t headDim, double theta,
+              int64_t positionOffset = 0);
 
 /// Grouped-query attention with an online softmax, scale 1/sqrt(headDim).
 ///   q:   [batch, qLen, heads * headDim]
@@ -183,6 +195,12 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
 /// [batch, seq, heads * headDim].
 void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
               int64_t headDim, double theta, int64_t positionOffset = 0);
+
+/// ropeGrad into another tensor: dx = ropeGrad(dy), in one pass (no copy of
+/// dy first); dx is another tensor or exactly dy.
+void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
+                  int64_t heads, int64_t headDim, double theta,
+                  int64_t positionOffset = 0);
 
 /// Gradient of causal (or not) grouped-query self-attention, recomputing the
 /// softmax from q and k (no stored probabilities; flash-attention-2 style:
