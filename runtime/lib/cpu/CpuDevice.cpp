@@ -677,28 +677,10 @@ public:
 
   /// Fails when `call` touches a tensor in flight.
   Status check(const KernelCall &call) const {
-    auto touches = [&](const std::byte *p, uint64_t bytes) -> int {
-      for (size_t i = 0; i < started_.size(); ++i)
-        for (const Communicator::Tensor &t : started_[i].tensors) {
-          auto *begin = reinterpret_cast<const std::byte *>(t.data);
-          if (p < begin + t.count * sizeof(float) && begin < p + bytes)
-            return static_cast<int>(i);
-        }
-      return -1;
-    };
-    for (int pass = 0; pass < 2; ++pass) {
-      const auto &ptrs = pass ? call.out : call.in;
-      const auto &sizes = pass ? call.outBytes : call.inBytes;
-      for (size_t o = 0; o < ptrs.size(); ++o)
-        if (touches(reinterpret_cast<const std::byte *>(ptrs[o]), sizes[o]) >=
-            0)
-          return Status::error(
-              std::string(abi::kernelName(call.kernel)) + ": " +
-              (pass ? "output " : "input ") + std::to_string(o) +
-              " is a tensor of an all_reduce_start still in flight (its "
-              "all_reduce_wait must come first)");
-    }
-    return Status::success();
+    std::vector<const std::vector<Communicator::Tensor> *> tensors;
+    for (const Started &s : started_)
+      tensors.push_back(&s.tensors);
+    return refuseInFlight(call, tensors);
   }
 
 private:

@@ -35,14 +35,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-/// The communicator of a collective compiled for `ranks` ranks, with the
-/// CPU device's errors (collectiveCommunicator in Communicator.h).
-Status collectiveCommunicator(Context &ctx, const char *kernel, int64_t ranks,
-                              Communicator *&out) {
-  return ::cherry::runtime::collectiveCommunicator(ctx.communicator, kernel,
-                                                   ranks, out);
-}
-
 /// share = hyper[7], checked (the sum over ranks follows).
 __global__ void shareWeightKernel(const float *hyper, float *share,
                                   ErrorRecord *err) {
@@ -276,28 +268,10 @@ void Context::forgetInFlight(const void *begin, const void *end) {
 }
 
 Status Context::checkInFlight(const KernelCall &call) const {
-  auto touches = [&](const void *p, uint64_t bytes) {
-    const char *b = static_cast<const char *>(p);
-    for (const Reduction &r : inFlight)
-      for (const Communicator::Tensor &t : r.tensors) {
-        const char *begin = reinterpret_cast<const char *>(t.data);
-        if (b < begin + t.count * sizeof(float) && begin < b + bytes)
-          return true;
-      }
-    return false;
-  };
-  for (int pass = 0; pass < 2; ++pass) {
-    const auto &ptrs = pass ? call.out : call.in;
-    const auto &sizes = pass ? call.outBytes : call.inBytes;
-    for (size_t o = 0; o < ptrs.size(); ++o)
-      if (touches(ptrs[o], sizes[o]))
-        return Status::error(
-            std::string(abi::kernelName(call.kernel)) + ": " +
-            (pass ? "output " : "input ") + std::to_string(o) +
-            " is a tensor of an all_reduce_start still in flight (its "
-            "all_reduce_wait must come first)");
-  }
-  return Status::success();
+  std::vector<const std::vector<Communicator::Tensor> *> tensors;
+  for (const Reduction &r : inFlight)
+    tensors.push_back(&r.tensors);
+  return refuseInFlight(call, tensors);
 }
 
 } // namespace cherry::runtime::cuda

@@ -164,6 +164,14 @@ Status cudaFailure(const char *what, cudaError_t error);
 /// The launch that just happened failed to start (bad configuration).
 Status checkLaunch(const char *kernel);
 
+/// The communicator of a collective compiled for `ranks` ranks, with the
+/// CPU device's errors (collectiveCommunicator in Communicator.h).
+inline Status collectiveCommunicator(Context &ctx, const char *kernel,
+                                     int64_t ranks, Communicator *&out) {
+  return ::cherry::runtime::collectiveCommunicator(ctx.communicator, kernel,
+                                                   ranks, out);
+}
+
 /// Blocks for `n` items of `perBlock`, capped for grid-stride loops.
 inline unsigned blocksFor(int64_t n, int perBlock, int64_t cap = 65535) {
   int64_t b = (n + perBlock - 1) / perBlock;

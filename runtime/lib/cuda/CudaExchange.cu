@@ -37,12 +37,6 @@ namespace {
 
 constexpr int kThreads = 128;
 
-Status collectiveCommunicator(Context &ctx, const char *kernel, int64_t ranks,
-                              Communicator *&out) {
-  return ::cherry::runtime::collectiveCommunicator(ctx.communicator, kernel,
-                                                   ranks, out);
-}
-
 /// shares = 0 but shares[rank] = hyper[7], checked.
 __global__ void sharesWeightKernel(const float *hyper, float *shares,
                                    int64_t ranks, int64_t rank,

@@ -289,6 +289,18 @@ __global__ void balanceLossKernel(const float *probs, const int32_t *counts,
                    static_cast<double>(topK)));
 }
 
+/// One token's softmax gradient in double: dlogits = p o (a - p . a), where
+/// a(e) is the loss's derivative by the probability of expert e.
+template <typename A>
+__device__ void softmaxGradRow(const float *p, int64_t experts, const A &a,
+                               float *dlogits) {
+  double inner = 0.0;
+  for (int64_t e = 0; e < experts; ++e)
+    inner += static_cast<double>(p[e]) * a(e);
+  for (int64_t e = 0; e < experts; ++e)
+    dlogits[e] = static_cast<float>(static_cast<double>(p[e]) * (a(e) - inner));
+}
+
 __global__ void balanceLossGradKernel(const float *probs, const int32_t *counts,
                                       int64_t tokens, int64_t experts,
                                       int64_t topK, double coeff,
@@ -306,12 +318,7 @@ __global__ void balanceLossGradKernel(const float *probs, const int32_t *counts,
                             static_cast<double>(counts[e]) / denom
                       : 0.0;
     };
-    double inner = 0.0;
-    for (int64_t e = 0; e < experts; ++e)
-      inner += static_cast<double>(p[e]) * a(e);
-    for (int64_t e = 0; e < experts; ++e)
-      dlogits[t * experts + e] =
-          static_cast<float>(static_cast<double>(p[e]) * (a(e) - inner));
+    softmaxGradRow(p, experts, a, dlogits + t * experts);
   }
 }
 
@@ -370,12 +377,7 @@ __global__ void balanceLossStatsGradKernel(const float *probs,
                              static_cast<double>(tokens)
                        : 0.0;
     };
-    double inner = 0.0;
-    for (int64_t e = 0; e < experts; ++e)
-      inner += static_cast<double>(p[e]) * a(e);
-    for (int64_t e = 0; e < experts; ++e)
-      dlogits[t * experts + e] =
-          static_cast<float>(static_cast<double>(p[e]) * (a(e) - inner));
+    softmaxGradRow(p, experts, a, dlogits + t * experts);
   }
 }
 

@@ -37,6 +37,35 @@ struct KernelCall {
   std::vector<double> floats;
 };
 
+/// Fails, naming the operand, when an operand of `call` overlaps a tensor of
+/// an `all_reduce_start` not yet waited for. `inFlight` lists those tensors,
+/// one list per started reduction; both devices refuse such launches alike.
+inline Status refuseInFlight(
+    const KernelCall &call,
+    const std::vector<const std::vector<Communicator::Tensor> *> &inFlight) {
+  auto touches = [&](const std::byte *p, uint64_t bytes) {
+    for (const std::vector<Communicator::Tensor> *tensors : inFlight)
+      for (const Communicator::Tensor &t : *tensors) {
+        auto *begin = reinterpret_cast<const std::byte *>(t.data);
+        if (p < begin + t.count * sizeof(float) && begin < p + bytes)
+          return true;
+      }
+    return false;
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto &ptrs = pass ? call.out : call.in;
+    const auto &sizes = pass ? call.outBytes : call.inBytes;
+    for (size_t o = 0; o < ptrs.size(); ++o)
+      if (touches(ptrs[o], sizes[o]))
+        return Status::error(
+            std::string(abi::kernelName(call.kernel)) + ": " +
+            (pass ? "output " : "input ") + std::to_string(o) +
+            " is a tensor of an all_reduce_start still in flight (its "
+            "all_reduce_wait must come first)");
+  }
+  return Status::success();
+}
+
 /// Memory a device allocated. `address` is in the device's address space
 /// (a host address only when the device shares host memory); only its
 /// device dereferences it.
