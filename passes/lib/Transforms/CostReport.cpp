@@ -418,6 +418,12 @@ struct CherryCostReportPass
                                     "above 1";
       return signalPassFailure();
     }
+    // The first function: the forward pass, whose collectives a step runs.
+    FunctionOpInterface first;
+    module.walk([&](FunctionOpInterface fn) {
+      if (!first && !fn.isExternal())
+        first = fn;
+    });
     // Expert parallelism: the stacked expert weights (read by grouped
     // GEMMs) stay on their ranks, and each routed MLP of the first function
     // (the forward pass) exchanges its permuted rows four times a step
@@ -444,11 +450,6 @@ struct CherryCostReportPass
             expertElements +=
                 cast<CostOpInterface>(p.getOperation()).getParameterCount();
         }
-      FunctionOpInterface first;
-      module.walk([&](FunctionOpInterface fn) {
-        if (!first && !fn.isExternal())
-          first = fn;
-      });
       if (first)
         first.walk([&](MoeDispatchOp d) {
           auto t = cast<RankedTensorType>(d.getResult().getType());
@@ -463,18 +464,32 @@ struct CherryCostReportPass
       }
     }
     // What data parallelism over `ranks` ranks costs per step: a ring
-    // all-reduce of the f32 gradients of the trainable parameters.
+    // all-reduce of the f32 gradients of the trainable parameters, and of
+    // each balance-loss router's statistics (2 x experts floats: the
+    // routed counts and the probability sums, cherry.moe_balance_stats)
+    // in the forward pass.
     std::optional<llvm::json::Object> parallel;
     std::string parallelText;
     if (ranks > 1) {
+      const double ring = 2.0 * double(ranks - 1) / double(ranks);
       const double gradientBytes =
           4.0 * static_cast<double>(trainable - expertElements);
-      const double sent =
-          2.0 * double(ranks - 1) / double(ranks) * gradientBytes +
-          exchangeBytes;
+      double balanceBytes = 0;
+      if (first)
+        first.walk([&](MoeRouteOp r) {
+          if (r.getBalanceCoeff().convertToDouble() > 0)
+            balanceBytes +=
+                ring * 4.0 * 2.0 *
+                double(cast<RankedTensorType>(r.getLogits().getType())
+                           .getShape()
+                           .back());
+        });
+      const double sent = ring * gradientBytes + balanceBytes + exchangeBytes;
       llvm::json::Object o{{"ranks", int64_t(ranks)},
                            {"gradient_bytes", gradientBytes},
                            {"bytes_sent_per_rank", sent}};
+      if (balanceBytes > 0)
+        o["balance_stats_bytes_per_rank"] = balanceBytes;
       llvm::raw_string_ostream text(parallelText);
       text << llvm::formatv("data parallel over {0} ranks: {1:f3} GB sent "
                             "per rank per step (ring all-reduce of {2:f3} GB "
