@@ -477,7 +477,7 @@ struct CherryCostReportPass
       double balanceBytes = 0;
       if (first)
         first.walk([&](MoeRouteOp r) {
-          if (r.getBalanceCoeff().convertToDouble() > 0)
+          if (r.hasBalanceLoss())
             balanceBytes +=
                 ring * 4.0 * 2.0 *
                 double(cast<RankedTensorType>(r.getLogits().getType())

@@ -241,15 +241,14 @@ struct DataParallelPass
   void reduceBalanceStatistics(Block &body, Value share) {
     SmallVector<MoeRouteOp> routes;
     for (MoeRouteOp route : body.getOps<MoeRouteOp>())
-      if (route.getBalanceCoeff().convertToDouble() > 0)
+      if (route.hasBalanceLoss())
         routes.push_back(route);
     OpBuilder b(&getContext());
     for (MoeRouteOp route : routes) {
       SmallVector<MoeRouteGradOp> grads;
       for (Operation *user : route.getProbs().getUsers())
         if (auto g = dyn_cast<MoeRouteGradOp>(user))
-          if (g.getProbs() == route.getProbs() &&
-              g.getBalanceCoeff().convertToDouble() > 0)
+          if (g.getProbs() == route.getProbs() && g.hasBalanceLoss())
             grads.push_back(g);
       // A recomputed copy's loss is not reported (cherry-lower-to-kernels).
       if (grads.empty() && route->hasAttr("cherry.recompute"))

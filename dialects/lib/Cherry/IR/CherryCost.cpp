@@ -226,7 +226,7 @@ int64_t MoeRouteOp::getForwardFlops() {
 }
 /// The router's gradient: moe_route's backward and moe_route_grad's forward.
 template <typename RouteOp> static int64_t routeGradFlops(RouteOp op) {
-  int64_t aux = (op.getBalanceCoeff().convertToDouble() > 0 ? 1 : 0) +
+  int64_t aux = (op.hasBalanceLoss() ? 1 : 0) +
                 (op.getZCoeff().convertToDouble() > 0 ? 1 : 0);
   return 4 * numel(op.getGate()) + 4 * aux * numel(op.getLogits());
 }

@@ -729,7 +729,7 @@ LogicalResult MoeRouteGradOp::verify() {
   Value stats = getBalanceStats();
   if (!stats)
     return success();
-  if (!(getBalanceCoeff().convertToDouble() > 0))
+  if (!hasBalanceLoss())
     return emitOpError() << "has balance_stats but no balance loss "
                             "(balance_coeff is 0)";
   RankedTensorType logits = tensorType(getLogits());

@@ -973,6 +973,8 @@ def Cherry_MoeRouteOp : Cherry_Op<"moe_route", [
       auto t = ::llvm::cast<::mlir::RankedTensorType>(getLogits().getType());
       return t.getNumElements() / t.getShape().back();
     }
+    /// Whether the router has a load-balancing loss (balance_coeff > 0).
+    bool hasBalanceLoss() { return getBalanceCoeff().convertToDouble() > 0; }
   }];
 }
 
@@ -1016,6 +1018,10 @@ def Cherry_MoeRouteGradOp : Cherry_GradOp<"moe_route_grad", [
     type($counts)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether the gradient has a load-balancing loss (balance_coeff > 0).
+    bool hasBalanceLoss() { return getBalanceCoeff().convertToDouble() > 0; }
+  }];
 }
 
 def Cherry_MoeBalanceStatsOp : Cherry_Op<"moe_balance_stats", [
