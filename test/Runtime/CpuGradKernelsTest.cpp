@@ -1147,7 +1147,7 @@ TEST(CpuGradKernels, HeadCrossEntropyWeightedGradMatchesFiniteDifferences) {
 }
 
 TEST(CpuGradKernels, HeadCrossEntropyGradAcrossBands) {
-  // 600 rows: bands of 256 rows. Vocabulary 40000: bands of 104 rows, so
+  // 600 rows: bands of 512 rows. Vocabulary 40000: bands of 104 rows, so
   // the logits held never exceed the band budget.
   for (auto [rows, vocab, dim] : {std::array<int64_t, 3>{600, 1500, 40},
                                   std::array<int64_t, 3>{300, 40000, 6}}) {
@@ -1327,7 +1327,7 @@ TEST(CpuGradKernels, HeadCrossEntropyWeightedTrainIsWeightedGradInOnePass) {
   // The gradient comes from the same bands as headCrossEntropyWeightedGrad's,
   // so dh and dw are bit-identical to it (and so to the unfused pair's);
   // the loss is within the derived bound of the double reference. Bands of
-  // 256 rows over 600 (not a multiple), of 104 rows (vocabulary 40000) over
+  // 512 rows over 600 (not a multiple), of 104 rows (vocabulary 40000) over
   // 300, one band of 37 rows, a vocabulary of 5.
   for (auto [rows, vocab, dim] :
        {std::array<int64_t, 3>{600, 1500, 40},

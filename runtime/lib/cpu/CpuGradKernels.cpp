@@ -631,7 +631,7 @@ CHERRY_CPU_DISPATCH(addDqParts)
 /// 16 MiB (but at least kCeBandMinRows).
 constexpr int64_t kCeBandFloats = int64_t(1) << 22;
 constexpr int64_t kCeBandMinRows = 32;
-constexpr int64_t kCeBandMaxRows = 256;
+constexpr int64_t kCeBandMaxRows = 512;
 
 /// A row of logits [vocab] becomes (softmax - onehot(target)) * scale, or
 /// zeros when the row is not `scored` (an ignored row: its target is not
@@ -649,16 +649,22 @@ CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
 #pragma omp simd reduction(max : m)
   for (int64_t j = 0; j < vocab; ++j)
     m = x[j] > m ? x[j] : m;
+  // The logit of the target is read before the pass below overwrites it.
+  const float targetLogit = x[target];
+  // e^(x - max) is computed once, kept in place, and scaled below.
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < vocab; ++j)
-    sum += expF32(x[j] - m);
+  for (int64_t j = 0; j < vocab; ++j) {
+    const float e = expF32(x[j] - m);
+    x[j] = e;
+    sum += e;
+  }
   if (loss)
-    *loss = m + std::log(sum) - x[target];
+    *loss = m + std::log(sum) - targetLogit;
   const float c = scale / sum;
 #pragma omp simd
   for (int64_t j = 0; j < vocab; ++j)
-    x[j] = expF32(x[j] - m) * c;
+    x[j] *= c;
   x[target] -= scale;
 }
 CHERRY_CPU_DISPATCH(softmaxGradRow)

@@ -225,7 +225,7 @@ void swigluGrad(const float *gate, const float *up, const float *dout,
 /// the non-ignored rows of loss_r): with G = (softmax(logits) -
 /// onehot(target)) * dloss / count (zero on ignored rows), dh[rows, dim] = G
 /// w (overwritten) and dw[vocab, dim] (+)= G^T h. Logits are recomputed a
-/// band of 32 to 256 rows at a time (as many as fit in 16 MiB), never all
+/// band of 32 to 512 rows at a time (as many as fit in 16 MiB), never all
 /// [rows, vocab]; dw adds the bands in order, so the result does not depend
 /// on the thread count. With every row ignored, dh = 0 and dw is zeroed or
 /// left as it was. Fails like headCrossEntropy on a bad target, before
