@@ -14,8 +14,8 @@ resident memory (max RSS of the process). With PyTorch in PYTHON (default:
 ~/oracle/bin/python when it exists, else this interpreter; the setup is in
 docs/Performance.md) the same Llama runs there in a separate process per
 mode, eager and torch.compile (--no-compile skips it), with the same
-threads and OpenMP wait policy (passive, as cherry-run runs, unless
-OMP_WAIT_POLICY is set), `torch.no_grad()`, float32 and the same batches. Weights are random
+threads and OpenMP wait policy (GOMP_SPINCOUNT=3000, as cherry-run runs,
+unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set), `torch.no_grad()`, float32 and the same batches. Weights are random
 (the initializers): speed does not depend on their values.
 
 With --generate N (and `transformers` in PYTHON) it also decodes: the model
@@ -165,11 +165,13 @@ def hf_generate_worker(model_dir, prompt, new_tokens, threads, repeats):
 
 def torch_env(threads):
     """The PyTorch processes' environment: the same threads, and the OpenMP wait
-    policy cherry-run runs with (passive, unless OMP_WAIT_POLICY is set): on a
-    machine shared with other jobs, spinning threads cost PyTorch several times
-    its speed."""
+    policy cherry-run runs with (GOMP_SPINCOUNT=3000, a short spin, unless
+    OMP_WAIT_POLICY or GOMP_SPINCOUNT is set; PyTorch's libgomp reads it too):
+    libgomp's default spin of a few ms costs PyTorch several times its speed
+    on a machine shared with other jobs."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if "OMP_WAIT_POLICY" not in env and "GOMP_SPINCOUNT" not in env:
+        env["GOMP_SPINCOUNT"] = "3000"
     return env
 
 

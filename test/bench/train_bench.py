@@ -13,7 +13,8 @@ REPEATS times and reports the median of the runs' median tokens/s and the
 peak RSS. With PyTorch in PYTHON (default: ~/oracle/bin/python when it
 exists, else this interpreter; docs/Performance.md has the one-line setup)
 it trains the same Llama there, float32, the same threads and OpenMP wait
-policy (passive, as cherry-run runs, unless OMP_WAIT_POLICY is set),
+policy (GOMP_SPINCOUNT=3000, as cherry-run runs, unless OMP_WAIT_POLICY or
+GOMP_SPINCOUNT is set),
 torch.optim.AdamW,
 in eager mode and with torch.compile (Inductor; --no-compile skips it), each
 in its own process, REPEATS rounds of STEPS steps (warm-up steps, and for
@@ -39,7 +40,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_bench import child_peak_rss  # noqa: E402
+from eval_bench import child_peak_rss, torch_env  # noqa: E402
 
 CONFIG = {"architectures": ["LlamaForCausalLM"], "model_type": "llama",
           "vocab_size": 8192, "hidden_size": 256, "intermediate_size": 688,
@@ -137,16 +138,6 @@ def openblas_peak(bin_dir, threads):
     runs = [b["flops"] for b in json.loads(out)["benchmarks"]
             if b.get("run_type") == "iteration"]
     return statistics.median(runs)
-
-
-def torch_env(threads):
-    """The PyTorch processes' environment: the same threads, and the OpenMP wait
-    policy cherry-run runs with (passive, unless OMP_WAIT_POLICY is set): on a
-    machine shared with other jobs, spinning threads cost PyTorch several times
-    its speed."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    return env
 
 
 def peer_python(path):

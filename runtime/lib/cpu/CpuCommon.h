@@ -118,14 +118,14 @@ inline int threadsFor(int64_t units, int64_t minUnitsPerThread) {
 constexpr int64_t kElementChunk = 16384;
 
 /// Elements a thread of a memory-bound elementwise kernel (add, RMSNorm,
-/// RoPE) should get before another thread is woken, and of one with more
-/// arithmetic or streams per element (SwiGLU, AdamW). OpenMP workers wait
-/// passively between kernels (cherry-run's policy): waking one took ~40-50
-/// us on a 2-vCPU VM (median fork/join of an empty region), about what one
-/// thread takes for 512K floats of add, so smaller tensors are done on one
-/// thread, sooner.
-constexpr int64_t kLightElementsPerThread = int64_t(1) << 19;
-constexpr int64_t kHeavyElementsPerThread = int64_t(1) << 18;
+/// RoPE) should get before another thread joins, and of one with more
+/// arithmetic or streams per element (SwiGLU, AdamW). cherry-run's OpenMP
+/// workers spin about 50 us before they sleep (GOMP_SPINCOUNT=3000), so
+/// between a step's kernels a worker is usually still awake; on two threads
+/// of a 2-vCPU VM, training ran 5-10% faster at 2^17 and 2^16 than at 2^19
+/// and 2^18, and no faster at 2^15 and 2^14.
+constexpr int64_t kLightElementsPerThread = int64_t(1) << 17;
+constexpr int64_t kHeavyElementsPerThread = int64_t(1) << 16;
 
 /// Threads for `chunks` pieces of `chunkElems` elements each when every
 /// thread should get at least `elementsPerThread` elements.
