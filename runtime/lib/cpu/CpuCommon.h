@@ -138,7 +138,9 @@ inline int elementThreads(int64_t chunks, int64_t chunkElems,
 /// Runs body(r0, r1) over rows [0, rows) of `rowElems` elements each, in
 /// pieces of about kElementChunk elements (at least one row), on as many
 /// threads as pay (each at least `elementsPerThread` elements). The pieces
-/// depend on the shape alone, never on the thread count.
+/// depend on the shape alone, never on the thread count; threads take them
+/// in order as they come free (a worker that wakes late, or is descheduled,
+/// leaves its share to the others).
 template <typename Body>
 void forEachRowChunk(int64_t rows, int64_t rowElems, Body body,
                      int64_t elementsPerThread = kLightElementsPerThread) {
@@ -147,7 +149,7 @@ void forEachRowChunk(int64_t rows, int64_t rowElems, Body body,
   const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
   const int nt =
       elementThreads(chunks, rowsPerChunk * rowElems, elementsPerThread);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * rowsPerChunk;
     body(r0, std::min(rows, r0 + rowsPerChunk));

@@ -697,7 +697,7 @@ void headGradByRow(const float *h, const float *w, const int32_t *targets,
     parallelGemm(/*transA=*/false, /*transB=*/true, nr, vocab, dim, hb, dim, w,
                  dim, grad, vocab, /*accumulate=*/false);
     const int nt = std::min<int64_t>(threadsFor(nr * vocab, kElementChunk), nr);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
     for (int64_t r = 0; r < nr; ++r)
       softmaxGradRow(grad + r * vocab, targets[r0 + r], vocab, rowScale[r0 + r],
                      rowWeight ? rowWeight[r0 + r] != 0.0f
@@ -860,7 +860,7 @@ void rmsNormGrad(const float *x, const float *w, const float *dy, float *dx,
   std::vector<float> partial(chunks * dim);
   const int nt =
       elementThreads(chunks, rowsPerChunk * dim, kLightElementsPerThread);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * rowsPerChunk;
     rmsNormGradRows(x + r0 * dim, w, dy + r0 * dim, dx + r0 * dim,
@@ -1344,7 +1344,7 @@ void forEachUpdateChunk(const std::vector<ParamUpdate> &updates,
                         float gradScale, Body body) {
   const std::vector<Chunk> chunks = chunksOf(updates);
   const int nt = threadsFor(static_cast<int64_t>(chunks.size()), 1);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
   for (size_t c = 0; c < chunks.size(); ++c) {
     const ParamUpdate &u = updates[chunks[c].tensor];
     const int64_t i0 = chunks[c].i0, n = chunks[c].i1 - i0;

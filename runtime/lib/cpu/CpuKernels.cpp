@@ -614,7 +614,10 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   const int nt = threadsFor(tasks, 1);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-#pragma omp for schedule(static)
+    // Taken in order as threads come free: a worker that wakes late, or is
+    // descheduled, leaves its parts to the others. Which thread runs a part
+    // does not change its bits.
+#pragma omp for schedule(dynamic, 1)
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t kp = t / blocks, rp = (t % blocks) / g.colParts,
                     cp = t % g.colParts;
@@ -772,7 +775,7 @@ void attention(const float *q, const float *k, const float *v, float *out,
 void swiglu(const float *gate, const float *up, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
   const int nt = elementThreads(chunks, kElementChunk, kHeavyElementsPerThread);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
     swigluSpan(gate + i0, up + i0, out + i0, std::min(kElementChunk, n - i0));
@@ -782,7 +785,7 @@ void swiglu(const float *gate, const float *up, float *out, int64_t n) {
 void add(const float *a, const float *b, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
   const int nt = elementThreads(chunks, kElementChunk, kLightElementsPerThread);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
     addSpan(a + i0, b + i0, out + i0, std::min(kElementChunk, n - i0));
@@ -792,7 +795,7 @@ void add(const float *a, const float *b, float *out, int64_t n) {
 void scale(const float *x, float factor, float *out, int64_t n) {
   const int64_t chunks = (n + kElementChunk - 1) / kElementChunk;
   const int nt = elementThreads(chunks, kElementChunk, kLightElementsPerThread);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t i0 = c * kElementChunk;
     scaleSpan(x + i0, factor, out + i0, std::min(kElementChunk, n - i0));
