@@ -72,6 +72,74 @@ struct FuseKernelsPass
   void runOnOperation() override {
     fuseAddRmsNorm();
     fuseHeadTrain();
+    fuseAttentionLse();
+  }
+
+  /// attention(q, k, v) -> o of a training step's shape, later
+  /// attention_grad(q, k, v, o, dout): attention_lse writes the rows'
+  /// log-sum-exp into a new buffer that attention_grad_lse reads, instead of
+  /// the gradient recomputing it (a pass over every score).
+  void fuseAttentionLse() {
+    SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
+    getOperation().walk([&](ck::LaunchOp grad) {
+      if (grad.getKernel() != kernelName(KernelId::attention_grad))
+        return;
+      ValueRange in = grad.getInputs(); // q, k, v, o, dout
+      ck::LaunchOp writer;
+      for (Operation *user : in[3].getUsers()) {
+        auto launch = dyn_cast<ck::LaunchOp>(user);
+        if (launch && launch.getKernel() == kernelName(KernelId::attention) &&
+            launch.getOutputs()[0] == in[3] &&
+            launch->getBlock() == grad->getBlock() &&
+            launch->isBeforeInBlock(grad) &&
+            (!writer || writer->isBeforeInBlock(launch)))
+          writer = launch;
+      }
+      if (!writer || writer.getInputs() != in.take_front(3))
+        return;
+      const int64_t seq = intAttr(grad, "seq");
+      if (intAttr(writer, "q_len") != seq || intAttr(writer, "kv_len") != seq ||
+          intAttr(writer, "kv_batch_stride") != seq ||
+          intAttr(writer, "q_position_offset") != 0)
+        return;
+      for (StringRef attr : {"batch", "heads", "kv_heads", "head_dim", "causal"})
+        if (writer->getAttr(attr) != grad->getAttr(attr))
+          return;
+      if (!unwrittenBetween(in.take_front(4), writer, grad))
+        return;
+      pairs.push_back({writer, grad});
+    });
+
+    for (auto [forward, grad] : pairs) {
+      OpBuilder b(forward);
+      auto lseType = MemRefType::get(
+          {intAttr(grad, "batch"), intAttr(grad, "heads"), intAttr(grad, "seq")},
+          b.getF32Type());
+      Value lse =
+          ck::BufferOp::create(b, forward.getLoc(), lseType, IntegerAttr());
+      SmallVector<StringRef> attrs = {"batch",    "seq",      "heads",
+                                      "kv_heads", "head_dim", "causal"};
+      Value fwdOutputs[] = {forward.getOutputs()[0], lse};
+      auto fwd = ck::LaunchOp::create(b, forward.getLoc(),
+                                      kernelName(KernelId::attention_lse),
+                                      forward.getInputs(), fwdOutputs);
+      for (StringRef attr : attrs)
+        fwd->setAttr(attr, grad->getAttr(attr));
+      keepLayer(fwd, forward);
+
+      b.setInsertionPoint(grad);
+      ValueRange in = grad.getInputs();
+      Value gradInputs[] = {in[0], in[1], in[2], in[3], lse, in[4]};
+      auto bwd = ck::LaunchOp::create(b, grad.getLoc(),
+                                      kernelName(KernelId::attention_grad_lse),
+                                      gradInputs, grad.getOutputs());
+      for (StringRef attr : attrs)
+        bwd->setAttr(attr, grad->getAttr(attr));
+      keepLayer(bwd, grad);
+      forward.erase();
+      grad.erase();
+      ++numAttentionLse;
+    }
   }
 
   void fuseHeadTrain() {

@@ -61,6 +61,12 @@ Status run(const AttentionArgs &a) {
   return Status::success();
 }
 
+Status run(const AttentionLseArgs &a) {
+  cpu::attention(a.q, a.k, a.v, a.o, a.batch, a.seq, a.seq, a.seq, a.heads,
+                 a.kv_heads, a.head_dim, 0, a.causal != 0, a.lse);
+  return Status::success();
+}
+
 Status run(const SwigluArgs &a) {
   cpu::swiglu(a.gate, a.up, a.y, a.n);
   return Status::success();
@@ -181,6 +187,13 @@ Status run(const RopeGradArgs &a) { // reads dy itself (readsSources)
 Status run(const AttentionGradArgs &a) {
   cpu::attentionGrad(a.q, a.k, a.v, a.o, a.dout, a.dq, a.dk, a.dv, a.batch,
                      a.seq, a.heads, a.kv_heads, a.head_dim, a.causal != 0);
+  return Status::success();
+}
+
+Status run(const AttentionGradLseArgs &a) {
+  cpu::attentionGrad(a.q, a.k, a.v, a.o, a.dout, a.dq, a.dk, a.dv, a.batch,
+                     a.seq, a.heads, a.kv_heads, a.head_dim, a.causal != 0,
+                     a.lse);
   return Status::success();
 }
 

@@ -351,7 +351,8 @@ struct AttentionGradShape {
 
 /// Pass 0, query block [t0, t0 + rows) of one (batch, head): the logsumexp
 /// of each row's scaled scores (recomputed as the forward does, online over
-/// key blocks, S^T = K Q^T) and D = rowsum(dout * o); and the block's
+/// key blocks, S^T = K Q^T; skipped when lse is null, the forward's being
+/// given) and D = rowsum(dout * o); and the block's
 /// operands for pass A: Q^T and dout^T packed ([headDim][kGradBlock], zero
 /// past `rows`), and when padRows() q and dout padded to whole tiles
 /// ([rows][padToTile(headDim)]). q, o, dout point at row t0 of the head, k
@@ -384,7 +385,8 @@ attentionRowStatsBody(const AttentionGradShape &s, const float *q,
     visible[i] = i < rows ? s.visibleKeys(at(t0 + i)) : 0;
   }
 
-  const int64_t kvEnd = s.visibleKeys(at(t0 + rows - 1));
+  // Without lse the forward's is given: no key loop.
+  const int64_t kvEnd = lse ? s.visibleKeys(at(t0 + rows - 1)) : 0;
   for (int64_t j0 = 0; j0 < kvEnd; j0 += B) {
     const int64_t nk = std::min(B, kvEnd - j0);
     // Tiles of keys none of their queries sees are skipped (the mask below
@@ -446,7 +448,8 @@ attentionRowStatsBody(const AttentionGradShape &s, const float *q,
       dsumB[i] += de[i] * oe[i];
   }
   for (int64_t i = 0; i < rows; ++i) {
-    lse[i] = rowMax[i] + std::log(rowSum[i]);
+    if (lse)
+      lse[i] = rowMax[i] + std::log(rowSum[i]);
     dsum[i] = dsumB[i];
   }
 }
@@ -903,7 +906,7 @@ void attentionGradRows(const float *q, const float *k, const float *v,
                        const float *o, const float *dout, float *dq, float *dk,
                        float *dv, int64_t batch, int64_t seq, int64_t querySeq,
                        const int64_t *positions, int64_t heads, int64_t kvHeads,
-                       int64_t headDim, bool causal) {
+                       int64_t headDim, bool causal, const float *lseIn) {
   const AttentionGradShape s{
       seq, heads, kvHeads, headDim,
       // heads is a multiple of kvHeads; clamped as in attention.
@@ -915,8 +918,11 @@ void attentionGradRows(const float *q, const float *k, const float *v,
   const int64_t qStride = querySeq * s.qRowStride,
                 kvStride = seq * s.kvRowStride;
   const int64_t blocks = s.blocks(), keyBlocks = s.keyBlocks();
-  std::vector<float> lse(batch * heads * querySeq),
+  // The row log-sum-exp: the forward's (lseIn, [batch][heads][querySeq]),
+  // or computed by pass 0 into lse, laid out the same.
+  std::vector<float> lse(lseIn ? 0 : batch * heads * querySeq),
       dsum(batch * heads * querySeq);
+  const float *lseRows = lseIn ? lseIn : lse.data();
   auto positionsOf = [=](int64_t b) {
     return positions ? positions + b * querySeq : nullptr;
   };
@@ -998,7 +1004,7 @@ void attentionGradRows(const float *q, const float *k, const float *v,
       attentionRowStats(
           s, q + off, k + b * kvStride + s.kvHeadOf(h) * headDim, o + off,
           dout + off, t0, std::min(kGradBlock, querySeq - t0), positionsOf(b),
-          lse.data() + stat, dsum.data() + stat,
+          lseIn ? nullptr : lse.data() + stat, dsum.data() + stat,
           const_cast<float *>(p.qt) + packAt,
           const_cast<float *>(p.dot) + packAt,
           s.padRows() ? const_cast<float *>(p.qPad) + padAt : nullptr,
@@ -1014,7 +1020,7 @@ void attentionGradRows(const float *q, const float *k, const float *v,
       float *part = (c == 0 ? dq : parts + (c - 1) * partStride) + b * qStride;
       attentionGradKeyChunk(
           s, q + b * qStride, k + b * kvStride, v + b * kvStride,
-          dout + b * qStride, lse.data() + stat, dsum.data() + stat,
+          dout + b * qStride, lseRows + stat, dsum.data() + stat,
           positionsOf(b), packsOf(b), dk + b * kvStride, dv + b * kvStride,
           part, g, chunkStart[c] * kGradBlock, chunkStart[c + 1] * kGradBlock,
           scratch.data());
@@ -1043,7 +1049,8 @@ void attentionGradRows(const float *q, const float *k, const float *v,
 void attentionGrad(const float *q, const float *k, const float *v,
                    const float *o, const float *dout, float *dq, float *dk,
                    float *dv, int64_t batch, int64_t seq, int64_t heads,
-                   int64_t kvHeads, int64_t headDim, bool causal) {
+                   int64_t kvHeads, int64_t headDim, bool causal,
+                   const float *lse) {
   if (batch <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
     return;
   // A query row whose dout is all zero adds exactly nothing to dk and dv
@@ -1063,7 +1070,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
   }
   if (2 * most > seq) {
     attentionGradRows(q, k, v, o, dout, dq, dk, dv, batch, seq, seq, nullptr,
-                      heads, kvHeads, headDim, causal);
+                      heads, kvHeads, headDim, causal, lse);
     return;
   }
   std::fill(dq, dq + batch * seq * width, 0.0f);
@@ -1094,9 +1101,20 @@ void attentionGrad(const float *q, const float *k, const float *v,
     for (; n < most; ++n)
       positions[b * most + n] = n > 0 ? positions[b * most + n - 1] : 0;
   }
+  // The forward's lse of the kept rows, gathered like them; 0 for the
+  // padding rows (q = 0: every probability is then e^0, finite, times a
+  // zero dout).
+  std::vector<float> lses(lse ? batch * heads * most : 0);
+  if (lse)
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t n = 0; n < most; ++n)
+          lses[(b * heads + h) * most + n] =
+              n < kept[b] ? lse[(b * heads + h) * seq + positions[b * most + n]]
+                          : 0.0f;
   attentionGradRows(qs.data(), k, v, os.data(), ds.data(), dqs.data(), dk, dv,
                     batch, seq, most, positions.data(), heads, kvHeads, headDim,
-                    causal);
+                    causal, lse ? lses.data() : nullptr);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t n = 0; n < kept[b]; ++n)
       std::copy_n(dqs.data() + (b * most + n) * width, width,

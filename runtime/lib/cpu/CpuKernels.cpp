@@ -357,7 +357,7 @@ template <class Tile>
 CHERRY_CPU_BODY void
 attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
                        const float *v, float *out, int64_t t0, int64_t rows,
-                       float *scratch) {
+                       float *scratch, float *lse) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   constexpr int64_t B = kAttnQueryBlock, BK = kAttnKeyBlock;
   const int64_t d = s.headDim, dPad = padToTile(d);
@@ -464,6 +464,12 @@ attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
     for (int64_t e = 0; e < d; ++e)
       o[e] = a[e] * inv;
   }
+  // The expression attentionRowStats evaluates on the same rowMax and rowSum
+  // (its key loop is this one's), so the backward reads the bits it would
+  // have computed.
+  if (lse)
+    for (int64_t i = 0; i < rows; ++i)
+      lse[i] = rowMax[i] + std::log(rowSum[i]);
 }
 CHERRY_CPU_DISPATCH_TILED(attentionTileBlock)
 
@@ -724,7 +730,8 @@ void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
 void attention(const float *q, const float *k, const float *v, float *out,
                int64_t batch, int64_t qLen, int64_t kvLen,
                int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
-               int64_t headDim, int64_t qPositionOffset, bool causal) {
+               int64_t headDim, int64_t qPositionOffset, bool causal,
+               float *lse) {
   if (batch <= 0 || qLen <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
     return;
   AttentionShape shape{
@@ -762,12 +769,14 @@ void attention(const float *q, const float *k, const float *v, float *out,
       const int64_t kvOffset = b * kvBatchStride * shape.kvRowStride +
                                std::min(h / group, kvHeads - 1) * headDim;
       // Few queries (decoding): rows of dot products beat padded tiles.
-      if (rows < kAttnTileMinRows)
+      // With lse, tiles always: their sums are the backward's.
+      if (rows < kAttnTileMinRows && !lse)
         attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
                        out + qOffset, t0, rows, scratch.data());
       else
         attentionTileBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
-                           out + qOffset, t0, rows, scratch.data());
+                           out + qOffset, t0, rows, scratch.data(),
+                           lse ? lse + (b * heads + h) * qLen + t0 : nullptr);
     }
   }
 }

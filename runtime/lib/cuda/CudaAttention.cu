@@ -52,8 +52,8 @@ __device__ inline float dotRow(const float *a, const float *b, int64_t d) {
 template <int kPer>
 __global__ void __launch_bounds__(kWarps * 32)
     attentionKernel(const float *q, const float *k, const float *v, float *o,
-                    Shape s, const int32_t *position, int64_t capacity,
-                    ErrorRecord *err) {
+                    float *lse, Shape s, const int32_t *position,
+                    int64_t capacity, ErrorRecord *err) {
   __shared__ float qs[kWarps][kMaxHeadDim];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   if (position) { // attention_at: the cache holds position + seq rows
@@ -108,6 +108,10 @@ __global__ void __launch_bounds__(kWarps * 32)
     }
     m = newM;
   }
+  // attention_lse: the row's log-sum-exp, as rowStatsKernel computes it
+  // (the same loop), [batch, heads, seq].
+  if (lse && lane == 0)
+    lse[bh * s.qLen + t] = m + logf(l);
   const float inv = l > 0.0f ? 1.0f / l : 0.0f;
   float *orow = o + (b * s.qLen + t) * qStride + h * d;
 #pragma unroll
@@ -118,8 +122,9 @@ __global__ void __launch_bounds__(kWarps * 32)
   }
 }
 
-/// The gradient's row statistics: lse = log sum exp of the row's scores,
-/// dsum = dout . o; [batch, heads, seq].
+/// The gradient's row statistics: lse = log sum exp of the row's scores
+/// (unless lse is null: attention_grad_lse has the forward's), dsum = dout .
+/// o; [batch, heads, seq].
 __global__ void __launch_bounds__(kWarps * 32)
     rowStatsKernel(const float *q, const float *k, const float *o,
                    const float *dout, float *lse, float *dsum, Shape s) {
@@ -136,7 +141,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     qs[warp][c] = q[rowOff + c];
   __syncwarp();
   const float *kb = k + b * s.kvBatchStride * kvStride + s.kvHeadOf(h) * d;
-  const int64_t visible = visibleKeys(s, t);
+  const int64_t visible = lse ? visibleKeys(s, t) : 0;
   float m = -INFINITY, l = 0.0f;
   for (int64_t j0 = 0; j0 < visible; j0 += 32) {
     const int64_t j = j0 + lane;
@@ -153,7 +158,8 @@ __global__ void __launch_bounds__(kWarps * 32)
     dot += dout[rowOff + c] * o[rowOff + c];
   dot = warpSum(dot);
   if (lane == 0) {
-    lse[bh * s.qLen + t] = m + logf(l);
+    if (lse)
+      lse[bh * s.qLen + t] = m + logf(l);
     dsum[bh * s.qLen + t] = dot;
   }
 }
@@ -320,7 +326,7 @@ template <class F> void byHeadDim(int64_t d, F f) {
 }
 
 Status launchForward(Context &ctx, const float *q, const float *k,
-                     const float *v, float *o, const Shape &s,
+                     const float *v, float *o, float *lse, const Shape &s,
                      const int32_t *position, int64_t capacity) {
   const int64_t warps = s.batch * s.heads * s.qLen;
   if (warps <= 0 || s.d <= 0)
@@ -328,7 +334,7 @@ Status launchForward(Context &ctx, const float *q, const float *k,
   const unsigned blocks = static_cast<unsigned>((warps + kWarps - 1) / kWarps);
   byHeadDim(s.d, [&](auto per) {
     attentionKernel<decltype(per)::value>
-        <<<blocks, kWarps * 32, 0, ctx.stream>>>(q, k, v, o, s, position,
+        <<<blocks, kWarps * 32, 0, ctx.stream>>>(q, k, v, o, lse, s, position,
                                                  capacity, ctx.error);
   });
   return Status::success();
@@ -339,7 +345,7 @@ Status launchForward(Context &ctx, const float *q, const float *k,
 Status run(Context &ctx, const AttentionArgs &a) {
   if (Status st = checkHeadDim("attention", a.head_dim); !st.ok())
     return st;
-  return launchForward(ctx, a.q, a.k, a.v, a.o,
+  return launchForward(ctx, a.q, a.k, a.v, a.o, nullptr,
                        shapeOf(a.batch, a.q_len, a.kv_len, a.kv_batch_stride,
                                a.heads, a.kv_heads, a.head_dim,
                                a.q_position_offset, a.causal != 0),
@@ -350,38 +356,70 @@ Status run(Context &ctx, const AttentionAtArgs &a) {
   if (Status st = checkHeadDim("attention_at", a.head_dim); !st.ok())
     return st;
   // kv_len and the offset come from the position operand, on the device.
-  return launchForward(ctx, a.q, a.k_cache, a.v_cache, a.o,
+  return launchForward(ctx, a.q, a.k_cache, a.v_cache, a.o, nullptr,
                        shapeOf(a.batch, a.seq, a.seq, a.capacity, a.heads,
                                a.kv_heads, a.head_dim, 0, true),
                        a.position, a.capacity);
 }
 
-Status run(Context &ctx, const AttentionGradArgs &a) {
-  if (Status st = checkHeadDim("attention_grad", a.head_dim); !st.ok())
+Status run(Context &ctx, const AttentionLseArgs &a) {
+  if (Status st = checkHeadDim("attention_lse", a.head_dim); !st.ok())
     return st;
-  const Shape s = shapeOf(a.batch, a.seq, a.seq, a.seq, a.heads, a.kv_heads,
-                          a.head_dim, 0, a.causal != 0);
-  const int64_t rows = a.batch * a.heads * a.seq;
-  if (rows <= 0 || a.head_dim <= 0)
+  return launchForward(ctx, a.q, a.k, a.v, a.o, a.lse,
+                       shapeOf(a.batch, a.seq, a.seq, a.seq, a.heads,
+                               a.kv_heads, a.head_dim, 0, a.causal != 0),
+                       nullptr, 0);
+}
+
+namespace {
+
+/// attention_grad, with the forward's lse (attention_grad_lse) or, when
+/// lseIn is null, its own from rowStatsKernel.
+Status launchGrad(Context &ctx, const char *kernel, const float *q,
+                  const float *k, const float *v, const float *o,
+                  const float *lseIn, const float *dout, float *dq, float *dk,
+                  float *dv, int64_t batch, int64_t seq, int64_t heads,
+                  int64_t kvHeads, int64_t headDim, bool causal) {
+  if (Status st = checkHeadDim(kernel, headDim); !st.ok())
+    return st;
+  const Shape s =
+      shapeOf(batch, seq, seq, seq, heads, kvHeads, headDim, 0, causal);
+  const int64_t rows = batch * heads * seq;
+  if (rows <= 0 || headDim <= 0)
     return Status::success();
   void *ws = nullptr;
   if (Status st = ctx.workspace(2 * rows * sizeof(float), ws); !st.ok())
     return st;
   float *lse = static_cast<float *>(ws), *dsum = lse + rows;
   const unsigned qBlocks = static_cast<unsigned>((rows + kWarps - 1) / kWarps);
-  const int64_t keyRows = a.batch * a.kv_heads * a.seq;
+  const int64_t keyRows = batch * kvHeads * seq;
   const unsigned kBlocks =
       static_cast<unsigned>((keyRows + kWarps - 1) / kWarps);
-  rowStatsKernel<<<qBlocks, kWarps * 32, 0, ctx.stream>>>(a.q, a.k, a.o, a.dout,
-                                                          lse, dsum, s);
-  byHeadDim(a.head_dim, [&](auto per) {
+  rowStatsKernel<<<qBlocks, kWarps * 32, 0, ctx.stream>>>(
+      q, k, o, dout, lseIn ? nullptr : lse, dsum, s);
+  const float *rowLse = lseIn ? lseIn : lse;
+  byHeadDim(headDim, [&](auto per) {
     constexpr int P = decltype(per)::value;
     gradQueryKernel<P><<<qBlocks, kWarps * 32, 0, ctx.stream>>>(
-        a.q, a.k, a.v, a.dout, lse, dsum, a.dq, s);
+        q, k, v, dout, rowLse, dsum, dq, s);
     gradKeyKernel<P><<<kBlocks, kWarps * 32, 0, ctx.stream>>>(
-        a.q, a.k, a.v, a.dout, lse, dsum, a.dk, a.dv, s);
+        q, k, v, dout, rowLse, dsum, dk, dv, s);
   });
   return Status::success();
+}
+
+} // namespace
+
+Status run(Context &ctx, const AttentionGradArgs &a) {
+  return launchGrad(ctx, "attention_grad", a.q, a.k, a.v, a.o, nullptr, a.dout,
+                    a.dq, a.dk, a.dv, a.batch, a.seq, a.heads, a.kv_heads,
+                    a.head_dim, a.causal != 0);
+}
+
+Status run(Context &ctx, const AttentionGradLseArgs &a) {
+  return launchGrad(ctx, "attention_grad_lse", a.q, a.k, a.v, a.o, a.lse,
+                    a.dout, a.dq, a.dk, a.dv, a.batch, a.seq, a.heads,
+                    a.kv_heads, a.head_dim, a.causal != 0);
 }
 
 } // namespace cherry::runtime::cuda

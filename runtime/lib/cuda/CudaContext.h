@@ -207,6 +207,8 @@ CHERRY_CUDA_KERNEL(RopeGradArgs)
 CHERRY_CUDA_KERNEL(AttentionArgs)
 CHERRY_CUDA_KERNEL(AttentionAtArgs)
 CHERRY_CUDA_KERNEL(AttentionGradArgs)
+CHERRY_CUDA_KERNEL(AttentionLseArgs)
+CHERRY_CUDA_KERNEL(AttentionGradLseArgs)
 // CudaGemm.cpp
 CHERRY_CUDA_KERNEL(LinearArgs)
 CHERRY_CUDA_KERNEL(LinearGradInputArgs)

@@ -160,7 +160,7 @@ def CherryLowerToKernelsPass
 }
 
 def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
-  let summary = "Fuse memory-bound kernel chains (residual add + RMSNorm)";
+  let summary = "Fuse kernel chains (residual add + RMSNorm, the head, attention's log-sum-exp)";
   let description = [{
     Replaces an `add` launch whose sum is next normalized by an `rms_norm`
     launch (nothing reading the sum in between) with one `add_rms_norm`
@@ -177,11 +177,20 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
     take four. A selective (SGT) step's `head_cross_entropy_weighted` and
     `head_cross_entropy_weighted_grad` (the same `h`, `w`, `targets` and
     `weights`) become one `head_cross_entropy_weighted_train` likewise.
+
+    An `attention` launch of a training step's shape (`q_len = kv_len =
+    kv_batch_stride`, no position offset) whose `q`, `k`, `v` and output an
+    `attention_grad` later reads (none of them written in between) becomes
+    `attention_lse`, which also writes each query row's log-sum-exp into a
+    new `[batch, heads, seq]` buffer, and the gradient `attention_grad_lse`,
+    which reads it instead of recomputing it from every score.
   }];
   let statistics = [
     Statistic<"numFused", "fused-add-rms-norm", "add + rms_norm pairs fused">,
     Statistic<"numHeadsFused", "fused-head-train",
               "head_cross_entropy(_weighted) + its gradient fused">,
+    Statistic<"numAttentionLse", "fused-attention-lse",
+              "attention + attention_grad pairs sharing the row log-sum-exp">,
   ];
 }
 

@@ -119,11 +119,15 @@ void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
 ///   out: [batch, qLen, heads * headDim]
 /// Query head h reads kv head h / (heads / kvHeads); heads is a multiple of
 /// kvHeads. When causal, query row t (at absolute position
-/// qPositionOffset + t) sees keys 0 .. qPositionOffset + t.
+/// qPositionOffset + t) sees keys 0 .. qPositionOffset + t. With `lse`
+/// ([batch, heads, qLen]), also writes each row's log-sum-exp of its scaled
+/// scores, the bits attentionGrad computes for it (for attentionGrad's
+/// `lse`); every query block then takes the register-tiled path.
 void attention(const float *q, const float *k, const float *v, float *out,
                int64_t batch, int64_t qLen, int64_t kvLen,
                int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
-               int64_t headDim, int64_t qPositionOffset, bool causal = true);
+               int64_t headDim, int64_t qPositionOffset, bool causal = true,
+               float *lse = nullptr);
 
 /// out = silu(gate) * up, elementwise over n elements.
 void swiglu(const float *gate, const float *up, float *out, int64_t n);
@@ -209,11 +213,14 @@ void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
 /// dout, dq: [batch, seq, heads * headDim]; k, v, dk, dv: [batch, seq,
 /// kvHeads * headDim]. dq, dk, dv are overwritten (dk and dv summed over
 /// the query heads sharing a kv head). Deterministic: the same bits for any
-/// thread count.
+/// thread count. With `lse` ([batch, heads, seq], from attention's `lse`)
+/// the row log-sum-exp is read instead of recomputed; the results are the
+/// same bits.
 void attentionGrad(const float *q, const float *k, const float *v,
                    const float *o, const float *dout, float *dq, float *dk,
                    float *dv, int64_t batch, int64_t seq, int64_t heads,
-                   int64_t kvHeads, int64_t headDim, bool causal = true);
+                   int64_t kvHeads, int64_t headDim, bool causal = true,
+                   const float *lse = nullptr);
 
 /// Gradient of out = silu(gate) * up, as PyTorch computes it: dgate = dout up
 /// s (1 + gate (1 - s)) with s = sigmoid(gate), dup = dout silu(gate)
