@@ -545,10 +545,26 @@ TEST(CudaKernels, AttentionGrad) {
     std::vector<Tensor> o;
     std::unique_ptr<Device> cpu = createCpuDevice();
     ASSERT_TRUE(runOn(*cpu, fwd, o).ok());
+    Tensor dout = Tensor::of(randomFloats(qn, 44));
     expectSame({KernelId::attention_grad,
                 {s.batch, s.seq, s.heads, s.kvHeads, s.hd, s.causal},
                 {},
-                {q, k, v, o[0], Tensor::of(randomFloats(qn, 44))},
+                {q, k, v, o[0], dout},
+                {}});
+    // The training step's fused pair: the forward's o and lse, then the
+    // gradient reading the (CPU's) lse.
+    const Case lseForward{KernelId::attention_lse,
+                          {s.batch, s.seq, s.heads, s.kvHeads, s.hd, s.causal},
+                          {},
+                          {q, k, v},
+                          {}};
+    expectSame(lseForward);
+    std::vector<Tensor> withLse;
+    ASSERT_TRUE(runOn(*cpu, lseForward, withLse).ok());
+    expectSame({KernelId::attention_grad_lse,
+                {s.batch, s.seq, s.heads, s.kvHeads, s.hd, s.causal},
+                {},
+                {q, k, v, withLse[0], withLse[1], dout},
                 {}});
   }
 }

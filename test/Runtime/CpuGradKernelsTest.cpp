@@ -656,6 +656,30 @@ TEST(CpuGradKernels, AttentionGradAcrossBlocks) {
   }
 }
 
+/// log sum_j e^(s_j) over the first n scores, and the bound on the float
+/// online computation's error (refAttentionGradBound's lse~_i) given each
+/// score's error bound mag[j]: {lse, bound}.
+std::pair<double, double> lseWithBound(const std::vector<double> &s,
+                                       const std::vector<double> &mag,
+                                       int64_t n) {
+  const double u = kUnitRoundoff;
+  double mx = -std::numeric_limits<double>::infinity(), L = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    mx = std::max(mx, s[j]);
+    L = std::max(L, mag[j]);
+  }
+  double sum = 0, spread = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    sum += std::exp(s[j] - mx);
+    spread = std::max(spread, mx - s[j]);
+  }
+  const double lse = mx + std::log(sum);
+  const double blocks = double((n + 63) / 64);
+  return {lse, L + u * (2 + spread) + blocks * u * (3 + spread) +
+                   sumBound(double(n)) + 2 * u * std::abs(std::log(sum)) +
+                   u * std::abs(lse)};
+}
+
 /// The gradients as refAttentionGrad computes them, and each one's
 /// rounding-error bound (first order in u = 2^-24) from how attentionGrad
 /// computes it, given the forward's float output o~ (its error |o~ - o|
@@ -701,7 +725,6 @@ void refAttentionGradBound(const AttnShape &c, const std::vector<float> &qf,
     for (int64_t h = 0; h < c.heads; ++h)
       for (int64_t t = 0; t < T; ++t) {
         const int64_t qi = ((b * T + t) * c.heads + h) * d, n = c.visible(t);
-        double mx = -std::numeric_limits<double>::infinity(), L = 0;
         for (int64_t j = 0; j < n; ++j) {
           const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
           double dotQK = 0, m = 0;
@@ -711,20 +734,8 @@ void refAttentionGradBound(const AttnShape &c, const std::vector<float> &qf,
           }
           s[j] = dotQK * scale;
           mag[j] = scale * sumBound(double(d)) * m + u * std::abs(s[j]);
-          mx = std::max(mx, s[j]);
-          L = std::max(L, mag[j]);
         }
-        double sum = 0, spread = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          sum += std::exp(s[j] - mx);
-          spread = std::max(spread, mx - s[j]);
-        }
-        const double lse = mx + std::log(sum);
-        const double blocks = double((n + 63) / 64);
-        const double lseErr = L + u * (2 + spread) + blocks * u * (3 + spread) +
-                              sumBound(double(n)) +
-                              2 * u * std::abs(std::log(sum)) +
-                              u * std::abs(lse);
+        const auto [lse, lseErr] = lseWithBound(s, mag, n);
         double dsum = 0, dErr = 0;
         for (int64_t e = 0; e < d; ++e) {
           dsum += dout[qi + e] * o[qi + e];
@@ -856,6 +867,86 @@ TEST(CpuGradKernels, AttentionGradOfSparseRowsWithinDerivedBound) {
     ASSERT_EQ(x, 0.0f);
   for (float x : g.dv)
     ASSERT_EQ(x, 0.0f);
+}
+
+TEST(CpuGradKernels, AttentionLseIsTheGradientsRowStatistic) {
+  // attention's lse (attention_lse) is within the derived bound of the
+  // double log-sum-exp, and o is the same bits with and without it.
+  // attentionGrad reading it gives the bits it gives recomputing it, for
+  // dense and sparse dout, where every query block has at least 8 rows (the
+  // tiled path, whose sums pass 0 repeats); with a shorter last block (row
+  // dot products) the gradients are within the derived bounds. Shapes:
+  // several blocks with a partial last one, last blocks of 1 and 3 rows, one
+  // row, padded head dims, GQA, causal and not.
+  for (const AttnShape &c :
+       {AttnShape{2, 150, 4, 2, 10, true}, AttnShape{2, 150, 4, 2, 10, false},
+        AttnShape{1, 129, 6, 6, 33, true}, AttnShape{3, 64, 6, 3, 8, true},
+        AttnShape{2, 67, 2, 1, 16, true}, AttnShape{1, 1, 2, 2, 8, true}}) {
+    auto q = randomVector(c.qSize(), 70, -2.0f, 2.0f);
+    auto k = randomVector(c.kvSize(), 71, -2.0f, 2.0f);
+    auto v = randomVector(c.kvSize(), 72);
+    std::vector<float> o0(c.qSize()), o(c.qSize()),
+        lse(c.batch * c.heads * c.seq, std::nanf(""));
+    attention(q.data(), k.data(), v.data(), o0.data(), c.batch, c.seq, c.seq,
+              c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal);
+    attention(q.data(), k.data(), v.data(), o.data(), c.batch, c.seq, c.seq,
+              c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal, lse.data());
+    const int64_t d = c.headDim, T = c.seq;
+    const bool tiled = T % 64 == 0 || T % 64 >= 8; // every block's path
+    const double scale = 1.0 / std::sqrt(double(d));
+    auto qd = toDouble(q), kd = toDouble(k);
+    std::vector<double> s(T), mag(T);
+    for (int64_t b = 0; b < c.batch; ++b)
+      for (int64_t h = 0; h < c.heads; ++h)
+        for (int64_t t = 0; t < T; ++t) {
+          const int64_t qi = ((b * T + t) * c.heads + h) * d, n = c.visible(t);
+          for (int64_t j = 0; j < n; ++j) {
+            const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
+            double dot = 0, m = 0;
+            for (int64_t e = 0; e < d; ++e) {
+              dot += qd[qi + e] * kd[ki + e];
+              m += std::abs(qd[qi + e] * kd[ki + e]);
+            }
+            s[j] = dot * scale;
+            mag[j] = scale * sumBound(double(d)) * m +
+                     kUnitRoundoff * std::abs(s[j]);
+          }
+          const auto [ref, bound] = lseWithBound(s, mag, n);
+          const float got = lse[(b * c.heads + h) * T + t];
+          ASSERT_LE(std::abs(double(got) - ref), bound)
+              << "lse row " << t << " head " << h << " batch " << b << " "
+              << c.name();
+        }
+    expectIdentical(o, o0, "o " + c.name());
+    for (bool sparse : {false, true}) {
+      auto dout = sparse && T >= 64 ? sparseRows(c, 73, 5)
+                                    : randomVector(c.qSize(), 74);
+      AttnGrads want{std::vector<float>(c.qSize()),
+                     std::vector<float>(c.kvSize()),
+                     std::vector<float>(c.kvSize())};
+      AttnGrads got{std::vector<float>(c.qSize(), std::nanf("")),
+                    std::vector<float>(c.kvSize(), std::nanf("")),
+                    std::vector<float>(c.kvSize(), std::nanf(""))};
+      attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                    want.dq.data(), want.dk.data(), want.dv.data(), c.batch,
+                    c.seq, c.heads, c.kvHeads, c.headDim, c.causal);
+      attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                    got.dq.data(), got.dk.data(), got.dv.data(), c.batch, c.seq,
+                    c.heads, c.kvHeads, c.headDim, c.causal, lse.data());
+      const std::string what = c.name() + (sparse ? " sparse" : " dense");
+      if (tiled) {
+        expectIdentical(got.dq, want.dq, "dq " + what);
+        expectIdentical(got.dk, want.dk, "dk " + what);
+        expectIdentical(got.dv, want.dv, "dv " + what);
+        continue;
+      }
+      std::vector<double> dq, dk, dv, bq, bk, bv;
+      refAttentionGradBound(c, q, k, v, o, dout, dq, dk, dv, bq, bk, bv);
+      expectWithinBound(got.dq, dq, bq, "dq " + what);
+      expectWithinBound(got.dk, dk, bk, "dk " + what);
+      expectWithinBound(got.dv, dv, bv, "dv " + what);
+    }
+  }
 }
 
 TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {

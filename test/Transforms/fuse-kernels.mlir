@@ -108,3 +108,54 @@ func.func @weighted_weights_written_between(%h: memref<3x4xf32> {cherry_kernel.b
   cherry_kernel.launch "head_cross_entropy_weighted_grad"(%h, %w, %t, %wt : memref<3x4xf32>, memref<10x4xf32>, memref<3xi32>, memref<3xf32>) outs(%dh, %dw : memref<3x4xf32>, memref<10x4xf32>) {rows = 3 : i64, vocab = 10 : i64, dim = 4 : i64, scale = 0.5 : f64}
   return
 }
+
+// -----
+
+// A training step's attention and its gradient over the same q, k, v and
+// output: the forward writes the rows' log-sum-exp into a new buffer that the
+// gradient reads.
+// CHECK-LABEL: func.func @attention_lse
+// CHECK: %[[LSE:.*]] = cherry_kernel.buffer : memref<2x2x8xf32>
+// CHECK: cherry_kernel.launch "attention_lse"(%arg0, %arg1, %arg2 : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) outs(%[[O:.*]], %[[LSE]] : memref<2x8x16xf32>, memref<2x2x8xf32>) {batch = 2 : i64, causal = 1 : i64, head_dim = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, seq = 8 : i64}
+// CHECK-NOT: "attention"(
+// CHECK: "swiglu"
+// CHECK: cherry_kernel.launch "attention_grad_lse"(%arg0, %arg1, %arg2, %[[O]], %[[LSE]], %arg3 : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x2x8xf32>, memref<2x8x16xf32>) outs(%arg4, %arg5, %arg6 : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, causal = 1 : i64, head_dim = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, seq = 8 : i64}
+// CHECK-NOT: "attention_grad"(
+func.func @attention_lse(%q: memref<2x8x16xf32> {cherry_kernel.binding = "q"}, %k: memref<2x8x8xf32> {cherry_kernel.binding = "k"},
+                         %v: memref<2x8x8xf32> {cherry_kernel.binding = "v"}, %dout: memref<2x8x16xf32> {cherry_kernel.binding = "dout"},
+                         %dq: memref<2x8x16xf32> {cherry_kernel.binding = "dq", cherry_kernel.output}, %dk: memref<2x8x8xf32> {cherry_kernel.binding = "dk", cherry_kernel.output},
+                         %dv: memref<2x8x8xf32> {cherry_kernel.binding = "dv", cherry_kernel.output}) {
+  %o = cherry_kernel.buffer : memref<2x8x16xf32>
+  cherry_kernel.launch "attention"(%q, %k, %v : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) outs(%o : memref<2x8x16xf32>) {batch = 2 : i64, q_len = 8 : i64, kv_len = 8 : i64, kv_batch_stride = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, q_position_offset = 0 : i64, causal = 1 : i64}
+  %s = cherry_kernel.buffer : memref<2x8x16xf32>
+  cherry_kernel.launch "swiglu"(%o, %o : memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%s : memref<2x8x16xf32>) {n = 256 : i64}
+  cherry_kernel.launch "attention_grad"(%q, %k, %v, %o, %dout : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
+  return
+}
+
+// -----
+
+// Not fused: the output is written between the forward and the gradient,
+// and an attention over other keys (a cache of 12 rows) is not the forward
+// of the gradient that reads its output.
+// CHECK-LABEL: func.func @attention_not_fused
+// CHECK-NOT: attention_lse
+// CHECK-NOT: attention_grad_lse
+// CHECK: "attention"(
+// CHECK: "attention_grad"(
+// CHECK: "attention"(
+// CHECK: "attention_grad"(
+func.func @attention_not_fused(%q: memref<2x8x16xf32> {cherry_kernel.binding = "q"}, %k: memref<2x8x8xf32> {cherry_kernel.binding = "k"},
+                               %v: memref<2x8x8xf32> {cherry_kernel.binding = "v"}, %dout: memref<2x8x16xf32> {cherry_kernel.binding = "dout"},
+                               %kc: memref<2x12x8xf32> {cherry_kernel.binding = "kc"}, %vc: memref<2x12x8xf32> {cherry_kernel.binding = "vc"},
+                               %dq: memref<2x8x16xf32> {cherry_kernel.binding = "dq", cherry_kernel.output}, %dk: memref<2x8x8xf32> {cherry_kernel.binding = "dk", cherry_kernel.output},
+                               %dv: memref<2x8x8xf32> {cherry_kernel.binding = "dv", cherry_kernel.output}) {
+  %o = cherry_kernel.buffer : memref<2x8x16xf32>
+  cherry_kernel.launch "attention"(%q, %k, %v : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) outs(%o : memref<2x8x16xf32>) {batch = 2 : i64, q_len = 8 : i64, kv_len = 8 : i64, kv_batch_stride = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, q_position_offset = 0 : i64, causal = 1 : i64}
+  cherry_kernel.launch "swiglu"(%dout, %dout : memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%o : memref<2x8x16xf32>) {n = 256 : i64}
+  cherry_kernel.launch "attention_grad"(%q, %k, %v, %o, %dout : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
+  %o2 = cherry_kernel.buffer : memref<2x8x16xf32>
+  cherry_kernel.launch "attention"(%q, %kc, %vc : memref<2x8x16xf32>, memref<2x12x8xf32>, memref<2x12x8xf32>) outs(%o2 : memref<2x8x16xf32>) {batch = 2 : i64, q_len = 8 : i64, kv_len = 8 : i64, kv_batch_stride = 12 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, q_position_offset = 0 : i64, causal = 1 : i64}
+  cherry_kernel.launch "attention_grad"(%q, %k, %v, %o2, %dout : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
+  return
+}

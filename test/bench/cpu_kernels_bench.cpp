@@ -259,23 +259,25 @@ void BM_RopeGrad(benchmark::State &state) {
   setTraffic(state, batch * seq, 2 * 4 * batch * seq * heads * headDim);
 }
 
-// Arguments: batch, seq, heads, kvHeads, headDim, causal.
+// Arguments: batch, seq, heads, kvHeads, headDim, causal, lse (1: the
+// forward's row log-sum-exp given, as attention_grad_lse has it).
 void BM_AttentionGrad(benchmark::State &state) {
   const int64_t batch = state.range(0), seq = state.range(1),
                 heads = state.range(2), kvHeads = state.range(3),
                 headDim = state.range(4);
-  const bool causal = state.range(5) != 0;
+  const bool causal = state.range(5) != 0, withLse = state.range(6) != 0;
   auto q = filled(batch * seq * heads * headDim);
   auto k = filled(batch * seq * kvHeads * headDim);
   auto v = filled(batch * seq * kvHeads * headDim);
   auto dout = filled(q.size());
-  std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
+  std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size()),
+      lse(batch * heads * seq);
   attention(q.data(), k.data(), v.data(), o.data(), batch, seq, seq, seq, heads,
-            kvHeads, headDim, 0, causal);
+            kvHeads, headDim, 0, causal, lse.data());
   for (auto _ : state) {
     attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
                   dq.data(), dk.data(), dv.data(), batch, seq, heads, kvHeads,
-                  headDim, causal);
+                  headDim, causal, withLse ? lse.data() : nullptr);
     benchmark::DoNotOptimize(dq.data());
   }
   // The backward proper: dP = dout V^T, dV += P^T dout, dQ += dS K,
@@ -523,11 +525,12 @@ BENCHMARK(BM_RopeGrad)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AttentionGrad)
-    ->ArgNames({"batch", "seq", "heads", "kv", "hd", "causal"})
-    ->Args({8, 128, 8, 4, 32, 1})
-    ->Args({8, 256, 8, 4, 32, 1})
-    ->Args({8, 256, 8, 4, 32, 0})
-    ->Args({8, 256, 4, 4, 64, 1}) // training benchmark config
+    ->ArgNames({"batch", "seq", "heads", "kv", "hd", "causal", "lse"})
+    ->Args({8, 128, 8, 4, 32, 1, 0})
+    ->Args({8, 256, 8, 4, 32, 1, 0})
+    ->Args({8, 256, 8, 4, 32, 0, 0})
+    ->Args({8, 256, 4, 4, 64, 1, 0}) // training benchmark config
+    ->Args({8, 256, 4, 4, 64, 1, 1}) // the same, as a training step runs it
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SwigluGrad)

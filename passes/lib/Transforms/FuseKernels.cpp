@@ -102,7 +102,8 @@ struct FuseKernelsPass
           intAttr(writer, "kv_batch_stride") != seq ||
           intAttr(writer, "q_position_offset") != 0)
         return;
-      for (StringRef attr : {"batch", "heads", "kv_heads", "head_dim", "causal"})
+      for (StringRef attr :
+           {"batch", "heads", "kv_heads", "head_dim", "causal"})
         if (writer->getAttr(attr) != grad->getAttr(attr))
           return;
       if (!unwrittenBetween(in.take_front(4), writer, grad))
@@ -112,9 +113,10 @@ struct FuseKernelsPass
 
     for (auto [forward, grad] : pairs) {
       OpBuilder b(forward);
-      auto lseType = MemRefType::get(
-          {intAttr(grad, "batch"), intAttr(grad, "heads"), intAttr(grad, "seq")},
-          b.getF32Type());
+      auto lseType =
+          MemRefType::get({intAttr(grad, "batch"), intAttr(grad, "heads"),
+                           intAttr(grad, "seq")},
+                          b.getF32Type());
       Value lse =
           ck::BufferOp::create(b, forward.getLoc(), lseType, IntegerAttr());
       SmallVector<StringRef> attrs = {"batch",    "seq",      "heads",

@@ -1018,12 +1018,12 @@ void attentionGradRows(const float *q, const float *k, const float *v,
       const int64_t b = (item / kvHeads) % batch, g = item % kvHeads;
       const int64_t stat = b * heads * querySeq;
       float *part = (c == 0 ? dq : parts + (c - 1) * partStride) + b * qStride;
-      attentionGradKeyChunk(
-          s, q + b * qStride, k + b * kvStride, v + b * kvStride,
-          dout + b * qStride, lseRows + stat, dsum.data() + stat,
-          positionsOf(b), packsOf(b), dk + b * kvStride, dv + b * kvStride,
-          part, g, chunkStart[c] * kGradBlock, chunkStart[c + 1] * kGradBlock,
-          scratch.data());
+      attentionGradKeyChunk(s, q + b * qStride, k + b * kvStride,
+                            v + b * kvStride, dout + b * qStride,
+                            lseRows + stat, dsum.data() + stat, positionsOf(b),
+                            packsOf(b), dk + b * kvStride, dv + b * kvStride,
+                            part, g, chunkStart[c] * kGradBlock,
+                            chunkStart[c + 1] * kGradBlock, scratch.data());
     }
     // dq = part 0 + part 1 + ..., row by row; under a causal mask a row
     // takes the parts of the chunks that start at or before its position

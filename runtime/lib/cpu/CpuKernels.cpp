@@ -255,7 +255,7 @@ inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
 CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
                                         const float *k, const float *v,
                                         float *out, int64_t t0, int64_t rows,
-                                        float *scratch) {
+                                        float *scratch, float *lse) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   const int64_t d = s.headDim;
   float *scores = scratch; // [rows][kAttnKeyBlock]
@@ -336,6 +336,9 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
     for (int64_t e = 0; e < d; ++e)
       o[e] = a[e] * inv;
   }
+  if (lse)
+    for (int64_t i = 0; i < rows; ++i)
+      lse[i] = rowMax[i] + std::log(rowSum[i]);
 }
 CHERRY_CPU_DISPATCH(attentionBlock)
 
@@ -769,14 +772,13 @@ void attention(const float *q, const float *k, const float *v, float *out,
       const int64_t kvOffset = b * kvBatchStride * shape.kvRowStride +
                                std::min(h / group, kvHeads - 1) * headDim;
       // Few queries (decoding): rows of dot products beat padded tiles.
-      // With lse, tiles always: their sums are the backward's.
-      if (rows < kAttnTileMinRows && !lse)
+      float *blockLse = lse ? lse + (b * heads + h) * qLen + t0 : nullptr;
+      if (rows < kAttnTileMinRows)
         attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
-                       out + qOffset, t0, rows, scratch.data());
+                       out + qOffset, t0, rows, scratch.data(), blockLse);
       else
         attentionTileBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
-                           out + qOffset, t0, rows, scratch.data(),
-                           lse ? lse + (b * heads + h) * qLen + t0 : nullptr);
+                           out + qOffset, t0, rows, scratch.data(), blockLse);
     }
   }
 }

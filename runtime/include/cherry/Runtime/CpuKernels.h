@@ -121,8 +121,9 @@ void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
 /// kvHeads. When causal, query row t (at absolute position
 /// qPositionOffset + t) sees keys 0 .. qPositionOffset + t. With `lse`
 /// ([batch, heads, qLen]), also writes each row's log-sum-exp of its scaled
-/// scores, the bits attentionGrad computes for it (for attentionGrad's
-/// `lse`); every query block then takes the register-tiled path.
+/// scores from the same online softmax (for attentionGrad's `lse`); out is
+/// the same bits. In a query block of at least 8 rows (the register-tiled
+/// path) lse is the bits attentionGrad would compute for it.
 void attention(const float *q, const float *k, const float *v, float *out,
                int64_t batch, int64_t qLen, int64_t kvLen,
                int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
@@ -214,8 +215,8 @@ void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
 /// kvHeads * headDim]. dq, dk, dv are overwritten (dk and dv summed over
 /// the query heads sharing a kv head). Deterministic: the same bits for any
 /// thread count. With `lse` ([batch, heads, seq], from attention's `lse`)
-/// the row log-sum-exp is read instead of recomputed; the results are the
-/// same bits.
+/// the row log-sum-exp is read instead of recomputed: the same bits where
+/// attention's query blocks have at least 8 rows.
 void attentionGrad(const float *q, const float *k, const float *v,
                    const float *o, const float *dout, float *dq, float *dk,
                    float *dv, int64_t batch, int64_t seq, int64_t heads,
