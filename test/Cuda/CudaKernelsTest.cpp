@@ -337,6 +337,11 @@ Case linearCase(KernelId id, int64_t m, int64_t n, int64_t k, uint64_t seed) {
     c.in = {Tensor::of(randomFloats(m * n, seed)),
             Tensor::of(randomFloats(n * k, seed + 1))};
     break;
+  case KernelId::linear_grad_input_add: // dy[m, n], w[n, k], acc[m, k]
+    c.in = {Tensor::of(randomFloats(m * n, seed)),
+            Tensor::of(randomFloats(n * k, seed + 1)),
+            Tensor::of(randomFloats(m * k, seed + 2))};
+    break;
   default: // linear_grad_weight: dy[m, n], x[m, k]
     c.in = {Tensor::of(randomFloats(m * n, seed)),
             Tensor::of(randomFloats(m * k, seed + 1))};
@@ -345,8 +350,9 @@ Case linearCase(KernelId id, int64_t m, int64_t n, int64_t k, uint64_t seed) {
 }
 
 TEST(CudaKernels, Linear) {
-  for (KernelId id : {KernelId::linear, KernelId::linear_grad_input,
-                      KernelId::linear_grad_weight})
+  for (KernelId id :
+       {KernelId::linear, KernelId::linear_grad_input,
+        KernelId::linear_grad_input_add, KernelId::linear_grad_weight})
     for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{33, 47, 129},
                            {1, 5, 3},
                            {257, 130, 65}})

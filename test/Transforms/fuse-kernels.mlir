@@ -159,3 +159,60 @@ func.func @attention_not_fused(%q: memref<2x8x16xf32> {cherry_kernel.binding = "
   cherry_kernel.launch "attention_grad"(%q, %k, %v, %o2, %dout : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
   return
 }
+
+// -----
+
+// A layer input's gradient summed over two projections: the second product
+// accumulates into the first in place (the sum is a temporary nothing reads
+// after the add), and the sum replaces the add's output.
+// CHECK-LABEL: func.func @grad_input_add
+// CHECK: cherry_kernel.launch "linear_grad_input"(%arg0, %arg2 : memref<6x5xf32>, memref<5x4xf32>) outs(%[[SUM:.*]] : memref<6x4xf32>)
+// CHECK-NOT: "add"
+// CHECK: cherry_kernel.launch "linear_grad_input_add"(%arg1, %arg3, %[[SUM]] : memref<6x5xf32>, memref<5x4xf32>, memref<6x4xf32>) outs(%[[SUM]] : memref<6x4xf32>) {k = 4 : i64, m = 6 : i64, n = 5 : i64}
+// CHECK: cherry_kernel.launch "swiglu"(%[[SUM]], %[[SUM]] : memref<6x4xf32>, memref<6x4xf32>) outs(%arg4 : memref<6x4xf32>)
+func.func @grad_input_add(%dy1: memref<6x5xf32> {cherry_kernel.binding = "dy1"}, %dy2: memref<6x5xf32> {cherry_kernel.binding = "dy2"},
+                          %w1: memref<5x4xf32> {cherry_kernel.binding = "w1"}, %w2: memref<5x4xf32> {cherry_kernel.binding = "w2"},
+                          %out: memref<6x4xf32> {cherry_kernel.binding = "out", cherry_kernel.output}) {
+  %a = cherry_kernel.buffer : memref<6x4xf32>
+  cherry_kernel.launch "linear_grad_input"(%dy1, %w1 : memref<6x5xf32>, memref<5x4xf32>) outs(%a : memref<6x4xf32>) {m = 6 : i64, n = 5 : i64, k = 4 : i64}
+  %b = cherry_kernel.buffer : memref<6x4xf32>
+  cherry_kernel.launch "linear_grad_input"(%dy2, %w2 : memref<6x5xf32>, memref<5x4xf32>) outs(%b : memref<6x4xf32>) {m = 6 : i64, n = 5 : i64, k = 4 : i64}
+  %s = cherry_kernel.buffer : memref<6x4xf32>
+  cherry_kernel.launch "add"(%a, %b : memref<6x4xf32>, memref<6x4xf32>) outs(%s : memref<6x4xf32>) {n = 24 : i64}
+  cherry_kernel.launch "swiglu"(%s, %s : memref<6x4xf32>, memref<6x4xf32>) outs(%out : memref<6x4xf32>) {n = 24 : i64}
+  return
+}
+
+// -----
+
+// The sum so far is an argument (not a temporary): fused, into the add's own
+// output (the kernel starts it as a copy of the sum). Not fused: a product
+// that something else also reads, and one whose weight is written between
+// it and the add.
+// CHECK-LABEL: func.func @grad_input_add_copy
+// CHECK: cherry_kernel.launch "linear_grad_input_add"(%arg1, %arg3, %arg0 : memref<6x5xf32>, memref<5x4xf32>, memref<6x4xf32>) outs(%arg4 : memref<6x4xf32>)
+// CHECK: "linear_grad_input"(%arg1
+// CHECK: "swiglu"
+// CHECK: "add"
+// CHECK: "linear_grad_input"(%arg1
+// CHECK: "scale"
+// CHECK: "add"
+func.func @grad_input_add_copy(%acc: memref<6x4xf32> {cherry_kernel.binding = "acc"}, %dy: memref<6x5xf32> {cherry_kernel.binding = "dy"},
+                               %w: memref<5x4xf32> {cherry_kernel.binding = "w"}, %w2: memref<5x4xf32> {cherry_kernel.binding = "w2"},
+                               %out: memref<6x4xf32> {cherry_kernel.binding = "out", cherry_kernel.output},
+                               %out2: memref<6x4xf32> {cherry_kernel.binding = "out2", cherry_kernel.output},
+                               %out3: memref<6x4xf32> {cherry_kernel.binding = "out3", cherry_kernel.output},
+                               %out4: memref<6x4xf32> {cherry_kernel.binding = "out4", cherry_kernel.output}) {
+  %t = cherry_kernel.buffer : memref<6x4xf32>
+  cherry_kernel.launch "linear_grad_input"(%dy, %w2 : memref<6x5xf32>, memref<5x4xf32>) outs(%t : memref<6x4xf32>) {m = 6 : i64, n = 5 : i64, k = 4 : i64}
+  cherry_kernel.launch "add"(%t, %acc : memref<6x4xf32>, memref<6x4xf32>) outs(%out : memref<6x4xf32>) {n = 24 : i64}
+  %u = cherry_kernel.buffer : memref<6x4xf32>
+  cherry_kernel.launch "linear_grad_input"(%dy, %w2 : memref<6x5xf32>, memref<5x4xf32>) outs(%u : memref<6x4xf32>) {m = 6 : i64, n = 5 : i64, k = 4 : i64}
+  cherry_kernel.launch "swiglu"(%u, %u : memref<6x4xf32>, memref<6x4xf32>) outs(%out2 : memref<6x4xf32>) {n = 24 : i64}
+  cherry_kernel.launch "add"(%acc, %u : memref<6x4xf32>, memref<6x4xf32>) outs(%out3 : memref<6x4xf32>) {n = 24 : i64}
+  %v = cherry_kernel.buffer : memref<6x4xf32>
+  cherry_kernel.launch "linear_grad_input"(%dy, %w : memref<6x5xf32>, memref<5x4xf32>) outs(%v : memref<6x4xf32>) {m = 6 : i64, n = 5 : i64, k = 4 : i64}
+  cherry_kernel.launch "scale"(%w2 : memref<5x4xf32>) outs(%w : memref<5x4xf32>) {n = 20 : i64, factor = 2.0 : f64}
+  cherry_kernel.launch "add"(%acc, %v : memref<6x4xf32>, memref<6x4xf32>) outs(%out4 : memref<6x4xf32>) {n = 24 : i64}
+  return
+}

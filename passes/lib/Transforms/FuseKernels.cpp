@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::cherry {
 #define GEN_PASS_DEF_CHERRYFUSEKERNELSPASS
@@ -73,6 +74,104 @@ struct FuseKernelsPass
     fuseAddRmsNorm();
     fuseHeadTrain();
     fuseAttentionLse();
+    fuseGradInputAdd();
+  }
+
+  /// add(acc, t), in either order, where t is a temporary that only a
+  /// linear_grad_input(dy, w) earlier in the block writes and only the add
+  /// reads: one linear_grad_input_add(dy, w, acc) at the add's place (the
+  /// product accumulates into acc's copy). When acc is a temporary nothing
+  /// uses after the add and the add's output a temporary nothing uses
+  /// before it, the launch updates acc itself and acc replaces the output:
+  /// no copy at all.
+  void fuseGradInputAdd() {
+    struct Match {
+      ck::LaunchOp product, add;
+      unsigned acc; // the add's operand that is the sum so far
+    };
+    SmallVector<Match> matches;
+    llvm::SmallPtrSet<Operation *, 16> taken;
+    getOperation().walk([&](ck::LaunchOp add) {
+      if (add.getKernel() != kernelName(KernelId::add))
+        return;
+      for (unsigned side : {1u, 0u}) {
+        Value t = add.getInputs()[side], acc = add.getInputs()[1 - side];
+        if (t == acc || t.getType() != acc.getType() ||
+            !t.getDefiningOp<ck::BufferOp>())
+          continue;
+        ck::LaunchOp product;
+        bool other = false;
+        for (Operation *user : t.getUsers()) {
+          auto launch = dyn_cast<ck::LaunchOp>(user);
+          if (user == add.getOperation())
+            continue;
+          if (launch && !product &&
+              launch.getKernel() == kernelName(KernelId::linear_grad_input) &&
+              launch.getOutputs()[0] == t)
+            product = launch;
+          else
+            other = true;
+        }
+        if (!product || other || taken.contains(product) ||
+            product->getBlock() != add->getBlock() ||
+            !product->isBeforeInBlock(add) ||
+            intAttr(add, "n") !=
+                intAttr(product, "m") * intAttr(product, "k") ||
+            !unwrittenBetween(product.getInputs(), product, add))
+          continue;
+        taken.insert(product);
+        matches.push_back({product, add, 1 - side});
+        return;
+      }
+    });
+
+    for (Match &m : matches) {
+      Value acc = m.add.getInputs()[m.acc], out = m.add.getOutputs()[0];
+      Value t = m.product.getOutputs()[0];
+      const bool inPlace = out != acc && acc.getType() == out.getType() &&
+                           acc.getDefiningOp<ck::BufferOp>() &&
+                           out.getDefiningOp<ck::BufferOp>() &&
+                           usedOnlyUpTo(acc, m.add) && usedOnlyFrom(out, m.add);
+      OpBuilder b(m.add);
+      ValueRange in = m.product.getInputs();
+      Value inputs[] = {in[0], in[1], acc};
+      Value outputs[] = {inPlace ? acc : out};
+      auto fused = ck::LaunchOp::create(
+          b, FusedLoc::get(&getContext(), {m.product.getLoc(), m.add.getLoc()}),
+          kernelName(KernelId::linear_grad_input_add), inputs, outputs);
+      for (StringRef attr : {"m", "n", "k"})
+        fused->setAttr(attr, m.product->getAttr(attr));
+      keepLayer(fused, m.add);
+      m.add.erase();
+      m.product.erase();
+      if (inPlace) {
+        out.replaceAllUsesWith(acc);
+        out.getDefiningOp()->erase();
+      }
+      if (t.use_empty())
+        t.getDefiningOp()->erase();
+      ++numGradInputAdds;
+    }
+  }
+
+  /// Every use of `value` is at or before `op` (in op's block).
+  static bool usedOnlyUpTo(Value value, Operation *op) {
+    for (Operation *user : value.getUsers()) {
+      Operation *at = op->getBlock()->findAncestorOpInBlock(*user);
+      if (!at || (at != op && !at->isBeforeInBlock(op)))
+        return false;
+    }
+    return true;
+  }
+
+  /// Every use of `value` is at or after `op` (in op's block).
+  static bool usedOnlyFrom(Value value, Operation *op) {
+    for (Operation *user : value.getUsers()) {
+      Operation *at = op->getBlock()->findAncestorOpInBlock(*user);
+      if (!at || (at != op && at->isBeforeInBlock(op)))
+        return false;
+    }
+    return true;
   }
 
   /// attention(q, k, v) -> o of a training step's shape, later

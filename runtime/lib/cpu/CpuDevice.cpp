@@ -162,6 +162,11 @@ Status run(const LinearGradInputArgs &a) {
   return Status::success();
 }
 
+Status run(const LinearGradInputAddArgs &a) { // dx starts as acc
+  cpu::linearGradInput(a.dy, a.w, a.dx, a.m, a.n, a.k, /*accumulate=*/true);
+  return Status::success();
+}
+
 Status run(const LinearGradWeightArgs &a) {
   cpu::linearGradWeight(a.dy, a.x, a.dw, a.m, a.n, a.k, /*accumulate=*/false);
   return Status::success();

@@ -212,6 +212,7 @@ CHERRY_CUDA_KERNEL(AttentionGradLseArgs)
 // CudaGemm.cpp
 CHERRY_CUDA_KERNEL(LinearArgs)
 CHERRY_CUDA_KERNEL(LinearGradInputArgs)
+CHERRY_CUDA_KERNEL(LinearGradInputAddArgs)
 CHERRY_CUDA_KERNEL(LinearGradWeightArgs)
 // CudaLoss.cu
 CHERRY_CUDA_KERNEL(HeadCrossEntropyArgs)

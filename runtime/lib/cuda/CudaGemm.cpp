@@ -236,6 +236,11 @@ Status run(Context &ctx, const LinearGradInputArgs &a) { // dx = dy w
               0.0f);
 }
 
+Status run(Context &ctx, const LinearGradInputAddArgs &a) { // dx = acc + dy w
+  return gemm(ctx, false, false, a.m, a.k, a.n, a.dy, a.n, a.w, a.k, a.dx, a.k,
+              1.0f); // dx starts as a copy of acc
+}
+
 Status run(Context &ctx, const LinearGradWeightArgs &a) { // dw = dy^T x
   return gemm(ctx, true, false, a.n, a.k, a.m, a.dy, a.n, a.x, a.k, a.dw, a.k,
               0.0f);

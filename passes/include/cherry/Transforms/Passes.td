@@ -184,6 +184,14 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
     `attention_lse`, which also writes each query row's log-sum-exp into a
     new `[batch, heads, seq]` buffer, and the gradient `attention_grad_lse`,
     which reads it instead of recomputing it from every score.
+
+    An `add` of a gradient summed so far and a temporary that only a
+    `linear_grad_input` writes and only the add reads (a layer input's
+    gradient, summed over the projections that read it) becomes one
+    `linear_grad_input_add` at the add's place, whose product accumulates
+    into the sum. When the sum is a temporary nothing reads after the add,
+    and the add's output one nothing uses before it, the launch updates the
+    sum in place and the sum takes the output's place.
   }];
   let statistics = [
     Statistic<"numFused", "fused-add-rms-norm", "add + rms_norm pairs fused">,
@@ -191,6 +199,8 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
               "head_cross_entropy(_weighted) + its gradient fused">,
     Statistic<"numAttentionLse", "fused-attention-lse",
               "attention + attention_grad pairs sharing the row log-sum-exp">,
+    Statistic<"numGradInputAdds", "fused-grad-input-add",
+              "linear_grad_input + add pairs fused">,
   ];
 }
 
