@@ -656,6 +656,28 @@ TEST(CpuGradKernels, AttentionGradAcrossBlocks) {
   }
 }
 
+/// The scaled scores s[j] = q_t . k_j / sqrt(d) of query row t of head h of
+/// batch b over the keys it sees, and each one's float error bound mag[j]
+/// (refAttentionGradBound's l_ij).
+void rowScoresWithBound(const AttnShape &c, const std::vector<double> &q,
+                        const std::vector<double> &k, int64_t b, int64_t h,
+                        int64_t t, std::vector<double> &s,
+                        std::vector<double> &mag) {
+  const int64_t d = c.headDim, T = c.seq;
+  const double scale = 1.0 / std::sqrt(double(d));
+  const int64_t qi = ((b * T + t) * c.heads + h) * d;
+  for (int64_t j = 0; j < c.visible(t); ++j) {
+    const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
+    double dot = 0, m = 0;
+    for (int64_t e = 0; e < d; ++e) {
+      dot += q[qi + e] * k[ki + e];
+      m += std::abs(q[qi + e] * k[ki + e]);
+    }
+    s[j] = dot * scale;
+    mag[j] = scale * sumBound(double(d)) * m + kUnitRoundoff * std::abs(s[j]);
+  }
+}
+
 /// log sum_j e^(s_j) over the first n scores, and the bound on the float
 /// online computation's error (refAttentionGradBound's lse~_i) given each
 /// score's error bound mag[j]: {lse, bound}.
@@ -725,16 +747,7 @@ void refAttentionGradBound(const AttnShape &c, const std::vector<float> &qf,
     for (int64_t h = 0; h < c.heads; ++h)
       for (int64_t t = 0; t < T; ++t) {
         const int64_t qi = ((b * T + t) * c.heads + h) * d, n = c.visible(t);
-        for (int64_t j = 0; j < n; ++j) {
-          const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
-          double dotQK = 0, m = 0;
-          for (int64_t e = 0; e < d; ++e) {
-            dotQK += q[qi + e] * k[ki + e];
-            m += std::abs(q[qi + e] * k[ki + e]);
-          }
-          s[j] = dotQK * scale;
-          mag[j] = scale * sumBound(double(d)) * m + u * std::abs(s[j]);
-        }
+        rowScoresWithBound(c, q, k, b, h, t, s, mag);
         const auto [lse, lseErr] = lseWithBound(s, mag, n);
         double dsum = 0, dErr = 0;
         for (int64_t e = 0; e < d; ++e) {
@@ -891,27 +904,15 @@ TEST(CpuGradKernels, AttentionLseIsTheGradientsRowStatistic) {
               c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal);
     attention(q.data(), k.data(), v.data(), o.data(), c.batch, c.seq, c.seq,
               c.seq, c.heads, c.kvHeads, c.headDim, 0, c.causal, lse.data());
-    const int64_t d = c.headDim, T = c.seq;
+    const int64_t T = c.seq;
     const bool tiled = T % 64 == 0 || T % 64 >= 8; // every block's path
-    const double scale = 1.0 / std::sqrt(double(d));
     auto qd = toDouble(q), kd = toDouble(k);
     std::vector<double> s(T), mag(T);
     for (int64_t b = 0; b < c.batch; ++b)
       for (int64_t h = 0; h < c.heads; ++h)
         for (int64_t t = 0; t < T; ++t) {
-          const int64_t qi = ((b * T + t) * c.heads + h) * d, n = c.visible(t);
-          for (int64_t j = 0; j < n; ++j) {
-            const int64_t ki = ((b * T + j) * c.kvHeads + c.kvHead(h)) * d;
-            double dot = 0, m = 0;
-            for (int64_t e = 0; e < d; ++e) {
-              dot += qd[qi + e] * kd[ki + e];
-              m += std::abs(qd[qi + e] * kd[ki + e]);
-            }
-            s[j] = dot * scale;
-            mag[j] = scale * sumBound(double(d)) * m +
-                     kUnitRoundoff * std::abs(s[j]);
-          }
-          const auto [ref, bound] = lseWithBound(s, mag, n);
+          rowScoresWithBound(c, qd, kd, b, h, t, s, mag);
+          const auto [ref, bound] = lseWithBound(s, mag, c.visible(t));
           const float got = lse[(b * c.heads + h) * T + t];
           ASSERT_LE(std::abs(double(got) - ref), bound)
               << "lse row " << t << " head " << h << " batch " << b << " "
