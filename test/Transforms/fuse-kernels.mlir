@@ -216,3 +216,22 @@ func.func @grad_input_add_copy(%acc: memref<6x4xf32> {cherry_kernel.binding = "a
   cherry_kernel.launch "add"(%acc, %v : memref<6x4xf32>, memref<6x4xf32>) outs(%out4 : memref<6x4xf32>) {n = 24 : i64}
   return
 }
+
+// -----
+
+// Two gradients of one forward: the first shares its lse, the second keeps
+// recomputing it (the forward is fused once).
+// CHECK-LABEL: func.func @attention_two_grads
+// CHECK: "attention_lse"
+// CHECK: "attention_grad_lse"
+// CHECK: "attention_grad"(
+func.func @attention_two_grads(%q: memref<2x8x16xf32> {cherry_kernel.binding = "q"}, %k: memref<2x8x8xf32> {cherry_kernel.binding = "k"},
+                               %v: memref<2x8x8xf32> {cherry_kernel.binding = "v"}, %dout: memref<2x8x16xf32> {cherry_kernel.binding = "dout"},
+                               %dq: memref<2x8x16xf32> {cherry_kernel.binding = "dq", cherry_kernel.output}, %dk: memref<2x8x8xf32> {cherry_kernel.binding = "dk", cherry_kernel.output},
+                               %dv: memref<2x8x8xf32> {cherry_kernel.binding = "dv", cherry_kernel.output}) {
+  %o = cherry_kernel.buffer : memref<2x8x16xf32>
+  cherry_kernel.launch "attention"(%q, %k, %v : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) outs(%o : memref<2x8x16xf32>) {batch = 2 : i64, q_len = 8 : i64, kv_len = 8 : i64, kv_batch_stride = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, q_position_offset = 0 : i64, causal = 1 : i64}
+  cherry_kernel.launch "attention_grad"(%q, %k, %v, %o, %dout : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
+  cherry_kernel.launch "attention_grad"(%q, %k, %v, %o, %q : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
+  return
+}

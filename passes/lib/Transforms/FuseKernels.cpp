@@ -180,6 +180,7 @@ struct FuseKernelsPass
   /// the gradient recomputing it (a pass over every score).
   void fuseAttentionLse() {
     SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
+    llvm::SmallPtrSet<Operation *, 16> taken;
     getOperation().walk([&](ck::LaunchOp grad) {
       if (grad.getKernel() != kernelName(KernelId::attention_grad))
         return;
@@ -205,7 +206,9 @@ struct FuseKernelsPass
            {"batch", "heads", "kv_heads", "head_dim", "causal"})
         if (writer->getAttr(attr) != grad->getAttr(attr))
           return;
-      if (!unwrittenBetween(in.take_front(4), writer, grad))
+      // One gradient per forward (a second one keeps recomputing its lse).
+      if (!unwrittenBetween(in.take_front(4), writer, grad) ||
+          !taken.insert(writer).second)
         return;
       pairs.push_back({writer, grad});
     });
@@ -260,6 +263,7 @@ struct FuseKernelsPass
   void fuseHeadTrain(KernelId lossKernel, KernelId gradKernel,
                      KernelId trainKernel, ArrayRef<StringRef> attrs) {
     SmallVector<std::pair<ck::LaunchOp, ck::LaunchOp>> pairs;
+    llvm::SmallPtrSet<Operation *, 4> taken;
     getOperation().walk([&](ck::LaunchOp grad) {
       if (grad.getKernel() != kernelName(gradKernel))
         return;
@@ -279,8 +283,9 @@ struct FuseKernelsPass
         if (forward->getAttr(attr) != grad->getAttr(attr))
           return;
       Value loss = forward.getOutputs()[0];
+      // One gradient per loss launch (fused, the loss launch is gone).
       if (!unwrittenBetween(in, forward, grad) ||
-          !unusedBetween(loss, forward, grad))
+          !unusedBetween(loss, forward, grad) || !taken.insert(forward).second)
         return;
       pairs.push_back({forward, grad});
     });
