@@ -703,7 +703,9 @@ struct Program::Impl {
   ParameterReport report;
   /// CHERRY_PROFILE=1: seconds, calls and the FLOPs of the products
   /// (abi::kernelFlops) per kernel, printed at exit (each launch is followed
-  /// by a synchronize, so queued devices are timed too).
+  /// by a synchronize, so queued devices are timed too). Each function's
+  /// first run (its warm-up: the arena's pages touched for the first time,
+  /// tables built) is kept apart and printed only when nothing ran twice.
   bool profile = [] {
     const char *env = std::getenv("CHERRY_PROFILE");
     return env && *env && std::string(env) != "0";
@@ -712,14 +714,22 @@ struct Program::Impl {
     double seconds = 0, flops = 0;
     int64_t calls = 0;
   };
-  std::map<std::string, KernelTime> kernelTimes;
+  std::map<std::string, KernelTime> kernelTimes, firstRunTimes;
+  /// Runs of each function so far.
+  std::vector<int64_t> runs;
 
   /// The profile table: kernels by time, with GFLOP/s where the kernel has
   /// products, then the products' share of the time and their rate.
   void printProfile() const {
-    double total = 0, productSeconds = 0, productFlops = 0;
+    // The warm-up runs alone when no function ran twice.
+    const bool steady = !kernelTimes.empty();
+    const std::map<std::string, KernelTime> &times =
+        steady ? kernelTimes : firstRunTimes;
+    double total = 0, productSeconds = 0, productFlops = 0, firstRuns = 0;
+    for (const auto &[name, entry] : firstRunTimes)
+      firstRuns += entry.seconds;
     std::vector<std::pair<double, std::string>> order;
-    for (const auto &[name, entry] : kernelTimes) {
+    for (const auto &[name, entry] : times) {
       total += entry.seconds;
       order.push_back({entry.seconds, name});
       if (entry.flops > 0) {
@@ -728,10 +738,18 @@ struct Program::Impl {
       }
     }
     std::sort(order.rbegin(), order.rend());
-    std::fprintf(stderr, "cherry-run: kernel profile (%.3f s in kernels)\n",
-                 total);
+    if (steady)
+      std::fprintf(stderr,
+                   "cherry-run: kernel profile (%.3f s in kernels; the first "
+                   "run of each function, its warm-up, left out: %.3f s)\n",
+                   total, firstRuns);
+    else
+      std::fprintf(stderr,
+                   "cherry-run: kernel profile (%.3f s in kernels; each "
+                   "function ran once, so this is its warm-up run)\n",
+                   total);
     for (const auto &[seconds, name] : order) {
-      const KernelTime &entry = kernelTimes.at(name);
+      const KernelTime &entry = times.at(name);
       std::fprintf(stderr, "  %-26s %9.3f s %5.1f%% %8lld calls", name.c_str(),
                    seconds, total > 0 ? 100 * seconds / total : 0.0,
                    static_cast<long long>(entry.calls));
@@ -749,7 +767,7 @@ struct Program::Impl {
   }
 
   ~Impl() {
-    if (profile && !kernelTimes.empty())
+    if (profile && !(kernelTimes.empty() && firstRunTimes.empty()))
       printProfile();
     if (device)
       device->release(arena);
@@ -957,6 +975,12 @@ Status Program::start(int function) {
 
 Status Program::launchSteps(int function) {
   std::vector<Step> &steps = impl_->functions[function];
+  std::map<std::string, Impl::KernelTime> *times = nullptr;
+  if (impl_->profile) {
+    impl_->runs.resize(impl_->functions.size(), 0);
+    times = impl_->runs[function]++ == 0 ? &impl_->firstRunTimes
+                                         : &impl_->kernelTimes;
+  }
   auto launch = [&](const KernelCall &call) {
     auto start = impl_->profile ? std::chrono::steady_clock::now()
                                 : std::chrono::steady_clock::time_point();
@@ -966,7 +990,7 @@ Status Program::launchSteps(int function) {
     if (impl_->profile && s.ok())
       s = impl_->device->synchronize();
     if (impl_->profile) {
-      auto &entry = impl_->kernelTimes[abi::kernelName(call.kernel)];
+      auto &entry = (*times)[abi::kernelName(call.kernel)];
       entry.seconds += std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count();

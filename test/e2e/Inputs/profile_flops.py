@@ -4,7 +4,9 @@ Llama model against a count from config.json alone.
 
 Usage: profile_flops.py CONFIG {train|eval} BATCH SEQ CALLS PROFILE_STDERR
 
-CALLS is the number of training steps (train) or evaluated batches (eval).
+CALLS is the number of training steps (train) or evaluated batches (eval)
+the profile counts (the runs after each function's first, or that one
+alone).
 The count is independent of the ABI's `flops` lines (runtime/abi/Kernels.abi)
 and of the IR: per decoder layer the seven projections (2 N x weights each
 way: forward, input gradient, weight gradient), causal attention (QK^T and
