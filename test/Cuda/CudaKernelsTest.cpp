@@ -469,6 +469,11 @@ TEST(CudaKernels, Norms) {
     expectSame(
         {KernelId::add_rms_norm, {rows, dim}, {1e-5}, {x, delta, w}, {}});
     expectSame({KernelId::rms_norm_grad, {rows, dim}, {1e-5}, {x, w, dy}, {}});
+    expectSame({KernelId::rms_norm_grad_add,
+                {rows, dim},
+                {1e-5},
+                {x, w, dy, delta},
+                {}});
   }
 }
 

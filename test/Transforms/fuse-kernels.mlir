@@ -235,3 +235,45 @@ func.func @attention_two_grads(%q: memref<2x8x16xf32> {cherry_kernel.binding = "
   cherry_kernel.launch "attention_grad"(%q, %k, %v, %o, %q : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>, memref<2x8x16xf32>, memref<2x8x16xf32>) outs(%dq, %dk, %dv : memref<2x8x16xf32>, memref<2x8x8xf32>, memref<2x8x8xf32>) {batch = 2 : i64, seq = 8 : i64, heads = 2 : i64, kv_heads = 1 : i64, head_dim = 8 : i64, causal = 1 : i64}
   return
 }
+
+// -----
+
+// The residual stream's gradient plus its norm's input gradient: the norm's
+// gradient accumulates into the sum in place (its dw as before).
+// CHECK-LABEL: func.func @rms_norm_grad_add
+// CHECK-NOT: "add"
+// CHECK: cherry_kernel.launch "rms_norm_grad_add"(%arg0, %arg1, %arg2, %[[SUM:.*]] : memref<3x8xf32>, memref<8xf32>, memref<3x8xf32>, memref<3x8xf32>) outs(%[[SUM]], %arg4 : memref<3x8xf32>, memref<8xf32>) {dim = 8 : i64, eps = 1.000000e-05 : f64, rows = 3 : i64}
+// CHECK: cherry_kernel.launch "swiglu"(%[[SUM]], %[[SUM]]
+func.func @rms_norm_grad_add(%x: memref<3x8xf32> {cherry_kernel.binding = "x"}, %w: memref<8xf32> {cherry_kernel.binding = "w"},
+                             %dy: memref<3x8xf32> {cherry_kernel.binding = "dy"}, %r: memref<3x8xf32> {cherry_kernel.binding = "r"},
+                             %dw: memref<8xf32> {cherry_kernel.binding = "dw", cherry_kernel.output},
+                             %out: memref<3x8xf32> {cherry_kernel.binding = "out", cherry_kernel.output}) {
+  %acc = cherry_kernel.buffer : memref<3x8xf32>
+  cherry_kernel.launch "swiglu"(%r, %r : memref<3x8xf32>, memref<3x8xf32>) outs(%acc : memref<3x8xf32>) {n = 24 : i64}
+  %dx = cherry_kernel.buffer : memref<3x8xf32>
+  cherry_kernel.launch "rms_norm_grad"(%x, %w, %dy : memref<3x8xf32>, memref<8xf32>, memref<3x8xf32>) outs(%dx, %dw : memref<3x8xf32>, memref<8xf32>) {rows = 3 : i64, dim = 8 : i64, eps = 1.0e-05 : f64}
+  %s = cherry_kernel.buffer : memref<3x8xf32>
+  cherry_kernel.launch "add"(%acc, %dx : memref<3x8xf32>, memref<3x8xf32>) outs(%s : memref<3x8xf32>) {n = 24 : i64}
+  cherry_kernel.launch "swiglu"(%s, %s : memref<3x8xf32>, memref<3x8xf32>) outs(%out : memref<3x8xf32>) {n = 24 : i64}
+  return
+}
+
+// -----
+
+// Not fused: the norm's dw is read between its gradient and the add (the
+// fused launch would write it later).
+// CHECK-LABEL: func.func @rms_norm_grad_dw_read
+// CHECK: "rms_norm_grad"(
+// CHECK: "scale"
+// CHECK: "add"
+func.func @rms_norm_grad_dw_read(%x: memref<3x8xf32> {cherry_kernel.binding = "x"}, %w: memref<8xf32> {cherry_kernel.binding = "w"},
+                                 %dy: memref<3x8xf32> {cherry_kernel.binding = "dy"}, %acc: memref<3x8xf32> {cherry_kernel.binding = "acc"},
+                                 %dws: memref<8xf32> {cherry_kernel.binding = "dws", cherry_kernel.output},
+                                 %out: memref<3x8xf32> {cherry_kernel.binding = "out", cherry_kernel.output}) {
+  %dx = cherry_kernel.buffer : memref<3x8xf32>
+  %dw = cherry_kernel.buffer : memref<8xf32>
+  cherry_kernel.launch "rms_norm_grad"(%x, %w, %dy : memref<3x8xf32>, memref<8xf32>, memref<3x8xf32>) outs(%dx, %dw : memref<3x8xf32>, memref<8xf32>) {rows = 3 : i64, dim = 8 : i64, eps = 1.0e-05 : f64}
+  cherry_kernel.launch "scale"(%dw : memref<8xf32>) outs(%dws : memref<8xf32>) {n = 8 : i64, factor = 2.0 : f64}
+  cherry_kernel.launch "add"(%acc, %dx : memref<3x8xf32>, memref<3x8xf32>) outs(%out : memref<3x8xf32>) {n = 24 : i64}
+  return
+}

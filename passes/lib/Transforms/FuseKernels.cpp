@@ -74,20 +74,43 @@ struct FuseKernelsPass
     fuseAddRmsNorm();
     fuseHeadTrain();
     fuseAttentionLse();
-    fuseGradInputAdd();
+    fuseGradAdds();
   }
 
+  /// A gradient kernel whose first output can be added, by the kernel
+  /// itself, to a sum so far: the fused kernel takes that sum as its last
+  /// input and starts its first output from it.
+  struct Accumulating {
+    KernelId product, fused;
+    SmallVector<StringRef> attrs;
+    int64_t (*elements)(Operation *); // of the first output
+  };
+
   /// add(acc, t), in either order, where t is a temporary that only a
-  /// linear_grad_input(dy, w) earlier in the block writes and only the add
-  /// reads: one linear_grad_input_add(dy, w, acc) at the add's place (the
-  /// product accumulates into acc's copy). When acc is a temporary nothing
-  /// uses after the add and the add's output a temporary nothing uses
-  /// before it, the launch updates acc itself and acc replaces the output:
-  /// no copy at all.
-  void fuseGradInputAdd() {
+  /// linear_grad_input(dy, w) (or rms_norm_grad(x, w, dy), t its dx)
+  /// earlier in the block writes and only the add reads: one
+  /// linear_grad_input_add(dy, w, acc) (rms_norm_grad_add(x, w, dy, acc))
+  /// at the add's place, the gradient accumulated into acc's copy. When acc
+  /// is a temporary nothing uses after the add and the add's output a
+  /// temporary nothing uses before it, the launch updates acc itself and acc
+  /// replaces the output: no copy at all.
+  void fuseGradAdds() {
+    const Accumulating kinds[] = {
+        {KernelId::linear_grad_input,
+         KernelId::linear_grad_input_add,
+         {"m", "n", "k"},
+         [](Operation *op) { return intAttr(op, "m") * intAttr(op, "k"); }},
+        {KernelId::rms_norm_grad,
+         KernelId::rms_norm_grad_add,
+         {"rows", "dim", "eps"},
+         [](Operation *op) {
+           return intAttr(op, "rows") * intAttr(op, "dim");
+         }},
+    };
     struct Match {
       ck::LaunchOp product, add;
       unsigned acc; // the add's operand that is the sum so far
+      const Accumulating *kind;
     };
     SmallVector<Match> matches;
     llvm::SmallPtrSet<Operation *, 16> taken;
@@ -100,27 +123,36 @@ struct FuseKernelsPass
             !t.getDefiningOp<ck::BufferOp>())
           continue;
         ck::LaunchOp product;
+        const Accumulating *kind = nullptr;
         bool other = false;
         for (Operation *user : t.getUsers()) {
           auto launch = dyn_cast<ck::LaunchOp>(user);
           if (user == add.getOperation())
             continue;
-          if (launch && !product &&
-              launch.getKernel() == kernelName(KernelId::linear_grad_input) &&
-              launch.getOutputs()[0] == t)
+          const Accumulating *k = nullptr;
+          for (const Accumulating &candidate : kinds)
+            if (launch && launch.getKernel() == kernelName(candidate.product))
+              k = &candidate;
+          if (k && !product && launch.getOutputs()[0] == t) {
             product = launch;
-          else
+            kind = k;
+          } else {
             other = true;
+          }
         }
         if (!product || other || taken.contains(product) ||
             product->getBlock() != add->getBlock() ||
             !product->isBeforeInBlock(add) ||
-            intAttr(add, "n") !=
-                intAttr(product, "m") * intAttr(product, "k") ||
-            !unwrittenBetween(product.getInputs(), product, add))
+            intAttr(add, "n") != kind->elements(product) ||
+            !unwrittenBetween(product.getInputs(), product, add) ||
+            !unwrittenBetween(product.getOutputs().drop_front(), product,
+                              add) ||
+            !llvm::all_of(product.getOutputs().drop_front(), [&](Value out) {
+              return unusedBetween(out, product, add);
+            }))
           continue;
         taken.insert(product);
-        matches.push_back({product, add, 1 - side});
+        matches.push_back({product, add, 1 - side, kind});
         return;
       }
     });
@@ -133,13 +165,14 @@ struct FuseKernelsPass
                            out.getDefiningOp<ck::BufferOp>() &&
                            usedOnlyUpTo(acc, m.add) && usedOnlyFrom(out, m.add);
       OpBuilder b(m.add);
-      ValueRange in = m.product.getInputs();
-      Value inputs[] = {in[0], in[1], acc};
-      Value outputs[] = {inPlace ? acc : out};
+      SmallVector<Value> inputs(m.product.getInputs());
+      inputs.push_back(acc);
+      SmallVector<Value> outputs = {inPlace ? acc : out};
+      llvm::append_range(outputs, m.product.getOutputs().drop_front());
       auto fused = ck::LaunchOp::create(
           b, FusedLoc::get(&getContext(), {m.product.getLoc(), m.add.getLoc()}),
-          kernelName(KernelId::linear_grad_input_add), inputs, outputs);
-      for (StringRef attr : {"m", "n", "k"})
+          kernelName(m.kind->fused), inputs, outputs);
+      for (StringRef attr : m.kind->attrs)
         fused->setAttr(attr, m.product->getAttr(attr));
       keepLayer(fused, m.add);
       m.add.erase();
@@ -150,7 +183,7 @@ struct FuseKernelsPass
       }
       if (t.use_empty())
         t.getDefiningOp()->erase();
-      ++numGradInputAdds;
+      ++numGradAdds;
     }
   }
 

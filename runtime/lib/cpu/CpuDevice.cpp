@@ -183,6 +183,12 @@ Status run(const RmsNormGradArgs &a) {
   return Status::success();
 }
 
+Status run(const RmsNormGradAddArgs &a) { // dx starts as acc
+  cpu::rmsNormGrad(a.x, a.w, a.dy, a.dx, a.dw, a.rows, a.dim,
+                   static_cast<float>(a.eps), /*accumulateDx=*/true, false);
+  return Status::success();
+}
+
 Status run(const RopeGradArgs &a) { // reads dy itself (readsSources)
   cpu::ropeGradInto(a.dy, a.dx, a.batch, a.seq, a.heads, a.head_dim, a.theta,
                     a.position_offset);

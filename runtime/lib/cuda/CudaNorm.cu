@@ -38,7 +38,8 @@ __global__ void rmsNormKernel(float *x, const float *delta, const float *w,
 
 __global__ void rmsNormGradRowsKernel(const float *x, const float *w,
                                       const float *dy, float *dx, float *inv,
-                                      int64_t rows, int64_t dim, float eps) {
+                                      int64_t rows, int64_t dim, float eps,
+                                      bool accumulate) {
   __shared__ float scratch[32];
   const float invDim = 1.0f / static_cast<float>(dim);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
@@ -52,8 +53,10 @@ __global__ void rmsNormGradRowsKernel(const float *x, const float *w,
     dot = blockSum(dot, scratch);
     const float rinv = 1.0f / sqrtf(sumSq / static_cast<float>(dim) + eps);
     const float coeff = dot * (rinv * rinv * rinv) * invDim;
-    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x)
-      dx[r * dim + i] = rinv * (w[i] * dyr[i]) - xr[i] * coeff;
+    for (int64_t i = threadIdx.x; i < dim; i += blockDim.x) {
+      const float g = rinv * (w[i] * dyr[i]) - xr[i] * coeff;
+      dx[r * dim + i] = accumulate ? dx[r * dim + i] + g : g;
+    }
     if (threadIdx.x == 0)
       inv[r] = rinv;
   }
@@ -104,14 +107,20 @@ Status run(Context &ctx, const AddRmsNormArgs &a) {
   return Status::success();
 }
 
-Status run(Context &ctx, const RmsNormGradArgs &a) {
+namespace {
+
+/// rms_norm_grad, dx overwritten or (rms_norm_grad_add, dx starting as acc)
+/// added to.
+template <class Args>
+Status runRmsNormGrad(Context &ctx, const Args &a, const char *kernel,
+                      bool accumulate) {
   if (a.dim <= 0)
     return Status::success();
   if (a.rows <= 0) {
     if (cudaError_t e =
             cudaMemsetAsync(a.dw, 0, a.dim * sizeof(float), ctx.stream);
         e != cudaSuccess)
-      return cudaFailure("rms_norm_grad", e);
+      return cudaFailure(kernel, e);
     return Status::success();
   }
   const int64_t chunks = (a.rows + kDwRows - 1) / kDwRows;
@@ -123,9 +132,10 @@ Status run(Context &ctx, const RmsNormGradArgs &a) {
   float *inv = static_cast<float *>(ws);
   float *partial = inv + (a.rows + 63) / 64 * 64;
   rmsNormGradRowsKernel<<<blocksFor(a.rows, 1), kThreads, 0, ctx.stream>>>(
-      a.x, a.w, a.dy, a.dx, inv, a.rows, a.dim, static_cast<float>(a.eps));
+      a.x, a.w, a.dy, a.dx, inv, a.rows, a.dim, static_cast<float>(a.eps),
+      accumulate);
   if (chunks > 65535)
-    return Status::error("rms_norm_grad: " + std::to_string(a.rows) +
+    return Status::error(std::string(kernel) + ": " + std::to_string(a.rows) +
                          " rows exceed the CUDA kernel's limit");
   dim3 grid(blocksFor(a.dim, kThreads), static_cast<unsigned>(chunks));
   rmsNormDwPartialKernel<<<grid, kThreads, 0, ctx.stream>>>(
@@ -133,6 +143,16 @@ Status run(Context &ctx, const RmsNormGradArgs &a) {
   sumChunksKernel<<<blocksFor(a.dim, kThreads), kThreads, 0, ctx.stream>>>(
       partial, a.dw, chunks, a.dim);
   return Status::success();
+}
+
+} // namespace
+
+Status run(Context &ctx, const RmsNormGradArgs &a) {
+  return runRmsNormGrad(ctx, a, "rms_norm_grad", false);
+}
+
+Status run(Context &ctx, const RmsNormGradAddArgs &a) {
+  return runRmsNormGrad(ctx, a, "rms_norm_grad_add", true); // dx starts as acc
 }
 
 } // namespace cherry::runtime::cuda

@@ -186,12 +186,14 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
     which reads it instead of recomputing it from every score.
 
     An `add` of a gradient summed so far and a temporary that only a
-    `linear_grad_input` writes and only the add reads (a layer input's
-    gradient, summed over the projections that read it) becomes one
-    `linear_grad_input_add` at the add's place, whose product accumulates
-    into the sum. When the sum is a temporary nothing reads after the add,
-    and the add's output one nothing uses before it, the launch updates the
-    sum in place and the sum takes the output's place.
+    `linear_grad_input` (or the `dx` of an `rms_norm_grad`) writes and only
+    the add reads (a layer input's gradient, summed over the projections
+    that read it; the residual stream's gradient and its norm's) becomes
+    one `linear_grad_input_add` (`rms_norm_grad_add`) at the add's place,
+    which accumulates into the sum. When the sum is a temporary nothing
+    reads after the add, and the add's output one nothing uses before it,
+    the launch updates the sum in place and the sum takes the output's
+    place.
   }];
   let statistics = [
     Statistic<"numFused", "fused-add-rms-norm", "add + rms_norm pairs fused">,
@@ -199,8 +201,8 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
               "head_cross_entropy(_weighted) + its gradient fused">,
     Statistic<"numAttentionLse", "fused-attention-lse",
               "attention + attention_grad pairs sharing the row log-sum-exp">,
-    Statistic<"numGradInputAdds", "fused-grad-input-add",
-              "linear_grad_input + add pairs fused">,
+    Statistic<"numGradAdds", "fused-grad-add",
+              "linear_grad_input or rms_norm_grad + add pairs fused">,
   ];
 }
 
