@@ -1835,22 +1835,20 @@ std::vector<std::vector<float>> runAllGradKernels() {
       std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
       attention(q.data(), k.data(), v.data(), o.data(), b, t, t, t, heads, kv,
                 hd, 0, causal);
-      attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
-                    dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd,
-                    causal);
-      outs.push_back(dq);
-      outs.push_back(dk);
-      outs.push_back(dv);
+      auto grads = [&] {
+        attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
+                      dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd,
+                      causal);
+        outs.push_back(dq);
+        outs.push_back(dk);
+        outs.push_back(dv);
+      };
+      grads();
       // Most rows of dout zero: the gathered-rows path.
       for (int64_t r = 0; r < b * t; ++r)
         if (r % 6 != 1)
           std::fill_n(dout.begin() + r * heads * hd, heads * hd, 0.0f);
-      attentionGrad(q.data(), k.data(), v.data(), o.data(), dout.data(),
-                    dq.data(), dk.data(), dv.data(), b, t, heads, kv, hd,
-                    causal);
-      outs.push_back(dq);
-      outs.push_back(dk);
-      outs.push_back(dv);
+      grads();
     }
 
   const int64_t n = rows * dim;

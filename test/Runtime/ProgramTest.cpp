@@ -372,11 +372,15 @@ TEST(ProgramRun, AddRmsNormInPlace) {
   EXPECT_NEAR(f32(p, y)[0], 1, 1e-5);
 }
 
-TEST(ProgramRun, RopeOutOfPlaceLeavesInput) {
+/// `kernel` (rope or rope_grad) into another buffer: the output is what the
+/// direct in-place call `direct` gives, and the input is left as it was.
+template <typename Direct>
+void expectOutOfPlaceRopeLeavesInput(const char *kernel, Direct direct,
+                                     uint64_t seed) {
   Builder b;
-  uint32_t x = b.buffer(ex::F32, {2, 3, 8});
-  uint32_t y = b.buffer(ex::F32, {2, 3, 8});
-  b.inst("f", "rope", {x}, {y},
+  uint32_t in = b.buffer(ex::F32, {2, 3, 8});
+  uint32_t out = b.buffer(ex::F32, {2, 3, 8});
+  b.inst("f", kernel, {in}, {out},
          {{"batch", 2},
           {"seq", 3},
           {"heads", 2},
@@ -384,36 +388,22 @@ TEST(ProgramRun, RopeOutOfPlaceLeavesInput) {
           {"position_offset", 5}},
          {{"theta", 100.0}});
   Program p = b.build();
-  std::vector<float> xV = randomFloats(48, 1), want = xV;
-  std::memcpy(f32(p, x), xV.data(), 48 * 4);
-  cpu::rope(want.data(), 2, 3, 2, 4, 100.0, 5);
+  std::vector<float> inV = randomFloats(48, seed), want = inV;
+  std::memcpy(f32(p, in), inV.data(), 48 * 4);
+  direct(want.data(), 2, 3, 2, 4, 100.0, 5);
   ASSERT_TRUE(p.run("f").ok());
   for (int i = 0; i < 48; ++i) {
-    EXPECT_EQ(f32(p, x)[i], xV[i]);
-    EXPECT_EQ(f32(p, y)[i], want[i]) << i;
+    EXPECT_EQ(f32(p, in)[i], inV[i]) << kernel << " input " << i;
+    EXPECT_EQ(f32(p, out)[i], want[i]) << kernel << " output " << i;
   }
 }
 
+TEST(ProgramRun, RopeOutOfPlaceLeavesInput) {
+  expectOutOfPlaceRopeLeavesInput("rope", cpu::rope, 1);
+}
+
 TEST(ProgramRun, RopeGradOutOfPlaceLeavesInput) {
-  Builder b;
-  uint32_t dy = b.buffer(ex::F32, {2, 3, 8});
-  uint32_t dx = b.buffer(ex::F32, {2, 3, 8});
-  b.inst("f", "rope_grad", {dy}, {dx},
-         {{"batch", 2},
-          {"seq", 3},
-          {"heads", 2},
-          {"head_dim", 4},
-          {"position_offset", 5}},
-         {{"theta", 100.0}});
-  Program p = b.build();
-  std::vector<float> dyV = randomFloats(48, 2), want = dyV;
-  std::memcpy(f32(p, dy), dyV.data(), 48 * 4);
-  cpu::ropeGrad(want.data(), 2, 3, 2, 4, 100.0, 5);
-  ASSERT_TRUE(p.run("f").ok());
-  for (int i = 0; i < 48; ++i) {
-    EXPECT_EQ(f32(p, dy)[i], dyV[i]);
-    EXPECT_EQ(f32(p, dx)[i], want[i]) << i;
-  }
+  expectOutOfPlaceRopeLeavesInput("rope_grad", cpu::ropeGrad, 2);
 }
 
 /// Every kernel through the program gives what the direct call gives: the

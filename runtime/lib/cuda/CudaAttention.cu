@@ -387,16 +387,18 @@ Status launchGrad(Context &ctx, const char *kernel, const float *q,
   const int64_t rows = batch * heads * seq;
   if (rows <= 0 || headDim <= 0)
     return Status::success();
+  // The workspace holds D, and the lse unless the forward's is given.
   void *ws = nullptr;
-  if (Status st = ctx.workspace(2 * rows * sizeof(float), ws); !st.ok())
+  if (Status st = ctx.workspace((lseIn ? 1 : 2) * rows * sizeof(float), ws);
+      !st.ok())
     return st;
-  float *lse = static_cast<float *>(ws), *dsum = lse + rows;
+  float *dsum = static_cast<float *>(ws), *lse = lseIn ? nullptr : dsum + rows;
   const unsigned qBlocks = static_cast<unsigned>((rows + kWarps - 1) / kWarps);
   const int64_t keyRows = batch * kvHeads * seq;
   const unsigned kBlocks =
       static_cast<unsigned>((keyRows + kWarps - 1) / kWarps);
-  rowStatsKernel<<<qBlocks, kWarps * 32, 0, ctx.stream>>>(
-      q, k, o, dout, lseIn ? nullptr : lse, dsum, s);
+  rowStatsKernel<<<qBlocks, kWarps * 32, 0, ctx.stream>>>(q, k, o, dout, lse,
+                                                          dsum, s);
   const float *rowLse = lseIn ? lseIn : lse;
   byHeadDim(headDim, [&](auto per) {
     constexpr int P = decltype(per)::value;
