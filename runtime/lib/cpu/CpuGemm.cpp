@@ -1,0 +1,434 @@
+//===- CpuGemm.cpp - The CPU kernels' matrix products ---------------------===//
+//
+// c (= or +=) op(a) op(b), row-major, on our OpenMP threads: the GEMM behind
+// linear, its gradients, the training head and the experts' products in
+// deterministic mode (the default; `--no-deterministic` takes OpenBLAS, one
+// slice per thread, CpuCommon.h).
+//
+// op(b) is packed once per call into panels of NR columns, by all threads
+// together, and every thread then reads the same panels; a is read in place
+// (MR rows at a time, each element broadcast). OpenBLAS packs both operands
+// in every call, so a GEMM cut into one call per part (the only way its bits
+// stay put) packed b once per part, and it zeroes c before it adds to it
+// when beta is 0. Here the first block of k stores to c.
+//
+// Bits: every element of c is the sum of k in blocks of kGemmKBlock, each
+// block one chain of multiply-adds in k order (fused where the variant has
+// FMA) started from zero, the blocks added to c in order. Nothing else
+// enters, so the bits depend on the operands and the variant alone: not on
+// the thread count, the tile an element falls in, or how the work is cut.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuCommon.h"
+
+namespace cherry::runtime::cpu::detail {
+
+namespace {
+
+/// The micro-kernel's register tile: MR rows of c by NV vectors of VW
+/// floats. On AVX-512 24 of the 32 zmm registers hold c; on AVX2 and SSE2,
+/// 12 of the 16. Columns come in panels of NR = VW * NV; the last panel of a
+/// row may take fewer vectors.
+template <int VectorWidth, int Rows, int Vectors> struct GemmTile {
+  static constexpr int VW = VectorWidth, MR = Rows, NV = Vectors;
+  static constexpr int NR = VW * NV;
+};
+using GemmTileV4 = GemmTile<16, 8, 3>;
+using GemmTileV3 = GemmTile<8, 6, 2>;
+using GemmTileBaseline = GemmTile<4, 6, 2>;
+
+/// k is summed in blocks of this many terms (the bits depend on it; see the
+/// file comment): a block's panel of b, kGemmKBlock x NR floats, stays in L2
+/// while the rows of a stream past it.
+constexpr int64_t kGemmKBlock = 512;
+/// Rows of c one piece of work covers at most (a multiple of every MR): the
+/// rows of a it reads, kGemmRowBlock x kGemmKBlock floats, stay in L2 across
+/// the piece's panels.
+constexpr int64_t kGemmRowBlock = 96;
+/// Pieces per thread a product is cut into when it is big enough: threads
+/// take them as they come free, so one that is descheduled, or finishes
+/// late, leaves less behind.
+constexpr int64_t kGemmPiecesPerThread = 4;
+/// k blocks a thread's pieces cover in one wave of blockwiseGemm (whose
+/// buffers hold a wave's block products).
+constexpr int64_t kGemmWaveBlocksPerThread = 2;
+/// Floats of packed b one pass holds (1 MiB): the columns and k blocks a
+/// pass covers are packed by all threads, then read by every piece of the
+/// pass from cache, and the next pass packs over them.
+constexpr int64_t kGemmPassFloats = int64_t(1) << 20;
+
+inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
+
+/// c[M][cols] (ldc apart; = or += when `add`) = sum over p in [0, kc) of
+/// op(a)(i, p) * panel[p][0 .. NVv * VW), op(a)(i, p) = a[i * lda + p], or
+/// a[p * lda + i] when TransA. Columns past `cols` are computed from the
+/// panel's zero padding and not stored.
+template <class T, int M, int NVv, bool TransA>
+CHERRY_ALWAYS_INLINE void gemmTile(int64_t kc, const float *a, int64_t lda,
+                                   const float *panel, float *c, int64_t ldc,
+                                   int64_t cols, bool add) {
+  typedef float V __attribute__((vector_size(T::VW * sizeof(float))));
+  V acc[M][NVv];
+  for (int i = 0; i < M; ++i)
+    for (int n = 0; n < NVv; ++n)
+      acc[i][n] = V{};
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NVv];
+    for (int n = 0; n < NVv; ++n)
+      std::memcpy(&bv[n], panel + p * T::NR + n * T::VW, sizeof(V));
+    for (int i = 0; i < M; ++i) {
+      const float x = TransA ? a[p * lda + i] : a[i * lda + p];
+      for (int n = 0; n < NVv; ++n)
+        acc[i][n] += x * bv[n];
+    }
+  }
+  for (int i = 0; i < M; ++i) {
+    float *ci = c + i * ldc;
+    if (cols == NVv * T::VW) {
+      for (int n = 0; n < NVv; ++n) {
+        V out = acc[i][n];
+        if (add) {
+          V old;
+          std::memcpy(&old, ci + n * T::VW, sizeof(V));
+          out = old + out;
+        }
+        std::memcpy(ci + n * T::VW, &out, sizeof(V));
+      }
+    } else {
+      float tmp[NVv * T::VW];
+      std::memcpy(tmp, acc[i], sizeof(tmp));
+      for (int64_t e = 0; e < cols; ++e)
+        ci[e] = add ? ci[e] + tmp[e] : tmp[e];
+    }
+  }
+}
+
+/// gemmTile with the vector count of a panel's `cols` columns.
+template <class T, int M, bool TransA, int NVv = T::NV>
+CHERRY_ALWAYS_INLINE void gemmTileCols(int64_t kc, const float *a, int64_t lda,
+                                       const float *panel, float *c,
+                                       int64_t ldc, int64_t cols, bool add) {
+  if constexpr (NVv > 1) {
+    if (cols <= (NVv - 1) * T::VW)
+      return gemmTileCols<T, M, TransA, NVv - 1>(kc, a, lda, panel, c, ldc,
+                                                 cols, add);
+  }
+  gemmTile<T, M, NVv, TransA>(kc, a, lda, panel, c, ldc, cols, add);
+}
+
+/// gemmTileCols with M = rows <= T::MR.
+template <class T, bool TransA, int M = T::MR>
+CHERRY_ALWAYS_INLINE void gemmTileRows(int64_t rows, int64_t kc, const float *a,
+                                       int64_t lda, const float *panel,
+                                       float *c, int64_t ldc, int64_t cols,
+                                       bool add) {
+  if constexpr (M > 1) {
+    if (rows < M)
+      return gemmTileRows<T, TransA, M - 1>(rows, kc, a, lda, panel, c, ldc,
+                                            cols, add);
+  }
+  gemmTileCols<T, M, TransA>(kc, a, lda, panel, c, ldc, cols, add);
+}
+
+/// One pass's packed op(b): columns [c0, c0 + cols) of the k blocks [kb0,
+/// kb1). Panel q of block kb (rows [kb * kGemmKBlock, ...) of op(b)) is at
+/// data + (kb - kb0) * kGemmKBlock * width + q * kc * NR, its rows NR floats
+/// apart, zero past the last column.
+struct PackedB {
+  float *data;
+  int64_t c0, cols, width; // width: cols rounded up to NR
+  int64_t kb0, kb1;
+};
+
+template <class T>
+CHERRY_ALWAYS_INLINE float *panelOf(const PackedB &pb, int64_t kb, int64_t q,
+                                    int64_t kc) {
+  return pb.data + (kb - pb.kb0) * kGemmKBlock * pb.width + q * kc * T::NR;
+}
+
+/// Packs panel q of k block kb of op(b) (columns c0 + q * NR ..).
+template <class T>
+CHERRY_CPU_BODY void gemmPackPanelBody(bool transB, const float *b, int64_t ldb,
+                                       int64_t k, const PackedB &pb, int64_t kb,
+                                       int64_t q) {
+  constexpr int64_t NR = T::NR;
+  const int64_t p0 = kb * kGemmKBlock, kc = std::min(kGemmKBlock, k - p0);
+  const int64_t j0 = pb.c0 + q * NR, cols = std::min(NR, pb.c0 + pb.cols - j0);
+  float *dst = panelOf<T>(pb, kb, q, kc);
+  if (transB) {
+    // op(b)(p, j) = b[j * ldb + p]: a transpose of cols rows of b.
+    packTransposed(b + j0 * ldb + p0, ldb, cols, kc, NR, dst);
+    return;
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    std::memcpy(dst + p * NR, b + (p0 + p) * ldb + j0,
+                static_cast<size_t>(cols) * sizeof(float));
+    std::fill(dst + p * NR + cols, dst + (p + 1) * NR, 0.0f);
+  }
+}
+
+/// Rows [r0, r1) and panels [q0, q1) of c from one pass's packed op(b): for
+/// each of its k blocks in order, each panel, each MR rows. Untransposed, a is
+/// read in place: MR rows, each walked along k. Transposed, a tile's MR
+/// elements of one k sit together but consecutive k are lda apart, and a
+/// power-of-two lda (a vocabulary, a width) puts all of them in one cache set;
+/// so the rows' k block is first copied to `apack`, each tile's MR x kc
+/// contiguous.
+template <class T, bool TransA>
+CHERRY_ALWAYS_INLINE void gemmPieceOf(const float *a, int64_t lda, int64_t k,
+                                      const PackedB &pb, float *c, int64_t ldc,
+                                      bool accumulate, int64_t r0, int64_t r1,
+                                      int64_t q0, int64_t q1, float *apack) {
+  for (int64_t kb = pb.kb0; kb < pb.kb1; ++kb) {
+    const int64_t p0 = kb * kGemmKBlock, kc = std::min(kGemmKBlock, k - p0);
+    // The first block stores unless the piece adds to c (the caller's
+    // `accumulate`, or blocks before this pass); later ones add.
+    const bool add = accumulate || kb > pb.kb0;
+    if constexpr (TransA)
+      // Row by row of a (each row's span of the piece is contiguous, and
+      // the rows are lda apart): the prefetcher follows a row, not a column.
+      for (int64_t p = 0; p < kc; ++p) {
+        const float *src = a + (p0 + p) * lda + r0;
+        int64_t i = r0;
+        for (; i + T::MR <= r1; i += T::MR, src += T::MR)
+          std::memcpy(apack + (i - r0) * kc + p * T::MR, src,
+                      T::MR * sizeof(float));
+        if (i < r1)
+          std::copy(src, src + (r1 - i), apack + (i - r0) * kc + p * T::MR);
+      }
+    for (int64_t q = q0; q < q1; ++q) {
+      const float *panel = panelOf<T>(pb, kb, q, kc);
+      const int64_t j = pb.c0 + q * T::NR;
+      const int64_t cols = std::min<int64_t>(T::NR, pb.c0 + pb.cols - j);
+      for (int64_t i = r0; i < r1; i += T::MR) {
+        const int64_t rows = std::min<int64_t>(T::MR, r1 - i);
+        const float *ai = TransA ? apack + (i - r0) * kc : a + i * lda + p0;
+        const int64_t ldai = TransA ? T::MR : lda;
+        float *ci = c + i * ldc + j;
+        if (rows == T::MR)
+          gemmTileCols<T, T::MR, TransA>(kc, ai, ldai, panel, ci, ldc, cols,
+                                         add);
+        else
+          gemmTileRows<T, TransA>(rows, kc, ai, ldai, panel, ci, ldc, cols,
+                                  add);
+      }
+    }
+  }
+}
+
+template <class T>
+CHERRY_CPU_BODY void
+gemmPieceBody(bool transA, const float *a, int64_t lda, int64_t k,
+              const PackedB &pb, float *c, int64_t ldc, bool accumulate,
+              int64_t r0, int64_t r1, int64_t q0, int64_t q1, float *apack) {
+  if (transA)
+    gemmPieceOf<T, true>(a, lda, k, pb, c, ldc, accumulate, r0, r1, q0, q1,
+                         apack);
+  else
+    gemmPieceOf<T, false>(a, lda, k, pb, c, ldc, accumulate, r0, r1, q0, q1,
+                          apack);
+}
+
+/// CHERRY_CPU_DISPATCH_TILED with the GEMM's tiles.
+#define CHERRY_GEMM_DISPATCH(name)                                             \
+  template <typename... Args> CHERRY_TARGET_V4 auto name##V4(Args &&...args) { \
+    return name##Body<GemmTileV4>(std::forward<Args>(args)...);                \
+  }                                                                            \
+  template <typename... Args> CHERRY_TARGET_V3 auto name##V3(Args &&...args) { \
+    return name##Body<GemmTileV3>(std::forward<Args>(args)...);                \
+  }                                                                            \
+  template <typename... Args> auto name##Baseline(Args &&...args) {            \
+    return name##Body<GemmTileBaseline>(std::forward<Args>(args)...);          \
+  }                                                                            \
+  template <typename... Args> auto name(Args &&...args) {                      \
+    switch (cpuVariant()) {                                                    \
+    case CpuVariant::V4:                                                       \
+      return name##V4(std::forward<Args>(args)...);                            \
+    case CpuVariant::V3:                                                       \
+      return name##V3(std::forward<Args>(args)...);                            \
+    case CpuVariant::Baseline:                                                 \
+      break;                                                                   \
+    }                                                                          \
+    return name##Baseline(std::forward<Args>(args)...);                        \
+  }
+
+/// c[i] += x[i]: a block's product added to c, as a tile adds it.
+CHERRY_CPU_BODY void gemmAddRowBody(float *c, const float *x, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i)
+    c[i] = c[i] + x[i];
+}
+CHERRY_CPU_DISPATCH(gemmAddRow)
+
+CHERRY_GEMM_DISPATCH(gemmPackPanel)
+CHERRY_GEMM_DISPATCH(gemmPiece)
+
+/// The variant's tile: {MR, NR}.
+std::pair<int64_t, int64_t> tileShape() {
+  switch (cpuVariant()) {
+  case CpuVariant::V4:
+    return {GemmTileV4::MR, GemmTileV4::NR};
+  case CpuVariant::V3:
+    return {GemmTileV3::MR, GemmTileV3::NR};
+  case CpuVariant::Baseline:
+    break;
+  }
+  return {GemmTileBaseline::MR, GemmTileBaseline::NR};
+}
+
+} // namespace
+
+namespace {
+
+/// Products with many rows (linear, its input gradient, the head's logits):
+/// passes of packed op(b) shared by every thread, the rows of c cut into
+/// pieces.
+void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                    const float *a, int64_t lda, const float *b, int64_t ldb,
+                    float *c, int64_t ldc, bool accumulate, int nt) {
+  const auto [mr, nr] = tileShape();
+  const int64_t kBlocks = ceilDiv(k, kGemmKBlock);
+  // A pass: as many whole k blocks of all the columns as fit in
+  // kGemmPassFloats, or else one k block of as many panels as fit (at least
+  // one).
+  const int64_t width = roundUp(n, nr);
+  const int64_t firstKc = std::min(k, kGemmKBlock);
+  const int64_t passCols =
+      std::clamp(kGemmPassFloats / firstKc / nr * nr, nr, width);
+  const int64_t passBlocks =
+      passCols < width
+          ? 1
+          : std::max<int64_t>(1, kGemmPassFloats / (kGemmKBlock * width));
+  // Owned by the calling thread, shared with its team for the call; kept
+  // across calls (a fresh buffer would be page-faulted in every time).
+  thread_local std::vector<float> packBuffer;
+  const size_t packFloats =
+      static_cast<size_t>(std::min(passBlocks * kGemmKBlock, k) * passCols);
+  if (packBuffer.size() < packFloats)
+    packBuffer.resize(packFloats);
+  float *packed = packBuffer.data();
+
+  // Row blocks small enough for kGemmPiecesPerThread pieces a thread (at
+  // least a tile), the panels cut as well when the rows do not go round.
+  // Cutting rows finer makes each piece read all of the pass's packed b
+  // again, but its rows of a once: faster than cutting panels, which makes
+  // pieces read (and, transposed, copy) the same rows of a, on every shape
+  // measured. How the work is cut changes no bit.
+  const int64_t wanted = nt > 1 ? kGemmPiecesPerThread * nt : 1;
+  const int64_t rowBlock =
+      std::clamp(roundUp(ceilDiv(m, wanted), mr), mr, kGemmRowBlock / mr * mr);
+  const int64_t rowBlocks = ceilDiv(m, rowBlock);
+
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    // A transposed a's k block, per thread (kept across calls).
+    thread_local std::vector<float> apackBuffer;
+    if (transA && apackBuffer.size() < size_t(kGemmRowBlock * kGemmKBlock))
+      apackBuffer.resize(kGemmRowBlock * kGemmKBlock);
+    float *apack = apackBuffer.data();
+    for (int64_t c0 = 0; c0 < n; c0 += passCols)
+      for (int64_t kb0 = 0; kb0 < kBlocks; kb0 += passBlocks) {
+        const int64_t cols = std::min(passCols, n - c0);
+        const PackedB pb{packed, c0,
+                         cols,   roundUp(cols, nr),
+                         kb0,    std::min(kBlocks, kb0 + passBlocks)};
+        const int64_t panels = pb.width / nr;
+        int64_t panelCuts = 1;
+        while (rowBlocks * panelCuts < wanted && panels >= panelCuts * 2)
+          panelCuts *= 2;
+        const int64_t panelsPerCut = ceilDiv(panels, panelCuts);
+        const int64_t blocks = pb.kb1 - pb.kb0;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < blocks * panels; ++t)
+          gemmPackPanel(transB, b, ldb, k, pb, pb.kb0 + t / panels, t % panels);
+      // The implied barrier: every panel is packed before any is read.
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < rowBlocks * panelCuts; ++t) {
+          const int64_t rb = t / panelCuts, pc = t % panelCuts;
+          const int64_t r0 = rb * rowBlock, r1 = std::min(m, r0 + rowBlock);
+          const int64_t q0 = pc * panelsPerCut,
+                        q1 = std::min(panels, q0 + panelsPerCut);
+          if (q0 < q1)
+            gemmPiece(transA, a, lda, k, pb, c, ldc, accumulate, r0, r1, q0, q1,
+                      apack);
+        }
+        // And another: the pass is done before the next packs over it.
+      }
+  }
+}
+
+/// Long reductions onto few rows (weight gradients, the head's dh): each
+/// piece is one k block's product for some rows, with its own packed block
+/// of op(b), written to that block's buffer; the blocks are then added to c
+/// in k order, kGemmWaveBlocks at a time. The same arithmetic, in the same
+/// order, as a pass does, so the same bits; but no thread reads what
+/// another packed (on a VM's vCPUs, possibly another cache).
+void blockwiseGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                   const float *a, int64_t lda, const float *b, int64_t ldb,
+                   float *c, int64_t ldc, bool accumulate, int nt) {
+  const auto [mr, nr] = tileShape();
+  const int64_t kBlocks = ceilDiv(k, kGemmKBlock), width = roundUp(n, nr);
+  const int64_t wave =
+      std::min<int64_t>(kBlocks, kGemmWaveBlocksPerThread * nt);
+  const int64_t rowParts = std::clamp<int64_t>(
+      ceilDiv(kGemmPiecesPerThread * nt, wave), 1, ceilDiv(m, mr));
+  const int64_t rowBlock = roundUp(ceilDiv(m, rowParts), mr);
+  thread_local std::vector<float> blockBuffer;
+  if (blockBuffer.size() < static_cast<size_t>(wave * m * n))
+    blockBuffer.resize(wave * m * n);
+  float *blocks = blockBuffer.data();
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    thread_local std::vector<float> packBuffer, apackBuffer;
+    if (packBuffer.size() < static_cast<size_t>(kGemmKBlock * width))
+      packBuffer.resize(kGemmKBlock * width);
+    if (transA && apackBuffer.size() < size_t(kGemmRowBlock * kGemmKBlock))
+      apackBuffer.resize(kGemmRowBlock * kGemmKBlock);
+    for (int64_t w0 = 0; w0 < kBlocks; w0 += wave) {
+      const int64_t nb = std::min(wave, kBlocks - w0);
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t t = 0; t < nb * rowParts; ++t) {
+        const int64_t kb = w0 + t / rowParts, rp = t % rowParts;
+        const PackedB pb{packBuffer.data(), 0, n, width, kb, kb + 1};
+        for (int64_t q = 0; q < width / nr; ++q)
+          gemmPackPanel(transB, b, ldb, k, pb, kb, q);
+        float *out = blocks + (kb - w0) * m * n;
+        const int64_t r1 = std::min(m, (rp + 1) * rowBlock);
+        for (int64_t r0 = rp * rowBlock; r0 < r1; r0 += kGemmRowBlock)
+          gemmPiece(transA, a, lda, k, pb, out, n, /*accumulate=*/false, r0,
+                    std::min(r1, r0 + kGemmRowBlock), 0, width / nr,
+                    apackBuffer.data());
+      }
+      // c = c + block, block after block, row by row.
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t j = 0; j < nb; ++j) {
+          const float *row = blocks + j * m * n + r * n;
+          if (w0 + j == 0 && !accumulate)
+            std::copy(row, row + n, c + r * ldc);
+          else
+            gemmAddRow(c + r * ldc, row, n);
+        }
+    }
+  }
+}
+
+} // namespace
+
+void packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+                const float *a, int64_t lda, const float *b, int64_t ldb,
+                float *c, int64_t ldc, bool accumulate, bool onThisThread) {
+  const int nt =
+      onThisThread ? 1 : threadsFor(m * n * k, kGemmMinMacsPerThread);
+  // Both give the same bits: the choice is speed only.
+  if (nt > 1 && k >= 2 * kGemmKBlock && 2 * m <= k &&
+      roundUp(n, tileShape().second) * kGemmKBlock <= kGemmPassFloats)
+    blockwiseGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+                  nt);
+  else
+    sharedPackGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+                   nt);
+}
+
+} // namespace cherry::runtime::cpu::detail
