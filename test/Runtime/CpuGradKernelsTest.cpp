@@ -352,6 +352,61 @@ TEST(CpuGradKernels, LinearGradsMatchClosedFormOnThreadedShapes) {
     }
 }
 
+/// The three products of a linear layer (y = x w^T, dx = dy w, dw = dy^T x)
+/// in deterministic mode, on shapes that take every schedule of the GEMM:
+/// k over several blocks of 512 (1100), packed b over several passes (n =
+/// 2100 columns of k = 600), a long reduction onto few rows (dw of 2100 rows
+/// onto 40 x 48), and tails of every tile (13, 37, 47 rows or columns).
+/// Each within the rounding bound of its sums, and the same bits on 1, 2, 3
+/// and 5 threads: the threads change how the work is cut, never the
+/// arithmetic of an element.
+TEST(CpuGradKernels, LinearProductBitsDoNotDependOnThreads) {
+  ThreadGuard guard;
+  setDeterministic(true);
+  for (auto [m, n, k] : {std::array<int64_t, 3>{13, 2100, 600},
+                         std::array<int64_t, 3>{517, 47, 1100},
+                         std::array<int64_t, 3>{2100, 40, 48},
+                         std::array<int64_t, 3>{37, 300, 1030}}) {
+    const std::string shape = "m " + std::to_string(m) + " n " +
+                              std::to_string(n) + " k " + std::to_string(k);
+    auto x = randomVector(m * k, 21), w = randomVector(n * k, 22),
+         dy = randomVector(m * n, 23);
+    for (bool acc : {false, true}) {
+      const auto y0 = randomVector(m * n, 24), dx0 = randomVector(m * k, 25),
+                 dw0 = randomVector(n * k, 26);
+      std::vector<float> y1, dx1, dw1;
+      for (int threads : {1, 2, 3, 5}) {
+        setNumThreads(threads);
+        std::vector<float> y = y0, dx = dx0, dw = dw0;
+        linear(x.data(), w.data(), y.data(), m, n, k, acc);
+        linearGradInput(dy.data(), w.data(), dx.data(), m, n, k, acc);
+        linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, acc);
+        const std::string what = shape + (acc ? " accumulated" : "") +
+                                 " threads " + std::to_string(threads);
+        if (threads == 1) {
+          std::vector<double> want, bound;
+          productWithBound(x, w, m, n, k, acc ? &y0 : nullptr, want, bound);
+          expectWithinBound(y, want, bound, "y " + what);
+          productWithBound(dy, transposed(w, n, k), m, k, n,
+                           acc ? &dx0 : nullptr, want, bound);
+          expectWithinBound(dx, want, bound, "dx " + what);
+          productWithBound(transposed(dy, m, n), transposed(x, m, k), n, k, m,
+                           acc ? &dw0 : nullptr, want, bound);
+          expectWithinBound(dw, want, bound, "dw " + what);
+          y1 = y, dx1 = dx, dw1 = dw;
+          continue;
+        }
+        EXPECT_EQ(std::memcmp(y.data(), y1.data(), y.size() * 4), 0)
+            << "y " << what;
+        EXPECT_EQ(std::memcmp(dx.data(), dx1.data(), dx.size() * 4), 0)
+            << "dx " << what;
+        EXPECT_EQ(std::memcmp(dw.data(), dw1.data(), dw.size() * 4), 0)
+            << "dw " << what;
+      }
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // embedding
 //===----------------------------------------------------------------------===//

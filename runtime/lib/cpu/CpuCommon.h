@@ -213,26 +213,93 @@ inline void gemmSerial(bool transA, bool transB, int64_t m, int64_t n,
               accumulate ? 1.0f : 0.0f, c, static_cast<int>(ldc));
 }
 
+/// Parts of a GEMM in deterministic mode: c is cut into a grid of
+/// rowParts x colParts blocks, and the sum over k into kParts pieces whose
+/// partial products are added in k order. Fixed by the shape alone (never
+/// the thread count), so every element of c goes through the same BLAS calls
+/// on any number of threads. OpenBLAS does not give that by itself: its
+/// per-element summation order depends on where a block starts (on an AVX2
+/// core any row split changes bits; on AVX-512 cores any column split does).
+struct GemmGrid {
+  int64_t rowParts = 1, colParts = 1, kParts = 1;
+  int64_t rowBlock, colBlock, kBlock; // extents of each part but the last
+  int64_t parts() const { return rowParts * colParts * kParts; }
+};
+
+/// At most this many parts: enough for 8 threads. More parts pack the
+/// operands more often (each part packs its rows of a and columns of b).
+constexpr int64_t kGemmMaxParts = 8;
+/// Rows and columns of a block are a multiple of this (whole micro-tiles),
+/// pieces of k at least kGemmMinKBlock.
+constexpr int64_t kGemmAlign = 16;
+constexpr int64_t kGemmMinKBlock = 256;
+
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t blockOf(int64_t extent, int64_t parts, int64_t align) {
   return ceilDiv(ceilDiv(extent, parts), align) * align;
 }
 
-/// Rows and columns of a thread's slice in `--no-deterministic` mode are a
-/// multiple of this (whole OpenBLAS micro-tiles).
-constexpr int64_t kGemmAlign = 16;
+/// Splits greedily, one dimension at a time, doubling the part count of the
+/// dimension that adds the least work. Block (i, j) packs its rows of a and
+/// its columns of b, so all blocks pack rowParts * k * n + colParts * m * k
+/// floats: doubling the row parts adds rowParts * k * n, doubling the column
+/// parts colParts * m * k; doubling the k pieces packs nothing more but adds
+/// kParts m x n partials to write and add (2 kParts m n). Stops at
+/// kGemmMaxParts or when a part would fall under kGemmMinMacsPerThread
+/// multiply-adds.
+inline GemmGrid gemmGrid(int64_t m, int64_t n, int64_t k) {
+  GemmGrid g;
+  auto partsOf = [](int64_t extent, int64_t block) {
+    return ceilDiv(extent, block);
+  };
+  for (;;) {
+    g.rowBlock = blockOf(m, g.rowParts, kGemmAlign);
+    g.colBlock = blockOf(n, g.colParts, kGemmAlign);
+    g.kBlock = ceilDiv(k, g.kParts);
+    if (g.parts() * 2 > kGemmMaxParts ||
+        m * n * k / (g.parts() * 2) < kGemmMinMacsPerThread)
+      return g;
+    // Candidates that still cut their dimension in two real pieces.
+    const bool rowOk =
+        partsOf(m, blockOf(m, g.rowParts * 2, kGemmAlign)) == g.rowParts * 2;
+    const bool colOk =
+        partsOf(n, blockOf(n, g.colParts * 2, kGemmAlign)) == g.colParts * 2;
+    const bool kOk = k / (g.kParts * 2) >= kGemmMinKBlock;
+    const int64_t rowCost = g.rowParts * k * n, colCost = g.colParts * m * k,
+                  kCost = 2 * g.kParts * m * n;
+    int64_t best = -1, bestCost = 0;
+    if (rowOk)
+      best = 0, bestCost = rowCost;
+    if (colOk && (best < 0 || colCost < bestCost))
+      best = 1, bestCost = colCost;
+    if (kOk && (best < 0 || kCost < bestCost))
+      best = 2, bestCost = kCost;
+    if (best < 0)
+      return g;
+    (best == 0 ? g.rowParts : best == 1 ? g.colParts : g.kParts) *= 2;
+  }
+}
+
+/// gemmSerial over a GemmGrid on our OpenMP threads (deterministic mode).
+/// k pieces after the first go to scratch partials, added to c in k order.
+void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool accumulate);
 
 /// c[m, n] = op(a)[m, k] * op(b)[k, n] (+ c when `accumulate`), row-major,
-/// k > 0, with our micro-kernel and op(b) packed once (CpuGemm.cpp): on our
-/// OpenMP threads, or on the calling one alone when `onThisThread`. Each
-/// element's bits depend on the operands and the CPU variant only, never on
-/// the thread count.
+/// k > 0, with our AVX-512 micro-kernel and op(b) packed once (CpuGemm.cpp):
+/// on our OpenMP threads, or on the calling one alone when `onThisThread`.
+/// Each element's bits depend on the operands alone, never on the thread
+/// count. Only on x86-64-v4 (packedGemmRuns()): on AVX2, OpenBLAS's Haswell
+/// kernels were 2-4% faster in training than this one's AVX2 build.
 void packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                 const float *a, int64_t lda, const float *b, int64_t ldb,
                 float *c, int64_t ldc, bool accumulate, bool onThisThread);
+inline bool packedGemmRuns() { return cpuVariant() == CpuVariant::V4; }
 
 /// A GEMM on our OpenMP threads. In deterministic mode (the default),
-/// packedGemm. Otherwise each thread takes a contiguous slice of the rows of c,
+/// packedGemm on AVX-512 and gridGemm elsewhere. Otherwise each thread takes
+/// a contiguous slice of the rows of c,
 /// or of its columns when there are too few rows to go round (decoding), and
 /// runs single-threaded OpenBLAS on it: fewer, larger calls, but the bits of c
 /// depend on the thread count.
@@ -248,8 +315,11 @@ inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
     return;
   }
   if (deterministic()) {
-    packedGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
-               /*onThisThread=*/false);
+    if (packedGemmRuns())
+      packedGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+                 /*onThisThread=*/false);
+    else
+      gridGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }
   const int nt = threadsFor(m * n * k, kGemmMinMacsPerThread);

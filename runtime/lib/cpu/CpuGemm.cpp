@@ -1,22 +1,26 @@
-//===- CpuGemm.cpp - The CPU kernels' matrix products ---------------------===//
+//===- CpuGemm.cpp - The CPU kernels' matrix products on AVX-512 ----------===//
 //
 // c (= or +=) op(a) op(b), row-major, on our OpenMP threads: the GEMM behind
 // linear, its gradients, the training head and the experts' products in
-// deterministic mode (the default; `--no-deterministic` takes OpenBLAS, one
-// slice per thread, CpuCommon.h).
+// deterministic mode (the default) on x86-64-v4. Other variants, and
+// `--no-deterministic`, call OpenBLAS (CpuCommon.h): on AVX2 its Haswell
+// kernels train 2-4% faster than this file's tile built for AVX2 did.
 //
-// op(b) is packed once per call into panels of NR columns, by all threads
-// together, and every thread then reads the same panels; a is read in place
-// (MR rows at a time, each element broadcast). OpenBLAS packs both operands
-// in every call, so a GEMM cut into one call per part (the only way its bits
-// stay put) packed b once per part, and it zeroes c before it adds to it
-// when beta is 0. Here the first block of k stores to c.
+// OpenBLAS packs both operands in every call, and its bits stay put only
+// when the cut of a GEMM into calls is fixed, so the deterministic grid
+// (gridGemm) packed b once per part; with beta 0 it also zeroes c before
+// adding to it. Here op(b) is packed once, in panels of NR columns, and a is
+// read in place (MR rows at a time, each element broadcast; copied first
+// when transposed); the first block of k stores to c. Two schedules:
+// products with many rows share one packed op(b) between all threads
+// (sharedPackGemm); long reductions onto few rows compute k blocks in
+// parallel, each with its own pack, and add them in order (blockwiseGemm).
 //
 // Bits: every element of c is the sum of k in blocks of kGemmKBlock, each
-// block one chain of multiply-adds in k order (fused where the variant has
-// FMA) started from zero, the blocks added to c in order. Nothing else
-// enters, so the bits depend on the operands and the variant alone: not on
-// the thread count, the tile an element falls in, or how the work is cut.
+// block one chain of fused multiply-adds in k order started from zero, the
+// blocks added to c in order. Nothing else enters, so the bits depend on
+// the operands alone: not on the thread count, the schedule, the tile an
+// element falls in, or how the work is cut.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,16 +31,12 @@ namespace cherry::runtime::cpu::detail {
 namespace {
 
 /// The micro-kernel's register tile: MR rows of c by NV vectors of VW
-/// floats. On AVX-512 24 of the 32 zmm registers hold c; on AVX2 and SSE2,
-/// 12 of the 16. Columns come in panels of NR = VW * NV; the last panel of a
-/// row may take fewer vectors.
-template <int VectorWidth, int Rows, int Vectors> struct GemmTile {
-  static constexpr int VW = VectorWidth, MR = Rows, NV = Vectors;
+/// floats, 24 of the 32 zmm registers. Columns come in panels of NR = VW *
+/// NV; the last panel of a row may take fewer vectors.
+struct GemmTileV4 {
+  static constexpr int VW = 16, MR = 8, NV = 3;
   static constexpr int NR = VW * NV;
 };
-using GemmTileV4 = GemmTile<16, 8, 3>;
-using GemmTileV3 = GemmTile<8, 6, 2>;
-using GemmTileBaseline = GemmTile<4, 6, 2>;
 
 /// k is summed in blocks of this many terms (the bits depend on it; see the
 /// file comment): a block's panel of b, kGemmKBlock x NR floats, stays in L2
@@ -141,6 +141,8 @@ struct PackedB {
   int64_t kb0, kb1;
 };
 
+inline int64_t blocksOf(const PackedB &pb) { return pb.kb1 - pb.kb0; }
+
 template <class T>
 CHERRY_ALWAYS_INLINE float *panelOf(const PackedB &pb, int64_t kb, int64_t q,
                                     int64_t kc) {
@@ -230,52 +232,23 @@ gemmPieceBody(bool transA, const float *a, int64_t lda, int64_t k,
                           apack);
 }
 
-/// CHERRY_CPU_DISPATCH_TILED with the GEMM's tiles.
-#define CHERRY_GEMM_DISPATCH(name)                                             \
-  template <typename... Args> CHERRY_TARGET_V4 auto name##V4(Args &&...args) { \
-    return name##Body<GemmTileV4>(std::forward<Args>(args)...);                \
-  }                                                                            \
-  template <typename... Args> CHERRY_TARGET_V3 auto name##V3(Args &&...args) { \
-    return name##Body<GemmTileV3>(std::forward<Args>(args)...);                \
-  }                                                                            \
-  template <typename... Args> auto name##Baseline(Args &&...args) {            \
-    return name##Body<GemmTileBaseline>(std::forward<Args>(args)...);          \
-  }                                                                            \
-  template <typename... Args> auto name(Args &&...args) {                      \
-    switch (cpuVariant()) {                                                    \
-    case CpuVariant::V4:                                                       \
-      return name##V4(std::forward<Args>(args)...);                            \
-    case CpuVariant::V3:                                                       \
-      return name##V3(std::forward<Args>(args)...);                            \
-    case CpuVariant::Baseline:                                                 \
-      break;                                                                   \
-    }                                                                          \
-    return name##Baseline(std::forward<Args>(args)...);                        \
-  }
+/// The AVX-512 copies of the bodies (the only variant packedGemm runs on).
+template <typename... Args>
+CHERRY_TARGET_V4 void gemmPackPanel(Args &&...args) {
+  gemmPackPanelBody<GemmTileV4>(std::forward<Args>(args)...);
+}
+template <typename... Args> CHERRY_TARGET_V4 void gemmPiece(Args &&...args) {
+  gemmPieceBody<GemmTileV4>(std::forward<Args>(args)...);
+}
 
 /// c[i] += x[i]: a block's product added to c, as a tile adds it.
-CHERRY_CPU_BODY void gemmAddRowBody(float *c, const float *x, int64_t n) {
+CHERRY_TARGET_V4 void gemmAddRow(float *c, const float *x, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     c[i] = c[i] + x[i];
 }
-CHERRY_CPU_DISPATCH(gemmAddRow)
 
-CHERRY_GEMM_DISPATCH(gemmPackPanel)
-CHERRY_GEMM_DISPATCH(gemmPiece)
-
-/// The variant's tile: {MR, NR}.
-std::pair<int64_t, int64_t> tileShape() {
-  switch (cpuVariant()) {
-  case CpuVariant::V4:
-    return {GemmTileV4::MR, GemmTileV4::NR};
-  case CpuVariant::V3:
-    return {GemmTileV3::MR, GemmTileV3::NR};
-  case CpuVariant::Baseline:
-    break;
-  }
-  return {GemmTileBaseline::MR, GemmTileBaseline::NR};
-}
+constexpr int64_t mr = GemmTileV4::MR, nr = GemmTileV4::NR;
 
 } // namespace
 
@@ -287,7 +260,6 @@ namespace {
 void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                     const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, bool accumulate, int nt) {
-  const auto [mr, nr] = tileShape();
   const int64_t kBlocks = ceilDiv(k, kGemmKBlock);
   // A pass: as many whole k blocks of all the columns as fit in
   // kGemmPassFloats, or else one k block of as many panels as fit (at least
@@ -309,16 +281,8 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
     packBuffer.resize(packFloats);
   float *packed = packBuffer.data();
 
-  // Row blocks small enough for kGemmPiecesPerThread pieces a thread (at
-  // least a tile), the panels cut as well when the rows do not go round.
-  // Cutting rows finer makes each piece read all of the pass's packed b
-  // again, but its rows of a once: faster than cutting panels, which makes
-  // pieces read (and, transposed, copy) the same rows of a, on every shape
-  // measured. How the work is cut changes no bit.
   const int64_t wanted = nt > 1 ? kGemmPiecesPerThread * nt : 1;
-  const int64_t rowBlock =
-      std::clamp(roundUp(ceilDiv(m, wanted), mr), mr, kGemmRowBlock / mr * mr);
-  const int64_t rowBlocks = ceilDiv(m, rowBlock);
+  const int64_t maxRowBlock = kGemmRowBlock / mr * mr;
 
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
@@ -334,9 +298,29 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                          cols,   roundUp(cols, nr),
                          kb0,    std::min(kBlocks, kb0 + passBlocks)};
         const int64_t panels = pb.width / nr;
+        // Pieces of rows x panels, kGemmPiecesPerThread a thread. A piece
+        // reads its rows of a and its panels of packed b, so cutting the
+        // rows finer reads the pass's b once more per row block, cutting
+        // the panels reads (transposed: copies) a once more per cut: the
+        // cheaper doubles, from row blocks of at most kGemmRowBlock rows.
+        // How the work is cut changes no bit.
+        int64_t rowBlock = std::min(roundUp(m, mr), maxRowBlock);
         int64_t panelCuts = 1;
-        while (rowBlocks * panelCuts < wanted && panels >= panelCuts * 2)
-          panelCuts *= 2;
+        const int64_t aFloats =
+            m * std::min(k - kb0 * kGemmKBlock, blocksOf(pb) * kGemmKBlock);
+        const int64_t bFloats = aFloats / m * pb.width;
+        while (ceilDiv(m, rowBlock) * panelCuts < wanted) {
+          const bool rowsOk = rowBlock >= 2 * mr;
+          const bool panelsOk = panels >= panelCuts * 2;
+          if (rowsOk && (!panelsOk ||
+                         ceilDiv(m, rowBlock) * bFloats <= panelCuts * aFloats))
+            rowBlock = roundUp(ceilDiv(rowBlock, 2), mr);
+          else if (panelsOk)
+            panelCuts *= 2;
+          else
+            break;
+        }
+        const int64_t rowBlocks = ceilDiv(m, rowBlock);
         const int64_t panelsPerCut = ceilDiv(panels, panelCuts);
         const int64_t blocks = pb.kb1 - pb.kb0;
 #pragma omp for schedule(dynamic, 1)
@@ -350,8 +334,8 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           const int64_t q0 = pc * panelsPerCut,
                         q1 = std::min(panels, q0 + panelsPerCut);
           if (q0 < q1)
-            gemmPiece(transA, a, lda, k, pb, c, ldc, accumulate, r0, r1, q0, q1,
-                      apack);
+            gemmPiece(transA, a, lda, k, pb, c, ldc, accumulate || kb0 > 0, r0,
+                      r1, q0, q1, apack);
         }
         // And another: the pass is done before the next packs over it.
       }
@@ -367,7 +351,6 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 void blockwiseGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
                    const float *a, int64_t lda, const float *b, int64_t ldb,
                    float *c, int64_t ldc, bool accumulate, int nt) {
-  const auto [mr, nr] = tileShape();
   const int64_t kBlocks = ceilDiv(k, kGemmKBlock), width = roundUp(n, nr);
   const int64_t wave =
       std::min<int64_t>(kBlocks, kGemmWaveBlocksPerThread * nt);
@@ -423,7 +406,7 @@ void packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
       onThisThread ? 1 : threadsFor(m * n * k, kGemmMinMacsPerThread);
   // Both give the same bits: the choice is speed only.
   if (nt > 1 && k >= 2 * kGemmKBlock && 2 * m <= k &&
-      roundUp(n, tileShape().second) * kGemmKBlock <= kGemmPassFloats)
+      roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats)
     blockwiseGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
                   nt);
   else

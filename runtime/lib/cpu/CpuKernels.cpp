@@ -1,6 +1,7 @@
 //===- CpuKernels.cpp - CPU kernels of the runtime ------------------------===//
 //
-// GEMMs go to OpenBLAS, except the small ones inside attention blocks (our
+// GEMMs go to our packed GEMM on AVX-512 (CpuGemm.cpp) and to OpenBLAS
+// elsewhere, except the small ones inside attention blocks (our
 // register-blocked attnGemm, CpuCommon.h) and linear of a few rows when
 // decoding (matrix-vector products); everything else is our own loops. Each
 // hot loop is compiled for AVX-512, AVX2+FMA and baseline x86-64, one copy
@@ -19,8 +20,8 @@
 //
 // Work is split by rows (or (batch, head, query block) for attention) in
 // pieces the shapes fix, and a row's result does not depend on which thread
-// computed it. GEMMs are the exception outside deterministic mode: one slice
-// per thread (see parallelGemm).
+// computed it. GEMMs are the exception outside deterministic mode: one
+// OpenBLAS slice per thread (see parallelGemm).
 //
 //===----------------------------------------------------------------------===//
 
@@ -604,6 +605,60 @@ int numThreads() {
 void setDeterministic(bool on) { deterministicMode.store(on); }
 
 bool deterministic() { return deterministicMode.load(); }
+
+namespace detail {
+
+void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool accumulate) {
+  const GemmGrid g = gemmGrid(m, n, k);
+  const int64_t blocks = g.rowParts * g.colParts, tasks = g.parts();
+  // Kept across calls, like the head's tiles: the weight gradients split
+  // over k run every step, and a fresh buffer would be page-faulted in each
+  // time.
+  thread_local std::vector<float> partialBuffer;
+  const size_t partialFloats = static_cast<size_t>((g.kParts - 1) * m * n);
+  if (partialBuffer.size() < partialFloats)
+    partialBuffer.resize(partialFloats);
+  float *partials = partialBuffer.data();
+  const int nt = threadsFor(tasks, 1);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    // Taken in order as threads come free: a worker that wakes late, or is
+    // descheduled, leaves its parts to the others. Which thread runs a part
+    // does not change its bits.
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t kp = t / blocks, rp = (t % blocks) / g.colParts,
+                    cp = t % g.colParts;
+      const int64_t r0 = rp * g.rowBlock, c0 = cp * g.colBlock,
+                    k0 = kp * g.kBlock;
+      const int64_t mr = std::min(m, r0 + g.rowBlock) - r0,
+                    nc = std::min(n, c0 + g.colBlock) - c0,
+                    kc = std::min(k, k0 + g.kBlock) - k0;
+      if (mr <= 0 || nc <= 0 || kc <= 0)
+        continue;
+      const float *ap = transA ? a + k0 * lda + r0 : a + r0 * lda + k0;
+      const float *bp = transB ? b + c0 * ldb + k0 : b + k0 * ldb + c0;
+      if (kp == 0)
+        gemmSerial(transA, transB, mr, nc, kc, ap, lda, bp, ldb,
+                   c + r0 * ldc + c0, ldc, accumulate);
+      else
+        gemmSerial(transA, transB, mr, nc, kc, ap, lda, bp, ldb,
+                   partials + (kp - 1) * m * n + r0 * n + c0, n,
+                   /*accumulate=*/false);
+    }
+    if (g.kParts > 1) {
+      // c += partial 1 + partial 2 + ..., in k order, row by row.
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p + 1 < g.kParts; ++p)
+          addSpan(c + i * ldc, partials + p * m * n + i * n, c + i * ldc, n);
+    }
+  }
+}
+
+} // namespace detail
 
 void linear(const float *x, const float *w, float *y, int64_t m, int64_t n,
             int64_t k, bool accumulate) {
