@@ -286,23 +286,28 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb,
               float *c, int64_t ldc, bool accumulate);
 
-/// c[m, n] = op(a)[m, k] * op(b)[k, n] (+ c when `accumulate`), row-major,
-/// k > 0, with our AVX-512 micro-kernel and op(b) packed once (CpuGemm.cpp):
-/// on our OpenMP threads, or on the calling one alone when `onThisThread`.
-/// Each element's bits depend on the operands alone, never on the thread
-/// count. Only on x86-64-v4 (packedGemmRuns()): on AVX2, OpenBLAS's Haswell
-/// kernels were 2-4% faster in training than this one's AVX2 build.
-void packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
-                const float *a, int64_t lda, const float *b, int64_t ldb,
-                float *c, int64_t ldc, bool accumulate, bool onThisThread);
-inline bool packedGemmRuns() { return cpuVariant() == CpuVariant::V4; }
+/// c[m, n] = a[m, k] * op(b)[k, n] (+ c when `accumulate`), row-major, k >
+/// 0, with our AVX-512 micro-kernel and op(b) packed once (CpuGemm.cpp): on
+/// our OpenMP threads, or on the calling one alone when `onThisThread`. Each
+/// element's bits depend on the operands alone, never on the thread count.
+/// Deterministic mode takes it on x86-64-v4 for an untransposed a
+/// (packedGemmRuns): a transposed one (the weight gradients, dw = dy^T x)
+/// ran 5-10% slower here than in the OpenBLAS grid, because it has to be
+/// copied first, and on AVX2 OpenBLAS's Haswell kernels trained 2-4% faster
+/// than this kernel built for AVX2.
+void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+                bool accumulate, bool onThisThread);
+inline bool packedGemmRuns(bool transA) {
+  return !transA && cpuVariant() == CpuVariant::V4;
+}
 
 /// A GEMM on our OpenMP threads. In deterministic mode (the default),
-/// packedGemm on AVX-512 and gridGemm elsewhere. Otherwise each thread takes
-/// a contiguous slice of the rows of c,
-/// or of its columns when there are too few rows to go round (decoding), and
-/// runs single-threaded OpenBLAS on it: fewer, larger calls, but the bits of c
-/// depend on the thread count.
+/// packedGemm where it runs (packedGemmRuns) and gridGemm elsewhere. Otherwise
+/// each thread takes a contiguous slice of the rows of c, or of its columns
+/// when there are too few rows to go round (decoding), and runs single-threaded
+/// OpenBLAS on it: fewer, larger calls, but the bits of c depend on the thread
+/// count.
 inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
                          int64_t k, const float *a, int64_t lda, const float *b,
                          int64_t ldb, float *c, int64_t ldc, bool accumulate) {
@@ -315,8 +320,8 @@ inline void parallelGemm(bool transA, bool transB, int64_t m, int64_t n,
     return;
   }
   if (deterministic()) {
-    if (packedGemmRuns())
-      packedGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
+    if (packedGemmRuns(transA))
+      packedGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
                  /*onThisThread=*/false);
     else
       gridGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);

@@ -1,20 +1,20 @@
 //===- CpuGemm.cpp - The CPU kernels' matrix products on AVX-512 ----------===//
 //
-// c (= or +=) op(a) op(b), row-major, on our OpenMP threads: the GEMM behind
-// linear, its gradients, the training head and the experts' products in
-// deterministic mode (the default) on x86-64-v4. Other variants, and
-// `--no-deterministic`, call OpenBLAS (CpuCommon.h): on AVX2 its Haswell
-// kernels train 2-4% faster than this file's tile built for AVX2 did.
+// c (= or +=) a op(b), row-major, on our OpenMP threads: in deterministic
+// mode (the default) on x86-64-v4, the GEMMs of linear, its input gradient,
+// the training head's logits and dh, and the experts' forward products.
+// Transposed a (weight gradients), other variants and `--no-deterministic`
+// call OpenBLAS (CpuCommon.h, packedGemmRuns says why).
 //
 // OpenBLAS packs both operands in every call, and its bits stay put only
 // when the cut of a GEMM into calls is fixed, so the deterministic grid
-// (gridGemm) packed b once per part; with beta 0 it also zeroes c before
-// adding to it. Here op(b) is packed once, in panels of NR columns, and a is
-// read in place (MR rows at a time, each element broadcast; copied first
-// when transposed); the first block of k stores to c. Two schedules:
-// products with many rows share one packed op(b) between all threads
-// (sharedPackGemm); long reductions onto few rows compute k blocks in
-// parallel, each with its own pack, and add them in order (blockwiseGemm).
+// (gridGemm) packs b once per part; with beta 0 it also zeroes c before
+// adding to it. Here op(b) is packed once, in panels of NR columns, a is
+// read in place (MR rows at a time, each element broadcast), and the first
+// block of k stores to c. Two schedules: products with many rows share one
+// packed op(b) between all threads (sharedPackGemm); long reductions onto
+// few rows compute k blocks in parallel, each with its own pack, and add
+// them in order (blockwiseGemm).
 //
 // Bits: every element of c is the sum of k in blocks of kGemmKBlock, each
 // block one chain of fused multiply-adds in k order started from zero, the
@@ -42,9 +42,9 @@ struct GemmTileV4 {
 /// file comment): a block's panel of b, kGemmKBlock x NR floats, stays in L2
 /// while the rows of a stream past it.
 constexpr int64_t kGemmKBlock = 512;
-/// Rows of c one piece of work covers at most (a multiple of every MR): the
-/// rows of a it reads, kGemmRowBlock x kGemmKBlock floats, stay in L2 across
-/// the piece's panels.
+/// Rows of c one piece of work covers at most (a multiple of MR): the rows
+/// of a it reads, kGemmRowBlock x kGemmKBlock floats, stay in L2 across the
+/// piece's panels.
 constexpr int64_t kGemmRowBlock = 96;
 /// Pieces per thread a product is cut into when it is big enough: threads
 /// take them as they come free, so one that is descheduled, or finishes
@@ -61,10 +61,10 @@ constexpr int64_t kGemmPassFloats = int64_t(1) << 20;
 inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
 
 /// c[M][cols] (ldc apart; = or += when `add`) = sum over p in [0, kc) of
-/// op(a)(i, p) * panel[p][0 .. NVv * VW), op(a)(i, p) = a[i * lda + p], or
-/// a[p * lda + i] when TransA. Columns past `cols` are computed from the
+/// a[i * lda + p] * panel[p][0 .. NVv * VW). Columns past `cols` are
+/// computed from the
 /// panel's zero padding and not stored.
-template <class T, int M, int NVv, bool TransA>
+template <class T, int M, int NVv>
 CHERRY_ALWAYS_INLINE void gemmTile(int64_t kc, const float *a, int64_t lda,
                                    const float *panel, float *c, int64_t ldc,
                                    int64_t cols, bool add) {
@@ -78,7 +78,7 @@ CHERRY_ALWAYS_INLINE void gemmTile(int64_t kc, const float *a, int64_t lda,
     for (int n = 0; n < NVv; ++n)
       std::memcpy(&bv[n], panel + p * T::NR + n * T::VW, sizeof(V));
     for (int i = 0; i < M; ++i) {
-      const float x = TransA ? a[p * lda + i] : a[i * lda + p];
+      const float x = a[i * lda + p];
       for (int n = 0; n < NVv; ++n)
         acc[i][n] += x * bv[n];
     }
@@ -105,30 +105,28 @@ CHERRY_ALWAYS_INLINE void gemmTile(int64_t kc, const float *a, int64_t lda,
 }
 
 /// gemmTile with the vector count of a panel's `cols` columns.
-template <class T, int M, bool TransA, int NVv = T::NV>
+template <class T, int M, int NVv = T::NV>
 CHERRY_ALWAYS_INLINE void gemmTileCols(int64_t kc, const float *a, int64_t lda,
                                        const float *panel, float *c,
                                        int64_t ldc, int64_t cols, bool add) {
   if constexpr (NVv > 1) {
     if (cols <= (NVv - 1) * T::VW)
-      return gemmTileCols<T, M, TransA, NVv - 1>(kc, a, lda, panel, c, ldc,
-                                                 cols, add);
+      return gemmTileCols<T, M, NVv - 1>(kc, a, lda, panel, c, ldc, cols, add);
   }
-  gemmTile<T, M, NVv, TransA>(kc, a, lda, panel, c, ldc, cols, add);
+  gemmTile<T, M, NVv>(kc, a, lda, panel, c, ldc, cols, add);
 }
 
 /// gemmTileCols with M = rows <= T::MR.
-template <class T, bool TransA, int M = T::MR>
+template <class T, int M = T::MR>
 CHERRY_ALWAYS_INLINE void gemmTileRows(int64_t rows, int64_t kc, const float *a,
                                        int64_t lda, const float *panel,
                                        float *c, int64_t ldc, int64_t cols,
                                        bool add) {
   if constexpr (M > 1) {
     if (rows < M)
-      return gemmTileRows<T, TransA, M - 1>(rows, kc, a, lda, panel, c, ldc,
-                                            cols, add);
+      return gemmTileRows<T, M - 1>(rows, kc, a, lda, panel, c, ldc, cols, add);
   }
-  gemmTileCols<T, M, TransA>(kc, a, lda, panel, c, ldc, cols, add);
+  gemmTileCols<T, M>(kc, a, lda, panel, c, ldc, cols, add);
 }
 
 /// One pass's packed op(b): columns [c0, c0 + cols) of the k blocks [kb0,
@@ -163,73 +161,45 @@ CHERRY_CPU_BODY void gemmPackPanelBody(bool transB, const float *b, int64_t ldb,
     packTransposed(b + j0 * ldb + p0, ldb, cols, kc, NR, dst);
     return;
   }
-  for (int64_t p = 0; p < kc; ++p) {
-    std::memcpy(dst + p * NR, b + (p0 + p) * ldb + j0,
-                static_cast<size_t>(cols) * sizeof(float));
-    std::fill(dst + p * NR + cols, dst + (p + 1) * NR, 0.0f);
-  }
+  const float *src = b + p0 * ldb + j0;
+  if (cols == NR) // a fixed size: moves, not a call
+    for (int64_t p = 0; p < kc; ++p)
+      std::memcpy(dst + p * NR, src + p * ldb, NR * sizeof(float));
+  else
+    for (int64_t p = 0; p < kc; ++p) {
+      std::copy_n(src + p * ldb, cols, dst + p * NR);
+      std::fill(dst + p * NR + cols, dst + (p + 1) * NR, 0.0f);
+    }
 }
 
 /// Rows [r0, r1) and panels [q0, q1) of c from one pass's packed op(b): for
-/// each of its k blocks in order, each panel, each MR rows. Untransposed, a is
-/// read in place: MR rows, each walked along k. Transposed, a tile's MR
-/// elements of one k sit together but consecutive k are lda apart, and a
-/// power-of-two lda (a vocabulary, a width) puts all of them in one cache set;
-/// so the rows' k block is first copied to `apack`, each tile's MR x kc
-/// contiguous.
-template <class T, bool TransA>
-CHERRY_ALWAYS_INLINE void gemmPieceOf(const float *a, int64_t lda, int64_t k,
-                                      const PackedB &pb, float *c, int64_t ldc,
-                                      bool accumulate, int64_t r0, int64_t r1,
-                                      int64_t q0, int64_t q1, float *apack) {
+/// each of its k blocks in order, each panel, each MR rows of a, read in
+/// place (each row walked along k).
+template <class T>
+CHERRY_CPU_BODY void gemmPieceBody(const float *a, int64_t lda, int64_t k,
+                                   const PackedB &pb, float *c, int64_t ldc,
+                                   bool accumulate, int64_t r0, int64_t r1,
+                                   int64_t q0, int64_t q1) {
   for (int64_t kb = pb.kb0; kb < pb.kb1; ++kb) {
     const int64_t p0 = kb * kGemmKBlock, kc = std::min(kGemmKBlock, k - p0);
     // The first block stores unless the piece adds to c (the caller's
     // `accumulate`, or blocks before this pass); later ones add.
     const bool add = accumulate || kb > pb.kb0;
-    if constexpr (TransA)
-      // Row by row of a (each row's span of the piece is contiguous, and
-      // the rows are lda apart): the prefetcher follows a row, not a column.
-      for (int64_t p = 0; p < kc; ++p) {
-        const float *src = a + (p0 + p) * lda + r0;
-        int64_t i = r0;
-        for (; i + T::MR <= r1; i += T::MR, src += T::MR)
-          std::memcpy(apack + (i - r0) * kc + p * T::MR, src,
-                      T::MR * sizeof(float));
-        if (i < r1)
-          std::copy(src, src + (r1 - i), apack + (i - r0) * kc + p * T::MR);
-      }
     for (int64_t q = q0; q < q1; ++q) {
       const float *panel = panelOf<T>(pb, kb, q, kc);
       const int64_t j = pb.c0 + q * T::NR;
       const int64_t cols = std::min<int64_t>(T::NR, pb.c0 + pb.cols - j);
       for (int64_t i = r0; i < r1; i += T::MR) {
         const int64_t rows = std::min<int64_t>(T::MR, r1 - i);
-        const float *ai = TransA ? apack + (i - r0) * kc : a + i * lda + p0;
-        const int64_t ldai = TransA ? T::MR : lda;
+        const float *ai = a + i * lda + p0;
         float *ci = c + i * ldc + j;
         if (rows == T::MR)
-          gemmTileCols<T, T::MR, TransA>(kc, ai, ldai, panel, ci, ldc, cols,
-                                         add);
+          gemmTileCols<T, T::MR>(kc, ai, lda, panel, ci, ldc, cols, add);
         else
-          gemmTileRows<T, TransA>(rows, kc, ai, ldai, panel, ci, ldc, cols,
-                                  add);
+          gemmTileRows<T>(rows, kc, ai, lda, panel, ci, ldc, cols, add);
       }
     }
   }
-}
-
-template <class T>
-CHERRY_CPU_BODY void
-gemmPieceBody(bool transA, const float *a, int64_t lda, int64_t k,
-              const PackedB &pb, float *c, int64_t ldc, bool accumulate,
-              int64_t r0, int64_t r1, int64_t q0, int64_t q1, float *apack) {
-  if (transA)
-    gemmPieceOf<T, true>(a, lda, k, pb, c, ldc, accumulate, r0, r1, q0, q1,
-                         apack);
-  else
-    gemmPieceOf<T, false>(a, lda, k, pb, c, ldc, accumulate, r0, r1, q0, q1,
-                          apack);
 }
 
 /// The AVX-512 copies of the bodies (the only variant packedGemm runs on).
@@ -257,7 +227,7 @@ namespace {
 /// Products with many rows (linear, its input gradient, the head's logits):
 /// passes of packed op(b) shared by every thread, the rows of c cut into
 /// pieces.
-void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
                     const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, bool accumulate, int nt) {
   const int64_t kBlocks = ceilDiv(k, kGemmKBlock);
@@ -286,11 +256,6 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    // A transposed a's k block, per thread (kept across calls).
-    thread_local std::vector<float> apackBuffer;
-    if (transA && apackBuffer.size() < size_t(kGemmRowBlock * kGemmKBlock))
-      apackBuffer.resize(kGemmRowBlock * kGemmKBlock);
-    float *apack = apackBuffer.data();
     for (int64_t c0 = 0; c0 < n; c0 += passCols)
       for (int64_t kb0 = 0; kb0 < kBlocks; kb0 += passBlocks) {
         const int64_t cols = std::min(passCols, n - c0);
@@ -301,7 +266,7 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
         // Pieces of rows x panels, kGemmPiecesPerThread a thread. A piece
         // reads its rows of a and its panels of packed b, so cutting the
         // rows finer reads the pass's b once more per row block, cutting
-        // the panels reads (transposed: copies) a once more per cut: the
+        // the panels reads a once more per cut: the
         // cheaper doubles, from row blocks of at most kGemmRowBlock rows.
         // How the work is cut changes no bit.
         int64_t rowBlock = std::min(roundUp(m, mr), maxRowBlock);
@@ -334,28 +299,30 @@ void sharedPackGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
           const int64_t q0 = pc * panelsPerCut,
                         q1 = std::min(panels, q0 + panelsPerCut);
           if (q0 < q1)
-            gemmPiece(transA, a, lda, k, pb, c, ldc, accumulate || kb0 > 0, r0,
-                      r1, q0, q1, apack);
+            gemmPiece(a, lda, k, pb, c, ldc, accumulate || kb0 > 0, r0, r1, q0,
+                      q1);
         }
         // And another: the pass is done before the next packs over it.
       }
   }
 }
 
-/// Long reductions onto few rows (weight gradients, the head's dh): each
-/// piece is one k block's product for some rows, with its own packed block
-/// of op(b), written to that block's buffer; the blocks are then added to c
-/// in k order, kGemmWaveBlocks at a time. The same arithmetic, in the same
-/// order, as a pass does, so the same bits; but no thread reads what
-/// another packed (on a VM's vCPUs, possibly another cache).
-void blockwiseGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
-                   const float *a, int64_t lda, const float *b, int64_t ldb,
-                   float *c, int64_t ldc, bool accumulate, int nt) {
+/// Long reductions onto few rows (the head's dh = G w: 512 rows, k the
+/// vocabulary): each piece is one k block's product for some rows, with its
+/// own packed block of op(b), written to that block's buffer; the blocks are
+/// then added to c in k order, kGemmWaveBlocksPerThread a thread at a time. The
+/// same arithmetic, in the same order, as a pass does, so the same bits; but no
+/// thread reads what another packed (on a VM's vCPUs, possibly another cache).
+void blockwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
+                   int64_t lda, const float *b, int64_t ldb, float *c,
+                   int64_t ldc, bool accumulate, int nt) {
   const int64_t kBlocks = ceilDiv(k, kGemmKBlock), width = roundUp(n, nr);
   const int64_t wave =
       std::min<int64_t>(kBlocks, kGemmWaveBlocksPerThread * nt);
-  const int64_t rowParts = std::clamp<int64_t>(
-      ceilDiv(kGemmPiecesPerThread * nt, wave), 1, ceilDiv(m, mr));
+  // Rows are cut only when a wave's blocks do not go round the threads:
+  // each cut packs the block of op(b) once more.
+  const int64_t rowParts =
+      std::clamp<int64_t>(ceilDiv(nt, wave), 1, ceilDiv(m, mr));
   const int64_t rowBlock = roundUp(ceilDiv(m, rowParts), mr);
   thread_local std::vector<float> blockBuffer;
   if (blockBuffer.size() < static_cast<size_t>(wave * m * n))
@@ -363,11 +330,9 @@ void blockwiseGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
   float *blocks = blockBuffer.data();
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
-    thread_local std::vector<float> packBuffer, apackBuffer;
+    thread_local std::vector<float> packBuffer;
     if (packBuffer.size() < static_cast<size_t>(kGemmKBlock * width))
       packBuffer.resize(kGemmKBlock * width);
-    if (transA && apackBuffer.size() < size_t(kGemmRowBlock * kGemmKBlock))
-      apackBuffer.resize(kGemmRowBlock * kGemmKBlock);
     for (int64_t w0 = 0; w0 < kBlocks; w0 += wave) {
       const int64_t nb = std::min(wave, kBlocks - w0);
 #pragma omp for schedule(dynamic, 1)
@@ -379,9 +344,8 @@ void blockwiseGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
         float *out = blocks + (kb - w0) * m * n;
         const int64_t r1 = std::min(m, (rp + 1) * rowBlock);
         for (int64_t r0 = rp * rowBlock; r0 < r1; r0 += kGemmRowBlock)
-          gemmPiece(transA, a, lda, k, pb, out, n, /*accumulate=*/false, r0,
-                    std::min(r1, r0 + kGemmRowBlock), 0, width / nr,
-                    apackBuffer.data());
+          gemmPiece(a, lda, k, pb, out, n, /*accumulate=*/false, r0,
+                    std::min(r1, r0 + kGemmRowBlock), 0, width / nr);
       }
       // c = c + block, block after block, row by row.
 #pragma omp for schedule(dynamic, 1)
@@ -399,19 +363,17 @@ void blockwiseGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 } // namespace
 
-void packedGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
-                const float *a, int64_t lda, const float *b, int64_t ldb,
-                float *c, int64_t ldc, bool accumulate, bool onThisThread) {
+void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
+                int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
+                bool accumulate, bool onThisThread) {
   const int nt =
       onThisThread ? 1 : threadsFor(m * n * k, kGemmMinMacsPerThread);
   // Both give the same bits: the choice is speed only.
   if (nt > 1 && k >= 2 * kGemmKBlock && 2 * m <= k &&
       roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats)
-    blockwiseGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
-                  nt);
+    blockwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
   else
-    sharedPackGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate,
-                   nt);
+    sharedPackGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
 }
 
 } // namespace cherry::runtime::cpu::detail
