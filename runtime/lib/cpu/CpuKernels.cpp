@@ -498,8 +498,9 @@ CHERRY_CPU_BODY void maxAndSumExpBody(const float *x, int64_t n, float &maxOut,
 }
 CHERRY_CPU_DISPATCH(maxAndSumExp)
 
-/// headCrossEntropy computes logits a [rows, vocab] tile at a time. OpenBLAS
-/// repacks the weight slice on every call, once per kLossRows rows, so the
+/// headCrossEntropy computes logits a [rows, vocab] tile at a time, one GEMM
+/// call per tile on its thread (packedGemm on AVX-512, OpenBLAS elsewhere).
+/// Each call packs its weight slice, once per kLossRows rows, so the
 /// row count sets the packing overhead (one weight element copied per
 /// 2 * kLossRows FLOPs); splitting the vocabulary bounds the tile (1 MiB
 /// here) whatever the vocabulary, and gives the threads more tiles to share.
@@ -857,8 +858,14 @@ Status headCrossEntropy(const float *h, const float *w, const int32_t *targets,
       const int64_t v0 = (tile % vocabTiles) * vocabTile;
       const int64_t nr = std::min(rowTile, rows - r0);
       const int64_t nv = std::min(vocabTile, vocab - v0);
-      gemmSerial(/*transA=*/false, /*transB=*/true, nr, nv, dim, h + r0 * dim,
-                 dim, w + v0 * dim, dim, logits, nv, /*accumulate=*/false);
+      if (packedGemmRuns(/*transA=*/false))
+        packedGemm(/*transB=*/true, nr, nv, dim, h + r0 * dim, dim,
+                   w + v0 * dim, dim, logits, nv, /*accumulate=*/false,
+                   /*onThisThread=*/true);
+      else
+        gemmSerial(/*transA=*/false, /*transB=*/true, nr, nv, dim, h + r0 * dim,
+                   dim, w + v0 * dim, dim, logits, nv,
+                   /*accumulate=*/false);
       for (int64_t i = 0; i < nr; ++i) {
         const int64_t r = r0 + i, t = targets[r];
         if (t == ignoreIndex)
