@@ -19,8 +19,9 @@ torch.optim.AdamW,
 in eager mode and with torch.compile (Inductor; --no-compile skips it), each
 in its own process, REPEATS rounds of STEPS steps (warm-up steps, and for
 torch.compile the compiling ones, not timed), the figure the median of the
-rounds' medians. The eager process also measures this machine's sgemm peak
-(torch.mm, 2048^3, same threads, median of 5), and every engine's model-FLOP
+rounds' medians. The sgemm peak is the faster of torch.mm (measured by the
+eager process) and cherry's own linear (cherry-kernel-bench), 2048^3, same
+threads, medians of 5, and every engine's model-FLOP
 utilization is (forward + backward FLOPs per token from cherry-cost-report)
 x tokens/s / peak. With --determinism it also times `cherry-run train
 --no-deterministic` (GEMMs one slice per thread; the ratio is what

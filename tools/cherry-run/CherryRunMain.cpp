@@ -65,9 +65,12 @@ int run(int argc, char **argv, const char *version) {
                 "\n");
     return 0;
   }
-  // A bad CHERRY_CPU_VARIANT is refused before any file is read.
+  // A bad CHERRY_CPU_VARIANT or CHERRY_GEMM is refused before any file is
+  // read.
   cpu::CpuVariant variant;
   check(cpu::requestedCpuVariant(variant));
+  bool packedGemm;
+  check(cpu::requestedPackedGemm(packedGemm));
   if (command == "eval")
     return runEval(rest);
   WorldInfo world;

@@ -294,12 +294,12 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 /// (packedGemmRuns): a transposed one (the weight gradients, dw = dy^T x)
 /// ran 5-10% slower here than in the OpenBLAS grid, because it has to be
 /// copied first, and on AVX2 OpenBLAS's Haswell kernels trained 2-4% faster
-/// than this kernel built for AVX2.
+/// than this kernel built for AVX2. CHERRY_GEMM=openblas turns it off.
 void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,
                 bool accumulate, bool onThisThread);
 inline bool packedGemmRuns(bool transA) {
-  return !transA && cpuVariant() == CpuVariant::V4;
+  return !transA && cpuVariant() == CpuVariant::V4 && packedGemmAllowed();
 }
 
 /// A GEMM on our OpenMP threads. In deterministic mode (the default),

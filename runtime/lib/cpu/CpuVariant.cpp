@@ -116,10 +116,41 @@ CpuVariant cpuVariant() {
   return chosen;
 }
 
+Status requestedPackedGemm(bool &packed) {
+  const char *env = std::getenv("CHERRY_GEMM");
+  const std::string value = env ? env : "";
+  if (value.empty() || value == "packed")
+    packed = true;
+  else if (value == "openblas")
+    packed = false;
+  else
+    return Status::error("CHERRY_GEMM=" + value +
+                         ": not a GEMM choice (packed or openblas)");
+  return Status::success();
+}
+
+bool packedGemmAllowed() {
+  static const bool allowed = [] {
+    bool packed = true;
+    Status st = requestedPackedGemm(packed);
+    if (!st.ok()) {
+      std::fprintf(stderr, "error: %s\n", st.message.c_str());
+      std::exit(2);
+    }
+    return packed;
+  }();
+  return allowed;
+}
+
 std::string cpuDescription() {
   std::string line =
       std::string("CPU kernels ") + cpuVariantName(cpuVariant()) +
       (variantForced() ? " (forced by CHERRY_CPU_VARIANT)" : " (detected)");
+  const bool packed = packedGemmAllowed() && cpuVariant() == CpuVariant::V4;
+  line += packed ? "; GEMMs packed (OpenBLAS for transposed a)"
+                 : "; GEMMs OpenBLAS";
+  if (!packedGemmAllowed())
+    line += " (forced by CHERRY_GEMM)";
   std::string config = openblas_get_config();
   // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64":
   // the name and version are its first two words.

@@ -67,9 +67,18 @@ Status requestedCpuVariant(CpuVariant &variant);
 /// message (exit code 2); tools call requestedCpuVariant() first to fail
 /// cleanly.
 CpuVariant cpuVariant();
+/// Whether deterministic mode's GEMMs may take CHERRY's packed GEMM where
+/// it runs (x86-64-v4, untransposed left operand), as CHERRY_GEMM asks:
+/// "packed" or unset (the default), or "openblas" (the OpenBLAS grid for
+/// every GEMM). Fails naming the value when it is neither.
+Status requestedPackedGemm(bool &packed);
+/// requestedPackedGemm(), resolved on the first GEMM; a bad CHERRY_GEMM ends
+/// the process there with its message (exit code 2), as cpuVariant() does.
+bool packedGemmAllowed();
 /// One line for logs and bug reports: the variant and how it was chosen,
-/// and the BLAS library and the kernels it picked, e.g. "CPU kernels
-/// x86-64-v4 (detected); OpenBLAS 0.3.21 core SkylakeX".
+/// the GEMM, and the BLAS library and the kernels it picked, e.g. "CPU
+/// kernels x86-64-v4 (detected); GEMMs packed; OpenBLAS 0.3.21 core
+/// SkylakeX".
 std::string cpuDescription();
 
 /// y[m, n] = x[m, k] * w[n, k]^T (+ y when `accumulate`). The Hugging Face
