@@ -4,7 +4,7 @@
 Usage:
     python3 test/bench/train_bench.py [--steps 12] [--threads 2] [--repeats 3]
         [--build build] [--python PYTHON] [--no-compile] [--sgt RATIO]
-        [--determinism]
+        [--determinism] [--gemm]
 
 The model is the training benchmark config (vocab 8192, hidden 256,
 intermediate 688, 4 layers, 4 heads, seq 256, batch 8), random weights. The
@@ -174,6 +174,11 @@ def main():
                     help="also time --no-deterministic and check that "
                          "--deterministic losses on 1 and --threads threads "
                          "are bit-identical")
+    ap.add_argument("--gemm", action="store_true",
+                    help="also time cherry-run train with CHERRY_GEMM=openblas "
+                         "(every GEMM on the OpenBLAS grid), a run right after "
+                         "each default run, and print the median of the pairs' "
+                         "ratios")
     ap.add_argument("--torch-worker", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.torch_worker:
@@ -204,29 +209,38 @@ def main():
             run(f"{bin_dir}/cherry-translate", "--emit-executable", f"{tmp}/s.mlir", "-o",
                 f"{tmp}/s.cherry")
 
-        def train_rate(program, name):
+        def train_rate(program, name, env=None):
             out, peak = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/{program}",
                                         "--data", data, "--steps", str(args.steps), "--save",
                                         f"{tmp}/{name}", "--threads", str(args.threads),
-                                        "--json"])
+                                        "--json"], env=env)
             return json.loads(out.strip().splitlines()[-1])["tokens_per_s"], peak
 
         # With --sgt each round runs the full step and then the SGT step, so
         # each pair's ratio is taken under one load; the SGT figure is the
         # median of the rounds' ratios.
-        rates, rss, sgt_rates = [], 0.0, []
+        # --gemm pairs each run with one on the OpenBLAS grid the same way.
+        rates, rss, sgt_rates, blas_rates = [], 0.0, [], []
         for r in range(args.repeats):
             rate, peak = train_rate("t.cherry", f"run{r}")
             rates.append(rate)
             rss = max(rss, peak)
             if args.sgt:
                 sgt_rates.append(train_rate("s.cherry", f"srun{r}")[0])
+            if args.gemm:
+                blas_rates.append(train_rate("t.cherry", f"brun{r}",
+                                             dict(os.environ, CHERRY_GEMM="openblas"))[0])
         ours = statistics.median(rates)
         print(f"train config: vocab 8192, hidden 256, 4 layers, 4 heads, batch {B} x seq {T}; "
               f"{args.steps} steps, {args.threads} threads, median of {args.repeats} runs' "
               f"median tokens/s; load average {os.getloadavg()[0]:.1f} at the start")
         print(f"  model FLOPs per token (forward + backward): {flops_per_token / 1e6:.1f} M")
         print(f"  cherry-run train  {ours:10.0f} tokens/s   peak RSS {rss:7.1f} MiB")
+        if args.gemm:
+            pairs = [o / b for o, b in zip(rates, blas_rates)]
+            print(f"  CHERRY_GEMM=openblas {statistics.median(blas_rates):6.0f} tokens/s   the "
+                  f"default GEMM runs at {statistics.median(pairs):.3f}x its speed (median of "
+                  f"{len(pairs)} paired rounds: {', '.join(f'{p:.3f}' for p in pairs)})")
         if args.determinism:
             def train_run(threads, name, mode):
                 text, _ = child_peak_rss([f"{bin_dir}/cherry-run", "train", f"{tmp}/t.cherry",
