@@ -381,6 +381,33 @@ inline int64_t padToTile(int64_t n) {
 
 #define CHERRY_ALWAYS_INLINE inline __attribute__((always_inline))
 
+/// Rows of a register tile, acc[M][NV] vectors of VW floats, to c (ldc
+/// apart): stored, or added to what c holds when `add` (one add per element,
+/// c + acc); a row's first `cols` columns only when fewer than VW * NV.
+template <int VW, int M, int NV, class V>
+CHERRY_ALWAYS_INLINE void storeTile(const V (&acc)[M][NV], float *c,
+                                    int64_t ldc, int64_t cols, bool add) {
+  for (int i = 0; i < M; ++i) {
+    float *ci = c + i * ldc;
+    if (cols == VW * NV) {
+      for (int n = 0; n < NV; ++n) {
+        V out = acc[i][n];
+        if (add) {
+          V old;
+          std::memcpy(&old, ci + n * VW, sizeof(V));
+          out = old + out;
+        }
+        std::memcpy(ci + n * VW, &out, sizeof(V));
+      }
+    } else {
+      float tmp[VW * NV];
+      std::memcpy(tmp, acc[i], sizeof(tmp));
+      for (int64_t e = 0; e < cols; ++e)
+        ci[e] = add ? ci[e] + tmp[e] : tmp[e];
+    }
+  }
+}
+
 /// One register tile: c[M][cols] (ldc apart; = or += when `accumulate`) =
 /// sum over p in [0, k) of a(i, p) * b[p][0 .. NR), where a(i, p) is
 /// a[i * lda + p], or a[p * lda + i] when TransA. Every element of c is one
@@ -407,25 +434,7 @@ CHERRY_ALWAYS_INLINE void attnTile(int64_t k, const float *a, int64_t lda,
         acc[i][n] += x * bv[n];
     }
   }
-  for (int i = 0; i < M; ++i) {
-    float *ci = c + i * ldc;
-    if (cols == T::NR) {
-      for (int n = 0; n < T::NV; ++n) {
-        V out = acc[i][n];
-        if (accumulate) {
-          V old;
-          std::memcpy(&old, ci + n * T::VW, sizeof(V));
-          out = old + out;
-        }
-        std::memcpy(ci + n * T::VW, &out, sizeof(V));
-      }
-    } else {
-      float tmp[T::NR];
-      std::memcpy(tmp, acc[i], sizeof(tmp));
-      for (int64_t e = 0; e < cols; ++e)
-        ci[e] = accumulate ? ci[e] + tmp[e] : tmp[e];
-    }
-  }
+  storeTile<T::VW>(acc, c, ldc, cols, accumulate);
 }
 
 /// The last rows of a column of tiles: attnTile with M = rows < T::MR.

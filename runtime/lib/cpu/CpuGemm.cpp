@@ -83,25 +83,7 @@ CHERRY_ALWAYS_INLINE void gemmTile(int64_t kc, const float *a, int64_t lda,
         acc[i][n] += x * bv[n];
     }
   }
-  for (int i = 0; i < M; ++i) {
-    float *ci = c + i * ldc;
-    if (cols == NVv * T::VW) {
-      for (int n = 0; n < NVv; ++n) {
-        V out = acc[i][n];
-        if (add) {
-          V old;
-          std::memcpy(&old, ci + n * T::VW, sizeof(V));
-          out = old + out;
-        }
-        std::memcpy(ci + n * T::VW, &out, sizeof(V));
-      }
-    } else {
-      float tmp[NVv * T::VW];
-      std::memcpy(tmp, acc[i], sizeof(tmp));
-      for (int64_t e = 0; e < cols; ++e)
-        ci[e] = add ? ci[e] + tmp[e] : tmp[e];
-    }
-  }
+  storeTile<T::VW>(acc, c, ldc, cols, add);
 }
 
 /// gemmTile with the vector count of a panel's `cols` columns.

@@ -101,18 +101,26 @@ Status requestedCpuVariant(CpuVariant &variant) {
   return Status::success();
 }
 
+namespace {
+
+/// What `request` resolves to; a bad environment value ends the process
+/// with its message (exit code 2): running the loops anyway would die on an
+/// illegal instruction or silently test another code path than the one
+/// asked for.
+template <class T> T resolvedOrExit(Status (*request)(T &)) {
+  T value{};
+  Status st = request(value);
+  if (!st.ok()) {
+    std::fprintf(stderr, "error: %s\n", st.message.c_str());
+    std::exit(2);
+  }
+  return value;
+}
+
+} // namespace
+
 CpuVariant cpuVariant() {
-  static const CpuVariant chosen = [] {
-    CpuVariant v;
-    Status st = requestedCpuVariant(v);
-    if (!st.ok()) {
-      // Running the loops anyway would die on an illegal instruction or
-      // silently test another code path than the one asked for.
-      std::fprintf(stderr, "error: %s\n", st.message.c_str());
-      std::exit(2);
-    }
-    return v;
-  }();
+  static const CpuVariant chosen = resolvedOrExit(requestedCpuVariant);
   return chosen;
 }
 
@@ -130,15 +138,7 @@ Status requestedPackedGemm(bool &packed) {
 }
 
 bool packedGemmAllowed() {
-  static const bool allowed = [] {
-    bool packed = true;
-    Status st = requestedPackedGemm(packed);
-    if (!st.ok()) {
-      std::fprintf(stderr, "error: %s\n", st.message.c_str());
-      std::exit(2);
-    }
-    return packed;
-  }();
+  static const bool allowed = resolvedOrExit(requestedPackedGemm);
   return allowed;
 }
 
