@@ -50,9 +50,11 @@ constexpr int64_t kGemmRowBlock = 96;
 /// take them as they come free, so one that is descheduled, or finishes
 /// late, leaves less behind.
 constexpr int64_t kGemmPiecesPerThread = 4;
-/// k blocks a thread's pieces cover in one wave of blockwiseGemm (whose
-/// buffers hold a wave's block products).
+/// k blocks a thread's pieces cover in one wave of blockwiseGemm, whose
+/// buffers hold a wave's block products: at most kGemmWaveFloats (16 MiB),
+/// or the product takes the shared passes.
 constexpr int64_t kGemmWaveBlocksPerThread = 2;
+constexpr int64_t kGemmWaveFloats = int64_t(1) << 22;
 /// Floats of packed b one pass holds (1 MiB): the columns and k blocks a
 /// pass covers are packed by all threads, then read by every piece of the
 /// pass from cache, and the next pass packs over them.
@@ -350,9 +352,11 @@ void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                 bool accumulate, bool onThisThread) {
   const int nt =
       onThisThread ? 1 : threadsFor(m * n * k, kGemmMinMacsPerThread);
-  // Both give the same bits: the choice is speed only.
+  // Both give the same bits: the choice is speed only (and memory: a
+  // wave's block products must fit kGemmWaveFloats).
   if (nt > 1 && k >= 2 * kGemmKBlock && 2 * m <= k &&
-      roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats)
+      roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats &&
+      kGemmWaveBlocksPerThread * nt * m * n <= kGemmWaveFloats)
     blockwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
   else
     sharedPackGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
