@@ -64,8 +64,7 @@ inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
 
 /// c[M][cols] (ldc apart; = or += when `add`) = sum over p in [0, kc) of
 /// a[i * lda + p] * panel[p][0 .. NVv * VW). Columns past `cols` are
-/// computed from the
-/// panel's zero padding and not stored.
+/// computed from the panel's zero padding and not stored.
 template <class T, int M, int NVv>
 CHERRY_ALWAYS_INLINE void gemmTile(int64_t kc, const float *a, int64_t lda,
                                    const float *panel, float *c, int64_t ldc,
@@ -204,10 +203,6 @@ CHERRY_TARGET_V4 void gemmAddRow(float *c, const float *x, int64_t n) {
 
 constexpr int64_t mr = GemmTileV4::MR, nr = GemmTileV4::NR;
 
-} // namespace
-
-namespace {
-
 /// Products with many rows (linear, its input gradient, the head's logits):
 /// passes of packed op(b) shared by every thread, the rows of c cut into
 /// pieces.
@@ -250,9 +245,9 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
         // Pieces of rows x panels, kGemmPiecesPerThread a thread. A piece
         // reads its rows of a and its panels of packed b, so cutting the
         // rows finer reads the pass's b once more per row block, cutting
-        // the panels reads a once more per cut: the
-        // cheaper doubles, from row blocks of at most kGemmRowBlock rows.
-        // How the work is cut changes no bit.
+        // the panels reads a once more per cut: the cheaper doubles, from
+        // row blocks of at most kGemmRowBlock rows. How the work is cut
+        // changes no bit.
         int64_t rowBlock = std::min(roundUp(m, mr), maxRowBlock);
         int64_t panelCuts = 1;
         const int64_t aFloats =
