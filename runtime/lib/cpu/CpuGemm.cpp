@@ -55,7 +55,7 @@ constexpr int64_t kGemmPiecesPerThread = 4;
 /// or the product takes the shared passes.
 constexpr int64_t kGemmWaveBlocksPerThread = 2;
 constexpr int64_t kGemmWaveFloats = int64_t(1) << 22;
-/// Floats of packed b one pass holds (1 MiB): the columns and k blocks a
+/// Floats of packed b one pass holds (4 MiB): the columns and k blocks a
 /// pass covers are packed by all threads, then read by every piece of the
 /// pass from cache, and the next pass packs over them.
 constexpr int64_t kGemmPassFloats = int64_t(1) << 20;
