@@ -250,9 +250,9 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
         // changes no bit.
         int64_t rowBlock = std::min(roundUp(m, mr), maxRowBlock);
         int64_t panelCuts = 1;
-        const int64_t aFloats =
-            m * std::min(k - kb0 * kGemmKBlock, blocksOf(pb) * kGemmKBlock);
-        const int64_t bFloats = aFloats / m * pb.width;
+        const int64_t passK =
+            std::min(k - kb0 * kGemmKBlock, blocksOf(pb) * kGemmKBlock);
+        const int64_t aFloats = m * passK, bFloats = passK * pb.width;
         while (ceilDiv(m, rowBlock) * panelCuts < wanted) {
           const bool rowsOk = rowBlock >= 2 * mr;
           const bool panelsOk = panels >= panelCuts * 2;
@@ -266,9 +266,8 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
         }
         const int64_t rowBlocks = ceilDiv(m, rowBlock);
         const int64_t panelsPerCut = ceilDiv(panels, panelCuts);
-        const int64_t blocks = pb.kb1 - pb.kb0;
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t t = 0; t < blocks * panels; ++t)
+        for (int64_t t = 0; t < blocksOf(pb) * panels; ++t)
           gemmPackPanel(transB, b, ldb, k, pb, pb.kb0 + t / panels, t % panels);
       // The implied barrier: every panel is packed before any is read.
 #pragma omp for schedule(dynamic, 1)

@@ -146,9 +146,9 @@ std::string cpuDescription() {
   std::string line =
       std::string("CPU kernels ") + cpuVariantName(cpuVariant()) +
       (variantForced() ? " (forced by CHERRY_CPU_VARIANT)" : " (detected)");
-  const bool packed = packedGemmAllowed() && cpuVariant() == CpuVariant::V4;
-  line += packed ? "; GEMMs packed (OpenBLAS for transposed a)"
-                 : "; GEMMs OpenBLAS";
+  line += detail::packedGemmRuns(/*transA=*/false)
+              ? "; GEMMs packed (OpenBLAS for transposed a)"
+              : "; GEMMs OpenBLAS";
   if (!packedGemmAllowed())
     line += " (forced by CHERRY_GEMM)";
   std::string config = openblas_get_config();

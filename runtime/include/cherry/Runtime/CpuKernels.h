@@ -77,8 +77,8 @@ Status requestedPackedGemm(bool &packed);
 bool packedGemmAllowed();
 /// One line for logs and bug reports: the variant and how it was chosen,
 /// the GEMM, and the BLAS library and the kernels it picked, e.g. "CPU
-/// kernels x86-64-v4 (detected); GEMMs packed; OpenBLAS 0.3.21 core
-/// SkylakeX".
+/// kernels x86-64-v4 (detected); GEMMs packed (OpenBLAS for transposed a);
+/// OpenBLAS 0.3.21 core SkylakeX".
 std::string cpuDescription();
 
 /// y[m, n] = x[m, k] * w[n, k]^T (+ y when `accumulate`). The Hugging Face
