@@ -260,16 +260,28 @@ void BM_RopeGrad(benchmark::State &state) {
 }
 
 // Arguments: batch, seq, heads, kvHeads, headDim, causal, lse (1: the
-// forward's row log-sum-exp given, as attention_grad_lse has it).
+// forward's row log-sum-exp given, as attention_grad_lse has it), and the
+// percentage of query rows whose dout is nonzero (every 100/pct-th row,
+// about: a selective step's last layer).
 void BM_AttentionGrad(benchmark::State &state) {
   const int64_t batch = state.range(0), seq = state.range(1),
                 heads = state.range(2), kvHeads = state.range(3),
                 headDim = state.range(4);
   const bool causal = state.range(5) != 0, withLse = state.range(6) != 0;
+  const int64_t percent = state.range(7);
   auto q = filled(batch * seq * heads * headDim);
   auto k = filled(batch * seq * kvHeads * headDim);
   auto v = filled(batch * seq * kvHeads * headDim);
   auto dout = filled(q.size());
+  int64_t kept = 0;
+  for (int64_t r = 0; r < batch * seq; ++r) {
+    const int64_t t = r % seq;
+    if (t * percent / 100 != (t + 1) * percent / 100) {
+      ++kept;
+      continue;
+    }
+    std::fill_n(dout.data() + r * heads * headDim, heads * headDim, 0.0f);
+  }
   std::vector<float> o(q.size()), dq(q.size()), dk(k.size()), dv(v.size()),
       lse(batch * heads * seq);
   attention(q.data(), k.data(), v.data(), o.data(), batch, seq, seq, seq, heads,
@@ -283,9 +295,13 @@ void BM_AttentionGrad(benchmark::State &state) {
   // The backward proper: dP = dout V^T, dV += P^T dout, dQ += dS K,
   // dK += dS^T Q (the usual 2.5x of the forward's two products, recomputing
   // the scores not counted), over the (query, key) pairs seen.
-  const double pairs = causal ? seq * (seq + 1) / 2.0 : double(seq) * seq;
+  // With selected rows, the pairs of the kept rows only.
+  double pairs = 0;
+  for (int64_t t = 0; t < seq; ++t)
+    if (t * percent / 100 != (t + 1) * percent / 100)
+      pairs += causal ? t + 1 : seq;
   setFlops(state, 8.0 * batch * heads * headDim * pairs);
-  setTraffic(state, batch * seq,
+  setTraffic(state, kept,
              4 * batch * seq * headDim * (5 * heads + 4 * kvHeads));
 }
 
@@ -525,12 +541,13 @@ BENCHMARK(BM_RopeGrad)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AttentionGrad)
-    ->ArgNames({"batch", "seq", "heads", "kv", "hd", "causal", "lse"})
-    ->Args({8, 128, 8, 4, 32, 1, 0})
-    ->Args({8, 256, 8, 4, 32, 1, 0})
-    ->Args({8, 256, 8, 4, 32, 0, 0})
-    ->Args({8, 256, 4, 4, 64, 1, 0}) // training benchmark config
-    ->Args({8, 256, 4, 4, 64, 1, 1}) // the same, as a training step runs it
+    ->ArgNames({"batch", "seq", "heads", "kv", "hd", "causal", "lse", "pct"})
+    ->Args({8, 128, 8, 4, 32, 1, 0, 100})
+    ->Args({8, 256, 8, 4, 32, 1, 0, 100})
+    ->Args({8, 256, 8, 4, 32, 0, 0, 100})
+    ->Args({8, 256, 4, 4, 64, 1, 0, 100}) // training benchmark config
+    ->Args({8, 256, 4, 4, 64, 1, 1, 100}) // the same, as a training step runs it
+    ->Args({8, 256, 4, 4, 64, 1, 1, 15})  // an SGT-15% step's last layer
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SwigluGrad)

@@ -1058,60 +1058,69 @@ void attentionGrad(const float *q, const float *k, const float *v,
   // gets dq = 0. A selective step's last layer sees only its selected rows'
   // gradient: there the nonzero rows, gathered with their positions, are
   // all the work.
-  const int64_t width = heads * headDim;
-  std::vector<int64_t> kept(batch, 0);
-  int64_t most = 0;
-  for (int64_t b = 0; b < batch; ++b) {
-    for (int64_t t = 0; t < seq; ++t) {
-      const float *row = dout + (b * seq + t) * width;
-      kept[b] += std::any_of(row, row + width, [](float x) { return x != 0; });
-    }
-    most = std::max(most, kept[b]);
-  }
+  const int64_t width = heads * headDim, kvWidth = kvHeads * headDim;
+  auto nonzero = [&](const float *row) {
+    return std::any_of(row, row + width, [](float x) { return x != 0; });
+  };
+  // Each batch's kept rows, its positions in order (a batch per thread:
+  // the scan reads all of dout, which a thread alone would take long
+  // beside the gathered rows' work).
+  std::vector<int64_t> kept(batch, 0), keptAt(batch * seq);
+  const int scanThreads =
+      threadsFor(batch * seq * width, kLightElementsPerThread);
+#pragma omp parallel for schedule(static)                                      \
+    num_threads(scanThreads) if (scanThreads > 1)
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < seq; ++t)
+      if (nonzero(dout + (b * seq + t) * width))
+        keptAt[b * seq + kept[b]++] = t;
+  const int64_t most = *std::max_element(kept.begin(), kept.end());
   if (2 * most > seq) {
     attentionGradRows(q, k, v, o, dout, dq, dk, dv, batch, seq, seq, nullptr,
                       heads, kvHeads, headDim, causal, lse);
     return;
   }
-  std::fill(dq, dq + batch * seq * width, 0.0f);
   if (most == 0) {
-    std::fill(dk, dk + batch * seq * kvHeads * headDim, 0.0f);
-    std::fill(dv, dv + batch * seq * kvHeads * headDim, 0.0f);
+    std::fill(dq, dq + batch * seq * width, 0.0f);
+    std::fill(dk, dk + batch * seq * kvWidth, 0.0f);
+    std::fill(dv, dv + batch * seq * kvWidth, 0.0f);
     return;
   }
   // `most` rows per batch: the kept ones, then copies of zero rows at the
-  // last kept position (they add nothing either).
+  // last kept position (they add nothing either). The forward's lse of the
+  // kept rows is gathered like them; 0 for the padding rows (q = 0: every
+  // probability is then e^0, finite, times a zero dout). dq is zero but on
+  // the kept rows, written after.
   const size_t packed = static_cast<size_t>(batch * most * width);
-  std::vector<float> qs(packed, 0.0f), os(packed, 0.0f), ds(packed, 0.0f),
-      dqs(packed);
+  std::vector<float> qs(packed), os(packed), ds(packed), dqs(packed);
   std::vector<int64_t> positions(batch * most);
-  for (int64_t b = 0; b < batch; ++b) {
-    int64_t n = 0;
-    for (int64_t t = 0; t < seq; ++t) {
-      const int64_t from = (b * seq + t) * width;
-      const float *row = dout + from;
-      if (!std::any_of(row, row + width, [](float x) { return x != 0; }))
-        continue;
-      const int64_t to = (b * most + n) * width;
-      std::copy_n(q + from, width, qs.data() + to);
-      std::copy_n(o + from, width, os.data() + to);
-      std::copy_n(row, width, ds.data() + to);
-      positions[b * most + n++] = t;
-    }
-    for (; n < most; ++n)
-      positions[b * most + n] = n > 0 ? positions[b * most + n - 1] : 0;
-  }
-  // The forward's lse of the kept rows, gathered like them; 0 for the
-  // padding rows (q = 0: every probability is then e^0, finite, times a
-  // zero dout).
   std::vector<float> lses(lse ? batch * heads * most : 0);
-  if (lse)
-    for (int64_t b = 0; b < batch; ++b)
+#pragma omp parallel for schedule(static)                                      \
+    num_threads(scanThreads) if (scanThreads > 1)
+  for (int64_t b = 0; b < batch; ++b) {
+    std::fill(dq + b * seq * width, dq + (b + 1) * seq * width, 0.0f);
+    for (int64_t n = 0; n < most; ++n) {
+      const int64_t to = (b * most + n) * width;
+      if (n < kept[b]) {
+        const int64_t from = (b * seq + keptAt[b * seq + n]) * width;
+        positions[b * most + n] = keptAt[b * seq + n];
+        std::copy_n(q + from, width, qs.data() + to);
+        std::copy_n(o + from, width, os.data() + to);
+        std::copy_n(dout + from, width, ds.data() + to);
+      } else {
+        positions[b * most + n] = n > 0 ? positions[b * most + n - 1] : 0;
+        std::fill_n(qs.data() + to, width, 0.0f);
+        std::fill_n(os.data() + to, width, 0.0f);
+        std::fill_n(ds.data() + to, width, 0.0f);
+      }
+    }
+    if (lse)
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t n = 0; n < most; ++n)
           lses[(b * heads + h) * most + n] =
               n < kept[b] ? lse[(b * heads + h) * seq + positions[b * most + n]]
                           : 0.0f;
+  }
   attentionGradRows(qs.data(), k, v, os.data(), ds.data(), dqs.data(), dk, dv,
                     batch, seq, most, positions.data(), heads, kvHeads, headDim,
                     causal, lse ? lses.data() : nullptr);
