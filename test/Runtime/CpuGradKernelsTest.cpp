@@ -1005,6 +1005,160 @@ TEST(CpuGradKernels, AttentionLseIsTheGradientsRowStatistic) {
   }
 }
 
+/// `rows` distinct positions of [0, seq) per batch, drawn from `seed`:
+/// ascending, or in a shuffled order (a mask selection's are not sorted).
+std::vector<int32_t> gatheredPositions(int64_t batch, int64_t rows, int64_t seq,
+                                       uint64_t seed, bool shuffled) {
+  std::vector<int32_t> out;
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
+  auto next = [&] {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+  };
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<int32_t> all(seq);
+    for (int64_t t = 0; t < seq; ++t)
+      all[t] = static_cast<int32_t>(t);
+    for (int64_t i = 0; i < rows; ++i) // a partial Fisher-Yates draw
+      std::swap(all[i], all[i + next() % (seq - i)]);
+    std::vector<int32_t> row(all.begin(), all.begin() + rows);
+    if (!shuffled)
+      std::sort(row.begin(), row.end());
+    else if (std::is_sorted(row.begin(), row.end()))
+      std::reverse(row.begin(), row.end());
+    out.insert(out.end(), row.begin(), row.end());
+  }
+  return out;
+}
+
+/// Rows positions[b, i] of each batch of x ([batch, seq, width]).
+template <class T>
+std::vector<T> gatherRows(const std::vector<T> &x,
+                          const std::vector<int32_t> &positions, int64_t batch,
+                          int64_t seq, int64_t width) {
+  const int64_t rows = static_cast<int64_t>(positions.size()) / batch;
+  std::vector<T> y(batch * rows * width);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < rows; ++i)
+      std::copy_n(x.begin() + (b * seq + positions[b * rows + i]) * width,
+                  width, y.begin() + (b * rows + i) * width);
+  return y;
+}
+
+TEST(CpuGradKernels, RopeOfGatheredRowsIsTheFullRopesRows) {
+  // rope of gathered rows gets the bits rope gives those rows in place,
+  // forward and gradient, from the kept tables and (positions past them)
+  // from each row's own.
+  const int64_t batch = 3, seq = 150, heads = 2, headDim = 64, width = 128;
+  const double theta = 10000.0;
+  for (bool shuffled : {false, true}) {
+    auto x = randomVector(batch * seq * width, 80);
+    auto pos = gatheredPositions(batch, 23, seq, 81, shuffled);
+    auto y = x, dx = x;
+    rope(y.data(), batch, seq, heads, headDim, theta);
+    ropeGrad(dx.data(), batch, seq, heads, headDim, theta);
+    auto xg = gatherRows(x, pos, batch, seq, width);
+    std::vector<float> yg(xg.size()), dxg(xg.size());
+    ropeGathered(xg.data(), pos.data(), yg.data(), batch * 23, heads, headDim,
+                 theta);
+    ropeGradGathered(xg.data(), pos.data(), dxg.data(), batch * 23, heads,
+                     headDim, theta);
+    expectIdentical(yg, gatherRows(y, pos, batch, seq, width), "rope rows");
+    expectIdentical(dxg, gatherRows(dx, pos, batch, seq, width),
+                    "rope_grad rows");
+  }
+  // Positions past the kept tables (2^21 floats: 65536 positions of 32
+  // angles): rope at that offset, row by row; in place too.
+  std::vector<int32_t> far = {70000, 3, 123456};
+  auto x = randomVector(3 * width, 82);
+  auto yg = x;
+  ropeGathered(yg.data(), far.data(), yg.data(), 3, heads, headDim, theta);
+  for (int64_t r = 0; r < 3; ++r) {
+    std::vector<float> row(x.begin() + r * width, x.begin() + (r + 1) * width);
+    rope(row.data(), 1, 1, heads, headDim, theta, far[r]);
+    expectIdentical(std::vector<float>(yg.begin() + r * width,
+                                       yg.begin() + (r + 1) * width),
+                    row, "rope row at position " + std::to_string(far[r]));
+  }
+}
+
+TEST(CpuGradKernels, AttentionOfGatheredRowsIsTheFullAttentionsRows) {
+  // attentionGathered's rows are the full attention's rows at their
+  // positions: the same bits where the query blocks of both take the tiled
+  // path (8 rows or more), else within 5e-6 of the double reference (its
+  // row dot products round differently, as a decode step's). Its gradient,
+  // with dout on the gathered rows, is the full sequence's gradient for a
+  // dout that is zero elsewhere, within the derived bounds. Ascending and
+  // shuffled positions, one row to several query blocks, padded head dims,
+  // GQA, causal and not.
+  for (const AttnShape &c :
+       {AttnShape{2, 150, 4, 2, 10, true}, AttnShape{2, 150, 4, 2, 10, false},
+        AttnShape{2, 256, 4, 4, 64, true}, AttnShape{1, 70, 6, 3, 33, true}})
+    for (int64_t rows : {int64_t(1), int64_t(5), int64_t(38), int64_t(69)})
+      for (bool shuffled : {false, true}) {
+        if (rows > c.seq)
+          continue;
+        const std::string what = c.name() + " rows " + std::to_string(rows) +
+                                 (shuffled ? " shuffled" : " ascending");
+        const int64_t width = c.heads * c.headDim, T = c.seq;
+        auto q = randomVector(c.qSize(), 90, -2.0f, 2.0f);
+        auto k = randomVector(c.kvSize(), 91, -2.0f, 2.0f);
+        auto v = randomVector(c.kvSize(), 92);
+        auto pos = gatheredPositions(c.batch, rows, T, 93 + rows, shuffled);
+        std::vector<float> o(c.qSize()), lse(c.batch * c.heads * T);
+        attention(q.data(), k.data(), v.data(), o.data(), c.batch, T, T, T,
+                  c.heads, c.kvHeads, c.headDim, 0, c.causal, lse.data());
+        auto qg = gatherRows(q, pos, c.batch, T, width);
+        std::vector<float> og(qg.size(), std::nanf("")),
+            lseg(c.batch * c.heads * rows, std::nanf(""));
+        attentionGathered(qg.data(), k.data(), v.data(), pos.data(), og.data(),
+                          lseg.data(), c.batch, rows, T, c.heads, c.kvHeads,
+                          c.headDim, c.causal);
+        // Every block of both takes the tiled path: of the sorted rows, and
+        // of the full sequence.
+        const bool tiled =
+            (rows % 64 == 0 || rows % 64 >= 8) && (T % 64 == 0 || T % 64 >= 8);
+        const auto wantO = gatherRows(o, pos, c.batch, T, width);
+        if (tiled) {
+          expectIdentical(og, wantO, "o " + what);
+          std::vector<float> wantLse(lseg.size());
+          for (int64_t b = 0; b < c.batch; ++b)
+            for (int64_t h = 0; h < c.heads; ++h)
+              for (int64_t i = 0; i < rows; ++i)
+                wantLse[(b * c.heads + h) * rows + i] =
+                    lse[(b * c.heads + h) * T + pos[b * rows + i]];
+          expectIdentical(lseg, wantLse, "lse " + what);
+        } else {
+          auto ref = refAttention(c, toDouble(q), toDouble(k), toDouble(v));
+          expectGradClose(og, gatherRows(ref, pos, c.batch, T, width), 5e-6,
+                          "o " + what);
+        }
+
+        // The gradient: dout on the gathered rows, zero elsewhere.
+        auto doutg = randomVector(qg.size(), 94);
+        std::vector<float> dout(c.qSize(), 0.0f);
+        for (int64_t b = 0; b < c.batch; ++b)
+          for (int64_t i = 0; i < rows; ++i)
+            std::copy_n(doutg.begin() + (b * rows + i) * width, width,
+                        dout.begin() + (b * T + pos[b * rows + i]) * width);
+        AttnGrads g{std::vector<float>(qg.size(), std::nanf("")),
+                    std::vector<float>(c.kvSize(), std::nanf("")),
+                    std::vector<float>(c.kvSize(), std::nanf(""))};
+        attentionGradGathered(qg.data(), k.data(), v.data(), pos.data(),
+                              og.data(), lseg.data(), doutg.data(), g.dq.data(),
+                              g.dk.data(), g.dv.data(), c.batch, rows, T,
+                              c.heads, c.kvHeads, c.headDim, c.causal);
+        std::vector<double> dq, dk, dv, bq, bk, bv;
+        refAttentionGradBound(c, q, k, v, o, dout, dq, dk, dv, bq, bk, bv);
+        expectWithinBound(g.dq, gatherRows(dq, pos, c.batch, T, width),
+                          gatherRows(bq, pos, c.batch, T, width), "dq " + what);
+        expectWithinBound(g.dk, dk, bk, "dk " + what);
+        expectWithinBound(g.dv, dv, bv, "dv " + what);
+      }
+}
+
 TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {
   // Scores of several hundred: exp without the logsumexp overflows.
   const AttnShape c{1, 13, 2, 1, 10, true};

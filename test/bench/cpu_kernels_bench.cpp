@@ -546,8 +546,9 @@ BENCHMARK(BM_AttentionGrad)
     ->Args({8, 256, 8, 4, 32, 1, 0, 100})
     ->Args({8, 256, 8, 4, 32, 0, 0, 100})
     ->Args({8, 256, 4, 4, 64, 1, 0, 100}) // training benchmark config
-    ->Args({8, 256, 4, 4, 64, 1, 1, 100}) // the same, as a training step runs it
-    ->Args({8, 256, 4, 4, 64, 1, 1, 15})  // an SGT-15% step's last layer
+    ->Args({8, 256, 4, 4, 64, 1, 1,
+            100})                        // the same, as a training step runs it
+    ->Args({8, 256, 4, 4, 64, 1, 1, 15}) // an SGT-15% step's last layer
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_SwigluGrad)

@@ -109,13 +109,16 @@ Value LlamaBuilder::decoderLayer(Value input, int64_t index) {
   IntegerAttr headDim = b.getI64IntegerAttr(config.headDim);
   FloatAttr theta = b.getF64FloatAttr(config.ropeTheta);
   Value qRot =
-      RopeOp::create(b, attnLoc, qv.getType(), qv, headDim, theta).getResult();
-  Value kRot = RopeOp::create(b, attnLoc, kv_.getType(), kv_, headDim, theta)
-                   .getResult();
-  Value attn = AttentionOp::create(b, attnLoc, qv.getType(), qRot, kRot, vv,
-                                   b.getI64IntegerAttr(config.numHeads),
-                                   b.getI64IntegerAttr(config.numKVHeads))
-                   .getResult();
+      RopeOp::create(b, attnLoc, qv.getType(), qv, Value(), headDim, theta)
+          .getResult();
+  Value kRot =
+      RopeOp::create(b, attnLoc, kv_.getType(), kv_, Value(), headDim, theta)
+          .getResult();
+  Value attn =
+      AttentionOp::create(b, attnLoc, qv.getType(), qRot, kRot, vv, Value(),
+                          b.getI64IntegerAttr(config.numHeads),
+                          b.getI64IntegerAttr(config.numKVHeads))
+          .getResult();
   Value attnOut = linear(attn, prefix + "self_attn.o_proj.weight", {d, q},
                          at(prefix + "self_attn.o_proj"));
   Value h = AddOp::create(b, attnLoc, x.getType(), x, attnOut);

@@ -227,6 +227,9 @@ private:
   llvm::DenseMap<Operation *, PendingRouterLoss> pendingRouterLosses;
   /// The decoder layer whose body is being lowered.
   std::optional<int64_t> currentLayer;
+  /// The row log-sum-exp attention_rows wrote for each attention with query
+  /// positions (by its result), which attention_grad_rows reads.
+  llvm::DenseMap<Value, Value> rowsLse;
 };
 
 LogicalResult Lowering::lowerBlock(Block &block) {
@@ -376,6 +379,20 @@ LogicalResult Lowering::lowerOp(RopeOp rope) {
   Operation *op = rope;
   RankedTensorType x = tensorOf(rope.getInput());
   int64_t headDim = rope.getHeadDim();
+  if (Value positions = rope.getPositions()) {
+    if (position)
+      return op->emitOpError()
+             << "with positions cannot be lowered for decoding";
+    Value y = temporary(rope.getResult());
+    launch(op, KernelId::rope_rows,
+           {buffer(rope.getInput()), buffer(positions)}, y,
+           {{"batch", x.getDimSize(0)},
+            {"rows", x.getDimSize(1)},
+            {"heads", x.getDimSize(2) / headDim},
+            {"head_dim", headDim}},
+           {{"theta", rope.getTheta().convertToDouble()}});
+    return success();
+  }
   Value y = temporary(rope.getResult());
   if (position) {
     launch(op, KernelId::rope_at, {buffer(rope.getInput()), position}, y,
@@ -401,6 +418,30 @@ LogicalResult Lowering::lowerOp(AttentionOp attn) {
   RankedTensorType q = tensorOf(attn.getQuery());
   int64_t heads = attn.getNumHeads();
   int64_t seq = q.getDimSize(1);
+  if (Value positions = attn.getPositions()) {
+    if (position)
+      return op->emitOpError()
+             << "with query positions cannot be lowered for decoding";
+    RankedTensorType k = tensorOf(attn.getKey());
+    Value y = temporary(attn.getResult());
+    Value lse = ck::BufferOp::create(
+        b, op->getLoc(),
+        MemRefType::get({q.getDimSize(0), heads, seq}, b.getF32Type()),
+        IntegerAttr());
+    rowsLse[attn.getResult()] = lse;
+    launch(op, KernelId::attention_rows,
+           {buffer(attn.getQuery()), buffer(attn.getKey()),
+            buffer(attn.getValue()), buffer(positions)},
+           {y, lse},
+           {{"batch", q.getDimSize(0)},
+            {"rows", seq},
+            {"seq", k.getDimSize(1)},
+            {"heads", heads},
+            {"kv_heads", int64_t(attn.getNumKvHeads())},
+            {"head_dim", q.getDimSize(2) / heads},
+            {"causal", attn.getCausal() ? 1 : 0}});
+    return success();
+  }
   Value y = temporary(attn.getResult());
   if (position) {
     // Append the new keys and values to this layer's caches, then attend
@@ -575,6 +616,16 @@ LogicalResult Lowering::lowerOp(RopeGradOp g) {
   RankedTensorType dy = tensorOf(g.getGrad());
   int64_t headDim = g.getHeadDim();
   Value dx = temporary(g.getResult());
+  if (Value positions = g.getPositions()) {
+    launch(op, KernelId::rope_grad_rows,
+           {buffer(g.getGrad()), buffer(positions)}, dx,
+           {{"batch", dy.getDimSize(0)},
+            {"rows", dy.getDimSize(1)},
+            {"heads", dy.getDimSize(2) / headDim},
+            {"head_dim", headDim}},
+           {{"theta", g.getTheta().convertToDouble()}});
+    return success();
+  }
   launch(op, KernelId::rope_grad, {buffer(g.getGrad())}, dx,
          {{"batch", dy.getDimSize(0)},
           {"seq", dy.getDimSize(1)},
@@ -589,6 +640,33 @@ LogicalResult Lowering::lowerOp(AttentionGradOp g) {
   Operation *op = g;
   RankedTensorType q = tensorOf(g.getQuery());
   int64_t heads = g.getNumHeads();
+  if (Value positions = g.getPositions()) {
+    // The forward's row log-sum-exp: the gradient of an attention with
+    // query positions is lowered with the attention it differentiates.
+    auto forward = g.getOutput().getDefiningOp<AttentionOp>();
+    Value lse = rowsLse.lookup(g.getOutput());
+    if (!forward || !lse || forward.getQuery() != g.getQuery() ||
+        forward.getKey() != g.getKey() || forward.getValue() != g.getValue() ||
+        forward.getPositions() != positions)
+      return op->emitOpError()
+             << "with query positions cannot be lowered: its output operand "
+                "must be the result of the attention it differentiates";
+    Value dq = temporary(g.getQueryGrad());
+    Value dk = temporary(g.getKeyGrad());
+    Value dv = temporary(g.getValueGrad());
+    launch(op, KernelId::attention_grad_rows,
+           {buffer(g.getQuery()), buffer(g.getKey()), buffer(g.getValue()),
+            buffer(positions), buffer(g.getOutput()), lse, buffer(g.getGrad())},
+           {dq, dk, dv},
+           {{"batch", q.getDimSize(0)},
+            {"rows", q.getDimSize(1)},
+            {"seq", tensorOf(g.getKey()).getDimSize(1)},
+            {"heads", heads},
+            {"kv_heads", int64_t(g.getNumKvHeads())},
+            {"head_dim", q.getDimSize(2) / heads},
+            {"causal", g.getCausal() ? 1 : 0}});
+    return success();
+  }
   Value dq = temporary(g.getQueryGrad());
   Value dk = temporary(g.getKeyGrad());
   Value dv = temporary(g.getValueGrad());

@@ -254,7 +254,10 @@ struct WeightLossPass
 /// row depends on the same row of its row operands only) whose every user
 /// is a gather by the same positions: the op then runs on the selected rows
 /// only, and the full-size op dies. `rowOperands` are the operands indexed
-/// by [batch, seq] rows; the others (weights) are kept.
+/// by [batch, seq] rows; the others (weights) are kept. rope and
+/// attention's queries are row-wise given each row's position: their rows
+/// form takes the positions (attention keeps its keys and values whole,
+/// which every later query reads).
 struct HoistGather : public OpRewritePattern<GatherOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -263,6 +266,10 @@ struct HoistGather : public OpRewritePattern<GatherOp> {
       return {0};
     if (isa<AddOp, SwiGLUOp>(op))
       return {0, 1};
+    if (auto rope = dyn_cast<RopeOp>(op); rope && !rope.getPositions())
+      return {0};
+    if (auto attn = dyn_cast<AttentionOp>(op); attn && !attn.getPositions())
+      return {0};
     return {};
   }
 
@@ -308,6 +315,10 @@ struct HoistGather : public OpRewritePattern<GatherOp> {
     }
     Operation *rows = rewriter.clone(*def, map);
     rows->getResult(0).setType(gather.getType());
+    if (auto rope = dyn_cast<RopeOp>(rows))
+      rope.getPositionsMutable().assign(positions);
+    if (auto attn = dyn_cast<AttentionOp>(rows))
+      attn.getPositionsMutable().assign(positions);
     for (GatherOp g : users)
       rewriter.replaceOp(g, rows->getResults());
     rewriter.eraseOp(def);

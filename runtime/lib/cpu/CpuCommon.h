@@ -690,6 +690,107 @@ inline void ropeTables(int64_t seq, int64_t headDim, double theta,
   out.sinT = kept.sinT.data() + positionOffset * half;
 }
 
+/// The tables of n gathered rows at `positions` (each >= 0): row r's angles
+/// are row `row[r]` of `tables`, those of ropeTables over [0, max + 1)
+/// (row[r] = positions[r]) when they fit the kept ones, else tables of the
+/// rows' own positions (row[r] = r). The same bits either way.
+struct GatheredRopeTables {
+  RopeTables tables;
+  std::vector<int32_t> ownRow;
+  const int32_t *row = nullptr;
+};
+
+inline void gatheredRopeTables(const int32_t *positions, int64_t n,
+                               int64_t headDim, double theta,
+                               GatheredRopeTables &out) {
+  const int64_t half = headDim / 2;
+  int64_t end = 0;
+  for (int64_t r = 0; r < n; ++r)
+    end = std::max<int64_t>(end, int64_t(positions[r]) + 1);
+  if (end * half <= kRopeCacheMaxFloats) {
+    ropeTables(end, headDim, theta, 0, out.tables);
+    out.row = positions;
+    return;
+  }
+  out.tables.ownCos.resize(n * half);
+  out.tables.ownSin.resize(n * half);
+  out.ownRow.resize(n);
+  for (int64_t r = 0; r < n; ++r) {
+    computeRopeTables(positions[r], 1, headDim, theta,
+                      out.tables.ownCos.data() + r * half,
+                      out.tables.ownSin.data() + r * half);
+    out.ownRow[r] = static_cast<int32_t>(r);
+  }
+  out.tables.cosT = out.tables.ownCos.data();
+  out.tables.sinT = out.tables.ownSin.data();
+  out.row = out.ownRow.data();
+}
+
+/// Gathered query rows ([batch, rows] positions) in position order: a
+/// stable sort within each batch, for the attention kernels' masks, which
+/// assume it. sorted() when they are already (a selection's positions
+/// ascend; a mask selection's unused slots, at position 0, come last).
+class GatheredOrder {
+public:
+  GatheredOrder(const int32_t *positions, int64_t batch, int64_t rows)
+      : batch(batch), rows(rows), from(batch * rows), sortedAt(batch * rows),
+        sortedAt64(batch * rows) {
+    for (int64_t b = 0; b < batch; ++b) {
+      int64_t *f = from.data() + b * rows;
+      const int32_t *p = positions + b * rows;
+      for (int64_t i = 0; i < rows; ++i)
+        f[i] = i;
+      if (!std::is_sorted(p, p + rows)) {
+        inOrder = false;
+        std::stable_sort(f, f + rows,
+                         [&](int64_t x, int64_t y) { return p[x] < p[y]; });
+      }
+      for (int64_t i = 0; i < rows; ++i) {
+        sortedAt[b * rows + i] = p[f[i]];
+        sortedAt64[b * rows + i] = p[f[i]];
+      }
+    }
+  }
+  bool sorted() const { return inOrder; }
+  /// The positions in sorted order, [batch, rows].
+  const int32_t *positions() const { return sortedAt.data(); }
+  const int64_t *positions64() const { return sortedAt64.data(); }
+  /// Row i of batch b of dst is row from[b, i] of src (rows of `width`).
+  void gather(const float *src, int64_t width, float *dst) const {
+    for (int64_t r = 0; r < batch * rows; ++r)
+      std::copy_n(src + (r - r % rows + from[r]) * width, width,
+                  dst + r * width);
+  }
+  /// The inverse of gather.
+  void scatter(const float *src, int64_t width, float *dst) const {
+    for (int64_t r = 0; r < batch * rows; ++r)
+      std::copy_n(src + r * width, width,
+                  dst + (r - r % rows + from[r]) * width);
+  }
+  /// gather and scatter of per-row statistics laid out [batch, heads, rows].
+  void gatherStats(const float *src, int64_t heads, float *dst) const {
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < rows; ++i)
+          dst[(b * heads + h) * rows + i] =
+              src[(b * heads + h) * rows + from[b * rows + i]];
+  }
+  void scatterStats(const float *src, int64_t heads, float *dst) const {
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < rows; ++i)
+          dst[(b * heads + h) * rows + from[b * rows + i]] =
+              src[(b * heads + h) * rows + i];
+  }
+
+private:
+  int64_t batch, rows;
+  bool inOrder = true;
+  std::vector<int64_t> from;
+  std::vector<int32_t> sortedAt;
+  std::vector<int64_t> sortedAt64;
+};
+
 } // namespace cherry::runtime::cpu::detail
 
 #endif // CHERRY_RUNTIME_LIB_CPU_CPUCOMMON_H

@@ -321,6 +321,49 @@ Status checkPositions(const int32_t *pos, int64_t batch, int64_t k,
   return Status::success();
 }
 
+/// Checks the positions of rope's gathered rows: each >= 0.
+Status checkRopePositions(const int32_t *pos, int64_t batch, int64_t rows) {
+  for (int64_t i = 0; i < batch * rows; ++i)
+    if (pos[i] < 0)
+      return Status::error("position " + std::to_string(pos[i]) + " at row " +
+                           std::to_string(i / rows) + " is negative");
+  return Status::success();
+}
+
+Status run(const RopeRowsArgs &a) { // reads x itself (readsSources)
+  if (Status st = checkRopePositions(a.positions, a.batch, a.rows); !st.ok())
+    return st;
+  cpu::ropeGathered(a.x, a.positions, a.y, a.batch * a.rows, a.heads,
+                    a.head_dim, a.theta);
+  return Status::success();
+}
+
+Status run(const RopeGradRowsArgs &a) { // reads dy itself (readsSources)
+  if (Status st = checkRopePositions(a.positions, a.batch, a.rows); !st.ok())
+    return st;
+  cpu::ropeGradGathered(a.dy, a.positions, a.dx, a.batch * a.rows, a.heads,
+                        a.head_dim, a.theta);
+  return Status::success();
+}
+
+Status run(const AttentionRowsArgs &a) {
+  if (Status st = checkPositions(a.positions, a.batch, a.rows, a.seq); !st.ok())
+    return st;
+  cpu::attentionGathered(a.q, a.k, a.v, a.positions, a.o, a.lse, a.batch,
+                         a.rows, a.seq, a.heads, a.kv_heads, a.head_dim,
+                         a.causal != 0);
+  return Status::success();
+}
+
+Status run(const AttentionGradRowsArgs &a) {
+  if (Status st = checkPositions(a.positions, a.batch, a.rows, a.seq); !st.ok())
+    return st;
+  cpu::attentionGradGathered(a.q, a.k, a.v, a.positions, a.o, a.lse, a.dout,
+                             a.dq, a.dk, a.dv, a.batch, a.rows, a.seq, a.heads,
+                             a.kv_heads, a.head_dim, a.causal != 0);
+  return Status::success();
+}
+
 Status run(const GatherRowsArgs &a) {
   const int32_t *pos = a.positions;
   if (Status st = checkPositions(pos, a.batch, a.k, a.seq); !st.ok())
@@ -558,10 +601,11 @@ Status run(const MoeZLossGradArgs &a) {
 }
 
 /// Kernels whose CPU run reads the sources of their outputs itself, in the
-/// same pass that writes the outputs (rope, rope_grad, add_rms_norm), rather
-/// than updating a copy in place.
+/// same pass that writes the outputs (the ropes, add_rms_norm), rather than
+/// updating a copy in place.
 bool readsSources(KernelId kernel) {
   return kernel == KernelId::rope || kernel == KernelId::rope_grad ||
+         kernel == KernelId::rope_rows || kernel == KernelId::rope_grad_rows ||
          kernel == KernelId::add_rms_norm;
 }
 

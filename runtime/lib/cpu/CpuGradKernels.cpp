@@ -289,11 +289,13 @@ CHERRY_CPU_DISPATCH(sumRowsInOrder)
 CHERRY_CPU_BODY void ropeGradRowsBody(const float *dy, float *dx, int64_t r0,
                                       int64_t r1, int64_t seq, int64_t heads,
                                       int64_t headDim, const float *cosT,
-                                      const float *sinT) {
+                                      const float *sinT,
+                                      const int32_t *tableRow) {
   const int64_t half = headDim / 2;
   for (int64_t r = r0; r < r1; ++r) {
-    const float *c = cosT + (r % seq) * half;
-    const float *s = sinT + (r % seq) * half;
+    const int64_t t = tableRow ? tableRow[r] : r % seq;
+    const float *c = cosT + t * half;
+    const float *s = sinT + t * half;
     for (int64_t h = 0; h < heads; ++h) {
       const int64_t at = r * heads * headDim + h * headDim;
       const float *d1 = dy + at, *d2 = d1 + half;
@@ -887,7 +889,25 @@ void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
   RopeTables tables;
   ropeTables(seq, headDim, theta, positionOffset, tables);
   forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeGradRows(dy, dx, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
+    ropeGradRows(dy, dx, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT,
+                 nullptr);
+  });
+}
+
+void ropeGradGathered(const float *dy, const int32_t *positions, float *dx,
+                      int64_t rows, int64_t heads, int64_t headDim,
+                      double theta) {
+  if (rows <= 0 || heads <= 0 || headDim / 2 <= 0) {
+    if (dx != dy && rows > 0 && heads > 0)
+      std::memmove(dx, dy,
+                   static_cast<size_t>(rows * heads * headDim) * sizeof(float));
+    return;
+  }
+  GatheredRopeTables tables;
+  gatheredRopeTables(positions, rows, headDim, theta, tables);
+  forEachRowChunk(rows, heads * headDim, [&](int64_t r0, int64_t r1) {
+    ropeGradRows(dy, dx, r0, r1, 1, heads, headDim, tables.tables.cosT,
+                 tables.tables.sinT, tables.row);
   });
 }
 
@@ -1128,6 +1148,36 @@ void attentionGrad(const float *q, const float *k, const float *v,
     for (int64_t n = 0; n < kept[b]; ++n)
       std::copy_n(dqs.data() + (b * most + n) * width, width,
                   dq + (b * seq + positions[b * most + n]) * width);
+}
+
+void attentionGradGathered(const float *q, const float *k, const float *v,
+                           const int32_t *positions, const float *o,
+                           const float *lse, const float *dout, float *dq,
+                           float *dk, float *dv, int64_t batch, int64_t rows,
+                           int64_t seq, int64_t heads, int64_t kvHeads,
+                           int64_t headDim, bool causal) {
+  if (batch <= 0 || rows <= 0 || seq <= 0 || heads <= 0 || kvHeads <= 0 ||
+      headDim <= 0)
+    return;
+  const int64_t width = heads * headDim;
+  GatheredOrder order(positions, batch, rows);
+  if (order.sorted()) {
+    attentionGradRows(q, k, v, o, dout, dq, dk, dv, batch, seq, rows,
+                      order.positions64(), heads, kvHeads, headDim, causal,
+                      lse);
+    return;
+  }
+  // Rows in position order (the blocks' masks assume it), then dq back.
+  const size_t n = static_cast<size_t>(batch * rows * width);
+  std::vector<float> qs(n), os(n), ds(n), dqs(n), lses(batch * heads * rows);
+  order.gather(q, width, qs.data());
+  order.gather(o, width, os.data());
+  order.gather(dout, width, ds.data());
+  order.gatherStats(lse, heads, lses.data());
+  attentionGradRows(qs.data(), k, v, os.data(), ds.data(), dqs.data(), dk, dv,
+                    batch, seq, rows, order.positions64(), heads, kvHeads,
+                    headDim, causal, lses.data());
+  order.scatter(dqs.data(), width, dq);
 }
 
 void swigluGrad(const float *gate, const float *up, const float *dout,

@@ -155,15 +155,17 @@ CHERRY_CPU_DISPATCH(addRmsNormRows)
 //===----------------------------------------------------------------------===//
 
 /// Rows [r0, r1) of y = rope(x), both [batch * seq, heads * headDim] (y may
-/// be x); cosT/sinT are [seq, headDim / 2].
+/// be x); cosT/sinT are [positions, headDim / 2], row r's the table row
+/// tableRow[r] (gathered rows), or without tableRow r % seq.
 CHERRY_CPU_BODY void ropeRowsBody(const float *x, float *y, int64_t r0,
                                   int64_t r1, int64_t seq, int64_t heads,
                                   int64_t headDim, const float *cosT,
-                                  const float *sinT) {
+                                  const float *sinT, const int32_t *tableRow) {
   const int64_t half = headDim / 2;
   for (int64_t r = r0; r < r1; ++r) {
-    const float *c = cosT + (r % seq) * half;
-    const float *s = sinT + (r % seq) * half;
+    const int64_t t = tableRow ? tableRow[r] : r % seq;
+    const float *c = cosT + t * half;
+    const float *s = sinT + t * half;
     for (int64_t h = 0; h < heads; ++h) {
       const int64_t at = r * heads * headDim + h * headDim;
       const float *x1 = x + at, *x2 = x1 + half;
@@ -191,6 +193,9 @@ struct AttentionShape {
   int64_t qPositionOffset;
   bool causal;
   float scale;
+  /// Gathered query rows: row t of the batch at position positions[t]
+  /// (non-decreasing), instead of qPositionOffset + t.
+  const int32_t *positions = nullptr;
 };
 
 /// Floats of scratch one thread needs: K^T of a key block, the scores of a
@@ -243,7 +248,8 @@ constexpr int64_t kAttnMinMacsPerThread = int64_t(1) << 18;
 inline int64_t visibleKeys(const AttentionShape &s, int64_t t) {
   if (!s.causal)
     return s.kvLen;
-  return std::clamp<int64_t>(s.qPositionOffset + t + 1, 0, s.kvLen);
+  const int64_t p = s.positions ? s.positions[t] : s.qPositionOffset + t;
+  return std::clamp<int64_t>(p + 1, 0, s.kvLen);
 }
 
 /// Rows [t0, t0 + rows) of one (batch, head): q and out point at row t0 of
@@ -723,7 +729,24 @@ void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
   ropeTables(seq, headDim, theta, positionOffset, tables);
 
   forEachRowChunk(batch * seq, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeRows(x, y, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT);
+    ropeRows(x, y, r0, r1, seq, heads, headDim, tables.cosT, tables.sinT,
+             nullptr);
+  });
+}
+
+void ropeGathered(const float *x, const int32_t *positions, float *y,
+                  int64_t rows, int64_t heads, int64_t headDim, double theta) {
+  if (rows <= 0 || heads <= 0 || headDim / 2 <= 0) {
+    if (y != x && rows > 0 && heads > 0)
+      std::memmove(y, x,
+                   static_cast<size_t>(rows * heads * headDim) * sizeof(float));
+    return;
+  }
+  GatheredRopeTables tables;
+  gatheredRopeTables(positions, rows, headDim, theta, tables);
+  forEachRowChunk(rows, heads * headDim, [&](int64_t r0, int64_t r1) {
+    ropeRows(x, y, r0, r1, 1, heads, headDim, tables.tables.cosT,
+             tables.tables.sinT, tables.row);
   });
 }
 
@@ -732,14 +755,18 @@ void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
   ropeInto(x, x, batch, seq, heads, headDim, theta, positionOffset);
 }
 
-void attention(const float *q, const float *k, const float *v, float *out,
-               int64_t batch, int64_t qLen, int64_t kvLen,
-               int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
-               int64_t headDim, int64_t qPositionOffset, bool causal,
-               float *lse) {
+namespace {
+
+/// attention, or with `positions` ([batch, qLen], non-decreasing in each
+/// batch) attentionGathered's.
+void attentionQueries(const float *q, const float *k, const float *v,
+                      float *out, int64_t batch, int64_t qLen, int64_t kvLen,
+                      int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
+                      int64_t headDim, int64_t qPositionOffset, bool causal,
+                      float *lse, const int32_t *positions) {
   if (batch <= 0 || qLen <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0)
     return;
-  AttentionShape shape{
+  const AttentionShape shape{
       qLen, kvLen, heads * headDim, kvHeads * headDim, headDim, qPositionOffset,
       causal,
       // head_dim ** -0.5 in double, applied in float32.
@@ -775,14 +802,49 @@ void attention(const float *q, const float *k, const float *v, float *out,
                                std::min(h / group, kvHeads - 1) * headDim;
       // Few queries (decoding): rows of dot products beat padded tiles.
       float *blockLse = lse ? lse + (b * heads + h) * qLen + t0 : nullptr;
+      AttentionShape s = shape;
+      if (positions)
+        s.positions = positions + b * qLen;
       if (rows < kAttnTileMinRows)
-        attentionBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+        attentionBlock(s, q + qOffset, k + kvOffset, v + kvOffset,
                        out + qOffset, t0, rows, scratch.data(), blockLse);
       else
-        attentionTileBlock(shape, q + qOffset, k + kvOffset, v + kvOffset,
+        attentionTileBlock(s, q + qOffset, k + kvOffset, v + kvOffset,
                            out + qOffset, t0, rows, scratch.data(), blockLse);
     }
   }
+}
+
+} // namespace
+
+void attention(const float *q, const float *k, const float *v, float *out,
+               int64_t batch, int64_t qLen, int64_t kvLen,
+               int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
+               int64_t headDim, int64_t qPositionOffset, bool causal,
+               float *lse) {
+  attentionQueries(q, k, v, out, batch, qLen, kvLen, kvBatchStride, heads,
+                   kvHeads, headDim, qPositionOffset, causal, lse, nullptr);
+}
+
+void attentionGathered(const float *q, const float *k, const float *v,
+                       const int32_t *positions, float *out, float *lse,
+                       int64_t batch, int64_t rows, int64_t seq, int64_t heads,
+                       int64_t kvHeads, int64_t headDim, bool causal) {
+  const int64_t width = heads * headDim;
+  GatheredOrder order(positions, batch, rows);
+  if (order.sorted()) {
+    attentionQueries(q, k, v, out, batch, rows, seq, seq, heads, kvHeads,
+                     headDim, 0, causal, lse, positions);
+    return;
+  }
+  // Rows in position order (the tiles' masks assume it), then back.
+  std::vector<float> qs(batch * rows * width), os(qs.size()),
+      lses(batch * heads * rows);
+  order.gather(q, width, qs.data());
+  attentionQueries(qs.data(), k, v, os.data(), batch, rows, seq, seq, heads,
+                   kvHeads, headDim, 0, causal, lses.data(), order.positions());
+  order.scatter(os.data(), width, out);
+  order.scatterStats(lses.data(), heads, lse);
 }
 
 void swiglu(const float *gate, const float *up, float *out, int64_t n) {

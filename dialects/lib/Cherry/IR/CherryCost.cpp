@@ -183,8 +183,12 @@ int64_t RopeGradOp::getForwardFlops() { return 3 * numel(getGrad()); }
 int64_t AttentionGradOp::getForwardFlops() {
   auto q = cast<RankedTensorType>(getQuery().getType());
   int64_t heads = getNumHeads(), headDim = q.getDimSize(2) / heads;
-  int64_t seq = q.getDimSize(1);
-  int64_t pairs = getCausal() ? seq * (seq + 1) / 2 : seq * seq;
+  int64_t tq = q.getDimSize(1);
+  int64_t tk = cast<RankedTensorType>(getKey().getType()).getDimSize(1);
+  // As AttentionOp::getScoredPairs.
+  int64_t pairs = !getCausal()     ? tq * tk
+                  : getPositions() ? tq * (tk + 1) / 2
+                                   : tq * (tq + 1) / 2;
   return q.getDimSize(0) * heads * pairs * (10 * headDim + 8);
 }
 // silu, its derivative and the two products: 10 per element.

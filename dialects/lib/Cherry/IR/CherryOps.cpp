@@ -329,6 +329,20 @@ LogicalResult ScaleOp::verify() {
   return success();
 }
 
+/// Optional `positions` of gathered rows: integers `[batch, rows]`, the
+/// first two dimensions of `rows`.
+static LogicalResult verifyRowPositions(Operation *op, Value positions,
+                                        RankedTensorType rows) {
+  if (!positions)
+    return success();
+  RankedTensorType p = cast<RankedTensorType>(positions.getType());
+  if (p.getShape() != rows.getShape().take_front(2))
+    return op->emitOpError()
+           << "positions " << p << " must be [batch, rows] = ["
+           << rows.getDimSize(0) << ", " << rows.getDimSize(1) << "]";
+  return success();
+}
+
 LogicalResult RopeOp::verify() {
   RankedTensorType input = tensorType(getInput());
   if (input.getRank() != 3)
@@ -345,7 +359,7 @@ LogicalResult RopeOp::verify() {
   if (!(getTheta().convertToDouble() > 0.0))
     return emitOpError() << "theta must be positive, found "
                          << getTheta().convertToDouble();
-  return success();
+  return verifyRowPositions(*this, getPositions(), input);
 }
 
 int64_t AttentionOp::getHeadDim() {
@@ -355,10 +369,13 @@ int64_t AttentionOp::getHeadDim() {
 int64_t AttentionOp::getScoredPairs() {
   int64_t tq = tensorType(getQuery()).getDimSize(1);
   int64_t tk = tensorType(getKey()).getDimSize(1);
-  // Causal with equal lengths: query t sees keys 0..t.
-  if (getCausal())
-    return tq * (tq + 1) / 2;
-  return tq * tk;
+  if (!getCausal())
+    return tq * tk;
+  // Query t sees keys 0..t; at positions uniform in [0, tk), (tk + 1) / 2
+  // keys on average.
+  if (getPositions())
+    return tq * (tk + 1) / 2;
+  return tq * (tq + 1) / 2;
 }
 
 LogicalResult AttentionOp::verify() {
@@ -376,10 +393,12 @@ LogicalResult AttentionOp::verify() {
   if (k.getDimSize(0) != q.getDimSize(0))
     return emitOpError() << "key batch " << k.getDimSize(0)
                          << " differs from query batch " << q.getDimSize(0);
-  if (getCausal() && k.getDimSize(1) != q.getDimSize(1))
+  if (getCausal() && !getPositions() && k.getDimSize(1) != q.getDimSize(1))
     return emitOpError() << "causal attention needs key length "
                          << k.getDimSize(1) << " equal to query length "
-                         << q.getDimSize(1);
+                         << q.getDimSize(1) << " (or query positions)";
+  if (failed(verifyRowPositions(*this, getPositions(), q)))
+    return failure();
   int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
   if (heads <= 0 || kvHeads <= 0)
     return emitOpError() << "num_heads (" << heads << ") and num_kv_heads ("
@@ -1044,7 +1063,7 @@ LogicalResult RopeGradOp::verify() {
                          << headDim;
   if (tensorType(getResult()) != dy)
     return emitOpError() << "result must have the grad's type " << dy;
-  return success();
+  return verifyRowPositions(*this, getPositions(), dy);
 }
 
 LogicalResult AttentionGradOp::verify() {
@@ -1055,7 +1074,8 @@ LogicalResult AttentionGradOp::verify() {
   if (q.getRank() != 3 || k.getRank() != 3 || heads <= 0 || kvHeads <= 0 ||
       heads % kvHeads || q.getDimSize(2) % heads ||
       k.getDimSize(2) != kvHeads * (q.getDimSize(2) / heads) ||
-      k.getShape().take_front(2) != q.getShape().take_front(2))
+      k.getDimSize(0) != q.getDimSize(0) ||
+      (!getPositions() && k.getDimSize(1) != q.getDimSize(1)))
     return emitOpError() << "query " << q << " and key " << k
                          << " do not fit num_heads " << heads
                          << " and num_kv_heads " << kvHeads;
@@ -1067,7 +1087,7 @@ LogicalResult AttentionGradOp::verify() {
       tensorType(getValueGrad()) != k)
     return emitOpError() << "results must have the types of query, key and "
                             "value";
-  return success();
+  return verifyRowPositions(*this, getPositions(), q);
 }
 
 LogicalResult SwiGLUGradOp::verify() {

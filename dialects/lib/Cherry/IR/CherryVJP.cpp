@@ -46,7 +46,9 @@ VJP LinearOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
 VJP RopeOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
   Value dx =
       RopeGradOp::create(b, getLoc(), getInput().getType(), cotangents[0],
-                         getHeadDimAttr(), getThetaAttr());
+                         getPositions(), getHeadDimAttr(), getThetaAttr());
+  if (getPositions())
+    return SmallVector<Value>{dx, Value()};
   return SmallVector<Value>{dx};
 }
 
@@ -54,9 +56,13 @@ VJP AttentionOp::buildVJP(OpBuilder &b, ValueRange cotangents) {
   auto grad = AttentionGradOp::create(
       b, getLoc(), getQuery().getType(), getKey().getType(),
       getValue().getType(), getQuery(), getKey(), getValue(), getResult(),
-      cotangents[0], getNumHeadsAttr(), getNumKvHeadsAttr(), getCausalAttr());
-  return SmallVector<Value>{grad.getQueryGrad(), grad.getKeyGrad(),
-                            grad.getValueGrad()};
+      cotangents[0], getPositions(), getNumHeadsAttr(), getNumKvHeadsAttr(),
+      getCausalAttr());
+  SmallVector<Value> grads{grad.getQueryGrad(), grad.getKeyGrad(),
+                           grad.getValueGrad()};
+  if (getPositions())
+    grads.push_back(Value()); // integer positions: no gradient
+  return grads;
 }
 
 VJP SwiGLUOp::buildVJP(OpBuilder &b, ValueRange cotangents) {

@@ -616,9 +616,13 @@ def CherrySgtSparsifyPass : Pass<"cherry-sgt-sparsify", "::mlir::ModuleOp"> {
     (`rms_norm`, `linear`, `add`, `swiglu`) whose every user is the same
     gather: the final norm, and in the last decoder layer (inlined for it)
     the MLP, its norm, both residual adds and the attention's output
-    projection run on the `k` selected rows only. It stops at the attention,
-    whose keys and values every later query reads, and at any value that
-    other ops still read in full, so nothing is computed twice. The cost
+    projection run on the `k` selected rows only. It goes on through the
+    attention's queries: `attention` and the queries' `rope` take the
+    selected positions (`positions(...)`), so the scores, the query rope and
+    the query projection run on the selected rows too, while the keys and
+    values, which every later query reads, stay whole. It stops at any value
+    that other ops still read in full (the attention's input norm, read by
+    the key and value projections), so nothing is computed twice. The cost
     report shows the saving.
   }];
   let options = [

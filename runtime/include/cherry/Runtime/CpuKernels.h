@@ -120,6 +120,12 @@ void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
               int64_t heads, int64_t headDim, double theta,
               int64_t positionOffset = 0);
 
+/// rope of gathered rows: x = [rows, heads * headDim], row r at position
+/// positions[r] (>= 0; the caller checks), as rope computes that position;
+/// y is another tensor or exactly x.
+void ropeGathered(const float *x, const int32_t *positions, float *y,
+                  int64_t rows, int64_t heads, int64_t headDim, double theta);
+
 /// Grouped-query attention with an online softmax, scale 1/sqrt(headDim).
 ///   q:   [batch, qLen, heads * headDim]
 ///   k,v: [batch, kvBatchStride rows, kvHeads * headDim]; the first kvLen
@@ -138,6 +144,19 @@ void attention(const float *q, const float *k, const float *v, float *out,
                int64_t kvBatchStride, int64_t heads, int64_t kvHeads,
                int64_t headDim, int64_t qPositionOffset, bool causal = true,
                float *lse = nullptr);
+
+/// attention of gathered query rows: q and out [batch, rows, heads *
+/// headDim], k and v [batch, seq, kvHeads * headDim]; row t of batch b is at
+/// position positions[b * rows + t] (in [0, seq); the caller checks), in
+/// any order, and when causal sees keys 0 .. that position. lse ([batch,
+/// heads, rows]) receives each row's log-sum-exp, for attentionGradGathered.
+/// A row gets the bits it gets in the attention of all seq rows when its
+/// query blocks there and here (of the rows in position order) both have at
+/// least 8 rows (the tiled path).
+void attentionGathered(const float *q, const float *k, const float *v,
+                       const int32_t *positions, float *out, float *lse,
+                       int64_t batch, int64_t rows, int64_t seq, int64_t heads,
+                       int64_t kvHeads, int64_t headDim, bool causal);
 
 /// out = silu(gate) * up, elementwise over n elements.
 void swiglu(const float *gate, const float *up, float *out, int64_t n);
@@ -215,6 +234,22 @@ void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,
 void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
                   int64_t heads, int64_t headDim, double theta,
                   int64_t positionOffset = 0);
+
+/// ropeGrad of gathered rows (ropeGathered's layout and positions).
+void ropeGradGathered(const float *dy, const int32_t *positions, float *dx,
+                      int64_t rows, int64_t heads, int64_t headDim,
+                      double theta);
+
+/// Gradient of attentionGathered, from its output o and lse: dq [batch,
+/// rows, heads * headDim] and dk, dv [batch, seq, kvHeads * headDim], all
+/// overwritten (a key no row sees gets zeros); deterministic, as
+/// attentionGrad.
+void attentionGradGathered(const float *q, const float *k, const float *v,
+                           const int32_t *positions, const float *o,
+                           const float *lse, const float *dout, float *dq,
+                           float *dk, float *dv, int64_t batch, int64_t rows,
+                           int64_t seq, int64_t heads, int64_t kvHeads,
+                           int64_t headDim, bool causal);
 
 /// Gradient of causal (or not) grouped-query self-attention, recomputing the
 /// softmax from q and k (no stored probabilities; flash-attention-2 style:

@@ -198,17 +198,26 @@ def Cherry_RopeOp : Cherry_Op<"rope", [
     Rotates each head of `input` (`[batch, seq, heads * head_dim]`) by the
     angle `pos * theta^(-2i/head_dim)`, pairing element `i` with
     `i + head_dim/2` (the Llama / Hugging Face "rotate half" convention).
-    Positions are `0 .. seq-1`.
+    Row `t` is at position `pos = t`, or with `positions` (`[batch, seq]`
+    integers: rows gathered from a longer sequence, as `cherry-sgt-sparsify`
+    moves a selection through it) at `pos = positions[b, t]`.
 
     ```mlir
     %qr = cherry.rope %q {head_dim = 16 : i64, theta = 1.0e+04 : f64}
         : tensor<2x16x64xf32>
+    %qs = cherry.rope %q4 positions(%pos : tensor<2x4xi32>) {head_dim = 16 : i64}
+        : tensor<2x4x64xf32>
     ```
   }];
-  let arguments = (ins Cherry_FloatTensor:$input, I64Attr:$head_dim,
+  let arguments = (ins Cherry_FloatTensor:$input,
+                       Optional<Cherry_IndexTensor>:$positions,
+                       I64Attr:$head_dim,
                        DefaultValuedAttr<F64Attr, "10000.0">:$theta);
   let results = (outs Cherry_FloatTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = [{
+    $input (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict
+    `:` type($input)
+  }];
   let hasVerifier = 1;
 }
 
@@ -217,30 +226,41 @@ def Cherry_AttentionOp : Cherry_Op<"attention", [
     Cherry_Cost, Cherry_Shape, Cherry_Differentiable]> {
   let summary = "Scaled dot-product attention, grouped-query, causal";
   let description = [{
-    `query` is `[batch, seq, num_heads * head_dim]`, `key` and `value` are
+    `query` is `[batch, q_len, num_heads * head_dim]`, `key` and `value` are
     `[batch, seq, num_kv_heads * head_dim]`; each group of
     `num_heads / num_kv_heads` query heads shares one key/value head.
-    Scores are scaled by `1/sqrt(head_dim)`; with `causal` (the default)
-    position `t` attends to positions `<= t`.
+    Scores are scaled by `1/sqrt(head_dim)`. Query row `t` is at position
+    `t` (then a causal `q_len` equals `seq`), or with `positions`
+    (`[batch, q_len]` integers in `[0, seq)`) at `positions[b, t]`: the
+    query rows are a selection of the sequence's, as `cherry-sgt-sparsify`
+    gathers them. With `causal` (the default) a query at position `p`
+    attends to keys `0 .. p`.
 
     ```mlir
     %o = cherry.attention %q, %k, %v {num_heads = 4 : i64, num_kv_heads = 2 : i64}
         : tensor<2x16x64xf32>, tensor<2x16x32xf32>
+    %os = cherry.attention %q4, %k, %v positions(%pos : tensor<2x4xi32>)
+        {num_heads = 4 : i64, num_kv_heads = 2 : i64}
+        : tensor<2x4x64xf32>, tensor<2x16x32xf32>
     ```
   }];
   let arguments = (ins Cherry_FloatTensor:$query, Cherry_FloatTensor:$key,
-                       Cherry_FloatTensor:$value, I64Attr:$num_heads,
-                       I64Attr:$num_kv_heads,
+                       Cherry_FloatTensor:$value,
+                       Optional<Cherry_IndexTensor>:$positions,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
                        DefaultValuedAttr<BoolAttr, "true">:$causal);
   let results = (outs Cherry_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value attr-dict `:` type($query) `,` type($key)
+    $query `,` $key `,` $value
+    (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict `:`
+    type($query) `,` type($key)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// Features per head (query features / num_heads).
     int64_t getHeadDim();
-    /// Number of (query, key) pairs scored per batch row and head.
+    /// Number of (query, key) pairs scored per batch row and head (with
+    /// positions, causal: the mean over positions uniform in [0, seq)).
     int64_t getScoredPairs();
   }];
 }
@@ -448,16 +468,21 @@ def Cherry_RopeGradOp : Cherry_GradOp<"rope_grad", [
   let summary = "Gradient of rope: the inverse rotation";
   let description = [{
     Rotates each head of `grad` by the negated RoPE angle (the transpose of
-    the forward rotation).
+    the forward rotation), at the forward's positions.
 
     ```mlir
     %dx = cherry.rope_grad %dy {head_dim = 16 : i64} : tensor<2x16x64xf32>
     ```
   }];
-  let arguments = (ins Cherry_FloatTensor:$grad, I64Attr:$head_dim,
+  let arguments = (ins Cherry_FloatTensor:$grad,
+                       Optional<Cherry_IndexTensor>:$positions,
+                       I64Attr:$head_dim,
                        DefaultValuedAttr<F64Attr, "10000.0">:$theta);
   let results = (outs Cherry_FloatTensor:$result);
-  let assemblyFormat = "$grad attr-dict `:` type($grad)";
+  let assemblyFormat = [{
+    $grad (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict
+    `:` type($grad)
+  }];
   let hasVerifier = 1;
 }
 
@@ -468,7 +493,8 @@ def Cherry_AttentionGradOp : Cherry_GradOp<"attention_grad", [
   let description = [{
     Recomputes the softmax from `query` and `key` (of the forward pass only
     its output is kept) and returns `(dquery, dkey, dvalue)`; key and value
-    gradients sum over the query heads sharing a kv head.
+    gradients sum over the query heads sharing a kv head. `positions` are
+    the forward's.
 
     ```mlir
     %dq, %dk, %dv = cherry.attention_grad %q, %k, %v, %o, %do
@@ -478,14 +504,16 @@ def Cherry_AttentionGradOp : Cherry_GradOp<"attention_grad", [
   }];
   let arguments = (ins Cherry_FloatTensor:$query, Cherry_FloatTensor:$key,
                        Cherry_FloatTensor:$value, Cherry_FloatTensor:$output,
-                       Cherry_FloatTensor:$grad, I64Attr:$num_heads,
-                       I64Attr:$num_kv_heads,
+                       Cherry_FloatTensor:$grad,
+                       Optional<Cherry_IndexTensor>:$positions,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads,
                        DefaultValuedAttr<BoolAttr, "true">:$causal);
   let results = (outs Cherry_FloatTensor:$query_grad,
                       Cherry_FloatTensor:$key_grad,
                       Cherry_FloatTensor:$value_grad);
   let assemblyFormat = [{
-    $query `,` $key `,` $value `,` $output `,` $grad attr-dict `:`
+    $query `,` $key `,` $value `,` $output `,` $grad
+    (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict `:`
     type($query) `,` type($key)
   }];
   let hasVerifier = 1;
