@@ -580,6 +580,55 @@ TEST(CudaKernels, AttentionGrad) {
   }
 }
 
+TEST(CudaKernels, GatheredQueryRows) {
+  // cherry-sgt-sparsify's last layer: rope and attention of the selected
+  // rows at their positions (ascending, and one batch's out of order, as a
+  // mask selection's unused slots are), and their gradients.
+  struct Shape {
+    int64_t batch, rows, seq, heads, kvHeads, hd, causal;
+  };
+  for (Shape s : {Shape{2, 5, 37, 4, 2, 24, 1}, Shape{2, 5, 37, 4, 2, 24, 0},
+                  Shape{3, 38, 70, 2, 1, 64, 1}}) {
+    std::vector<int32_t> pos;
+    for (int64_t b = 0; b < s.batch; ++b)
+      for (int64_t i = 0; i < s.rows; ++i)
+        pos.push_back(static_cast<int32_t>((i * s.seq) / s.rows + b % 2));
+    std::reverse(pos.begin(), pos.begin() + s.rows);
+    Tensor positions = Tensor::of(pos);
+    const int64_t qn = s.batch * s.rows * s.heads * s.hd,
+                  kn = s.batch * s.seq * s.kvHeads * s.hd;
+    Tensor q = Tensor::of(randomFloats(qn, 45, -2, 2)),
+           k = Tensor::of(randomFloats(kn, 46, -2, 2)),
+           v = Tensor::of(randomFloats(kn, 47));
+    expectSame({KernelId::rope_rows,
+                {s.batch, s.rows, s.heads, s.hd},
+                {10000.0},
+                {q, positions},
+                {}});
+    expectSame({KernelId::rope_grad_rows,
+                {s.batch, s.rows, s.heads, s.hd},
+                {500000.0},
+                {q, positions},
+                {}});
+    const Case forward{
+        KernelId::attention_rows,
+        {s.batch, s.rows, s.seq, s.heads, s.kvHeads, s.hd, s.causal},
+        {},
+        {q, k, v, positions},
+        {}};
+    expectSame(forward);
+    std::vector<Tensor> out;
+    std::unique_ptr<Device> cpu = createCpuDevice();
+    ASSERT_TRUE(runOn(*cpu, forward, out).ok());
+    expectSame(
+        {KernelId::attention_grad_rows,
+         {s.batch, s.rows, s.seq, s.heads, s.kvHeads, s.hd, s.causal},
+         {},
+         {q, k, v, positions, out[0], out[1], Tensor::of(randomFloats(qn, 48))},
+         {}});
+  }
+}
+
 /// Targets with some rows ignored (-100).
 std::vector<int32_t> targetsWithIgnored(int64_t rows, int64_t vocab,
                                         uint64_t seed) {

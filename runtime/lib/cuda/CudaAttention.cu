@@ -30,16 +30,38 @@ struct Shape {
   bool causal;
   float scale;
   int64_t group;
+  /// Gathered query rows (attention_rows): row t of batch b at position
+  /// positions[b * qLen + t] instead of qOffset + t.
+  const int32_t *positions;
   __host__ __device__ int64_t kvHeadOf(int64_t h) const {
     return h / group < kvHeads - 1 ? h / group : kvHeads - 1;
   }
 };
 
-__device__ inline int64_t visibleKeys(const Shape &s, int64_t t) {
+/// The position of query row t of batch b.
+__device__ inline int64_t queryPosition(const Shape &s, int64_t b, int64_t t) {
+  return s.positions ? s.positions[b * s.qLen + t] : s.qOffset + t;
+}
+
+/// Query row t of batch b sees keys [0, visibleKeys).
+__device__ inline int64_t visibleKeys(const Shape &s, int64_t b, int64_t t) {
   if (!s.causal)
     return s.kvLen;
-  int64_t v = s.qOffset + t + 1;
+  int64_t v = queryPosition(s, b, t) + 1;
   return v < 0 ? 0 : (v > s.kvLen ? s.kvLen : v);
+}
+
+/// Checks a gathered row's position (in [0, kvLen)), reporting the first
+/// bad one as `kernel`'s.
+__device__ inline bool goodRow(const Shape &s, int64_t b, int64_t t,
+                               KernelId kernel, ErrorRecord *err) {
+  if (!s.positions)
+    return true;
+  const int64_t p = s.positions[b * s.qLen + t];
+  if (p >= 0 && p < s.kvLen)
+    return true;
+  raise(err, kGatherPosition, kernel, p, b, s.kvLen);
+  return false;
 }
 
 __device__ inline float dotRow(const float *a, const float *b, int64_t d) {
@@ -71,6 +93,8 @@ __global__ void __launch_bounds__(kWarps * 32)
     return;
   const int64_t t = w % s.qLen, bh = w / s.qLen;
   const int64_t h = bh % s.heads, b = bh / s.heads;
+  if (!goodRow(s, b, t, KernelId::attention_rows, err))
+    return;
   const int64_t d = s.d, qStride = s.heads * d, kvStride = s.kvHeads * d;
   const float *qrow = q + (b * s.qLen + t) * qStride + h * d;
   for (int64_t c = lane; c < d; c += 32)
@@ -78,7 +102,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   __syncwarp();
   const int64_t kvOff = b * s.kvBatchStride * kvStride + s.kvHeadOf(h) * d;
   const float *kb = k + kvOff, *vb = v + kvOff;
-  const int64_t visible = visibleKeys(s, t);
+  const int64_t visible = visibleKeys(s, b, t);
   float m = -INFINITY, l = 0.0f, acc[kPer];
 #pragma unroll
   for (int e = 0; e < kPer; ++e)
@@ -127,7 +151,8 @@ __global__ void __launch_bounds__(kWarps * 32)
 /// o; [batch, heads, seq].
 __global__ void __launch_bounds__(kWarps * 32)
     rowStatsKernel(const float *q, const float *k, const float *o,
-                   const float *dout, float *lse, float *dsum, Shape s) {
+                   const float *dout, float *lse, float *dsum, Shape s,
+                   ErrorRecord *err) {
   __shared__ float qs[kWarps][kMaxHeadDim];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int64_t w = blockIdx.x * int64_t(kWarps) + warp;
@@ -135,13 +160,15 @@ __global__ void __launch_bounds__(kWarps * 32)
     return;
   const int64_t t = w % s.qLen, bh = w / s.qLen;
   const int64_t h = bh % s.heads, b = bh / s.heads;
+  if (h == 0 && !goodRow(s, b, t, KernelId::attention_grad_rows, err))
+    return;
   const int64_t d = s.d, qStride = s.heads * d, kvStride = s.kvHeads * d;
   const int64_t rowOff = (b * s.qLen + t) * qStride + h * d;
   for (int64_t c = lane; c < d; c += 32)
     qs[warp][c] = q[rowOff + c];
   __syncwarp();
   const float *kb = k + b * s.kvBatchStride * kvStride + s.kvHeadOf(h) * d;
-  const int64_t visible = lse ? visibleKeys(s, t) : 0;
+  const int64_t visible = lse ? visibleKeys(s, b, t) : 0;
   float m = -INFINITY, l = 0.0f;
   for (int64_t j0 = 0; j0 < visible; j0 += 32) {
     const int64_t j = j0 + lane;
@@ -187,7 +214,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int64_t kvOff = b * s.kvBatchStride * kvStride + s.kvHeadOf(h) * d;
   const float *kb = k + kvOff, *vb = v + kvOff;
   const float rowLse = lse[bh * s.qLen + t], rowDsum = dsum[bh * s.qLen + t];
-  const int64_t visible = visibleKeys(s, t);
+  const int64_t visible = visibleKeys(s, b, t);
   float acc[kPer];
 #pragma unroll
   for (int e = 0; e < kPer; ++e)
@@ -231,13 +258,13 @@ __global__ void __launch_bounds__(kWarps * 32)
   __shared__ float ks[kWarps][kMaxHeadDim], vs[kWarps][kMaxHeadDim];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int64_t w = blockIdx.x * int64_t(kWarps) + warp;
-  const int64_t seq = s.qLen;
-  if (w >= s.batch * s.kvHeads * seq)
+  const int64_t keys = s.kvLen, queries = s.qLen;
+  if (w >= s.batch * s.kvHeads * keys)
     return;
-  const int64_t j = w % seq, bg = w / seq;
+  const int64_t j = w % keys, bg = w / keys;
   const int64_t g = bg % s.kvHeads, b = bg / s.kvHeads;
   const int64_t d = s.d, qStride = s.heads * d, kvStride = s.kvHeads * d;
-  const int64_t kvOff = (b * seq + j) * kvStride + g * d;
+  const int64_t kvOff = (b * keys + j) * kvStride + g * d;
   for (int64_t c = lane; c < d; c += 32) {
     ks[warp][c] = k[kvOff + c];
     vs[warp][c] = v[kvOff + c];
@@ -247,23 +274,25 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
   for (int e = 0; e < kPer; ++e)
     accK[e] = accV[e] = 0.0f;
-  const int64_t tBegin = s.causal ? j : 0;
+  // Queries at positions before the key do not see it under a causal mask:
+  // rows t < j, or gathered rows at such positions (skipped by the mask).
+  const int64_t tBegin = s.causal && !s.positions ? j : 0;
   for (int64_t h = 0; h < s.heads; ++h) {
     if (s.kvHeadOf(h) != g)
       continue;
-    const float *qh = q + b * seq * qStride + h * d;
-    const float *doh = dout + b * seq * qStride + h * d;
-    const float *lseh = lse + (b * s.heads + h) * seq;
-    const float *dsumh = dsum + (b * s.heads + h) * seq;
-    for (int64_t t0 = tBegin; t0 < seq; t0 += 32) {
+    const float *qh = q + b * queries * qStride + h * d;
+    const float *doh = dout + b * queries * qStride + h * d;
+    const float *lseh = lse + (b * s.heads + h) * queries;
+    const float *dsumh = dsum + (b * s.heads + h) * queries;
+    for (int64_t t0 = tBegin; t0 < queries; t0 += 32) {
       const int64_t t = t0 + lane;
       float p = 0.0f, dS = 0.0f;
-      if (t < seq) {
+      if (t < queries && (!s.causal || queryPosition(s, b, t) >= j)) {
         p = expf(dotRow(qh + t * qStride, ks[warp], d) * s.scale - lseh[t]);
         const float dP = dotRow(doh + t * qStride, vs[warp], d);
         dS = p * (dP - dsumh[t]) * s.scale;
       }
-      const int n = static_cast<int>(seq - t0 < 32 ? seq - t0 : 32);
+      const int n = static_cast<int>(queries - t0 < 32 ? queries - t0 : 32);
       for (int tt = 0; tt < n; ++tt) {
         const float pt = __shfl_sync(0xffffffffu, p, tt);
         const float gt = __shfl_sync(0xffffffffu, dS, tt);
@@ -300,7 +329,7 @@ Status checkHeadDim(const char *kernel, int64_t d) {
 
 Shape shapeOf(int64_t batch, int64_t qLen, int64_t kvLen, int64_t stride,
               int64_t heads, int64_t kvHeads, int64_t d, int64_t offset,
-              bool causal) {
+              bool causal, const int32_t *positions = nullptr) {
   return Shape{batch,
                qLen,
                kvLen,
@@ -311,7 +340,8 @@ Shape shapeOf(int64_t batch, int64_t qLen, int64_t kvLen, int64_t stride,
                offset,
                causal,
                static_cast<float>(std::pow(static_cast<double>(d), -0.5)),
-               heads / kvHeads > 1 ? heads / kvHeads : 1};
+               heads / kvHeads > 1 ? heads / kvHeads : 1,
+               positions};
 }
 
 template <class F> void byHeadDim(int64_t d, F f) {
@@ -371,20 +401,34 @@ Status run(Context &ctx, const AttentionLseArgs &a) {
                        nullptr, 0);
 }
 
+Status run(Context &ctx, const AttentionRowsArgs &a) {
+  if (Status st = checkHeadDim("attention_rows", a.head_dim); !st.ok())
+    return st;
+  return launchForward(ctx, a.q, a.k, a.v, a.o, a.lse,
+                       shapeOf(a.batch, a.rows, a.seq, a.seq, a.heads,
+                               a.kv_heads, a.head_dim, 0, a.causal != 0,
+                               a.positions),
+                       nullptr, 0);
+}
+
 namespace {
 
 /// attention_grad, with the forward's lse (attention_grad_lse) or, when
-/// lseIn is null, its own from rowStatsKernel.
+/// lseIn is null, its own from rowStatsKernel; over `queries` query rows per
+/// batch at `positions` (attention_grad_rows), or `seq` at 0 .. seq - 1.
 Status launchGrad(Context &ctx, const char *kernel, const float *q,
                   const float *k, const float *v, const float *o,
                   const float *lseIn, const float *dout, float *dq, float *dk,
                   float *dv, int64_t batch, int64_t seq, int64_t heads,
-                  int64_t kvHeads, int64_t headDim, bool causal) {
+                  int64_t kvHeads, int64_t headDim, bool causal,
+                  int64_t queries = -1, const int32_t *positions = nullptr) {
   if (Status st = checkHeadDim(kernel, headDim); !st.ok())
     return st;
-  const Shape s =
-      shapeOf(batch, seq, seq, seq, heads, kvHeads, headDim, 0, causal);
-  const int64_t rows = batch * heads * seq;
+  if (queries < 0)
+    queries = seq;
+  const Shape s = shapeOf(batch, queries, seq, seq, heads, kvHeads, headDim, 0,
+                          causal, positions);
+  const int64_t rows = batch * heads * queries;
   if (rows <= 0 || headDim <= 0)
     return Status::success();
   // The workspace holds D, and the lse unless the forward's is given.
@@ -398,7 +442,7 @@ Status launchGrad(Context &ctx, const char *kernel, const float *q,
   const unsigned kBlocks =
       static_cast<unsigned>((keyRows + kWarps - 1) / kWarps);
   rowStatsKernel<<<qBlocks, kWarps * 32, 0, ctx.stream>>>(q, k, o, dout, lse,
-                                                          dsum, s);
+                                                          dsum, s, ctx.error);
   const float *rowLse = lseIn ? lseIn : lse;
   byHeadDim(headDim, [&](auto per) {
     constexpr int P = decltype(per)::value;
@@ -422,6 +466,12 @@ Status run(Context &ctx, const AttentionGradLseArgs &a) {
   return launchGrad(ctx, "attention_grad_lse", a.q, a.k, a.v, a.o, a.lse,
                     a.dout, a.dq, a.dk, a.dv, a.batch, a.seq, a.heads,
                     a.kv_heads, a.head_dim, a.causal != 0);
+}
+
+Status run(Context &ctx, const AttentionGradRowsArgs &a) {
+  return launchGrad(ctx, "attention_grad_rows", a.q, a.k, a.v, a.o, a.lse,
+                    a.dout, a.dq, a.dk, a.dv, a.batch, a.seq, a.heads,
+                    a.kv_heads, a.head_dim, a.causal != 0, a.rows, a.positions);
 }
 
 } // namespace cherry::runtime::cuda

@@ -5,7 +5,7 @@
 // the inverse frequencies are the CPU's, computed on the host with the same
 // std::pow (CUDA's powf may differ by ulps, which an angle of thousands of
 // radians magnifies) and cached on the device per (head_dim, theta). rope_at
-// reads its position from the device.
+// reads its position from the device, rope_rows each row's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,10 +20,13 @@ namespace {
 
 constexpr int kThreads = 256;
 
-/// `inverse`: the gradient (the inverse rotation).
+/// `inverse`: the gradient (the inverse rotation). With `rowPositions`
+/// (rope_rows, rope_grad_rows: gathered rows, `kernel`), row r is at
+/// rowPositions[r].
 __global__ void ropeKernel(float *x, int64_t batch, int64_t seq, int64_t heads,
                            int64_t headDim, const float *invFreqs,
                            int64_t offset, const int32_t *positionOperand,
+                           const int32_t *rowPositions, KernelId kernel,
                            bool inverse, ErrorRecord *err) {
   if (positionOperand) {
     offset = *positionOperand;
@@ -40,7 +43,16 @@ __global__ void ropeKernel(float *x, int64_t batch, int64_t seq, int64_t heads,
     const int64_t i = p % half, rh = p / half; // rh = row * heads + head
     const int64_t row = rh / heads;
     const float invFreq = invFreqs[i];
-    const float pos = static_cast<float>(offset + row % seq);
+    int64_t at = offset + row % seq;
+    if (rowPositions) {
+      at = rowPositions[row];
+      if (at < 0) {
+        if (i == 0)
+          raise(err, kNegativePosition, kernel, at);
+        continue;
+      }
+    }
+    const float pos = static_cast<float>(at);
     const float angle = pos * invFreq;
     const float c = cosf(angle), s = sinf(angle);
     float *x1 = x + rh * headDim + i, *x2 = x1 + half;
@@ -91,7 +103,9 @@ Status inverseFrequencies(Context &ctx, int64_t headDim, double theta,
 
 Status launchRope(Context &ctx, float *x, int64_t batch, int64_t seq,
                   int64_t heads, int64_t headDim, double theta, int64_t offset,
-                  const int32_t *position, bool inverse) {
+                  const int32_t *position, bool inverse,
+                  const int32_t *rowPositions = nullptr,
+                  KernelId kernel = KernelId::rope) {
   const int64_t pairs = batch * seq * heads * (headDim / 2);
   if (pairs <= 0)
     return Status::success();
@@ -99,8 +113,8 @@ Status launchRope(Context &ctx, float *x, int64_t batch, int64_t seq,
   if (Status s = inverseFrequencies(ctx, headDim, theta, invFreqs); !s.ok())
     return s;
   ropeKernel<<<blocksFor(pairs, kThreads), kThreads, 0, ctx.stream>>>(
-      x, batch, seq, heads, headDim, invFreqs, offset, position, inverse,
-      ctx.error);
+      x, batch, seq, heads, headDim, invFreqs, offset, position, rowPositions,
+      kernel, inverse, ctx.error);
   return Status::success();
 }
 
@@ -119,6 +133,16 @@ Status run(Context &ctx, const RopeAtArgs &a) {
 Status run(Context &ctx, const RopeGradArgs &a) { // dx starts as dy
   return launchRope(ctx, a.dx, a.batch, a.seq, a.heads, a.head_dim, a.theta,
                     a.position_offset, nullptr, true);
+}
+
+Status run(Context &ctx, const RopeRowsArgs &a) { // y starts as x
+  return launchRope(ctx, a.y, a.batch, a.rows, a.heads, a.head_dim, a.theta, 0,
+                    nullptr, false, a.positions, KernelId::rope_rows);
+}
+
+Status run(Context &ctx, const RopeGradRowsArgs &a) { // dx starts as dy
+  return launchRope(ctx, a.dx, a.batch, a.rows, a.heads, a.head_dim, a.theta, 0,
+                    nullptr, true, a.positions, KernelId::rope_grad_rows);
 }
 
 } // namespace cherry::runtime::cuda

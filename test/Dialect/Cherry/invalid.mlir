@@ -348,6 +348,38 @@ func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x5x8xf32>) {
 
 // -----
 
+func.func @f(%q: tensor<2x4x8xf32>, %k: tensor<2x5x8xf32>, %p: tensor<2x5xi32>) {
+  // expected-error @+1 {{positions 'tensor<2x5xi32>' must be [batch, rows] = [2, 4]}}
+  %0 = cherry.attention %q, %k, %k positions(%p : tensor<2x5xi32>) {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x5x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %p: tensor<4xi32>) {
+  // expected-error @+1 {{positions 'tensor<4xi32>' must be [batch, rows] = [2, 4]}}
+  %0 = cherry.rope %x positions(%p : tensor<4xi32>) {head_dim = 4 : i64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4x8xf32>, %p: tensor<2x4xf32>) {
+  // expected-error @+1 {{operand #1 must be statically shaped tensor of signless integer values}}
+  %0 = cherry.rope_grad %x positions(%p : tensor<2x4xf32>) {head_dim = 4 : i64} : tensor<2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x3x8xf32>, %k: tensor<2x5x8xf32>, %p: tensor<2x4xi32>) {
+  // expected-error @+1 {{positions 'tensor<2x4xi32>' must be [batch, rows] = [2, 3]}}
+  %dq, %dk, %dv = cherry.attention_grad %q, %k, %k, %q, %q positions(%p : tensor<2x4xi32>) {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x3x8xf32>, tensor<2x5x8xf32>
+  return
+}
+
+// -----
+
 func.func @f(%q: tensor<2x4x8xf32>) {
   // expected-error @+1 {{num_heads (0) and num_kv_heads (2) must be positive}}
   %0 = cherry.attention %q, %q, %q {num_heads = 0 : i64, num_kv_heads = 2 : i64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>
