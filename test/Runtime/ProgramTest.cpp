@@ -619,6 +619,44 @@ TEST(ProgramRun, MoeKernelsMatchDirectCalls) {
                   "2 is outside [0, 2)");
 }
 
+TEST(ProgramRun, GatheredRowsRejectBadPositions) {
+  // attention_rows and rope_rows of a selection's rows: a position outside
+  // the keys (or negative, for rope) fails with one line naming the kernel,
+  // before anything is written.
+  const int64_t B = 2, K = 3, T = 5, H = 2, D = 4;
+  Builder b;
+  uint32_t q = b.buffer(ex::F32, {B, K, H * D}),
+           kv = b.buffer(ex::F32, {B, T, H * D}),
+           pos = b.buffer(ex::I32, {B, K}),
+           o = b.buffer(ex::F32, {B, K, H * D}),
+           lse = b.buffer(ex::F32, {B, H, K}),
+           y = b.buffer(ex::F32, {B, K, H * D});
+  b.inst("f", "attention_rows", {q, kv, kv, pos}, {o, lse},
+         {{"batch", B},
+          {"rows", K},
+          {"seq", T},
+          {"heads", H},
+          {"kv_heads", H},
+          {"head_dim", D},
+          {"causal", 1}});
+  b.inst("g", "rope_rows", {q, pos}, {y},
+         {{"batch", B}, {"rows", K}, {"heads", H}, {"head_dim", D}},
+         {{"theta", 10000.0}});
+  Program p = b.build();
+  const int32_t good[] = {0, 2, 4, 1, 1, 3};
+  std::memcpy(i32(p, pos), good, sizeof(good));
+  ASSERT_TRUE(p.run("f").ok());
+  ASSERT_TRUE(p.run("g").ok());
+  i32(p, pos)[4] = 5;
+  EXPECT_CONTAINS(p.run("f").message, "function 'f' instruction 0: "
+                                      "attention_rows: position 5 at row 1 is "
+                                      "outside [0, 5)");
+  i32(p, pos)[4] = -1;
+  EXPECT_CONTAINS(p.run("g").message, "function 'g' instruction 0: "
+                                      "rope_rows: position -1 at row 1 is "
+                                      "negative");
+}
+
 TEST(ProgramCheck, MoeTopkNeedsTopKOfAtMostExperts) {
   Builder b;
   uint32_t logits = b.buffer(ex::F32, {4, 2}),
