@@ -310,28 +310,33 @@ Status run(const SgdMultiArgs &a) {
 // Selective ground-truth token training
 //===----------------------------------------------------------------------===//
 
-/// Checks the positions of a gather: each row's k positions in [0, seq).
-Status checkPositions(const int32_t *pos, int64_t batch, int64_t k,
-                      int64_t seq) {
+/// Checks the positions of a gather (kernel `kernel`): each row's k
+/// positions in [0, seq).
+Status checkPositions(const char *kernel, const int32_t *pos, int64_t batch,
+                      int64_t k, int64_t seq) {
   for (int64_t i = 0; i < batch * k; ++i)
     if (pos[i] < 0 || pos[i] >= seq)
-      return Status::error("position " + std::to_string(pos[i]) + " at row " +
+      return Status::error(std::string(kernel) + ": position " +
+                           std::to_string(pos[i]) + " at row " +
                            std::to_string(i / k) + " is outside [0, " +
                            std::to_string(seq) + ")");
   return Status::success();
 }
 
-/// Checks the positions of rope's gathered rows: each >= 0.
-Status checkRopePositions(const int32_t *pos, int64_t batch, int64_t rows) {
+/// Checks the positions of rope's gathered rows (kernel `kernel`): each >= 0.
+Status checkRopePositions(const char *kernel, const int32_t *pos, int64_t batch,
+                          int64_t rows) {
   for (int64_t i = 0; i < batch * rows; ++i)
     if (pos[i] < 0)
-      return Status::error("position " + std::to_string(pos[i]) + " at row " +
+      return Status::error(std::string(kernel) + ": position " +
+                           std::to_string(pos[i]) + " at row " +
                            std::to_string(i / rows) + " is negative");
   return Status::success();
 }
 
 Status run(const RopeRowsArgs &a) { // reads x itself (readsSources)
-  if (Status st = checkRopePositions(a.positions, a.batch, a.rows); !st.ok())
+  if (Status st = checkRopePositions("rope_rows", a.positions, a.batch, a.rows);
+      !st.ok())
     return st;
   cpu::ropeGathered(a.x, a.positions, a.y, a.batch * a.rows, a.heads,
                     a.head_dim, a.theta);
@@ -339,7 +344,9 @@ Status run(const RopeRowsArgs &a) { // reads x itself (readsSources)
 }
 
 Status run(const RopeGradRowsArgs &a) { // reads dy itself (readsSources)
-  if (Status st = checkRopePositions(a.positions, a.batch, a.rows); !st.ok())
+  if (Status st =
+          checkRopePositions("rope_grad_rows", a.positions, a.batch, a.rows);
+      !st.ok())
     return st;
   cpu::ropeGradGathered(a.dy, a.positions, a.dx, a.batch * a.rows, a.heads,
                         a.head_dim, a.theta);
@@ -347,7 +354,9 @@ Status run(const RopeGradRowsArgs &a) { // reads dy itself (readsSources)
 }
 
 Status run(const AttentionRowsArgs &a) {
-  if (Status st = checkPositions(a.positions, a.batch, a.rows, a.seq); !st.ok())
+  if (Status st =
+          checkPositions("attention_rows", a.positions, a.batch, a.rows, a.seq);
+      !st.ok())
     return st;
   cpu::attentionGathered(a.q, a.k, a.v, a.positions, a.o, a.lse, a.batch,
                          a.rows, a.seq, a.heads, a.kv_heads, a.head_dim,
@@ -356,7 +365,9 @@ Status run(const AttentionRowsArgs &a) {
 }
 
 Status run(const AttentionGradRowsArgs &a) {
-  if (Status st = checkPositions(a.positions, a.batch, a.rows, a.seq); !st.ok())
+  if (Status st = checkPositions("attention_grad_rows", a.positions, a.batch,
+                                 a.rows, a.seq);
+      !st.ok())
     return st;
   cpu::attentionGradGathered(a.q, a.k, a.v, a.positions, a.o, a.lse, a.dout,
                              a.dq, a.dk, a.dv, a.batch, a.rows, a.seq, a.heads,
@@ -366,7 +377,8 @@ Status run(const AttentionGradRowsArgs &a) {
 
 Status run(const GatherRowsArgs &a) {
   const int32_t *pos = a.positions;
-  if (Status st = checkPositions(pos, a.batch, a.k, a.seq); !st.ok())
+  if (Status st = checkPositions("gather_rows", pos, a.batch, a.k, a.seq);
+      !st.ok())
     return st;
   for (int64_t b = 0; b < a.batch; ++b)
     for (int64_t j = 0; j < a.k; ++j)
@@ -389,7 +401,8 @@ Status run(const ShiftTargetsArgs &a) {
 
 Status run(const GatherIdsArgs &a) {
   const int32_t *pos = a.positions;
-  if (Status st = checkPositions(pos, a.batch, a.k, a.seq); !st.ok())
+  if (Status st = checkPositions("gather_ids", pos, a.batch, a.k, a.seq);
+      !st.ok())
     return st;
   for (int64_t b = 0; b < a.batch; ++b)
     for (int64_t j = 0; j < a.k; ++j)
@@ -399,7 +412,8 @@ Status run(const GatherIdsArgs &a) {
 
 Status run(const GatherRowsGradArgs &a) {
   const int32_t *pos = a.positions;
-  if (Status st = checkPositions(pos, a.batch, a.k, a.seq); !st.ok())
+  if (Status st = checkPositions("gather_rows_grad", pos, a.batch, a.k, a.seq);
+      !st.ok())
     return st;
   std::memset(a.dx, 0,
               static_cast<size_t>(a.batch * a.seq * a.width) * sizeof(float));
