@@ -726,6 +726,26 @@ inline void gatheredRopeTables(const int32_t *positions, int64_t n,
   out.row = out.ownRow.data();
 }
 
+/// y = rot(x) over `rows` gathered rows at `positions` (ropeGathered and
+/// ropeGradGathered): `rotate(r0, r1, cosT, sinT, row)` turns rows [r0, r1)
+/// with gatheredRopeTables' tables; with nothing to turn, y = x.
+template <typename Rotate>
+void rotateGathered(const float *x, const int32_t *positions, float *y,
+                    int64_t rows, int64_t heads, int64_t headDim, double theta,
+                    Rotate rotate) {
+  if (rows <= 0 || heads <= 0 || headDim / 2 <= 0) {
+    if (y != x && rows > 0 && heads > 0)
+      std::memmove(y, x,
+                   static_cast<size_t>(rows * heads * headDim) * sizeof(float));
+    return;
+  }
+  GatheredRopeTables tables;
+  gatheredRopeTables(positions, rows, headDim, theta, tables);
+  forEachRowChunk(rows, heads * headDim, [&](int64_t r0, int64_t r1) {
+    rotate(r0, r1, tables.tables.cosT, tables.tables.sinT, tables.row);
+  });
+}
+
 /// Gathered query rows ([batch, rows] positions) in position order: a
 /// stable sort within each batch, for the attention kernels' masks, which
 /// assume it. sorted() when they are already (a selection's positions

@@ -897,18 +897,12 @@ void ropeGradInto(const float *dy, float *dx, int64_t batch, int64_t seq,
 void ropeGradGathered(const float *dy, const int32_t *positions, float *dx,
                       int64_t rows, int64_t heads, int64_t headDim,
                       double theta) {
-  if (rows <= 0 || heads <= 0 || headDim / 2 <= 0) {
-    if (dx != dy && rows > 0 && heads > 0)
-      std::memmove(dx, dy,
-                   static_cast<size_t>(rows * heads * headDim) * sizeof(float));
-    return;
-  }
-  GatheredRopeTables tables;
-  gatheredRopeTables(positions, rows, headDim, theta, tables);
-  forEachRowChunk(rows, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeGradRows(dy, dx, r0, r1, 1, heads, headDim, tables.tables.cosT,
-                 tables.tables.sinT, tables.row);
-  });
+  rotateGathered(dy, positions, dx, rows, heads, headDim, theta,
+                 [&](int64_t r0, int64_t r1, const float *cosT,
+                     const float *sinT, const int32_t *row) {
+                   ropeGradRows(dy, dx, r0, r1, 1, heads, headDim, cosT, sinT,
+                                row);
+                 });
 }
 
 void ropeGrad(float *dy, int64_t batch, int64_t seq, int64_t heads,

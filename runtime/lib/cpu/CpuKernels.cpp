@@ -736,18 +736,11 @@ void ropeInto(const float *x, float *y, int64_t batch, int64_t seq,
 
 void ropeGathered(const float *x, const int32_t *positions, float *y,
                   int64_t rows, int64_t heads, int64_t headDim, double theta) {
-  if (rows <= 0 || heads <= 0 || headDim / 2 <= 0) {
-    if (y != x && rows > 0 && heads > 0)
-      std::memmove(y, x,
-                   static_cast<size_t>(rows * heads * headDim) * sizeof(float));
-    return;
-  }
-  GatheredRopeTables tables;
-  gatheredRopeTables(positions, rows, headDim, theta, tables);
-  forEachRowChunk(rows, heads * headDim, [&](int64_t r0, int64_t r1) {
-    ropeRows(x, y, r0, r1, 1, heads, headDim, tables.tables.cosT,
-             tables.tables.sinT, tables.row);
-  });
+  rotateGathered(x, positions, y, rows, heads, headDim, theta,
+                 [&](int64_t r0, int64_t r1, const float *cosT,
+                     const float *sinT, const int32_t *row) {
+                   ropeRows(x, y, r0, r1, 1, heads, headDim, cosT, sinT, row);
+                 });
 }
 
 void rope(float *x, int64_t batch, int64_t seq, int64_t heads, int64_t headDim,
