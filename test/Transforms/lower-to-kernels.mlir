@@ -79,3 +79,21 @@ module {
     return %loss : tensor<f32>
   }
 }
+
+// -----
+
+// The gradient of an attention with query positions reads its forward's row
+// log-sum-exp: its output operand must be that attention's result.
+module {
+  cherry.param @w : tensor<4x8xf32> init(#cherry.normal<std = 0.02>)
+  func.func @forward(%ids: tensor<2x7xi32>, %targets: tensor<2x7xi32>) -> tensor<f32> {
+    %w = cherry.param_ref @w : tensor<4x8xf32>
+    %h = cherry.embedding %ids, %w : tensor<2x7xi32>, tensor<4x8xf32> -> tensor<2x7x8xf32>
+    %pos = cherry.gather %ids, %ids : tensor<2x7xi32>, tensor<2x7xi32> -> tensor<2x7xi32>
+    // expected-error @+1 {{'cherry.attention_grad' op with query positions cannot be lowered: its output operand must be the result of the attention it differentiates}}
+    %dq, %dk, %dv = cherry.attention_grad %h, %h, %h, %h, %h positions(%pos : tensor<2x7xi32>) {num_heads = 2 : i64, num_kv_heads = 2 : i64} : tensor<2x7x8xf32>, tensor<2x7x8xf32>
+    %logits = cherry.linear %dq, %w : tensor<2x7x8xf32>, tensor<4x8xf32> -> tensor<2x7x4xf32>
+    %loss = cherry.cross_entropy %logits, %targets : tensor<2x7x4xf32>, tensor<2x7xi32>
+    return %loss : tensor<f32>
+  }
+}
