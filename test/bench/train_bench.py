@@ -128,13 +128,14 @@ def sgemm_peak(torch):
     return 2 * 2048 ** 3 / statistics.median(times)
 
 
-def gemm_peak(bin_dir, threads):
+def gemm_peak(bin_dir, threads, repetitions=5):
     """FLOP/s of cherry's linear (its packed GEMM on AVX-512, OpenBLAS sgemm
     elsewhere) on 2048 x 2048 x 2048,
-    median of 5 repetitions, on `threads` threads (cherry-kernel-bench)."""
+    median of `repetitions`, on `threads` threads (cherry-kernel-bench)."""
     out = subprocess.run([f"{bin_dir}/cherry-kernel-bench",
                           "--benchmark_filter=^BM_Linear/m:2048/n:2048/k:2048/",
-                          "--benchmark_repetitions=5", "--benchmark_format=json"],
+                          f"--benchmark_repetitions={repetitions}",
+                          "--benchmark_format=json"],
                          check=True, capture_output=True, text=True,
                          env=dict(os.environ, OMP_NUM_THREADS=str(threads))).stdout
     runs = [b["flops"] for b in json.loads(out)["benchmarks"]
@@ -220,11 +221,14 @@ def main():
         # each pair's ratio is taken under one load; the SGT figure is the
         # median of the rounds' ratios.
         # --gemm pairs each run with one on the OpenBLAS grid the same way.
-        rates, rss, sgt_rates, blas_rates = [], 0.0, [], []
+        # Each full run is followed by a short peak measurement, so that on a
+        # shared host each run's MFU is taken against the machine as it was.
+        rates, rss, sgt_rates, blas_rates, round_peaks = [], 0.0, [], [], []
         for r in range(args.repeats):
             rate, peak = train_rate("t.cherry", f"run{r}")
             rates.append(rate)
             rss = max(rss, peak)
+            round_peaks.append(gemm_peak(bin_dir, args.threads, repetitions=3))
             if args.sgt:
                 sgt_rates.append(train_rate("s.cherry", f"srun{r}")[0])
             if args.gemm:
@@ -236,6 +240,11 @@ def main():
               f"median tokens/s; load average {os.getloadavg()[0]:.1f} at the start")
         print(f"  model FLOPs per token (forward + backward): {flops_per_token / 1e6:.1f} M")
         print(f"  cherry-run train  {ours:10.0f} tokens/s   peak RSS {rss:7.1f} MiB")
+        round_mfu = [rate * flops_per_token / p for rate, p in zip(rates, round_peaks)]
+        print(f"  cherry-run MFU against cherry's linear 2048^3 measured right after "
+              f"each run: {statistics.median(round_mfu):.0%} (rounds: "
+              + ", ".join(f"{m:.0%} of {p / 1e9:.0f}" for m, p in zip(round_mfu, round_peaks))
+              + ")")
         if args.gemm:
             pairs = [o / b for o, b in zip(rates, blas_rates)]
             print(f"  CHERRY_GEMM=openblas {statistics.median(blas_rates):6.0f} tokens/s   the "
