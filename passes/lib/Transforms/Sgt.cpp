@@ -268,7 +268,11 @@ struct HoistGather : public OpRewritePattern<GatherOp> {
       return {0, 1};
     if (auto rope = dyn_cast<RopeOp>(op); rope && !rope.getPositions())
       return {0};
-    if (auto attn = dyn_cast<AttentionOp>(op); attn && !attn.getPositions())
+    // Query positions index the keys: a self-attention's (as long as them).
+    if (auto attn = dyn_cast<AttentionOp>(op);
+        attn && !attn.getPositions() &&
+        cast<RankedTensorType>(attn.getQuery().getType()).getDimSize(1) ==
+            cast<RankedTensorType>(attn.getKey().getType()).getDimSize(1))
       return {0};
     return {};
   }
