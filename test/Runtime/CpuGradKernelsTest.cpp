@@ -1095,21 +1095,23 @@ TEST(CpuGradKernels, AttentionOfGatheredRowsIsTheFullAttentionsRows) {
   // GQA, causal and not.
   for (const AttnShape &c :
        {AttnShape{2, 150, 4, 2, 10, true}, AttnShape{2, 150, 4, 2, 10, false},
-        AttnShape{2, 256, 4, 4, 64, true}, AttnShape{1, 70, 6, 3, 33, true}})
+        AttnShape{2, 256, 4, 4, 64, true}, AttnShape{1, 70, 6, 3, 33, true}}) {
+    // The full sequence's attention and its double reference, once a shape.
+    const int64_t width = c.heads * c.headDim, T = c.seq;
+    auto q = randomVector(c.qSize(), 90, -2.0f, 2.0f);
+    auto k = randomVector(c.kvSize(), 91, -2.0f, 2.0f);
+    auto v = randomVector(c.kvSize(), 92);
+    std::vector<float> o(c.qSize()), lse(c.batch * c.heads * T);
+    attention(q.data(), k.data(), v.data(), o.data(), c.batch, T, T, T, c.heads,
+              c.kvHeads, c.headDim, 0, c.causal, lse.data());
+    const auto ref = refAttention(c, toDouble(q), toDouble(k), toDouble(v));
     for (int64_t rows : {int64_t(1), int64_t(5), int64_t(38), int64_t(69)})
       for (bool shuffled : {false, true}) {
         if (rows > c.seq)
           continue;
         const std::string what = c.name() + " rows " + std::to_string(rows) +
                                  (shuffled ? " shuffled" : " ascending");
-        const int64_t width = c.heads * c.headDim, T = c.seq;
-        auto q = randomVector(c.qSize(), 90, -2.0f, 2.0f);
-        auto k = randomVector(c.kvSize(), 91, -2.0f, 2.0f);
-        auto v = randomVector(c.kvSize(), 92);
         auto pos = gatheredPositions(c.batch, rows, T, 93 + rows, shuffled);
-        std::vector<float> o(c.qSize()), lse(c.batch * c.heads * T);
-        attention(q.data(), k.data(), v.data(), o.data(), c.batch, T, T, T,
-                  c.heads, c.kvHeads, c.headDim, 0, c.causal, lse.data());
         auto qg = gatherRows(q, pos, c.batch, T, width);
         std::vector<float> og(qg.size(), std::nanf("")),
             lseg(c.batch * c.heads * rows, std::nanf(""));
@@ -1131,7 +1133,6 @@ TEST(CpuGradKernels, AttentionOfGatheredRowsIsTheFullAttentionsRows) {
                     lse[(b * c.heads + h) * T + pos[b * rows + i]];
           expectIdentical(lseg, wantLse, "lse " + what);
         } else {
-          auto ref = refAttention(c, toDouble(q), toDouble(k), toDouble(v));
           expectGradClose(og, gatherRows(ref, pos, c.batch, T, width), 5e-6,
                           "o " + what);
         }
@@ -1157,6 +1158,7 @@ TEST(CpuGradKernels, AttentionOfGatheredRowsIsTheFullAttentionsRows) {
         expectWithinBound(g.dk, dk, bk, "dk " + what);
         expectWithinBound(g.dv, dv, bv, "dv " + what);
       }
+  }
 }
 
 TEST(CpuGradKernels, AttentionGradLargeScoresStayFinite) {

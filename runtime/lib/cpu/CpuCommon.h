@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -749,33 +750,34 @@ void rotateGathered(const float *x, const int32_t *positions, float *y,
 /// Gathered query rows ([batch, rows] positions) in position order: a
 /// stable sort within each batch, for the attention kernels' masks, which
 /// assume it. sorted() when they are already (a selection's positions
-/// ascend; a mask selection's unused slots, at position 0, come last).
+/// ascend; a mask selection's unused slots, at position 0, come last): then
+/// nothing is copied.
 class GatheredOrder {
 public:
   GatheredOrder(const int32_t *positions, int64_t batch, int64_t rows)
-      : batch(batch), rows(rows), from(batch * rows), sortedAt(batch * rows),
-        sortedAt64(batch * rows) {
+      : batch(batch), rows(rows), given(positions) {
+    for (int64_t b = 0; b < batch && inOrder; ++b)
+      inOrder =
+          std::is_sorted(positions + b * rows, positions + (b + 1) * rows);
+    if (inOrder)
+      return;
+    from.resize(batch * rows);
+    sortedAt.resize(batch * rows);
     for (int64_t b = 0; b < batch; ++b) {
       int64_t *f = from.data() + b * rows;
       const int32_t *p = positions + b * rows;
+      std::iota(f, f + rows, int64_t(0));
+      std::stable_sort(f, f + rows,
+                       [&](int64_t x, int64_t y) { return p[x] < p[y]; });
       for (int64_t i = 0; i < rows; ++i)
-        f[i] = i;
-      if (!std::is_sorted(p, p + rows)) {
-        inOrder = false;
-        std::stable_sort(f, f + rows,
-                         [&](int64_t x, int64_t y) { return p[x] < p[y]; });
-      }
-      for (int64_t i = 0; i < rows; ++i) {
         sortedAt[b * rows + i] = p[f[i]];
-        sortedAt64[b * rows + i] = p[f[i]];
-      }
     }
   }
   bool sorted() const { return inOrder; }
   /// The positions in sorted order, [batch, rows].
-  const int32_t *positions() const { return sortedAt.data(); }
-  const int64_t *positions64() const { return sortedAt64.data(); }
-  /// Row i of batch b of dst is row from[b, i] of src (rows of `width`).
+  const int32_t *positions() const { return inOrder ? given : sortedAt.data(); }
+  /// Unsorted only: row i of batch b of dst is row from[b, i] of src (rows
+  /// of `width`).
   void gather(const float *src, int64_t width, float *dst) const {
     for (int64_t r = 0; r < batch * rows; ++r)
       std::copy_n(src + (r - r % rows + from[r]) * width, width,
@@ -805,10 +807,10 @@ public:
 
 private:
   int64_t batch, rows;
+  const int32_t *given;
   bool inOrder = true;
   std::vector<int64_t> from;
   std::vector<int32_t> sortedAt;
-  std::vector<int64_t> sortedAt64;
 };
 
 } // namespace cherry::runtime::cpu::detail

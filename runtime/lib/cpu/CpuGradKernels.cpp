@@ -365,7 +365,7 @@ template <class Tile>
 CHERRY_CPU_BODY void
 attentionRowStatsBody(const AttentionGradShape &s, const float *q,
                       const float *k, const float *o, const float *dout,
-                      int64_t t0, int64_t rows, const int64_t *positions,
+                      int64_t t0, int64_t rows, const int32_t *positions,
                       float *lse, float *dsum, float *qt, float *dot,
                       float *qPad, float *doPad, float *scratch) {
   auto at = [&](int64_t i) { return positions ? positions[i] : i; };
@@ -483,7 +483,7 @@ template <class Tile>
 CHERRY_CPU_BODY void attentionGradKeyChunkBody(
     const AttentionGradShape &s, const float *q, const float *k, const float *v,
     const float *dout, const float *lse, const float *dsum,
-    const int64_t *positions, const AttentionGradPacks &packs, float *dk,
+    const int32_t *positions, const AttentionGradPacks &packs, float *dk,
     float *dv, float *dqPart, int64_t g, int64_t j0Begin, int64_t j0End,
     float *scratch) {
   auto at = [&](int64_t i) { return positions ? positions[i] : i; };
@@ -919,7 +919,7 @@ namespace {
 void attentionGradRows(const float *q, const float *k, const float *v,
                        const float *o, const float *dout, float *dq, float *dk,
                        float *dv, int64_t batch, int64_t seq, int64_t querySeq,
-                       const int64_t *positions, int64_t heads, int64_t kvHeads,
+                       const int32_t *positions, int64_t heads, int64_t kvHeads,
                        int64_t headDim, bool causal, const float *lseIn) {
   const AttentionGradShape s{
       seq, heads, kvHeads, headDim,
@@ -1107,7 +1107,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
   // the kept rows, written after.
   const size_t packed = static_cast<size_t>(batch * most * width);
   std::vector<float> qs(packed), os(packed), ds(packed), dqs(packed);
-  std::vector<int64_t> positions(batch * most);
+  std::vector<int32_t> positions(batch * most);
   std::vector<float> lses(lse ? batch * heads * most : 0);
 #pragma omp parallel for schedule(static)                                      \
     num_threads(scanThreads) if (scanThreads > 1)
@@ -1117,7 +1117,7 @@ void attentionGrad(const float *q, const float *k, const float *v,
       const int64_t to = (b * most + n) * width;
       if (n < kept[b]) {
         const int64_t from = (b * seq + keptAt[b * seq + n]) * width;
-        positions[b * most + n] = keptAt[b * seq + n];
+        positions[b * most + n] = static_cast<int32_t>(keptAt[b * seq + n]);
         std::copy_n(q + from, width, qs.data() + to);
         std::copy_n(o + from, width, os.data() + to);
         std::copy_n(dout + from, width, ds.data() + to);
@@ -1157,8 +1157,7 @@ void attentionGradGathered(const float *q, const float *k, const float *v,
   GatheredOrder order(positions, batch, rows);
   if (order.sorted()) {
     attentionGradRows(q, k, v, o, dout, dq, dk, dv, batch, seq, rows,
-                      order.positions64(), heads, kvHeads, headDim, causal,
-                      lse);
+                      order.positions(), heads, kvHeads, headDim, causal, lse);
     return;
   }
   // Rows in position order (the blocks' masks assume it), then dq back.
@@ -1169,7 +1168,7 @@ void attentionGradGathered(const float *q, const float *k, const float *v,
   order.gather(dout, width, ds.data());
   order.gatherStats(lse, heads, lses.data());
   attentionGradRows(qs.data(), k, v, os.data(), ds.data(), dqs.data(), dk, dv,
-                    batch, seq, rows, order.positions64(), heads, kvHeads,
+                    batch, seq, rows, order.positions(), heads, kvHeads,
                     headDim, causal, lses.data());
   order.scatter(dqs.data(), width, dq);
 }
