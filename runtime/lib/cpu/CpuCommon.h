@@ -194,6 +194,40 @@ inline float expF32(float x) {
   return x == x ? y : x;
 }
 
+/// expF32 for softmax terms (a score less its row's max, so x <= 0 up to
+/// rounding) in about half the instructions: the same bits for x in [-87,
+/// 88], 0 below -87 (where e^x < 1.7e-38; -inf included), e^88 above 88,
+/// NaN stays NaN. No range fix-ups but two clamps (vmaxps and vminps, in
+/// the operand order that passes NaN through) and a final zeroing: 2^n is
+/// one factor, n in [-126, 127] read from the rounding sum's low bits
+/// (unsigned arithmetic, so no float-to-int conversion of a NaN).
+inline float expFlushF32(float x) {
+  constexpr float kLog2e = 1.44269504088896341f;
+  constexpr float kLn2Hi = 0.693359375f;
+  constexpr float kLn2Lo = -2.12194440e-4f;
+  constexpr float kRoundToInt = 0x1.8p23f;
+  constexpr float kLo = -87.0f, kHi = 88.0f;
+  float xc = kLo > x ? kLo : x; // NaN: the compare is false, x is kept
+  xc = kHi < xc ? kHi : xc;
+  const float t = xc * kLog2e + kRoundToInt; // n in its low mantissa bits
+  const float n = t - kRoundToInt;
+  float r = xc - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  // t's bits are 0x4B400000 + n: (those + 127) << 23 keeps n + 127 (in [1,
+  // 254]) as the exponent of 2^n, and clears the sign.
+  const float s =
+      __builtin_bit_cast(float, (__builtin_bit_cast(uint32_t, t) + 127u) << 23);
+  const float y = p * s;
+  return x < kLo ? 0.0f : y;
+}
+
 //===----------------------------------------------------------------------===//
 // GEMMs
 //===----------------------------------------------------------------------===//

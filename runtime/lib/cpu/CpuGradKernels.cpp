@@ -427,12 +427,12 @@ attentionRowStatsBody(const AttentionGradShape &s, const float *q,
       const float *row = st + j * B;
 #pragma omp simd
       for (int64_t i = 0; i < B; ++i)
-        blockSum[i] += expF32(row[i] - safeMax[i]);
+        blockSum[i] += expFlushF32(row[i] - safeMax[i]);
     }
     for (int64_t i = 0; i < rows; ++i) {
       if (newMax[i] == kNegInf)
         continue;
-      rowSum[i] = rowSum[i] * expF32(rowMax[i] - newMax[i]) + blockSum[i];
+      rowSum[i] = rowSum[i] * expFlushF32(rowMax[i] - newMax[i]) + blockSum[i];
       rowMax[i] = newMax[i];
     }
   }
@@ -578,7 +578,7 @@ CHERRY_CPU_BODY void attentionGradKeyChunkBody(
           for (int i = 0; i < static_cast<int>(B); ++i) {
             // Unconditional loads and math, then selects (no branches).
             const bool seen = (i >= first) & (i < end);
-            const float e = expF32(pRow[i] * s.scale - lseB[i]);
+            const float e = expFlushF32(pRow[i] * s.scale - lseB[i]);
             const float ds = e * (dsRow[i] - dsumB[i]) * s.scale;
             pRow[i] = seen ? e : 0.0f;
             dsRow[i] = seen ? ds : 0.0f;
@@ -660,7 +660,7 @@ CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t j = 0; j < vocab; ++j) {
-    const float e = expF32(x[j] - m);
+    const float e = expFlushF32(x[j] - m);
     x[j] = e;
     sum += e;
   }

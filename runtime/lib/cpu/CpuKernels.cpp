@@ -307,11 +307,12 @@ CHERRY_CPU_BODY void attentionBlockBody(const AttentionShape &s, const float *q,
         // This form (not std::max) is the one GCC turns into vmaxps.
         blockMax = x > blockMax ? x : blockMax;
       }
-      const float alpha = expF32(rowMax[i] - blockMax); // 0 on the first block
+      const float alpha =
+          expFlushF32(rowMax[i] - blockMax); // 0 on the first block
       float blockSum = 0.0f;
 #pragma omp simd reduction(+ : blockSum)
       for (int64_t j = 0; j < nPadded; ++j) {
-        const float p = expF32(sc[j] - blockMax);
+        const float p = expFlushF32(sc[j] - blockMax);
         sc[j] = p;
         blockSum += p;
       }
@@ -425,14 +426,15 @@ attentionTileBlockBody(const AttentionShape &s, const float *q, const float *k,
 #pragma omp simd
     for (int64_t i = 0; i < B; ++i) {
       safeMax[i] = newMax[i] == kNegInf ? 0.0f : newMax[i];
-      alpha[i] = newMax[i] == kNegInf ? 1.0f : expF32(rowMax[i] - newMax[i]);
+      alpha[i] =
+          newMax[i] == kNegInf ? 1.0f : expFlushF32(rowMax[i] - newMax[i]);
       blockSum[i] = 0.0f;
     }
     for (int64_t j = 0; j < nk; ++j) {
       float *row = st + j * B;
 #pragma omp simd
       for (int64_t i = 0; i < B; ++i) {
-        const float p = expF32(row[i] - safeMax[i]);
+        const float p = expFlushF32(row[i] - safeMax[i]);
         row[i] = p;
         blockSum[i] += p;
       }
@@ -498,7 +500,7 @@ CHERRY_CPU_BODY void maxAndSumExpBody(const float *x, int64_t n, float &maxOut,
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t i = 0; i < n; ++i)
-    sum += expF32(x[i] - m);
+    sum += expFlushF32(x[i] - m);
   maxOut = m;
   sumOut = sum;
 }
