@@ -356,7 +356,9 @@ TEST(CpuGradKernels, LinearGradsMatchClosedFormOnThreadedShapes) {
 /// in deterministic mode, on shapes that take every schedule of the GEMM:
 /// k over several blocks of 512 (1100), packed b over several passes (n =
 /// 2100 columns of k = 600), a long reduction onto few rows (dw of 2100 rows
-/// onto 40 x 48), and tails of every tile (13, 37, 47 rows or columns).
+/// onto 40 x 48), few rows cut into column panels (13 rows on 2, 3 and 5
+/// threads, 37 rows on 2 and 3; on 5 its 7 panels take the shared passes),
+/// and tails of every tile (13, 37, 47 rows or columns).
 /// Each within the rounding bound of its sums, and the same bits on 1, 2, 3
 /// and 5 threads: the threads change how the work is cut, never the
 /// arithmetic of an element.
@@ -920,9 +922,11 @@ TEST(CpuGradKernels, AttentionGradOfSparseRowsWithinDerivedBound) {
     expectWithinBound(g.dq, dq, bq, "dq " + c.name());
     expectWithinBound(g.dk, dk, bk, "dk " + c.name());
     expectWithinBound(g.dv, dv, bv, "dv " + c.name());
-    for (size_t i = 0; i < dout.size(); ++i)
-      if (dout[i] == 0.0f && dq[i] == 0.0)
+    for (size_t i = 0; i < dout.size(); ++i) {
+      if (dout[i] == 0.0f && dq[i] == 0.0) {
         ASSERT_EQ(g.dq[i], 0.0f) << "dq element " << i << " " << c.name();
+      }
+    }
   }
   // Every row zero: all three gradients are zero.
   const AttnShape c{2, 40, 2, 1, 8, true};

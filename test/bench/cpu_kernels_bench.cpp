@@ -203,12 +203,20 @@ void BM_LinearGradInput(benchmark::State &state) {
 }
 
 // Arguments: m (rows), n (out features), k (in features) of the forward.
+// Arguments: m tokens, n outputs, k inputs, and the copies of x the
+// iterations take in turn: 1 keeps x in cache; 24 (48 MiB and more, past
+// the L3) reads it from memory, as a training step's backward does (x was
+// written in the forward, the layers' activations ago).
 void BM_LinearGradWeight(benchmark::State &state) {
-  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
-  auto dy = filled(m * n), x = filled(m * k);
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2),
+                copies = state.range(3);
+  auto dy = filled(m * n), x = filled(copies * m * k);
   std::vector<float> dw(n * k);
+  int64_t next = 0;
   for (auto _ : state) {
-    linearGradWeight(dy.data(), x.data(), dw.data(), m, n, k, false);
+    linearGradWeight(dy.data(), x.data() + next * m * k, dw.data(), m, n, k,
+                     false);
+    next = (next + 1) % copies;
     benchmark::DoNotOptimize(dw.data());
   }
   setFlops(state, 2.0 * m * n * k);
@@ -444,6 +452,9 @@ BENCHMARK(BM_Linear)
     ->Args({2048, 8192, 256})  // lm_head (benchmark config)
     ->Args({4096, 688, 256})   // the permuted rows of 8 experts top-2
     ->Args({2048, 2048, 2048}) // the sgemm peak (test/bench/train_bench.py)
+    ->Args({304, 256, 256})    // an SGT-15% step's last layer: 304 rows
+    ->Args({304, 688, 256})
+    ->Args({304, 256, 688})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Embedding)
@@ -508,17 +519,26 @@ BENCHMARK(BM_LinearGradInput)
     ->Args({2048, 256, 256})
     ->Args({2048, 688, 256})
     ->Args({2048, 256, 688})
+    ->Args({304, 256, 256}) // an SGT-15% step's last layer
+    ->Args({304, 688, 256})
+    ->Args({304, 256, 688})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LinearGradWeight)
-    ->ArgNames({"m", "n", "k"})
-    ->Args({1024, 256, 256})
-    ->Args({1024, 128, 256})
-    ->Args({1024, 688, 256})
-    ->Args({1024, 256, 688})
-    ->Args({2048, 256, 256})
-    ->Args({2048, 688, 256})
-    ->Args({2048, 256, 688})
+    ->ArgNames({"m", "n", "k", "copies"})
+    ->Args({1024, 256, 256, 1})
+    ->Args({1024, 128, 256, 1})
+    ->Args({1024, 688, 256, 1})
+    ->Args({1024, 256, 688, 1})
+    ->Args({2048, 256, 256, 1})
+    ->Args({2048, 688, 256, 1})
+    ->Args({2048, 256, 688, 1})
+    ->Args({2048, 256, 256, 24})
+    ->Args({2048, 688, 256, 24})
+    ->Args({2048, 256, 688, 24})
+    ->Args({304, 256, 256, 1}) // an SGT-15% step's last layer
+    ->Args({304, 688, 256, 1})
+    ->Args({304, 256, 688, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EmbeddingGrad)

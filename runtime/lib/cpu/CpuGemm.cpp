@@ -14,7 +14,8 @@
 // block of k stores to c. Two schedules: products with many rows share one
 // packed op(b) between all threads (sharedPackGemm); long reductions onto
 // few rows compute k blocks in parallel, each with its own pack, and add
-// them in order (blockwiseGemm).
+// them in order (blockwiseGemm); other products of few rows give each
+// thread whole column panels to pack and compute alone (panelwiseGemm).
 //
 // Bits: every element of c is the sum of k in blocks of kGemmKBlock, each
 // block one chain of fused multiply-adds in k order started from zero, the
@@ -59,6 +60,10 @@ constexpr int64_t kGemmWaveFloats = int64_t(1) << 22;
 /// pass covers are packed by all threads, then read by every piece of the
 /// pass from cache, and the next pass packs over them.
 constexpr int64_t kGemmPassFloats = int64_t(1) << 20;
+/// Products of at most this many rows take panelwiseGemm when they have two
+/// panels a thread: 1.2-1.3x the shared passes at 304 rows, level at 1024,
+/// 0.9-1.0x at 2048.
+constexpr int64_t kGemmFewRows = 512;
 
 inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
 
@@ -339,6 +344,35 @@ void blockwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
   }
 }
 
+/// Products with few rows (an SGT step's last layer, 304 rows x a layer's
+/// width): here packing op(b) is a large share of the work (a sixth at 304
+/// rows), and a pass's panels packed by one thread and read by another cross
+/// between the vCPUs' caches on every call. So each piece is one panel of c's
+/// columns, all rows: the thread that takes it packs that panel (every k
+/// block) into its own buffer and reads it alone, and a, which every piece
+/// reads, stays in each thread's cache.
+void panelwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
+                   int64_t lda, const float *b, int64_t ldb, float *c,
+                   int64_t ldc, bool accumulate, int nt) {
+  const int64_t kBlocks = ceilDiv(k, kGemmKBlock), panels = ceilDiv(n, nr);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+  {
+    thread_local std::vector<float> packBuffer;
+    if (packBuffer.size() < static_cast<size_t>(kBlocks * kGemmKBlock * nr))
+      packBuffer.resize(kBlocks * kGemmKBlock * nr);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t q = 0; q < panels; ++q) {
+      const int64_t c0 = q * nr, cols = std::min(nr, n - c0);
+      const PackedB pb{packBuffer.data(), c0, cols, nr, 0, kBlocks};
+      for (int64_t kb = 0; kb < kBlocks; ++kb)
+        gemmPackPanel(transB, b, ldb, k, pb, kb, int64_t(0));
+      for (int64_t r0 = 0; r0 < m; r0 += kGemmRowBlock)
+        gemmPiece(a, lda, k, pb, c, ldc, accumulate, r0,
+                  std::min(m, r0 + kGemmRowBlock), int64_t(0), int64_t(1));
+    }
+  }
+}
+
 } // namespace
 
 void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
@@ -352,6 +386,8 @@ void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
       roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats &&
       kGemmWaveBlocksPerThread * nt * m * n <= kGemmWaveFloats)
     blockwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
+  else if (nt > 1 && m <= kGemmFewRows && ceilDiv(n, nr) >= 2 * nt)
+    panelwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
   else
     sharedPackGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
 }
