@@ -61,8 +61,8 @@ constexpr int64_t kGemmWaveFloats = int64_t(1) << 22;
 /// pass from cache, and the next pass packs over them.
 constexpr int64_t kGemmPassFloats = int64_t(1) << 20;
 /// Products of at most this many rows take panelwiseGemm when they have two
-/// panels a thread: 1.2-1.3x the shared passes at 304 rows, level at 1024,
-/// 0.9-1.0x at 2048.
+/// panels a thread (and a panel's pack fits kGemmPassFloats): 1.2-1.3x the
+/// shared passes at 304 rows, level at 1024, 0.9-1.0x at 2048.
 constexpr int64_t kGemmFewRows = 512;
 
 inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
@@ -386,7 +386,8 @@ void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
       roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats &&
       kGemmWaveBlocksPerThread * nt * m * n <= kGemmWaveFloats)
     blockwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
-  else if (nt > 1 && m <= kGemmFewRows && ceilDiv(n, nr) >= 2 * nt)
+  else if (nt > 1 && m <= kGemmFewRows && ceilDiv(n, nr) >= 2 * nt &&
+           roundUp(k, kGemmKBlock) * nr <= kGemmPassFloats)
     panelwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
   else
     sharedPackGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
