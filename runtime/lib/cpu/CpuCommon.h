@@ -161,36 +161,49 @@ void forEachRowChunk(int64_t rows, int64_t rowElems, Body body,
 // Vectorizable math
 //===----------------------------------------------------------------------===//
 
-/// e^x in float32 with no calls and no branches, so loops over it vectorize
-/// (glibc's expf only vectorizes under -ffast-math). x = n ln2 + r with
-/// |r| <= ln2/2 (Cody-Waite), e^r by Cephes' expf polynomial, 2^n built from
-/// exponent bits in two factors so that n may reach 128 and -150. Within
-/// 1 ulp of e^x (checked against double exp over every float in [-110, 90],
-/// subnormal results included); 0 below ~-103.97, inf above ~88.72, NaN
-/// stays NaN.
-inline float expF32(float x) {
-  constexpr float kLog2e = 1.44269504088896341f;
-  constexpr float kLn2Hi = 0.693359375f; // few bits: n * kLn2Hi is exact
-  constexpr float kLn2Lo = -2.12194440e-4f;
-  constexpr float kRoundToInt = 0x1.8p23f; // adding it rounds to an integer
-  float xc = x >= -104.0f ? x : -104.0f;   // also maps NaN to -104
-  xc = xc <= 88.8f ? xc : 88.8f;
-  float n = (xc * kLog2e + kRoundToInt) - kRoundToInt;
-  float r = xc - n * kLn2Hi;
-  r = r - n * kLn2Lo;
+/// The argument reduction and polynomial both exps below share: for xc in
+/// their clamped range, n = xc / ln2 rounded to an integer by adding and
+/// taking off kExpRoundToInt (whose sum `t` keeps n in its low mantissa
+/// bits), xc = n ln2 + r with |r| <= ln2/2 (Cody-Waite: few bits in
+/// kExpLn2Hi, so n * kExpLn2Hi is exact), and e^r by Cephes' expf
+/// polynomial.
+constexpr float kExpLog2e = 1.44269504088896341f;
+constexpr float kExpRoundToInt = 0x1.8p23f;
+struct ExpParts {
+  float t, n, er; // xc * log2e + kExpRoundToInt, n, e^r
+};
+inline ExpParts expParts(float xc) {
+  constexpr float kExpLn2Hi = 0.693359375f;
+  constexpr float kExpLn2Lo = -2.12194440e-4f;
+  const float t = xc * kExpLog2e + kExpRoundToInt;
+  const float n = t - kExpRoundToInt;
+  float r = xc - n * kExpLn2Hi;
+  r = r - n * kExpLn2Lo;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  int32_t ni = static_cast<int32_t>(n); // in [-150, 128]
+  return {t, n, p * (r * r) + r + 1.0f};
+}
+
+/// e^x in float32 with no calls and no branches, so loops over it vectorize
+/// (glibc's expf only vectorizes under -ffast-math): expParts, then 2^n
+/// built from exponent bits in two factors so that n may reach 128 and
+/// -150. Within 1 ulp of e^x (CpuMathTest checks it against double exp on
+/// [-103, 88.7], subnormal results included); 0 below ~-103.97, inf above
+/// ~88.72, NaN stays NaN.
+inline float expF32(float x) {
+  float xc = x >= -104.0f ? x : -104.0f; // also maps NaN to -104
+  xc = xc <= 88.8f ? xc : 88.8f;
+  const ExpParts e = expParts(xc);
+  int32_t ni = static_cast<int32_t>(e.n); // in [-150, 128]
   int32_t n1 = ni >> 1;
   int32_t n2 = ni - n1;
   float s1 = __builtin_bit_cast(float, static_cast<uint32_t>(n1 + 127) << 23);
   float s2 = __builtin_bit_cast(float, static_cast<uint32_t>(n2 + 127) << 23);
-  float y = p * s1 * s2;
+  float y = e.er * s1 * s2;
   return x == x ? y : x;
 }
 
@@ -199,32 +212,18 @@ inline float expF32(float x) {
 /// 88], 0 below -87 (where e^x < 1.7e-38; -inf included), e^88 above 88,
 /// NaN stays NaN. No range fix-ups but two clamps (vmaxps and vminps, in
 /// the operand order that passes NaN through) and a final zeroing: 2^n is
-/// one factor, n in [-126, 127] read from the rounding sum's low bits
-/// (unsigned arithmetic, so no float-to-int conversion of a NaN).
+/// one factor, n in [-126, 127] read from t's low bits (unsigned
+/// arithmetic, so no float-to-int conversion of a NaN).
 inline float expFlushF32(float x) {
-  constexpr float kLog2e = 1.44269504088896341f;
-  constexpr float kLn2Hi = 0.693359375f;
-  constexpr float kLn2Lo = -2.12194440e-4f;
-  constexpr float kRoundToInt = 0x1.8p23f;
   constexpr float kLo = -87.0f, kHi = 88.0f;
   float xc = kLo > x ? kLo : x; // NaN: the compare is false, x is kept
   xc = kHi < xc ? kHi : xc;
-  const float t = xc * kLog2e + kRoundToInt; // n in its low mantissa bits
-  const float n = t - kRoundToInt;
-  float r = xc - n * kLn2Hi;
-  r = r - n * kLn2Lo;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
+  const ExpParts e = expParts(xc);
   // t's bits are 0x4B400000 + n: (those + 127) << 23 keeps n + 127 (in [1,
   // 254]) as the exponent of 2^n, and clears the sign.
-  const float s =
-      __builtin_bit_cast(float, (__builtin_bit_cast(uint32_t, t) + 127u) << 23);
-  const float y = p * s;
+  const float s = __builtin_bit_cast(
+      float, (__builtin_bit_cast(uint32_t, e.t) + 127u) << 23);
+  const float y = e.er * s;
   return x < kLo ? 0.0f : y;
 }
 
