@@ -436,6 +436,14 @@ TEST(CudaKernels, Embedding) {
                 {ids, Tensor::of(randomFloats(n * dim, 6))},
                 {}},
                Compare::Exact);
+    // Added to a sum so far (a tied head's dw): each run's sum, added once.
+    expectSame({KernelId::embedding_grad_add,
+                {n, vocab, dim},
+                {},
+                {ids, Tensor::of(randomFloats(n * dim, 6)),
+                 Tensor::of(randomFloats(vocab * dim, 7))},
+                {}},
+               Compare::Exact);
   }
 }
 

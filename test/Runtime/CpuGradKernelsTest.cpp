@@ -443,10 +443,15 @@ TEST(CpuGradKernels, EmbeddingGradMatchesFiniteDifferences) {
   expectGradClose(dtable, closed, 1e-7, "dtable closed form");
 
   auto base = randomVector(vocab * dim, 12); // tied: adds to the head's dw
+  const std::vector<float> fresh = dtable;
   dtable = base;
   st = embeddingGrad(ids.data(), dy.data(), dtable.data(), n, vocab, dim, true);
   ASSERT_TRUE(st.ok()) << st.message;
   expectGradClose(dtable, plus(base, closed), 1e-7, "dtable accumulated");
+  // embedding_grad_add: each row's tokens summed apart, then added once, so
+  // the bits of embedding_grad and an add (rows no id hits keep base).
+  for (int64_t i = 0; i < vocab * dim; ++i)
+    ASSERT_EQ(dtable[i], base[i] + fresh[i]) << "element " << i;
 }
 
 TEST(CpuGradKernels, EmbeddingGradRejectsBadIds) {

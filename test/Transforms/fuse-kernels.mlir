@@ -277,3 +277,28 @@ func.func @rms_norm_grad_dw_read(%x: memref<3x8xf32> {cherry_kernel.binding = "x
   cherry_kernel.launch "add"(%acc, %dx : memref<3x8xf32>, memref<3x8xf32>) outs(%out : memref<3x8xf32>) {n = 24 : i64}
   return
 }
+
+// -----
+
+// A tied embedding's gradient: the head's dw (a temporary) plus the
+// embedding's scatter becomes one embedding_grad_add that scatter-adds into
+// the head's dw in place, which then takes the add's output's place (the
+// gradient norm reads it).
+// CHECK-LABEL: func.func @tied_embedding_grad
+// CHECK: cherry_kernel.launch "linear_grad_weight"(%arg1, %arg2 : memref<6x10xf32>, memref<6x4xf32>) outs(%[[DW:.*]] : memref<10x4xf32>)
+// CHECK-NOT: "embedding_grad"(
+// CHECK-NOT: "add"
+// CHECK: cherry_kernel.launch "embedding_grad_add"(%arg0, %arg3, %[[DW]] : memref<6xi32>, memref<6x4xf32>, memref<10x4xf32>) outs(%[[DW]] : memref<10x4xf32>) {dim = 4 : i64, n = 6 : i64, vocab = 10 : i64}
+// CHECK: cherry_kernel.launch "grad_sq_norm"(%[[DW]] : memref<10x4xf32>)
+func.func @tied_embedding_grad(%ids: memref<6xi32> {cherry_kernel.binding = "ids"}, %dlogits: memref<6x10xf32> {cherry_kernel.binding = "dlogits"},
+                               %h: memref<6x4xf32> {cherry_kernel.binding = "h"}, %dx: memref<6x4xf32> {cherry_kernel.binding = "dx"},
+                               %norm: memref<f32> {cherry_kernel.binding = "norm", cherry_kernel.output}) {
+  %dw = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "linear_grad_weight"(%dlogits, %h : memref<6x10xf32>, memref<6x4xf32>) outs(%dw : memref<10x4xf32>) {m = 6 : i64, n = 10 : i64, k = 4 : i64}
+  %de = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "embedding_grad"(%ids, %dx : memref<6xi32>, memref<6x4xf32>) outs(%de : memref<10x4xf32>) {n = 6 : i64, vocab = 10 : i64, dim = 4 : i64}
+  %g = cherry_kernel.buffer : memref<10x4xf32>
+  cherry_kernel.launch "add"(%dw, %de : memref<10x4xf32>, memref<10x4xf32>) outs(%g : memref<10x4xf32>) {n = 40 : i64}
+  cherry_kernel.launch "grad_sq_norm"(%g : memref<10x4xf32>) outs(%norm : memref<f32>) {n = 40 : i64, accumulate = 0 : i64}
+  return
+}

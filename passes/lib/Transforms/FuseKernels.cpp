@@ -87,9 +87,10 @@ struct FuseKernelsPass
   };
 
   /// add(acc, t), in either order, where t is a temporary that only a
-  /// linear_grad_input(dy, w) (or rms_norm_grad(x, w, dy), t its dx)
-  /// earlier in the block writes and only the add reads: one
-  /// linear_grad_input_add(dy, w, acc) (rms_norm_grad_add(x, w, dy, acc))
+  /// linear_grad_input(dy, w) (or rms_norm_grad(x, w, dy), t its dx; or
+  /// embedding_grad(ids, dy), a tied embedding's) earlier in the block
+  /// writes and only the add reads: one linear_grad_input_add(dy, w, acc)
+  /// (rms_norm_grad_add(x, w, dy, acc), embedding_grad_add(ids, dy, acc))
   /// at the add's place, the gradient accumulated into acc's copy. When acc
   /// is a temporary nothing uses after the add and the add's output a
   /// temporary nothing uses before it, the launch updates acc itself and acc
@@ -105,6 +106,12 @@ struct FuseKernelsPass
          {"rows", "dim", "eps"},
          [](Operation *op) {
            return intAttr(op, "rows") * intAttr(op, "dim");
+         }},
+        {KernelId::embedding_grad,
+         KernelId::embedding_grad_add,
+         {"n", "vocab", "dim"},
+         [](Operation *op) {
+           return intAttr(op, "vocab") * intAttr(op, "dim");
          }},
     };
     struct Match {

@@ -1169,7 +1169,7 @@ LogicalResult Lowering::flushUpdates() {
     SmallVector<Value> params;
     for (Operation *op : ordered) {
       auto u = dyn_cast<AdamWUpdateOp>(op);
-      if (!u || u.getShards() != ranks)
+      if (!u || static_cast<int64_t>(u.getShards()) != ranks)
         return op->emitOpError() << "cannot be fused with updates sharded "
                                     "another way in one function";
       Value param = ck::ParamOp::create(b, op->getLoc(), memrefFor(u.getGrad()),

@@ -177,6 +177,11 @@ Status run(const EmbeddingGradArgs &a) {
                             /*accumulate=*/false);
 }
 
+Status run(const EmbeddingGradAddArgs &a) { // dtable starts as acc
+  return cpu::embeddingGrad(a.ids, a.dy, a.dtable, a.n, a.vocab, a.dim,
+                            /*accumulate=*/true);
+}
+
 Status run(const RmsNormGradArgs &a) {
   cpu::rmsNormGrad(a.x, a.w, a.dy, a.dx, a.dw, a.rows, a.dim,
                    static_cast<float>(a.eps), false, false);

@@ -216,15 +216,28 @@ CHERRY_CPU_BODY void embeddingGradRowsBody(const float *dy,
                                            const int64_t *start, float *dtable,
                                            int64_t v0, int64_t v1, int64_t dim,
                                            bool accumulate) {
+  // Accumulating, a row's tokens are summed apart (from zero, as without)
+  // and then added once: the bits of embedding_grad and an add.
+  thread_local std::vector<float> sumBuffer;
+  if (accumulate && static_cast<int64_t>(sumBuffer.size()) < dim)
+    sumBuffer.resize(dim);
   for (int64_t id = v0; id < v1; ++id) {
     float *row = dtable + id * dim;
-    if (!accumulate)
-      std::fill(row, row + dim, 0.0f);
-    for (int64_t p = start[id]; p < start[id + 1]; ++p) {
+    const int64_t p0 = start[id], p1 = start[id + 1];
+    if (accumulate && p0 == p1)
+      continue;
+    float *sum = accumulate ? sumBuffer.data() : row;
+    std::fill(sum, sum + dim, 0.0f);
+    for (int64_t p = p0; p < p1; ++p) {
       const float *g = dy + order[p] * dim;
 #pragma omp simd
       for (int64_t e = 0; e < dim; ++e)
-        row[e] += g[e];
+        sum[e] += g[e];
+    }
+    if (accumulate) {
+#pragma omp simd
+      for (int64_t e = 0; e < dim; ++e)
+        row[e] = row[e] + sum[e];
     }
   }
 }

@@ -185,6 +185,7 @@ inline unsigned blocksFor(int64_t n, int perBlock, int64_t cap = 65535) {
 // CudaElementwise.cu
 CHERRY_CUDA_KERNEL(EmbeddingArgs)
 CHERRY_CUDA_KERNEL(EmbeddingGradArgs)
+CHERRY_CUDA_KERNEL(EmbeddingGradAddArgs)
 CHERRY_CUDA_KERNEL(SwigluArgs)
 CHERRY_CUDA_KERNEL(SwigluGradArgs)
 CHERRY_CUDA_KERNEL(AddArgs)

@@ -72,12 +72,12 @@ __global__ void embeddingKernel(const int32_t *ids, const float *table,
 
 __global__ void iotaKeysKernel(const int32_t *ids, int32_t *keys,
                                int32_t *order, int64_t n, int64_t vocab,
-                               ErrorRecord *err) {
+                               KernelId kernel, ErrorRecord *err) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
     const int32_t id = ids[i];
     if (id < 0 || id >= vocab) {
-      raise(err, kIdOutsideVocab, KernelId::embedding_grad, id, i, vocab);
+      raise(err, kIdOutsideVocab, kernel, id, i, vocab);
       keys[i] = static_cast<int32_t>(vocab); // sorts last, then skipped
     } else {
       keys[i] = id;
@@ -87,12 +87,13 @@ __global__ void iotaKeysKernel(const int32_t *ids, int32_t *keys,
 }
 
 /// One block per run of equal ids in the sorted order: the run's dy rows,
-/// in ascending position, summed into the id's row of dtable (zeroed
-/// before).
+/// in ascending position, summed from zero and stored in the id's row of
+/// dtable, or added to it once when `add` (the table rows no id hits are
+/// zeroed before, or keep what they hold).
 __global__ void embeddingGradKernel(const int32_t *sortedKeys,
                                     const int32_t *order, const float *dy,
                                     float *dtable, int64_t n, int64_t vocab,
-                                    int64_t dim) {
+                                    int64_t dim, bool add) {
   for (int64_t p = blockIdx.x; p < n; p += gridDim.x) {
     const int32_t id = sortedKeys[p];
     if (id >= vocab || (p > 0 && sortedKeys[p - 1] == id))
@@ -105,7 +106,7 @@ __global__ void embeddingGradKernel(const int32_t *sortedKeys,
       float acc = 0.0f;
       for (int64_t q = p; q < end; ++q)
         acc += dy[int64_t(order[q]) * dim + e];
-      row[e] = acc;
+      row[e] = add ? row[e] + acc : acc;
     }
   }
 }
@@ -240,18 +241,20 @@ Status run(Context &ctx, const EmbeddingArgs &a) {
   return Status::success();
 }
 
-Status run(Context &ctx, const EmbeddingGradArgs &a) {
-  if (a.vocab <= 0 || a.dim <= 0)
-    return Status::success();
-  if (cudaError_t e = cudaMemsetAsync(
-          a.dtable, 0, static_cast<size_t>(a.vocab * a.dim) * sizeof(float),
-          ctx.stream);
-      e != cudaSuccess)
-    return cudaFailure("embedding_grad", e);
-  if (a.n <= 0)
+namespace {
+
+/// embedding_grad's scatter: the ids sorted (stably) by cub, one block per
+/// run of equal ids; `add` adds each run's sum to dtable instead of storing
+/// it into the zeroed table.
+Status embeddingGradScatter(Context &ctx, const int32_t *ids, const float *dy,
+                            float *dtable, int64_t count, int64_t vocab,
+                            int64_t dim, bool add) {
+  const KernelId kernel =
+      add ? KernelId::embedding_grad_add : KernelId::embedding_grad;
+  if (count <= 0)
     return Status::success();
   // keys, order, sorted keys, sorted order, then cub's temporary storage.
-  const size_t n = static_cast<size_t>(a.n);
+  const size_t n = static_cast<size_t>(count);
   size_t tempBytes = 0;
   cub::DeviceRadixSort::SortPairs(nullptr, tempBytes, (int32_t *)nullptr,
                                   (int32_t *)nullptr, (int32_t *)nullptr,
@@ -267,17 +270,40 @@ Status run(Context &ctx, const EmbeddingGradArgs &a) {
   auto *order = reinterpret_cast<int32_t *>(base + stride);
   auto *sortedKeys = reinterpret_cast<int32_t *>(base + 2 * stride);
   auto *sortedOrder = reinterpret_cast<int32_t *>(base + 3 * stride);
-  iotaKeysKernel<<<blocksFor(a.n, kThreads), kThreads, 0, ctx.stream>>>(
-      a.ids, keys, order, a.n, a.vocab, ctx.error);
+  iotaKeysKernel<<<blocksFor(count, kThreads), kThreads, 0, ctx.stream>>>(
+      ids, keys, order, count, vocab, kernel, ctx.error);
   // A stable sort: equal ids keep ascending positions.
   if (cudaError_t e = cub::DeviceRadixSort::SortPairs(
           base + arrays, tempBytes, keys, sortedKeys, order, sortedOrder,
           static_cast<int>(n), 0, 32, ctx.stream);
       e != cudaSuccess)
-    return cudaFailure("embedding_grad: sort", e);
-  embeddingGradKernel<<<blocksFor(a.n, 1), 128, 0, ctx.stream>>>(
-      sortedKeys, sortedOrder, a.dy, a.dtable, a.n, a.vocab, a.dim);
+    return cudaFailure(
+        add ? "embedding_grad_add: sort" : "embedding_grad: sort", e);
+  embeddingGradKernel<<<blocksFor(count, 1), 128, 0, ctx.stream>>>(
+      sortedKeys, sortedOrder, dy, dtable, count, vocab, dim, add);
   return Status::success();
+}
+
+} // namespace
+
+Status run(Context &ctx, const EmbeddingGradArgs &a) {
+  if (a.vocab <= 0 || a.dim <= 0)
+    return Status::success();
+  if (cudaError_t e = cudaMemsetAsync(
+          a.dtable, 0, static_cast<size_t>(a.vocab * a.dim) * sizeof(float),
+          ctx.stream);
+      e != cudaSuccess)
+    return cudaFailure("embedding_grad", e);
+  return embeddingGradScatter(ctx, a.ids, a.dy, a.dtable, a.n, a.vocab, a.dim,
+                              /*add=*/false);
+}
+
+Status run(Context &ctx,
+           const EmbeddingGradAddArgs &a) { // dtable starts as acc
+  if (a.vocab <= 0 || a.dim <= 0)
+    return Status::success();
+  return embeddingGradScatter(ctx, a.ids, a.dy, a.dtable, a.n, a.vocab, a.dim,
+                              /*add=*/true);
 }
 
 Status run(Context &ctx, const KvAppendArgs &a) {

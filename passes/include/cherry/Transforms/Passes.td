@@ -186,11 +186,13 @@ def CherryFuseKernelsPass : Pass<"cherry-fuse-kernels", "::mlir::ModuleOp"> {
     which reads it instead of recomputing it from every score.
 
     An `add` of a gradient summed so far and a temporary that only a
-    `linear_grad_input` (or the `dx` of an `rms_norm_grad`) writes and only
-    the add reads (a layer input's gradient, summed over the projections
-    that read it; the residual stream's gradient and its norm's) becomes
-    one `linear_grad_input_add` (`rms_norm_grad_add`) at the add's place,
-    which accumulates into the sum. When the sum is a temporary nothing
+    `linear_grad_input` (or the `dx` of an `rms_norm_grad`, or an
+    `embedding_grad`) writes and only the add reads (a layer input's
+    gradient, summed over the projections that read it; the residual
+    stream's gradient and its norm's; a tied embedding's gradient and the
+    head's) becomes one `linear_grad_input_add` (`rms_norm_grad_add`,
+    `embedding_grad_add`) at the add's place, which accumulates into the
+    sum. When the sum is a temporary nothing
     reads after the add, and the add's output one nothing uses before it,
     the launch updates the sum in place and the sum takes the output's
     place.
