@@ -11,7 +11,7 @@
 // (gridGemm) packs b once per part; with beta 0 it also zeroes c before
 // adding to it. Here op(b) is packed once, in panels of NR columns, a is
 // read in place (MR rows at a time, each element broadcast), and the first
-// block of k stores to c. Two schedules: products with many rows share one
+// block of k stores to c. Three schedules: products with many rows share one
 // packed op(b) between all threads (sharedPackGemm); long reductions onto
 // few rows compute k blocks in parallel, each with its own pack, and add
 // them in order (blockwiseGemm); other products of few rows give each
