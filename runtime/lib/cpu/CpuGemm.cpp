@@ -1,10 +1,13 @@
-//===- CpuGemm.cpp - The CPU kernels' matrix products on AVX-512 ----------===//
+//===- CpuGemm.cpp - The CPU kernels' matrix products ---------------------===//
 //
 // c (= or +=) a op(b), row-major, on our OpenMP threads: in deterministic
-// mode (the default) on x86-64-v4, the GEMMs of linear, its input gradient,
-// the training head's logits and dh, and the experts' forward products.
-// Transposed a (weight gradients), other variants and `--no-deterministic`
-// call OpenBLAS (CpuCommon.h, packedGemmRuns says why).
+// mode (the default) on x86-64-v4 and x86-64-v3, the GEMMs of linear, its
+// input gradient, the head's logits and dh, and the experts' forward
+// products. Transposed a (weight gradients), the baseline variant and
+// `--no-deterministic` call OpenBLAS (CpuCommon.h, packedGemmRuns says why).
+// Each variant has its own register tile, k block and pass size (GemmTileV4,
+// GemmTileV3); the bits depend on the k block, so v4 and v3 may differ in
+// the last bits, as they do from the OpenBLAS grid.
 //
 // OpenBLAS packs both operands in every call, and its bits stay put only
 // when the cut of a GEMM into calls is fixed, so the deterministic grid
@@ -31,14 +34,6 @@ namespace cherry::runtime::cpu::detail {
 
 namespace {
 
-/// The micro-kernel's register tile: MR rows of c by NV vectors of VW
-/// floats, 24 of the 32 zmm registers. Columns come in panels of NR = VW *
-/// NV; the last panel of a row may take fewer vectors.
-struct GemmTileV4 {
-  static constexpr int VW = 16, MR = 8, NV = 3;
-  static constexpr int NR = VW * NV;
-};
-
 /// k is summed in blocks of this many terms (the bits depend on it; see the
 /// file comment): a block's panel of b, kGemmKBlock x NR floats, stays in L2
 /// while the rows of a stream past it.
@@ -64,6 +59,26 @@ constexpr int64_t kGemmPassFloats = int64_t(1) << 20;
 /// panels a thread (and a panel's pack fits kGemmPassFloats): 1.2-1.3x the
 /// shared passes at 304 rows, level at 1024, 0.9-1.0x at 2048.
 constexpr int64_t kGemmFewRows = 512;
+/// x86-64-v3's k block and pass: Zen 3's L1 (32 KiB) holds a panel of 256
+/// k x 16 columns, not 512, and its L2 (512 KiB) a quarter of a 4 MiB pass.
+constexpr int64_t kGemmKBlockV3 = 256;
+constexpr int64_t kGemmPassFloatsV3 = int64_t(1) << 18;
+
+/// The micro-kernel's register tile: MR rows of c by NV vectors of VW
+/// floats, 24 of the 32 zmm registers. Columns come in panels of NR = VW *
+/// NV; the last panel of a row may take fewer vectors.
+struct GemmTileV4 {
+  static constexpr int VW = 16, MR = 8, NV = 3;
+  static constexpr int NR = VW * NV;
+  static constexpr int64_t KB = kGemmKBlock, PassFloats = kGemmPassFloats;
+};
+/// The AVX2 tile: 6 rows by 2 vectors of 8 floats, 12 of the 16 ymm
+/// registers (two more hold the panel's row, one the broadcast element).
+struct GemmTileV3 {
+  static constexpr int VW = 8, MR = 6, NV = 2;
+  static constexpr int NR = VW * NV;
+  static constexpr int64_t KB = kGemmKBlockV3, PassFloats = kGemmPassFloatsV3;
+};
 
 inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
 
@@ -132,7 +147,7 @@ inline int64_t blocksOf(const PackedB &pb) { return pb.kb1 - pb.kb0; }
 template <class T>
 CHERRY_ALWAYS_INLINE float *panelOf(const PackedB &pb, int64_t kb, int64_t q,
                                     int64_t kc) {
-  return pb.data + (kb - pb.kb0) * kGemmKBlock * pb.width + q * kc * T::NR;
+  return pb.data + (kb - pb.kb0) * T::KB * pb.width + q * kc * T::NR;
 }
 
 /// Packs panel q of k block kb of op(b) (columns c0 + q * NR ..).
@@ -141,7 +156,7 @@ CHERRY_CPU_BODY void gemmPackPanelBody(bool transB, const float *b, int64_t ldb,
                                        int64_t k, const PackedB &pb, int64_t kb,
                                        int64_t q) {
   constexpr int64_t NR = T::NR;
-  const int64_t p0 = kb * kGemmKBlock, kc = std::min(kGemmKBlock, k - p0);
+  const int64_t p0 = kb * T::KB, kc = std::min(T::KB, k - p0);
   const int64_t j0 = pb.c0 + q * NR, cols = std::min(NR, pb.c0 + pb.cols - j0);
   float *dst = panelOf<T>(pb, kb, q, kc);
   if (transB) {
@@ -169,7 +184,7 @@ CHERRY_CPU_BODY void gemmPieceBody(const float *a, int64_t lda, int64_t k,
                                    bool accumulate, int64_t r0, int64_t r1,
                                    int64_t q0, int64_t q1) {
   for (int64_t kb = pb.kb0; kb < pb.kb1; ++kb) {
-    const int64_t p0 = kb * kGemmKBlock, kc = std::min(kGemmKBlock, k - p0);
+    const int64_t p0 = kb * T::KB, kc = std::min(T::KB, k - p0);
     // The first block stores unless the piece adds to c (the caller's
     // `accumulate`, or blocks before this pass); later ones add.
     const bool add = accumulate || kb > pb.kb0;
@@ -190,47 +205,68 @@ CHERRY_CPU_BODY void gemmPieceBody(const float *a, int64_t lda, int64_t k,
   }
 }
 
-/// The AVX-512 copies of the bodies (the only variant packedGemm runs on).
+/// The bodies built for each tile's instruction set: T is GemmTileV4 on
+/// x86-64-v4, GemmTileV3 on x86-64-v3. Each element's arithmetic is the
+/// same in both (one chain of fused multiply-adds per k block), so they give
+/// the same bits.
 template <typename... Args>
-CHERRY_TARGET_V4 void gemmPackPanel(Args &&...args) {
+CHERRY_TARGET_V4 void gemmPackPanelV4(Args &&...args) {
   gemmPackPanelBody<GemmTileV4>(std::forward<Args>(args)...);
 }
-template <typename... Args> CHERRY_TARGET_V4 void gemmPiece(Args &&...args) {
+template <typename... Args>
+CHERRY_TARGET_V3 void gemmPackPanelV3(Args &&...args) {
+  gemmPackPanelBody<GemmTileV3>(std::forward<Args>(args)...);
+}
+template <class T, typename... Args> void gemmPackPanel(Args &&...args) {
+  if constexpr (std::is_same_v<T, GemmTileV4>)
+    gemmPackPanelV4(std::forward<Args>(args)...);
+  else
+    gemmPackPanelV3(std::forward<Args>(args)...);
+}
+template <typename... Args> CHERRY_TARGET_V4 void gemmPieceV4(Args &&...args) {
   gemmPieceBody<GemmTileV4>(std::forward<Args>(args)...);
+}
+template <typename... Args> CHERRY_TARGET_V3 void gemmPieceV3(Args &&...args) {
+  gemmPieceBody<GemmTileV3>(std::forward<Args>(args)...);
+}
+template <class T, typename... Args> void gemmPiece(Args &&...args) {
+  if constexpr (std::is_same_v<T, GemmTileV4>)
+    gemmPieceV4(std::forward<Args>(args)...);
+  else
+    gemmPieceV3(std::forward<Args>(args)...);
 }
 
 /// c[i] += x[i]: a block's product added to c, as a tile adds it.
-CHERRY_TARGET_V4 void gemmAddRow(float *c, const float *x, int64_t n) {
+void gemmAddRow(float *c, const float *x, int64_t n) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i)
     c[i] = c[i] + x[i];
 }
 
-constexpr int64_t mr = GemmTileV4::MR, nr = GemmTileV4::NR;
-
 /// Products with many rows (linear, its input gradient, the head's logits):
 /// passes of packed op(b) shared by every thread, the rows of c cut into
 /// pieces.
+template <class T>
 void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
                     const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, bool accumulate, int nt) {
-  const int64_t kBlocks = ceilDiv(k, kGemmKBlock);
+  constexpr int64_t mr = T::MR, nr = T::NR;
+  const int64_t kBlocks = ceilDiv(k, T::KB);
   // A pass: as many whole k blocks of all the columns as fit in
   // kGemmPassFloats, or else one k block of as many panels as fit (at least
   // one).
   const int64_t width = roundUp(n, nr);
-  const int64_t firstKc = std::min(k, kGemmKBlock);
+  const int64_t firstKc = std::min(k, T::KB);
   const int64_t passCols =
-      std::clamp(kGemmPassFloats / firstKc / nr * nr, nr, width);
+      std::clamp(T::PassFloats / firstKc / nr * nr, nr, width);
   const int64_t passBlocks =
-      passCols < width
-          ? 1
-          : std::max<int64_t>(1, kGemmPassFloats / (kGemmKBlock * width));
+      passCols < width ? 1
+                       : std::max<int64_t>(1, T::PassFloats / (T::KB * width));
   // Owned by the calling thread, shared with its team for the call; kept
   // across calls (a fresh buffer would be page-faulted in every time).
   thread_local std::vector<float> packBuffer;
   const size_t packFloats =
-      static_cast<size_t>(std::min(passBlocks * kGemmKBlock, k) * passCols);
+      static_cast<size_t>(std::min(passBlocks * T::KB, k) * passCols);
   if (packBuffer.size() < packFloats)
     packBuffer.resize(packFloats);
   float *packed = packBuffer.data();
@@ -255,8 +291,7 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
         // changes no bit.
         int64_t rowBlock = std::min(roundUp(m, mr), maxRowBlock);
         int64_t panelCuts = 1;
-        const int64_t passK =
-            std::min(k - kb0 * kGemmKBlock, blocksOf(pb) * kGemmKBlock);
+        const int64_t passK = std::min(k - kb0 * T::KB, blocksOf(pb) * T::KB);
         const int64_t aFloats = m * passK, bFloats = passK * pb.width;
         while (ceilDiv(m, rowBlock) * panelCuts < wanted) {
           const bool rowsOk = rowBlock >= 2 * mr;
@@ -273,7 +308,8 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
         const int64_t panelsPerCut = ceilDiv(panels, panelCuts);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < blocksOf(pb) * panels; ++t)
-          gemmPackPanel(transB, b, ldb, k, pb, pb.kb0 + t / panels, t % panels);
+          gemmPackPanel<T>(transB, b, ldb, k, pb, pb.kb0 + t / panels,
+                           t % panels);
       // The implied barrier: every panel is packed before any is read.
 #pragma omp for schedule(dynamic, 1)
         for (int64_t t = 0; t < rowBlocks * panelCuts; ++t) {
@@ -282,8 +318,8 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
           const int64_t q0 = pc * panelsPerCut,
                         q1 = std::min(panels, q0 + panelsPerCut);
           if (q0 < q1)
-            gemmPiece(a, lda, k, pb, c, ldc, accumulate || kb0 > 0, r0, r1, q0,
-                      q1);
+            gemmPiece<T>(a, lda, k, pb, c, ldc, accumulate || kb0 > 0, r0, r1,
+                         q0, q1);
         }
         // And another: the pass is done before the next packs over it.
       }
@@ -296,10 +332,12 @@ void sharedPackGemm(bool transB, int64_t m, int64_t n, int64_t k,
 /// then added to c in k order, kGemmWaveBlocksPerThread a thread at a time. The
 /// same arithmetic, in the same order, as a pass does, so the same bits; but no
 /// thread reads what another packed (on a VM's vCPUs, possibly another cache).
+template <class T>
 void blockwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                    int64_t lda, const float *b, int64_t ldb, float *c,
                    int64_t ldc, bool accumulate, int nt) {
-  const int64_t kBlocks = ceilDiv(k, kGemmKBlock), width = roundUp(n, nr);
+  constexpr int64_t mr = T::MR, nr = T::NR;
+  const int64_t kBlocks = ceilDiv(k, T::KB), width = roundUp(n, nr);
   const int64_t wave =
       std::min<int64_t>(kBlocks, kGemmWaveBlocksPerThread * nt);
   // Rows are cut only when a wave's blocks do not go round the threads:
@@ -314,8 +352,8 @@ void blockwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     thread_local std::vector<float> packBuffer;
-    if (packBuffer.size() < static_cast<size_t>(kGemmKBlock * width))
-      packBuffer.resize(kGemmKBlock * width);
+    if (packBuffer.size() < static_cast<size_t>(T::KB * width))
+      packBuffer.resize(T::KB * width);
     for (int64_t w0 = 0; w0 < kBlocks; w0 += wave) {
       const int64_t nb = std::min(wave, kBlocks - w0);
 #pragma omp for schedule(dynamic, 1)
@@ -323,12 +361,12 @@ void blockwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
         const int64_t kb = w0 + t / rowParts, rp = t % rowParts;
         const PackedB pb{packBuffer.data(), 0, n, width, kb, kb + 1};
         for (int64_t q = 0; q < width / nr; ++q)
-          gemmPackPanel(transB, b, ldb, k, pb, kb, q);
+          gemmPackPanel<T>(transB, b, ldb, k, pb, kb, q);
         float *out = blocks + (kb - w0) * m * n;
         const int64_t r1 = std::min(m, (rp + 1) * rowBlock);
         for (int64_t r0 = rp * rowBlock; r0 < r1; r0 += kGemmRowBlock)
-          gemmPiece(a, lda, k, pb, out, n, /*accumulate=*/false, r0,
-                    std::min(r1, r0 + kGemmRowBlock), 0, width / nr);
+          gemmPiece<T>(a, lda, k, pb, out, n, /*accumulate=*/false, r0,
+                       std::min(r1, r0 + kGemmRowBlock), 0, width / nr);
       }
       // c = c + block, block after block, row by row.
 #pragma omp for schedule(dynamic, 1)
@@ -351,26 +389,47 @@ void blockwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
 /// columns, all rows: the thread that takes it packs that panel (every k
 /// block) into its own buffer and reads it alone, and a, which every piece
 /// reads, stays in each thread's cache.
+template <class T>
 void panelwiseGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                    int64_t lda, const float *b, int64_t ldb, float *c,
                    int64_t ldc, bool accumulate, int nt) {
-  const int64_t kBlocks = ceilDiv(k, kGemmKBlock), panels = ceilDiv(n, nr);
+  constexpr int64_t nr = T::NR;
+  const int64_t kBlocks = ceilDiv(k, T::KB), panels = ceilDiv(n, nr);
 #pragma omp parallel num_threads(nt) if (nt > 1)
   {
     thread_local std::vector<float> packBuffer;
-    if (packBuffer.size() < static_cast<size_t>(kBlocks * kGemmKBlock * nr))
-      packBuffer.resize(kBlocks * kGemmKBlock * nr);
+    if (packBuffer.size() < static_cast<size_t>(kBlocks * T::KB * nr))
+      packBuffer.resize(kBlocks * T::KB * nr);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t q = 0; q < panels; ++q) {
       const int64_t c0 = q * nr, cols = std::min(nr, n - c0);
       const PackedB pb{packBuffer.data(), c0, cols, nr, 0, kBlocks};
       for (int64_t kb = 0; kb < kBlocks; ++kb)
-        gemmPackPanel(transB, b, ldb, k, pb, kb, int64_t(0));
+        gemmPackPanel<T>(transB, b, ldb, k, pb, kb, int64_t(0));
       for (int64_t r0 = 0; r0 < m; r0 += kGemmRowBlock)
-        gemmPiece(a, lda, k, pb, c, ldc, accumulate, r0,
-                  std::min(m, r0 + kGemmRowBlock), int64_t(0), int64_t(1));
+        gemmPiece<T>(a, lda, k, pb, c, ldc, accumulate, r0,
+                     std::min(m, r0 + kGemmRowBlock), int64_t(0), int64_t(1));
     }
   }
+}
+
+/// The schedule for the product (all give the same bits: the choice is
+/// speed only, and memory: a wave's block products must fit
+/// kGemmWaveFloats), with tile T.
+template <class T>
+void packedGemmWith(bool transB, int64_t m, int64_t n, int64_t k,
+                    const float *a, int64_t lda, const float *b, int64_t ldb,
+                    float *c, int64_t ldc, bool accumulate, int nt) {
+  constexpr int64_t nr = T::NR;
+  if (nt > 1 && k >= 2 * T::KB && 2 * m <= k &&
+      roundUp(n, nr) * T::KB <= T::PassFloats &&
+      kGemmWaveBlocksPerThread * nt * m * n <= kGemmWaveFloats)
+    blockwiseGemm<T>(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
+  else if (nt > 1 && m <= kGemmFewRows && ceilDiv(n, nr) >= 2 * nt &&
+           roundUp(k, T::KB) * nr <= T::PassFloats)
+    panelwiseGemm<T>(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
+  else
+    sharedPackGemm<T>(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
 }
 
 } // namespace
@@ -380,17 +439,12 @@ void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                 bool accumulate, bool onThisThread) {
   const int nt =
       onThisThread ? 1 : threadsFor(m * n * k, kGemmMinMacsPerThread);
-  // Both give the same bits: the choice is speed only (and memory: a
-  // wave's block products must fit kGemmWaveFloats).
-  if (nt > 1 && k >= 2 * kGemmKBlock && 2 * m <= k &&
-      roundUp(n, nr) * kGemmKBlock <= kGemmPassFloats &&
-      kGemmWaveBlocksPerThread * nt * m * n <= kGemmWaveFloats)
-    blockwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
-  else if (nt > 1 && m <= kGemmFewRows && ceilDiv(n, nr) >= 2 * nt &&
-           roundUp(k, kGemmKBlock) * nr <= kGemmPassFloats)
-    panelwiseGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
+  if (cpuVariant() == CpuVariant::V4)
+    packedGemmWith<GemmTileV4>(transB, m, n, k, a, lda, b, ldb, c, ldc,
+                               accumulate, nt);
   else
-    sharedPackGemm(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
+    packedGemmWith<GemmTileV3>(transB, m, n, k, a, lda, b, ldb, c, ldc,
+                               accumulate, nt);
 }
 
 } // namespace cherry::runtime::cpu::detail
