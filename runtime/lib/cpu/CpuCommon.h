@@ -322,14 +322,14 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 
 /// c[m, n] = a[m, k] * op(b)[k, n] (+ c when `accumulate`), row-major, k >
 /// 0, with our micro-kernel (AVX-512 or AVX2) and op(b) packed once
-/// (CpuGemm.cpp): on
-/// our OpenMP threads, or on the calling one alone when `onThisThread`. Each
-/// element's bits depend on the operands alone, never on the thread count.
+/// (CpuGemm.cpp): on our OpenMP threads, or on the calling one alone when
+/// `onThisThread`. Each element's bits depend on the operands (and the
+/// variant) alone, never on the thread count.
 /// Deterministic mode takes it on x86-64-v4 and -v3 for an untransposed a
 /// (packedGemmRuns): a transposed one (the weight gradients, dw = dy^T x)
 /// ran 5-10% slower on AVX-512 than in the OpenBLAS grid, because it has to
 /// be copied first. On a Zen 3 (AVX2) the v3 tile runs the layers' products
-/// 1.06-1.2x OpenBLAS's Haswell kernels (docs/Performance.md).
+/// 1.05-1.2x OpenBLAS's Haswell kernels (docs/Performance.md).
 /// CHERRY_GEMM=openblas turns it off.
 void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,

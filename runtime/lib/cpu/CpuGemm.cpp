@@ -206,9 +206,9 @@ CHERRY_CPU_BODY void gemmPieceBody(const float *a, int64_t lda, int64_t k,
 }
 
 /// The bodies built for each tile's instruction set: T is GemmTileV4 on
-/// x86-64-v4, GemmTileV3 on x86-64-v3. Each element's arithmetic is the
-/// same in both (one chain of fused multiply-adds per k block), so they give
-/// the same bits.
+/// x86-64-v4, GemmTileV3 on x86-64-v3. Within a variant each element is one
+/// chain of fused multiply-adds per k block whatever the schedule; the two
+/// variants' k blocks differ, so their bits may too.
 template <typename... Args>
 CHERRY_TARGET_V4 void gemmPackPanelV4(Args &&...args) {
   gemmPackPanelBody<GemmTileV4>(std::forward<Args>(args)...);

@@ -515,9 +515,9 @@ CHERRY_CPU_DISPATCH(maxAndSumExp)
 /// here) whatever the vocabulary, and gives the threads more tiles to share.
 constexpr int64_t kLossRows = 256;
 constexpr int64_t kLossVocab = 1024;
-/// On x86-64-v3 (Zen 3) the packed GEMM's tile is a third of AVX-512's and
-/// packing weighs more: 512-row tiles halve it (1.06x at 2048 rows and
-/// 1.17x at 304 rows of the 256 x 1024 tiles, cherry-kernel-bench
+/// Where the packed GEMM runs on x86-64-v3 (Zen 3), its tile is a third of
+/// AVX-512's and packing weighs more: 512-row tiles halve it (1.06x at 2048
+/// rows and 1.17x at 304 rows of the 256 x 1024 tiles, cherry-kernel-bench
 /// BM_HeadCrossEntropy, 4 alternated rounds).
 constexpr int64_t kLossRowsV3 = 512;
 constexpr int64_t kLossVocabV3 = 512;
@@ -898,7 +898,8 @@ Status headCrossEntropy(const float *h, const float *w, const int32_t *targets,
   // Per (row, vocabulary tile): the tile's max logit and sum of e^(logit -
   // max); per row: the target's logit. Merged per row afterwards, in tile
   // order, so the result does not depend on which thread did which tile.
-  const bool v3 = cpuVariant() == CpuVariant::V3;
+  const bool v3 =
+      packedGemmRuns(/*transA=*/false) && cpuVariant() == CpuVariant::V3;
   const int64_t rowTile = std::min(rows, v3 ? kLossRowsV3 : kLossRows);
   const int64_t vocabTile = std::min(vocab, v3 ? kLossVocabV3 : kLossVocab);
   const int64_t rowTiles = (rows + rowTile - 1) / rowTile;
