@@ -687,6 +687,25 @@ CHERRY_CPU_BODY void softmaxGradRowBody(float *x, int32_t target, int64_t vocab,
 }
 CHERRY_CPU_DISPATCH(softmaxGradRow)
 
+/// The logits' and dh's GEMMs of headGradByRow: parallelGemm, except on
+/// x86-64-v3 in deterministic mode, where they take the OpenBLAS grid. The
+/// v3 tile's packed GEMM runs the layers' products 1.05-1.2x the grid, but
+/// here it ran 0.78-0.90x (cherry-kernel-bench BM_HeadCrossEntropyGrad and
+/// BM_HeadCrossEntropyWeightedTrain at 304 and 2048 rows, 6 alternated
+/// rounds on a Zen 3; in a training step the head kernel 1.14x): dh's long
+/// reduction adds a 512 KiB block product per k block, and the band's
+/// 512 x 256 h, which every logits panel reads, is all of Zen 3's L2.
+void headGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb,
+              float *c, int64_t ldc, bool accumulate) {
+  if (deterministic() && cpuVariant() == CpuVariant::V3 && m > 0 && n > 0 &&
+      k > 0)
+    detail::gridGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc,
+                     accumulate);
+  else
+    parallelGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
 /// dh = G w and dw (+)= G^T h with G's row r = (softmax - onehot) *
 /// rowScale[r] (zero where rowScale[r] is 0). A row is scored (its target
 /// read, its loss in `rowLoss` computed) where rowWeight[r] != 0, or without
@@ -712,8 +731,8 @@ void headGradByRow(const float *h, const float *w, const int32_t *targets,
   for (int64_t r0 = 0; r0 < rows; r0 += bandRows) {
     const int64_t nr = std::min(bandRows, rows - r0);
     const float *hb = h + r0 * dim;
-    parallelGemm(/*transA=*/false, /*transB=*/true, nr, vocab, dim, hb, dim, w,
-                 dim, grad, vocab, /*accumulate=*/false);
+    headGemm(/*transA=*/false, /*transB=*/true, nr, vocab, dim, hb, dim, w, dim,
+             grad, vocab, /*accumulate=*/false);
     const int nt = std::min<int64_t>(threadsFor(nr * vocab, kElementChunk), nr);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(dynamic, 1)
     for (int64_t r = 0; r < nr; ++r)
@@ -721,8 +740,8 @@ void headGradByRow(const float *h, const float *w, const int32_t *targets,
                      rowWeight ? rowWeight[r0 + r] != 0.0f
                                : rowScale[r0 + r] != 0.0f,
                      rowLoss ? rowLoss + r0 + r : nullptr);
-    parallelGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad,
-                 vocab, w, dim, dh + r0 * dim, dim, /*accumulate=*/false);
+    headGemm(/*transA=*/false, /*transB=*/false, nr, dim, vocab, grad, vocab, w,
+             dim, dh + r0 * dim, dim, /*accumulate=*/false);
     parallelGemm(/*transA=*/true, /*transB=*/false, vocab, dim, nr, grad, vocab,
                  hb, dim, dw, dim, /*accumulate=*/accumulateDw || r0 > 0);
   }
