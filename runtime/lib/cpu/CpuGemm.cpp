@@ -71,6 +71,8 @@ struct GemmTileV4 {
   static constexpr int VW = 16, MR = 8, NV = 3;
   static constexpr int NR = VW * NV;
   static constexpr int64_t KB = kGemmKBlock, PassFloats = kGemmPassFloats;
+  /// k blocks a product needs before blockwiseGemm takes it.
+  static constexpr int64_t BlockwiseMinBlocks = 2;
 };
 /// The AVX2 tile: 6 rows by 2 vectors of 8 floats, 12 of the 16 ymm
 /// registers (two more hold the panel's row, one the broadcast element).
@@ -78,6 +80,13 @@ struct GemmTileV3 {
   static constexpr int VW = 8, MR = 6, NV = 2;
   static constexpr int NR = VW * NV;
   static constexpr int64_t KB = kGemmKBlockV3, PassFloats = kGemmPassFloatsV3;
+  /// With k blocks of 256, an SGT step's 304 x 256 x 688 products (the
+  /// selected rows' down projection and the input gradient of their gate
+  /// and up) have 3 blocks, which two threads share 2 to 1: 4 blocks or
+  /// more, or panelwiseGemm, which ran them 1.23-1.28x faster
+  /// (cherry-kernel-bench BM_Linear/m:304/n:256/k:688 and
+  /// BM_LinearGradInput/m:304/n:688/k:256, 5 alternated rounds, Zen 3).
+  static constexpr int64_t BlockwiseMinBlocks = 4;
 };
 
 inline int64_t roundUp(int64_t n, int64_t to) { return ceilDiv(n, to) * to; }
@@ -421,7 +430,7 @@ void packedGemmWith(bool transB, int64_t m, int64_t n, int64_t k,
                     const float *a, int64_t lda, const float *b, int64_t ldb,
                     float *c, int64_t ldc, bool accumulate, int nt) {
   constexpr int64_t nr = T::NR;
-  if (nt > 1 && k >= 2 * T::KB && 2 * m <= k &&
+  if (nt > 1 && k >= T::BlockwiseMinBlocks * T::KB && 2 * m <= k &&
       roundUp(n, nr) * T::KB <= T::PassFloats &&
       kGemmWaveBlocksPerThread * nt * m * n <= kGemmWaveFloats)
     blockwiseGemm<T>(transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, nt);
