@@ -329,7 +329,9 @@ void gridGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
 /// (packedGemmRuns): a transposed one (the weight gradients, dw = dy^T x)
 /// ran 5-10% slower on AVX-512 than in the OpenBLAS grid, because it has to
 /// be copied first. On a Zen 3 (AVX2) the v3 tile runs the layers' products
-/// 1.05-1.2x OpenBLAS's Haswell kernels (docs/Performance.md).
+/// 1.05-1.2x OpenBLAS's Haswell kernels (docs/Performance.md), but not the
+/// training head's, which stays on the grid there (CpuGradKernels.cpp,
+/// headGemm).
 /// CHERRY_GEMM=openblas turns it off.
 void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
                 int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc,

@@ -2,7 +2,8 @@
 //
 // c (= or +=) a op(b), row-major, on our OpenMP threads: in deterministic
 // mode (the default) on x86-64-v4 and x86-64-v3, the GEMMs of linear, its
-// input gradient, the head's logits and dh, and the experts' forward
+// input gradient, the head's logits and dh (the training head's on
+// x86-64-v4 only: CpuGradKernels.cpp, headGemm), and the experts' forward
 // products. Transposed a (weight gradients), the baseline variant and
 // `--no-deterministic` call OpenBLAS (CpuCommon.h, packedGemmRuns says why).
 // Each variant has its own register tile, k block and pass size (GemmTileV4,

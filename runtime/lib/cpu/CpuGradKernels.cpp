@@ -692,9 +692,12 @@ CHERRY_CPU_DISPATCH(softmaxGradRow)
 /// v3 tile's packed GEMM runs the layers' products 1.05-1.2x the grid, but
 /// here it ran 0.78-0.90x (cherry-kernel-bench BM_HeadCrossEntropyGrad and
 /// BM_HeadCrossEntropyWeightedTrain at 304 and 2048 rows, 6 alternated
-/// rounds on a Zen 3; in a training step the head kernel 1.14x): dh's long
-/// reduction adds a 512 KiB block product per k block, and the band's
-/// 512 x 256 h, which every logits panel reads, is all of Zen 3's L2.
+/// rounds on a Zen 3; in a training step the grid ran the head kernel 1.14x
+/// as fast, median of 4 alternated CHERRY_PROFILE=1 runs). Both GEMMs lose
+/// there: dh (512 x 256, k = 8192) by the most at 2048 rows, the logits and dh
+/// alike at 304. Not profiled further. On AVX-512 the two measured level
+/// (0.90-1.02x, docs/Performance.md) and the packed GEMM stays; that host
+/// should check again.
 void headGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb,
               float *c, int64_t ldc, bool accumulate) {
