@@ -146,9 +146,14 @@ std::string cpuDescription() {
   std::string line =
       std::string("CPU kernels ") + cpuVariantName(cpuVariant()) +
       (variantForced() ? " (forced by CHERRY_CPU_VARIANT)" : " (detected)");
-  line += detail::packedGemmRuns(/*transA=*/false)
-              ? "; GEMMs packed (OpenBLAS for transposed a)"
-              : "; GEMMs OpenBLAS";
+  // On x86-64-v3 the training head's GEMMs stay on OpenBLAS too
+  // (CpuGradKernels.cpp, headGemm).
+  if (!detail::packedGemmRuns(/*transA=*/false))
+    line += "; GEMMs OpenBLAS";
+  else if (cpuVariant() == CpuVariant::V3)
+    line += "; GEMMs packed (OpenBLAS for transposed a and the training head)";
+  else
+    line += "; GEMMs packed (OpenBLAS for transposed a)";
   if (!packedGemmAllowed())
     line += " (forced by CHERRY_GEMM)";
   std::string config = openblas_get_config();
