@@ -339,6 +339,11 @@ void packedGemm(bool transB, int64_t m, int64_t n, int64_t k, const float *a,
 inline bool packedGemmRuns(bool transA) {
   return !transA && cpuVariant() != CpuVariant::Baseline && packedGemmAllowed();
 }
+/// Whether the training head's logits and dh take packedGemm: where it runs,
+/// except on x86-64-v3 (CpuGradKernels.cpp, headGemm, says why).
+inline bool trainingHeadPacked() {
+  return packedGemmRuns(/*transA=*/false) && cpuVariant() != CpuVariant::V3;
+}
 
 /// A GEMM on our OpenMP threads. In deterministic mode (the default),
 /// packedGemm where it runs (packedGemmRuns) and gridGemm elsewhere. Otherwise

@@ -701,8 +701,7 @@ CHERRY_CPU_DISPATCH(softmaxGradRow)
 void headGemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb,
               float *c, int64_t ldc, bool accumulate) {
-  if (deterministic() && cpuVariant() == CpuVariant::V3 && m > 0 && n > 0 &&
-      k > 0)
+  if (deterministic() && !trainingHeadPacked() && m > 0 && n > 0 && k > 0)
     detail::gridGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc,
                      accumulate);
   else

@@ -146,11 +146,9 @@ std::string cpuDescription() {
   std::string line =
       std::string("CPU kernels ") + cpuVariantName(cpuVariant()) +
       (variantForced() ? " (forced by CHERRY_CPU_VARIANT)" : " (detected)");
-  // On x86-64-v3 the training head's GEMMs stay on OpenBLAS too
-  // (CpuGradKernels.cpp, headGemm).
   if (!detail::packedGemmRuns(/*transA=*/false))
     line += "; GEMMs OpenBLAS";
-  else if (cpuVariant() == CpuVariant::V3)
+  else if (!detail::trainingHeadPacked())
     line += "; GEMMs packed (OpenBLAS for transposed a and the training head)";
   else
     line += "; GEMMs packed (OpenBLAS for transposed a)";
